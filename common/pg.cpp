@@ -1,0 +1,128 @@
+// libpq wrappers: every failure becomes one PgError naming endpoint, SQLSTATE and query.
+#include "common/pg.h"
+
+#include <charconv>
+
+namespace pgload {
+
+PgError::PgError(std::string message, std::string sqlstate, std::string endpoint, std::string query,
+                 bool connection_lost)
+    : std::runtime_error(endpoint.empty() ? message : message + " [" + endpoint + "]"),
+      sqlstate_(std::move(sqlstate)),
+      endpoint_(std::move(endpoint)),
+      query_(std::move(query)),
+      server_message_(std::move(message)),
+      connection_lost_(connection_lost) {}
+
+int64_t PgResult::i64(int row, int col) const {
+  auto v = get(row, col);
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size())
+    throw std::runtime_error("expected an integer, got '" + std::string(v) + "'");
+  return out;
+}
+
+int PgResult::col(const char* name) const {
+  int c = PQfnumber(r_.get(), name);
+  if (c < 0) throw std::runtime_error(std::string("result has no column ") + name);
+  return c;
+}
+
+PgConn PgConn::connect(const std::string& conninfo, const std::string& application_name) {
+  // fallback_application_name lets a user's own application_name win.
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* vals[] = {conninfo.c_str(), application_name.c_str(), nullptr};
+  PGconn* raw = PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
+  PgConn c;
+  c.c_ = std::shared_ptr<PGconn>(raw, &PQfinish);
+  if (!raw) throw PgError("out of memory connecting", "", "", "", true);
+  if (PQstatus(raw) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(raw);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    std::string where;
+    if (const char* h = PQhost(raw)) where = std::string(h) + ":" + (PQport(raw) ? PQport(raw) : "");
+    throw PgError("cannot connect: " + msg, "08001", where, "", true);
+  }
+  return c;
+}
+
+std::string PgConn::host() const {
+  const char* h = c_ ? PQhost(c_.get()) : nullptr;
+  return h ? h : "";
+}
+
+int PgConn::port() const {
+  const char* p = c_ ? PQport(c_.get()) : nullptr;
+  return p && *p ? std::atoi(p) : 5432;
+}
+
+std::string PgConn::endpoint() const { return host() + ":" + std::to_string(port()); }
+
+void PgConn::fail(const PGresult* r, std::string_view query) const {
+  std::string msg, state;
+  if (r) {
+    if (const char* m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) msg = m;
+    if (const char* d = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)) msg += std::string(" (") + d + ")";
+    if (const char* ctx = PQresultErrorField(r, PG_DIAG_CONTEXT)) msg += std::string("; context: ") + ctx;
+    if (const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) state = s;
+  }
+  if (msg.empty()) {
+    msg = PQerrorMessage(c_.get());
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  }
+  bool lost = PQstatus(c_.get()) != CONNECTION_OK;
+  throw PgError(msg, state, endpoint(), std::string(query), lost);
+}
+
+PgResult PgConn::exec(std::string_view sql) const { return exec(sql, {}); }
+
+PgResult PgConn::exec(std::string_view sql, const Params& params) const {
+  std::string q(sql);
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  PGresult* r = params.empty() ? PQexec(c_.get(), q.c_str())
+                               : PQexecParams(c_.get(), q.c_str(), static_cast<int>(values.size()), nullptr,
+                                              values.data(), nullptr, nullptr, 0);
+  PgResult res(r);
+  auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(r, q);
+  return res;
+}
+
+std::optional<std::string> PgConn::scalar(std::string_view sql, const Params& params) const {
+  auto r = exec(sql, params);
+  if (r.rows() == 0 || r.is_null(0, 0)) return std::nullopt;
+  return r.str(0, 0);
+}
+
+std::string quote_ident(std::string_view ident) {
+  std::string out;
+  out.reserve(ident.size() + 2);
+  out.push_back('"');
+  for (char ch : ident) {
+    if (ch == '"') out.push_back('"');
+    out.push_back(ch);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string quote_literal(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('\'');
+  for (char ch : text) {
+    if (ch == '\'') out.push_back('\'');
+    out.push_back(ch);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::string quote_qualified(std::string_view schema, std::string_view name) {
+  return schema.empty() ? quote_ident(name) : quote_ident(schema) + "." + quote_ident(name);
+}
+
+}  // namespace pgload

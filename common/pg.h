@@ -1,0 +1,92 @@
+// RAII owners for libpq handles, identifier quoting, and the error type every PostgreSQL call throws.
+// Control-plane code throws PgError (SQLSTATE + endpoint + query); hot paths never call into here per row.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgload {
+
+// A PostgreSQL failure with where it happened. connection_lost distinguishes a dead server from a rejected query.
+class PgError : public std::runtime_error {
+ public:
+  PgError(std::string message, std::string sqlstate, std::string endpoint, std::string query, bool connection_lost);
+  const std::string& sqlstate() const noexcept { return sqlstate_; }
+  const std::string& endpoint() const noexcept { return endpoint_; }
+  const std::string& query() const noexcept { return query_; }
+  const std::string& server_message() const noexcept { return server_message_; }
+  bool connection_lost() const noexcept { return connection_lost_; }
+
+ private:
+  std::string sqlstate_, endpoint_, query_, server_message_;
+  bool connection_lost_;
+};
+
+// Owns one PGresult.
+class PgResult {
+ public:
+  PgResult() = default;
+  explicit PgResult(PGresult* r) : r_(r, &PQclear) {}
+  PGresult* raw() const noexcept { return r_.get(); }
+  int rows() const noexcept { return r_ ? PQntuples(r_.get()) : 0; }
+  int cols() const noexcept { return r_ ? PQnfields(r_.get()) : 0; }
+  bool is_null(int row, int col) const noexcept { return PQgetisnull(r_.get(), row, col) != 0; }
+  std::string_view get(int row, int col) const noexcept {
+    return {PQgetvalue(r_.get(), row, col), static_cast<size_t>(PQgetlength(r_.get(), row, col))};
+  }
+  std::string str(int row, int col) const { return std::string(get(row, col)); }
+  std::optional<std::string> opt(int row, int col) const {
+    if (is_null(row, col)) return std::nullopt;
+    return str(row, col);
+  }
+  int64_t i64(int row, int col) const;
+  bool boolean(int row, int col) const { return get(row, col) == "t"; }
+  int col(const char* name) const;  // column index by name, throws if absent
+
+ private:
+  std::shared_ptr<PGresult> r_;
+};
+
+using Params = std::vector<std::optional<std::string>>;
+
+// Owns one PGconn. Blocking helpers for control-plane SQL; raw() for non-blocking COPY pipelines.
+class PgConn {
+ public:
+  PgConn() = default;
+  // Connects with libpq conventions (conninfo string or URI; PG* env vars, service file and .pgpass apply).
+  static PgConn connect(const std::string& conninfo, const std::string& application_name = "pgload");
+  PGconn* raw() const noexcept { return c_.get(); }
+  explicit operator bool() const noexcept { return c_ != nullptr; }
+  // host:port of the server, for error messages (never the password).
+  std::string endpoint() const;
+  std::string host() const;
+  int port() const;
+
+  PgResult exec(std::string_view sql) const;
+  PgResult exec(std::string_view sql, const Params& params) const;
+  // Runs a statement that returns nothing interesting.
+  void run(std::string_view sql) const { (void)exec(sql); }
+  std::optional<std::string> scalar(std::string_view sql, const Params& params = {}) const;
+
+  // Throws a PgError for a result (or a connection failure) of the given query.
+  [[noreturn]] void fail(const PGresult* r, std::string_view query) const;
+
+ private:
+  std::shared_ptr<PGconn> c_;
+};
+
+// "name" with embedded quotes doubled: safe for any identifier, including `a"; DROP TABLE x; --`.
+std::string quote_ident(std::string_view ident);
+// 'text' with embedded quotes doubled (standard_conforming_strings is on in every supported server).
+std::string quote_literal(std::string_view text);
+// A possibly schema-qualified name, each part quoted: quote_qualified("public", "t") -> "public"."t".
+std::string quote_qualified(std::string_view schema, std::string_view name);
+
+}  // namespace pgload

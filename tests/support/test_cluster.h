@@ -1,0 +1,56 @@
+// A real local cluster (pgcluster) on free loopback ports for integration tests; destroyed with the object.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/pg.h"
+
+namespace pgload::test {
+
+// Output and exit code of a shell command (stdout and stderr together).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult run_command(const std::string& command);
+
+// Path of a checked-in reference file from ../shared/citus-reference/.
+std::string reference_path(const std::string& file);
+
+// A fresh temporary directory that is removed at exit of the test process.
+std::string temp_dir(const std::string& prefix);
+
+class TestCluster {
+ public:
+  // Starts `workers` workers plus a coordinator via `pgcluster up` on a free port range.
+  explicit TestCluster(int workers = 2);
+  ~TestCluster();
+  TestCluster(const TestCluster&) = delete;
+  TestCluster& operator=(const TestCluster&) = delete;
+
+  // One cluster shared by all tests of a binary, started on first use.
+  static TestCluster& shared();
+
+  const std::string& conninfo() const { return conninfo_; }
+  const std::string& dir() const { return dir_; }
+  int port() const { return port_; }
+  std::vector<int> worker_ports() const;
+  std::string node_conninfo(int port) const;
+  PgConn connect() const { return PgConn::connect(conninfo_, "pgload-test"); }
+  PgConn connect_node(int port) const { return PgConn::connect(node_conninfo(port), "pgload-test"); }
+  // `pgcluster add-worker`; returns the new worker's port.
+  int add_worker();
+  // Runs `pgcluster <verb> --dir DIR` and returns its result.
+  CommandResult pgcluster(const std::string& verb_and_args) const;
+
+ private:
+  std::string dir_;
+  std::string conninfo_;
+  int port_ = 0;
+};
+
+// First port of a range of `count` free loopback ports.
+int free_port_range(int count);
+
+}  // namespace pgload::test
