@@ -1,1 +1,472 @@
-// placeholder: filled by the CSV tokenizer work
+// CSV tokenizer for PostgreSQL COPY (FORMAT csv) semantics: a generic 64-byte-block SIMD kernel (quote parity by
+// prefix XOR, then iteration over structural bits) instantiated for AVX2 and SSE2, and the scalar oracle. The
+// scalar code follows copyfromparse.c (CopyReadLineText for record ends, CopyReadAttributesCSV for fields).
+#include "loader/csv_tokenizer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define PGLOAD_CSV_X86 1
+#else
+#define PGLOAD_CSV_X86 0
+#endif
+
+namespace pgload {
+
+namespace {
+
+constexpr unsigned char kBom[3] = {0xEF, 0xBB, 0xBF};
+
+size_t bom_length(const char* data, size_t len, bool at_stream_start) noexcept {
+  if (at_stream_start && len >= 3 && std::memcmp(data, kBom, 3) == 0) return 3;
+  return 0;
+}
+
+bool is_end_of_data_marker(const char* data, size_t begin, size_t end) noexcept {
+  return end - begin == 2 && data[begin] == '\\' && data[begin + 1] == '.';
+}
+
+// Records are appended through this so the scalar and SIMD paths finish records identically.
+void finish_record(const char* data, CsvChunk& out, size_t begin, size_t end, uint32_t first_field, uint32_t newlines,
+                   CsvRecordError error, size_t error_offset) noexcept {
+  if (error == CsvRecordError::None && is_end_of_data_marker(data, begin, end)) {
+    error = CsvRecordError::EndOfDataMarker;
+    error_offset = begin;
+  }
+  out.records.push_back(CsvRecord{static_cast<uint32_t>(begin), static_cast<uint32_t>(end), first_field,
+                                  static_cast<uint32_t>(out.fields.size()) - first_field, newlines,
+                                  static_cast<uint32_t>(error_offset), error});
+}
+
+// The SIMD kernel handles the common dialect only: ESCAPE = QUOTE (so quote parity decides "inside quotes") and no
+// option equal to '\n' or '\r'. Everything else takes the scalar path.
+bool simd_dialect(const CsvDialect& d) noexcept { return d.escape == d.quote && csv_dialect_error(d) == nullptr; }
+
+// Bits [a, b) of a 64-bit mask, 0 <= a, b <= 64.
+inline uint64_t bits_below(unsigned b) noexcept { return b >= 64 ? ~uint64_t{0} : (uint64_t{1} << b) - 1; }
+inline uint64_t bit_range(unsigned a, unsigned b) noexcept { return bits_below(b) & ~bits_below(a); }
+
+#if PGLOAD_CSV_X86
+
+// One 64-byte block, one bit per byte.
+struct BlockMasks {
+  uint64_t quote, delimiter, newline, carriage_return;
+};
+
+struct Sse2 {
+  static uint64_t eq16x4(const __m128i v[4], char c) noexcept {
+    const __m128i s = _mm_set1_epi8(c);
+    uint64_t r = 0;
+    for (int i = 0; i < 4; ++i)
+      r |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v[i], s))) & 0xFFFFu) << (16 * i);
+    return r;
+  }
+  static void classify(const char* p, const CsvDialect& d, BlockMasks& m) noexcept {
+    __m128i v[4];
+    for (int i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    m.quote = eq16x4(v, d.quote);
+    m.delimiter = eq16x4(v, d.delimiter);
+    m.newline = eq16x4(v, '\n');
+    m.carriage_return = eq16x4(v, '\r');
+  }
+  static void classify_quote_newline(const char* p, const CsvDialect& d, uint64_t& quote, uint64_t& newline) noexcept {
+    __m128i v[4];
+    for (int i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    quote = eq16x4(v, d.quote);
+    newline = eq16x4(v, '\n');
+  }
+  // Bit i = XOR of bits 0..i: 1 where the byte is inside a quoted section (opening quote included).
+  static uint64_t prefix_xor(uint64_t x) noexcept {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+  }
+};
+
+struct Avx2 {
+  __attribute__((target("avx2"))) static uint64_t eq32x2(__m256i lo, __m256i hi, char c) noexcept {
+    const __m256i s = _mm256_set1_epi8(c);
+    const uint32_t l = uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, s)));
+    const uint32_t h = uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, s)));
+    return uint64_t(l) | (uint64_t(h) << 32);
+  }
+  __attribute__((target("avx2"))) static void classify(const char* p, const CsvDialect& d, BlockMasks& m) noexcept {
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+    m.quote = eq32x2(lo, hi, d.quote);
+    m.delimiter = eq32x2(lo, hi, d.delimiter);
+    m.newline = eq32x2(lo, hi, '\n');
+    m.carriage_return = eq32x2(lo, hi, '\r');
+  }
+  __attribute__((target("avx2"))) static void classify_quote_newline(const char* p, const CsvDialect& d,
+                                                                     uint64_t& quote, uint64_t& newline) noexcept {
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+    quote = eq32x2(lo, hi, d.quote);
+    newline = eq32x2(lo, hi, '\n');
+  }
+  // Carry-less multiply by all ones = prefix XOR.
+  __attribute__((target("pclmul"))) static uint64_t prefix_xor(uint64_t x) noexcept {
+    const __m128i r = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<long long>(x)), _mm_set1_epi8(char(0xFF)), 0);
+    return static_cast<uint64_t>(_mm_cvtsi128_si64(r));
+  }
+};
+
+// Loads the block at data+base; a final partial block is copied into a padded buffer and its masks cut to n bytes.
+template <class Isa>
+inline void load_block(const char* data, size_t len, size_t base, const CsvDialect& d, BlockMasks& m) noexcept {
+  const size_t n = len - base;
+  if (n >= 64) {
+    Isa::classify(data + base, d, m);
+    return;
+  }
+  alignas(64) char buf[64];
+  std::memset(buf, 0, sizeof buf);
+  std::memcpy(buf, data + base, n);
+  Isa::classify(buf, d, m);
+  const uint64_t valid = bits_below(static_cast<unsigned>(n));
+  m.quote &= valid;
+  m.delimiter &= valid;
+  m.newline &= valid;
+  m.carriage_return &= valid;
+}
+
+// Invariant: inquote_carry is all ones when the previous block ended inside a quoted section, else 0.
+template <class Isa>
+size_t find_last_record_end_kernel(const char* data, size_t len, const CsvDialect& d) noexcept {
+  uint64_t inquote_carry = 0;
+  size_t last = 0;
+  for (size_t base = 0; base < len; base += 64) {
+    uint64_t quote = 0, newline = 0;
+    if (len - base >= 64) {
+      Isa::classify_quote_newline(data + base, d, quote, newline);
+    } else {
+      BlockMasks m;
+      load_block<Isa>(data, len, base, d, m);
+      quote = m.quote;
+      newline = m.newline;
+    }
+    const uint64_t inquote = Isa::prefix_xor(quote) ^ inquote_carry;
+    inquote_carry = static_cast<uint64_t>(static_cast<int64_t>(inquote) >> 63);
+    const uint64_t ends = newline & ~inquote;
+    if (ends) last = base + (63 - static_cast<unsigned>(__builtin_clzll(ends))) + 1;
+  }
+  return last;
+}
+
+// Generic tokenizer kernel. Per block: structural = (delimiter | '\n' | '\r') outside quotes; walking their bits in
+// order emits fields and records. A field is `quoted` iff a quote byte lies in it (its first quote always opens a
+// section, so this equals PostgreSQL's saw_quote). '\n' bytes inside quotes are counted per record.
+template <class Isa>
+void tokenize_kernel(const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
+                     size_t start) noexcept {
+  uint64_t inquote_carry = 0;
+  size_t record_begin = start, field_begin = start;
+  uint32_t record_first_field = 0, record_newlines = 0;
+  bool field_quote_before_block = false;  // a quote of the current field lies in an earlier block
+  CsvRecordError error = CsvRecordError::None;
+  size_t error_offset = 0;
+
+  for (size_t base = start; base < len; base += 64) {
+    BlockMasks m;
+    load_block<Isa>(data, len, base, d, m);
+    const uint64_t inquote = Isa::prefix_xor(m.quote) ^ inquote_carry;
+    inquote_carry = static_cast<uint64_t>(static_cast<int64_t>(inquote) >> 63);
+    uint64_t structural = (m.delimiter | m.newline | m.carriage_return) & ~inquote;
+    const uint64_t quoted_newlines = m.newline & inquote;
+    // Bit indexes (0..64) in this block where the current field / record started; 0 if in an earlier block.
+    unsigned field_start_bit = field_begin > base ? static_cast<unsigned>(field_begin - base) : 0;
+    unsigned record_start_bit = record_begin > base ? static_cast<unsigned>(record_begin - base) : 0;
+
+    while (structural) {
+      const unsigned bit = static_cast<unsigned>(__builtin_ctzll(structural));
+      structural &= structural - 1;
+      const size_t pos = base + bit;
+      const char c = data[pos];
+      if (c == '\r') {
+        if ((pos + 1 >= len || data[pos + 1] != '\n') && error == CsvRecordError::None) {
+          error = CsvRecordError::CarriageReturn;
+          error_offset = pos;
+        }
+        continue;
+      }
+      const bool quoted = field_quote_before_block || (m.quote & bit_range(field_start_bit, bit)) != 0;
+      if (c == d.delimiter) {
+        out.fields.push_back(CsvField{static_cast<uint32_t>(field_begin), static_cast<uint32_t>(pos), quoted});
+      } else {  // '\n' outside quotes: end of record; a CR right before it is part of the terminator
+        const size_t end = (pos > record_begin && data[pos - 1] == '\r') ? pos - 1 : pos;
+        out.fields.push_back(CsvField{static_cast<uint32_t>(field_begin), static_cast<uint32_t>(end), quoted});
+        if (quoted_newlines)
+          record_newlines += static_cast<uint32_t>(__builtin_popcountll(quoted_newlines & bit_range(record_start_bit, bit)));
+        finish_record(data, out, record_begin, end, record_first_field, record_newlines, error, error_offset);
+        record_begin = pos + 1;
+        record_start_bit = bit + 1;
+        record_first_field = static_cast<uint32_t>(out.fields.size());
+        record_newlines = 0;
+        error = CsvRecordError::None;
+      }
+      field_begin = pos + 1;
+      field_start_bit = bit + 1;
+      field_quote_before_block = false;
+    }
+    if (m.quote & bit_range(field_start_bit, 64)) field_quote_before_block = true;
+    if (quoted_newlines)
+      record_newlines += static_cast<uint32_t>(__builtin_popcountll(quoted_newlines & bit_range(record_start_bit, 64)));
+  }
+
+  if (record_begin >= len) {
+    out.consumed = len;
+    return;
+  }
+  if (!at_eof) {  // contract breach: the tail is not a whole record; leave it to the caller
+    out.fields.resize(record_first_field);
+    out.consumed = record_begin;
+    return;
+  }
+  out.fields.push_back(CsvField{static_cast<uint32_t>(field_begin), static_cast<uint32_t>(len), field_quote_before_block});
+  if (inquote_carry && error == CsvRecordError::None) {
+    // Find the quote that opened the unterminated section (parity walk over this record only, once per stream).
+    bool inside = false;
+    for (size_t i = record_begin; i < len; ++i) {
+      if (data[i] == d.quote) {
+        inside = !inside;
+        if (inside) error_offset = i;
+      }
+    }
+    error = CsvRecordError::UnterminatedQuote;
+  }
+  finish_record(data, out, record_begin, len, record_first_field, record_newlines, error, error_offset);
+  out.consumed = len;
+}
+
+// Per-ISA entry points: flatten pulls the generic kernel and the ISA helpers into one function compiled for the ISA.
+__attribute__((flatten)) void tokenize_sse2(const char* data, size_t len, const CsvDialect& d, bool at_eof,
+                                            CsvChunk& out, size_t start) noexcept {
+  tokenize_kernel<Sse2>(data, len, d, at_eof, out, start);
+}
+__attribute__((target("avx2,pclmul,bmi,popcnt"), flatten)) void tokenize_avx2(const char* data, size_t len,
+                                                                               const CsvDialect& d, bool at_eof,
+                                                                               CsvChunk& out, size_t start) noexcept {
+  tokenize_kernel<Avx2>(data, len, d, at_eof, out, start);
+}
+__attribute__((flatten)) size_t find_last_record_end_sse2(const char* data, size_t len, const CsvDialect& d) noexcept {
+  return find_last_record_end_kernel<Sse2>(data, len, d);
+}
+__attribute__((target("avx2,pclmul,bmi,popcnt"), flatten)) size_t find_last_record_end_avx2(
+    const char* data, size_t len, const CsvDialect& d) noexcept {
+  return find_last_record_end_kernel<Avx2>(data, len, d);
+}
+
+bool cpu_has_avx2() noexcept {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("bmi") &&
+         __builtin_cpu_supports("popcnt");
+}
+
+#endif  // PGLOAD_CSV_X86
+
+}  // namespace
+
+const char* csv_dialect_error(const CsvDialect& d) noexcept {
+  auto special = [](char c) { return c == '\n' || c == '\r' || c == '\0'; };
+  if (special(d.delimiter)) return "CSV delimiter cannot be newline, carriage return or NUL";
+  if (special(d.quote)) return "CSV quote cannot be newline, carriage return or NUL";
+  if (special(d.escape)) return "CSV escape cannot be newline, carriage return or NUL";
+  if (d.delimiter == d.quote) return "CSV delimiter and quote must be different";
+  return nullptr;
+}
+
+size_t find_last_record_end_scalar(const char* data, size_t len, const CsvDialect& d) noexcept {
+  // Same quote/escape state as CopyReadLineText: an escape only counts inside quotes, and only when it differs
+  // from the quote character (escape-escape pairs cancel, so "last_was_esc" toggles).
+  const bool distinct_escape = d.escape != d.quote;
+  bool in_quote = false, last_was_escape = false;
+  size_t last = 0;
+  for (size_t i = 0; i < len; ++i) {
+    const char c = data[i];
+    if (in_quote && distinct_escape && c == d.escape) last_was_escape = !last_was_escape;
+    if (c == d.quote && !last_was_escape) in_quote = !in_quote;
+    if (!distinct_escape || c != d.escape) last_was_escape = false;
+    if (c == '\n' && !in_quote) last = i + 1;
+  }
+  return last;
+}
+
+void tokenize_csv_scalar(const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
+                         bool at_stream_start) noexcept {
+  out.records.clear();
+  out.fields.clear();
+  const bool distinct_escape = d.escape != d.quote;
+  size_t pos = bom_length(data, len, at_stream_start);
+  out.consumed = pos;
+  enum class State : uint8_t { Unquoted, Quoted, QuotedAfterEscape };
+
+  while (pos < len) {
+    const size_t record_begin = pos;
+    const auto first_field = static_cast<uint32_t>(out.fields.size());
+    size_t field_begin = pos, open_quote = 0, error_offset = 0, record_end = len, next = len;
+    bool field_quoted = false, terminated = false;
+    uint32_t newlines = 0;
+    CsvRecordError error = CsvRecordError::None;
+    State state = State::Unquoted;
+
+    for (size_t i = pos; i < len; ++i) {
+      const char c = data[i];
+      if (state == State::Unquoted) {
+        if (c == d.delimiter) {
+          out.fields.push_back(CsvField{static_cast<uint32_t>(field_begin), static_cast<uint32_t>(i), field_quoted});
+          field_begin = i + 1;
+          field_quoted = false;
+        } else if (c == d.quote) {
+          state = State::Quoted;
+          field_quoted = true;
+          open_quote = i;
+        } else if (c == '\n') {
+          record_end = (i > record_begin && data[i - 1] == '\r') ? i - 1 : i;
+          next = i + 1;
+          terminated = true;
+          break;
+        } else if (c == '\r') {
+          if ((i + 1 >= len || data[i + 1] != '\n') && error == CsvRecordError::None) {
+            error = CsvRecordError::CarriageReturn;
+            error_offset = i;
+          }
+        }
+      } else if (state == State::Quoted) {
+        if (distinct_escape && c == d.escape)
+          state = State::QuotedAfterEscape;
+        else if (c == d.quote)
+          state = State::Unquoted;
+        else if (c == '\n')
+          ++newlines;
+      } else {  // QuotedAfterEscape: an escaped quote/escape stays data; anything else is plain quoted data
+        state = State::Quoted;
+        if (c == '\n') ++newlines;
+      }
+    }
+
+    if (!terminated && !at_eof) {  // contract breach: leave the partial record to the caller
+      out.fields.resize(first_field);
+      out.consumed = record_begin;
+      return;
+    }
+    out.fields.push_back(CsvField{static_cast<uint32_t>(field_begin), static_cast<uint32_t>(record_end), field_quoted});
+    if (!terminated && state != State::Unquoted && error == CsvRecordError::None) {
+      error = CsvRecordError::UnterminatedQuote;
+      error_offset = open_quote;
+    }
+    finish_record(data, out, record_begin, record_end, first_field, newlines, error, error_offset);
+    pos = next;
+    out.consumed = next;
+  }
+}
+
+bool csv_kernel_supported(CsvKernel k) noexcept {
+#if PGLOAD_CSV_X86
+  static const bool avx2 = cpu_has_avx2();
+  return k != CsvKernel::Avx2 || avx2;
+#else
+  return k == CsvKernel::Scalar;
+#endif
+}
+
+CsvKernel csv_best_kernel() noexcept {
+  if (csv_kernel_supported(CsvKernel::Avx2)) return CsvKernel::Avx2;
+  if (csv_kernel_supported(CsvKernel::Sse2)) return CsvKernel::Sse2;
+  return CsvKernel::Scalar;
+}
+
+const char* csv_kernel_name(CsvKernel k) noexcept {
+  switch (k) {
+    case CsvKernel::Scalar: return "scalar";
+    case CsvKernel::Sse2: return "sse2";
+    case CsvKernel::Avx2: return "avx2";
+  }
+  return "?";
+}
+
+void tokenize_csv_with(CsvKernel k, const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
+                       bool at_stream_start) noexcept {
+#if PGLOAD_CSV_X86
+  if (k != CsvKernel::Scalar && simd_dialect(d) && csv_kernel_supported(k)) {
+    out.records.clear();
+    out.fields.clear();
+    const size_t start = bom_length(data, len, at_stream_start);
+    if (k == CsvKernel::Avx2)
+      tokenize_avx2(data, len, d, at_eof, out, start);
+    else
+      tokenize_sse2(data, len, d, at_eof, out, start);
+    return;
+  }
+#else
+  (void)k;
+#endif
+  tokenize_csv_scalar(data, len, d, at_eof, out, at_stream_start);
+}
+
+size_t find_last_record_end_with(CsvKernel k, const char* data, size_t len, const CsvDialect& d) noexcept {
+#if PGLOAD_CSV_X86
+  if (k != CsvKernel::Scalar && simd_dialect(d) && csv_kernel_supported(k))
+    return k == CsvKernel::Avx2 ? find_last_record_end_avx2(data, len, d) : find_last_record_end_sse2(data, len, d);
+#else
+  (void)k;
+#endif
+  return find_last_record_end_scalar(data, len, d);
+}
+
+void tokenize_csv(const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
+                  bool at_stream_start) noexcept {
+  static const CsvKernel kernel = csv_best_kernel();
+  tokenize_csv_with(kernel, data, len, d, at_eof, out, at_stream_start);
+}
+
+size_t find_last_record_end(const char* data, size_t len, const CsvDialect& d) noexcept {
+  static const CsvKernel kernel = csv_best_kernel();
+  return find_last_record_end_with(kernel, data, len, d);
+}
+
+std::string_view csv_field_value(const char* data, const CsvField& f, const CsvDialect& d,
+                                 std::string& scratch) noexcept {
+  const char* p = data + f.begin;
+  const size_t n = f.end - f.begin;
+  if (!f.quoted) return {p, n};
+  // Common case "...": one quoted section spanning the field with nothing escaped inside.
+  if (n >= 2 && p[0] == d.quote && p[n - 1] == d.quote) {
+    const char* inner = p + 1;
+    const size_t inner_len = n - 2;
+    if (std::memchr(inner, d.quote, inner_len) == nullptr && std::memchr(inner, d.escape, inner_len) == nullptr)
+      return {inner, inner_len};
+  }
+  // General case, as CopyReadAttributesCSV: quoted sections may start anywhere; inside one, ESCAPE followed by
+  // ESCAPE or QUOTE yields that character, and QUOTE ends the section.
+  scratch.clear();
+  scratch.reserve(n);
+  bool in_quote = false;
+  for (size_t i = 0; i < n;) {
+    const char c = p[i++];
+    if (!in_quote) {
+      if (c == d.quote)
+        in_quote = true;
+      else
+        scratch.push_back(c);
+      continue;
+    }
+    if (c == d.escape && i < n && (p[i] == d.escape || p[i] == d.quote)) {
+      scratch.push_back(p[i++]);
+      continue;
+    }
+    if (c == d.quote)
+      in_quote = false;
+    else
+      scratch.push_back(c);
+  }
+  return scratch;
+}
+
+}  // namespace pgload

@@ -1,1 +1,202 @@
-int main() { return 0; }  // placeholder
+// pgload: resolve the target from the catalog, stream the input through the pipeline into the shards, commit
+// all shards together (two-phase) or none, then report.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "common/catalog.h"
+#include "loader/copy_sink.h"
+#include "loader/load_error.h"
+#include "loader/options.h"
+#include "loader/pipeline.h"
+#include "loader/report.h"
+#include "loader/source.h"
+#include "loader/two_phase.h"
+
+using namespace pgload;
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + v[i];
+  return s;
+}
+
+int column_index(const Table& t, const std::string& name) {
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i].name == name) return static_cast<int>(i);
+  throw LoadError(kExitUsage, "column \"" + name + "\" does not exist in table " + t.qualified());
+}
+
+std::string copy_options(const LoadOptions& o) {
+  if (o.format == InputFormat::Ndjson) return "FORMAT csv, ENCODING 'UTF8'";  // the NDJSON reader emits default CSV
+  return "FORMAT csv, DELIMITER " + quote_literal(std::string(1, o.delimiter)) + ", QUOTE " +
+         quote_literal(std::string(1, o.quote)) + ", ESCAPE " + quote_literal(std::string(1, o.escape)) + ", NULL " +
+         quote_literal(o.null_string) + ", ENCODING " + (o.encoding == "latin1" ? "'LATIN1'" : "'UTF8'");
+}
+
+int run_recover(const Catalog& catalog, bool json) {
+  RecoveryResult r = recover_prepared(catalog);
+  if (json)
+    std::printf("{\"committed\":%d,\"rolled_back\":%d,\"skipped_live\":%d}\n", r.committed, r.rolled_back,
+                r.skipped_live);
+  else
+    std::printf("recover: %d prepared transaction(s) committed, %d rolled back, %d left to a running load\n",
+                r.committed, r.rolled_back, r.skipped_live);
+  return kExitLoaded;
+}
+
+int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
+  auto start = std::chrono::steady_clock::now();
+  Table table;
+  try {
+    table = catalog.table(o.table);
+  } catch (const PgError& e) {
+    throw LoadError(kExitUsage, e.server_message() + " (coordinator " + e.endpoint() + ")");
+  }
+  report.table = table.schema + "." + table.name;
+
+  SourceOptions so;
+  so.insecure = o.insecure;
+  std::unique_ptr<ByteSource> source = open_source(o.url, so);
+
+  CsvDialect dialect{o.delimiter, o.quote, o.escape};
+  if (o.format == InputFormat::Ndjson) dialect = CsvDialect{};
+  std::string carry;
+  uint64_t first_line = 1, first_byte = 0;
+  std::vector<std::string> names = o.columns;
+  if (o.header && o.format == InputFormat::Csv) {
+    uint64_t header_bytes = 0;
+    std::vector<std::string> header = read_csv_header(*source, dialect, carry, header_bytes);
+    if (!o.columns.empty() && header != o.columns)
+      throw LoadError(kExitUsage, "line 1: header (" + join(header) + ") does not match --columns (" + join(o.columns) + ")");
+    names = header;
+    first_line = 2;
+    first_byte = header_bytes;
+  }
+  if (names.empty())
+    for (const auto& c : table.columns) names.push_back(c.name);
+
+  LoadPlan plan;
+  plan.table = &table;
+  for (size_t i = 0; i < names.size(); ++i) {
+    int idx = column_index(table, names[i]);
+    plan.file_columns.push_back(idx);
+    plan.types.push_back(column_type_for(table.columns[idx].type_oid, table.columns[idx].typmod));
+    plan.not_null.push_back(table.columns[idx].not_null);
+    if (idx == table.dist_column_index) plan.dist_field = static_cast<int>(i);
+  }
+  if (!table.is_reference() && plan.dist_field < 0)
+    throw LoadError(kExitUsage, "the distribution column \"" + table.dist_column + "\" of " + table.qualified() +
+                                    " is not among the input's columns (" + join(names) + ")");
+  plan.dialect = dialect;
+  plan.null_string = o.format == InputFormat::Csv ? o.null_string : "";
+  plan.format = o.format;
+  plan.validate_utf8 = o.encoding == "utf8";
+  plan.chunk_bytes = static_cast<size_t>(o.chunk_bytes);
+  plan.batch_bytes = static_cast<size_t>(o.batch_bytes);
+  plan.max_errors = o.max_errors;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
+  if (!o.reject_file.empty()) {
+    rejects.reset(std::fopen(o.reject_file.c_str(), "w"));
+    if (!rejects) throw LoadError(kExitUsage, "cannot write --reject-file " + o.reject_file + ": " + std::strerror(errno));
+    plan.reject_file = rejects.get();
+  }
+
+  LoadCounters counters;
+  std::vector<uint64_t> rows_per_shard;
+  ProgressBar progress(!o.quiet && isatty(2), counters, [&] { return counters.bytes.load(); }, source->size_hint());
+  if (o.dry_run) {
+    run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads, nullptr, rows_per_shard, counters);
+    report.outcome = "dry_run";
+  } else {
+    TwoPhaseRun two_phase(catalog.coordinator());
+    SinkOptions sink_options;
+    sink_options.connections_per_worker = o.connections_per_worker;
+    sink_options.copy_options = copy_options(o);
+    for (int idx : plan.file_columns) sink_options.columns.push_back(table.columns[idx].name);
+    CopySink sink(catalog, table, sink_options);
+    run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads,
+                 [&](std::shared_ptr<Batch> b) { sink.submit(std::move(b)); }, rows_per_shard, counters);
+    sink.commit(two_phase);
+    report.outcome = "committed";
+  }
+  progress.stop();
+
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.bytes = counters.bytes.load();
+  report.rejected = counters.rejected.load();
+  std::map<std::string, uint64_t> per_node;
+  for (size_t s = 0; s < table.shards.size(); ++s) {
+    report.rows += rows_per_shard[s];
+    report.shard_rows.emplace_back(table.shards[s].shard_id, rows_per_shard[s]);
+    for (int32_t g : table.shards[s].groups)
+      if (const Node* n = catalog.node_for_group(g)) per_node[n->endpoint()] += rows_per_shard[s];
+  }
+  if (table.is_reference()) report.rows = rows_per_shard.empty() ? 0 : rows_per_shard[0];
+  report.node_rows.assign(per_node.begin(), per_node.end());
+  return kExitLoaded;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<LoadOptions> opts;
+  try {
+    opts = parse_load_options(argc, argv);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "pgload: %s\n", e.what());
+    return kExitUsage;
+  }
+  if (!opts) return kExitLoaded;
+  const LoadOptions& o = *opts;
+  LoadReport report;
+  report.table = o.table;
+  int code = kExitLoaded;
+  try {
+    PgConn coordinator;
+    try {
+      coordinator = PgConn::connect(o.coordinator, "pgload");
+    } catch (const PgError& e) {
+      throw LoadError(kExitCluster, "coordinator: " + std::string(e.what()));
+    }
+    std::optional<Backend> forced;
+    if (!o.backend.empty()) forced = parse_backend(o.backend);
+    Catalog catalog = Catalog::load(coordinator, forced);
+    if (o.command == "recover") return run_recover(catalog, o.json);
+    if (!o.dry_run) {
+      // Finish what a crashed run left prepared before adding to the table.
+      RecoveryResult r = recover_prepared(catalog);
+      if ((r.committed || r.rolled_back) && !o.quiet)
+        std::fprintf(stderr, "pgload: recovered a crashed load first: %d committed, %d rolled back\n", r.committed,
+                     r.rolled_back);
+    }
+    code = run_load(o, catalog, report);
+  } catch (const LoadError& e) {
+    code = e.code();
+    report.error = e.what();
+  } catch (const SourceError& e) {
+    code = kExitSource;
+    report.error = std::string(e.what()) + "; nothing was loaded";
+  } catch (const PgError& e) {
+    code = kExitCluster;
+    report.error = std::string(e.what()) + "; nothing was loaded";
+  } catch (const std::exception& e) {
+    code = kExitCluster;
+    report.error = e.what();
+  }
+  report.exit_code = code;
+  if (code != kExitLoaded) report.outcome = code == kExitInDoubt ? "in_doubt" : "failed";
+  if (o.json) {
+    std::printf("%s\n", report_json(report).c_str());
+  } else if (!report.error.empty()) {
+    std::fprintf(stderr, "pgload: %s\n", report.error.c_str());
+  } else if (!o.quiet) {
+    std::fputs(report_text(report, o.dry_run).c_str(), stdout);
+  }
+  return code;
+}

@@ -1,0 +1,98 @@
+// The Citus catalog as both backends expose it: real Citus (pg_catalog.pg_dist_* of the citus extension) and the
+// local cluster (the same tables made by cluster/catalog.sql). One set of queries serves both.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/pg.h"
+
+namespace pgload {
+
+enum class Backend { Local, Citus };
+const char* backend_name(Backend b) noexcept;
+// Parses "local" / "citus"; nullopt for anything else.
+std::optional<Backend> parse_backend(std::string_view s) noexcept;
+
+struct Node {
+  int32_t node_id = 0;
+  int32_t group_id = 0;
+  std::string host;
+  int32_t port = 0;
+  bool is_active = true;
+  bool should_have_shards = true;
+  std::string role;  // noderole: primary / secondary / unavailable
+  std::string endpoint() const { return host + ":" + std::to_string(port); }
+  bool is_coordinator() const { return group_id == 0; }
+};
+
+struct Column {
+  std::string name;
+  int attnum = 0;
+  uint32_t type_oid = 0;
+  int32_t typmod = -1;
+  std::string type_sql;  // format_type(), e.g. "character varying(20)"
+  bool not_null = false;
+};
+
+struct Shard {
+  int64_t shard_id = 0;
+  std::optional<int32_t> min_value, max_value;  // NULL for reference tables
+  std::vector<int32_t> groups;                  // groups holding an active placement (shardstate 1)
+};
+
+struct Table {
+  uint32_t oid = 0;
+  std::string schema, name;
+  char method = 'h';    // partmethod: 'h' hash, 'n' none (reference), 'a'/'r' legacy
+  char repmodel = 's';  // 's' streaming, 't' two-phase (reference), 'c' coordinator
+  int32_t colocation_id = 0;
+  std::string dist_column;  // empty for reference tables
+  int dist_column_index = -1;  // index into columns
+  std::vector<Column> columns;
+  std::vector<Shard> shards;  // hash tables: ordered by min_value; otherwise by shard id
+
+  bool is_reference() const { return method == 'n'; }
+  std::string qualified() const { return quote_qualified(schema, name); }
+  // Citus names a shard `<table>_<shardid>` in the table's schema.
+  std::string shard_name(int64_t shard_id) const { return name + "_" + std::to_string(shard_id); }
+  std::string shard_relation(int64_t shard_id) const { return quote_qualified(schema, shard_name(shard_id)); }
+};
+
+class Catalog {
+ public:
+  // Reads nodes from the coordinator; the backend is detected unless forced.
+  static Catalog load(const PgConn& coordinator, std::optional<Backend> forced = std::nullopt);
+  // Which backend the coordinator is: citus in pg_extension, else the local catalog; throws if neither.
+  static Backend detect(const PgConn& coordinator);
+
+  Backend backend() const noexcept { return backend_; }
+  const PgConn& coordinator() const noexcept { return coordinator_; }
+  const std::vector<Node>& nodes() const noexcept { return nodes_; }
+  // Active primary workers (group <> 0 on the coordinator's row is allowed if it holds shards).
+  const Node* node_for_group(int32_t group_id) const noexcept;
+  const Node* find_node(std::string_view host, int32_t port) const noexcept;
+  // A distributed or reference table by (optionally schema-qualified) name; throws a clear error when unknown
+  // or not distributed.
+  Table table(std::string_view name) const;
+  std::vector<Table> tables() const;
+  // Connection string for a node: the coordinator's effective settings (user, password, dbname, sslmode ...)
+  // with that node's host and port. Never print it: it may hold a password.
+  std::string node_conninfo(const Node& node) const;
+  // Re-reads nodes (after add/drain).
+  void reload_nodes();
+
+ private:
+  Table load_table(uint32_t oid) const;
+  PgConn coordinator_;
+  Backend backend_ = Backend::Local;
+  std::vector<Node> nodes_;
+};
+
+// Removes password=... from a conninfo string or URI so it can be printed.
+std::string redact_conninfo(std::string_view conninfo);
+
+}  // namespace pgload

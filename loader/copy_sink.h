@@ -1,0 +1,91 @@
+// Streams batches of CSV records into shard tables over a few non-blocking libpq connections per worker,
+// one transaction per connection for the whole load, driven by one event loop that keeps every socket flushing.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/catalog.h"
+#include "loader/options.h"
+#include "loader/two_phase.h"
+
+namespace pgload {
+
+// Where an input row came from, kept until its batch is acknowledged so a server error maps back to the input.
+struct RowOrigin {
+  uint64_t line;
+  uint64_t byte_offset;
+};
+
+// Rows of one shard, each a complete CSV record ending in '\n', sent as one COPY statement.
+struct Batch {
+  int shard_index = 0;
+  std::string data;
+  std::vector<RowOrigin> rows;
+  std::atomic<int> pending_placements{0};
+};
+
+struct SinkOptions {
+  int connections_per_worker = 4;
+  size_t max_inflight_bytes = 64u << 20;  // back-pressure: submit() waits beyond this
+  std::string copy_options;               // e.g. "FORMAT csv, DELIMITER ',', ..." (without parentheses)
+  std::vector<std::string> columns;       // the file's columns, in file order
+};
+
+class CopySink {
+ public:
+  CopySink(const Catalog& catalog, const Table& table, const SinkOptions& options);
+  ~CopySink();
+  CopySink(const CopySink&) = delete;
+  CopySink& operator=(const CopySink&) = delete;
+
+  // Queues a batch for every placement of its shard; blocks while too many bytes are in flight.
+  // Throws LoadError if the sink already failed.
+  void submit(std::shared_ptr<Batch> batch);
+  // Finishes every COPY, then commits all shards atomically (two-phase). Throws LoadError on failure; on any
+  // failure before the commit decision everything is rolled back.
+  void commit(const TwoPhaseRun& two_phase);
+  // Rolls back every transaction (prepared or not). Safe to call more than once.
+  void abort() noexcept;
+
+  // Rows acknowledged per shard index (valid after commit()).
+  const std::vector<uint64_t>& rows_per_shard() const noexcept { return rows_per_shard_; }
+  uint64_t bytes_sent() const noexcept { return bytes_sent_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Conn;
+  void event_loop();
+  bool advance(Conn& c);  // returns true if it made progress
+  void fail(const std::string& message, ExitCode code);
+  [[noreturn]] void fail_with_result(Conn& c, PGresult* r, const char* doing);
+  void finish_batch(Conn& c);
+  void wake();
+
+  const Table& table_;
+  SinkOptions options_;
+  std::vector<std::unique_ptr<Conn>> conns_;
+  std::vector<std::vector<Conn*>> shard_conns_;  // shard index -> one connection per placement
+  std::vector<std::string> copy_sql_;            // shard index -> COPY statement
+  std::vector<uint64_t> rows_per_shard_;
+
+  std::mutex mu_;
+  std::condition_variable space_cv_;
+  size_t inflight_bytes_ = 0;
+  bool closing_ = false;
+  bool failed_ = false;
+  std::string failure_;
+  ExitCode failure_code_ = kExitCluster;
+  std::atomic<uint64_t> bytes_sent_{0};
+  int wake_fd_ = -1;
+  std::thread loop_;
+  bool finished_ = false;
+};
+
+}  // namespace pgload

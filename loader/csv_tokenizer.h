@@ -1,0 +1,89 @@
+// CSV tokenizer: splits chunks of PostgreSQL COPY ... (FORMAT csv) input into records and fields exactly the way
+// the server's CopyReadLineText + CopyReadAttributesCSV do, so each record's raw bytes can be forwarded unchanged.
+// A SIMD kernel (AVX2 / SSE2, chosen at run time) and a plain scalar version that is also the test/fuzz oracle.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgload {
+
+// COPY's DELIMITER, QUOTE and ESCAPE options (ESCAPE defaults to QUOTE).
+struct CsvDialect {
+  char delimiter = ',';
+  char quote = '"';
+  char escape = '"';
+};
+
+// nullptr when the dialect is usable, else why not (mirrors the server's option checks plus our own: no option may
+// be '\n' or '\r', delimiter != quote). The tokenizer's behaviour for an invalid dialect is defined but useless.
+const char* csv_dialect_error(const CsvDialect& d) noexcept;
+
+// Offset just past the last record terminator ('\n') outside quotes in [data, data+len), which must start at a
+// record boundary; 0 if there is none. Used by the serial read stage to cut chunks at record boundaries.
+size_t find_last_record_end(const char* data, size_t len, const CsvDialect& d) noexcept;
+
+// Chunk offsets of one field's raw bytes (quotes and escapes included). `quoted` is PostgreSQL's saw_quote: the
+// field contains a quote character outside an earlier quoted section, so an empty quoted field ("") is not NULL.
+struct CsvField {
+  uint32_t begin;
+  uint32_t end;
+  bool quoted;
+};
+
+// Per-record problems, reported per record so bad rows can be rejected and the rest loaded.
+enum class CsvRecordError : uint8_t {
+  None,
+  UnterminatedQuote,  // EOF inside a quoted field ("unterminated CSV quoted field"); error_offset = opening quote
+  CarriageReturn,     // a CR outside quotes not followed by LF ("unquoted carriage return found in data")
+  EndOfDataMarker,    // the record is exactly `\.`, which the server would take as end of data: quote it
+};
+
+struct CsvRecord {
+  uint32_t begin, end;                // raw record bytes, terminator ('\n' or "\r\n") excluded
+  uint32_t first_field, field_count;  // into CsvChunk::fields; an empty record has one unquoted empty field
+  uint32_t newlines;                  // '\n' bytes inside the record (quoted newlines) — for physical line numbers
+  uint32_t error_offset;              // chunk offset of the problem when error != None
+  CsvRecordError error;
+};
+
+// Output of tokenize_csv; reused across calls so nothing is allocated per row once warm.
+struct CsvChunk {
+  std::vector<CsvRecord> records;
+  std::vector<CsvField> fields;
+  // Offset just past the last byte that belongs to an emitted record (its terminator included): len when the
+  // input honours the whole-records contract; less when !at_eof and the input ends inside a record, whose bytes
+  // were then not emitted (the caller must carry them over).
+  size_t consumed = 0;
+};
+
+// Tokenizes [data, data+len) made of whole records (the last one may lack its terminator only when at_eof).
+// at_stream_start: the chunk begins the stream, so a UTF-8 BOM (EF BB BF) there is skipped.
+// Offsets must fit in uint32_t (chunks < 4 GiB).
+void tokenize_csv(const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
+                  bool at_stream_start = false) noexcept;
+
+// Field value without quotes and escapes: returns a view into data when nothing needs unescaping, else into scratch.
+std::string_view csv_field_value(const char* data, const CsvField& f, const CsvDialect& d,
+                                 std::string& scratch) noexcept;
+
+// Plain scalar reference implementations: the test and fuzz oracle, and the path for ESCAPE != QUOTE.
+size_t find_last_record_end_scalar(const char* data, size_t len, const CsvDialect& d) noexcept;
+void tokenize_csv_scalar(const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
+                         bool at_stream_start = false) noexcept;
+
+// Kernel selection, exposed so tests, fuzzers and benchmarks can run every variant the CPU supports.
+enum class CsvKernel : uint8_t { Scalar, Sse2, Avx2 };
+CsvKernel csv_best_kernel() noexcept;                // what tokenize_csv / find_last_record_end use
+bool csv_kernel_supported(CsvKernel k) noexcept;     // Scalar and Sse2 always (x86-64 baseline)
+const char* csv_kernel_name(CsvKernel k) noexcept;
+// As tokenize_csv / find_last_record_end with a forced kernel (falls back to scalar when the dialect needs it, or
+// when the kernel is unsupported on this CPU).
+void tokenize_csv_with(CsvKernel k, const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
+                       bool at_stream_start = false) noexcept;
+size_t find_last_record_end_with(CsvKernel k, const char* data, size_t len, const CsvDialect& d) noexcept;
+
+}  // namespace pgload

@@ -1,0 +1,459 @@
+// A download runs on its own thread: curl's write callback copies into a ring of ring_buffers * buffer_bytes and
+// blocks while the ring is full (TCP flow control then slows the server), and read() drains the ring. A dropped
+// connection is resumed with `Range: bytes=<delivered>-`; a server that answers 200 to that fails the load clearly.
+#include "loader/http_source.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+namespace pgload {
+namespace {
+
+constexpr long kCurlBufferBytes = 512 << 10;  // libcurl's largest receive buffer (CURL_MAX_READ_SIZE in 7.88)
+constexpr long kMaxRedirects = 10;
+constexpr int64_t kFirstBackoffMs = 100;
+constexpr int64_t kMaxBackoffMs = 5000;
+
+std::once_flag g_curl_global_init;
+
+struct CurlCleanup {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+using CurlHandle = std::unique_ptr<CURL, CurlCleanup>;
+
+// The standard reason phrase, for HTTP/2 responses that carry none.
+const char* standard_reason(long status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 410: return "Gone";
+    case 416: return "Range Not Satisfiable";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+  }
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    const char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::optional<uint64_t> parse_u64(std::string_view s) {
+  uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+class HttpSource final : public ByteSource {
+ public:
+  HttpSource(std::string url, const SourceOptions& opts)
+      : url_(std::move(url)),
+        shown_url_(redact_url(url_)),
+        opts_(opts),
+        capacity_(std::max<size_t>(opts.ring_buffers, 1) * std::max<size_t>(opts.buffer_bytes, 64 << 10)),
+        ring_(std::make_unique_for_overwrite<char[]>(capacity_)) {
+    std::call_once(g_curl_global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    thread_ = std::thread([this] { run(); });
+    std::unique_lock lk(mu_);
+    data_cv_.wait(lk, [&] { return headers_ready_ || finished_; });
+    if (!headers_ready_ && error_) {
+      SourceError e(*error_, error_offset_);
+      lk.unlock();
+      thread_.join();
+      throw e;
+    }
+  }
+
+  ~HttpSource() override {
+    {
+      std::lock_guard lk(mu_);
+      cancelled_.store(true);
+    }
+    space_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  HttpSource(const HttpSource&) = delete;
+  HttpSource& operator=(const HttpSource&) = delete;
+
+  size_t read(char* buf, size_t len) override {
+    if (len == 0) return 0;
+    uint64_t at = 0;
+    size_t n = 0;
+    {
+      std::unique_lock lk(mu_);
+      data_cv_.wait(lk, [&] { return write_pos_ != read_pos_ || finished_; });
+      const uint64_t available = write_pos_ - read_pos_;
+      if (available == 0) {
+        if (error_) throw SourceError(*error_, error_offset_);
+        return 0;
+      }
+      at = read_pos_;
+      n = static_cast<size_t>(std::min<uint64_t>(len, available));
+    }
+    // The producer never writes into [read_pos_, write_pos_), so the copy needs no lock.
+    const size_t off = static_cast<size_t>(at % capacity_);
+    const size_t first = std::min(n, capacity_ - off);
+    std::memcpy(buf, ring_.get() + off, first);
+    std::memcpy(buf + first, ring_.get(), n - first);
+    {
+      std::lock_guard lk(mu_);
+      read_pos_ += n;
+    }
+    space_cv_.notify_one();
+    return n;
+  }
+
+  std::optional<uint64_t> size_hint() const override {
+    const int64_t v = size_hint_.load(std::memory_order_relaxed);
+    if (v < 0) return std::nullopt;
+    return static_cast<uint64_t>(v);
+  }
+  uint64_t bytes_in() const override { return bytes_in_.load(std::memory_order_relaxed); }
+
+ private:
+  enum class Outcome { done, retry, fatal, cancelled };
+
+  // Producer thread: attempts until done, a fatal error, too many drops without progress, or cancellation.
+  void run() {
+    int failures = 0;
+    for (;;) {
+      const uint64_t start = delivered_;
+      std::string message;
+      const Outcome outcome = attempt(message);
+      if (outcome == Outcome::done || outcome == Outcome::cancelled) return finish(std::nullopt);
+      if (outcome == Outcome::fatal) return finish(message);
+      if (delivered_ > start) failures = 0;
+      if (any_encoded_ && delivered_ > 0) {
+        return finish("connection to " + shown_url_ + " dropped after " + std::to_string(delivered_) + " bytes (" +
+                      message + ") and the response was Content-Encoding compressed, which cannot be resumed");
+      }
+      if (++failures > opts_.max_retries) {
+        return finish("connection to " + shown_url_ + " dropped after " + std::to_string(delivered_) + " bytes (" +
+                      message + "); gave up after " + std::to_string(opts_.max_retries) + " retries");
+      }
+      const int64_t backoff_ms = std::min(kMaxBackoffMs, kFirstBackoffMs << std::min(failures - 1, 10));
+      std::unique_lock lk(mu_);
+      space_cv_.wait_for(lk, std::chrono::milliseconds(backoff_ms), [&] { return cancelled_.load(); });
+      if (cancelled_.load()) return;
+    }
+  }
+
+  void finish(std::optional<std::string> error) {
+    {
+      std::lock_guard lk(mu_);
+      finished_ = true;
+      error_ = std::move(error);
+      error_offset_ = delivered_;
+    }
+    data_cv_.notify_all();
+  }
+
+  // One curl transfer from `delivered_` on. `message` explains a fatal or retryable outcome.
+  Outcome attempt(std::string& message) {
+    CurlHandle handle(curl_easy_init());
+    if (!handle) {
+      message = "cannot create a libcurl handle for " + shown_url_;
+      return Outcome::fatal;
+    }
+    CURL* c = handle.get();
+    curl_ = c;
+    attempt_start_ = delivered_;
+    response_checked_ = false;
+    fatal_.clear();
+    reset_response();
+    errbuf_[0] = '\0';
+
+    curl_easy_setopt(c, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, kMaxRedirects);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // all encodings curl decodes, e.g. Content-Encoding: gzip
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opts_.connect_timeout_ms));
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, kCurlBufferBytes);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "pgload/0.1");
+    curl_easy_setopt(c, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, opts_.insecure ? 0L : 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, opts_.insecure ? 0L : 2L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf_);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &HttpSource::on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, this);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &HttpSource::on_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, this);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &HttpSource::on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, this);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    if (attempt_start_ > 0) {
+      curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(attempt_start_));
+    }
+
+    const CURLcode rc = curl_easy_perform(c);
+    curl_off_t downloaded = 0;
+    if (curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &downloaded) == CURLE_OK) note_bytes_in(downloaded);
+    curl_ = nullptr;
+
+    if (cancelled_.load()) return Outcome::cancelled;
+    if (!fatal_.empty()) {
+      message = fatal_;
+      return Outcome::fatal;
+    }
+    std::string detail = curl_easy_strerror(rc);
+    if (errbuf_[0] != '\0') detail += std::string(": ") + errbuf_;
+    switch (rc) {
+      case CURLE_OK:
+        if (!response_checked_ && !check_response()) {
+          message = fatal_;
+          return Outcome::fatal;
+        }
+        return Outcome::done;
+      case CURLE_PARTIAL_FILE:
+      case CURLE_RECV_ERROR:
+      case CURLE_SEND_ERROR:
+      case CURLE_GOT_NOTHING:
+      case CURLE_HTTP2:
+      case CURLE_HTTP2_STREAM:
+        message = detail;
+        return Outcome::retry;
+      case CURLE_OPERATION_TIMEDOUT:
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_COULDNT_RESOLVE_HOST:
+      case CURLE_COULDNT_RESOLVE_PROXY:
+        // Unreachable before anything was ever answered: a wrong URL or a dead server, not a drop.
+        if (!ever_responded_) {
+          message = "cannot connect to " + shown_url_ + ": " + detail;
+          return Outcome::fatal;
+        }
+        message = detail;
+        return Outcome::retry;
+      case CURLE_RANGE_ERROR:
+        message = no_range_message();
+        return Outcome::fatal;
+      default:
+        message = detail + " for " + shown_url_ + " after " + std::to_string(delivered_) + " bytes";
+        return Outcome::fatal;
+    }
+  }
+
+  std::string no_range_message() const {
+    return "connection to " + shown_url_ + " dropped after " + std::to_string(attempt_start_) +
+           " bytes and the server does not support Range requests; cannot resume";
+  }
+
+  void reset_response() {
+    status_ = 0;
+    reason_.clear();
+    location_ = false;
+    encoded_ = false;
+    content_length_.reset();
+    range_start_.reset();
+    range_total_.reset();
+  }
+
+  // At the end of the final response's headers: accept it or set fatal_ (the transfer is then aborted).
+  bool check_response() {
+    response_checked_ = true;
+    if (status_ == 0 && curl_ != nullptr) curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status_);
+    if (status_ < 200 || status_ >= 300) {
+      std::string reason = reason_.empty() ? standard_reason(status_) : reason_;
+      fatal_ = "HTTP " + std::to_string(status_) + (reason.empty() ? "" : " " + reason) + " for " + shown_url_;
+      return false;
+    }
+    if (attempt_start_ > 0) {
+      if (status_ != 206) {
+        fatal_ = no_range_message();
+        return false;
+      }
+      if (range_start_ && *range_start_ != attempt_start_) {
+        fatal_ = "server resumed " + shown_url_ + " at byte " + std::to_string(*range_start_) + " instead of " +
+                 std::to_string(attempt_start_) + "; cannot resume";
+        return false;
+      }
+    }
+    if (status_ == 206 && range_total_) {
+      size_hint_.store(static_cast<int64_t>(*range_total_));
+    } else if (content_length_) {
+      size_hint_.store(static_cast<int64_t>(*content_length_ + (status_ == 206 ? attempt_start_ : 0)));
+    }
+    ever_responded_ = true;
+    any_encoded_ = any_encoded_ || encoded_;
+    {
+      std::lock_guard lk(mu_);
+      headers_ready_ = true;
+    }
+    data_cv_.notify_all();
+    return true;
+  }
+
+  void on_header_line(std::string_view line) {
+    line = trim(line);
+    if (line.starts_with("HTTP/")) {
+      reset_response();
+      // "HTTP/1.1 404 Not Found" or "HTTP/2 404"
+      const size_t sp = line.find(' ');
+      if (sp == std::string_view::npos) return;
+      std::string_view rest = line.substr(sp + 1);
+      const size_t sp2 = rest.find(' ');
+      const auto code = parse_u64(rest.substr(0, sp2));
+      status_ = code ? static_cast<long>(*code) : 0;
+      if (sp2 != std::string_view::npos) reason_ = std::string(trim(rest.substr(sp2 + 1)));
+      return;
+    }
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return;
+    const std::string_view name = trim(line.substr(0, colon));
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (iequals(name, "location")) {
+      location_ = true;
+    } else if (iequals(name, "content-encoding")) {
+      encoded_ = !value.empty() && !iequals(value, "identity");
+    } else if (iequals(name, "content-length")) {
+      content_length_ = parse_u64(value);
+    } else if (iequals(name, "content-range") && value.starts_with("bytes ")) {
+      // "bytes START-END/TOTAL" (TOTAL may be "*")
+      const std::string_view spec = value.substr(6);
+      const size_t dash = spec.find('-');
+      const size_t slash = spec.find('/');
+      if (dash != std::string_view::npos) range_start_ = parse_u64(spec.substr(0, dash));
+      if (slash != std::string_view::npos) range_total_ = parse_u64(spec.substr(slash + 1));
+    }
+  }
+
+  static size_t on_header(char* data, size_t size, size_t count, void* self_ptr) {
+    auto* self = static_cast<HttpSource*>(self_ptr);
+    const size_t n = size * count;
+    const std::string_view line = trim(std::string_view(data, n));
+    if (!line.empty()) {
+      self->on_header_line(line);
+      return n;
+    }
+    // End of one response's headers. Skip interim (1xx) responses and redirects curl is about to follow.
+    if (self->status_ < 200 && self->status_ != 0) return n;
+    if (self->status_ >= 300 && self->status_ < 400 && self->location_) return n;
+    return self->check_response() ? n : 0;
+  }
+
+  static size_t on_write(char* data, size_t size, size_t count, void* self_ptr) {
+    auto* self = static_cast<HttpSource*>(self_ptr);
+    if (!self->response_checked_ && !self->check_response()) return CURL_WRITEFUNC_ERROR;
+    return self->push(data, size * count);
+  }
+
+  static int on_progress(void* self_ptr, curl_off_t, curl_off_t now, curl_off_t, curl_off_t) {
+    auto* self = static_cast<HttpSource*>(self_ptr);
+    self->note_bytes_in(now);
+    return self->cancelled_.load() ? 1 : 0;
+  }
+
+  void note_bytes_in(curl_off_t downloaded_in_attempt) {
+    if (downloaded_in_attempt < 0) return;
+    const uint64_t v = attempt_start_ + static_cast<uint64_t>(downloaded_in_attempt);
+    if (v > bytes_in_.load(std::memory_order_relaxed)) bytes_in_.store(v, std::memory_order_relaxed);
+  }
+
+  // Copies n bytes into the ring, blocking while it is full. Returns n, or an error code when cancelled.
+  size_t push(const char* data, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+      uint64_t at = 0;
+      size_t room = 0;
+      {
+        std::unique_lock lk(mu_);
+        const size_t want = std::min(n - done, capacity_);
+        space_cv_.wait(lk, [&] { return cancelled_.load() || capacity_ - (write_pos_ - read_pos_) >= want; });
+        if (cancelled_.load()) return CURL_WRITEFUNC_ERROR;
+        at = write_pos_;
+        room = capacity_ - static_cast<size_t>(write_pos_ - read_pos_);
+      }
+      const size_t k = std::min(room, n - done);
+      const size_t off = static_cast<size_t>(at % capacity_);
+      const size_t first = std::min(k, capacity_ - off);
+      std::memcpy(ring_.get() + off, data + done, first);
+      std::memcpy(ring_.get(), data + done + first, k - first);
+      {
+        std::lock_guard lk(mu_);
+        write_pos_ += k;
+      }
+      data_cv_.notify_one();
+      done += k;
+      delivered_ += k;
+    }
+    return n;
+  }
+
+  const std::string url_;        // as given (may hold credentials): for libcurl only
+  const std::string shown_url_;  // redacted: for messages
+  const SourceOptions opts_;
+  const size_t capacity_;
+  std::unique_ptr<char[]> ring_;
+
+  // Shared between the producer thread and the consumer.
+  std::mutex mu_;
+  std::condition_variable data_cv_;   // consumer waits for data, headers or the end
+  std::condition_variable space_cv_;  // producer waits for room or cancellation (and sleeps its backoff)
+  uint64_t write_pos_ = 0;            // guarded by mu_; bytes ever written into the ring
+  uint64_t read_pos_ = 0;             // guarded by mu_; bytes ever read out of the ring
+  bool headers_ready_ = false;        // guarded by mu_
+  bool finished_ = false;             // guarded by mu_
+  std::optional<std::string> error_;  // guarded by mu_
+  uint64_t error_offset_ = 0;         // guarded by mu_
+  std::atomic<bool> cancelled_{false};
+  std::atomic<int64_t> size_hint_{-1};
+  std::atomic<uint64_t> bytes_in_{0};
+
+  // Producer thread only.
+  CURL* curl_ = nullptr;
+  uint64_t delivered_ = 0;      // bytes pushed into the ring: the Range start of the next attempt
+  uint64_t attempt_start_ = 0;  // delivered_ when the current attempt began
+  bool ever_responded_ = false;
+  bool any_encoded_ = false;
+  bool response_checked_ = false;
+  std::string fatal_;
+  long status_ = 0;
+  std::string reason_;
+  bool location_ = false;
+  bool encoded_ = false;
+  std::optional<uint64_t> content_length_, range_start_, range_total_;
+  char errbuf_[CURL_ERROR_SIZE] = {};
+
+  std::thread thread_;  // last: started after every member above exists
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> open_http_source(const std::string& url, const SourceOptions& opts) {
+  return std::make_unique<HttpSource>(url, opts);
+}
+
+}  // namespace pgload

@@ -1,0 +1,414 @@
+// Hot path: per chunk, not per row, are all allocations (buffers are pooled with the chunks); rows are forwarded
+// as their raw CSV bytes so the server parses them exactly as the client validated them.
+#include "loader/pipeline.h"
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include "loader/load_error.h"
+#include "loader/ndjson_reader.h"
+#include "loader/router.h"
+
+namespace pgload {
+namespace {
+
+constexpr size_t kMaxRecordBytes = 256u << 20;  // a record longer than this is surely an unterminated quote
+
+struct Reject {
+  uint64_t line, byte;
+  std::string column;  // empty when the record as a whole is wrong
+  std::string reason;
+  std::string raw;
+};
+
+struct Chunk {
+  std::string data;
+  uint64_t first_line = 1, byte_offset = 0;
+  bool at_eof = false, stream_start = false;
+  CsvChunk tok;
+  std::vector<std::string> out;           // per shard: CSV records, each ending in '\n'
+  std::vector<std::vector<RowOrigin>> origins;  // per shard
+  std::vector<Reject> rejects;
+  std::string scratch, ndjson_row;
+  uint64_t rows = 0;
+};
+
+// Excerpt of a record for messages: the first 200 bytes, control characters shown as spaces.
+std::string excerpt(std::string_view raw) {
+  std::string s(raw.substr(0, 200));
+  for (char& ch : s)
+    if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
+  if (raw.size() > 200) s += "...";
+  return s;
+}
+
+const char* record_error_reason(CsvRecordError e) {
+  switch (e) {
+    case CsvRecordError::UnterminatedQuote: return "unterminated quoted field at end of input";
+    case CsvRecordError::CarriageReturn: return "unquoted carriage return found in data (mixed line endings?)";
+    case CsvRecordError::EndOfDataMarker: return "a line holding only \\. is PostgreSQL's end-of-data marker; quote it";
+    case CsvRecordError::None: break;
+  }
+  return "malformed record";
+}
+
+// Position of the first invalid UTF-8 byte in s, or npos.
+size_t first_bad_utf8(std::string_view s) {
+  size_t i = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  while (i < s.size()) {
+    unsigned char c = p[i];
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return i;
+    for (size_t k = 1; k < n; ++k)
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+    if (n == 2 && c < 0xC2) return i;
+    if (n == 3) {
+      uint32_t cp = ((c & 0x0F) << 12) | ((p[i + 1] & 0x3F) << 6) | (p[i + 2] & 0x3F);
+      if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    }
+    if (n == 4) {
+      uint32_t cp = ((c & 0x07) << 18) | ((p[i + 1] & 0x3F) << 12) | ((p[i + 2] & 0x3F) << 6) | (p[i + 3] & 0x3F);
+      if (cp < 0x10000 || cp > 0x10FFFF) return i;
+    }
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+class ChunkWorker {
+ public:
+  ChunkWorker(const LoadPlan& plan, const Router& router) : plan_(plan), router_(router) {}
+
+  void process(Chunk& c) const {
+    const size_t shards = plan_.table->shards.size();
+    c.out.resize(shards);
+    c.origins.resize(shards);
+    for (auto& o : c.out) o.clear();
+    for (auto& o : c.origins) o.clear();
+    c.rejects.clear();
+    c.rows = 0;
+    bool utf8_ok = !plan_.validate_utf8 || simdjson::validate_utf8(c.data.data(), c.data.size());
+    if (plan_.format == InputFormat::Csv)
+      process_csv(c, utf8_ok);
+    else
+      process_ndjson(c, utf8_ok);
+  }
+
+ private:
+  void reject(Chunk& c, uint64_t line, uint64_t byte, int field, std::string reason, std::string_view raw) const {
+    std::string column;
+    if (field >= 0) column = plan_.table->columns[plan_.file_columns[field]].name;
+    c.rejects.push_back({line, byte, std::move(column), std::move(reason), std::string(raw)});
+  }
+
+  // Checks one value; returns false (after recording a reject) when the row must be rejected.
+  bool check_field(Chunk& c, uint64_t line, uint64_t byte, int j, std::optional<std::string_view> value,
+                   std::string_view raw, int& shard) const {
+    if (!value) {
+      if (j == plan_.dist_field) {
+        reject(c, line, byte, j, "NULL in the distribution column", raw);
+        return false;
+      }
+      if (plan_.not_null[j]) {
+        reject(c, line, byte, j, "NULL in a NOT NULL column", raw);
+        return false;
+      }
+      return true;
+    }
+    if (j == plan_.dist_field) {
+      shard = router_.route(*value);
+      if (shard == -1) {
+        reject(c, line, byte, j,
+               std::string("invalid ") + pg_type_name(plan_.types[j].type) + " distribution value \"" +
+                   excerpt(*value) + "\"",
+               raw);
+        return false;
+      }
+      if (shard == -2) {
+        reject(c, line, byte, j, "no shard's hash range holds this value (gap in pg_dist_shard)", raw);
+        return false;
+      }
+    }
+    if (const char* why = check_value(plan_.types[j], *value)) {
+      reject(c, line, byte, j, std::string(why) + ": \"" + excerpt(*value) + "\"", raw);
+      return false;
+    }
+    return true;
+  }
+
+  void process_csv(Chunk& c, bool utf8_ok) const {
+    const char* data = c.data.data();
+    tokenize_csv(data, c.data.size(), plan_.dialect, c.at_eof, c.tok, c.stream_start);
+    uint64_t line = c.first_line;
+    const size_t ncols = plan_.file_columns.size();
+    for (const CsvRecord& r : c.tok.records) {
+      const uint64_t rec_line = line;
+      line += r.newlines + 1;
+      const uint64_t byte = c.byte_offset + r.begin;
+      std::string_view raw(data + r.begin, r.end - r.begin);
+      if (r.error != CsvRecordError::None) {
+        reject(c, rec_line, c.byte_offset + r.error_offset, -1, record_error_reason(r.error), raw);
+        continue;
+      }
+      if (r.field_count != ncols) {
+        reject(c, rec_line, byte, -1,
+               "expected " + std::to_string(ncols) + " columns, found " + std::to_string(r.field_count), raw);
+        continue;
+      }
+      if (!utf8_ok) {
+        size_t bad = first_bad_utf8(raw);
+        if (bad != std::string_view::npos) {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(raw[bad]));
+          reject(c, rec_line, byte + bad, -1, std::string("invalid UTF-8 byte ") + hex, raw);
+          continue;
+        }
+      }
+      int shard = 0;
+      bool ok = true;
+      for (size_t j = 0; j < ncols && ok; ++j) {
+        const CsvField& f = c.tok.fields[r.first_field + j];
+        std::string_view fraw(data + f.begin, f.end - f.begin);
+        std::optional<std::string_view> value;
+        if (f.quoted || fraw != plan_.null_string) value = csv_field_value(data, f, plan_.dialect, c.scratch);
+        ok = check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard);
+      }
+      if (!ok) continue;
+      std::string& out = c.out[shard];
+      out.append(raw);
+      out.push_back('\n');
+      c.origins[shard].push_back({rec_line, byte});
+      ++c.rows;
+    }
+  }
+
+  void process_ndjson(Chunk& c, bool utf8_ok) const {
+    thread_local std::unique_ptr<NdjsonReader> reader;
+    thread_local const LoadPlan* reader_plan = nullptr;
+    if (!reader || reader_plan != &plan_) {
+      std::vector<std::string> names;
+      for (int idx : plan_.file_columns) names.push_back(plan_.table->columns[idx].name);
+      reader = std::make_unique<NdjsonReader>(names, plan_.dist_field);
+      reader_plan = &plan_;
+    }
+    std::string_view all(c.data);
+    uint64_t line = c.first_line;
+    size_t pos = 0;
+    while (pos < all.size()) {
+      size_t nl = all.find('\n', pos);
+      size_t end = nl == std::string_view::npos ? all.size() : nl;
+      std::string_view text = all.substr(pos, end - pos);
+      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+      const uint64_t byte = c.byte_offset + pos;
+      const uint64_t rec_line = line++;
+      pos = end + 1;
+      if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines carry no row
+      if (!utf8_ok) {
+        size_t bad = first_bad_utf8(text);
+        if (bad != std::string_view::npos) {
+          reject(c, rec_line, byte + bad, -1, "invalid UTF-8", text);
+          continue;
+        }
+      }
+      c.ndjson_row.clear();
+      std::optional<std::string_view> key;
+      NdjsonError err = reader->convert(text, c.ndjson_row, key);
+      if (err) {
+        reject(c, rec_line, byte + err.byte_in_line, err.column,
+               std::string(err.reason) + (err.key.empty() ? "" : " (key \"" + err.key + "\")"), text);
+        continue;
+      }
+      const auto& values = reader->values();
+      int shard = 0;
+      bool ok = true;
+      for (size_t j = 0; j < values.size() && ok; ++j)
+        ok = check_field(c, rec_line, byte, static_cast<int>(j), values[j], text, shard);
+      if (!ok) continue;
+      c.out[shard].append(c.ndjson_row);
+      c.out[shard].push_back('\n');
+      c.origins[shard].push_back({rec_line, byte});
+      ++c.rows;
+    }
+  }
+
+  const LoadPlan& plan_;
+  const Router& router_;
+};
+
+// Reads from the source until `buf` holds at least `want` bytes or the input ends; returns false at EOF.
+bool fill(ByteSource& source, std::string& buf, size_t want) {
+  while (buf.size() < want) {
+    size_t old = buf.size();
+    size_t grow = std::max<size_t>(want - old, 64 * 1024);
+    buf.resize(old + grow);
+    size_t n = source.read(buf.data() + old, grow);
+    buf.resize(old + n);
+    if (n == 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& dialect, std::string& carry,
+                                         uint64_t& header_bytes) {
+  carry.clear();
+  size_t end = 0;
+  bool more = true;
+  while ((end = find_last_record_end(carry.data(), carry.size(), dialect)) == 0 && more) {
+    if (carry.size() > kMaxRecordBytes) throw LoadError(kExitInputErrors, "line 1: header record is too long");
+    more = fill(source, carry, carry.size() + 64 * 1024);
+  }
+  // find_last_record_end gives the last terminator; the header ends at the first one.
+  CsvChunk tok;
+  tokenize_csv(carry.data(), end ? end : carry.size(), dialect, true, tok, true);
+  std::vector<std::string> names;
+  if (tok.records.empty()) throw LoadError(kExitInputErrors, "line 1: --header given but the input is empty");
+  const CsvRecord& r = tok.records[0];
+  std::string scratch;
+  for (uint32_t i = 0; i < r.field_count; ++i)
+    names.emplace_back(csv_field_value(carry.data(), tok.fields[r.first_field + i], dialect, scratch));
+  size_t consumed = tok.records.size() > 1 ? tok.records[1].begin : (end ? end : carry.size());
+  // Skip the BOM/record bytes and the terminator of the header only.
+  size_t header_end = r.end;
+  while (header_end < consumed && (carry[header_end] == '\r' || carry[header_end] == '\n')) {
+    bool lf = carry[header_end] == '\n';
+    ++header_end;
+    if (lf) break;
+  }
+  header_bytes = header_end;
+  carry.erase(0, header_end);
+  return names;
+}
+
+void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, uint64_t first_byte,
+                  const LoadPlan& plan, int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
+                  std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
+  const int parallelism = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::max(1, parallelism));
+  Router router(*plan.table);
+  ChunkWorker worker(plan, router);
+  const size_t shards = plan.table->shards.size();
+  rows_per_shard.assign(shards, 0);
+
+  // Chunks are pooled: their buffers keep their capacity, so steady state allocates nothing.
+  const size_t tokens = static_cast<size_t>(std::max(2, parallelism * 2));
+  std::vector<std::unique_ptr<Chunk>> pool;
+  std::vector<Chunk*> free_chunks;
+  std::mutex pool_mu;
+  for (size_t i = 0; i < tokens + 1; ++i) {
+    pool.push_back(std::make_unique<Chunk>());
+    free_chunks.push_back(pool.back().get());
+  }
+
+  uint64_t next_line = first_line, next_byte = first_byte;
+  bool eof = false, first = first_byte == 0;
+  std::vector<std::shared_ptr<Batch>> pending(shards);
+  uint64_t rejected = 0;
+  std::string first_reject;
+
+  auto new_batch = [&](size_t s) {
+    auto b = std::make_shared<Batch>();
+    b->shard_index = static_cast<int>(s);
+    b->data.reserve(plan.batch_bytes + plan.batch_bytes / 4);
+    return b;
+  };
+
+  auto read_stage = [&](tbb::flow_control& fc) -> Chunk* {
+    if (eof && carry.empty()) {
+      fc.stop();
+      return nullptr;
+    }
+    Chunk* c;
+    {
+      std::lock_guard lock(pool_mu);
+      c = free_chunks.back();
+      free_chunks.pop_back();
+    }
+    c->data.swap(carry);
+    carry.clear();
+    size_t cut = 0;
+    while (!eof) {
+      eof = !fill(source, c->data, std::max(plan.chunk_bytes, c->data.size() + 64 * 1024));
+      cut = plan.format == InputFormat::Csv ? find_last_record_end(c->data.data(), c->data.size(), plan.dialect)
+                                            : c->data.rfind('\n') + 1;  // npos + 1 == 0
+      if (cut > 0 || eof) break;
+      if (c->data.size() > kMaxRecordBytes)
+        throw LoadError(kExitInputErrors, "line " + std::to_string(next_line) + ", byte " + std::to_string(next_byte) +
+                                              ": a record longer than 256 MiB (unterminated quote?)");
+    }
+    if (eof) cut = c->data.size();
+    carry.assign(c->data, cut, std::string::npos);
+    c->data.resize(cut);
+    c->first_line = next_line;
+    c->byte_offset = next_byte;
+    c->at_eof = eof && carry.empty();
+    c->stream_start = first;
+    first = false;
+    next_line += static_cast<uint64_t>(std::count(c->data.begin(), c->data.end(), '\n'));
+    next_byte += cut;
+    return c;
+  };
+
+  auto deliver_stage = [&](Chunk* c) {
+    for (const Reject& r : c->rejects) {
+      ++rejected;
+      std::string where = "line " + std::to_string(r.line) + (r.column.empty() ? "" : ", column " + r.column) +
+                          ", byte " + std::to_string(r.byte);
+      if (first_reject.empty())
+        first_reject = where + ": " + r.reason + "\n  " + std::to_string(r.line) + " | " + excerpt(r.raw);
+      if (plan.reject_file) {
+        std::fprintf(plan.reject_file, "# %s: %s\n", where.c_str(), r.reason.c_str());
+        std::fwrite(r.raw.data(), 1, r.raw.size(), plan.reject_file);
+        std::fputc('\n', plan.reject_file);
+      }
+    }
+    counters.rejected.store(rejected, std::memory_order_relaxed);
+    if (rejected > static_cast<uint64_t>(plan.max_errors)) {
+      std::string msg = first_reject;
+      if (rejected > 1) msg += "\n(" + std::to_string(rejected) + " rows rejected so far; --max-errors is " +
+                               std::to_string(plan.max_errors) + ")";
+      msg += "\nnothing was loaded";
+      throw LoadError(kExitInputErrors, msg);
+    }
+    for (size_t s = 0; s < shards; ++s) {
+      if (c->origins[s].empty()) continue;
+      rows_per_shard[s] += c->origins[s].size();
+      if (!submit) continue;
+      if (!pending[s]) pending[s] = new_batch(s);
+      Batch& b = *pending[s];
+      b.data.append(c->out[s]);
+      b.rows.insert(b.rows.end(), c->origins[s].begin(), c->origins[s].end());
+      if (b.data.size() >= plan.batch_bytes) {
+        submit(std::move(pending[s]));
+        pending[s].reset();
+      }
+    }
+    counters.rows.fetch_add(c->rows, std::memory_order_relaxed);
+    counters.bytes.store(next_byte, std::memory_order_relaxed);
+    std::lock_guard lock(pool_mu);
+    free_chunks.push_back(c);
+  };
+
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, read_stage) &
+          tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
+                                           [&](Chunk* c) {
+                                             worker.process(*c);
+                                             return c;
+                                           }) &
+          tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, deliver_stage));
+
+  if (submit)
+    for (auto& b : pending)
+      if (b) submit(std::move(b));
+}
+
+}  // namespace pgload

@@ -1,0 +1,57 @@
+// The load pipeline on oneTBB: a serial stage cuts the byte stream into chunks at record boundaries, a parallel
+// stage tokenizes, validates, hashes and routes each chunk's rows into per-shard buffers, and a serial in-order
+// stage hands full per-shard batches to the sink (or only counts them in a dry run).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/catalog.h"
+#include "loader/copy_sink.h"
+#include "loader/csv_tokenizer.h"
+#include "loader/options.h"
+#include "loader/source.h"
+#include "loader/value_check.h"
+
+namespace pgload {
+
+// Progress counters: bumped by the pipeline, read by the reporter thread.
+struct LoadCounters {
+  std::atomic<uint64_t> bytes{0};  // decompressed input bytes consumed
+  std::atomic<uint64_t> rows{0};   // rows routed (not rejected)
+  std::atomic<uint64_t> rejected{0};
+};
+
+// What the pipeline needs to know about the target, resolved once before it starts.
+struct LoadPlan {
+  const Table* table = nullptr;
+  std::vector<int> file_columns;  // file field i -> index into table->columns
+  int dist_field = -1;            // file field holding the distribution column; -1 for reference tables
+  std::vector<ColumnType> types;  // per file field
+  std::vector<bool> not_null;     // per file field
+  CsvDialect dialect;
+  std::string null_string;
+  InputFormat format = InputFormat::Csv;
+  bool validate_utf8 = true;
+  size_t chunk_bytes = 1 << 20;
+  size_t batch_bytes = 1 << 20;
+  int64_t max_errors = 0;
+  std::FILE* reject_file = nullptr;
+};
+
+// Reads the header record (CSV with --header) and returns its field values; `carry` receives bytes read past it.
+std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& dialect, std::string& carry,
+                                         uint64_t& header_bytes);
+
+// Runs the pipeline to the end of the input. `submit` receives full batches (nullptr in a dry run);
+// rows_per_shard counts routed rows. Throws LoadError on a fatal input problem or when rejects pass max_errors.
+void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, uint64_t first_byte,
+                  const LoadPlan& plan, int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
+                  std::vector<uint64_t>& rows_per_shard, LoadCounters& counters);
+
+}  // namespace pgload

@@ -1,0 +1,112 @@
+// Formatting only; the counters it reads are bumped by the pipeline with relaxed atomics.
+#include "loader/report.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "loader/pipeline.h"
+
+namespace pgload {
+
+ProgressBar::ProgressBar(bool enabled, const LoadCounters& counters, std::function<uint64_t()> bytes_in,
+                         std::optional<uint64_t> total_bytes) {
+  if (!enabled) return;
+  running_ = true;
+  thread_ = std::thread([this, &counters, bytes_in, total_bytes] {
+    auto start = std::chrono::steady_clock::now();
+    while (running_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      uint64_t in = bytes_in();
+      uint64_t rows = counters.rows.load(std::memory_order_relaxed);
+      double mbps = secs > 0 ? in / 1e6 / secs : 0;
+      char line[256];
+      if (total_bytes && *total_bytes > 0) {
+        double frac = std::min(1.0, static_cast<double>(in) / *total_bytes);
+        int filled = static_cast<int>(frac * 30);
+        double eta = frac > 0 ? secs / frac - secs : 0;
+        std::snprintf(line, sizeof line, "\r[%-30s] %5.1f%% %8.1f MB %12llu rows %7.1f MB/s ETA %4.0fs ",
+                      std::string(filled, '#').c_str(), frac * 100, in / 1e6, static_cast<unsigned long long>(rows),
+                      mbps, eta);
+      } else {
+        std::snprintf(line, sizeof line, "\r%8.1f MB %12llu rows %7.1f MB/s ", in / 1e6,
+                      static_cast<unsigned long long>(rows), mbps);
+      }
+      std::fputs(line, stderr);
+      std::fflush(stderr);
+    }
+    std::fputs("\r\033[K", stderr);
+  });
+}
+
+ProgressBar::~ProgressBar() { stop(); }
+
+void ProgressBar::stop() {
+  running_ = false;
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char ch : s) {
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(ch) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+          out += buf;
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  return out;
+}
+
+std::string report_json(const LoadReport& r) {
+  char nums[256];
+  double rps = r.seconds > 0 ? r.rows / r.seconds : 0, mbps = r.seconds > 0 ? r.bytes / 1e6 / r.seconds : 0;
+  std::snprintf(nums, sizeof nums,
+                "\"rows\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"rows_per_s\":%.0f,\"mb_per_s\":%.2f,\"rejected\":%llu",
+                static_cast<unsigned long long>(r.rows), static_cast<unsigned long long>(r.bytes), r.seconds, rps, mbps,
+                static_cast<unsigned long long>(r.rejected));
+  std::string s = "{\"outcome\":\"" + r.outcome + "\",\"table\":\"" + json_escape(r.table) + "\"," + nums;
+  s += ",\"shards\":{";
+  for (size_t i = 0; i < r.shard_rows.size(); ++i)
+    s += (i ? "," : "") + ("\"" + std::to_string(r.shard_rows[i].first) + "\":" + std::to_string(r.shard_rows[i].second));
+  s += "},\"nodes\":{";
+  for (size_t i = 0; i < r.node_rows.size(); ++i)
+    s += (i ? "," : "") + ("\"" + json_escape(r.node_rows[i].first) + "\":" + std::to_string(r.node_rows[i].second));
+  s += "}";
+  if (!r.error.empty()) s += ",\"error\":\"" + json_escape(r.error) + "\"";
+  s += ",\"exit_code\":" + std::to_string(r.exit_code) + "}";
+  return s;
+}
+
+std::string report_text(const LoadReport& r, bool per_shard) {
+  char head[512];
+  double rps = r.seconds > 0 ? r.rows / r.seconds : 0, mbps = r.seconds > 0 ? r.bytes / 1e6 / r.seconds : 0;
+  std::snprintf(head, sizeof head, "%s %llu rows (%.1f MB) %s %s in %.2f s: %.0f rows/s, %.1f MB/s; %llu rejected\n",
+                r.outcome == "dry_run" ? "dry run: would load" : "loaded", static_cast<unsigned long long>(r.rows),
+                r.bytes / 1e6, r.outcome == "dry_run" ? "into" : "into", r.table.c_str(), r.seconds, rps, mbps,
+                static_cast<unsigned long long>(r.rejected));
+  std::string s = head;
+  if (per_shard) {
+    s += "  shard      rows\n";
+    for (auto& [id, n] : r.shard_rows) s += "  " + std::to_string(id) + "  " + std::to_string(n) + "\n";
+  }
+  s += "  node                 rows\n";
+  for (auto& [node, n] : r.node_rows) {
+    std::string left = "  " + node;
+    if (left.size() < 22) left.resize(22, ' ');
+    s += left + " " + std::to_string(n) + "\n";
+  }
+  return s;
+}
+
+}  // namespace pgload

@@ -1,0 +1,34 @@
+// Routes a row to its shard exactly as Citus does: the distribution column's PostgreSQL hash, then the shard
+// whose [shardminvalue, shardmaxvalue] holds it. Reference tables have one shard that every row goes to.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "common/catalog.h"
+#include "common/citus_hash.h"
+#include "common/shard_map.h"
+
+namespace pgload {
+
+class Router {
+ public:
+  // Throws LoadError when the table's distribution column type has no supported hash.
+  explicit Router(const Table& table);
+  bool by_hash() const noexcept { return kind_.has_value(); }
+  // Shard index for a distribution value (unquoted text); -1 when the text is not a valid value of the column
+  // type, -2 when no shard's range holds its hash (a gap in pg_dist_shard).
+  int route(std::string_view value) const noexcept {
+    if (!kind_) return 0;
+    int32_t hash;
+    if (!hash_text_value(*kind_, value, hash)) return -1;
+    int idx = map_.index_of(hash);
+    return idx < 0 ? -2 : idx;
+  }
+
+ private:
+  std::optional<DistKind> kind_;
+  ShardMap map_;
+};
+
+}  // namespace pgload

@@ -1,0 +1,135 @@
+// open_source(): picks the transport (http(s), local file, stdin) and the decoder for a URL. Local files and stdin
+// are read with plain read(2) into the caller's buffer: the kernel's read-ahead is all the buffering they need.
+#include "loader/source.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "loader/decompress.h"
+#include "loader/http_source.h"
+
+namespace pgload {
+
+SourceError::SourceError(std::string what, uint64_t byte_offset)
+    : std::runtime_error(std::move(what)), byte_offset_(byte_offset) {}
+
+namespace {
+
+// A file descriptor (a file, a pipe or stdin); owns it unless it is stdin.
+class FdSource final : public ByteSource {
+ public:
+  FdSource(int fd, bool owned, std::string name) : fd_(fd), owned_(owned), name_(std::move(name)) {
+    struct stat st {};
+    if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
+      size_ = static_cast<uint64_t>(st.st_size);
+      posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+  }
+  ~FdSource() override {
+    if (owned_) close(fd_);
+  }
+  FdSource(const FdSource&) = delete;
+  FdSource& operator=(const FdSource&) = delete;
+
+  size_t read(char* buf, size_t len) override {
+    for (;;) {
+      const ssize_t n = ::read(fd_, buf, len);
+      if (n >= 0) {
+        bytes_in_.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+        return static_cast<size_t>(n);
+      }
+      if (errno == EINTR) continue;
+      const uint64_t at = bytes_in();
+      throw SourceError("read error on " + name_ + " after " + std::to_string(at) + " bytes: " + std::strerror(errno),
+                        at);
+    }
+  }
+  std::optional<uint64_t> size_hint() const override { return size_; }
+  uint64_t bytes_in() const override { return bytes_in_.load(std::memory_order_relaxed); }
+
+ private:
+  int fd_;
+  bool owned_;
+  std::string name_;
+  std::optional<uint64_t> size_;
+  std::atomic<uint64_t> bytes_in_{0};
+};
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// file://PATH, file:///abs, file://localhost/abs; %XX escapes decoded.
+std::string path_of_file_url(const std::string& url) {
+  std::string rest = url.substr(7);
+  if (rest.starts_with("localhost/")) rest = rest.substr(9);
+  std::string path;
+  path.reserve(rest.size());
+  for (size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == '%' && i + 2 < rest.size()) {
+      const int hi = hex_value(rest[i + 1]);
+      const int lo = hex_value(rest[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        path.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    path.push_back(rest[i]);
+  }
+  return path;
+}
+
+bool starts_with_ci(const std::string& s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    const char c = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] - 'A' + 'a') : s[i];
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string redact_url(const std::string& url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  const size_t authority = scheme_end + 3;
+  const size_t authority_end = url.find_first_of("/?#", authority);
+  const size_t at = url.rfind('@', authority_end == std::string::npos ? std::string::npos : authority_end - 1);
+  if (at == std::string::npos || at < authority) return url;
+  return url.substr(0, authority) + "***" + url.substr(at);
+}
+
+std::unique_ptr<ByteSource> open_source(const std::string& url, const SourceOptions& opts) {
+  const Compression compression = compression_for(url);
+  const std::string name = redact_url(url);
+  std::unique_ptr<ByteSource> raw;
+  if (starts_with_ci(url, "http://") || starts_with_ci(url, "https://")) {
+    raw = open_http_source(url, opts);
+  } else if (url == "-") {
+    raw = std::make_unique<FdSource>(STDIN_FILENO, false, "stdin");
+  } else {
+    const std::string path = starts_with_ci(url, "file://") ? path_of_file_url(url) : url;
+    if (path.empty()) throw SourceError("empty path in source URL '" + name + "'", 0);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw SourceError("cannot open " + path + ": " + std::strerror(errno), 0);
+    struct stat st {};
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      close(fd);
+      throw SourceError("cannot read " + path + ": it is a directory", 0);
+    }
+    raw = std::make_unique<FdSource>(fd, true, path);
+  }
+  return wrap_decompressor(compression, std::move(raw), name, opts.buffer_bytes);
+}
+
+}  // namespace pgload

@@ -1,0 +1,54 @@
+// The loader's byte source: one pull interface over http(s), file://, plain paths and stdin, with transparent
+// .gz/.zst decompression, so the parsing pipeline never knows where its bytes come from.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace pgload {
+
+// Tunables of a source; the defaults suit a multi-GB load over a LAN or the internet.
+struct SourceOptions {
+  bool insecure = false;               // https: skip certificate and host name verification
+  int max_retries = 5;                 // http(s): reconnects (with Range) after a drop without progress in between
+  int64_t connect_timeout_ms = 10000;  // http(s): TCP + TLS connect timeout
+  size_t ring_buffers = 8;             // http(s): the download ring holds ring_buffers * buffer_bytes
+  size_t buffer_bytes = 4 << 20;       // also the read size for files and the compressed input chunk
+};
+
+// A failure of the byte stream. what() says what happened and where (redacted URL or path); byte_offset() is the
+// offset in the raw (still compressed) stream at which it happened.
+class SourceError : public std::runtime_error {
+ public:
+  SourceError(std::string what, uint64_t byte_offset);
+  uint64_t byte_offset() const noexcept { return byte_offset_; }
+
+ private:
+  uint64_t byte_offset_;
+};
+
+// A sequential stream of bytes. Not thread-safe: one consumer calls read(); size_hint()/bytes_in() may be polled
+// from a progress reporter thread.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Reads up to len bytes of the (decompressed) stream; 0 only at end of stream. Throws SourceError.
+  virtual size_t read(char* buf, size_t len) = 0;
+  // Total raw (compressed) bytes if known, for progress/ETA.
+  virtual std::optional<uint64_t> size_hint() const = 0;
+  // Raw bytes received so far, in the same unit as size_hint().
+  virtual uint64_t bytes_in() const = 0;
+};
+
+// Opens `url`: http://, https://, file://PATH, a plain path, or "-" for stdin. A name ending in .gz is inflated,
+// .zst/.zstd is zstd-decoded. http(s) errors such as 404 or connection refused are thrown from here.
+std::unique_ptr<ByteSource> open_source(const std::string& url, const SourceOptions& opts);
+
+// `url` with any user:password@ replaced by ***@, safe for messages and logs.
+std::string redact_url(const std::string& url);
+
+}  // namespace pgload

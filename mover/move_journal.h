@@ -1,0 +1,52 @@
+// The move journal: one row per shard move in pgload.moves on the coordinator, written before a move touches
+// anything and at every state change, so a later run can clean a partial target or finish a switched move.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/pg.h"
+
+namespace pgload {
+
+// started  -> the target may hold partial shard tables; the source is authoritative.
+// switched -> pg_dist_placement points at the target (set in the same transaction); the source may still hold
+//             its shard tables.
+// done / aborted -> nothing left to do.
+struct JournalEntry {
+  int64_t move_id = 0;
+  std::vector<int64_t> shard_ids;
+  std::vector<std::string> shard_relations;  // quoted, schema-qualified shard tables, same order as shard_ids
+  int32_t source_group = 0, target_group = 0;
+  std::string mode;   // block_writes / logical
+  std::string state;
+};
+
+class MoveJournal {
+ public:
+  // Session-level advisory lock class: key (kLockClass, move_id) is held by the run that owns a move.
+  static constexpr int32_t kLockClass = 0x70676d76;  // 'pgmv'
+
+  // Creates schema pgload and table pgload.moves if missing (serialized by an advisory lock).
+  explicit MoveJournal(PgConn coordinator);
+
+  // Records a new move as 'started' and takes its owner lock on this connection; returns its move_id.
+  // Throws if any of the shards is already in an unfinished move.
+  int64_t begin(const std::vector<int64_t>& shard_ids, const std::vector<std::string>& shard_relations,
+                int32_t source_group, int32_t target_group, std::string_view mode);
+  // Sets the state (and error text) of a move, in the caller's current transaction if one is open.
+  void set_state(int64_t move_id, std::string_view state, std::string_view error = {});
+  // Releases the owner lock of a finished move.
+  void release(int64_t move_id);
+  // Unfinished moves whose owner is gone (their lock is free); the caller owns their locks until release().
+  std::vector<JournalEntry> claim_orphans();
+
+  const PgConn& conn() const noexcept { return conn_; }
+
+ private:
+  PgConn conn_;
+};
+
+}  // namespace pgload

@@ -1,0 +1,43 @@
+// A byte-rate limiter shared by every parallel move so that --max-rate caps their total, not each one.
+// Debt model: a caller takes its bytes at once and then sleeps off the debt, so big and small chunks are fair.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+
+namespace pgload {
+
+class TokenBucket {
+ public:
+  using Clock = std::function<std::chrono::nanoseconds()>;          // monotonic "now"
+  using Sleeper = std::function<void(std::chrono::nanoseconds)>;    // blocks the calling thread
+
+  // rate_bytes_per_s <= 0 means unlimited (acquire never waits). burst_bytes is what may pass at once after an
+  // idle spell (default: a tenth of a second's worth, at least 64 KiB). clock/sleep default to steady_clock and
+  // this_thread::sleep_for; tests pass fakes.
+  explicit TokenBucket(int64_t rate_bytes_per_s, int64_t burst_bytes = 0, Clock clock = {}, Sleeper sleep = {});
+
+  // Takes `bytes` and returns how long the caller must wait before using them (zero if within budget).
+  // Thread-safe; never blocks.
+  std::chrono::nanoseconds reserve(int64_t bytes);
+  // reserve() then sleep for the returned time. Thread-safe.
+  void acquire(int64_t bytes);
+
+  bool unlimited() const noexcept { return rate_bytes_per_s_ <= 0; }
+  int64_t rate_bytes_per_s() const noexcept { return rate_bytes_per_s_; }
+  int64_t burst_bytes() const noexcept { return burst_bytes_; }
+
+ private:
+  const int64_t rate_bytes_per_s_;
+  const int64_t burst_bytes_;
+  Clock clock_;
+  Sleeper sleep_;
+  std::mutex mu_;
+  // Invariant (under mu_): available bytes = tokens_ + elapsed * rate, capped at burst; negative = debt.
+  double tokens_;
+  std::chrono::nanoseconds last_ns_{0};
+};
+
+}  // namespace pgload
