@@ -396,7 +396,7 @@ TEST_F(ClusterTest, UpdatingPlacementGroupRepointsTheForeignPartition) {
   // Move by hand: create the shard on the target, copy its rows there, then flip the catalog.
   c.run("SELECT pgcluster.run_on_group(" + to_group + ", pgcluster.shard_ddl('move_me', " + shard + "))");
   c.run("CREATE FOREIGN TABLE pg_temp.move_target (id bigint, v text) SERVER pg_dist_node_" + to_node +
-        " OPTIONS (table_name 'move_me_" + shard + "')");
+        " OPTIONS (schema_name 'public', table_name 'move_me_" + shard + "')");
   c.run("INSERT INTO pg_temp.move_target SELECT * FROM move_me_" + shard);
   c.run("UPDATE pg_dist_placement SET groupid = " + to_group + " WHERE shardid = " + shard);
   EXPECT_EQ(c.scalar("SELECT s.srvname FROM pg_foreign_table f JOIN pg_foreign_server s ON s.oid = f.ftserver "
@@ -460,7 +460,7 @@ TEST(PgclusterLifecycle, DownUpStatusAddWorker) {
   EXPECT_EQ(last_line(add.output), "127.0.0.1:" + std::to_string(cl.port() + 2));
   EXPECT_EQ(c.scalar("SELECT count(*) || ',' || max(groupid) || ',' || bool_and(shouldhaveshards) FROM pg_dist_node "
                      "WHERE groupid <> 0"),
-            "2,2,t");
+            "2,2,true");
   EXPECT_EQ(cl.worker_ports().back(), cl.port() + 2);
   auto shard = *c.scalar("SELECT shardid FROM pg_dist_shard WHERE logicalrelid = 'life_ref'::regclass");
   EXPECT_EQ(c.scalar("SELECT count(*) FROM pg_dist_placement WHERE shardid = $1", {shard}), "2");

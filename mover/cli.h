@@ -1,0 +1,60 @@
+// pgmove's command line as data: the commands, their options, the exit codes, and the parsers for rates and
+// host:port endpoints. Parsing only; main.cpp runs the commands.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/catalog.h"
+
+namespace pgload {
+
+// Exit codes documented in --help.
+enum ExitCode : int { kExitOk = 0, kExitMoveFailed = 1, kExitUsage = 2, kExitCluster = 3 };
+
+// Bad command line: reported with a hint to --help, exit 2.
+class UsageError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+using Endpoint = std::pair<std::string, int>;
+
+struct CliOptions {
+  std::string command;            // status, plan, add-node, rebalance, move, drain, recover
+  std::vector<std::string> args;  // positional arguments after the command
+  std::string coordinator;        // conninfo or URI; "" = libpq defaults (PG* env, service file, .pgpass)
+  std::optional<Backend> backend;
+  bool json = false;
+  bool help = false;
+  bool dry_run = false;
+  bool progress = false;
+  std::optional<std::string> strategy;
+  std::optional<double> threshold;
+  std::optional<Endpoint> drain;  // plan --drain
+  std::optional<Endpoint> to;     // move --to
+  int parallel = 1;
+  int64_t max_rate_bytes_per_s = 0;  // 0 = unlimited
+  std::optional<std::string> mode;   // block_writes | logical; unset = decide from wal_level
+  std::string spool_dir;
+};
+
+// Parses argv (options may come before or after the command). Throws UsageError with a precise message.
+CliOptions parse_cli(int argc, const char* const* argv);
+
+// "50MB/s", "20MiB/s", "500kB/s", "1.5GB", "1048576": bytes per second; nullopt when malformed.
+// SI prefixes are powers of 1000, IEC (KiB, MiB, GiB) powers of 1024; the "/s" is optional.
+std::optional<double> parse_rate(std::string_view text);
+
+// "host:port" (the last colon splits, so "[::1]:5432" and "::1:5432" work); nullopt when malformed.
+std::optional<Endpoint> parse_endpoint(std::string_view text);
+
+// The --help text.
+const char* usage_text();
+
+}  // namespace pgload

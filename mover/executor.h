@@ -1,0 +1,67 @@
+// Executes shard moves: each request moves a colocation unit (every shard with the same colocation id and shard
+// index) from one worker to another, journaled on the coordinator so a crashed run can be cleaned or finished.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/catalog.h"
+
+namespace pgload {
+
+enum class TransferMode { BlockWrites, Logical };
+// Citus's shard_transfer_mode spelling: "block_writes" / "force_logical".
+const char* transfer_mode_name(TransferMode mode) noexcept;
+
+struct MoveRequest {
+  int64_t shard_id;
+  std::string source_host;
+  int32_t source_port;
+  std::string target_host;
+  int32_t target_port;
+};
+
+// Test hooks, called on the thread running the move; a hook that throws fails that move like any other error.
+struct MoveHooks {
+  // After each chunk handed to a target shard table (attempt counts from 1; > 1 only when retried from a spool).
+  std::function<void(int64_t shard_id, int attempt, uint64_t bytes_so_far)> after_target_chunk;
+  // At step boundaries of a move, named by the request's shard: "copied" (rows and indexes on the target; in
+  // logical mode the subscription is streaming), "switching" (verified, just before the catalog update).
+  std::function<void(int64_t shard_id, std::string_view step)> on_step;
+};
+
+struct ExecutorOptions {
+  TransferMode mode = TransferMode::BlockWrites;
+  int parallel = 1;                  // moves running at once (never two on the same shard)
+  int64_t max_rate_bytes_per_s = 0;  // total over all parallel moves; 0 = unlimited
+  std::string spool_dir;             // non-empty: copy through a spool file there; target failures retry from it
+  bool progress = false;             // progress lines on stderr (only if stderr is a TTY)
+  bool json = false;                 // reserved for the CLI's output format; the executor prints NOTICE lines only
+  bool binary_copy = true;           // COPY (FORMAT binary); false = text
+  int max_target_attempts = 3;       // with a spool: target attempts per shard table
+  int catchup_timeout_s = 600;       // logical: longest wait for the subscription to catch up
+  MoveHooks hooks;
+};
+
+struct MoveSummary {
+  int moves = 0;            // moves switched by this call
+  uint64_t bytes = 0;       // COPY bytes written to targets
+  double seconds = 0;
+  int source_reads = 0;     // COPY ... TO STDOUT run on sources (one per shard table unless something failed)
+  int target_attempts = 0;  // COPY ... FROM STDIN attempts on targets
+};
+
+// Runs the moves (each request = a colocation unit: every shard with the same colocation id and shard index moves
+// with it). Prints `NOTICE:  Moving shard 102008 from 127.0.0.1:9701 to 127.0.0.1:9703 ...` to stdout when a move
+// starts. Throws (PgError or std::runtime_error naming shard and node) if a move fails, after cleaning that move;
+// moves already switched stay switched. Requests are validated before any move starts.
+MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& moves, const ExecutorOptions& opts);
+
+// Cleans or finishes moves a crashed run left in the journal (pgload.moves); returns how many entries were resolved.
+// Moves owned by a live pgmove (its advisory lock is held) are left alone.
+int recover_moves(Catalog& catalog);
+
+}  // namespace pgload
