@@ -777,6 +777,100 @@ BEGIN
 END
 $$;
 
+-- DROP TABLE of a distributed/reference table: forget its metadata and drop its shards (best effort) like Citus.
+CREATE FUNCTION pgcluster.on_sql_drop() RETURNS event_trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  d record;
+  sh record;
+BEGIN
+  FOR d IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type = 'table' LOOP
+    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = d.objid);
+    FOR sh IN SELECT s.shardid, pl.groupid FROM pg_catalog.pg_dist_shard s
+              JOIN pg_catalog.pg_dist_placement pl ON pl.shardid = s.shardid WHERE s.logicalrelid = d.objid LOOP
+      BEGIN
+        PERFORM pgcluster.run_on_group(sh.groupid, ARRAY[format('DROP TABLE IF EXISTS %I.%I', d.schema_name,
+                                                                 d.object_name || '_' || sh.shardid)]);
+      EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'could not drop shard %.% on group %: %', d.schema_name, d.object_name || '_' || sh.shardid,
+          sh.groupid, SQLERRM;
+      END;
+    END LOOP;
+    DELETE FROM pg_catalog.pg_dist_placement WHERE shardid IN
+      (SELECT shardid FROM pg_catalog.pg_dist_shard WHERE logicalrelid = d.objid);
+    DELETE FROM pg_catalog.pg_dist_shard WHERE logicalrelid = d.objid;
+    DELETE FROM pg_catalog.pg_dist_partition WHERE logicalrelid = d.objid;
+  END LOOP;
+END
+$$;
+CREATE EVENT TRIGGER pgcluster_drop_distributed_table ON sql_drop EXECUTE FUNCTION pgcluster.on_sql_drop();
+
+-- Bytes of a shard's table on the node of p_groupid (NULL if unreachable).
+CREATE FUNCTION pgcluster.shard_size(p_shardid bigint, p_groupid integer) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  nsp text;
+  rel text;
+  bytes bigint;
+BEGIN
+  SELECT n.nspname, c.relname INTO nsp, rel FROM pg_catalog.pg_dist_shard s JOIN pg_class c ON c.oid = s.logicalrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE s.shardid = p_shardid;
+  SELECT t.b INTO bytes FROM dblink(pgcluster.group_conninfo(p_groupid),
+    format('SELECT pg_total_relation_size(to_regclass(%L))', quote_ident(nsp) || '.' || quote_ident(rel || '_' || p_shardid)))
+    AS t(b bigint);
+  RETURN bytes;
+EXCEPTION WHEN OTHERS THEN
+  RETURN NULL;
+END
+$$;
+
+-- Same columns as Citus's citus_shards (one row per placement); shard_size asks the worker.
+CREATE VIEW pg_catalog.citus_shards AS
+  SELECT s.logicalrelid AS table_name, s.shardid, (c.relname || '_' || s.shardid)::text AS shard_name,
+         CASE p.partmethod WHEN 'h' THEN 'distributed' WHEN 'n' THEN 'reference' ELSE 'local' END AS citus_table_type,
+         p.colocationid AS colocation_id, n.nodename, n.nodeport, pgcluster.shard_size(s.shardid, pl.groupid) AS shard_size
+  FROM pg_catalog.pg_dist_shard s
+  JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid = s.logicalrelid
+  JOIN pg_class c ON c.oid = s.logicalrelid
+  JOIN pg_catalog.pg_dist_placement pl ON pl.shardid = s.shardid
+  JOIN pg_catalog.pg_dist_node n ON n.groupid = pl.groupid AND n.noderole = 'primary';
+
+CREATE FUNCTION pg_catalog.citus_remove_node(nodename text, nodeport integer) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  node record;
+BEGIN
+  SELECT * INTO node FROM pg_catalog.pg_dist_node n
+  WHERE n.nodename = citus_remove_node.nodename AND n.nodeport = citus_remove_node.nodeport;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'node at "%:%" does not exist', nodename, nodeport;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement p JOIN pg_catalog.pg_dist_shard s USING (shardid)
+             JOIN pg_catalog.pg_dist_partition d USING (logicalrelid)
+             WHERE p.groupid = node.groupid AND d.partmethod <> 'n') THEN
+    RAISE EXCEPTION 'cannot remove node %:% because it holds shard placements', nodename, nodeport
+      USING HINT = 'move the shards away first (pgmove / rebalance with drain)';
+  END IF;
+  DELETE FROM pg_catalog.pg_dist_placement WHERE groupid = node.groupid;  -- reference copies; faces re-point
+  DELETE FROM pg_catalog.pg_dist_node WHERE nodeid = node.nodeid;
+  EXECUTE format('DROP SERVER IF EXISTS %I CASCADE', pgcluster.server_name(node.nodeid));
+END
+$$;
+
+CREATE FUNCTION pg_catalog.citus_set_node_property(nodename text, nodeport integer, property text, value boolean)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF property <> 'shouldhaveshards' THEN
+    RAISE EXCEPTION 'only the ''shouldhaveshards'' property can be set';
+  END IF;
+  UPDATE pg_catalog.pg_dist_node n SET shouldhaveshards = value
+  WHERE n.nodename = citus_set_node_property.nodename AND n.nodeport = citus_set_node_property.nodeport;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'node at "%:%" does not exist', nodename, nodeport;
+  END IF;
+END
+$$;
+
 -- The local cluster follows the seed (Azure Cosmos DB for PostgreSQL): by_shard_count is the default.
 INSERT INTO pg_catalog.pg_dist_rebalance_strategy VALUES
   ('by_shard_count', true, 'citus_shard_cost_1', 'citus_node_capacity_1', 'citus_shard_allowed_on_node_true', 0, 0, 0),
@@ -786,4 +880,4 @@ INSERT INTO pg_catalog.pg_dist_rebalance_strategy VALUES
 GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;
 GRANT SELECT ON pg_catalog.pg_dist_partition, pg_catalog.pg_dist_shard, pg_catalog.pg_dist_placement,
   pg_catalog.pg_dist_node, pg_catalog.pg_dist_colocation, pg_catalog.pg_dist_rebalance_strategy,
-  pg_catalog.pg_dist_cleanup TO PUBLIC;
+  pg_catalog.pg_dist_cleanup, pg_catalog.citus_shards TO PUBLIC;

@@ -24,8 +24,11 @@ size_t bom_length(const char* data, size_t len, bool at_stream_start) noexcept {
   return 0;
 }
 
+// The server's line reader ends COPY at a line starting with `\.` followed by CR, LF (or, for pgload's forwarded
+// record + '\n', the record's end), even inside a quoted section (QUOTE '\\' or '.').
 bool is_end_of_data_marker(const char* data, size_t begin, size_t end) noexcept {
-  return end - begin == 2 && data[begin] == '\\' && data[begin + 1] == '.';
+  return end - begin >= 2 && data[begin] == '\\' && data[begin + 1] == '.' &&
+         (end - begin == 2 || data[begin + 2] == '\n' || data[begin + 2] == '\r');
 }
 
 // Records are appended through this so the scalar and SIMD paths finish records identically.

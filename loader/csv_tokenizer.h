@@ -39,8 +39,13 @@ enum class CsvRecordError : uint8_t {
   None,
   UnterminatedQuote,  // EOF inside a quoted field ("unterminated CSV quoted field"); error_offset = opening quote
   CarriageReturn,     // a CR outside quotes not followed by LF ("unquoted carriage return found in data")
-  EndOfDataMarker,    // the record is exactly `\.`, which the server would take as end of data: quote it
+  EndOfDataMarker,    // the record is `\.` (or starts with `\.` + CR/LF inside quotes, with QUOTE '\\' or '.'),
+                      // which the server would take as end of data: quote it or reject it
 };
+
+// Line ends: LF and CRLF are both accepted, also mixed, because pgload forwards each record's bytes followed by
+// '\n' (the server then never sees the original terminators). Old-Mac CR-only files are not supported: every CR
+// outside quotes that is not followed by LF is a CarriageReturn error, as on a server that has seen an LF.
 
 struct CsvRecord {
   uint32_t begin, end;                // raw record bytes, terminator ('\n' or "\r\n") excluded

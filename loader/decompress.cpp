@@ -14,8 +14,9 @@ namespace {
 
 bool ends_with_ci(std::string_view s, std::string_view suffix) {
   if (s.size() < suffix.size()) return false;
-  return std::equal(suffix.begin(), suffix.end(), s.end() - static_cast<std::ptrdiff_t>(suffix.size()),
-                    [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b; });
+  // suffix is lower case; fold s.
+  return std::equal(s.end() - static_cast<std::ptrdiff_t>(suffix.size()), s.end(), suffix.begin(),
+                    [](char c, char lower) { return (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c) == lower; });
 }
 
 // Shared input side: the raw source, its chunk buffer and the count of raw bytes pulled so far.

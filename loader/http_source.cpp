@@ -189,6 +189,9 @@ class HttpSource final : public ByteSource {
     curl_ = c;
     attempt_start_ = delivered_;
     response_checked_ = false;
+    stalled_ = false;
+    last_downloaded_ = -1;
+    last_progress_ = std::chrono::steady_clock::now();
     fatal_.clear();
     reset_response();
     errbuf_[0] = '\0';
@@ -228,6 +231,10 @@ class HttpSource final : public ByteSource {
     if (!fatal_.empty()) {
       message = fatal_;
       return Outcome::fatal;
+    }
+    if (stalled_) {
+      message = "no data for " + std::to_string(opts_.stall_timeout_ms) + " ms";
+      return Outcome::retry;
     }
     std::string detail = curl_easy_strerror(rc);
     if (errbuf_[0] != '\0') detail += std::string(": ") + errbuf_;
@@ -367,13 +374,33 @@ class HttpSource final : public ByteSource {
   static size_t on_write(char* data, size_t size, size_t count, void* self_ptr) {
     auto* self = static_cast<HttpSource*>(self_ptr);
     if (!self->response_checked_ && !self->check_response()) return CURL_WRITEFUNC_ERROR;
+    // Count the bytes before they become readable, so bytes_in() never trails what the reader has seen.
+    curl_off_t downloaded = 0;
+    if (curl_easy_getinfo(self->curl_, CURLINFO_SIZE_DOWNLOAD_T, &downloaded) == CURLE_OK) {
+      self->note_bytes_in(downloaded);
+    }
+    if (!self->any_encoded_) self->note_bytes_in(static_cast<curl_off_t>(self->delivered_ - self->attempt_start_ +
+                                                                         size * count));
     return self->push(data, size * count);
   }
 
-  static int on_progress(void* self_ptr, curl_off_t, curl_off_t now, curl_off_t, curl_off_t) {
+  // Called about once a second even when idle, never while push() blocks (same thread): a stall here is the
+  // server's or the network's, not back-pressure from a slow reader.
+  static int on_progress(void* self_ptr, curl_off_t, curl_off_t downloaded, curl_off_t, curl_off_t) {
     auto* self = static_cast<HttpSource*>(self_ptr);
-    self->note_bytes_in(now);
-    return self->cancelled_.load() ? 1 : 0;
+    const auto now = std::chrono::steady_clock::now();
+    if (downloaded != self->last_downloaded_) {
+      self->last_downloaded_ = downloaded;
+      self->last_progress_ = now;
+    }
+    self->note_bytes_in(downloaded);
+    if (self->cancelled_.load()) return 1;
+    if (self->opts_.stall_timeout_ms > 0 &&
+        now - self->last_progress_ > std::chrono::milliseconds(self->opts_.stall_timeout_ms)) {
+      self->stalled_ = true;
+      return 1;
+    }
+    return 0;
   }
 
   void note_bytes_in(curl_off_t downloaded_in_attempt) {
@@ -409,6 +436,7 @@ class HttpSource final : public ByteSource {
       done += k;
       delivered_ += k;
     }
+    last_progress_ = std::chrono::steady_clock::now();  // time spent waiting for the reader is not a stall
     return n;
   }
 
@@ -439,6 +467,9 @@ class HttpSource final : public ByteSource {
   bool ever_responded_ = false;
   bool any_encoded_ = false;
   bool response_checked_ = false;
+  bool stalled_ = false;
+  curl_off_t last_downloaded_ = -1;
+  std::chrono::steady_clock::time_point last_progress_;
   std::string fatal_;
   long status_ = 0;
   std::string reason_;

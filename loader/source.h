@@ -16,6 +16,7 @@ struct SourceOptions {
   bool insecure = false;               // https: skip certificate and host name verification
   int max_retries = 5;                 // http(s): reconnects (with Range) after a drop without progress in between
   int64_t connect_timeout_ms = 10000;  // http(s): TCP + TLS connect timeout
+  int64_t stall_timeout_ms = 60000;    // http(s): no byte for this long (reader not blocking us) counts as a drop
   size_t ring_buffers = 8;             // http(s): the download ring holds ring_buffers * buffer_bytes
   size_t buffer_bytes = 4 << 20;       // also the read size for files and the compressed input chunk
 };

@@ -50,13 +50,17 @@ const std::set<std::string> kCommands = {"status", "plan", "add-node", "rebalanc
 std::optional<double> parse_rate(std::string_view text) {
   std::string_view s = text;
   if (s.size() >= 2 && (s.substr(s.size() - 2) == "/s" || s.substr(s.size() - 2) == "/S")) s.remove_suffix(2);
-  size_t unit_at = 0;
-  while (unit_at < s.size() &&
-         (std::isdigit(static_cast<unsigned char>(s[unit_at])) || s[unit_at] == '.' || s[unit_at] == '-' ||
-          s[unit_at] == '+' || s[unit_at] == 'e' && unit_at + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[unit_at + 1]))))
-    ++unit_at;
-  auto number = parse_number(s.substr(0, unit_at));
-  if (!number) return std::nullopt;
+  // The number is what strtod reads (digits, sign, point, exponent); the rest is the unit.
+  std::string str(s);
+  if (str.empty() || !(std::isdigit(static_cast<unsigned char>(str[0])) || str[0] == '.' || str[0] == '-' ||
+                       str[0] == '+') ||
+      str.find_first_of("xX") != std::string::npos)
+    return std::nullopt;
+  char* end = nullptr;
+  double value = std::strtod(str.c_str(), &end);
+  if (end == str.c_str() || !std::isfinite(value)) return std::nullopt;
+  size_t unit_at = static_cast<size_t>(end - str.c_str());
+  std::optional<double> number = value;
   std::string unit = lower(s.substr(unit_at));
   double mult = 0;
   if (unit.empty() || unit == "b") mult = 1;
@@ -204,9 +208,17 @@ CliOptions parse_cli(int argc, const char* const* argv) {
   const bool moves = o.command == "rebalance" || o.command == "move" || o.command == "drain";
   if (o.command == "status" || o.command == "plan" || o.command == "rebalance" || o.command == "recover")
     expect_args(0, "no arguments");
-  if (o.command == "add-node" || o.command == "drain") expect_args(1, "one HOST:PORT");
+  if (o.command == "add-node" || o.command == "drain") {
+    expect_args(1, "one HOST:PORT");
+    if (!parse_endpoint(o.args[0]))
+      throw UsageError("pgmove " + o.command + " takes HOST:PORT, not \"" + o.args[0] + "\"");
+  }
   if (o.command == "move") {
     expect_args(1, "one SHARDID");
+    const std::string& id = o.args[0];
+    if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos || id == "0" ||
+        id[0] == '0')
+      throw UsageError("SHARDID must be a positive integer, not \"" + id + "\"");
     if (!o.to) throw UsageError("pgmove move needs --to HOST:PORT");
   }
   if (o.to && o.command != "move") throw UsageError("--to only applies to pgmove move");

@@ -96,7 +96,7 @@ ShardDdl read_shard_ddl(const PgConn& source, const std::string& schema, const s
   d.has_replica_identity = replident == "f" || (replident != "n" && pk_or_identity_index);
 
   auto cons = source.exec(
-      "SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', $1, conname, pg_get_constraintdef(oid)), contype = 'f'"
+      "SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', $1::text, conname, pg_get_constraintdef(oid)), contype = 'f'"
       " FROM pg_constraint WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'c', 'x', 'f')"
       " ORDER BY contype = 'f', contype DESC, conname",
       {rel});

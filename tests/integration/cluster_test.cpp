@@ -413,6 +413,25 @@ TEST_F(ClusterTest, UpdatingPlacementGroupRepointsTheForeignPartition) {
   EXPECT_EQ(cluster().connect_node(to_port).scalar("SELECT v FROM move_me_" + shard + " WHERE id = " + key), "moved");
 }
 
+TEST_F(ClusterTest, DropTableForgetsMetadataAndDropsShards) {
+  auto c = cluster().connect();
+  c.run("CREATE TABLE drop_me (id int PRIMARY KEY)");
+  c.run("SELECT create_distributed_table('drop_me', 'id', shard_count := 2, colocate_with := 'none')");
+  auto shards = c.exec("SELECT shard_name, nodeport, shard_size FROM citus_shards "
+                       "WHERE table_name = 'drop_me'::regclass ORDER BY shardid");
+  ASSERT_EQ(shards.rows(), 2);
+  for (int i = 0; i < shards.rows(); ++i) EXPECT_GT(shards.i64(i, 2), 0) << "size of " << shards.str(i, 0);
+  c.run("DROP TABLE drop_me");
+  EXPECT_EQ(c.scalar("SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text LIKE '%drop_me%'"), "0");
+  EXPECT_EQ(c.scalar("SELECT count(*) FROM pg_dist_shard s LEFT JOIN pg_class c ON c.oid = s.logicalrelid "
+                     "WHERE c.oid IS NULL"),
+            "0");
+  for (int i = 0; i < shards.rows(); ++i) {
+    auto w = cluster().connect_node(static_cast<int>(shards.i64(i, 1)));
+    EXPECT_EQ(w.scalar("SELECT to_regclass($1) IS NULL", {"public." + shards.str(i, 0)}), "t") << shards.str(i, 0);
+  }
+}
+
 // Lifecycle verbs on a cluster of their own (they change node counts).
 TEST(PgclusterLifecycle, DownUpStatusAddWorker) {
   TestCluster cl(1);

@@ -344,6 +344,25 @@ TEST(Source, ConnectionRefusedNamesTheUrl) {
   EXPECT_NE(msg.find("cannot connect to " + url), std::string::npos) << msg;
 }
 
+TEST(Source, ServerThatNeverAnswersIsAStallNotAHang) {
+  // The kernel accepts connections to a listening socket; nobody ever reads the request or answers.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 8), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  SourceOptions opts;
+  opts.stall_timeout_ms = 1500;
+  opts.max_retries = 1;
+  const std::string msg = read_error("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/x.csv", opts);
+  close(fd);
+  EXPECT_NE(msg.find("no data for 1500 ms"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("gave up after 1 retries"), std::string::npos) << msg;
+}
+
 TEST(Source, DropResumesWithRangeAndBytesAreEqual) {
   ServeFile server(fx().csv_path, {"--cut-after", "1000003"});
   auto src = open_source(server.url("/users.csv"), {});
@@ -387,7 +406,9 @@ TEST(Source, SlowReaderGetsEveryByteThroughASmallRing) {
     if (n == 0) break;
     got.append(buf.data(), n);
     // Back-pressure: the download never runs further ahead of the reader than the ring plus curl's buffer.
-    const uint64_t ahead = src->bytes_in() - got.size();
+    const uint64_t received = src->bytes_in();
+    ASSERT_GE(received, got.size());
+    const uint64_t ahead = received - got.size();
     max_ahead = std::max(max_ahead, ahead);
     ASSERT_LE(ahead, ring_bytes + curl_buffer_bytes) << "after " << got.size() << " bytes";
     if (reads % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));

@@ -258,6 +258,15 @@ TEST(CsvTokenizer, EndOfDataMarkerRecordIsReported) {
   EXPECT_EQ(recs[1].fields[0].value, "\\.");
 }
 
+// With QUOTE '\\' a record `\.<LF>b\` is one quoted record to us, but PostgreSQL 15 stops the COPY at its first line.
+TEST(CsvTokenizer, EndOfDataMarkerInsideQuotesIsReported) {
+  const auto recs = parse_all("a\n\\.\nb\\\nc\n", CsvDialect{',', '\\', '\\'});
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[1].end, 7u);
+  EXPECT_EQ(recs[1].error, CsvRecordError::EndOfDataMarker);
+  EXPECT_EQ(recs[2].error, CsvRecordError::None);
+}
+
 TEST(CsvTokenizer, FindLastRecordEndSkipsQuotedNewlines) {
   const std::string in = "a,\"b\nc\"\nd,\"e\nf";
   for (CsvKernel k : all_kernels()) {

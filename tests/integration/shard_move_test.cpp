@@ -1,0 +1,462 @@
+// Shard moves against a real local cluster: block_writes and logical moves, colocated units, rejected requests,
+// a target dying mid-copy, retry from the spool, journal recovery, and a loose throttle check.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/catalog.h"
+#include "mover/executor.h"
+#include "mover/move_journal.h"
+#include "tests/support/test_cluster.h"
+
+using namespace pgload;
+using pgload::test::TestCluster;
+
+namespace {
+
+struct ShardRow {
+  int64_t shard_id;
+  int32_t group;
+  int port;
+  int64_t min, max;
+};
+
+// The cluster shared by every test here, with one extra (empty) worker added as the move target.
+struct Env {
+  TestCluster& cluster = TestCluster::shared();
+  int new_port = 0;
+  static Env& get() {
+    static Env env = [] {
+      Env e;
+      e.new_port = e.cluster.add_worker();
+      return e;
+    }();
+    return env;
+  }
+};
+
+std::vector<ShardRow> shards_of(const PgConn& coord, const std::string& table) {
+  auto r = coord.exec(
+      "SELECT s.shardid, p.groupid, n.nodeport, s.shardminvalue::bigint, s.shardmaxvalue::bigint "
+      "FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) JOIN pg_dist_node n ON n.groupid = p.groupid "
+      "WHERE s.logicalrelid = $1::regclass ORDER BY s.shardminvalue::bigint",
+      {table});
+  std::vector<ShardRow> out;
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back({r.i64(i, 0), static_cast<int32_t>(r.i64(i, 1)), static_cast<int>(r.i64(i, 2)), r.i64(i, 3),
+                   r.i64(i, 4)});
+  return out;
+}
+
+std::string placements(const PgConn& coord) {
+  auto r = coord.exec("SELECT string_agg(shardid || ':' || groupid, ',' ORDER BY shardid, groupid) FROM pg_dist_placement");
+  return r.str(0, 0);
+}
+
+int64_t count(const PgConn& c, const std::string& sql) { return std::stoll(*c.scalar(sql)); }
+
+bool table_exists(const PgConn& c, const std::string& rel) {
+  return c.scalar("SELECT to_regclass($1)::text", {rel}).has_value();
+}
+
+int64_t unfinished_journal_entries(const PgConn& coord) {
+  if (*coord.scalar("SELECT to_regclass('pgload.moves') IS NOT NULL") != "t") return 0;
+  return count(coord, "SELECT count(*) FROM pgload.moves WHERE state IN ('started', 'switched')");
+}
+
+// CREATE + distribute through the coordinator; `rows` small rows inserted through it (slow path, keep it small).
+void make_table(const PgConn& coord, const std::string& name, int shard_count, int rows,
+                const std::string& colocate_with = "default") {
+  coord.run("DROP TABLE IF EXISTS " + name);
+  coord.run("CREATE TABLE " + name + " (id bigint PRIMARY KEY, v int NOT NULL DEFAULT 0, payload text)");
+  coord.run("CREATE INDEX ON " + name + " (v)");
+  coord.exec("SELECT create_distributed_table($1, 'id', colocate_with := $2, shard_count := $3::int)",
+             {name, colocate_with, std::to_string(shard_count)});
+  if (rows > 0)
+    coord.run("INSERT INTO " + name + " SELECT i, i % 7, 'row ' || i FROM generate_series(1, " +
+              std::to_string(rows) + ") i");
+}
+
+// Fills one shard directly on its worker (fast path) with ids of its hash range: about `rows` rows of
+// `payload_bytes` each.
+void fill_shard(const TestCluster& cluster, const std::string& table, const ShardRow& s, int rows, int payload_bytes) {
+  auto w = cluster.connect_node(s.port);
+  w.run("INSERT INTO public." + table + "_" + std::to_string(s.shard_id) +
+        " SELECT i, i % 7, repeat(md5(i::text), " + std::to_string(payload_bytes / 32 + 1) +
+        ") FROM generate_series(1000000, 1000000 + " + std::to_string(rows * 40) + ") i WHERE hashint8(i) BETWEEN " +
+        std::to_string(s.min) + " AND " + std::to_string(s.max));
+}
+
+MoveRequest request(const ShardRow& s, int target_port) {
+  return {s.shard_id, "127.0.0.1", s.port, "127.0.0.1", target_port};
+}
+
+std::string shard_rel(const std::string& table, int64_t id) { return "public." + table + "_" + std::to_string(id); }
+
+void terminate_app(const TestCluster& cluster, int port, const std::string& app) {
+  cluster.connect_node(port).exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", {app});
+}
+
+// execute_moves with its stdout (the NOTICE lines) captured into *out.
+MoveSummary run_moves(Catalog& cat, const std::vector<MoveRequest>& reqs, const ExecutorOptions& opts,
+                      std::string* out = nullptr) {
+  testing::internal::CaptureStdout();
+  try {
+    auto sum = execute_moves(cat, reqs, opts);
+    std::string printed = testing::internal::GetCapturedStdout();
+    if (out) *out = printed;
+    return sum;
+  } catch (...) {
+    std::string printed = testing::internal::GetCapturedStdout();
+    if (out) *out = printed;
+    throw;
+  }
+}
+
+}  // namespace
+
+TEST(ShardMove, BlockWritesMovesOneShard) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "mv_a", 4, 2000);
+  auto before = shards_of(coord, "mv_a");
+  const ShardRow s = before[0];
+  auto src = env.cluster.connect_node(s.port);
+  int64_t shard_rows = count(src, "SELECT count(*) FROM " + shard_rel("mv_a", s.shard_id));
+  ASSERT_GT(shard_rows, 0);
+  int64_t total = count(coord, "SELECT count(*) FROM mv_a");
+
+  auto cat = Catalog::load(coord);
+  std::string out;
+  MoveSummary sum = run_moves(cat, {request(s, env.new_port)}, {}, &out);
+  EXPECT_EQ(out, "NOTICE:  Moving shard " + std::to_string(s.shard_id) + " from 127.0.0.1:" + std::to_string(s.port) +
+                     " to 127.0.0.1:" + std::to_string(env.new_port) + " ...\n");
+  EXPECT_EQ(sum.moves, 1);
+  EXPECT_GT(sum.bytes, 0u);
+
+  auto after = shards_of(coord, "mv_a");
+  EXPECT_EQ(after[0].port, env.new_port);
+  for (size_t i = 1; i < after.size(); ++i) EXPECT_EQ(after[i].port, before[i].port);
+  EXPECT_EQ(count(coord, "SELECT count(*) FROM mv_a"), total);
+  auto dst = env.cluster.connect_node(env.new_port);
+  EXPECT_EQ(count(dst, "SELECT count(*) FROM " + shard_rel("mv_a", s.shard_id)), shard_rows);
+  EXPECT_FALSE(table_exists(src, shard_rel("mv_a", s.shard_id)));
+  // indexes and the primary key were rebuilt on the target
+  EXPECT_EQ(count(dst, "SELECT count(*) FROM pg_index WHERE indrelid = '" + shard_rel("mv_a", s.shard_id) + "'::regclass"),
+            2);
+  EXPECT_EQ(unfinished_journal_entries(coord), 0);
+  // writes through the coordinator reach the new placement
+  auto id = coord.scalar("SELECT i FROM generate_series(5000, 100000) i WHERE hashint8(i) BETWEEN " +
+                         std::to_string(s.min) + " AND " + std::to_string(s.max) + " LIMIT 1");
+  coord.run("INSERT INTO mv_a VALUES (" + *id + ", 1, 'after')");
+  EXPECT_EQ(count(dst, "SELECT count(*) FROM " + shard_rel("mv_a", s.shard_id) + " WHERE id = " + *id), 1);
+}
+
+TEST(ShardMove, ColocatedTablesMoveTogether) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "co_a", 6, 300, "none");
+  make_table(coord, "co_b", 6, 300, "co_a");
+  auto a = shards_of(coord, "co_a");
+  auto b = shards_of(coord, "co_b");
+  const ShardRow s = a[2];
+  int64_t b_rows = count(env.cluster.connect_node(b[2].port), "SELECT count(*) FROM " + shard_rel("co_b", b[2].shard_id));
+
+  auto cat = Catalog::load(coord);
+  std::string out;
+  auto sum = run_moves(cat, {request(s, env.new_port)}, {}, &out);
+  EXPECT_EQ(sum.moves, 1);
+  EXPECT_EQ(sum.source_reads, 2);  // one COPY per table of the unit
+  EXPECT_NE(out.find("Moving shard " + std::to_string(s.shard_id)), std::string::npos);
+
+  auto a2 = shards_of(coord, "co_a");
+  auto b2 = shards_of(coord, "co_b");
+  EXPECT_EQ(a2[2].port, env.new_port);
+  EXPECT_EQ(b2[2].port, env.new_port);
+  EXPECT_EQ(b2[3].port, b[3].port);
+  auto dst = env.cluster.connect_node(env.new_port);
+  EXPECT_EQ(count(dst, "SELECT count(*) FROM " + shard_rel("co_b", b[2].shard_id)), b_rows);
+  EXPECT_EQ(count(coord, "SELECT count(*) FROM co_a"), 300);
+  EXPECT_EQ(count(coord, "SELECT count(*) FROM co_b"), 300);
+}
+
+TEST(ShardMove, BadMovesThrowAndChangeNothing) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "bad_a", 4, 100);
+  auto s = shards_of(coord, "bad_a")[0];
+  auto cat = Catalog::load(coord);
+  std::string before = placements(coord);
+  int64_t journal_rows = *coord.scalar("SELECT to_regclass('pgload.moves') IS NOT NULL") == "t"
+                             ? count(coord, "SELECT count(*) FROM pgload.moves")
+                             : 0;
+  auto expect_throw = [&](const MoveRequest& r, const std::string& needle) {
+    std::string printed;
+    try {
+      run_moves(cat, {r}, {}, &printed);
+      ADD_FAILURE() << "expected an error mentioning " << needle;
+    } catch (const std::exception& e) {
+      EXPECT_EQ(printed, "") << "nothing is announced for a rejected move";
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_throw({s.shard_id, "127.0.0.1", s.port, "127.0.0.1", s.port}, std::to_string(s.shard_id));
+  expect_throw({999999, "127.0.0.1", s.port, "127.0.0.1", env.new_port}, "999999");
+  expect_throw({s.shard_id, "127.0.0.1", s.port, "127.0.0.1", 1}, "127.0.0.1:1");
+  int other = s.port == env.cluster.worker_ports()[0] ? env.cluster.worker_ports()[1] : env.cluster.worker_ports()[0];
+  expect_throw({s.shard_id, "127.0.0.1", other, "127.0.0.1", env.new_port}, "no active placement");
+  EXPECT_EQ(placements(coord), before);
+  int64_t journal_after = *coord.scalar("SELECT to_regclass('pgload.moves') IS NOT NULL") == "t"
+                              ? count(coord, "SELECT count(*) FROM pgload.moves")
+                              : 0;
+  EXPECT_EQ(journal_after, journal_rows);
+  EXPECT_FALSE(table_exists(env.cluster.connect_node(env.new_port), shard_rel("bad_a", s.shard_id)));
+}
+
+TEST(ShardMove, TargetDyingMidCopyLeavesCatalogAndTargetUntouched) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "die_a", 4, 0);
+  auto s = shards_of(coord, "die_a")[1];
+  fill_shard(env.cluster, "die_a", s, 20000, 200);  // ~5 MB: many COPY chunks
+  auto src = env.cluster.connect_node(s.port);
+  std::string sum_before = *src.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " +
+                                       shard_rel("die_a", s.shard_id) + " t");
+  std::string before = placements(coord);
+
+  ExecutorOptions opts;
+  std::atomic<int> kills{0};
+  opts.hooks.after_target_chunk = [&](int64_t shard, int, uint64_t) {
+    if (kills++ == 0) terminate_app(env.cluster, env.new_port, "pgmove-target-" + std::to_string(shard));
+  };
+  auto cat = Catalog::load(coord);
+  try {
+    run_moves(cat, {request(s, env.new_port)}, opts);
+    ADD_FAILURE() << "the move should fail when its target connection dies";
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find(std::to_string(s.shard_id)), std::string::npos) << msg;
+    EXPECT_NE(msg.find("127.0.0.1:" + std::to_string(env.new_port)), std::string::npos) << msg;
+  }
+  EXPECT_GE(kills.load(), 1);
+  EXPECT_EQ(placements(coord), before);
+  EXPECT_FALSE(table_exists(env.cluster.connect_node(env.new_port), shard_rel("die_a", s.shard_id)));
+  EXPECT_EQ(*src.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " + shard_rel("die_a", s.shard_id) + " t"),
+            sum_before);
+  EXPECT_EQ(unfinished_journal_entries(coord), 0);
+  // the source lock is gone: writes to the shard work again
+  src.run("UPDATE " + shard_rel("die_a", s.shard_id) + " SET v = v + 1 WHERE id = (SELECT min(id) FROM " +
+          shard_rel("die_a", s.shard_id) + ")");
+}
+
+TEST(ShardMove, SpoolRetriesTargetWithoutRereadingSource) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "sp_a", 4, 0);
+  auto s = shards_of(coord, "sp_a")[2];
+  fill_shard(env.cluster, "sp_a", s, 20000, 200);
+  auto src = env.cluster.connect_node(s.port);
+  std::string sum_before = *src.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " +
+                                       shard_rel("sp_a", s.shard_id) + " t");
+  ExecutorOptions opts;
+  opts.spool_dir = pgload::test::temp_dir("pgload-spool");
+  std::atomic<int> first_attempt_chunks{0}, later_attempt_chunks{0};
+  opts.hooks.after_target_chunk = [&](int64_t shard, int attempt, uint64_t) {
+    if (attempt == 1) {
+      if (first_attempt_chunks++ == 2) terminate_app(env.cluster, env.new_port, "pgmove-target-" + std::to_string(shard));
+    } else {
+      later_attempt_chunks++;
+    }
+  };
+  auto cat = Catalog::load(coord);
+  MoveSummary sum = run_moves(cat, {request(s, env.new_port)}, opts);
+  EXPECT_EQ(sum.source_reads, 1);     // the source was read once ...
+  EXPECT_EQ(sum.target_attempts, 2);  // ... although the target needed a second attempt
+  EXPECT_GT(later_attempt_chunks.load(), 0);
+  auto dst = env.cluster.connect_node(env.new_port);
+  EXPECT_EQ(*dst.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " + shard_rel("sp_a", s.shard_id) + " t"),
+            sum_before);
+  EXPECT_EQ(shards_of(coord, "sp_a")[2].port, env.new_port);
+  EXPECT_FALSE(table_exists(src, shard_rel("sp_a", s.shard_id)));
+  EXPECT_EQ(pgload::test::run_command("ls -A " + opts.spool_dir).output, "");  // spool file never named on disk
+}
+
+TEST(ShardMove, RecoveryCleansPartialTargetAndFinishesSwitchedMove) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "rc_a", 4, 200);
+  auto sh = shards_of(coord, "rc_a");
+  auto new_group = static_cast<int32_t>(
+      count(coord, "SELECT groupid FROM pg_dist_node WHERE nodeport = " + std::to_string(env.new_port)));
+  auto dst = env.cluster.connect_node(env.new_port);
+
+  // Crash 1: a move that had started copying (partial table on the target); its owner session is gone.
+  const std::string rel0 = shard_rel("rc_a", sh[0].shard_id);
+  dst.run("CREATE TABLE " + rel0 + " (id bigint)");
+  {
+    MoveJournal crashed(env.cluster.connect());
+    crashed.begin({sh[0].shard_id}, {"\"public\".\"rc_a_" + std::to_string(sh[0].shard_id) + "\""}, sh[0].group,
+                  new_group, "block_writes");
+  }
+  // Crash 2: a move that had switched: data and placement on the target, the old table still on the source.
+  const std::string rel1 = shard_rel("rc_a", sh[1].shard_id);
+  auto src1 = env.cluster.connect_node(sh[1].port);
+  auto ddl = coord.exec("SELECT unnest(pgcluster.shard_ddl('rc_a'::regclass, $1::bigint))", {std::to_string(sh[1].shard_id)});
+  for (int i = 0; i < ddl.rows(); ++i) dst.run(ddl.str(i, 0));
+  auto values = src1.scalar("SELECT string_agg(format('(%s,%s,%L)', id, v, payload), ',') FROM " + rel1);
+  dst.run("INSERT INTO " + rel1 + " VALUES " + *values);
+  {
+    MoveJournal crashed(env.cluster.connect());
+    int64_t id = crashed.begin({sh[1].shard_id}, {"\"public\".\"rc_a_" + std::to_string(sh[1].shard_id) + "\""},
+                               sh[1].group, new_group, "block_writes");
+    crashed.conn().run("BEGIN");
+    crashed.conn().run("UPDATE pg_dist_placement SET groupid = " + std::to_string(new_group) +
+                       " WHERE shardid = " + std::to_string(sh[1].shard_id));
+    crashed.set_state(id, "switched");
+    crashed.conn().run("COMMIT");
+  }
+  // A move whose owner is alive must be left alone.
+  MoveJournal alive(env.cluster.connect());
+  int64_t live_id = alive.begin({sh[2].shard_id}, {shard_rel("rc_a", sh[2].shard_id)}, sh[2].group, new_group,
+                                "block_writes");
+
+  auto cat = Catalog::load(coord);
+  EXPECT_GE(recover_moves(cat), 2);
+  EXPECT_FALSE(table_exists(dst, rel0));
+  EXPECT_FALSE(table_exists(src1, rel1));
+  EXPECT_TRUE(table_exists(dst, rel1));
+  EXPECT_EQ(count(coord, "SELECT count(*) FROM rc_a"), 200);
+  EXPECT_EQ(*coord.scalar("SELECT state FROM pgload.moves WHERE move_id = $1", {std::to_string(live_id)}), "started");
+  alive.set_state(live_id, "aborted", "test");
+  alive.release(live_id);
+  EXPECT_EQ(unfinished_journal_entries(coord), 0);
+  EXPECT_EQ(recover_moves(cat), 0);
+}
+
+// Logical mode: a writer keeps inserting and updating rows of the moving shard through the coordinator; every write
+// that succeeded is present exactly once afterwards, and the updated counter equals the number of updates.
+TEST(ShardMove, LogicalMoveKeepsConcurrentWrites) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "lg_a", 4, 1000);
+  auto s = shards_of(coord, "lg_a")[3];
+  const std::string range = "hashint8(i) BETWEEN " + std::to_string(s.min) + " AND " + std::to_string(s.max);
+  auto ids = coord.exec("SELECT i FROM generate_series(100000, 300000) i WHERE " + range + " LIMIT 400");
+  auto counter_id = *coord.scalar("SELECT i FROM generate_series(1, 1000) i WHERE " + range + " LIMIT 1");
+  const int64_t counter_start = count(coord, "SELECT v FROM lg_a WHERE id = " + counter_id);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  int writes_after_copy = -1;  // -1 until the move reached "copied"
+  std::atomic<bool> stop{false};
+  std::vector<std::string> inserted;
+  int updates = 0;
+  std::thread writer([&] {
+    auto w = env.cluster.connect();
+    for (int i = 0; i < ids.rows() && !stop; ++i) {
+      bool ok = true;
+      try {
+        w.run("INSERT INTO lg_a VALUES (" + ids.str(i, 0) + ", 0, 'live')");
+      } catch (const std::exception&) {
+        ok = false;  // a write that hit the switch may fail; it must then be absent
+      }
+      bool upd = true;
+      try {
+        w.run("UPDATE lg_a SET v = v + 1 WHERE id = " + counter_id);
+      } catch (const std::exception&) {
+        upd = false;
+      }
+      std::lock_guard lock(mu);
+      if (ok) inserted.push_back(ids.str(i, 0));
+      if (upd) ++updates;
+      if (writes_after_copy >= 0) ++writes_after_copy;
+      cv.notify_all();
+    }
+  });
+
+  ExecutorOptions opts;
+  opts.mode = TransferMode::Logical;
+  opts.hooks.on_step = [&](int64_t, std::string_view step) {
+    if (step != "copied") return;
+    // Let 50 writes land after the snapshot copy: they can only reach the target through the subscription.
+    std::unique_lock lock(mu);
+    writes_after_copy = 0;
+    cv.wait_for(lock, std::chrono::seconds(60), [&] { return writes_after_copy >= 50; });
+  };
+  auto cat = Catalog::load(coord);
+  MoveSummary sum;
+  try {
+    sum = run_moves(cat, {request(s, env.new_port)}, opts);
+  } catch (...) {
+    stop = true;
+    writer.join();
+    throw;
+  }
+  writer.join();
+  EXPECT_EQ(sum.moves, 1);
+  EXPECT_GE(writes_after_copy, 50);
+
+  std::string list = "{";
+  for (size_t i = 0; i < inserted.size(); ++i) list += (i ? "," : "") + inserted[i];
+  list += "}";
+  ASSERT_GT(inserted.size(), 50u);
+  auto r = coord.exec("SELECT count(*), count(DISTINCT id) FROM lg_a WHERE id = ANY($1::bigint[])", {list});
+  EXPECT_EQ(r.i64(0, 0), static_cast<int64_t>(inserted.size()));
+  EXPECT_EQ(r.i64(0, 1), static_cast<int64_t>(inserted.size()));
+  auto dst = env.cluster.connect_node(env.new_port);
+  EXPECT_EQ(count(dst, "SELECT count(*) FROM " + shard_rel("lg_a", s.shard_id) + " WHERE payload = 'live'"),
+            static_cast<int64_t>(inserted.size()));
+  EXPECT_EQ(count(coord, "SELECT v FROM lg_a WHERE id = " + counter_id), counter_start + updates);
+  EXPECT_EQ(shards_of(coord, "lg_a")[3].port, env.new_port);
+  // no replication leftovers on either side
+  auto src = env.cluster.connect_node(s.port);
+  EXPECT_EQ(count(src, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgload_move_%'"), 0);
+  EXPECT_EQ(count(src, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'pgload_move_%'"), 0);
+  EXPECT_EQ(count(dst, "SELECT count(*) FROM pg_subscription WHERE subname LIKE 'pgload_move_%'"), 0);
+  EXPECT_FALSE(table_exists(src, shard_rel("lg_a", s.shard_id)));
+  EXPECT_EQ(unfinished_journal_entries(coord), 0);
+}
+
+// Loose only: ~20 MB at 10 MB/s cannot finish in under 1.5 s (the exact figure belongs to bench/).
+TEST(ShardMove, ThrottleCapsTheRate) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "th_a", 4, 0);
+  auto s = shards_of(coord, "th_a")[0];
+  fill_shard(env.cluster, "th_a", s, 20000, 1000);
+  ExecutorOptions opts;
+  opts.max_rate_bytes_per_s = 10'000'000;
+  auto cat = Catalog::load(coord);
+  MoveSummary sum = run_moves(cat, {request(s, env.new_port)}, opts);
+  ASSERT_GE(sum.bytes, 18'000'000u);
+  EXPECT_GE(sum.seconds, 1.5);
+}
+
+// Two moves in parallel, each a different shard to the new worker; both switch.
+TEST(ShardMove, ParallelMovesBothSwitch) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "par_a", 4, 400, "none");
+  auto sh = shards_of(coord, "par_a");
+  ExecutorOptions opts;
+  opts.parallel = 2;
+  opts.max_rate_bytes_per_s = 50'000'000;
+  auto cat = Catalog::load(coord);
+  std::string out;
+  auto sum = run_moves(cat, {request(sh[0], env.new_port), request(sh[1], env.new_port)}, opts, &out);
+  EXPECT_EQ(sum.moves, 2);
+  EXPECT_NE(out.find("Moving shard " + std::to_string(sh[0].shard_id)), std::string::npos);
+  EXPECT_NE(out.find("Moving shard " + std::to_string(sh[1].shard_id)), std::string::npos);
+  auto after = shards_of(coord, "par_a");
+  EXPECT_EQ(after[0].port, env.new_port);
+  EXPECT_EQ(after[1].port, env.new_port);
+  EXPECT_EQ(count(coord, "SELECT count(*) FROM par_a"), 400);
+}
