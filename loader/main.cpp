@@ -36,7 +36,7 @@ std::string copy_options(const LoadOptions& o) {
   if (o.format == InputFormat::Ndjson) return "FORMAT csv, ENCODING 'UTF8'";  // the NDJSON reader emits default CSV
   return "FORMAT csv, DELIMITER " + quote_literal(std::string(1, o.delimiter)) + ", QUOTE " +
          quote_literal(std::string(1, o.quote)) + ", ESCAPE " + quote_literal(std::string(1, o.escape)) + ", NULL " +
-         quote_literal(o.null_string) + ", ENCODING " + (o.encoding == "latin1" ? "'LATIN1'" : "'UTF8'");
+         quote_literal(o.null_string) + ", ENCODING 'UTF8'";  // LATIN1 input is converted before sending
 }
 
 int run_recover(const Catalog& catalog, bool json) {
@@ -96,7 +96,8 @@ int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
   plan.dialect = dialect;
   plan.null_string = o.format == InputFormat::Csv ? o.null_string : "";
   plan.format = o.format;
-  plan.validate_utf8 = o.encoding == "utf8";
+  plan.latin1 = o.encoding == "latin1";
+  plan.validate_utf8 = !plan.latin1;
   plan.chunk_bytes = static_cast<size_t>(o.chunk_bytes);
   plan.batch_bytes = static_cast<size_t>(o.batch_bytes);
   plan.max_errors = o.max_errors;
@@ -109,7 +110,7 @@ int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
 
   LoadCounters counters;
   std::vector<uint64_t> rows_per_shard;
-  ProgressBar progress(!o.quiet && isatty(2), counters, [&] { return counters.bytes.load(); }, source->size_hint());
+  ProgressBar progress(!o.quiet && isatty(2), counters, [&] { return source->bytes_in(); }, source->size_hint());
   if (o.dry_run) {
     run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads, nullptr, rows_per_shard, counters);
     report.outcome = "dry_run";

@@ -81,6 +81,26 @@ size_t first_bad_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
+// LATIN1 input is converted to UTF-8 per chunk (ASCII delimiters and quotes keep their places), so values are
+// validated and distribution values hashed exactly as the server sees them after its own conversion.
+void to_utf8_from_latin1(Chunk& c) {
+  size_t high = 0;
+  for (unsigned char ch : c.data) high += ch >= 0x80;
+  if (high == 0) return;
+  std::string& out = c.scratch;
+  out.clear();
+  out.reserve(c.data.size() + high);
+  for (unsigned char ch : c.data) {
+    if (ch < 0x80) {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      out.push_back(static_cast<char>(0xC0 | (ch >> 6)));
+      out.push_back(static_cast<char>(0x80 | (ch & 0x3F)));
+    }
+  }
+  c.data.swap(out);
+}
+
 class ChunkWorker {
  public:
   ChunkWorker(const LoadPlan& plan, const Router& router) : plan_(plan), router_(router) {}
@@ -93,6 +113,7 @@ class ChunkWorker {
     for (auto& o : c.origins) o.clear();
     c.rejects.clear();
     c.rows = 0;
+    if (plan_.latin1) to_utf8_from_latin1(c);
     bool utf8_ok = !plan_.validate_utf8 || simdjson::validate_utf8(c.data.data(), c.data.size());
     if (plan_.format == InputFormat::Csv)
       process_csv(c, utf8_ok);

@@ -37,6 +37,7 @@ struct UnitShard {
   int64_t shard_id = 0;
   std::string schema, table_name;  // shard table name (<table>_<shardid>), unquoted
   std::string relation;            // quoted schema.table
+  std::string logical_relation;    // the distributed table on the coordinator, quoted
 };
 
 // A validated request: the unit's shards and both nodes.
@@ -134,7 +135,8 @@ std::vector<MoveUnit> validate(const Catalog& catalog, const std::vector<MoveReq
                                  " already holds a placement");
       if (!taken.insert(s.shard_id).second)
         throw std::runtime_error("shard " + std::to_string(s.shard_id) + " appears in more than one move");
-      unit.shards.push_back({s.shard_id, t.schema, t.shard_name(s.shard_id), t.shard_relation(s.shard_id)});
+      unit.shards.push_back(
+          {s.shard_id, t.schema, t.shard_name(s.shard_id), t.shard_relation(s.shard_id), t.qualified()});
     }
     units.push_back(std::move(unit));
   }
@@ -267,16 +269,15 @@ void wait_for_catchup(const Run& run, const MoveUnit& u, const PgConn& source, c
   }
 }
 
-// On the coordinator's open transaction: blocks writes through the coordinator to the unit's shards by locking
-// their foreign partitions, so a writer waits here (where deadlocks are detected) and not inside a worker.
-void lock_coordinator_faces(const PgConn& coord, const MoveUnit& u) {
-  auto has = coord.scalar("SELECT to_regprocedure('pgcluster.shard_face(bigint)') IS NOT NULL");
-  if (!has || *has != "t") return;
-  auto faces = coord.exec("SELECT pgcluster.shard_face(s)::text FROM unnest($1::bigint[]) s", {bigint_array(u.shard_ids())});
+// On the coordinator's open transaction: blocks writes through the coordinator to the unit's tables, so that a
+// writer waits there (where PostgreSQL sees and breaks deadlocks) and never inside a worker on the locked source
+// shard while holding the coordinator table, which the switch's re-pointing of the foreign partition (DETACH)
+// needs exclusively: that cross-server wait would be a deadlock nobody detects. Foreign partitions cannot be
+// locked, so this is the partitioned table itself (ONLY: not its partitions); reads go on.
+void lock_coordinator_tables(const PgConn& coord, const MoveUnit& u) {
   std::vector<std::string> names;
-  for (int i = 0; i < faces.rows(); ++i)
-    if (!faces.is_null(i, 0)) names.push_back(faces.str(i, 0));
-  if (!names.empty()) coord.run("LOCK TABLE " + join(names, ", ") + " IN EXCLUSIVE MODE");
+  for (const auto& s : u.shards) names.push_back("ONLY " + s.logical_relation);
+  coord.run("LOCK TABLE " + join(names, ", ") + " IN EXCLUSIVE MODE");
 }
 
 void verify(const MoveUnit& u, const PgConn& source, const PgConn& target) {
@@ -378,7 +379,7 @@ void move_local(Run& run, const MoveUnit& u) {
     if (!logical) {
       // Writes wait from here to the end (coordinator faces first, then the shards themselves); reads go on.
       coord.run("BEGIN");
-      lock_coordinator_faces(coord, u);
+      lock_coordinator_tables(coord, u);
       source.run("BEGIN");
       source.run("LOCK TABLE " + join(u.relations(), ", ") + " IN EXCLUSIVE MODE");
       copy_all();
@@ -404,7 +405,7 @@ void move_local(Run& run, const MoveUnit& u) {
       step(run, u, "copied");
       wait_for_catchup(run, u, source, repl);  // most of the backlog, writes still flowing
       coord.run("BEGIN");
-      lock_coordinator_faces(coord, u);
+      lock_coordinator_tables(coord, u);
       source.run("BEGIN");
       source.run("LOCK TABLE " + join(u.relations(), ", ") + " IN EXCLUSIVE MODE");
       wait_for_catchup(run, u, source, repl);  // the rest, writes blocked

@@ -72,8 +72,9 @@ int64_t unfinished_journal_entries(const PgConn& coord) {
 }
 
 // CREATE + distribute through the coordinator; `rows` small rows inserted through it (slow path, keep it small).
+// Each table is its own colocation group unless told otherwise, so moves of one test do not carry another's shards.
 void make_table(const PgConn& coord, const std::string& name, int shard_count, int rows,
-                const std::string& colocate_with = "default") {
+                const std::string& colocate_with = "none") {
   coord.run("DROP TABLE IF EXISTS " + name);
   coord.run("CREATE TABLE " + name + " (id bigint PRIMARY KEY, v int NOT NULL DEFAULT 0, payload text)");
   coord.run("CREATE INDEX ON " + name + " (v)");
@@ -92,6 +93,13 @@ void fill_shard(const TestCluster& cluster, const std::string& table, const Shar
         " SELECT i, i % 7, repeat(md5(i::text), " + std::to_string(payload_bytes / 32 + 1) +
         ") FROM generate_series(1000000, 1000000 + " + std::to_string(rows * 40) + ") i WHERE hashint8(i) BETWEEN " +
         std::to_string(s.min) + " AND " + std::to_string(s.max));
+}
+
+// Index of the first shard not already on `port` (tables made after add_worker also place shards there).
+size_t not_on(const std::vector<ShardRow>& shards, int port, size_t skip = 0) {
+  for (size_t i = 0; i < shards.size(); ++i)
+    if (shards[i].port != port && skip-- == 0) return i;
+  throw std::runtime_error("every shard is on port " + std::to_string(port));
 }
 
 MoveRequest request(const ShardRow& s, int target_port) {
@@ -128,7 +136,8 @@ TEST(ShardMove, BlockWritesMovesOneShard) {
   auto coord = env.cluster.connect();
   make_table(coord, "mv_a", 4, 2000);
   auto before = shards_of(coord, "mv_a");
-  const ShardRow s = before[0];
+  const size_t k = not_on(before, env.new_port);
+  const ShardRow s = before[k];
   auto src = env.cluster.connect_node(s.port);
   int64_t shard_rows = count(src, "SELECT count(*) FROM " + shard_rel("mv_a", s.shard_id));
   ASSERT_GT(shard_rows, 0);
@@ -143,8 +152,11 @@ TEST(ShardMove, BlockWritesMovesOneShard) {
   EXPECT_GT(sum.bytes, 0u);
 
   auto after = shards_of(coord, "mv_a");
-  EXPECT_EQ(after[0].port, env.new_port);
-  for (size_t i = 1; i < after.size(); ++i) EXPECT_EQ(after[i].port, before[i].port);
+  EXPECT_EQ(after[k].port, env.new_port);
+  for (size_t i = 0; i < after.size(); ++i)
+    if (i != k) {
+      EXPECT_EQ(after[i].port, before[i].port);
+    }
   EXPECT_EQ(count(coord, "SELECT count(*) FROM mv_a"), total);
   auto dst = env.cluster.connect_node(env.new_port);
   EXPECT_EQ(count(dst, "SELECT count(*) FROM " + shard_rel("mv_a", s.shard_id)), shard_rows);
@@ -167,8 +179,9 @@ TEST(ShardMove, ColocatedTablesMoveTogether) {
   make_table(coord, "co_b", 6, 300, "co_a");
   auto a = shards_of(coord, "co_a");
   auto b = shards_of(coord, "co_b");
-  const ShardRow s = a[2];
-  int64_t b_rows = count(env.cluster.connect_node(b[2].port), "SELECT count(*) FROM " + shard_rel("co_b", b[2].shard_id));
+  const size_t k = not_on(a, env.new_port);
+  const ShardRow s = a[k];
+  int64_t b_rows = count(env.cluster.connect_node(b[k].port), "SELECT count(*) FROM " + shard_rel("co_b", b[k].shard_id));
 
   auto cat = Catalog::load(coord);
   std::string out;
@@ -179,11 +192,14 @@ TEST(ShardMove, ColocatedTablesMoveTogether) {
 
   auto a2 = shards_of(coord, "co_a");
   auto b2 = shards_of(coord, "co_b");
-  EXPECT_EQ(a2[2].port, env.new_port);
-  EXPECT_EQ(b2[2].port, env.new_port);
-  EXPECT_EQ(b2[3].port, b[3].port);
+  EXPECT_EQ(a2[k].port, env.new_port);
+  EXPECT_EQ(b2[k].port, env.new_port);
+  for (size_t i = 0; i < b.size(); ++i)
+    if (i != k) {
+      EXPECT_EQ(b2[i].port, b[i].port);
+    }
   auto dst = env.cluster.connect_node(env.new_port);
-  EXPECT_EQ(count(dst, "SELECT count(*) FROM " + shard_rel("co_b", b[2].shard_id)), b_rows);
+  EXPECT_EQ(count(dst, "SELECT count(*) FROM " + shard_rel("co_b", b[k].shard_id)), b_rows);
   EXPECT_EQ(count(coord, "SELECT count(*) FROM co_a"), 300);
   EXPECT_EQ(count(coord, "SELECT count(*) FROM co_b"), 300);
 }
@@ -192,7 +208,8 @@ TEST(ShardMove, BadMovesThrowAndChangeNothing) {
   auto& env = Env::get();
   auto coord = env.cluster.connect();
   make_table(coord, "bad_a", 4, 100);
-  auto s = shards_of(coord, "bad_a")[0];
+  auto bad = shards_of(coord, "bad_a");
+  auto s = bad[not_on(bad, env.new_port)];
   auto cat = Catalog::load(coord);
   std::string before = placements(coord);
   int64_t journal_rows = *coord.scalar("SELECT to_regclass('pgload.moves') IS NOT NULL") == "t"
@@ -211,7 +228,9 @@ TEST(ShardMove, BadMovesThrowAndChangeNothing) {
   expect_throw({s.shard_id, "127.0.0.1", s.port, "127.0.0.1", s.port}, std::to_string(s.shard_id));
   expect_throw({999999, "127.0.0.1", s.port, "127.0.0.1", env.new_port}, "999999");
   expect_throw({s.shard_id, "127.0.0.1", s.port, "127.0.0.1", 1}, "127.0.0.1:1");
-  int other = s.port == env.cluster.worker_ports()[0] ? env.cluster.worker_ports()[1] : env.cluster.worker_ports()[0];
+  int other = 0;  // a worker that does not hold the shard
+  for (int p : env.cluster.worker_ports())
+    if (p != s.port && p != env.new_port) other = p;
   expect_throw({s.shard_id, "127.0.0.1", other, "127.0.0.1", env.new_port}, "no active placement");
   EXPECT_EQ(placements(coord), before);
   int64_t journal_after = *coord.scalar("SELECT to_regclass('pgload.moves') IS NOT NULL") == "t"
@@ -225,7 +244,8 @@ TEST(ShardMove, TargetDyingMidCopyLeavesCatalogAndTargetUntouched) {
   auto& env = Env::get();
   auto coord = env.cluster.connect();
   make_table(coord, "die_a", 4, 0);
-  auto s = shards_of(coord, "die_a")[1];
+  auto die = shards_of(coord, "die_a");
+  auto s = die[not_on(die, env.new_port)];
   fill_shard(env.cluster, "die_a", s, 20000, 200);  // ~5 MB: many COPY chunks
   auto src = env.cluster.connect_node(s.port);
   std::string sum_before = *src.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " +
@@ -235,7 +255,9 @@ TEST(ShardMove, TargetDyingMidCopyLeavesCatalogAndTargetUntouched) {
   ExecutorOptions opts;
   std::atomic<int> kills{0};
   opts.hooks.after_target_chunk = [&](int64_t shard, int, uint64_t) {
-    if (kills++ == 0) terminate_app(env.cluster, env.new_port, "pgmove-target-" + std::to_string(shard));
+    EXPECT_EQ(shard, s.shard_id);
+    // the move's target connection is named after the requested shard
+    if (kills++ == 0) terminate_app(env.cluster, env.new_port, "pgmove-target-" + std::to_string(s.shard_id));
   };
   auto cat = Catalog::load(coord);
   try {
@@ -261,7 +283,9 @@ TEST(ShardMove, SpoolRetriesTargetWithoutRereadingSource) {
   auto& env = Env::get();
   auto coord = env.cluster.connect();
   make_table(coord, "sp_a", 4, 0);
-  auto s = shards_of(coord, "sp_a")[2];
+  auto sp = shards_of(coord, "sp_a");
+  const size_t k = not_on(sp, env.new_port);
+  auto s = sp[k];
   fill_shard(env.cluster, "sp_a", s, 20000, 200);
   auto src = env.cluster.connect_node(s.port);
   std::string sum_before = *src.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " +
@@ -269,9 +293,9 @@ TEST(ShardMove, SpoolRetriesTargetWithoutRereadingSource) {
   ExecutorOptions opts;
   opts.spool_dir = pgload::test::temp_dir("pgload-spool");
   std::atomic<int> first_attempt_chunks{0}, later_attempt_chunks{0};
-  opts.hooks.after_target_chunk = [&](int64_t shard, int attempt, uint64_t) {
+  opts.hooks.after_target_chunk = [&](int64_t, int attempt, uint64_t) {
     if (attempt == 1) {
-      if (first_attempt_chunks++ == 2) terminate_app(env.cluster, env.new_port, "pgmove-target-" + std::to_string(shard));
+      if (first_attempt_chunks++ == 2) terminate_app(env.cluster, env.new_port, "pgmove-target-" + std::to_string(s.shard_id));
     } else {
       later_attempt_chunks++;
     }
@@ -284,7 +308,7 @@ TEST(ShardMove, SpoolRetriesTargetWithoutRereadingSource) {
   auto dst = env.cluster.connect_node(env.new_port);
   EXPECT_EQ(*dst.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " + shard_rel("sp_a", s.shard_id) + " t"),
             sum_before);
-  EXPECT_EQ(shards_of(coord, "sp_a")[2].port, env.new_port);
+  EXPECT_EQ(shards_of(coord, "sp_a")[k].port, env.new_port);
   EXPECT_FALSE(table_exists(src, shard_rel("sp_a", s.shard_id)));
   EXPECT_EQ(pgload::test::run_command("ls -A " + opts.spool_dir).output, "");  // spool file never named on disk
 }
@@ -293,7 +317,9 @@ TEST(ShardMove, RecoveryCleansPartialTargetAndFinishesSwitchedMove) {
   auto& env = Env::get();
   auto coord = env.cluster.connect();
   make_table(coord, "rc_a", 4, 200);
-  auto sh = shards_of(coord, "rc_a");
+  auto all = shards_of(coord, "rc_a");
+  std::vector<ShardRow> sh = {all[not_on(all, env.new_port, 0)], all[not_on(all, env.new_port, 1)],
+                              all[not_on(all, env.new_port, 2)]};
   auto new_group = static_cast<int32_t>(
       count(coord, "SELECT groupid FROM pg_dist_node WHERE nodeport = " + std::to_string(env.new_port)));
   auto dst = env.cluster.connect_node(env.new_port);
@@ -347,7 +373,9 @@ TEST(ShardMove, LogicalMoveKeepsConcurrentWrites) {
   auto& env = Env::get();
   auto coord = env.cluster.connect();
   make_table(coord, "lg_a", 4, 1000);
-  auto s = shards_of(coord, "lg_a")[3];
+  auto lg = shards_of(coord, "lg_a");
+  const size_t k = not_on(lg, env.new_port);
+  auto s = lg[k];
   const std::string range = "hashint8(i) BETWEEN " + std::to_string(s.min) + " AND " + std::to_string(s.max);
   auto ids = coord.exec("SELECT i FROM generate_series(100000, 300000) i WHERE " + range + " LIMIT 400");
   auto counter_id = *coord.scalar("SELECT i FROM generate_series(1, 1000) i WHERE " + range + " LIMIT 1");
@@ -415,7 +443,7 @@ TEST(ShardMove, LogicalMoveKeepsConcurrentWrites) {
   EXPECT_EQ(count(dst, "SELECT count(*) FROM " + shard_rel("lg_a", s.shard_id) + " WHERE payload = 'live'"),
             static_cast<int64_t>(inserted.size()));
   EXPECT_EQ(count(coord, "SELECT v FROM lg_a WHERE id = " + counter_id), counter_start + updates);
-  EXPECT_EQ(shards_of(coord, "lg_a")[3].port, env.new_port);
+  EXPECT_EQ(shards_of(coord, "lg_a")[k].port, env.new_port);
   // no replication leftovers on either side
   auto src = env.cluster.connect_node(s.port);
   EXPECT_EQ(count(src, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgload_move_%'"), 0);
@@ -430,7 +458,8 @@ TEST(ShardMove, ThrottleCapsTheRate) {
   auto& env = Env::get();
   auto coord = env.cluster.connect();
   make_table(coord, "th_a", 4, 0);
-  auto s = shards_of(coord, "th_a")[0];
+  auto th = shards_of(coord, "th_a");
+  auto s = th[not_on(th, env.new_port)];
   fill_shard(env.cluster, "th_a", s, 20000, 1000);
   ExecutorOptions opts;
   opts.max_rate_bytes_per_s = 10'000'000;
@@ -445,7 +474,9 @@ TEST(ShardMove, ParallelMovesBothSwitch) {
   auto& env = Env::get();
   auto coord = env.cluster.connect();
   make_table(coord, "par_a", 4, 400, "none");
-  auto sh = shards_of(coord, "par_a");
+  auto all = shards_of(coord, "par_a");
+  const size_t i0 = not_on(all, env.new_port, 0), i1 = not_on(all, env.new_port, 1);
+  std::vector<ShardRow> sh = {all[i0], all[i1]};
   ExecutorOptions opts;
   opts.parallel = 2;
   opts.max_rate_bytes_per_s = 50'000'000;
@@ -456,7 +487,7 @@ TEST(ShardMove, ParallelMovesBothSwitch) {
   EXPECT_NE(out.find("Moving shard " + std::to_string(sh[0].shard_id)), std::string::npos);
   EXPECT_NE(out.find("Moving shard " + std::to_string(sh[1].shard_id)), std::string::npos);
   auto after = shards_of(coord, "par_a");
-  EXPECT_EQ(after[0].port, env.new_port);
-  EXPECT_EQ(after[1].port, env.new_port);
+  EXPECT_EQ(after[i0].port, env.new_port);
+  EXPECT_EQ(after[i1].port, env.new_port);
   EXPECT_EQ(count(coord, "SELECT count(*) FROM par_a"), 400);
 }

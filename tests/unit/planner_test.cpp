@@ -1,6 +1,8 @@
 // The planner against Citus's own plan (checked-in reference output) and hand-computed layouts; no database.
 #include "mover/planner.h"
 
+#include "mover/cli.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -290,6 +292,46 @@ TEST(Planner, CapacityWeightsTheShare) {
   auto counts = count_per_group(s, nodes);
   EXPECT_EQ(counts[1], 2);
   EXPECT_EQ(counts[2], 1);
+}
+
+// pgmove's option values (kept here with the planner's other pure checks).
+TEST(PgmoveOptions, RatesEndpointsAndValidation) {
+  EXPECT_EQ(parse_rate("50MB/s"), 50e6);
+  EXPECT_EQ(parse_rate("20MiB/s"), 20.0 * 1024 * 1024);
+  EXPECT_EQ(parse_rate("500kB/s"), 500e3);
+  EXPECT_EQ(parse_rate("1048576"), 1048576.0);
+  EXPECT_EQ(parse_rate("1.5GB"), 1.5e9);
+  EXPECT_FALSE(parse_rate("fast"));
+  EXPECT_FALSE(parse_rate("50XB/s"));
+  EXPECT_FALSE(parse_rate("0x10MB"));
+  EXPECT_FALSE(parse_rate(""));
+  EXPECT_EQ(parse_endpoint("127.0.0.1:9701"), (Endpoint{"127.0.0.1", 9701}));
+  EXPECT_EQ(parse_endpoint("[::1]:5432"), (Endpoint{"::1", 5432}));
+  EXPECT_FALSE(parse_endpoint("host"));
+  EXPECT_FALSE(parse_endpoint("host:0"));
+  EXPECT_FALSE(parse_endpoint("host:70000"));
+
+  auto parse = [](std::vector<const char*> args) {
+    args.insert(args.begin(), "pgmove");
+    return parse_cli(static_cast<int>(args.size()), args.data());
+  };
+  auto o = parse({"rebalance", "--max-rate", "50MB/s", "--parallel=4", "--mode", "logical", "--threshold", "0.2"});
+  EXPECT_EQ(o.command, "rebalance");
+  EXPECT_EQ(o.max_rate_bytes_per_s, 50000000);
+  EXPECT_EQ(o.parallel, 4);
+  EXPECT_EQ(o.mode, "logical");
+  EXPECT_EQ(o.threshold, 0.2);
+  auto m = parse({"--coordinator", "", "move", "102008", "--to", "h:5"});
+  EXPECT_EQ(m.args, std::vector<std::string>{"102008"});
+  EXPECT_EQ(m.to, (Endpoint{"h", 5}));
+  EXPECT_THROW(parse({"rebalance", "--max-rate", "0"}), UsageError);
+  EXPECT_THROW(parse({"rebalance", "--parallel", "0"}), UsageError);
+  EXPECT_THROW(parse({"move", "12x", "--to", "h:5"}), UsageError);
+  EXPECT_THROW(parse({"move", "12"}), UsageError);
+  EXPECT_THROW(parse({"status", "--max-rate", "5MB"}), UsageError);
+  EXPECT_THROW(parse({"drain"}), UsageError);
+  EXPECT_THROW(parse({"plan", "--backend", "oracle"}), UsageError);
+  EXPECT_TRUE(parse({"--help"}).help);
 }
 
 }  // namespace

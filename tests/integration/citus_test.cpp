@@ -1,0 +1,113 @@
+// Real Citus: the same binaries against a Citus 13 coordinator. Runs only when PGLOAD_TEST_CITUS holds the
+// coordinator's conninfo; PGLOAD_TEST_CITUS_NEW_WORKER=host:port (a running Citus node not yet added) enables the
+// rebalance test. Skipped with a message otherwise (CI has no Citus: it is not in Debian).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "common/catalog.h"
+#include "tests/support/test_cluster.h"
+
+using namespace pgload;
+using pgload::test::run_command;
+
+namespace {
+
+const char* citus_conninfo() { return std::getenv("PGLOAD_TEST_CITUS"); }
+
+class CitusTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!citus_conninfo()) GTEST_SKIP() << "PGLOAD_TEST_CITUS is not set: no Citus coordinator to test against";
+    conninfo_ = citus_conninfo();
+    coord_ = PgConn::connect(conninfo_, "pgload-test");
+    ASSERT_EQ(Catalog::detect(coord_), Backend::Citus);
+  }
+  std::string conninfo_;
+  PgConn coord_;
+};
+
+// Generates a users.csv of `rows` rows and returns its path.
+std::string make_users(int rows, const std::string& dir) {
+  std::string path = dir + "/users.csv";
+  auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(rows) + " --shuffle --out " + path);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return path;
+}
+
+// Rows on each shard's node that lie outside the shard's hash range (must be 0 everywhere).
+int64_t misplaced_rows(const Catalog& cat, const Table& t) {
+  int64_t bad = 0;
+  for (const auto& s : t.shards) {
+    for (int32_t g : s.groups) {
+      PgConn w = PgConn::connect(cat.node_conninfo(*cat.node_for_group(g)), "pgload-test");
+      bad += std::stoll(*w.scalar("SELECT count(*) FROM " + t.shard_relation(s.shard_id) + " WHERE hashint8(" +
+                                  quote_ident(t.dist_column) + ") NOT BETWEEN " + std::to_string(*s.min_value) +
+                                  " AND " + std::to_string(*s.max_value)));
+    }
+  }
+  return bad;
+}
+
+}  // namespace
+
+TEST_F(CitusTest, LoadCountAndPlacement) {
+  coord_.run("DROP TABLE IF EXISTS pgload_citus_users");
+  coord_.run("CREATE TABLE pgload_citus_users (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
+  coord_.run("SELECT create_distributed_table('pgload_citus_users', 'user_id')");
+  std::string dir = pgload::test::temp_dir("pgload-citus");
+  std::string csv = make_users(200000, dir);
+  auto r = run_command(std::string(PGLOAD_BIN) + " --quiet --coordinator '" + conninfo_ + "' --url " + csv +
+                       " --table pgload_citus_users");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM pgload_citus_users"), "200000");
+  Catalog cat = Catalog::load(coord_);
+  Table t = cat.table("pgload_citus_users");
+  EXPECT_EQ(t.shards.size(), 32u);
+  EXPECT_EQ(misplaced_rows(cat, t), 0);
+  // Citus itself routes a point query to the shard pgload chose.
+  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM pgload_citus_users WHERE user_id IN "
+                           "(SELECT user_id FROM pgload_citus_users ORDER BY user_id LIMIT 100)"),
+            "100");
+  // No pgload transaction is left prepared anywhere, and no decision record remains.
+  for (const Node& n : cat.nodes()) {
+    PgConn w = PgConn::connect(cat.node_conninfo(n), "pgload-test");
+    EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'pgload%'"), "0") << n.endpoint();
+  }
+  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM pgload.commit_decisions"), "0");
+}
+
+TEST_F(CitusTest, PlanEqualsCitusAndRebalance) {
+  const char* extra = std::getenv("PGLOAD_TEST_CITUS_NEW_WORKER");
+  if (!extra) GTEST_SKIP() << "PGLOAD_TEST_CITUS_NEW_WORKER (host:port of a Citus node not yet added) is not set";
+  std::string hp = extra;
+  std::string host = hp.substr(0, hp.rfind(':'));
+  std::string port = hp.substr(hp.rfind(':') + 1);
+  coord_.run("SELECT citus_add_node(" + quote_literal(host) + ", " + port + ")");
+  std::string strategy = "by_shard_count";
+  // Citus's own plan, as text rows "table shardid source:port target:port".
+  auto citus_plan = coord_.exec(
+      "SELECT table_name::text, shardid, sourcename || ':' || sourceport, targetname || ':' || targetport "
+      "FROM get_rebalance_table_shards_plan(rebalance_strategy := 'by_shard_count')");
+  std::string expected;
+  for (int i = 0; i < citus_plan.rows(); ++i)
+    expected += citus_plan.str(i, 0) + " " + citus_plan.str(i, 1) + " " + citus_plan.str(i, 2) + " " +
+                citus_plan.str(i, 3) + "\n";
+  auto ours = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ +
+                          "' plan --strategy by_shard_count --json");
+  ASSERT_EQ(ours.exit_code, 0) << ours.output;
+  for (int i = 0; i < citus_plan.rows(); ++i)
+    EXPECT_NE(ours.output.find("\"shardid\":" + citus_plan.str(i, 1)), std::string::npos)
+        << "Citus plans shard " << citus_plan.str(i, 1) << " but pgmove does not:\n" << ours.output;
+  int64_t before = std::stoll(*coord_.scalar("SELECT count(*) FROM pgload_citus_users"));
+  auto reb = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ +
+                         "' rebalance --strategy by_shard_count --mode block_writes --parallel 2");
+  ASSERT_EQ(reb.exit_code, 0) << reb.output;
+  EXPECT_NE(reb.output.find("NOTICE:  Moving shard "), std::string::npos) << reb.output;
+  EXPECT_EQ(std::stoll(*coord_.scalar("SELECT count(*) FROM pgload_citus_users")), before);
+  auto status = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' status");
+  EXPECT_NE(status.output.find("Rebalancing is not recommended"), std::string::npos) << status.output;
+  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan(rebalance_strategy := 'by_shard_count')"),
+            "0");
+}
