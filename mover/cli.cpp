@@ -52,8 +52,8 @@ std::optional<double> parse_rate(std::string_view text) {
   if (s.size() >= 2 && (s.substr(s.size() - 2) == "/s" || s.substr(s.size() - 2) == "/S")) s.remove_suffix(2);
   // The number is what strtod reads (digits, sign, point, exponent); the rest is the unit.
   std::string str(s);
-  if (str.empty() || !(std::isdigit(static_cast<unsigned char>(str[0])) || str[0] == '.' || str[0] == '-' ||
-                       str[0] == '+') ||
+  if (str.empty() ||
+      !(std::isdigit(static_cast<unsigned char>(str[0])) || str[0] == '.' || str[0] == '-' || str[0] == '+') ||
       str.find_first_of("xX") != std::string::npos)
     return std::nullopt;
   char* end = nullptr;
@@ -63,14 +63,22 @@ std::optional<double> parse_rate(std::string_view text) {
   std::optional<double> number = value;
   std::string unit = lower(s.substr(unit_at));
   double mult = 0;
-  if (unit.empty() || unit == "b") mult = 1;
-  else if (unit == "kb" || unit == "k") mult = 1e3;
-  else if (unit == "mb" || unit == "m") mult = 1e6;
-  else if (unit == "gb" || unit == "g") mult = 1e9;
-  else if (unit == "kib") mult = 1024.0;
-  else if (unit == "mib") mult = 1024.0 * 1024;
-  else if (unit == "gib") mult = 1024.0 * 1024 * 1024;
-  else return std::nullopt;
+  if (unit.empty() || unit == "b")
+    mult = 1;
+  else if (unit == "kb" || unit == "k")
+    mult = 1e3;
+  else if (unit == "mb" || unit == "m")
+    mult = 1e6;
+  else if (unit == "gb" || unit == "g")
+    mult = 1e9;
+  else if (unit == "kib")
+    mult = 1024.0;
+  else if (unit == "mib")
+    mult = 1024.0 * 1024;
+  else if (unit == "gib")
+    mult = 1024.0 * 1024 * 1024;
+  else
+    return std::nullopt;
   return *number * mult;
 }
 
@@ -159,7 +167,8 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     } else if (name == "--threshold") {
       auto v = need_value(i, name);
       auto t = parse_number(v);
-      if (!t || *t < 0) throw UsageError("--threshold must be a number >= 0 (a fraction such as 0.1), not \"" + v + "\"");
+      if (!t || *t < 0)
+        throw UsageError("--threshold must be a number >= 0 (a fraction such as 0.1), not \"" + v + "\"");
       o.threshold = *t;
     } else if (name == "--drain") {
       auto v = need_value(i, name);
@@ -222,7 +231,8 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     if (!o.to) throw UsageError("pgmove move needs --to HOST:PORT");
   }
   if (o.to && o.command != "move") throw UsageError("--to only applies to pgmove move");
-  if (o.drain && o.command != "plan") throw UsageError("--drain only applies to pgmove plan (use pgmove drain HOST:PORT)");
+  if (o.drain && o.command != "plan")
+    throw UsageError("--drain only applies to pgmove plan (use pgmove drain HOST:PORT)");
   if (!moves && (o.mode || o.max_rate_bytes_per_s || o.parallel != 1 || !o.spool_dir.empty() || o.dry_run))
     throw UsageError("--mode, --max-rate, --parallel, --spool and --dry-run only apply to rebalance, move and drain");
   if ((o.strategy || o.threshold) && !(moves || o.command == "plan"))

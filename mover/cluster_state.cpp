@@ -83,17 +83,17 @@ Strategy choose_strategy(const PgConn& coordinator, const std::optional<std::str
     if (name ? r.strategy.name == *name : r.is_default) chosen = &r;
   if (!chosen) {
     if (name)
-      throw PlanInputError("unknown rebalance strategy \"" + *name + "\" (not in pg_dist_rebalance_strategy); valid: " +
-                           names_of(rows));
-    throw PlanInputError("no rebalance strategy given and none is marked default_strategy in "
-                         "pg_dist_rebalance_strategy; pass --strategy (valid: " +
-                         names_of(rows) + ")");
+      throw PlanInputError("unknown rebalance strategy \"" + *name +
+                           "\" (not in pg_dist_rebalance_strategy); valid: " + names_of(rows));
+    throw PlanInputError(
+        "no rebalance strategy given and none is marked default_strategy in "
+        "pg_dist_rebalance_strategy; pass --strategy (valid: " +
+        names_of(rows) + ")");
   }
   // Citus's GetShardCost calls any function; pgmove knows the two built-in cost functions only.
   if (!chosen->strategy.by_disk_size && !ends_with(chosen->cost_function, "citus_shard_cost_1"))
     throw PlanInputError("rebalance strategy \"" + chosen->strategy.name + "\" uses shard cost function " +
-                         chosen->cost_function +
-                         ", which pgmove cannot evaluate; use by_shard_count or by_disk_size");
+                         chosen->cost_function + ", which pgmove cannot evaluate; use by_shard_count or by_disk_size");
   return chosen->strategy;
 }
 
@@ -150,7 +150,8 @@ ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
     PgConn worker = PgConn::connect(catalog.node_conninfo(*node), "pgmove");
     auto r = worker.exec(
         "SELECT v.id, coalesce(pg_total_relation_size(to_regclass(v.rel)), 0), "
-        "       coalesce((SELECT greatest(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = to_regclass(v.rel)), 0) "
+        "       coalesce((SELECT greatest(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = to_regclass(v.rel)), "
+        "0) "
         "FROM (VALUES " +
         values + ") AS v(id, rel)");
     for (int row = 0; row < r.rows(); ++row) st.stats[r.i64(row, 0)] = {r.i64(row, 1), r.i64(row, 2)};

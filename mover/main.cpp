@@ -29,10 +29,18 @@ std::string json_escape(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -76,8 +84,10 @@ void print_table(std::ostream& out, const std::vector<std::string>& headers, con
       size_t pad = width[c] - r[c].size();
       bool last = c + 1 == headers.size();
       line += (c ? "|" : "") + std::string(" ");
-      if (right[c]) line += std::string(pad, ' ') + r[c];
-      else line += r[c] + (last ? "" : std::string(pad, ' '));
+      if (right[c])
+        line += std::string(pad, ' ') + r[c];
+      else
+        line += r[c] + (last ? "" : std::string(pad, ' '));
       if (!last) line += " ";
     }
     out << line << "\n";
@@ -102,7 +112,8 @@ void print_plan(const std::vector<PlacementUpdate>& rows, const Strategy& strate
   for (const auto& r : rows)
     cells.push_back({r.table_name, std::to_string(r.shard_id), std::to_string(r.shard_size), r.source_host,
                      std::to_string(r.source_port), r.target_host, std::to_string(r.target_port)});
-  print_table(std::cout, {"table_name", "shardid", "shard_size", "sourcename", "sourceport", "targetname", "targetport"},
+  print_table(std::cout,
+              {"table_name", "shardid", "shard_size", "sourcename", "sourceport", "targetname", "targetport"},
               {false, true, true, false, true, false, true}, cells);
 }
 
@@ -123,8 +134,9 @@ Session open_session(const CliOptions& o) {
 
 void require_tables(const ClusterState& st) {
   if (st.tables.empty())
-    throw PlanInputError("no distributed tables in the cluster (only reference or none); create one with "
-                         "create_distributed_table() first");
+    throw PlanInputError(
+        "no distributed tables in the cluster (only reference or none); create one with "
+        "create_distributed_table() first");
 }
 
 const Node& registered_node(const Catalog& cat, const Endpoint& ep, const char* what) {
@@ -142,7 +154,8 @@ int cmd_status(const CliOptions& o) {
   Session s = open_session(o);
   ClusterState st = load_cluster_state(s.catalog);
   Strategy strategy = choose_strategy(s.coordinator, std::nullopt);
-  bool recommended = !st.tables.empty() && rebalance_recommended(st.nodes, st.shards, strategy, std::nullopt, std::nullopt);
+  bool recommended =
+      !st.tables.empty() && rebalance_recommended(st.nodes, st.shards, strategy, std::nullopt, std::nullopt);
   const char* verdict = recommended ? "Rebalancing is recommended" : "Rebalancing is not recommended";
 
   std::map<int32_t, int> shards_per_group;
@@ -313,22 +326,24 @@ int cmd_move(const CliOptions& o) {
     throw PlanInputError("unknown shard id " + o.args[0] + ": no distributed table has it (see pg_dist_shard)");
   }
   const Node* source = s.catalog.node_for_group(shard->group_id);
-  if (!source) throw PlanInputError("shard " + o.args[0] + " is on group " + std::to_string(shard->group_id) +
-                                    ", which has no active primary node");
+  if (!source)
+    throw PlanInputError("shard " + o.args[0] + " is on group " + std::to_string(shard->group_id) +
+                         ", which has no active primary node");
   const Node& target = registered_node(s.catalog, *o.to, "target");
   if (target.host == source->host && target.port == source->port)
     throw PlanInputError("target equals source: shard " + o.args[0] + " is already on " + source->endpoint());
   if (!target.is_active || target.role != "primary")
     throw PlanInputError("target " + target.endpoint() + " is not an active primary node");
   if (!target.should_have_shards)
-    throw PlanInputError("target " + target.endpoint() + " has shouldhaveshards = false; moving shards to it is not allowed");
+    throw PlanInputError("target " + target.endpoint() +
+                         " has shouldhaveshards = false; moving shards to it is not allowed");
 
   // The shard and everything colocated with it (same colocation id and shard index) move together.
   PlacementUpdate move{shard->table_name, shard->shard_id, 0, source->host, source->port, target.host, target.port};
   std::vector<PlacementUpdate> rows;
   for (const auto& sh : st.shards)
-    if (sh.shard_id == shard->shard_id ||
-        (shard->colocation_id != 0 && sh.colocation_id == shard->colocation_id && sh.shard_index == shard->shard_index)) {
+    if (sh.shard_id == shard->shard_id || (shard->colocation_id != 0 && sh.colocation_id == shard->colocation_id &&
+                                           sh.shard_index == shard->shard_index)) {
       PlacementUpdate r = move;
       r.table_name = sh.table_name;
       r.shard_id = sh.shard_id;
@@ -373,8 +388,9 @@ int cmd_drain(const CliOptions& o) {
     s.coordinator.exec("SELECT citus_set_node_property($1, $2::int, 'shouldhaveshards', false)",
                        {node.host, std::to_string(node.port)});
   else
-    s.coordinator.exec("UPDATE pg_catalog.pg_dist_node SET shouldhaveshards = false WHERE nodename = $1 AND nodeport = $2::int",
-                       {node.host, std::to_string(node.port)});
+    s.coordinator.exec(
+        "UPDATE pg_catalog.pg_dist_node SET shouldhaveshards = false WHERE nodename = $1 AND nodeport = $2::int",
+        {node.host, std::to_string(node.port)});
   if (!o.json) std::cout << "node " << node.endpoint() << " drained: shouldhaveshards = false\n";
   return rc;
 }
@@ -398,8 +414,10 @@ int cmd_add_node(const CliOptions& o) {
 int cmd_recover(const CliOptions& o) {
   Session s = open_session(o);
   int resolved = recover_moves(s.catalog);
-  if (o.json) std::cout << "{\"resolved\":" << resolved << "}\n";
-  else std::cout << "resolved " << resolved << " interrupted move" << (resolved == 1 ? "" : "s") << "\n";
+  if (o.json)
+    std::cout << "{\"resolved\":" << resolved << "}\n";
+  else
+    std::cout << "resolved " << resolved << " interrupted move" << (resolved == 1 ? "" : "s") << "\n";
   return kExitOk;
 }
 

@@ -40,7 +40,7 @@ float utilization_of(float total_cost, float capacity) {
   return total_cost / capacity;
 }
 
-constexpr int kMaxShardMoves = 1000000;  // get_rebalance_table_shards_plan's max_shard_moves default
+constexpr int kMaxShardMoves = 1000000;    // get_rebalance_table_shards_plan's max_shard_moves default
 constexpr int kMaxLoggedIgnoredMoves = 5;  // citus.max_rebalancer_logged_ignored_moves default
 
 // One colocation group's RebalanceState.
@@ -102,7 +102,8 @@ class Balancer {
     float lower = static_cast<float>((1.0 - threshold) * average);
     float upper = static_cast<float>((1.0 + threshold) * average);
     bool more = true;
-    while (static_cast<int>(moves_->size()) < kMaxShardMoves && more) more = find_and_move(lower, upper, improvement_threshold);
+    while (static_cast<int>(moves_->size()) < kMaxShardMoves && more)
+      more = find_and_move(lower, upper, improvement_threshold);
     if (more)
       notices_->push_back(
           "NOTICE:  stopped searching before running out of moves; rerun the rebalancer after this one finishes");
@@ -172,7 +173,7 @@ class Balancer {
       if (src.utilization <= lower) return false;  // every remaining source is already empty enough
       for (int target : asc) {
         const Fill& tgt = fills_[target];
-        if (tgt.utilization >= upper) break;  // later targets are fuller still
+        if (tgt.utilization >= upper) break;                              // later targets are fuller still
         if (tgt.utilization >= lower && src.utilization <= upper) break;  // both within bounds
         for (int u : src.units) {
           const Unit& unit = units_[u];
@@ -187,8 +188,7 @@ class Balancer {
           if (new_target_util > src.utilization) continue;  // would overshoot the old maximum
           if (new_target_util == src.utilization && new_source_util <= tgt.utilization) continue;  // no gain
           // Relative gain: skip big shards that only shave a little off the imbalance (improvement_threshold).
-          float improvement =
-              std::fmax(src.utilization - new_target_util, new_source_util - tgt.utilization);
+          float improvement = std::fmax(src.utilization - new_target_util, new_source_util - tgt.utilization);
           float added = std::fmin(new_target_util - tgt.utilization, src.utilization - new_source_util);
           float normalized = improvement / added;
           if (normalized < improvement_threshold) {
@@ -238,9 +238,10 @@ RebalancePlan compute_rebalance(const std::vector<PlannerNode>& input_nodes, con
   // Threshold: float4 in Citus; below the strategy's minimum it warns and uses the minimum (GetRebalanceSteps).
   float threshold = static_cast<float>(threshold_opt.value_or(strategy.default_threshold));
   if (threshold < static_cast<float>(strategy.minimum_threshold)) {
-    plan.notices.push_back("WARNING:  the given threshold is lower than the minimum threshold allowed by the "
-                           "rebalance strategy, using the minimum allowed threshold instead (" +
-                           std::to_string(strategy.minimum_threshold) + ")");
+    plan.notices.push_back(
+        "WARNING:  the given threshold is lower than the minimum threshold allowed by the "
+        "rebalance strategy, using the minimum allowed threshold instead (" +
+        std::to_string(strategy.minimum_threshold) + ")");
     threshold = static_cast<float>(strategy.minimum_threshold);
   }
   plan.threshold_used = threshold;

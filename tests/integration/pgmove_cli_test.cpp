@@ -22,8 +22,9 @@ class PgmoveCli : public ::testing::Test {
   static void ensure_table() {
     auto c = cluster_->connect();
     if (!c.scalar("SELECT 1 FROM pg_dist_partition WHERE logicalrelid::text = 'payment_users'")) {
-      c.run("CREATE TABLE IF NOT EXISTS payment_users (user_id bigint PRIMARY KEY, url text, login text, "
-            "avatar_url text)");
+      c.run(
+          "CREATE TABLE IF NOT EXISTS payment_users (user_id bigint PRIMARY KEY, url text, login text, "
+          "avatar_url text)");
       c.run("SELECT create_distributed_table('payment_users', 'user_id')");
     }
   }
@@ -150,8 +151,9 @@ TEST_F(PgmoveCli, BadInputsExitTwoWithTheirMessage) {
 
 TEST_F(PgmoveCli, ConnectionErrorsExitThreeWithoutPassword) {
   int closed = free_port_range(1);
-  auto r = run_command(std::string(PGMOVE_BIN) + " status --coordinator 'host=127.0.0.1 port=" +
-                       std::to_string(closed) + " user=postgres password=sekrit-pw'");
+  auto r =
+      run_command(std::string(PGMOVE_BIN) + " status --coordinator 'host=127.0.0.1 port=" + std::to_string(closed) +
+                  " user=postgres password=sekrit-pw'");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_EQ(r.output.find("sekrit-pw"), std::string::npos) << r.output;
 

@@ -1,8 +1,6 @@
 // The planner against Citus's own plan (checked-in reference output) and hand-computed layouts; no database.
 #include "mover/planner.h"
 
-#include "mover/cli.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "mover/cli.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload {
@@ -40,22 +39,21 @@ std::vector<PlacementUpdate> read_reference_plan(const std::string& path) {
     std::string c;
     while (std::getline(ss, c, '|')) cols.push_back(trim(c));
     if (cols.size() != 7) continue;
-    rows.push_back({cols[0], std::stoll(cols[1]), std::stoll(cols[2]), cols[3], std::stoi(cols[4]), cols[5],
-                    std::stoi(cols[6])});
+    rows.push_back(
+        {cols[0], std::stoll(cols[1]), std::stoll(cols[2]), cols[3], std::stoi(cols[4]), cols[5], std::stoi(cols[6])});
   }
   return rows;
 }
 
 std::vector<PlannerNode> three_workers() {
-  return {{1, "127.0.0.1", 9701, true, 1.0, 2}, {2, "127.0.0.1", 9702, true, 1.0, 3},
-          {3, "127.0.0.1", 9703, true, 1.0, 4}};
+  return {
+      {1, "127.0.0.1", 9701, true, 1.0, 2}, {2, "127.0.0.1", 9702, true, 1.0, 3}, {3, "127.0.0.1", 9703, true, 1.0, 4}};
 }
 
 // payment_users as create_distributed_table left it: 32 shards from 102008, alternating groups 1 and 2.
 std::vector<PlannerShard> payment_users_fresh() {
   std::vector<PlannerShard> shards;
-  for (int i = 0; i < 32; ++i)
-    shards.push_back({102008 + i, "payment_users", 16384, i % 2 == 0 ? 1 : 2, 1, i});
+  for (int i = 0; i < 32; ++i) shards.push_back({102008 + i, "payment_users", 16384, i % 2 == 0 ? 1 : 2, 1, i});
   return shards;
 }
 
@@ -96,10 +94,11 @@ std::map<int32_t, int> count_per_group(const std::vector<PlannerShard>& shards, 
 TEST(Planner, ReproducesCitusPlanByShardCountTwoToThreeWorkers) {
   auto expected = read_reference_plan(test::reference_path("plan_by_shard_count_2_to_3_workers.txt"));
   ASSERT_EQ(expected.size(), 10u);
-  auto rows = plan_rebalance(three_workers(), payment_users_fresh(), by_shard_count_strategy(), std::nullopt,
-                             std::nullopt);
+  auto rows =
+      plan_rebalance(three_workers(), payment_users_fresh(), by_shard_count_strategy(), std::nullopt, std::nullopt);
   ASSERT_EQ(rows.size(), expected.size());
-  for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i], expected[i]) << "row " << i << " shard " << rows[i].shard_id;
+  for (size_t i = 0; i < rows.size(); ++i)
+    EXPECT_EQ(rows[i], expected[i]) << "row " << i << " shard " << rows[i].shard_id;
 }
 
 TEST(Planner, ReferencePlanEndsElevenElevenTen) {
@@ -119,17 +118,17 @@ TEST(Planner, ReferencePlanEndsElevenElevenTen) {
 TEST(Planner, TwoFreshWorkersNeedNothing) {
   std::vector<PlannerNode> nodes = three_workers();
   nodes.pop_back();
-  EXPECT_TRUE(plan_rebalance(nodes, payment_users_fresh(), by_shard_count_strategy(), std::nullopt, std::nullopt)
-                  .empty());
-  EXPECT_FALSE(rebalance_recommended(nodes, payment_users_fresh(), by_disk_size_strategy(), std::nullopt,
-                                     std::nullopt));
+  EXPECT_TRUE(
+      plan_rebalance(nodes, payment_users_fresh(), by_shard_count_strategy(), std::nullopt, std::nullopt).empty());
+  EXPECT_FALSE(
+      rebalance_recommended(nodes, payment_users_fresh(), by_disk_size_strategy(), std::nullopt, std::nullopt));
 }
 
 TEST(Planner, AddedWorkerIsRecommended) {
-  EXPECT_TRUE(
-      rebalance_recommended(three_workers(), payment_users_fresh(), by_shard_count_strategy(), std::nullopt, std::nullopt));
-  EXPECT_TRUE(
-      rebalance_recommended(three_workers(), payment_users_fresh(), by_disk_size_strategy(), std::nullopt, std::nullopt));
+  EXPECT_TRUE(rebalance_recommended(three_workers(), payment_users_fresh(), by_shard_count_strategy(), std::nullopt,
+                                    std::nullopt));
+  EXPECT_TRUE(rebalance_recommended(three_workers(), payment_users_fresh(), by_disk_size_strategy(), std::nullopt,
+                                    std::nullopt));
 }
 
 std::vector<PlannerNode> abc() {
@@ -142,8 +141,11 @@ std::vector<PlannerNode> abc() {
 // 3) C=60 is above the upper bound but its only shard (60) cannot move without overshooting: done.
 TEST(Planner, ByDiskSizeSkewedLayoutHandComputed) {
   auto nodes = abc();
-  std::vector<PlannerShard> shards = {{10, "t", 60, 1, 1, 0}, {11, "t", 30, 1, 1, 1}, {12, "t", 10, 1, 1, 2},
-                                      {13, "t", 50, 2, 1, 3}, {14, "t", 10, 3, 1, 4}};
+  std::vector<PlannerShard> shards = {{10, "t", 60, 1, 1, 0},
+                                      {11, "t", 30, 1, 1, 1},
+                                      {12, "t", 10, 1, 1, 2},
+                                      {13, "t", 50, 2, 1, 3},
+                                      {14, "t", 10, 3, 1, 4}};
   auto plan = compute_rebalance(nodes, shards, by_disk_size_strategy(), std::nullopt, std::nullopt);
   ASSERT_EQ(plan.moves.size(), 2u);
   EXPECT_EQ(plan.moves[0], (PlacementUpdate{"t", 10, 60, "a", 5432, "c", 5432}));
@@ -170,8 +172,7 @@ TEST(Planner, ByDiskSizeEveryMoveImprovesAndEndsWithinThreshold) {
   auto nodes = abc();
   nodes.push_back({4, "d", 5432, true, 1.0, 4});
   std::vector<PlannerShard> shards;
-  for (int i = 0; i < 60; ++i)
-    shards.push_back({1000 + i, "events", 1000 + (i * 7919) % 500, i < 45 ? 1 : 2, 7, i});
+  for (int i = 0; i < 60; ++i) shards.push_back({1000 + i, "events", 1000 + (i * 7919) % 500, i < 45 ? 1 : 2, 7, i});
   auto plan = compute_rebalance(nodes, shards, by_disk_size_strategy(), std::nullopt, std::nullopt);
   ASSERT_FALSE(plan.moves.empty());
   double before = sum_squared_deviation(bytes_per_group(shards, nodes));
@@ -258,8 +259,8 @@ TEST(Planner, ColocatedShardsMoveAsOneUnitListedPerShard) {
 TEST(Planner, ByDiskSizeCostsTheWholeColocatedUnit) {
   std::vector<PlannerNode> nodes = {{1, "x", 1, true, 1.0, 1}, {2, "y", 1, true, 1.0, 2}};
   // unit 0 = a:100 + b:900 = 1000, unit 1 = a:600 + b:0 = 600; by a alone unit 1 would look bigger.
-  std::vector<PlannerShard> shards = {{1, "a", 100, 1, 3, 0}, {2, "a", 600, 1, 3, 1}, {3, "b", 900, 1, 3, 0},
-                                      {4, "b", 0, 1, 3, 1}};
+  std::vector<PlannerShard> shards = {
+      {1, "a", 100, 1, 3, 0}, {2, "a", 600, 1, 3, 1}, {3, "b", 900, 1, 3, 0}, {4, "b", 0, 1, 3, 1}};
   auto plan = compute_rebalance(nodes, shards, by_disk_size_strategy(), std::nullopt, std::nullopt);
   ASSERT_EQ(plan.moves.size(), 1u);
   EXPECT_EQ(plan.moves[0].shard_id, 1);
