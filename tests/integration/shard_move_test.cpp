@@ -89,9 +89,11 @@ void make_table(const PgConn& coord, const std::string& name, int shard_count, i
 // `payload_bytes` each.
 void fill_shard(const TestCluster& cluster, const std::string& table, const ShardRow& s, int rows, int payload_bytes) {
   auto w = cluster.connect_node(s.port);
+  // hashes are uniform: the shard's share of the hash space decides how many ids to try
+  const int64_t candidates = static_cast<int64_t>(rows) * 4294967296LL / (s.max - s.min + 1);
   w.run("INSERT INTO public." + table + "_" + std::to_string(s.shard_id) +
         " SELECT i, i % 7, repeat(md5(i::text), " + std::to_string(payload_bytes / 32 + 1) +
-        ") FROM generate_series(1000000, 1000000 + " + std::to_string(rows * 40) + ") i WHERE hashint8(i) BETWEEN " +
+        ") FROM generate_series(1000000, 1000000 + " + std::to_string(candidates) + ") i WHERE hashint8(i) BETWEEN " +
         std::to_string(s.min) + " AND " + std::to_string(s.max));
 }
 
