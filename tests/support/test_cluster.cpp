@@ -67,7 +67,11 @@ TestCluster::TestCluster(int workers) {
   port_ = free_port_range(workers + 6);  // room for workers added later
   auto r = run_command(std::string(PGCLUSTER_PATH) + " up --dir " + dir_ + " --workers " + std::to_string(workers) +
                        " --port " + std::to_string(port_));
-  if (r.exit_code != 0) throw std::runtime_error("pgcluster up failed:\n" + r.output);
+  if (r.exit_code != 0) {
+    // The destructor won't run: stop whatever half-started before reporting.
+    (void)run_command(std::string(PGCLUSTER_PATH) + " destroy --dir " + dir_);
+    throw std::runtime_error("pgcluster up failed:\n" + r.output);
+  }
   // The last line of stdout is the coordinator's conninfo.
   std::string out = r.output;
   while (!out.empty() && out.back() == '\n') out.pop_back();
