@@ -16,7 +16,8 @@ KEYS = [
     "ratio.load_vs_coordinator", "ratio.load_vs_single_table", "parse.gb_per_s_per_core",
     "memory.peak_rss_mb_at_n_10", "memory.peak_rss_mb_at_n", "move.pipe_mb_per_s", "move.pipe_seconds",
     "move.pgmove_mb_per_s", "move.pgmove_seconds", "move.pgmove_logical_mb_per_s", "move.pgmove_logical_seconds",
-    "ratio.move_vs_pipe", "throttle.mean_mb_per_s", "throttle.error_pct",
+    "ratio.move_vs_pipe", "throttle.mean_mb_per_s", "throttle.seconds", "throttle.error_pct",
+    "load.pgload_small_rows_per_s",
 ]
 CITUS_KEYS = [
     "load.citus_copy_rows_per_s", "load.pgload_citus_rows_per_s", "ratio.load_vs_citus_copy",
@@ -180,6 +181,7 @@ def plot(results, out_dir, name, title, ylabel, keys_labels, hline=None):
         runs = (v.get("runs") or []) + [None] * 3
         cells = [str(i), '"' + label + '"', "NaN" if med is None else repr(med)]
         cells += ["NaN" if r is None else repr(r) for r in runs[:3]]
+        cells += ['"null"' if med is None else f'"{fmt(med)}"', "0" if med is None else repr(med)]
         lines.append(" ".join(cells))
     data.write_text("\n".join(lines) + "\n")
     hl = f"{hline} with lines dt 2 lc rgb '#aa0000' title '{hline} MB/s target'," if hline else ""
@@ -192,6 +194,7 @@ set datafile missing 'NaN'
 set style fill solid 0.6 border -1
 set boxwidth 0.6
 set yrange [0:*]
+set offsets 0, 0, graph 0.12, 0
 set xrange [-0.6:{len(keys_labels) - 0.4}]
 set grid ytics
 set key top right
@@ -200,7 +203,7 @@ plot {hl} '{data}' using 1:3:xtic(2) with boxes lc rgb '#4477aa' title 'median',
      '' using 1:4 with points pt 7 ps 0.8 lc rgb 'black' title 'runs', \\
      '' using 1:5 with points pt 7 ps 0.8 lc rgb 'black' notitle, \\
      '' using 1:6 with points pt 7 ps 0.8 lc rgb 'black' notitle, \\
-     '' using 1:($3 == $3 ? $3 : 0):($3 == $3 ? sprintf('%.3g', $3) : 'null') with labels offset 0,0.8 notitle
+     '' using 1:8:7 with labels offset 0,0.8 notitle
 """
     (out_dir / f"{name}.gp").write_text(script)
     try:

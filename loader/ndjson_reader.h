@@ -34,7 +34,7 @@ struct NdjsonError {
 // twice ("duplicate key"). Not thread-safe: one reader per pipeline thread.
 // Allocates only when a line is longer than any before.
 class NdjsonReader {
-public:
+ public:
   NdjsonReader(std::vector<std::string> column_names, int dist_column_index);
   ~NdjsonReader();
   NdjsonReader(NdjsonReader &&) noexcept;
@@ -45,28 +45,25 @@ public:
   // for NULL, or when dist_column_index < 0) for hashing; it and values() stay
   // valid until the next convert. On error `out` may hold a partial record: the
   // caller truncates.
-  NdjsonError convert(std::string_view line, std::string &out,
-                      std::optional<std::string_view> &key);
+  NdjsonError convert(std::string_view line, std::string &out, std::optional<std::string_view> &key);
 
   // Per-column text values of the last converted line (views valid until the
   // next convert), std::nullopt = NULL.
-  const std::vector<std::optional<std::string_view>> &values() const {
-    return values_;
-  }
+  const std::vector<std::optional<std::string_view>> &values() const { return values_; }
 
   size_t column_count() const { return values_.size(); }
 
-private:
+ private:
   struct Parser;
   std::unique_ptr<Parser> parser_;
   std::vector<std::string> names_;
-  std::vector<int> by_name_; // column indexes sorted by name, for binary search
+  std::vector<int> by_name_;  // column indexes sorted by name, for binary search
   int dist_column_ = -1;
   std::vector<std::optional<std::string_view>> values_;
   std::vector<unsigned char> seen_;
-  std::string padded_; // the line plus simdjson's padding
+  std::string padded_;  // the line plus simdjson's padding
 
   int find_column(std::string_view name) const noexcept;
 };
 
-} // namespace pgload
+}  // namespace pgload

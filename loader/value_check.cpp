@@ -6,7 +6,6 @@
 #include "loader/value_check.h"
 
 #include <fast_float/fast_float.h>
-
 #include <simdjson.h>
 
 #include <cmath>
@@ -16,42 +15,30 @@
 namespace pgload {
 namespace {
 
-constexpr const char *kNulByte =
-    "invalid byte sequence for encoding \"UTF8\": 0x00";
+constexpr const char *kNulByte = "invalid byte sequence for encoding \"UTF8\": 0x00";
 
 // isspace() in the C locale, which is what PostgreSQL's input functions use.
 constexpr bool is_space(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-         c == '\f';
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-constexpr bool is_alpha(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-constexpr bool is_xdigit(char c) noexcept {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-constexpr char lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool is_xdigit(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // `text` without leading and trailing C-locale whitespace.
 std::string_view trim(std::string_view text) noexcept {
   size_t b = 0, e = text.size();
-  while (b < e && is_space(text[b]))
-    ++b;
-  while (e > b && is_space(text[e - 1]))
-    --e;
+  while (b < e && is_space(text[b])) ++b;
+  while (e > b && is_space(text[e - 1])) --e;
   return text.substr(b, e - b);
 }
 
 // Case-insensitive equality with a lower-case literal.
 bool iequals(std::string_view text, std::string_view lower_literal) noexcept {
-  if (text.size() != lower_literal.size())
-    return false;
+  if (text.size() != lower_literal.size()) return false;
   for (size_t i = 0; i < text.size(); ++i)
-    if (lower(text[i]) != lower_literal[i])
-      return false;
+    if (lower(text[i]) != lower_literal[i]) return false;
   return true;
 }
 
@@ -59,40 +46,31 @@ bool iequals(std::string_view text, std::string_view lower_literal) noexcept {
 // between digits) that 15 rejects: left to the server so a newer cluster is
 // never refused valid data.
 bool newer_pg_integer_form(std::string_view body) noexcept {
-  if (!body.empty() && (body[0] == '+' || body[0] == '-'))
-    body.remove_prefix(1);
+  if (!body.empty() && (body[0] == '+' || body[0] == '-')) body.remove_prefix(1);
   if (body.size() >= 2 && body[0] == '0') {
     char p = lower(body[1]);
-    if (p == 'x' || p == 'o' || p == 'b')
-      return true;
+    if (p == 'x' || p == 'o' || p == 'b') return true;
   }
   return body.find('_') != std::string_view::npos;
 }
 
 // pg_strtoint16/32/64: [ws][+-]digits[ws]; overflow is reported as it is met,
 // before trailing garbage.
-const char *check_int(std::string_view text, uint64_t max_positive,
-                      const char *syntax, const char *range) noexcept {
+const char *check_int(std::string_view text, uint64_t max_positive, const char *syntax, const char *range) noexcept {
   size_t i = 0, n = text.size();
-  while (i < n && is_space(text[i]))
-    ++i;
+  while (i < n && is_space(text[i])) ++i;
   bool negative = false;
-  if (i < n && (text[i] == '-' || text[i] == '+'))
-    negative = text[i++] == '-';
-  if (i >= n || !is_digit(text[i]))
-    return newer_pg_integer_form(trim(text)) ? nullptr : syntax;
+  if (i < n && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  if (i >= n || !is_digit(text[i])) return newer_pg_integer_form(trim(text)) ? nullptr : syntax;
   const uint64_t limit = negative ? max_positive + 1 : max_positive;
   uint64_t value = 0;
   for (; i < n && is_digit(text[i]); ++i) {
     const uint64_t digit = static_cast<uint64_t>(text[i] - '0');
-    if (value > (limit - digit) / 10)
-      return range;
+    if (value > (limit - digit) / 10) return range;
     value = value * 10 + digit;
   }
-  while (i < n && is_space(text[i]))
-    ++i;
-  if (i != n)
-    return newer_pg_integer_form(trim(text)) ? nullptr : syntax;
+  while (i < n && is_space(text[i])) ++i;
+  if (i != n) return newer_pg_integer_form(trim(text)) ? nullptr : syntax;
   return nullptr;
 }
 
@@ -100,44 +78,30 @@ const char *check_int(std::string_view text, uint64_t max_positive,
 // hex left to the server); overflow to infinity and underflow to zero are
 // errors, denormals are accepted.
 template <typename Float>
-const char *check_float(std::string_view text, const char *syntax,
-                        const char *range) noexcept {
+const char *check_float(std::string_view text, const char *syntax, const char *range) noexcept {
   std::string_view body = trim(text);
-  if (body.empty())
-    return syntax;
+  if (body.empty()) return syntax;
   std::string_view unsigned_body = body;
-  if (unsigned_body[0] == '+' || unsigned_body[0] == '-')
-    unsigned_body.remove_prefix(1);
-  if (unsigned_body.empty())
-    return syntax;
-  if (iequals(unsigned_body, "inf") || iequals(unsigned_body, "infinity") ||
-      iequals(unsigned_body, "nan"))
+  if (unsigned_body[0] == '+' || unsigned_body[0] == '-') unsigned_body.remove_prefix(1);
+  if (unsigned_body.empty()) return syntax;
+  if (iequals(unsigned_body, "inf") || iequals(unsigned_body, "infinity") || iequals(unsigned_body, "nan"))
     return nullptr;
-  if (unsigned_body.size() >= 5 &&
-      iequals(unsigned_body.substr(0, 4), "nan(") &&
-      unsigned_body.back() == ')') {
+  if (unsigned_body.size() >= 5 && iequals(unsigned_body.substr(0, 4), "nan(") && unsigned_body.back() == ')') {
     for (char c : unsigned_body.substr(4, unsigned_body.size() - 5))
-      if (!is_alpha(c) && !is_digit(c) && c != '_')
-        return syntax;
+      if (!is_alpha(c) && !is_digit(c) && c != '_') return syntax;
     return nullptr;
   }
-  if (unsigned_body.size() >= 2 && unsigned_body[0] == '0' &&
-      lower(unsigned_body[1]) == 'x')
-    return nullptr;
-  if (!is_digit(unsigned_body[0]) && unsigned_body[0] != '.')
-    return syntax;
+  if (unsigned_body.size() >= 2 && unsigned_body[0] == '0' && lower(unsigned_body[1]) == 'x') return nullptr;
+  if (!is_digit(unsigned_body[0]) && unsigned_body[0] != '.') return syntax;
   Float value{};
   const char *first = unsigned_body.data();
   const char *last = first + unsigned_body.size();
   auto result = fast_float::from_chars(first, last, value);
-  if (result.ec != std::errc() || result.ptr != last)
-    return syntax;
-  if (std::isinf(value))
-    return range;
+  if (result.ec != std::errc() || result.ptr != last) return syntax;
+  if (std::isinf(value)) return range;
   if (value == 0) {
     for (const char *p = first; p != last && lower(*p) != 'e'; ++p)
-      if (*p >= '1' && *p <= '9')
-        return range; // a nonzero mantissa rounded to zero: underflow
+      if (*p >= '1' && *p <= '9') return range;  // a nonzero mantissa rounded to zero: underflow
   }
   return nullptr;
 }
@@ -149,41 +113,32 @@ const char *check_numeric(std::string_view text) noexcept {
   constexpr const char *kSyntax = "invalid input syntax for type numeric";
   constexpr const char *kOverflow = "value overflows numeric format";
   std::string_view body = trim(text);
-  if (body.empty())
-    return kSyntax;
+  if (body.empty()) return kSyntax;
   {
     std::string_view u = body;
-    if (u[0] == '+' || u[0] == '-')
-      u.remove_prefix(1);
-    if (iequals(u, "inf") || iequals(u, "infinity"))
-      return nullptr;
-    if (iequals(body, "nan"))
-      return nullptr;
+    if (u[0] == '+' || u[0] == '-') u.remove_prefix(1);
+    if (iequals(u, "inf") || iequals(u, "infinity")) return nullptr;
+    if (iequals(body, "nan")) return nullptr;
   }
   size_t i = 0, n = body.size();
-  if (body[i] == '+' || body[i] == '-')
-    ++i;
+  if (body[i] == '+' || body[i] == '-') ++i;
   int64_t int_digits = 0, frac_digits = 0, leading_zeros = 0;
   bool seen_point = false, seen_nonzero = false;
   if (i < n && body[i] == '.' && !(i + 1 < n && is_digit(body[i + 1])))
     return newer_pg_integer_form(body) ? nullptr : kSyntax;
-  if (i >= n || (!is_digit(body[i]) && body[i] != '.'))
-    return newer_pg_integer_form(body) ? nullptr : kSyntax;
+  if (i >= n || (!is_digit(body[i]) && body[i] != '.')) return newer_pg_integer_form(body) ? nullptr : kSyntax;
   for (; i < n; ++i) {
     char c = body[i];
     if (is_digit(c)) {
       if (seen_point) {
         ++frac_digits;
-        if (!seen_nonzero && c == '0')
-          ++leading_zeros;
+        if (!seen_nonzero && c == '0') ++leading_zeros;
       } else if (seen_nonzero || c != '0') {
         ++int_digits;
       }
-      if (c != '0')
-        seen_nonzero = true;
+      if (c != '0') seen_nonzero = true;
     } else if (c == '.') {
-      if (seen_point)
-        return kSyntax;
+      if (seen_point) return kSyntax;
       seen_point = true;
     } else {
       break;
@@ -192,33 +147,23 @@ const char *check_numeric(std::string_view text) noexcept {
   int64_t exponent = 0;
   if (i < n && (body[i] == 'e' || body[i] == 'E')) {
     ++i;
-    while (i < n && is_space(body[i]))
-      ++i; // strtol skips leading whitespace
+    while (i < n && is_space(body[i])) ++i;  // strtol skips leading whitespace
     bool negative = false;
-    if (i < n && (body[i] == '+' || body[i] == '-'))
-      negative = body[i++] == '-';
-    if (i >= n || !is_digit(body[i]))
-      return kSyntax;
+    if (i < n && (body[i] == '+' || body[i] == '-')) negative = body[i++] == '-';
+    if (i >= n || !is_digit(body[i])) return kSyntax;
     for (; i < n && is_digit(body[i]); ++i) {
-      if (exponent < (int64_t{1} << 40))
-        exponent = exponent * 10 + (body[i] - '0');
+      if (exponent < (int64_t{1} << 40)) exponent = exponent * 10 + (body[i] - '0');
     }
-    if (negative)
-      exponent = -exponent;
+    if (negative) exponent = -exponent;
   }
-  if (i != n)
-    return newer_pg_integer_form(body) ? nullptr : kSyntax;
+  if (i != n) return newer_pg_integer_form(body) ? nullptr : kSyntax;
   constexpr int64_t kMaxExponent = std::numeric_limits<int32_t>::max() / 2;
-  if (exponent >= kMaxExponent || exponent <= -kMaxExponent)
-    return kOverflow;
-  if (frac_digits - exponent > 16383)
-    return kOverflow;
+  if (exponent >= kMaxExponent || exponent <= -kMaxExponent) return kOverflow;
+  if (frac_digits - exponent > 16383) return kOverflow;
   if (seen_nonzero) {
     // Decimal position of the most significant nonzero digit (10^k).
-    int64_t k = int_digits > 0 ? int_digits - 1 + exponent
-                               : -(leading_zeros + 1) + exponent;
-    if (k > 131071)
-      return kOverflow;
+    int64_t k = int_digits > 0 ? int_digits - 1 + exponent : -(leading_zeros + 1) + exponent;
+    if (k > 131071) return kOverflow;
   }
   return nullptr;
 }
@@ -227,35 +172,33 @@ const char *check_numeric(std::string_view text) noexcept {
 // of/off, 1, 0.
 const char *check_bool(std::string_view text) noexcept {
   std::string_view v = trim(text);
-  if (v.empty())
-    return "invalid input syntax for type boolean";
+  if (v.empty()) return "invalid input syntax for type boolean";
   auto prefix_of = [&](std::string_view word, size_t min_len) {
-    return v.size() >= min_len && v.size() <= word.size() &&
-           iequals(v, word.substr(0, v.size()));
+    return v.size() >= min_len && v.size() <= word.size() && iequals(v, word.substr(0, v.size()));
   };
   bool ok = false;
   switch (lower(v[0])) {
-  case 't':
-    ok = prefix_of("true", 1);
-    break;
-  case 'f':
-    ok = prefix_of("false", 1);
-    break;
-  case 'y':
-    ok = prefix_of("yes", 1);
-    break;
-  case 'n':
-    ok = prefix_of("no", 1);
-    break;
-  case 'o':
-    ok = iequals(v, "on") || prefix_of("off", 2);
-    break;
-  case '1':
-  case '0':
-    ok = v.size() == 1;
-    break;
-  default:
-    break;
+    case 't':
+      ok = prefix_of("true", 1);
+      break;
+    case 'f':
+      ok = prefix_of("false", 1);
+      break;
+    case 'y':
+      ok = prefix_of("yes", 1);
+      break;
+    case 'n':
+      ok = prefix_of("no", 1);
+      break;
+    case 'o':
+      ok = iequals(v, "on") || prefix_of("off", 2);
+      break;
+    case '1':
+    case '0':
+      ok = v.size() == 1;
+      break;
+    default:
+      break;
   }
   return ok ? nullptr : "invalid input syntax for type boolean";
 }
@@ -271,37 +214,29 @@ const char *check_uuid(std::string_view text) noexcept {
     ++i;
   }
   for (int byte = 0; byte < 16; ++byte) {
-    if (i + 1 >= n)
-      return kSyntax;
-    if (!is_xdigit(text[i]) || !is_xdigit(text[i + 1]))
-      return kSyntax;
+    if (i + 1 >= n) return kSyntax;
+    if (!is_xdigit(text[i]) || !is_xdigit(text[i + 1])) return kSyntax;
     i += 2;
-    if (i < n && text[i] == '-' && byte % 2 == 1 && byte < 15)
-      ++i;
+    if (i < n && text[i] == '-' && byte % 2 == 1 && byte < 15) ++i;
   }
   if (braces) {
-    if (i >= n || text[i] != '}')
-      return kSyntax;
+    if (i >= n || text[i] != '}') return kSyntax;
     ++i;
   }
   return i == n ? nullptr : kSyntax;
 }
 
 int days_in_month(int year, int month) noexcept {
-  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30,
-                                    31, 31, 30, 31, 30, 31};
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
 // Reads 1..max_digits digits at `i`; false if none.
-bool read_number(std::string_view s, size_t &i, int max_digits,
-                 int &out) noexcept {
+bool read_number(std::string_view s, size_t &i, int max_digits, int &out) noexcept {
   size_t start = i;
   out = 0;
-  while (i < s.size() && is_digit(s[i]) &&
-         static_cast<int>(i - start) < max_digits)
-    out = out * 10 + (s[i++] - '0');
+  while (i < s.size() && is_digit(s[i]) && static_cast<int>(i - start) < max_digits) out = out * 10 + (s[i++] - '0');
   return i > start && !(i < s.size() && is_digit(s[i]));
 }
 
@@ -313,103 +248,78 @@ bool read_number(std::string_view s, size_t &i, int max_digits,
 const char *check_datetime(std::string_view text, const char *syntax) noexcept {
   constexpr const char *kRange = "date/time field value out of range";
   std::string_view v = trim(text);
-  if (v.empty())
-    return syntax;
+  if (v.empty()) return syntax;
   if (!is_digit(v[0])) {
     for (char c : v)
-      if (is_digit(c))
-        return nullptr;
+      if (is_digit(c)) return nullptr;
     // No digits: only the special values (possibly with a zone) can be valid.
     size_t i = 0;
     while (i < v.size()) {
-      while (i < v.size() && !is_alpha(v[i]))
-        ++i;
+      while (i < v.size() && !is_alpha(v[i])) ++i;
       size_t start = i;
-      while (i < v.size() && is_alpha(v[i]))
-        ++i;
+      while (i < v.size() && is_alpha(v[i])) ++i;
       std::string_view word = v.substr(start, i - start);
-      for (std::string_view special :
-           {"infinity", "epoch", "now", "today", "tomorrow", "yesterday"})
-        if (iequals(word, special))
-          return nullptr;
+      for (std::string_view special : {"infinity", "epoch", "now", "today", "tomorrow", "yesterday"})
+        if (iequals(word, special)) return nullptr;
     }
     return syntax;
   }
   size_t i = 0;
   int year = 0, month = 0, day = 0;
   size_t year_start = i;
-  if (!read_number(v, i, 4, year) || i - year_start != 4)
-    return nullptr;
-  if (i >= v.size() || v[i] != '-')
-    return nullptr;
+  if (!read_number(v, i, 4, year) || i - year_start != 4) return nullptr;
+  if (i >= v.size() || v[i] != '-') return nullptr;
   ++i;
-  if (!read_number(v, i, 2, month) || i >= v.size() || v[i] != '-')
-    return nullptr;
+  if (!read_number(v, i, 2, month) || i >= v.size() || v[i] != '-') return nullptr;
   ++i;
-  if (!read_number(v, i, 2, day))
-    return nullptr;
-  if (i < v.size() && !is_space(v[i]) && v[i] != 'T' && v[i] != 't')
-    return nullptr;
-  if (year == 0 || month < 1 || month > 12 || day < 1 ||
-      day > days_in_month(year, month))
-    return kRange;
-  if (i == v.size())
-    return nullptr;
+  if (!read_number(v, i, 2, day)) return nullptr;
+  if (i < v.size() && !is_space(v[i]) && v[i] != 'T' && v[i] != 't') return nullptr;
+  if (year == 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return kRange;
+  if (i == v.size()) return nullptr;
   // Optional clock: after 'T' or whitespace.
   if (v[i] == 'T' || v[i] == 't') {
     ++i;
   } else {
-    while (i < v.size() && is_space(v[i]))
-      ++i;
+    while (i < v.size() && is_space(v[i])) ++i;
   }
   int hour = 0, minute = 0, second = 0;
-  bool fraction_nonzero = false; // within the microseconds PostgreSQL keeps
-                                 // (later digits only round)
-  if (!read_number(v, i, 2, hour) || i >= v.size() || v[i] != ':')
-    return nullptr;
+  bool fraction_nonzero = false;  // within the microseconds PostgreSQL keeps
+                                  // (later digits only round)
+  if (!read_number(v, i, 2, hour) || i >= v.size() || v[i] != ':') return nullptr;
   ++i;
   size_t minute_start = i;
-  if (!read_number(v, i, 2, minute) || i - minute_start != 2)
-    return nullptr;
+  if (!read_number(v, i, 2, minute) || i - minute_start != 2) return nullptr;
   if (i < v.size() && v[i] == ':') {
     ++i;
     size_t second_start = i;
-    if (!read_number(v, i, 2, second) || i - second_start != 2)
-      return nullptr;
+    if (!read_number(v, i, 2, second) || i - second_start != 2) return nullptr;
     if (i < v.size() && v[i] == '.') {
       ++i;
-      for (size_t digits = 0; i < v.size() && is_digit(v[i]); ++digits)
-        fraction_nonzero |= digits < 6 && v[i++] != '0';
+      for (size_t digits = 0; i < v.size() && is_digit(v[i]); ++digits, ++i)
+        fraction_nonzero |= digits < 6 && v[i] != '0';
     }
   }
-  if (i < v.size() && (is_digit(v[i]) || v[i] == ':' || v[i] == '.'))
-    return nullptr;
+  if (i < v.size() && (is_digit(v[i]) || v[i] == ':' || v[i] == '.')) return nullptr;
   // Leap second 60 is accepted, but the clock may not pass 24:00:00.
-  if (hour > 24 || minute > 59 || second > 60)
-    return kRange;
+  if (hour > 24 || minute > 59 || second > 60) return kRange;
   const int total_seconds = hour * 3600 + minute * 60 + second;
-  if (total_seconds > 86400 || (total_seconds == 86400 && fraction_nonzero))
-    return kRange;
+  if (total_seconds > 86400 || (total_seconds == 86400 && fraction_nonzero)) return kRange;
   return nullptr;
 }
 
 // varchar/bpchar input: at most max_chars characters, except that excess
 // characters that are all spaces are silently dropped.
-const char *check_length(std::string_view text, int32_t max_chars,
-                         const char *too_long) noexcept {
-  if (max_chars < 0 || text.size() <= static_cast<size_t>(max_chars))
-    return nullptr;
+const char *check_length(std::string_view text, int32_t max_chars, const char *too_long) noexcept {
+  if (max_chars < 0 || text.size() <= static_cast<size_t>(max_chars)) return nullptr;
   size_t chars = 0, i = 0;
   for (; i < text.size(); ++i) {
     if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      if (chars == static_cast<size_t>(max_chars))
-        break;
+      if (chars == static_cast<size_t>(max_chars)) break;
       ++chars;
     }
   }
   for (; i < text.size(); ++i)
-    if (text[i] != ' ')
-      return too_long;
+    if (text[i] != ' ') return too_long;
   return nullptr;
 }
 
@@ -417,17 +327,13 @@ const char *check_length(std::string_view text, int32_t max_chars,
 // \n \r \t \uXXXX).
 bool json_escapes_valid(std::string_view text) noexcept {
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\')
-      continue;
-    if (i + 1 >= text.size())
-      return false;
+    if (text[i] != '\\') continue;
+    if (i + 1 >= text.size()) return false;
     char e = text[++i];
     if (e == 'u') {
-      if (i + 4 >= text.size())
-        return false;
+      if (i + 4 >= text.size()) return false;
       for (size_t k = 1; k <= 4; ++k)
-        if (!is_xdigit(text[i + k]))
-          return false;
+        if (!is_xdigit(text[i + k])) return false;
       i += 4;
     } else if (std::strchr("\"\\/bfnrt", e) == nullptr || e == '\0') {
       return false;
@@ -443,174 +349,162 @@ const char *check_json(std::string_view text, bool jsonb) noexcept {
   constexpr const char *kSyntax = "invalid input syntax for type json";
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element element;
-  simdjson::error_code error =
-      parser.parse(text.data(), text.size(), true).get(element);
+  simdjson::error_code error = parser.parse(text.data(), text.size(), true).get(element);
   switch (error) {
-  case simdjson::SUCCESS:
-    break;
-  case simdjson::UTF8_ERROR:
-    return "invalid byte sequence for encoding \"UTF8\"";
-  case simdjson::STRING_ERROR:
-    // json (unlike jsonb) does not pair surrogates: a lone \ud800 is fine
-    // there, a bad escape is not.
-    return jsonb || !json_escapes_valid(text) ? kSyntax : nullptr;
-  case simdjson::TAPE_ERROR:
-  case simdjson::T_ATOM_ERROR:
-  case simdjson::F_ATOM_ERROR:
-  case simdjson::N_ATOM_ERROR:
-  case simdjson::EMPTY:
-  case simdjson::UNCLOSED_STRING:
-  case simdjson::UNESCAPED_CHARS:
-    return kSyntax;
-  default:
-    return nullptr; // NUMBER_ERROR, BIGINT_ERROR, DEPTH_ERROR, CAPACITY, ...:
-                    // the server decides
+    case simdjson::SUCCESS:
+      break;
+    case simdjson::UTF8_ERROR:
+      return "invalid byte sequence for encoding \"UTF8\"";
+    case simdjson::STRING_ERROR:
+      // json (unlike jsonb) does not pair surrogates: a lone \ud800 is fine
+      // there, a bad escape is not.
+      return jsonb || !json_escapes_valid(text) ? kSyntax : nullptr;
+    case simdjson::TAPE_ERROR:
+    case simdjson::T_ATOM_ERROR:
+    case simdjson::F_ATOM_ERROR:
+    case simdjson::N_ATOM_ERROR:
+    case simdjson::EMPTY:
+    case simdjson::UNCLOSED_STRING:
+    case simdjson::UNESCAPED_CHARS:
+      return kSyntax;
+    default:
+      return nullptr;  // NUMBER_ERROR, BIGINT_ERROR, DEPTH_ERROR, CAPACITY, ...:
+                       // the server decides
   }
   if (jsonb) {
     for (size_t i = 0; i + 1 < text.size(); ++i) {
-      if (text[i] != '\\')
-        continue;
-      if (text[i + 1] == 'u' && text.substr(i + 2, 4) == "0000")
-        return "unsupported Unicode escape sequence";
-      ++i; // skip the escaped character (which may itself be a backslash)
+      if (text[i] != '\\') continue;
+      if (text[i + 1] == 'u' && text.substr(i + 2, 4) == "0000") return "unsupported Unicode escape sequence";
+      ++i;  // skip the escaped character (which may itself be a backslash)
     }
   }
   return nullptr;
 }
 
-} // namespace
+}  // namespace
 
 ColumnType column_type_for(uint32_t type_oid, int32_t typmod) noexcept {
-  auto length = [&] {
-    return typmod >= 4 ? typmod - 4 : -1;
-  }; // typmod of varchar/bpchar is n + VARHDRSZ
+  auto length = [&] { return typmod >= 4 ? typmod - 4 : -1; };  // typmod of varchar/bpchar is n + VARHDRSZ
   switch (type_oid) {
-  case 21:
-    return {PgType::Int2};
-  case 23:
-    return {PgType::Int4};
-  case 20:
-    return {PgType::Int8};
-  case 700:
-    return {PgType::Float4};
-  case 701:
-    return {PgType::Float8};
-  case 1700:
-    return {PgType::Numeric};
-  case 16:
-    return {PgType::Bool};
-  case 25:
-    return {PgType::Text};
-  case 1043:
-    return {PgType::Varchar, length()};
-  case 1042:
-    return {PgType::Bpchar, length()};
-  case 2950:
-    return {PgType::Uuid};
-  case 1082:
-    return {PgType::Date};
-  case 1114:
-    return {PgType::Timestamp};
-  case 1184:
-    return {PgType::Timestamptz};
-  case 114:
-    return {PgType::Json};
-  case 3802:
-    return {PgType::Jsonb};
-  default:
-    return {PgType::Other};
+    case 21:
+      return {PgType::Int2};
+    case 23:
+      return {PgType::Int4};
+    case 20:
+      return {PgType::Int8};
+    case 700:
+      return {PgType::Float4};
+    case 701:
+      return {PgType::Float8};
+    case 1700:
+      return {PgType::Numeric};
+    case 16:
+      return {PgType::Bool};
+    case 25:
+      return {PgType::Text};
+    case 1043:
+      return {PgType::Varchar, length()};
+    case 1042:
+      return {PgType::Bpchar, length()};
+    case 2950:
+      return {PgType::Uuid};
+    case 1082:
+      return {PgType::Date};
+    case 1114:
+      return {PgType::Timestamp};
+    case 1184:
+      return {PgType::Timestamptz};
+    case 114:
+      return {PgType::Json};
+    case 3802:
+      return {PgType::Jsonb};
+    default:
+      return {PgType::Other};
   }
 }
 
 const char *check_value(const ColumnType &t, std::string_view text) noexcept {
-  if (std::memchr(text.data(), '\0', text.size()) != nullptr)
-    return kNulByte;
+  if (std::memchr(text.data(), '\0', text.size()) != nullptr) return kNulByte;
   switch (t.type) {
-  case PgType::Int2:
-    return check_int(text, 32767, "invalid input syntax for type smallint",
-                     "value out of range for type smallint");
-  case PgType::Int4:
-    return check_int(text, 2147483647, "invalid input syntax for type integer",
-                     "value out of range for type integer");
-  case PgType::Int8:
-    return check_int(text, 9223372036854775807ULL,
-                     "invalid input syntax for type bigint",
-                     "value out of range for type bigint");
-  case PgType::Float4:
-    return check_float<float>(text, "invalid input syntax for type real",
-                              "value out of range for type real");
-  case PgType::Float8:
-    return check_float<double>(text,
-                               "invalid input syntax for type double precision",
-                               "value out of range for type double precision");
-  case PgType::Numeric:
-    return check_numeric(text);
-  case PgType::Bool:
-    return check_bool(text);
-  case PgType::Text:
-    return nullptr;
-  case PgType::Varchar:
-    return check_length(text, t.max_chars,
-                        "value too long for type character varying");
-  case PgType::Bpchar:
-    return check_length(text, t.max_chars, "value too long for type character");
-  case PgType::Uuid:
-    return check_uuid(text);
-  case PgType::Date:
-    return check_datetime(text, "invalid input syntax for type date");
-  case PgType::Timestamp:
-    return check_datetime(text, "invalid input syntax for type timestamp");
-  case PgType::Timestamptz:
-    return check_datetime(
-        text, "invalid input syntax for type timestamp with time zone");
-  case PgType::Json:
-    return check_json(text, false);
-  case PgType::Jsonb:
-    return check_json(text, true);
-  case PgType::Other:
-    return nullptr;
+    case PgType::Int2:
+      return check_int(text, 32767, "invalid input syntax for type smallint", "value out of range for type smallint");
+    case PgType::Int4:
+      return check_int(text, 2147483647, "invalid input syntax for type integer",
+                       "value out of range for type integer");
+    case PgType::Int8:
+      return check_int(text, 9223372036854775807ULL, "invalid input syntax for type bigint",
+                       "value out of range for type bigint");
+    case PgType::Float4:
+      return check_float<float>(text, "invalid input syntax for type real", "value out of range for type real");
+    case PgType::Float8:
+      return check_float<double>(text, "invalid input syntax for type double precision",
+                                 "value out of range for type double precision");
+    case PgType::Numeric:
+      return check_numeric(text);
+    case PgType::Bool:
+      return check_bool(text);
+    case PgType::Text:
+      return nullptr;
+    case PgType::Varchar:
+      return check_length(text, t.max_chars, "value too long for type character varying");
+    case PgType::Bpchar:
+      return check_length(text, t.max_chars, "value too long for type character");
+    case PgType::Uuid:
+      return check_uuid(text);
+    case PgType::Date:
+      return check_datetime(text, "invalid input syntax for type date");
+    case PgType::Timestamp:
+      return check_datetime(text, "invalid input syntax for type timestamp");
+    case PgType::Timestamptz:
+      return check_datetime(text, "invalid input syntax for type timestamp with time zone");
+    case PgType::Json:
+      return check_json(text, false);
+    case PgType::Jsonb:
+      return check_json(text, true);
+    case PgType::Other:
+      return nullptr;
   }
   return nullptr;
 }
 
 const char *pg_type_name(PgType type) noexcept {
   switch (type) {
-  case PgType::Int2:
-    return "smallint";
-  case PgType::Int4:
-    return "integer";
-  case PgType::Int8:
-    return "bigint";
-  case PgType::Float4:
-    return "real";
-  case PgType::Float8:
-    return "double precision";
-  case PgType::Numeric:
-    return "numeric";
-  case PgType::Bool:
-    return "boolean";
-  case PgType::Text:
-    return "text";
-  case PgType::Varchar:
-    return "character varying";
-  case PgType::Bpchar:
-    return "character";
-  case PgType::Uuid:
-    return "uuid";
-  case PgType::Date:
-    return "date";
-  case PgType::Timestamp:
-    return "timestamp without time zone";
-  case PgType::Timestamptz:
-    return "timestamp with time zone";
-  case PgType::Json:
-    return "json";
-  case PgType::Jsonb:
-    return "jsonb";
-  case PgType::Other:
-    return "other";
+    case PgType::Int2:
+      return "smallint";
+    case PgType::Int4:
+      return "integer";
+    case PgType::Int8:
+      return "bigint";
+    case PgType::Float4:
+      return "real";
+    case PgType::Float8:
+      return "double precision";
+    case PgType::Numeric:
+      return "numeric";
+    case PgType::Bool:
+      return "boolean";
+    case PgType::Text:
+      return "text";
+    case PgType::Varchar:
+      return "character varying";
+    case PgType::Bpchar:
+      return "character";
+    case PgType::Uuid:
+      return "uuid";
+    case PgType::Date:
+      return "date";
+    case PgType::Timestamp:
+      return "timestamp without time zone";
+    case PgType::Timestamptz:
+      return "timestamp with time zone";
+    case PgType::Json:
+      return "json";
+    case PgType::Jsonb:
+      return "jsonb";
+    case PgType::Other:
+      return "other";
   }
   return "other";
 }
 
-} // namespace pgload
+}  // namespace pgload

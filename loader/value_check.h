@@ -55,4 +55,4 @@ const char *check_value(const ColumnType &t, std::string_view text) noexcept;
 // for messages and tests.
 const char *pg_type_name(PgType type) noexcept;
 
-} // namespace pgload
+}  // namespace pgload

@@ -44,6 +44,7 @@ struct UnitShard {
 struct MoveUnit {
   MoveRequest request;
   Node source, target;
+  int32_t colocation_id = 0;
   std::vector<UnitShard> shards;
   std::vector<int64_t> shard_ids() const {
     std::vector<int64_t> ids;
@@ -120,6 +121,7 @@ std::vector<MoveUnit> validate(const Catalog& catalog, const std::vector<MoveReq
     unit.request = req;
     unit.source = *src;
     unit.target = *dst;
+    unit.colocation_id = table.colocation_id;
     size_t index = it->second.index;
     for (const auto& t : tables) {
       bool member = &t == &table || (t.colocation_id == table.colocation_id && t.colocation_id != 0 &&
@@ -213,6 +215,10 @@ struct Run {
   ProgressBoard board;
   std::mutex stats_mu;
   MoveSummary summary;
+  // Citus takes a colocation-group lock per move ("could not acquire the lock required to move"): moves of one
+  // group run one after another, different groups in parallel.
+  std::mutex citus_mu;
+  std::map<int32_t, std::mutex> citus_group_locks;
 };
 
 void notice(Run& run, const MoveUnit& u) {
@@ -498,6 +504,12 @@ void move_local(Run& run, const MoveUnit& u) {
 // cache the metadata and Citus must also move the shard's dependent objects and cleanup records), so we only call
 // citus_move_shard_placement, in parallel, and announce each move like rebalance_table_shards does.
 void move_citus(Run& run, const MoveUnit& u) {
+  std::mutex* group_lock;
+  {
+    std::lock_guard lock(run.citus_mu);
+    group_lock = &run.citus_group_locks[u.colocation_id];
+  }
+  std::lock_guard serial(*group_lock);
   PgConn coord = PgConn::connect(run.coordinator_conninfo, "pgmove");
   notice(run, u);
   try {
@@ -509,8 +521,13 @@ void move_citus(Run& run, const MoveUnit& u) {
   } catch (...) {
     rethrow_named(u);
   }
+  std::string ids = "{";
+  for (int64_t id : u.shard_ids()) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+  auto bytes = coord.scalar("SELECT coalesce(sum(shard_size), 0) FROM pg_catalog.citus_shards WHERE shardid = ANY($1::bigint[])",
+                            {ids + "}"});
   std::lock_guard lock(run.stats_mu);
   run.summary.moves += 1;
+  run.summary.bytes += bytes ? std::stoull(*bytes) : 0;
 }
 
 // Cleans one orphaned journal entry; returns true if it is resolved.

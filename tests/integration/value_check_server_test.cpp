@@ -3,14 +3,13 @@
 // verdict is compared with ours. Rule: we never reject what the server accepts;
 // where the validator decides (all cases not marked lenient) we also reject
 // what it rejects.
-#include "loader/value_check.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "loader/value_check.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload {
@@ -43,20 +42,18 @@ const Column kChar2{PgType::Bpchar, 2, "char(2)", "vc_char2"};
 const Column kUuid{PgType::Uuid, -1, "uuid", "vc_uuid"};
 const Column kDate{PgType::Date, -1, "date", "vc_date"};
 const Column kTimestamp{PgType::Timestamp, -1, "timestamp", "vc_timestamp"};
-const Column kTimestamptz{PgType::Timestamptz, -1, "timestamptz",
-                          "vc_timestamptz"};
+const Column kTimestamptz{PgType::Timestamptz, -1, "timestamptz", "vc_timestamptz"};
 const Column kJson{PgType::Json, -1, "json", "vc_json"};
 const Column kJsonb{PgType::Jsonb, -1, "jsonb", "vc_jsonb"};
 
 class ValueCheckServer : public ::testing::Test {
-protected:
+ protected:
   static PgConn &conn() {
     static PgConn c = [] {
       // PGLOAD_TEST_CONNINFO points at an existing server (handy while
       // developing); otherwise a TestCluster.
       const char *env = std::getenv("PGLOAD_TEST_CONNINFO");
-      PgConn pg = env ? PgConn::connect(env, "pgload-test")
-                      : test::TestCluster::shared().connect();
+      PgConn pg = env ? PgConn::connect(env, "pgload-test") : test::TestCluster::shared().connect();
       pg.run("SET client_min_messages = warning");
       return pg;
     }();
@@ -65,14 +62,11 @@ protected:
 
   // Inserts every case into a fresh temp table of the column type and compares
   // verdicts.
-  void compare(const Column &column, const std::vector<Case> &cases,
-               bool expect_rejections = true) {
+  void compare(const Column &column, const std::vector<Case> &cases, bool expect_rejections = true) {
     PgConn &pg = conn();
     pg.run(std::string("DROP TABLE IF EXISTS ") + column.table);
-    pg.run(std::string("CREATE TEMP TABLE ") + column.table + " (v " +
-           column.sql_type + ")");
-    const std::string insert =
-        std::string("INSERT INTO ") + column.table + " VALUES ($1)";
+    pg.run(std::string("CREATE TEMP TABLE ") + column.table + " (v " + column.sql_type + ")");
+    const std::string insert = std::string("INSERT INTO ") + column.table + " VALUES ($1)";
     int decided = 0, server_rejected = 0;
     for (const Case &c : cases) {
       bool server_ok = true;
@@ -84,44 +78,36 @@ protected:
         server_ok = false;
         server_error = e.server_message();
       }
-      const char *ours =
-          check_value(ColumnType{column.type, column.max_chars}, c.value);
+      const char *ours = check_value(ColumnType{column.type, column.max_chars}, c.value);
       server_rejected += !server_ok;
       // Never reject what the server accepts.
       if (server_ok) {
-        EXPECT_EQ(ours, nullptr) << column.sql_type << " [" << c.value
-                                 << "]: server accepts, we say " << ours;
+        EXPECT_EQ(ours, nullptr) << column.sql_type << " [" << c.value << "]: server accepts, we say " << ours;
       }
       if (!c.lenient) {
         ++decided;
         EXPECT_EQ(ours == nullptr, server_ok)
-            << column.sql_type << " [" << c.value << "]: server says "
-            << (server_ok ? "ok" : server_error) << ", we say "
-            << (ours ? ours : "ok");
+            << column.sql_type << " [" << c.value << "]: server says " << (server_ok ? "ok" : server_error)
+            << ", we say " << (ours ? ours : "ok");
       } else {
-        EXPECT_NE(server_ok, true)
-            << column.sql_type << " [" << c.value
-            << "] is marked lenient but the server accepts it: unmark it";
+        EXPECT_NE(server_ok, true) << column.sql_type << " [" << c.value
+                                   << "] is marked lenient but the server accepts it: unmark it";
       }
     }
     EXPECT_GT(decided, 0);
     if (expect_rejections) {
-      EXPECT_GT(server_rejected, 0)
-          << column.sql_type << ": the cases must include invalid values";
+      EXPECT_GT(server_rejected, 0) << column.sql_type << ": the cases must include invalid values";
     }
   }
 };
 
 std::vector<Case> strict(std::initializer_list<const char *> values) {
   std::vector<Case> out;
-  for (const char *v : values)
-    out.push_back({v, false});
+  for (const char *v : values) out.push_back({v, false});
   return out;
 }
-void add_lenient(std::vector<Case> &cases,
-                 std::initializer_list<const char *> values) {
-  for (const char *v : values)
-    cases.push_back({v, true});
+void add_lenient(std::vector<Case> &cases, std::initializer_list<const char *> values) {
+  for (const char *v : values) cases.push_back({v, true});
 }
 
 TEST_F(ValueCheckServer, Integers) {
@@ -149,87 +135,81 @@ TEST_F(ValueCheckServer, Integers) {
                         "-0",
                         "00000000000000000000000000001"});
   auto int2 = common;
-  for (Case c : strict({"32767", "-32768", "32768", "-32769", "100000",
-                        "99999999999999999999x"}))
-    int2.push_back(c);
+  for (Case c : strict({"32767", "-32768", "32768", "-32769", "100000", "99999999999999999999x"})) int2.push_back(c);
   add_lenient(int2, {"0x10", "1_000", "0b1", "0o7"});
   compare(kInt2, int2);
 
   auto int4 = common;
-  for (Case c : strict({"2147483647", "-2147483648", "2147483648",
-                        "-2147483649", "4294967296"}))
-    int4.push_back(c);
+  for (Case c : strict({"2147483647", "-2147483648", "2147483648", "-2147483649", "4294967296"})) int4.push_back(c);
   add_lenient(int4, {"0x7fffffff", "2_147"});
   compare(kInt4, int4);
 
   auto int8 = common;
-  for (Case c : strict({"9223372036854775807", "-9223372036854775808",
-                        "9223372036854775808", "-9223372036854775809",
+  for (Case c : strict({"9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809",
                         "18446744073709551616", "99999999999999999999999999"}))
     int8.push_back(c);
   compare(kInt8, int8);
 }
 
 TEST_F(ValueCheckServer, Floats) {
-  auto common =
-      strict({"0",
-              "-0",
-              "1",
-              "-1.5",
-              "+.5",
-              "5.",
-              ".",
-              "e5",
-              "1e",
-              "1e+",
-              "1e5",
-              "1E-5",
-              " 3.25 ",
-              "NaN",
-              "nan",
-              "-nan",
-              "+NaN",
-              "Infinity",
-              "-Infinity",
-              "+Infinity",
-              "inf",
-              "-inf",
-              "+INF",
-              "infinity ",
-              "infinit",
-              "nana",
-              "1,5",
-              "- 1",
-              "++1",
-              "abc",
-              "1 e5",
-              "",
-              " ",
-              "1.2.3",
-              "1e-310",
-              "0e-999",
-              "0.000000000000000000000000000000000000000000000000001",
-              "123456789012345678901234567890123456789012345678901234567890",
-              "1e308",
-              "1.7976931348623157e308",
-              "1.7976931348623159e308",
-              "1e309",
-              "-1e309",
-              "1e-400",
-              "4.9e-324",
-              "2e-324",
-              "3.4028234e38",
-              "3.4028236e38",
-              "1e39",
-              "1e-45",
-              "1e-46",
-              "1e-50",
-              "nan(123)",
-              "nan(abc_1)",
-              "nan(",
-              "nan()",
-              "0x1p3",
-              "0x10"});
+  auto common = strict({"0",
+                        "-0",
+                        "1",
+                        "-1.5",
+                        "+.5",
+                        "5.",
+                        ".",
+                        "e5",
+                        "1e",
+                        "1e+",
+                        "1e5",
+                        "1E-5",
+                        " 3.25 ",
+                        "NaN",
+                        "nan",
+                        "-nan",
+                        "+NaN",
+                        "Infinity",
+                        "-Infinity",
+                        "+Infinity",
+                        "inf",
+                        "-inf",
+                        "+INF",
+                        "infinity ",
+                        "infinit",
+                        "nana",
+                        "1,5",
+                        "- 1",
+                        "++1",
+                        "abc",
+                        "1 e5",
+                        "",
+                        " ",
+                        "1.2.3",
+                        "1e-310",
+                        "0e-999",
+                        "0.000000000000000000000000000000000000000000000000001",
+                        "123456789012345678901234567890123456789012345678901234567890",
+                        "1e308",
+                        "1.7976931348623157e308",
+                        "1.7976931348623159e308",
+                        "1e309",
+                        "-1e309",
+                        "1e-400",
+                        "4.9e-324",
+                        "2e-324",
+                        "3.4028234e38",
+                        "3.4028236e38",
+                        "1e39",
+                        "1e-45",
+                        "1e-46",
+                        "1e-50",
+                        "nan(123)",
+                        "nan(abc_1)",
+                        "nan(",
+                        "nan()",
+                        "0x1p3",
+                        "0x10"});
   add_lenient(common, {"0x", "0xg"});
   compare(kFloat8, common);
   compare(kFloat4, common);
@@ -295,25 +275,19 @@ TEST_F(ValueCheckServer, Numeric) {
 
 TEST_F(ValueCheckServer, Bool) {
   compare(kBool,
-          strict({"t",    "tr",       "tru",     "true", "TRUE",  "truee",
-                  "f",    "fa",       "fal",     "fals", "false", "FaLsE",
-                  "y",    "ye",       "yes",     "yess", "n",     "no",
-                  "nope", "o",        "on",      "onn",  "of",    "off",
-                  "offf", "1",        "0",       "01",   "2",     "",
-                  " ",    "  true  ", "\tOFF\n", "t r",  "yes!",  "-1"}));
+          strict({"t",    "tr", "tru", "true", "TRUE", "truee", "f",    "fa",       "fal",     "fals", "false", "FaLsE",
+                  "y",    "ye", "yes", "yess", "n",    "no",    "nope", "o",        "on",      "onn",  "of",    "off",
+                  "offf", "1",  "0",   "01",   "2",    "",      " ",    "  true  ", "\tOFF\n", "t r",  "yes!",  "-1"}));
 }
 
 TEST_F(ValueCheckServer, TextAndLengths) {
   compare(kText, strict({"", "anything", "caf\xc3\xa9"}),
-          false); // text takes anything without a NUL byte
-  compare(kVarchar3,
-          strict({"", "a", "abc", "abcd", "abc ", "abc   ", "abc  x", "abc\t",
-                  "\xe2\x82\xac\xe2\x82\xac",
-                  "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac",
-                  "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac",
-                  "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac ", " abc", "   "}));
-  compare(kChar2, strict({"", "a", "ab", "abc", "ab ", "ab  ", "a  b",
-                          "\xc3\xa9\xc3\xa9", "\xc3\xa9\xc3\xa9\xc3\xa9"}));
+          false);  // text takes anything without a NUL byte
+  compare(kVarchar3, strict({"", "a", "abc", "abcd", "abc ", "abc   ", "abc  x", "abc\t", "\xe2\x82\xac\xe2\x82\xac",
+                             "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac",
+                             "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac ", " abc", "   "}));
+  compare(kChar2,
+          strict({"", "a", "ab", "abc", "ab ", "ab  ", "a  b", "\xc3\xa9\xc3\xa9", "\xc3\xa9\xc3\xa9\xc3\xa9"}));
 }
 
 TEST_F(ValueCheckServer, Uuid) {
@@ -394,9 +368,8 @@ TEST_F(ValueCheckServer, DatesAndTimestamps) {
                         "2024-01-01 24:00:00.0000001",
                         "2024-01-01 24:00:00.000001",
                         "2024-01-01 12:00:60.999999"});
-  add_lenient(common,
-              {"yesterday-ish", "2024-01-01 xyz", "2024-01-01T",
-               "2024-01-01 12", "+infinity", "2024-01-01 12:00:00 garbage"});
+  add_lenient(common, {"yesterday-ish", "2024-01-01 xyz", "2024-01-01T", "2024-01-01 12", "+infinity",
+                       "2024-01-01 12:00:00 garbage"});
   compare(kDate, common);
   compare(kTimestamp, common);
   compare(kTimestamptz, common);
@@ -434,20 +407,16 @@ TEST_F(ValueCheckServer, Json) {
   add_lenient(common, {"01", "1.", "-", ".5", "1e"});
   compare(kJson, common);
   auto jsonb = common;
-  for (Case c :
-       strict({"\"a\\u0000b\"", "\"a\\\\u0000b\"", "{\"k\\u0000\":1}"}))
-    jsonb.push_back(c);
+  for (Case c : strict({"\"a\\u0000b\"", "\"a\\\\u0000b\"", "{\"k\\u0000\":1}"})) jsonb.push_back(c);
   compare(kJsonb, jsonb);
   // json keeps lone surrogates and \u0000; jsonb refuses both.
-  auto surrogates =
-      strict({"\"a\\u0000b\"", "{\"k\\u0000\":1}", "[", "\"\\ud800\"",
-              "\"\\udc00\"", "\"\\ud800x\"", "\"\\ud800\\ud800\"",
-              "\"\\ud800\\u0041\"", "\"\\u12\"", "\"\\ud800\\x\""});
-  add_lenient(surrogates, {"[\"\\ud800\", 1,]"}); // json: past a lone surrogate
-                                                  // the rest is the server's
+  auto surrogates = strict({"\"a\\u0000b\"", "{\"k\\u0000\":1}", "[", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800x\"",
+                            "\"\\ud800\\ud800\"", "\"\\ud800\\u0041\"", "\"\\u12\"", "\"\\ud800\\x\""});
+  add_lenient(surrogates, {"[\"\\ud800\", 1,]"});  // json: past a lone surrogate
+                                                   // the rest is the server's
   compare(kJson, surrogates);
   compare(kJsonb, surrogates);
 }
 
-} // namespace
-} // namespace pgload
+}  // namespace
+}  // namespace pgload

@@ -19,20 +19,15 @@ Converted convert(NdjsonReader &reader, std::string_view line) {
   Converted c;
   std::optional<std::string_view> key;
   c.error = reader.convert(line, c.csv, key);
-  if (key)
-    c.key = std::string(*key);
+  if (key) c.key = std::string(*key);
   return c;
 }
 
-NdjsonReader users_reader() {
-  return NdjsonReader({"id", "name", "score", "active", "meta"}, 0);
-}
+NdjsonReader users_reader() { return NdjsonReader({"id", "name", "score", "active", "meta"}, 0); }
 
 TEST(NdjsonReader, ConvertsInTableOrder) {
   NdjsonReader reader = users_reader();
-  Converted c = convert(
-      reader,
-      R"({"name":"ann","id":7,"active":true,"score":1.5e3,"meta":{"a":[1,2]}})");
+  Converted c = convert(reader, R"({"name":"ann","id":7,"active":true,"score":1.5e3,"meta":{"a":[1,2]}})");
   ASSERT_FALSE(c.error) << c.error.reason;
   EXPECT_EQ(c.csv, R"(7,ann,1.5e3,t,"{""a"":[1,2]}")");
   ASSERT_TRUE(c.key.has_value());
@@ -59,31 +54,25 @@ TEST(NdjsonReader, MissingKeysAndNullsAreNull) {
 
 TEST(NdjsonReader, QuotesStringsForCsv) {
   NdjsonReader reader({"a", "b", "c", "d", "e", "f"}, 1);
-  Converted c = convert(
-      reader,
-      R"({"a":"","b":"x,y","c":"say \"hi\"","d":"l1\nl2\r","e":"\\.","f":"plain text"})");
+  Converted c = convert(reader, R"({"a":"","b":"x,y","c":"say \"hi\"","d":"l1\nl2\r","e":"\\.","f":"plain text"})");
   ASSERT_FALSE(c.error) << c.error.reason;
-  EXPECT_EQ(c.csv,
-            "\"\",\"x,y\",\"say \"\"hi\"\"\",\"l1\nl2\r\",\"\\.\",plain text");
-  EXPECT_EQ(c.key.value(), "x,y");           // the key is the unquoted text
-  EXPECT_EQ(reader.values()[0].value(), ""); // empty string, not NULL
+  EXPECT_EQ(c.csv, "\"\",\"x,y\",\"say \"\"hi\"\"\",\"l1\nl2\r\",\"\\.\",plain text");
+  EXPECT_EQ(c.key.value(), "x,y");            // the key is the unquoted text
+  EXPECT_EQ(reader.values()[0].value(), "");  // empty string, not NULL
 }
 
 TEST(NdjsonReader, UnescapesStringsAndKeys) {
   NdjsonReader reader({"na\"me", "v"}, -1);
-  Converted c =
-      convert(reader, R"({"na\"me":"caf\u00e9 \ud83d\ude00","v":"tab\there"})");
+  Converted c = convert(reader, R"({"na\"me":"caf\u00e9 \ud83d\ude00","v":"tab\there"})");
   ASSERT_FALSE(c.error) << c.error.reason;
   EXPECT_EQ(reader.values()[0].value(), "caf\xc3\xa9 \xf0\x9f\x98\x80");
   EXPECT_EQ(reader.values()[1].value(), "tab\there");
-  EXPECT_FALSE(c.key.has_value()); // no distribution column
+  EXPECT_FALSE(c.key.has_value());  // no distribution column
 }
 
 TEST(NdjsonReader, NumbersKeepTheirText) {
   NdjsonReader reader({"a", "b", "c", "d"}, 0);
-  Converted c = convert(
-      reader,
-      R"({"a":123456789012345678901234567890,"b":-0.10,"c":1E+2 ,"d":[ ]})");
+  Converted c = convert(reader, R"({"a":123456789012345678901234567890,"b":-0.10,"c":1E+2 ,"d":[ ]})");
   ASSERT_FALSE(c.error) << c.error.reason;
   EXPECT_EQ(c.csv, "123456789012345678901234567890,-0.10,1E+2,[ ]");
   EXPECT_EQ(c.key.value(), "123456789012345678901234567890");
@@ -138,13 +127,11 @@ TEST(NdjsonReader, BadJsonIsLocated) {
     std::string_view line;
     int column;
   };
-  for (Case k : {Case{R"({"id":1,)", -1}, Case{R"({"id":1 "name":"x"})", -1},
-                 Case{R"({"id":01})", 0}, Case{R"({"id":1.})", 0},
-                 Case{R"({"id":tru})", 0}, Case{R"({"name":"abc})", -1},
-                 Case{R"({"meta":{"a" 1}})", 4}, Case{R"({"meta":[1,,2]})", 4},
-                 Case{R"({"id":1} x)", -1}, Case{R"({"id":1}})", -1},
-                 Case{R"({"name":"bad \q escape"})", 1}, Case{R"({id:1})", -1},
-                 Case{"{\"name\":\"\xff\"}", -1}}) {
+  for (Case k :
+       {Case{R"({"id":1,)", -1}, Case{R"({"id":1 "name":"x"})", -1}, Case{R"({"id":01})", 0}, Case{R"({"id":1.})", 0},
+        Case{R"({"id":tru})", 0}, Case{R"({"name":"abc})", -1}, Case{R"({"meta":{"a" 1}})", 4},
+        Case{R"({"meta":[1,,2]})", 4}, Case{R"({"id":1} x)", -1}, Case{R"({"id":1}})", -1},
+        Case{R"({"name":"bad \q escape"})", 1}, Case{R"({id:1})", -1}, Case{"{\"name\":\"\xff\"}", -1}}) {
     Converted c = convert(reader, k.line);
     ASSERT_TRUE(c.error) << k.line;
     EXPECT_LE(c.error.byte_in_line, k.line.size()) << k.line;
@@ -157,15 +144,14 @@ TEST(NdjsonReader, BadJsonIsLocated) {
   EXPECT_EQ(c.error.byte_in_line, 16u);
   EXPECT_EQ(c.error.key, "score");
   c = convert(reader, R"({"id":1} x)");
-  EXPECT_STREQ(c.error.reason,
-               "JSON object not closed, or trailing content after it");
+  EXPECT_STREQ(c.error.reason, "JSON object not closed, or trailing content after it");
   EXPECT_EQ(c.error.byte_in_line, 9u);
   c = convert(reader, R"({"id":1} {"id":2})");
   EXPECT_STREQ(c.error.reason, "trailing content after the JSON object");
   EXPECT_EQ(c.error.byte_in_line, 9u);
   c = convert(reader, R"({"id":1,"name" "x"})");
   EXPECT_STREQ(c.error.reason, "invalid JSON");
-  EXPECT_EQ(c.error.byte_in_line, 15u); // where the colon should be
+  EXPECT_EQ(c.error.byte_in_line, 15u);  // where the colon should be
 }
 
 TEST(NdjsonReader, ValuesAreResetBetweenLines) {
@@ -189,5 +175,5 @@ TEST(NdjsonReader, LongLinesAfterShortOnes) {
   EXPECT_EQ(c.csv, "z");
 }
 
-} // namespace
-} // namespace pgload
+}  // namespace
+}  // namespace pgload
