@@ -262,6 +262,21 @@ TransferMode choose_mode(const CliOptions& o, const Catalog& cat, const std::vec
     PgConn c = PgConn::connect(cat.node_conninfo(*n), "pgmove");
     if (c.scalar("SHOW wal_level").value_or("") != "logical") return TransferMode::BlockWrites;
   }
+  // Logical replication of UPDATE/DELETE needs a replica identity: a table without one moves in block_writes.
+  for (const Table& t : cat.tables()) {
+    if (t.is_reference() || t.shards.empty() || t.shards[0].groups.empty()) continue;
+    const Node* n = cat.node_for_group(t.shards[0].groups[0]);
+    if (!n) continue;
+    PgConn c = PgConn::connect(cat.node_conninfo(*n), "pgmove");
+    auto ok = c.scalar(
+        "SELECT relreplident IN ('f', 'i') OR EXISTS (SELECT 1 FROM pg_index WHERE indrelid = c.oid AND indisprimary) "
+        "FROM pg_class c WHERE c.oid = to_regclass($1)",
+        {t.shard_relation(t.shards[0].shard_id)});
+    if (ok && *ok != "t") {
+      std::cerr << "pgmove: " << t.qualified() << " has no primary key or replica identity: using block_writes\n";
+      return TransferMode::BlockWrites;
+    }
+  }
   return TransferMode::Logical;
 }
 
