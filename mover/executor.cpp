@@ -3,6 +3,7 @@
 // coordinator transaction -> drop the source. Citus backend: citus_move_shard_placement does all of it.
 #include "mover/executor.h"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,10 +11,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -500,6 +503,66 @@ void move_local(Run& run, const MoveUnit& u) {
   run.summary.target_attempts += totals.target_attempts;
 }
 
+// Free bytes of the filesystem holding `path`, or nullopt when it cannot be read.
+std::optional<uint64_t> free_bytes(const std::string& path) {
+  struct statvfs st {};
+  if (statvfs(path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+}
+
+// Checked before anything moves: the spool must hold the `parallel` largest units at once, and a target on this
+// machine must hold everything planned onto it (with 10% headroom). Remote targets cannot be measured over SQL.
+void check_disk_space(const Catalog& catalog, const std::vector<MoveUnit>& units, const ExecutorOptions& opts) {
+  if (catalog.backend() == Backend::Citus) return;
+  std::vector<uint64_t> sizes;
+  std::map<std::string, uint64_t> per_target;
+  std::map<std::string, const Node*> target_nodes;
+  for (const auto& u : units) {
+    PgConn src = PgConn::connect(catalog.node_conninfo(u.source), "pgmove");
+    std::string arr = "{";
+    for (const auto& r : u.relations()) {
+      arr += (arr.size() > 1 ? "," : "") + std::string("\"");
+      for (char ch : r) {
+        if (ch == '"' || ch == '\\') arr.push_back('\\');
+        arr.push_back(ch);
+      }
+      arr += "\"";
+    }
+    arr += "}";
+    uint64_t bytes = std::stoull(src.scalar(
+        "SELECT coalesce(sum(pg_total_relation_size(to_regclass(x))), 0) FROM unnest($1::text[]) x", {arr}).value_or("0"));
+    sizes.push_back(bytes);
+    per_target[u.target.endpoint()] += bytes;
+    target_nodes[u.target.endpoint()] = &u.target;
+  }
+  if (!opts.spool_dir.empty()) {
+    std::sort(sizes.rbegin(), sizes.rend());
+    uint64_t need = 0;
+    for (size_t i = 0; i < sizes.size() && i < static_cast<size_t>(opts.parallel); ++i) need += sizes[i];
+    auto have = free_bytes(opts.spool_dir);
+    if (!have) throw std::runtime_error("cannot read free space of --spool " + opts.spool_dir + ": " + std::strerror(errno));
+    if (*have < need + need / 10)
+      throw std::runtime_error("not enough free disk for the spool in " + opts.spool_dir + ": " +
+                               std::to_string(need / 1000000) + " MB needed, " + std::to_string(*have / 1000000) +
+                               " MB free; nothing was moved");
+  }
+  for (const auto& [endpoint, need] : per_target) {
+    const Node* n = target_nodes[endpoint];
+    if (!is_loopback(n->host)) continue;
+    PgConn t = PgConn::connect(catalog.node_conninfo(*n), "pgmove");
+    auto dir = t.scalar("SELECT current_setting('data_directory', true)");
+    if (!dir || dir->empty()) continue;
+    auto have = free_bytes(*dir);
+    if (have && *have < need + need / 10)
+      throw std::runtime_error("not enough free disk on target " + endpoint + ": " + std::to_string(need / 1000000) +
+                               " MB planned onto it, " + std::to_string(*have / 1000000) + " MB free; nothing was moved");
+  }
+}
+
 // Real Citus moves shards itself: switching placements from outside Citus is unsafe with metadata sync (workers
 // cache the metadata and Citus must also move the shard's dependent objects and cleanup records), so we only call
 // citus_move_shard_placement, in parallel, and announce each move like rebalance_table_shards does.
@@ -592,6 +655,7 @@ MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& move
   }
   catalog.reload_nodes();
   auto units = validate(catalog, moves);
+  check_disk_space(catalog, units, opts);
   Run run{catalog, opts, coordinator_conninfo(catalog), TokenBucket(opts.max_rate_bytes_per_s),
           ProgressBoard(opts.progress), {}, {}};
 
