@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "common/json_text.h"
 #include "loader/pipeline.h"
 
 namespace pgload {
@@ -46,28 +47,6 @@ void ProgressBar::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char ch : s) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  return out;
-}
-
 std::string report_json(const LoadReport& r) {
   char nums[256];
   double rps = r.seconds > 0 ? r.rows / r.seconds : 0, mbps = r.seconds > 0 ? r.bytes / 1e6 / r.seconds : 0;
@@ -75,15 +54,15 @@ std::string report_json(const LoadReport& r) {
                 "\"rows\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"rows_per_s\":%.0f,\"mb_per_s\":%.2f,\"rejected\":%llu",
                 static_cast<unsigned long long>(r.rows), static_cast<unsigned long long>(r.bytes), r.seconds, rps, mbps,
                 static_cast<unsigned long long>(r.rejected));
-  std::string s = "{\"outcome\":\"" + r.outcome + "\",\"table\":\"" + json_escape(r.table) + "\"," + nums;
+  std::string s = "{\"outcome\":\"" + r.outcome + "\",\"table\":" + json_quote(r.table) + "," + nums;
   s += ",\"shards\":{";
   for (size_t i = 0; i < r.shard_rows.size(); ++i)
     s += (i ? "," : "") + ("\"" + std::to_string(r.shard_rows[i].first) + "\":" + std::to_string(r.shard_rows[i].second));
   s += "},\"nodes\":{";
   for (size_t i = 0; i < r.node_rows.size(); ++i)
-    s += (i ? "," : "") + ("\"" + json_escape(r.node_rows[i].first) + "\":" + std::to_string(r.node_rows[i].second));
+    s += (i ? "," : "") + (json_quote(r.node_rows[i].first) + ":" + std::to_string(r.node_rows[i].second));
   s += "}";
-  if (!r.error.empty()) s += ",\"error\":\"" + json_escape(r.error) + "\"";
+  if (!r.error.empty()) s += ",\"error\":" + json_quote(r.error);
   s += ",\"exit_code\":" + std::to_string(r.exit_code) + "}";
   return s;
 }

@@ -40,7 +40,5 @@ struct LoadReport {
 
 std::string report_json(const LoadReport& r);
 std::string report_text(const LoadReport& r, bool per_shard);
-// Escapes a string for a JSON string literal.
-std::string json_escape(std::string_view s);
 
 }  // namespace pgload

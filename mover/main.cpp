@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/catalog.h"
+#include "common/json_text.h"
 #include "common/pg.h"
 #include "mover/cli.h"
 #include "mover/cluster_state.h"
@@ -24,35 +25,6 @@ class MoveFailed : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-std::string json_escape(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string fixed(double v, int digits = 1) {
   char buf[64];
@@ -97,12 +69,12 @@ void print_table(std::ostream& out, const std::vector<std::string>& headers, con
 
 void print_plan(const std::vector<PlacementUpdate>& rows, const Strategy& strategy, double threshold, bool json) {
   if (json) {
-    std::cout << "{\"strategy\":" << json_escape(strategy.name) << ",\"threshold\":" << threshold << ",\"moves\":[";
+    std::cout << "{\"strategy\":" << json_quote(strategy.name) << ",\"threshold\":" << threshold << ",\"moves\":[";
     for (size_t i = 0; i < rows.size(); ++i) {
       const auto& r = rows[i];
-      std::cout << (i ? "," : "") << "{\"table_name\":" << json_escape(r.table_name) << ",\"shardid\":" << r.shard_id
-                << ",\"shard_size\":" << r.shard_size << ",\"sourcename\":" << json_escape(r.source_host)
-                << ",\"sourceport\":" << r.source_port << ",\"targetname\":" << json_escape(r.target_host)
+      std::cout << (i ? "," : "") << "{\"table_name\":" << json_quote(r.table_name) << ",\"shardid\":" << r.shard_id
+                << ",\"shard_size\":" << r.shard_size << ",\"sourcename\":" << json_quote(r.source_host)
+                << ",\"sourceport\":" << r.source_port << ",\"targetname\":" << json_quote(r.target_host)
                 << ",\"targetport\":" << r.target_port << "}";
     }
     std::cout << "]}\n";
@@ -176,11 +148,11 @@ int cmd_status(const CliOptions& o) {
   };
 
   if (o.json) {
-    std::cout << "{\"backend\":" << json_escape(backend_name(s.catalog.backend())) << ",\"nodes\":[";
+    std::cout << "{\"backend\":" << json_quote(backend_name(s.catalog.backend())) << ",\"nodes\":[";
     bool first = true;
     for (const auto& n : s.catalog.nodes()) {
-      std::cout << (first ? "" : ",") << "{\"node\":" << json_escape(n.endpoint()) << ",\"nodeid\":" << n.node_id
-                << ",\"groupid\":" << n.group_id << ",\"role\":" << json_escape(role_of(n))
+      std::cout << (first ? "" : ",") << "{\"node\":" << json_quote(n.endpoint()) << ",\"nodeid\":" << n.node_id
+                << ",\"groupid\":" << n.group_id << ",\"role\":" << json_quote(role_of(n))
                 << ",\"shouldhaveshards\":" << (n.should_have_shards ? "true" : "false")
                 << ",\"shards\":" << shards_per_group[n.group_id] << ",\"bytes\":" << bytes_per_group[n.group_id]
                 << ",\"rows_estimate\":" << rows_per_group[n.group_id] << "}";
@@ -195,16 +167,16 @@ int cmd_status(const CliOptions& o) {
           auto it = st.stats.find(sh.shard_id);
           if (it != st.stats.end()) bytes += it->second.bytes;
         }
-        std::cout << (first ? "" : ",") << "{\"table_name\":" << json_escape(display_name(t))
-                  << ",\"type\":" << json_escape(t.is_reference() ? "reference" : "distributed")
+        std::cout << (first ? "" : ",") << "{\"table_name\":" << json_quote(display_name(t))
+                  << ",\"type\":" << json_quote(t.is_reference() ? "reference" : "distributed")
                   << ",\"colocation_id\":" << t.colocation_id << ",\"shards\":" << t.shards.size()
                   << ",\"bytes\":" << bytes << "}";
         first = false;
       }
     }
-    std::cout << "],\"strategy\":" << json_escape(strategy.name)
+    std::cout << "],\"strategy\":" << json_quote(strategy.name)
               << ",\"rebalance_recommended\":" << (recommended ? "true" : "false")
-              << ",\"verdict\":" << json_escape(verdict) << "}\n";
+              << ",\"verdict\":" << json_quote(verdict) << "}\n";
     return kExitOk;
   }
 
@@ -420,7 +392,7 @@ int cmd_add_node(const CliOptions& o) {
   (void)PgConn::connect(s.catalog.node_conninfo(probe), "pgmove");  // must be running before it is registered
   auto id = s.coordinator.scalar("SELECT citus_add_node($1, $2::int)", {ep->first, std::to_string(ep->second)});
   if (o.json)
-    std::cout << "{\"node\":" << json_escape(probe.endpoint()) << ",\"nodeid\":" << id.value_or("null") << "}\n";
+    std::cout << "{\"node\":" << json_quote(probe.endpoint()) << ",\"nodeid\":" << id.value_or("null") << "}\n";
   else
     std::cout << "node " << probe.endpoint() << " registered (nodeid " << id.value_or("?") << ")\n";
   return kExitOk;
