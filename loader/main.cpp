@@ -190,6 +190,8 @@ int main(int argc, char** argv) {
     code = kExitCluster;
     report.error = e.what();
   }
+  // libpq repeats a malformed conninfo/URI in its errors: never print a password that came with it.
+  report.error = redact_conninfo(report.error);
   report.exit_code = code;
   if (code != kExitLoaded) report.outcome = code == kExitInDoubt ? "in_doubt" : "failed";
   if (o.json) {

@@ -1,0 +1,233 @@
+// Crashes at every two-phase commit step (PGLOAD_FAULT: the process SIGKILLs itself) and a worker killed mid-load:
+// after `pgload recover` (or the next run) every table holds all of its rows or none and no prepared xact is left.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "common/pg.h"
+#include "tests/support/test_cluster.h"
+
+namespace pgload::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int kRows = 200000;
+constexpr int kBigRows = 3000000;  // long enough to be mid-COPY when a worker is killed
+
+struct FaultTally {
+  int injected = 0, recovered = 0;
+  int64_t lost = 0, duplicated = 0;
+};
+FaultTally tally;
+
+class TallyPrinter : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::printf("faults: %d injected, %d recovered, %lld rows lost, %lld duplicated\n", tally.injected,
+                tally.recovered, static_cast<long long>(tally.lost), static_cast<long long>(tally.duplicated));
+  }
+};
+const auto* const kPrinter = ::testing::AddGlobalTestEnvironment(new TallyPrinter);
+
+std::string sh(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
+const std::string& work_dir() {
+  static const std::string dir = temp_dir("pgload-fault");
+  return dir;
+}
+
+std::string users_file(int rows) {
+  std::string path = work_dir() + "/users" + std::to_string(rows) + ".csv";
+  if (access(path.c_str(), R_OK) != 0) {
+    auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(rows) + " --out " + path);
+    if (r.exit_code != 0) throw std::runtime_error("gen_users failed: " + r.output);
+  }
+  return path;
+}
+
+class LoadFaultTest : public ::testing::Test {
+ protected:
+  static TestCluster& cluster() { return TestCluster::shared(); }
+
+  static void create_users(const std::string& name) {
+    auto c = cluster().connect();
+    c.run("CREATE TABLE " + name + " (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
+    c.run("SELECT create_distributed_table('" + name + "', 'user_id', colocate_with => 'none')");
+  }
+  static std::string pgload_cmd(const std::string& args) {
+    return std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) + " " + args;
+  }
+  static CommandResult pgload(const std::string& args, const std::string& fault = "") {
+    return run_command((fault.empty() ? "" : "PGLOAD_FAULT=" + fault + " ") + "timeout 240 " + pgload_cmd(args));
+  }
+  static int64_t count(const std::string& table) {
+    return std::stoll(*cluster().connect().scalar("SELECT count(*) FROM " + table));
+  }
+  static int64_t prepared_on_workers() {
+    int64_t n = 0;
+    for (int port : cluster().worker_ports())
+      n += std::stoll(*cluster().connect_node(port).scalar("SELECT count(*) FROM pg_prepared_xacts"));
+    return n;
+  }
+  static int64_t decisions_left() {
+    auto c = cluster().connect();
+    if (!c.scalar("SELECT to_regclass('pgload.commit_decisions')")) return 0;
+    return std::stoll(*c.scalar("SELECT count(*) FROM pgload.commit_decisions"));
+  }
+  // `pgload recover` until no prepared transaction belongs to a run that still looks alive: the coordinator
+  // releases a killed run's advisory lock only once its backend notices the dead client.
+  static CommandResult recover() {
+    CommandResult r;
+    for (int attempt = 0; attempt < 40; ++attempt) {
+      r = run_command("timeout 120 " + pgload_cmd("recover"));
+      if (r.exit_code != 0 || r.output.find(", 0 left to a running load") != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return r;
+  }
+  // A killed run's coordinator session (and its advisory lock) lasts until the backend notices the dead client.
+  static void wait_for_dead_run() {
+    auto c = cluster().connect();
+    for (int i = 0; i < 400; ++i) {
+      if (*c.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgload'") == "0") return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
+  // Records the outcome of one injected fault in the tally and asserts it.
+  static void expect_all_or_nothing(const std::string& table, int64_t expected) {
+    const int64_t actual = count(table);
+    const int64_t prepared = prepared_on_workers();
+    if (actual < expected) tally.lost += expected - actual;
+    if (actual > expected) tally.duplicated += actual - expected;
+    if (actual == expected && prepared == 0 && decisions_left() == 0) ++tally.recovered;
+    EXPECT_EQ(actual, expected) << table;
+    EXPECT_EQ(prepared, 0) << "pg_prepared_xacts left on the workers";
+    EXPECT_EQ(decisions_left(), 0) << "pgload.commit_decisions left on the coordinator";
+  }
+};
+
+struct FaultPoint {
+  const char* spec;
+  const char* table;
+  bool committed;  // from the commit decision on, the load must survive
+};
+
+class FaultPointTest : public LoadFaultTest, public ::testing::WithParamInterface<FaultPoint> {};
+
+TEST_P(FaultPointTest, RecoverLeavesAllRowsOrNone) {
+  const FaultPoint& f = GetParam();
+  create_users(f.table);
+  auto r = pgload("--url " + sh(users_file(kRows)) + " --table " + f.table + " --quiet", f.spec);
+  ++tally.injected;
+  EXPECT_EQ(r.exit_code, 128 + SIGKILL) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("pgload: fault injected at " + std::string(f.spec).substr(0, std::string(f.spec).find(':'))));
+  auto rec = recover();
+  ASSERT_EQ(rec.exit_code, 0) << rec.output;
+  EXPECT_THAT(rec.output, HasSubstr(", 0 left to a running load")) << rec.output;
+  expect_all_or_nothing(f.table, f.committed ? kRows : 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Points, FaultPointTest,
+                         ::testing::Values(FaultPoint{"before_prepare", "f_before_prepare", false},
+                                           FaultPoint{"after_prepare:1", "f_after_prepare_1", false},
+                                           FaultPoint{"after_prepare:3", "f_after_prepare_3", false},
+                                           FaultPoint{"after_decision", "f_after_decision", true},
+                                           FaultPoint{"after_commit:1", "f_after_commit_1", true},
+                                           FaultPoint{"after_commit:2", "f_after_commit_2", true}),
+                         [](const ::testing::TestParamInfo<FaultPoint>& info) { return std::string(info.param.table); });
+
+TEST_F(LoadFaultTest, NextRunRecoversACrashedRun) {
+  for (const FaultPoint& f : {FaultPoint{"after_decision", "f_next_committed", true},
+                              FaultPoint{"after_prepare:3", "f_next_rolled_back", false}}) {
+    create_users(f.table);
+    auto r = pgload("--url " + sh(users_file(kRows)) + " --table " + f.table + " --quiet", f.spec);
+    ++tally.injected;
+    ASSERT_EQ(r.exit_code, 128 + SIGKILL) << r.output;
+    ASSERT_GT(prepared_on_workers(), 0) << "the crash should leave prepared transactions";
+    // The next, unrelated load finishes the crashed one first.
+    const std::string next = std::string(f.table) + "_next";
+    create_users(next);
+    wait_for_dead_run();
+    auto second = pgload("--url " + sh(users_file(kRows)) + " --table " + next);
+    ASSERT_EQ(second.exit_code, 0) << second.output;
+    EXPECT_THAT(second.output, HasSubstr("pgload: recovered a crashed load first: "));
+    EXPECT_THAT(second.output, HasSubstr(f.committed ? " committed, 0 rolled back" : " 0 committed, "));
+    expect_all_or_nothing(f.table, f.committed ? kRows : 0);
+    EXPECT_EQ(count(next), kRows);
+  }
+}
+
+// Restarts every stopped node (pgcluster up is idempotent) when the test ends, pass or fail.
+struct RestartCluster {
+  ~RestartCluster() { (void)TestCluster::shared().pgcluster("up"); }
+};
+
+TEST_F(LoadFaultTest, WorkerKilledMidLoadLeavesNothing) {
+  create_users("f_worker_killed");
+  const std::string big = users_file(kBigRows);
+  const int port = cluster().worker_ports().front();
+  const std::string out = work_dir() + "/killed.out";
+  RestartCluster restart;
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::string cmd = "exec timeout 240 " + pgload_cmd("--url " + sh(big) + " --table f_worker_killed --quiet") +
+                      " >" + out + " 2>&1";
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ++tally.injected;
+  // Wait until the load is COPYing into worker1, then give it ~0.5 s more.
+  bool copying = false;
+  auto w = cluster().connect_node(port);
+  for (int i = 0; i < 400 && !copying; ++i) {
+    copying = *w.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgload' AND "
+                        "query LIKE 'COPY %'") != "0";
+    if (!copying) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(copying) << "pgload never started COPYing into worker1";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::ifstream pidfile(cluster().dir() + "/worker1/postmaster.pid");
+  pid_t postmaster = 0;
+  pidfile >> postmaster;
+  ASSERT_GT(postmaster, 0);
+  ASSERT_EQ(kill(postmaster, SIGKILL), 0);
+
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_TRUE(WIFEXITED(status)) << text.str();
+  EXPECT_EQ(WEXITSTATUS(status), 3) << text.str();
+  EXPECT_THAT(text.str(), HasSubstr("nothing was loaded"));
+
+  // Orphaned backends of the killed postmaster exit on their own; retry the restart until they have.
+  CommandResult up;
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    up = cluster().pgcluster("up");
+    if (up.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  ASSERT_EQ(up.exit_code, 0) << up.output;
+  auto rec = recover();
+  ASSERT_EQ(rec.exit_code, 0) << rec.output;
+  expect_all_or_nothing("f_worker_killed", 0);
+  std::remove(big.c_str());
+}
+
+}  // namespace
+}  // namespace pgload::test
