@@ -145,14 +145,26 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
   static const std::regex line_re(R"(line (\d+)(?:, column ([^:]+))?)");
   std::smatch m;
   if (b && std::regex_search(context, m, line_re)) {
-    size_t n = std::stoul(m[1].str());
-    if (n >= 1 && n <= b->rows.size()) {
-      where = "input line " + std::to_string(b->rows[n - 1].line) + " (byte " +
-              std::to_string(b->rows[n - 1].byte_offset) + ")";
+    // PostgreSQL's COPY line number counts quoted newlines too, but only once the stream's end-of-line style
+    // is known, i.e. not inside the first record (copyfromparse.c counts them only when eol_type is set).
+    const uint64_t n = std::stoull(m[1].str());
+    size_t row = b->rows.size();
+    uint64_t pg_line = 0;
+    for (size_t i = 0; i < b->rows.size(); ++i) {
+      pg_line += 1 + (i > 0 ? b->rows[i].newlines : 0);
+      if (pg_line >= n) {
+        row = i;
+        break;
+      }
+    }
+    if (row < b->rows.size()) {
+      where = "input line " + std::to_string(b->rows[row].line) + " (byte " +
+              std::to_string(b->rows[row].byte_offset) + ")";
       if (m[2].matched) where += ", column " + m[2].str();
       where += ": ";
     }
   }
+  if (where.empty() && !context.empty()) primary += " (server context: " + context + ")";
   bool lost = PQstatus(c.pg.raw()) != CONNECTION_OK;
   std::string msg = "worker " + c.node->endpoint() + " " + (lost ? "connection lost" : "rejected") + " while " +
                     doing + (shard_id ? " shard " + std::to_string(shard_id) : std::string()) + ": " + where +
@@ -346,8 +358,14 @@ void CopySink::abort() noexcept {
       PQsetnonblocking(c->pg.raw(), 0);
       if (c->state != Conn::State::Idle) {
         // Abandon a COPY in progress: the server rolls the statement back.
+        // A COPY whose start was sent but not yet answered turns into COPY_IN only now: end that one too, or the
+        // server waits for data forever.
         PQputCopyEnd(c->pg.raw(), "pgload aborted");
-        while (PGresult* r = PQgetResult(c->pg.raw())) PQclear(r);
+        while (PGresult* r = PQgetResult(c->pg.raw())) {
+          bool copy_in = PQresultStatus(r) == PGRES_COPY_IN;
+          PQclear(r);
+          if (copy_in) PQputCopyEnd(c->pg.raw(), "pgload aborted");
+        }
         c->state = Conn::State::Idle;
       }
       if (c->prepared) {

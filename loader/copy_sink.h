@@ -22,6 +22,7 @@ namespace pgload {
 struct RowOrigin {
   uint64_t line;
   uint64_t byte_offset;
+  uint32_t newlines;  // quoted '\n' inside the record: PostgreSQL counts them in its COPY line numbers
 };
 
 // Rows of one shard, each a complete CSV record ending in '\n', sent as one COPY statement.

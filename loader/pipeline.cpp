@@ -204,7 +204,7 @@ class ChunkWorker {
       std::string& out = c.out[shard];
       out.append(raw);
       out.push_back('\n');
-      c.origins[shard].push_back({rec_line, byte});
+      c.origins[shard].push_back({rec_line, byte, r.newlines});
       ++c.rows;
     }
   }
@@ -253,7 +253,7 @@ class ChunkWorker {
       if (!ok) continue;
       c.out[shard].append(c.ndjson_row);
       c.out[shard].push_back('\n');
-      c.origins[shard].push_back({rec_line, byte});
+      c.origins[shard].push_back({rec_line, byte, 0});
       ++c.rows;
     }
   }

@@ -74,7 +74,14 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
   std::vector<std::string> resolved_runs;
   for (const Node& node : catalog.nodes()) {
     if (node.role != "primary" || !node.is_active) continue;
-    PgConn w = PgConn::connect(catalog.node_conninfo(node), "pgload recover");
+    PgConn w;
+    try {
+      w = PgConn::connect(catalog.node_conninfo(node), "pgload recover");
+    } catch (const PgError& e) {
+      throw PgError("worker " + node.endpoint() + " is unreachable while checking for a crashed load's prepared "
+                        "transactions: " + e.server_message(),
+                    e.sqlstate(), e.endpoint(), "", true);
+    }
     auto prepared = w.exec(
         "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%' AND database = current_database()");
     for (int i = 0; i < prepared.rows(); ++i) {
