@@ -147,6 +147,10 @@ std::optional<LoadOptions> parse_load_options(int argc, char** argv) {
       std::fputs(load_usage().c_str(), stdout);
       return std::nullopt;
     }
+    if (a == "recover" && o.command == "load") {  // the verb may follow the connection options
+      o.command = "recover";
+      continue;
+    }
     if (a == "--version") {
       std::puts("pgload 0.1.0");
       return std::nullopt;
