@@ -155,6 +155,9 @@ class ChunkWorker {
         reject(c, line, byte, j, "no shard's hash range holds this value (gap in pg_dist_shard)", raw);
         return false;
       }
+      // Hashing an integer key already parsed it exactly as its input function would: no second parse.
+      const PgType t = plan_.types[j].type;
+      if (t == PgType::Int2 || t == PgType::Int4 || t == PgType::Int8) return true;
     }
     if (const char* why = check_value(plan_.types[j], *value)) {
       reject(c, line, byte, j, std::string(why) + ": \"" + excerpt(*value) + "\"", raw);
@@ -261,6 +264,19 @@ class ChunkWorker {
   const LoadPlan& plan_;
   const Router& router_;
 };
+
+// '\n' bytes in s. This runs in the serial read stage, so it uses glibc's vectorised memchr rather than a byte
+// loop (which profiled at a quarter of pgload's instructions).
+uint64_t count_newlines(const std::string& s) {
+  uint64_t n = 0;
+  const char* p = s.data();
+  const char* end = p + s.size();
+  while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) != nullptr) {
+    ++n;
+    ++p;
+  }
+  return n;
+}
 
 // Reads from the source until `buf` holds at least `want` bytes or the input ends; returns false at EOF.
 bool fill(ByteSource& source, std::string& buf, size_t want) {
@@ -372,7 +388,7 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
     c->at_eof = eof && carry.empty();
     c->stream_start = first;
     first = false;
-    next_line += static_cast<uint64_t>(std::count(c->data.begin(), c->data.end(), '\n'));
+    next_line += count_newlines(c->data);
     next_byte += cut;
     return c;
   };
