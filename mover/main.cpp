@@ -264,6 +264,11 @@ int execute(const CliOptions& o, Catalog& cat, const std::vector<PlacementUpdate
   eo.progress = o.progress;
   eo.json = o.json;
   MoveSummary sum;
+  if (requests.empty() && cat.backend() == Backend::Local) {
+    // Nothing to move, but a crashed run may have left a move half done: finish or clean it now.
+    int n = recover_moves(cat);
+    if (n > 0) std::cerr << "pgmove: resolved " << n << " unfinished move(s) of an earlier run\n";
+  }
   if (!requests.empty()) {
     try {
       sum = execute_moves(cat, requests, eo);

@@ -205,13 +205,14 @@ class Rebalance : public ::testing::Test {
     c.run("CREATE TABLE countries (code text PRIMARY KEY, name text NOT NULL)");
     c.run("SELECT create_reference_table('countries')");
     c.run("INSERT INTO countries SELECT 'c' || i, 'country ' || i FROM generate_series(1, 40) i");
-    std::string file = temp_dir("pgload-rebalance") + "/users.csv";
+    const std::string dir = temp_dir("pgload-rebalance");
+    const std::string file = dir + "/users.csv";
     auto g = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kUsers) + " --out " + sh(file));
     ASSERT_EQ(g.exit_code, 0) << g.output;
     auto l = run_command("timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster_->conninfo()) +
                          " --url " + sh(file) + " --table payment_users --quiet");
     ASSERT_EQ(l.exit_code, 0) << l.output;
-    (void)run_command("rm -f " + sh(file));
+    (void)run_command("rm -rf " + sh(dir));
   }
   static void ensure_workers(size_t n) {
     while (cluster_->worker_ports().size() < n) cluster_->add_worker();
@@ -321,6 +322,7 @@ TEST_F(Rebalance, DrainThroughASpoolEmptiesTheNode) {
   EXPECT_EQ(check_placements(cluster(), "payment_users", "user_id"), kUsers);
   EXPECT_EQ(count(coord, "SELECT count(*) FROM payment_users"), kUsers);
   EXPECT_EQ(run_command("ls -A " + sh(spool)).output, "") << "spool files are anonymous";
+  (void)run_command("rmdir " + sh(spool));
   // A drained node is not a target: nothing to rebalance.
   auto status = pgmove("status");
   EXPECT_TRUE(contains(status.output, "\nRebalancing is not recommended\n")) << status.output;
