@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/pg.h"
+#include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
@@ -39,11 +40,6 @@ class TallyPrinter : public ::testing::Environment {
 };
 const auto* const kPrinter = ::testing::AddGlobalTestEnvironment(new TallyPrinter);
 
-std::string sh(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return out + "'";
-}
 
 const std::string& work_dir() {
   static const std::string dir = temp_dir("pgload-fault");

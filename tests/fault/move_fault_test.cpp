@@ -26,6 +26,7 @@
 #include "common/catalog.h"
 #include "common/pg.h"
 #include "mover/executor.h"
+#include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
 extern char** environ;
@@ -52,11 +53,6 @@ class TallyPrinter : public ::testing::Environment {
 };
 const auto* const kPrinter = ::testing::AddGlobalTestEnvironment(new TallyPrinter);
 
-std::string sh(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return out + "'";
-}
 
 int64_t count(const PgConn& c, const std::string& sql, const Params& params = {}) {
   return std::stoll(c.scalar(sql, params).value_or("-1"));

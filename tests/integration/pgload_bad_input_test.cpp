@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/pg.h"
+#include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
@@ -23,23 +24,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string sh(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return out + "'";
-}
 
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream f(path, std::ios::binary);
-  f << bytes;
-}
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/pg.h"
+#include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
@@ -27,16 +28,7 @@ using ::testing::Not;
 constexpr int kSmallRows = 5000;
 constexpr int kBigRows = 1000000;
 
-std::string sh(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return out + "'";
-}
 
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream f(path, std::ios::binary);
-  f << bytes;
-}
 
 // Files generated once per binary, in one temporary directory readable by the postgres user.
 struct Files {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/pg.h"
+#include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
@@ -22,11 +23,6 @@ namespace {
 
 constexpr int64_t kUsers = 1000000;
 
-std::string sh(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return out + "'";
-}
 
 int64_t count(const PgConn& c, const std::string& sql, const Params& params = {}) {
   return std::stoll(c.scalar(sql, params).value_or("-1"));

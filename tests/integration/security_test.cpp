@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/pg.h"
+#include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload {
@@ -29,6 +30,7 @@ namespace {
 using test::CommandResult;
 using test::run_command;
 using test::TestCluster;
+using test::sh;
 
 // Both secrets start with this, so one search also catches a partly printed secret.
 constexpr const char* kSecretStem = "S3cret";
@@ -43,14 +45,6 @@ constexpr const char* kDistColumn = "a\"; DROP TABLE x; --";
 // ---- helpers -------------------------------------------------------------------------------------------------
 
 // A shell word: single-quoted, embedded single quotes as '\''.
-std::string sh(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out.push_back(c);
-  }
-  return out + "'";
-}
 
 void spit(const std::string& path, std::string_view data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
