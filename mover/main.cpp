@@ -26,6 +26,16 @@ class MoveFailed : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Bytes of all of a table's shards, from the sizes cluster_state measured.
+int64_t table_bytes(const ClusterState& st, const Table& t) {
+  int64_t bytes = 0;
+  for (const auto& sh : t.shards) {
+    auto it = st.stats.find(sh.shard_id);
+    if (it != st.stats.end()) bytes += it->second.bytes;
+  }
+  return bytes;
+}
+
 std::string fixed(double v, int digits = 1) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
@@ -162,11 +172,7 @@ int cmd_status(const CliOptions& o) {
     first = true;
     for (const auto* list : {&st.tables, &st.reference_tables}) {
       for (const auto& t : *list) {
-        int64_t bytes = 0;
-        for (const auto& sh : t.shards) {
-          auto it = st.stats.find(sh.shard_id);
-          if (it != st.stats.end()) bytes += it->second.bytes;
-        }
+        const int64_t bytes = table_bytes(st, t);
         std::cout << (first ? "" : ",") << "{\"table_name\":" << json_quote(display_name(t))
                   << ",\"type\":" << json_quote(t.is_reference() ? "reference" : "distributed")
                   << ",\"colocation_id\":" << t.colocation_id << ",\"shards\":" << t.shards.size()
@@ -193,11 +199,7 @@ int cmd_status(const CliOptions& o) {
   rows.clear();
   for (const auto* list : {&st.tables, &st.reference_tables}) {
     for (const auto& t : *list) {
-      int64_t bytes = 0;
-      for (const auto& sh : t.shards) {
-        auto it = st.stats.find(sh.shard_id);
-        if (it != st.stats.end()) bytes += it->second.bytes;
-      }
+      const int64_t bytes = table_bytes(st, t);
       rows.push_back({display_name(t), t.is_reference() ? "reference" : "distributed", std::to_string(t.colocation_id),
                       std::to_string(t.shards.size()), std::to_string(bytes)});
     }
