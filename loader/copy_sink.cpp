@@ -113,6 +113,7 @@ void CopySink::submit(std::shared_ptr<Batch> batch) {
   for (Conn* c : conns) c->queue.push_back(batch);
   lock.unlock();
   wake();
+  fault_point("after_batch");
 }
 
 void CopySink::fail(const std::string& message, ExitCode code) {

@@ -42,7 +42,8 @@ struct RecoveryResult {
 RecoveryResult recover_prepared(const Catalog& catalog);
 
 // Test hook: when PGLOAD_FAULT names `point` (optionally `point:N` for the Nth time), the process kills itself
-// with SIGKILL there, exactly like a crash. Points: before_prepare, after_prepare, after_decision, after_commit.
+// with SIGKILL there, exactly like a crash. Points: after_batch (a batch handed to the COPY sink), before_prepare,
+// after_prepare, after_decision, after_commit.
 void fault_point(const char* point);
 
 }  // namespace pgload

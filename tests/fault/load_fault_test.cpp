@@ -22,7 +22,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr int kRows = 200000;
+constexpr int kRows = 1000000;  // the seed's users.csv shape, as in the issue
 constexpr int kBigRows = 3000000;  // long enough to be mid-COPY when a worker is killed
 
 struct FaultTally {
@@ -138,12 +138,28 @@ TEST_P(FaultPointTest, RecoverLeavesAllRowsOrNone) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Points, FaultPointTest,
-                         ::testing::Values(FaultPoint{"before_prepare", "f_before_prepare", false},
+                         // 20 points over a 1M-row load: during COPY, before any prepare, after some shards
+                         // prepared, after the commit decision, during COMMIT PREPARED (8 connections).
+                         ::testing::Values(FaultPoint{"after_batch:1", "f_after_batch_1", false},
+                                           FaultPoint{"after_batch:20", "f_after_batch_20", false},
+                                           FaultPoint{"after_batch:60", "f_after_batch_60", false},
+                                           FaultPoint{"after_batch:100", "f_after_batch_100", false},
+                                           FaultPoint{"before_prepare", "f_before_prepare", false},
                                            FaultPoint{"after_prepare:1", "f_after_prepare_1", false},
-                                           FaultPoint{"after_prepare:3", "f_after_prepare_3", false},
+                                           FaultPoint{"after_prepare:2", "f_after_prepare_2", false},
+                                           FaultPoint{"after_prepare:4", "f_after_prepare_4", false},
+                                           FaultPoint{"after_prepare:6", "f_after_prepare_6", false},
+                                           FaultPoint{"after_prepare:7", "f_after_prepare_7", false},
+                                           FaultPoint{"after_prepare:8", "f_after_prepare_8", false},
                                            FaultPoint{"after_decision", "f_after_decision", true},
                                            FaultPoint{"after_commit:1", "f_after_commit_1", true},
-                                           FaultPoint{"after_commit:2", "f_after_commit_2", true}),
+                                           FaultPoint{"after_commit:2", "f_after_commit_2", true},
+                                           FaultPoint{"after_commit:3", "f_after_commit_3", true},
+                                           FaultPoint{"after_commit:4", "f_after_commit_4", true},
+                                           FaultPoint{"after_commit:5", "f_after_commit_5", true},
+                                           FaultPoint{"after_commit:6", "f_after_commit_6", true},
+                                           FaultPoint{"after_commit:7", "f_after_commit_7", true},
+                                           FaultPoint{"after_commit:8", "f_after_commit_8", true}),
                          [](const ::testing::TestParamInfo<FaultPoint>& info) { return std::string(info.param.table); });
 
 TEST_F(LoadFaultTest, NextRunRecoversACrashedRun) {
