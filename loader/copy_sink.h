@@ -35,7 +35,7 @@ struct Batch {
 
 struct SinkOptions {
   int connections_per_worker = 4;
-  size_t max_inflight_bytes = 64u << 20;  // back-pressure: submit() waits beyond this
+  size_t max_inflight_bytes = 24u << 20;  // back-pressure: submit() waits beyond this
   std::string copy_options;               // e.g. "FORMAT csv, DELIMITER ',', ..." (without parentheses)
   std::vector<std::string> columns;       // the file's columns, in file order
 };
