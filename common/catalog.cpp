@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <stdexcept>
 
 namespace pgload {
 
@@ -153,6 +154,7 @@ static std::string conninfo_value(std::string_view v) {
 }
 
 std::string Catalog::node_conninfo(const Node& node) const {
+  if (auto it = overrides_.find(node.endpoint()); it != overrides_.end()) return it->second;
   // Start from what the coordinator connection actually used (PG* env, service file and .pgpass included).
   std::string out;
   PQconninfoOption* opts = PQconninfo(coordinator_.raw());
@@ -166,6 +168,15 @@ std::string Catalog::node_conninfo(const Node& node) const {
   PQconninfoFree(opts);
   out += "host=" + conninfo_value(node.host) + " port=" + std::to_string(node.port);
   return out;
+}
+
+std::pair<std::string, std::string> parse_node_conninfo(std::string_view option) {
+  size_t eq = option.find('=');
+  size_t colon = option.substr(0, eq).rfind(':');
+  if (eq == std::string_view::npos || colon == std::string_view::npos || colon + 1 >= eq)
+    throw std::invalid_argument("--node-conninfo takes host:port=CONNINFO, got '" +
+                                redact_conninfo(std::string(option)) + "'");
+  return {std::string(option.substr(0, eq)), std::string(option.substr(eq + 1))};
 }
 
 std::string redact_conninfo(std::string_view conninfo) {

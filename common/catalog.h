@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,13 +85,20 @@ class Catalog {
   std::string node_conninfo(const Node& node) const;
   // Re-reads nodes (after add/drain).
   void reload_nodes();
+  // Per-node override of node_conninfo(), from `--node-conninfo host:port=CONNINFO` (e.g. a worker reached
+  // through another address or with other credentials than the coordinator's).
+  void set_node_conninfo(const std::string& endpoint, const std::string& conninfo) { overrides_[endpoint] = conninfo; }
 
  private:
   Table load_table(uint32_t oid) const;
   PgConn coordinator_;
   Backend backend_ = Backend::Local;
   std::vector<Node> nodes_;
+  std::map<std::string, std::string> overrides_;
 };
+
+// Splits "host:port=CONNINFO" into {"host:port", CONNINFO}; throws std::invalid_argument when malformed.
+std::pair<std::string, std::string> parse_node_conninfo(std::string_view option);
 
 // Removes password=... from a conninfo string or URI so it can be printed.
 std::string redact_conninfo(std::string_view conninfo);

@@ -168,6 +168,14 @@ int main(int argc, char** argv) {
     std::optional<Backend> forced;
     if (!o.backend.empty()) forced = parse_backend(o.backend);
     Catalog catalog = Catalog::load(coordinator, forced);
+    for (const auto& spec : o.node_conninfo) {
+      try {
+        auto [endpoint, conninfo] = parse_node_conninfo(spec);
+        catalog.set_node_conninfo(endpoint, conninfo);
+      } catch (const std::invalid_argument& e) {
+        throw LoadError(kExitUsage, e.what());
+      }
+    }
     if (o.command == "recover") return run_recover(catalog, o.json);
     if (!o.dry_run) {
       // Finish what a crashed run left prepared before adding to the table.

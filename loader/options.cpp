@@ -61,6 +61,8 @@ const std::vector<OptionSpec>& specs() {
          if (v != "citus" && v != "local") throw UsageError("--backend takes citus or local, got '" + std::string(v) + "'");
          o.backend = v;
        }},
+      {"--node-conninfo", "host:port=CONNINFO", "connect to that worker with this conninfo (repeatable)",
+       [](LoadOptions& o, std::string_view v) { o.node_conninfo.emplace_back(v); }},
       {"--format", "csv|ndjson", "input format (default csv)",
        [](LoadOptions& o, std::string_view v) {
          if (v == "csv") o.format = InputFormat::Csv;

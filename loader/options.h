@@ -27,6 +27,7 @@ struct LoadOptions {
   std::string table;
   std::string coordinator;  // libpq conninfo; empty = PG* environment, service file, .pgpass
   std::string backend;      // "", "local", "citus"
+  std::vector<std::string> node_conninfo;  // "host:port=CONNINFO" overrides
   InputFormat format = InputFormat::Csv;
   bool header = false;
   char delimiter = ',';

@@ -111,6 +111,7 @@ commands:
 
 global options:
   --coordinator CONNINFO             coordinator conninfo or URI; default: libpq's PG* variables, service file, .pgpass
+  --node-conninfo host:port=CONNINFO connect to that worker with this conninfo instead (repeatable)
   --backend citus|local              skip detection of the backend
   --json                             machine-readable output
   -h, --help                         this text
@@ -151,6 +152,13 @@ CliOptions parse_cli(int argc, const char* const* argv) {
       o.help = true;
     } else if (name == "--coordinator") {
       o.coordinator = need_value(i, name);
+    } else if (name == "--node-conninfo") {
+      o.node_conninfo.push_back(need_value(i, name));
+      try {
+        (void)parse_node_conninfo(o.node_conninfo.back());
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+      }
     } else if (name == "--backend") {
       auto v = need_value(i, name);
       o.backend = parse_backend(v);

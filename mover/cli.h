@@ -30,6 +30,7 @@ struct CliOptions {
   std::vector<std::string> args;  // positional arguments after the command
   std::string coordinator;        // conninfo or URI; "" = libpq defaults (PG* env, service file, .pgpass)
   std::optional<Backend> backend;
+  std::vector<std::string> node_conninfo;  // "host:port=CONNINFO" overrides
   bool json = false;
   bool help = false;
   bool dry_run = false;

@@ -111,6 +111,10 @@ struct Session {
 Session open_session(const CliOptions& o) {
   PgConn c = PgConn::connect(o.coordinator, "pgmove");
   Catalog cat = Catalog::load(c, o.backend);
+  for (const auto& spec : o.node_conninfo) {
+    auto [endpoint, conninfo] = parse_node_conninfo(spec);
+    cat.set_node_conninfo(endpoint, conninfo);
+  }
   return {c, std::move(cat)};
 }
 

@@ -145,3 +145,36 @@ TEST(CatalogReference, NodeConninfoKeepsCredentialsAndSwapsHost) {
   EXPECT_EQ(redact_conninfo("postgresql://u:s3cret@h/db"), "postgresql://u:********@h/db");
   EXPECT_EQ(redact_conninfo("password='a b\\' c' x=1").find("a b"), std::string::npos);
 }
+
+TEST(CatalogReference, NodeConninfoOverrideIsUsedByBothTools) {
+  TestCluster& cluster = TestCluster::shared();
+  PgConn c = cluster.connect();
+  Catalog cat = Catalog::load(c);
+  const Node* n = cat.node_for_group(1);
+  ASSERT_NE(n, nullptr);
+  auto [endpoint, conninfo] = parse_node_conninfo(n->endpoint() + "=host=127.0.0.1 port=1 user=postgres");
+  EXPECT_EQ(endpoint, n->endpoint());
+  cat.set_node_conninfo(endpoint, conninfo);
+  EXPECT_EQ(cat.node_conninfo(*n), "host=127.0.0.1 port=1 user=postgres");
+  EXPECT_THROW(parse_node_conninfo("no-port=host=x"), std::invalid_argument);
+
+  // Pointing worker 1 at a dead port makes the tools fail there, naming that endpoint: the override is used.
+  c.run("CREATE TABLE IF NOT EXISTS override_t (id bigint PRIMARY KEY)");
+  c.run("SELECT create_distributed_table('override_t', 'id') WHERE NOT EXISTS "
+        "(SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'override_t'::regclass)");
+  std::string opt = " --node-conninfo '" + n->endpoint() + "=host=127.0.0.1 port=1 user=postgres'";
+  auto load = pgload::test::run_command("echo 1 | " + std::string(PGLOAD_BIN) + " --coordinator '" + cluster.conninfo() +
+                                        "' --url - --table override_t" + opt);
+  EXPECT_EQ(load.exit_code, 3) << load.output;
+  EXPECT_NE(load.output.find("port 1 failed"), std::string::npos) << load.output;
+  auto status = pgload::test::run_command(std::string(PGMOVE_BIN) + " --coordinator '" + cluster.conninfo() + "'" + opt +
+                                          " status");
+  EXPECT_NE(status.exit_code, 0) << status.output;
+  auto bad = pgload::test::run_command(std::string(PGLOAD_BIN) + " --coordinator '" + cluster.conninfo() +
+                                       "' --url - --table override_t --node-conninfo nonsense");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  // Without the override the same load works.
+  auto ok = pgload::test::run_command("echo 1 | " + std::string(PGLOAD_BIN) + " --coordinator '" + cluster.conninfo() +
+                                      "' --url - --table override_t");
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
