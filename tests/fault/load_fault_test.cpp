@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/pg.h"
+#include "tests/support/fault_tally.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
@@ -25,20 +26,8 @@ using ::testing::HasSubstr;
 constexpr int kRows = 1000000;  // the seed's users.csv shape, as in the issue
 constexpr int kBigRows = 3000000;  // long enough to be mid-COPY when a worker is killed
 
-struct FaultTally {
-  int injected = 0, recovered = 0;
-  int64_t lost = 0, duplicated = 0;
-};
-FaultTally tally;
-
-class TallyPrinter : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::printf("faults: %d injected, %d recovered, %lld rows lost, %lld duplicated\n", tally.injected,
-                tally.recovered, static_cast<long long>(tally.lost), static_cast<long long>(tally.duplicated));
-  }
-};
-const auto* const kPrinter = ::testing::AddGlobalTestEnvironment(new TallyPrinter);
+FaultTally& tally = fault_tally();
+const auto* const kPrinter = ::testing::AddGlobalTestEnvironment(new FaultTallyPrinter);
 
 
 const std::string& work_dir() {

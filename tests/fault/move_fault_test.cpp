@@ -26,6 +26,7 @@
 #include "common/catalog.h"
 #include "common/pg.h"
 #include "mover/executor.h"
+#include "tests/support/fault_tally.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
@@ -37,21 +38,8 @@ namespace {
 constexpr int kRows = 300000;
 const std::string kTable = "fault_users";
 
-struct FaultTally {
-  int injected = 0, recovered = 0;
-  int64_t lost = 0, duplicated = 0;
-};
-FaultTally tally;
-
-class TallyPrinter : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::printf("faults: %d injected, %d recovered, %lld rows lost, %lld duplicated\n", tally.injected,
-                tally.recovered, static_cast<long long>(tally.lost), static_cast<long long>(tally.duplicated));
-    std::fflush(stdout);
-  }
-};
-const auto* const kPrinter = ::testing::AddGlobalTestEnvironment(new TallyPrinter);
+FaultTally& tally = fault_tally();
+const auto* const kPrinter = ::testing::AddGlobalTestEnvironment(new FaultTallyPrinter);
 
 
 int64_t count(const PgConn& c, const std::string& sql, const Params& params = {}) {
