@@ -141,18 +141,7 @@ class MoveFault : public ::testing::Test {
   static std::vector<MoveRequest> planned_moves() {
     auto r = run_command("(" + pgmove_cmd("rebalance --dry-run") + " 2>/dev/null)");
     std::vector<MoveRequest> out;
-    std::istringstream in(r.output);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (std::count(line.begin(), line.end(), '|') != 6 || line.find("table_name") != std::string::npos) continue;
-      std::vector<std::string> f;
-      std::istringstream cells(line);
-      std::string cell;
-      while (std::getline(cells, cell, '|')) {
-        cell.erase(0, cell.find_first_not_of(' '));
-        cell.erase(cell.find_last_not_of(' ') + 1);
-        f.push_back(cell);
-      }
+    for (const auto& f : psql_table_rows(r.output, 7)) {
       out.push_back({std::stoll(f[1]), f[3], std::stoi(f[4]), f[5], std::stoi(f[6])});
     }
     return out;

@@ -156,18 +156,7 @@ struct PlanRow {
 };
 std::vector<PlanRow> plan_rows(const std::string& output) {
   std::vector<PlanRow> out;
-  std::istringstream in(output);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (std::count(line.begin(), line.end(), '|') != 6 || line.find("table_name") != std::string::npos) continue;
-    std::vector<std::string> f;
-    std::istringstream cells(line);
-    std::string cell;
-    while (std::getline(cells, cell, '|')) {
-      cell.erase(0, cell.find_first_not_of(' '));
-      cell.erase(cell.find_last_not_of(' ') + 1);
-      f.push_back(cell);
-    }
+  for (const auto& f : psql_table_rows(output, 7)) {
     out.push_back({f[0], std::stoll(f[1]), std::stoll(f[2]), std::stoi(f[4]), std::stoi(f[6])});
   }
   return out;
