@@ -1,5 +1,5 @@
 // The catalog reader (common/catalog) and the router hold to the real Citus 13 outputs in
-// ../shared/citus-reference/: the same table read back from the local backend gives the reference's shard ids,
+// tests/golden/citus/: the same table read back from the local backend gives the reference's shard ids,
 // ranges, placement groups and distribution column, and every hash vector routes to the reference's shard.
 #include <gtest/gtest.h>
 

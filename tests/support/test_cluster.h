@@ -15,7 +15,7 @@ struct CommandResult {
 };
 CommandResult run_command(const std::string& command);
 
-// Path of a checked-in reference file from ../shared/citus-reference/.
+// Path of a checked-in reference file from tests/golden/citus/ (outputs of a real Citus 13 cluster).
 std::string reference_path(const std::string& file);
 
 // A fresh temporary directory that is removed at exit of the test process.
