@@ -228,7 +228,9 @@ TEST_P(BadInputTest, Rejects) {
   std::string expected = replace_all(replace_all(c.message, "{table}", table), "{coordinator}", coordinator_endpoint());
   // The message is a whole line of the output.
   EXPECT_THAT("\n" + r.output + "\n", HasSubstr("\n" + expected + "\n")) << r.output;
-  if (c.exit_code == 1 && c.input.size() > 0) EXPECT_THAT(r.output, HasSubstr("nothing was loaded"));
+  if (c.exit_code == 1 && c.input.size() > 0) {
+    EXPECT_THAT(r.output, HasSubstr("nothing was loaded"));
+  }
   EXPECT_EQ(count(table), 0);
 }
 
