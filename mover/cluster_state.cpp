@@ -166,9 +166,12 @@ ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
     }
     PgConn worker = PgConn::connect(catalog.node_conninfo(*node), "pgmove");
     auto r = worker.exec(
+        // Rows: the live-tuple count of the statistics system (right right after a load), else the planner's
+        // reltuples (-1 until the shard is first analyzed).
         "SELECT v.id, coalesce(pg_total_relation_size(to_regclass(v.rel)), 0), "
-        "       coalesce((SELECT greatest(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = to_regclass(v.rel)), "
-        "0) "
+        "       coalesce((SELECT CASE WHEN pg_stat_get_live_tuples(c.oid) > 0 THEN pg_stat_get_live_tuples(c.oid) "
+        "                             ELSE greatest(c.reltuples, 0)::bigint END "
+        "                 FROM pg_class c WHERE c.oid = to_regclass(v.rel)), 0) "
         "FROM (VALUES " +
         values + ") AS v(id, rel)");
     for (int row = 0; row < r.rows(); ++row) st.stats[r.i64(row, 0)] = {r.i64(row, 1), r.i64(row, 2)};
