@@ -1,5 +1,6 @@
-// gen_users: a deterministic users.csv of the seed's shape (user_id,url,login,avatar_url; ~108 bytes a row) for the
-// benchmarks, the demo and the tests. Row i depends only on (seed, i), so --shuffle emits the same rows reordered.
+// gen_users: the seed's data, deterministic: users.csv (user_id,url,login,avatar_url; ~108 bytes a row), and with
+// --kind the seed's other tables: events.csv (payment_events, JSON in a CSV field) and merchants.csv (a reference
+// table). Row i depends only on (seed, i), so --shuffle emits the same rows reordered.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -109,9 +110,12 @@ inline char* put_field(char* p, std::string_view prefix, const char* login, size
   return p;
 }
 
+// The user_id of users row `index`: ascending with random gaps.
+uint64_t user_id(uint64_t key, uint64_t index) { return index * kIdStride + 1 + mix(key ^ (index * 3 + 0)) % kIdStride; }
+
 // Row `index` of the ascending order: everything derives from (key, index).
 char* put_row(char* p, uint64_t key, uint64_t index) {
-  const uint64_t id = index * kIdStride + 1 + mix(key ^ (index * 3 + 0)) % kIdStride;
+  const uint64_t id = user_id(key, index);
   const uint64_t shape = mix(key ^ (index * 3 + 1));
   const uint64_t chars = mix(key ^ (index * 3 + 2));
   const uint64_t more_chars = mix(chars);
@@ -144,12 +148,61 @@ char* put_row(char* p, uint64_t key, uint64_t index) {
   return put(p, kAvatarSuffix);
 }
 
+constexpr std::string_view kEventTypes[] = {"PushEvent", "PullRequestEvent", "IssuesEvent", "WatchEvent",
+                                            "ForkEvent", "CreateEvent", "PaymentEvent", "RefundEvent"};
+constexpr std::string_view kCountries[] = {"US", "DE", "FR", "JP", "BR", "IN", "GB", "NL"};
+constexpr std::string_view kCurrencies[] = {"USD", "EUR", "JPY", "BRL", "INR", "GBP"};
+
+// payment_events row `index`: event_id,event_type,user_id,merchant_id,event_details (jsonb, quotes doubled),created_at.
+// user_id is the id of an existing users row (of `users` rows); merchant_id lies in [1, merchants].
+char* put_event(char* p, uint64_t key, uint64_t index, uint64_t users, uint64_t merchants) {
+  const uint64_t r = mix(key ^ (index * 5 + 0x0e));
+  const uint64_t r2 = mix(r);
+  p = put_u64(p, index + 1);
+  *p++ = ',';
+  p = put(p, kEventTypes[r % 8]);
+  *p++ = ',';
+  p = put_u64(p, user_id(key, (r >> 3) % (users ? users : 1)));
+  *p++ = ',';
+  p = put_u64(p, 1 + (r2 % (merchants ? merchants : 1)));
+  p = put(p, ",\"{\"\"amount\"\": ");
+  p = put_u64(p, (r2 >> 8) % 100000);
+  *p++ = '.';
+  const uint64_t cents = (r2 >> 24) % 100;
+  *p++ = static_cast<char>('0' + cents / 10);
+  *p++ = static_cast<char>('0' + cents % 10);
+  p = put(p, ", \"\"currency\"\": \"\"");
+  p = put(p, kCurrencies[(r2 >> 32) % 6]);
+  p = put(p, "\"\", \"\"note\"\": \"\"order, \\\"\"gift\\\"\"\"\"}\",");
+  // created_at within November 2026.
+  const uint64_t second = (r2 >> 40) % (30 * 86400);
+  char stamp[32];
+  const int n = std::snprintf(stamp, sizeof stamp, "2026-11-%02u %02u:%02u:%02u\n", unsigned(1 + second / 86400),
+                              unsigned(second / 3600 % 24), unsigned(second / 60 % 60), unsigned(second % 60));
+  return put(p, std::string_view(stamp, static_cast<size_t>(n)));
+}
+
+// merchants row `index`: merchant_id,name,country.
+char* put_merchant(char* p, uint64_t key, uint64_t index) {
+  const uint64_t r = mix(key ^ (index * 7 + 0x3e));
+  p = put_u64(p, index + 1);
+  p = put(p, ",Merchant ");
+  p = put_u64(p, index + 1);
+  *p++ = ',';
+  p = put(p, kCountries[r % 8]);
+  *p++ = '\n';
+  return p;
+}
+
 [[noreturn]] void usage(const char* error) {
   if (error) std::fprintf(stderr, "gen_users: %s\n", error);
   std::fprintf(stderr,
-               "usage: gen_users --rows N [--seed S] [--out FILE] [--shuffle]\n"
-               "  Writes N rows of user_id,url,login,avatar_url (no header) to FILE or stdout.\n"
-               "  Ids ascend with random gaps unless --shuffle; the output is a pure function of N, S, --shuffle.\n");
+               "usage: gen_users --rows N [--kind users|events|merchants] [--users U] [--merchants M] [--seed S]\n"
+               "                 [--out FILE] [--shuffle]\n"
+               "  Writes N rows (no header) to FILE or stdout: users: user_id,url,login,avatar_url;\n"
+               "  events: event_id,event_type,user_id,merchant_id,event_details,created_at (user_id one of the\n"
+               "  first U users of the same seed, merchant_id in 1..M); merchants: merchant_id,name,country.\n"
+               "  Ids ascend unless --shuffle; the output is a pure function of the arguments.\n");
   std::exit(2);
 }
 
@@ -170,6 +223,8 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   std::string out;
   bool shuffle = false;
+  std::string kind = "users";
+  uint64_t users = 1000000, merchants = 1000;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     std::string_view value;
@@ -191,6 +246,14 @@ int main(int argc, char** argv) {
       seed = parse_count("--seed", next());
     } else if (arg == "--out") {
       out = std::string(next());
+    } else if (arg == "--kind") {
+      kind = std::string(next());
+      if (kind != "users" && kind != "events" && kind != "merchants")
+        usage(("--kind is users, events or merchants, got '" + kind + "'").c_str());
+    } else if (arg == "--users") {
+      users = parse_count("--users", next());
+    } else if (arg == "--merchants") {
+      merchants = parse_count("--merchants", next());
     } else if (arg == "--shuffle") {
       shuffle = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -212,11 +275,14 @@ int main(int argc, char** argv) {
 
   const uint64_t key = mix(seed ^ 0x5eed5eed5eed5eedULL);
   Writer writer(fd);
-  if (shuffle) {
-    const Permutation order(rows, mix(key));
-    for (uint64_t i = 0; i < rows; ++i) writer.commit(put_row(writer.reserve(), key, order(i)));
-  } else {
-    for (uint64_t i = 0; i < rows; ++i) writer.commit(put_row(writer.reserve(), key, i));
+  const Permutation order(rows, mix(key));
+  for (uint64_t i = 0; i < rows; ++i) {
+    const uint64_t index = shuffle ? order(i) : i;
+    char* p = writer.reserve();
+    if (kind == "users") p = put_row(p, key, index);
+    else if (kind == "events") p = put_event(p, key, index, users, merchants);
+    else p = put_merchant(p, key, index);
+    writer.commit(p);
   }
   writer.flush();
   if (fd != STDOUT_FILENO && close(fd) != 0) {

@@ -94,7 +94,16 @@ Strategy choose_strategy(const PgConn& coordinator, const std::optional<std::str
   if (!chosen->strategy.by_disk_size && !ends_with(chosen->cost_function, "citus_shard_cost_1"))
     throw PlanInputError("rebalance strategy \"" + chosen->strategy.name + "\" uses shard cost function " +
                          chosen->cost_function + ", which pgmove cannot evaluate; use by_shard_count or by_disk_size");
-  return chosen->strategy;
+  Strategy strategy = chosen->strategy;
+  if (strategy.by_disk_size) {
+    // Citus's GUC (a plain placeholder setting on the local cluster, where it can be set the same way).
+    auto base = coordinator.scalar(
+        "SELECT pg_size_bytes(coalesce(nullif(current_setting('citus.rebalancer_by_disk_size_base_cost', true), ''), "
+        "$1))",
+        {std::to_string(kCitusDiskSizeBaseCostBytes)});
+    strategy.base_cost_bytes = base ? std::stoll(*base) : kCitusDiskSizeBaseCostBytes;
+  }
+  return strategy;
 }
 
 ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
@@ -131,6 +140,14 @@ ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
     st.nodes.push_back({n.group_id, n.host, n.port, n.should_have_shards, 1.0, n.node_id});
   }
 
+  // What Citus's plan prints as shard_size (ShardLength: the first active placement's shardlength).
+  auto lengths = catalog.coordinator().exec(
+      "SELECT shardid, max(shardlength) FROM pg_catalog.pg_dist_placement WHERE shardstate = 1 GROUP BY shardid");
+  std::map<int64_t, int64_t> length_of;
+  for (int row = 0; row < lengths.rows(); ++row) length_of[lengths.i64(row, 0)] = lengths.i64(row, 1);
+  for (auto& ps : st.shards)
+    if (auto it = length_of.find(ps.shard_id); it != length_of.end()) ps.shard_length = it->second;
+
   if (!with_sizes) return st;
   // One query per node holding shards: size and row estimate of each of its shard tables.
   std::map<int32_t, std::vector<size_t>> by_group;
@@ -149,9 +166,12 @@ ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
     }
     PgConn worker = PgConn::connect(catalog.node_conninfo(*node), "pgmove");
     auto r = worker.exec(
+        // Rows: the live-tuple count of the statistics system (right right after a load), else the planner's
+        // reltuples (-1 until the shard is first analyzed).
         "SELECT v.id, coalesce(pg_total_relation_size(to_regclass(v.rel)), 0), "
-        "       coalesce((SELECT greatest(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = to_regclass(v.rel)), "
-        "0) "
+        "       coalesce((SELECT CASE WHEN pg_stat_get_live_tuples(c.oid) > 0 THEN pg_stat_get_live_tuples(c.oid) "
+        "                             ELSE greatest(c.reltuples, 0)::bigint END "
+        "                 FROM pg_class c WHERE c.oid = to_regclass(v.rel)), 0) "
         "FROM (VALUES " +
         values + ") AS v(id, rel)");
     for (int row = 0; row < r.rows(); ++row) st.stats[r.i64(row, 0)] = {r.i64(row, 1), r.i64(row, 2)};

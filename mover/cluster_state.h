@@ -23,7 +23,7 @@ class PlanInputError : public std::runtime_error {
 
 struct ShardStats {
   int64_t bytes = 0;          // pg_total_relation_size of the shard table on its worker
-  int64_t rows_estimate = 0;  // pg_class.reltuples there (0 when never analyzed)
+  int64_t rows_estimate = 0;  // live tuples there (statistics system), else pg_class.reltuples
 };
 
 struct ClusterState {

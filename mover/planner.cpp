@@ -221,7 +221,7 @@ class Balancer {
 }  // namespace
 
 Strategy by_shard_count_strategy() { return {"by_shard_count", false, 0, 0, 0}; }
-Strategy by_disk_size_strategy() { return {"by_disk_size", true, 0.1, 0.01, 0.5}; }
+Strategy by_disk_size_strategy() { return {"by_disk_size", true, 0.1, 0.01, 0.5, kCitusDiskSizeBaseCostBytes}; }
 
 RebalancePlan compute_rebalance(const std::vector<PlannerNode>& input_nodes, const std::vector<PlannerShard>& shards,
                                 const Strategy& strategy, std::optional<double> threshold_opt,
@@ -270,8 +270,10 @@ RebalancePlan compute_rebalance(const std::vector<PlannerNode>& input_nodes, con
       u.members = members;
       int64_t bytes = 0;
       for (const auto* m : members) bytes += m->cost_bytes;
-      // citus_shard_cost_1, or citus_shard_cost_by_disk_size: the colocated group's size, at least 1.
-      u.cost = strategy.by_disk_size ? (bytes <= 0 ? 1.0f : static_cast<float>(bytes)) : 1.0f;
+      // citus_shard_cost_1, or citus_shard_cost_by_disk_size: the colocated group's size plus the base cost,
+      // at least 1.
+      int64_t weighted = bytes + strategy.base_cost_bytes;
+      u.cost = strategy.by_disk_size ? (weighted <= 0 ? 1.0f : static_cast<float>(weighted)) : 1.0f;
       for (int f = 0; f < static_cast<int>(nodes.size()); ++f)
         if (nodes[f].group_id == members.front()->group_id) u.fill = f;
       if (u.fill < 0) {
@@ -316,7 +318,7 @@ RebalancePlan compute_rebalance(const std::vector<PlannerNode>& input_nodes, con
       PlacementUpdate row = mv;
       row.table_name = m->table_name;
       row.shard_id = m->shard_id;
-      row.shard_size = strategy.by_disk_size ? m->cost_bytes : 0;
+      row.shard_size = m->shard_length;
       plan.rows.push_back(std::move(row));
     }
   }
@@ -324,7 +326,7 @@ RebalancePlan compute_rebalance(const std::vector<PlannerNode>& input_nodes, con
     const Unit* u = unit_by_id.at(mv.shard_id);
     int64_t bytes = 0;
     for (const auto* m : u->members) bytes += m->cost_bytes;
-    mv.shard_size = strategy.by_disk_size ? bytes : 0;
+    mv.shard_size = bytes;
   }
   return plan;
 }

@@ -18,6 +18,7 @@ struct PlannerShard {
   int32_t group_id = 0;    // current node group
   int32_t colocation_id = 0;
   int shard_index = 0;  // position in the table's shard list ordered by hash range; same index = colocated
+  int64_t shard_length = 0;  // pg_dist_placement.shardlength: what Citus's plan prints as shard_size
 };
 
 // One node that could hold shards (active primaries).
@@ -35,13 +36,18 @@ struct Strategy {
   std::string name;
   bool by_disk_size = false;
   double default_threshold = 0, minimum_threshold = 0, improvement_threshold = 0;
+  // citus.rebalancer_by_disk_size_base_cost: added to every colocated unit's size under by_disk_size, so that
+  // small or empty shards still weigh something (Citus's default: 100 MiB).
+  int64_t base_cost_bytes = 0;
 };
 
 // One row of the plan, the columns of get_rebalance_table_shards_plan().
 struct PlacementUpdate {
   std::string table_name;
   int64_t shard_id = 0;
-  int64_t shard_size = 0;  // bytes of this shard under by_disk_size; 0 under by_shard_count (as Citus shows)
+  // Plan rows: pg_dist_placement.shardlength, as Citus prints it (ShardLength; 0 for hash tables). Moves: the bytes
+  // of the whole colocated unit on its worker, for progress and disk checks.
+  int64_t shard_size = 0;
   std::string source_host;
   int32_t source_port = 0;
   std::string target_host;
@@ -78,7 +84,11 @@ bool rebalance_recommended(const std::vector<PlannerNode>& nodes, const std::vec
                            const Strategy& strategy, std::optional<double> threshold,
                            std::optional<std::pair<std::string, int>> drain_node);
 
-// Citus's two built-in strategies as pg_dist_rebalance_strategy ships them (for tests and as a fallback).
+// citus.rebalancer_by_disk_size_base_cost's default in Citus 13.
+inline constexpr int64_t kCitusDiskSizeBaseCostBytes = 100 * 1024 * 1024;
+
+// Citus's two built-in strategies as pg_dist_rebalance_strategy ships them (for tests and as a fallback); by_disk_size
+// with the default base cost.
 Strategy by_shard_count_strategy();
 Strategy by_disk_size_strategy();
 

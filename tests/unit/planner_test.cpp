@@ -45,6 +45,14 @@ std::vector<PlacementUpdate> read_reference_plan(const std::string& path) {
   return rows;
 }
 
+// by_disk_size as Citus's own regression tests run it (citus.rebalancer_by_disk_size_base_cost = 0), so that the
+// hand-computed layouts below weigh shards by their bytes alone.
+Strategy by_disk_size_no_base() {
+  Strategy s = by_disk_size_strategy();
+  s.base_cost_bytes = 0;
+  return s;
+}
+
 std::vector<PlannerNode> three_workers() {
   return {
       {1, "127.0.0.1", 9701, true, 1.0, 2}, {2, "127.0.0.1", 9702, true, 1.0, 3}, {3, "127.0.0.1", 9703, true, 1.0, 4}};
@@ -105,7 +113,13 @@ TEST(Planner, ReferencePlanEndsElevenElevenTen) {
   auto nodes = three_workers();
   auto shards = payment_users_fresh();
   auto plan = compute_rebalance(nodes, shards, by_shard_count_strategy(), std::nullopt, std::nullopt);
-  EXPECT_EQ(plan.moves, plan.rows);  // one table: one row per move
+  ASSERT_EQ(plan.moves.size(), plan.rows.size());  // one table: one row per move
+  for (size_t i = 0; i < plan.moves.size(); ++i) {
+    EXPECT_EQ(plan.moves[i].shard_id, plan.rows[i].shard_id);
+    EXPECT_EQ(plan.moves[i].target_port, plan.rows[i].target_port);
+    EXPECT_EQ(plan.moves[i].shard_size, 16384);  // moves carry the unit's bytes; rows what Citus prints (0)
+    EXPECT_EQ(plan.rows[i].shard_size, 0);
+  }
   apply(shards, nodes, plan.moves);
   auto counts = count_per_group(shards, nodes);
   EXPECT_EQ(counts[1], 11);
@@ -146,12 +160,12 @@ TEST(Planner, ByDiskSizeSkewedLayoutHandComputed) {
                                       {12, "t", 10, 1, 1, 2},
                                       {13, "t", 50, 2, 1, 3},
                                       {14, "t", 10, 3, 1, 4}};
-  auto plan = compute_rebalance(nodes, shards, by_disk_size_strategy(), std::nullopt, std::nullopt);
+  auto plan = compute_rebalance(nodes, shards, by_disk_size_no_base(), std::nullopt, std::nullopt);
   ASSERT_EQ(plan.moves.size(), 2u);
   EXPECT_EQ(plan.moves[0], (PlacementUpdate{"t", 10, 60, "a", 5432, "c", 5432}));
   EXPECT_EQ(plan.moves[1], (PlacementUpdate{"t", 14, 10, "c", 5432, "a", 5432}));
   // A slightly higher improvement threshold rejects move 1 (0.5 < 0.51); the next candidate is shard 11.
-  Strategy picky = by_disk_size_strategy();
+  Strategy picky = by_disk_size_no_base();
   picky.improvement_threshold = 0.51;
   auto plan2 = compute_rebalance(nodes, shards, picky, std::nullopt, std::nullopt);
   ASSERT_FALSE(plan2.moves.empty());
@@ -173,7 +187,7 @@ TEST(Planner, ByDiskSizeEveryMoveImprovesAndEndsWithinThreshold) {
   nodes.push_back({4, "d", 5432, true, 1.0, 4});
   std::vector<PlannerShard> shards;
   for (int i = 0; i < 60; ++i) shards.push_back({1000 + i, "events", 1000 + (i * 7919) % 500, i < 45 ? 1 : 2, 7, i});
-  auto plan = compute_rebalance(nodes, shards, by_disk_size_strategy(), std::nullopt, std::nullopt);
+  auto plan = compute_rebalance(nodes, shards, by_disk_size_no_base(), std::nullopt, std::nullopt);
   ASSERT_FALSE(plan.moves.empty());
   double before = sum_squared_deviation(bytes_per_group(shards, nodes));
   for (const auto& m : plan.moves) {
@@ -191,7 +205,7 @@ TEST(Planner, ByDiskSizeEveryMoveImprovesAndEndsWithinThreshold) {
     EXPECT_GE(static_cast<double>(b), 0.9 * avg - 1) << "group " << g;
     EXPECT_LE(static_cast<double>(b), 1.1 * avg + 1) << "group " << g;
   }
-  EXPECT_TRUE(plan_rebalance(nodes, shards, by_disk_size_strategy(), std::nullopt, std::nullopt).empty());
+  EXPECT_TRUE(plan_rebalance(nodes, shards, by_disk_size_no_base(), std::nullopt, std::nullopt).empty());
 }
 
 TEST(Planner, ThresholdOverridesAndIsClampedToMinimum) {
@@ -202,12 +216,12 @@ TEST(Planner, ThresholdOverridesAndIsClampedToMinimum) {
   for (int g = 1; g <= 3; ++g)
     for (int k = 0; k < 10 + (g == 1 ? 1 : 0) - (g == 3 ? 1 : 0); ++k)
       shards.push_back({id, "t", 10, g, 1, static_cast<int>(id)}), ++id;
-  EXPECT_TRUE(plan_rebalance(nodes, shards, by_disk_size_strategy(), std::nullopt, std::nullopt).empty());
-  auto tight = compute_rebalance(nodes, shards, by_disk_size_strategy(), 0.05, std::nullopt);
+  EXPECT_TRUE(plan_rebalance(nodes, shards, by_disk_size_no_base(), std::nullopt, std::nullopt).empty());
+  auto tight = compute_rebalance(nodes, shards, by_disk_size_no_base(), 0.05, std::nullopt);
   ASSERT_EQ(tight.moves.size(), 1u);
   EXPECT_EQ(tight.moves[0].source_host, "a");
   EXPECT_EQ(tight.moves[0].target_host, "c");
-  auto clamped = compute_rebalance(nodes, shards, by_disk_size_strategy(), 0.0, std::nullopt);
+  auto clamped = compute_rebalance(nodes, shards, by_disk_size_no_base(), 0.0, std::nullopt);
   EXPECT_FLOAT_EQ(static_cast<float>(clamped.threshold_used), 0.01f);
   EXPECT_FALSE(clamped.notices.empty());
 }
@@ -250,7 +264,7 @@ TEST(Planner, ColocatedShardsMoveAsOneUnitListedPerShard) {
   auto plan = compute_rebalance(nodes, shards, by_shard_count_strategy(), std::nullopt, std::nullopt);
   // Units (a_i, b_i) cost 1 each: 2/2/0 -> one move, from 9702 (ties go to the higher node id) of unit 1.
   ASSERT_EQ(plan.moves.size(), 1u);
-  EXPECT_EQ(plan.moves[0], (PlacementUpdate{"a", 2, 0, "127.0.0.1", 9702, "127.0.0.1", 9703}));
+  EXPECT_EQ(plan.moves[0], (PlacementUpdate{"a", 2, 200, "127.0.0.1", 9702, "127.0.0.1", 9703}));
   ASSERT_EQ(plan.rows.size(), 2u);
   EXPECT_EQ(plan.rows[0], (PlacementUpdate{"a", 2, 0, "127.0.0.1", 9702, "127.0.0.1", 9703}));
   EXPECT_EQ(plan.rows[1], (PlacementUpdate{"b", 6, 0, "127.0.0.1", 9702, "127.0.0.1", 9703}));
@@ -261,15 +275,33 @@ TEST(Planner, ByDiskSizeCostsTheWholeColocatedUnit) {
   // unit 0 = a:100 + b:900 = 1000, unit 1 = a:600 + b:0 = 600; by a alone unit 1 would look bigger.
   std::vector<PlannerShard> shards = {
       {1, "a", 100, 1, 3, 0}, {2, "a", 600, 1, 3, 1}, {3, "b", 900, 1, 3, 0}, {4, "b", 0, 1, 3, 1}};
-  auto plan = compute_rebalance(nodes, shards, by_disk_size_strategy(), std::nullopt, std::nullopt);
+  auto plan = compute_rebalance(nodes, shards, by_disk_size_no_base(), std::nullopt, std::nullopt);
   ASSERT_EQ(plan.moves.size(), 1u);
   EXPECT_EQ(plan.moves[0].shard_id, 1);
   EXPECT_EQ(plan.moves[0].shard_size, 1000);
   ASSERT_EQ(plan.rows.size(), 2u);
   EXPECT_EQ(plan.rows[0].shard_id, 1);
-  EXPECT_EQ(plan.rows[0].shard_size, 100);
+  EXPECT_EQ(plan.rows[0].shard_size, 0);  // rows print pg_dist_placement.shardlength, as Citus does
   EXPECT_EQ(plan.rows[1].shard_id, 3);
-  EXPECT_EQ(plan.rows[1].shard_size, 900);
+  EXPECT_EQ(plan.rows[1].shard_size, 0);
+}
+
+// Measured on a live Citus 13.0.5: for a ~90 MB table (32 shards of ~3 MB, 2 workers + an empty third),
+// get_rebalance_table_shards_plan(rebalance_strategy := 'by_disk_size') moved 10 shards, because every colocated
+// unit costs its bytes plus citus.rebalancer_by_disk_size_base_cost (100 MiB): small shards weigh about the same.
+TEST(Planner, ByDiskSizeBaseCostMakesSmallShardsWeighAlike) {
+  auto nodes = three_workers();
+  std::vector<PlannerShard> shards;
+  for (int i = 0; i < 32; ++i)
+    shards.push_back({102008 + i, "t", 2'000'000 + (i * 7919 % 1000) * 2000, i % 2 == 0 ? 1 : 2, 1, i});
+  auto with_base = compute_rebalance(nodes, shards, by_disk_size_strategy(), std::nullopt, std::nullopt);
+  auto by_count = compute_rebalance(nodes, shards, by_shard_count_strategy(), std::nullopt, std::nullopt);
+  EXPECT_EQ(with_base.moves.size(), 10u);
+  EXPECT_EQ(with_base.moves.size(), by_count.moves.size());
+  auto without_base = compute_rebalance(nodes, shards, by_disk_size_no_base(), std::nullopt, std::nullopt);
+  EXPECT_NE(without_base.moves.size(), with_base.moves.size());
+  // The base cost is part of the cost only: rows still print Citus's shard_size.
+  for (const auto& r : with_base.rows) EXPECT_EQ(r.shard_size, 0);
 }
 
 TEST(Planner, ColocationGroupsAreBalancedSeparately) {
