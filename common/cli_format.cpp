@@ -16,7 +16,8 @@ class HelpFormatter final : public CLI::Formatter {
     std::string out = synopsis_ + "\n" + app->get_description() + "\n";
     for (const std::string& group : app->get_groups()) {
       if (group.empty()) continue;  // hidden options
-      auto options = app->get_options([&](const CLI::Option* o) { return o->get_group() == group && o->nonpositional(); });
+      auto options =
+          app->get_options([&](const CLI::Option* o) { return o->get_group() == group && o->nonpositional(); });
       if (options.empty()) continue;
       out += "\n" + group + ":\n";
       for (const CLI::Option* o : options) {

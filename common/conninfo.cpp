@@ -8,6 +8,9 @@
 namespace pgload {
 
 std::optional<std::string> conninfo_error(const std::string& conninfo) {
+  // libpq's own rule (expand_dbname): a string without "=" that is not a URI is just a database name.
+  const bool is_uri = conninfo.starts_with("postgresql://") || conninfo.starts_with("postgres://");
+  if (!is_uri && conninfo.find('=') == std::string::npos) return std::nullopt;
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
   if (options) {

@@ -7,8 +7,8 @@
 
 namespace pgload {
 
-// libpq's reason why `conninfo` cannot be parsed (passwords redacted), or nullopt when it parses. "" parses: it
-// means libpq's defaults.
+// libpq's reason why `conninfo` cannot be parsed (passwords redacted), or nullopt when it parses. "" parses (libpq's
+// defaults), and so does a bare word: PgConn::connect passes it as the database name.
 std::optional<std::string> conninfo_error(const std::string& conninfo);
 
 }  // namespace pgload

@@ -188,7 +188,8 @@ int main(int argc, char** argv) {
     for (const auto& spec : o.node_conninfo) {
       try {
         auto [endpoint, conninfo] = parse_node_conninfo(spec);
-        if (auto error = conninfo_error(conninfo)) throw LoadError(kExitUsage, "--node-conninfo " + endpoint + ": " + *error);
+        if (auto error = conninfo_error(conninfo))
+          throw LoadError(kExitUsage, "--node-conninfo " + endpoint + ": " + *error);
       } catch (const std::invalid_argument& e) {
         throw LoadError(kExitUsage, e.what());
       }

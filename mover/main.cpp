@@ -289,7 +289,8 @@ int execute(const CliOptions& o, Catalog& cat, const std::vector<PlacementUpdate
   if (requests.empty() && cat.backend() == Backend::Local) {
     // Nothing to move, but a crashed run may have left a move half done: finish or clean it now.
     int n = recover_moves(cat);
-    if (n > 0) std::cerr << "pgmove: resolved " << n << " unfinished " << (n == 1 ? "move" : "moves") << " of an earlier run\n";
+    if (n > 0)
+      std::cerr << "pgmove: resolved " << n << " unfinished " << (n == 1 ? "move" : "moves") << " of an earlier run\n";
   }
   if (!requests.empty()) {
     log::info("{} {} in {} mode, {} at once{}", requests.size(), requests.size() == 1 ? "move" : "moves",
@@ -313,8 +314,8 @@ int execute(const CliOptions& o, Catalog& cat, const std::vector<PlacementUpdate
     std::cout << "{\"moves\":" << sum.moves << ",\"bytes\":" << sum.bytes << ",\"seconds\":" << fixed(sum.seconds, 3)
               << ",\"mb_per_s\":" << fixed(mb_per_s, 3) << "}\n";
   else
-    std::cout << "moved " << sum.moves << (sum.moves == 1 ? " shard, " : " shards, ") << fixed(mb) << " MB in " << fixed(sum.seconds) << " s ("
-              << fixed(mb_per_s) << " MB/s)\n";
+    std::cout << "moved " << sum.moves << (sum.moves == 1 ? " shard, " : " shards, ") << fixed(mb) << " MB in "
+              << fixed(sum.seconds) << " s (" << fixed(mb_per_s) << " MB/s)\n";
   return kExitOk;
 }
 
