@@ -149,7 +149,7 @@ TEST(CliLoad, DryRunReportIsAligned) {
   r.shard_rows = {{102008, 1}, {102009, 0}, {102010, 123456}};
   r.node_rows = {{"127.0.0.1:9701", 123457}, {"localhost:65000", 0}};
   const std::string text = report_text(r, true);
-  EXPECT_EQ(text.substr(0, text.find('\n')).find("would load 1 row ("), 20u) << text;
+  EXPECT_EQ(text.substr(0, text.find('\n')).find("would load 1 row ("), 9u) << text;
   EXPECT_NE(text.find("\n   shard    rows\n"
                       "  102008       1\n"
                       "  102009       0\n"
