@@ -8,6 +8,9 @@
 #include <map>
 
 #include "common/catalog.h"
+#include "common/conninfo.h"
+#include "common/log.h"
+#include "common/version.h"
 #include "loader/copy_sink.h"
 #include "loader/load_error.h"
 #include "loader/options.h"
@@ -45,8 +48,8 @@ int run_recover(const Catalog& catalog, bool json) {
     std::printf("{\"committed\":%d,\"rolled_back\":%d,\"skipped_live\":%d}\n", r.committed, r.rolled_back,
                 r.skipped_live);
   else
-    std::printf("recover: %d prepared transaction(s) committed, %d rolled back, %d left to a running load\n",
-                r.committed, r.rolled_back, r.skipped_live);
+    std::printf("recover: %d prepared %s committed, %d rolled back, %d left to a running load\n", r.committed,
+                r.committed == 1 ? "transaction" : "transactions", r.rolled_back, r.skipped_live);
   return kExitLoaded;
 }
 
@@ -56,13 +59,17 @@ int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
   try {
     table = catalog.table(o.table);
   } catch (const PgError& e) {
+    log::failed_statement(e);
     throw LoadError(kExitUsage, e.server_message() + " (coordinator " + e.endpoint() + ")");
   }
   report.table = table.schema + "." + table.name;
+  log::info("table {}: {} shard(s), distribution column {}", table.qualified(), table.shards.size(),
+            table.is_reference() ? "(reference table)" : table.dist_column);
 
   SourceOptions so;
   so.insecure = o.insecure;
   std::unique_ptr<ByteSource> source = open_source(o.url, so);
+  log::info("reading {}", redact_url(o.url));
 
   CsvDialect dialect{o.delimiter, o.quote, o.escape};
   if (o.format == InputFormat::Ndjson) dialect = CsvDialect{};
@@ -121,9 +128,18 @@ int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
     sink_options.copy_options = copy_options(o);
     for (int idx : plan.file_columns) sink_options.columns.push_back(table.columns[idx].name);
     CopySink sink(catalog, table, sink_options);
+    log::info("COPY into {} shard(s) over {} connection(s) per worker, batches of {} bytes", table.shards.size(),
+              o.connections_per_worker, o.batch_bytes);
+    uint64_t batches = 0;
     run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads,
-                 [&](std::shared_ptr<Batch> b) { sink.submit(std::move(b)); }, rows_per_shard, counters);
+                 [&](std::shared_ptr<Batch> b) {
+                   ++batches;
+                   sink.submit(std::move(b));
+                 },
+                 rows_per_shard, counters);
+    log::info("input done: {} rows in {} batch(es); two-phase commit", counters.rows.load(), batches);
     sink.commit(two_phase);
+    log::info("committed on every worker");
     report.outcome = "committed";
   }
   progress.stop();
@@ -146,40 +162,65 @@ int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<LoadOptions> opts;
+  LoadOptions o;
   try {
-    opts = parse_load_options(argc, argv);
+    o = parse_load_options(argc, argv);
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "pgload: %s\n", e.what());
+    std::fprintf(stderr, "pgload: %s\n", redact_conninfo(e.what()).c_str());
     return kExitUsage;
   }
-  if (!opts) return kExitLoaded;
-  const LoadOptions& o = *opts;
+  if (o.command == "help") {
+    std::fputs(load_usage().c_str(), stdout);
+    return kExitLoaded;
+  }
+  if (o.command == "version") {
+    std::printf("pgload %s\n", kVersion);
+    return kExitLoaded;
+  }
+  log::init("pgload", o.debug ? log::Verbosity::Debug : o.verbose ? log::Verbosity::Verbose : log::Verbosity::Normal);
   LoadReport report;
   report.table = o.table;
   int code = kExitLoaded;
   try {
+    // Everything that can be checked without a server is checked first, so a typo is not reported as a
+    // connection failure.
+    if (auto error = conninfo_error(o.coordinator)) throw LoadError(kExitUsage, "--coordinator: " + *error);
+    for (const auto& spec : o.node_conninfo) {
+      try {
+        auto [endpoint, conninfo] = parse_node_conninfo(spec);
+        if (auto error = conninfo_error(conninfo))
+          throw LoadError(kExitUsage, "--node-conninfo " + endpoint + ": " + *error);
+      } catch (const std::invalid_argument& e) {
+        throw LoadError(kExitUsage, e.what());
+      }
+    }
+    if (o.command == "load") check_source(o.url);
+    if (o.lock_timeout_ms) log::info("lock timeout {} ms", *o.lock_timeout_ms);
+
     PgConn coordinator;
+    log::info("connecting to the coordinator: {}", log::printable_conninfo(o.coordinator));
     try {
       coordinator = PgConn::connect(o.coordinator, "pgload");
     } catch (const PgError& e) {
+      log::failed_statement(e);
       throw LoadError(kExitCluster, "coordinator: " + std::string(e.what()));
     }
     std::optional<Backend> forced;
     if (!o.backend.empty()) forced = parse_backend(o.backend);
     Catalog catalog = Catalog::load(coordinator, forced);
+    log::info("catalog read from {}: backend {}, {} node(s)", coordinator.endpoint(), backend_name(catalog.backend()),
+              catalog.nodes().size());
     for (const auto& spec : o.node_conninfo) {
-      try {
-        auto [endpoint, conninfo] = parse_node_conninfo(spec);
-        catalog.set_node_conninfo(endpoint, conninfo);
-      } catch (const std::invalid_argument& e) {
-        throw LoadError(kExitUsage, e.what());
-      }
+      auto [endpoint, conninfo] = parse_node_conninfo(spec);
+      catalog.set_node_conninfo(endpoint, conninfo);
+      log::info("worker {} is reached with {}", endpoint, log::printable_conninfo(conninfo));
     }
     if (o.command == "recover") return run_recover(catalog, o.json);
     if (!o.dry_run) {
       // Finish what a crashed run left prepared before adding to the table.
       RecoveryResult r = recover_prepared(catalog);
+      log::info("recovery of earlier runs: {} committed, {} rolled back, {} left to a running load", r.committed,
+                r.rolled_back, r.skipped_live);
       if ((r.committed || r.rolled_back) && !o.quiet)
         std::fprintf(stderr, "pgload: recovered a crashed load first: %d committed, %d rolled back\n", r.committed,
                      r.rolled_back);
@@ -188,10 +229,14 @@ int main(int argc, char** argv) {
   } catch (const LoadError& e) {
     code = e.code();
     report.error = e.what();
+  } catch (const UsageError& e) {
+    code = kExitUsage;
+    report.error = e.what();
   } catch (const SourceError& e) {
     code = kExitSource;
     report.error = std::string(e.what()) + "; nothing was loaded";
   } catch (const PgError& e) {
+    log::failed_statement(e);
     code = kExitCluster;
     report.error = std::string(e.what()) + "; nothing was loaded";
   } catch (const std::exception& e) {

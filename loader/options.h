@@ -1,28 +1,20 @@
-// pgload's command line, declared as data: one table drives parsing, --help and the README's option list.
+// pgload's command line: every option declared once (CLI11), which drives parsing, --help and, through
+// scripts/gen-cli-docs, the README's usage block.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "common/exit_code.h"
 
 namespace pgload {
 
 enum class InputFormat { Csv, Ndjson };
 
-// Exit codes (documented in --help and README).
-enum ExitCode : int {
-  kExitLoaded = 0,
-  kExitInputErrors = 1,    // bad rows past --max-errors, malformed input; nothing loaded
-  kExitUsage = 2,          // bad options, unknown table/column, header mismatch
-  kExitCluster = 3,        // coordinator or worker unreachable, server rejected the load; nothing loaded
-  kExitSource = 4,         // URL could not be read (HTTP error, dropped without Range, truncated gzip)
-  kExitInDoubt = 5,        // commit decided but some COMMIT PREPARED failed: run `pgload recover`
-};
-
 struct LoadOptions {
-  std::string command = "load";  // load | recover
+  std::string command = "load";  // load | recover | help | version
   std::string url;
   std::string table;
   std::string coordinator;  // libpq conninfo; empty = PG* environment, service file, .pgpass
@@ -43,19 +35,18 @@ struct LoadOptions {
   bool dry_run = false;
   bool quiet = false;
   bool insecure = false;
+  bool verbose = false;  // log each step on stderr
+  bool debug = false;    // also the SQL, endpoint and SQLSTATE of a failing statement
+  std::optional<int64_t> lock_timeout_ms;  // wait for a conflicting shard lock; unset = forever
   int connections_per_worker = 4;
   int64_t batch_bytes = 1 << 20;
   int64_t chunk_bytes = 1 << 20;
 };
 
-// Parses argv; on error throws UsageError whose message names the option. Handles --help/--version by
-// printing and returning nullopt.
-std::optional<LoadOptions> parse_load_options(int argc, char** argv);
+// Parses argv without side effects; throws UsageError whose message names the option. --help and --version
+// come back as command "help" / "version" for main to print.
+LoadOptions parse_load_options(int argc, const char* const* argv);
+// The --help text.
 std::string load_usage();
-
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 }  // namespace pgload

@@ -1,6 +1,7 @@
 // Formatting only; the counters it reads are bumped by the pipeline with relaxed atomics.
 #include "loader/report.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -67,24 +68,47 @@ std::string report_json(const LoadReport& r) {
   return s;
 }
 
+namespace {
+
+const char* plural(uint64_t n, const char* one, const char* many) { return n == 1 ? one : many; }
+
+// Two columns, two spaces in front: the left one left-aligned, the counts right-aligned, both as wide as their
+// widest cell (header included).
+void append_table(std::string& s, const std::string& left_header, const std::vector<std::string>& left,
+                  const std::vector<uint64_t>& counts, bool right_align_left) {
+  size_t left_w = left_header.size(), count_w = 4;  // "rows"
+  std::vector<std::string> numbers;
+  for (const std::string& l : left) left_w = std::max(left_w, l.size());
+  for (uint64_t n : counts) numbers.push_back(std::to_string(n)), count_w = std::max(count_w, numbers.back().size());
+  auto pad = [](const std::string& text, size_t width, bool right) {
+    const std::string fill(width - text.size(), ' ');
+    return right ? fill + text : text + fill;
+  };
+  s += "  " + pad(left_header, left_w, right_align_left) + "  " + pad("rows", count_w, true) + "\n";
+  for (size_t i = 0; i < left.size(); ++i)
+    s += "  " + pad(left[i], left_w, right_align_left) + "  " + pad(numbers[i], count_w, true) + "\n";
+}
+
+}  // namespace
+
 std::string report_text(const LoadReport& r, bool per_shard) {
   char head[512];
   double rps = r.seconds > 0 ? r.rows / r.seconds : 0, mbps = r.seconds > 0 ? r.bytes / 1e6 / r.seconds : 0;
-  std::snprintf(head, sizeof head, "%s %llu rows (%.1f MB) %s %s in %.2f s: %.0f rows/s, %.1f MB/s; %llu rejected\n",
+  std::snprintf(head, sizeof head, "%s %llu %s (%.1f MB) into %s in %.2f s: %.0f rows/s, %.1f MB/s; %llu rejected\n",
                 r.outcome == "dry_run" ? "dry run: would load" : "loaded", static_cast<unsigned long long>(r.rows),
-                r.bytes / 1e6, r.outcome == "dry_run" ? "into" : "into", r.table.c_str(), r.seconds, rps, mbps,
+                plural(r.rows, "row", "rows"), r.bytes / 1e6, r.table.c_str(), r.seconds, rps, mbps,
                 static_cast<unsigned long long>(r.rejected));
   std::string s = head;
   if (per_shard) {
-    s += "  shard      rows\n";
-    for (auto& [id, n] : r.shard_rows) s += "  " + std::to_string(id) + "  " + std::to_string(n) + "\n";
+    std::vector<std::string> ids;
+    std::vector<uint64_t> counts;
+    for (const auto& [id, n] : r.shard_rows) ids.push_back(std::to_string(id)), counts.push_back(n);
+    append_table(s, "shard", ids, counts, true);
   }
-  s += "  node                 rows\n";
-  for (auto& [node, n] : r.node_rows) {
-    std::string left = "  " + node;
-    if (left.size() < 22) left.resize(22, ' ');
-    s += left + " " + std::to_string(n) + "\n";
-  }
+  std::vector<std::string> nodes;
+  std::vector<uint64_t> counts;
+  for (const auto& [node, n] : r.node_rows) nodes.push_back(node), counts.push_back(n);
+  append_table(s, "node", nodes, counts, false);
   return s;
 }
 

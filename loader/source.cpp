@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
+#include "common/exit_code.h"
 #include "loader/decompress.h"
 #include "loader/http_source.h"
 
@@ -97,7 +99,48 @@ bool starts_with_ci(const std::string& s, std::string_view prefix) {
   return true;
 }
 
+// The lower-cased scheme of "scheme://...", or "" for a plain path or "-".
+std::string scheme_of(const std::string& url) {
+  const size_t end = url.find("://");
+  if (end == std::string::npos || end == 0) return "";
+  std::string scheme;
+  for (size_t i = 0; i < end; ++i) {
+    const char c = url[i];
+    const bool ok = std::isalpha(static_cast<unsigned char>(c)) ||
+                    (i > 0 && (std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.'));
+    if (!ok) return "";  // not an RFC 3986 scheme: a path that happens to contain "://"
+    scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return scheme;
+}
+
+void check_scheme(const std::string& url) {
+  const std::string scheme = scheme_of(url);
+  if (!scheme.empty() && scheme != "http" && scheme != "https" && scheme != "file")
+    throw UsageError("--url " + redact_url(url) + ": unsupported scheme '" + scheme +
+                     "://' (supported: http://, https://, file://, a path, or - for stdin)");
+}
+
+// Opens a local file for reading; the SourceError names the path.
+int open_local(const std::string& path, const std::string& name) {
+  if (path.empty()) throw SourceError("empty path in source URL '" + name + "'", 0);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw SourceError("cannot open " + path + ": " + std::strerror(errno), 0);
+  struct stat st {};
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    close(fd);
+    throw SourceError("cannot read " + path + ": it is a directory", 0);
+  }
+  return fd;
+}
+
 }  // namespace
+
+void check_source(const std::string& url) {
+  check_scheme(url);
+  if (url == "-" || starts_with_ci(url, "http://") || starts_with_ci(url, "https://")) return;
+  close(open_local(starts_with_ci(url, "file://") ? path_of_file_url(url) : url, redact_url(url)));
+}
 
 std::string redact_url(const std::string& url) {
   const size_t scheme_end = url.find("://");
@@ -113,21 +156,14 @@ std::unique_ptr<ByteSource> open_source(const std::string& url, const SourceOpti
   const Compression compression = compression_for(url);
   const std::string name = redact_url(url);
   std::unique_ptr<ByteSource> raw;
+  check_scheme(url);
   if (starts_with_ci(url, "http://") || starts_with_ci(url, "https://")) {
     raw = open_http_source(url, opts);
   } else if (url == "-") {
     raw = std::make_unique<FdSource>(STDIN_FILENO, false, "stdin");
   } else {
     const std::string path = starts_with_ci(url, "file://") ? path_of_file_url(url) : url;
-    if (path.empty()) throw SourceError("empty path in source URL '" + name + "'", 0);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw SourceError("cannot open " + path + ": " + std::strerror(errno), 0);
-    struct stat st {};
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-      close(fd);
-      throw SourceError("cannot read " + path + ": it is a directory", 0);
-    }
-    raw = std::make_unique<FdSource>(fd, true, path);
+    raw = std::make_unique<FdSource>(open_local(path, name), true, path);
   }
   return wrap_decompressor(compression, std::move(raw), name, opts.buffer_bytes);
 }

@@ -46,8 +46,13 @@ class ByteSource {
 };
 
 // Opens `url`: http://, https://, file://PATH, a plain path, or "-" for stdin. A name ending in .gz is inflated,
-// .zst/.zstd is zstd-decoded. http(s) errors such as 404 or connection refused are thrown from here.
+// .zst/.zstd is zstd-decoded. http(s) errors such as 404 or connection refused are thrown from here; another
+// scheme throws UsageError.
 std::unique_ptr<ByteSource> open_source(const std::string& url, const SourceOptions& opts);
+
+// Checks `url` before anything connects: an unsupported scheme (ftp://, s3://, ...) throws UsageError; a local
+// file that cannot be opened throws the SourceError open_source would throw. http(s) and stdin are not probed.
+void check_source(const std::string& url);
 
 // `url` with any user:password@ replaced by ***@, safe for messages and logs.
 std::string redact_url(const std::string& url);

@@ -1,11 +1,14 @@
-// pgmove option parsing: one table of options, strict value checks, messages that say what was wrong.
+// pgmove option parsing: every option declared once on a CLI11 app, strict value checks, messages that say what
+// was wrong (the same messages as before CLI11: scripts match them).
 #include "mover/cli.h"
 
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
-#include <set>
+
+#include "common/cli_format.h"
+#include "common/duration.h"
 
 namespace pgload {
 
@@ -42,8 +45,6 @@ std::optional<int> parse_int(std::string_view s) {
   }
   return neg ? -v : v;
 }
-
-const std::set<std::string> kCommands = {"status", "plan", "add-node", "rebalance", "move", "drain", "recover"};
 
 }  // namespace
 
@@ -92,143 +93,208 @@ std::optional<Endpoint> parse_endpoint(std::string_view text) {
   return Endpoint{std::string(host), *port};
 }
 
-const char* usage_text() {
-  return R"(pgmove: move and rebalance shards of a distributed PostgreSQL cluster (Citus, or the local pgcluster)
+namespace {
 
-usage: pgmove [global options] COMMAND [arguments] [options]
+struct Command {
+  const char* name;
+  const char* synopsis;
+  const char* help;
+};
 
-commands:
-  status [--json]                    nodes (shards, bytes, rows estimate), tables and colocation groups, then one
-                                     line: "Rebalancing is recommended" / "Rebalancing is not recommended"
-  plan [--strategy NAME] [--threshold F] [--drain HOST:PORT] [--json]
-                                     the moves a rebalance would make, as get_rebalance_table_shards_plan() lists them
-  add-node HOST:PORT                 register a running PostgreSQL server as a worker (citus_add_node)
-  rebalance [move options]           plan with the strategy, then move the shards
-  move SHARDID --to HOST:PORT [move options]
-                                     move one shard (and the shards colocated with it) to another node
-  drain HOST:PORT [move options]     move every shard off a node, then mark it shouldhaveshards = false
-  recover                            finish or roll back moves interrupted by a crash (the move journal)
+// The commands in --help order; parse_cli() accepts exactly these names.
+constexpr Command kCommands[] = {
+    {"status", "status [--json]",
+     "nodes (shards, bytes, rows estimate), tables and colocation groups, then one line: \"Rebalancing is "
+     "recommended\" / \"Rebalancing is not recommended\""},
+    {"plan", "plan [--strategy NAME] [--threshold F] [--drain HOST:PORT] [--json]",
+     "the moves a rebalance would make, as get_rebalance_table_shards_plan() lists them"},
+    {"add-node", "add-node HOST:PORT", "register a running PostgreSQL server as a worker (citus_add_node)"},
+    {"rebalance", "rebalance [move options]", "plan with the strategy, then move the shards"},
+    {"move", "move SHARDID --to HOST:PORT [move options]",
+     "move one shard (and the shards colocated with it) to another node"},
+    {"drain", "drain HOST:PORT [move options]", "move every shard off a node, then mark it shouldhaveshards = false"},
+    {"recover", "recover", "finish or roll back moves interrupted by a crash (the move journal)"},
+};
 
-global options:
-  --coordinator CONNINFO             coordinator conninfo or URI; default: libpq's PG* variables, service file, .pgpass
-  --node-conninfo host:port=CONNINFO connect to that worker with this conninfo instead (repeatable)
-  --backend citus|local              skip detection of the backend
-  --json                             machine-readable output
-  -h, --help                         this text
+constexpr const char* kSynopsis = "usage: pgmove [global options] COMMAND [arguments] [options]\n";
 
-move options (rebalance, move, drain):
-  --strategy NAME                    a row of pg_dist_rebalance_strategy (default: the one marked default_strategy)
-  --threshold F                      allowed deviation from average utilization (default: the strategy's; raised to
-                                     its minimum_threshold if lower)
-  --parallel N                       moves running at once (default 1)
-  --max-rate RATE                    copy rate limit: 50MB/s, 20MiB/s, 500kB/s or plain bytes per second
-  --mode block_writes|logical        block writes during the copy, or copy with logical replication and block only
-                                     for the switch (default: logical when the source has wal_level=logical)
-  --spool DIR                        spool directory for the copy
-  --progress                         report progress while copying
-  --dry-run                          print the plan, move nothing
+constexpr const char* kExitCodes =
+    "exit codes:\n"
+    "  0  success\n"
+    "  1  a move failed (it was rolled back: nothing is half-done; `pgmove recover` cleans up after a crash)\n"
+    "  2  usage or validation error (nothing was moved)\n"
+    "  3  cluster or connection error";
 
-exit codes:
-  0  success
-  1  a move failed (it was rolled back: nothing is half-done; `pgmove recover` cleans up after a crash)
-  2  usage or validation error (nothing was moved)
-  3  cluster or connection error
-)";
+std::string commands_text() {
+  std::string s =
+      "pgmove: move and rebalance shards of a distributed PostgreSQL cluster (Citus, or the local pgcluster)\n\n"
+      "commands:";
+  for (const Command& c : kCommands) {
+    std::string left = std::string("  ") + c.synopsis;
+    s += "\n" + left;
+    if (left.size() < kOptionColumn)
+      s += std::string(kOptionColumn - left.size(), ' ');
+    else
+      s += "\n" + std::string(kOptionColumn, ' ');
+    s += wrap_help(c.help, kOptionColumn);
+  }
+  return s;
+}
+
+bool is_command(const std::string& word) {
+  for (const Command& c : kCommands)
+    if (word == c.name) return true;
+  return false;
+}
+
+using Apply = std::function<void(const std::string&)>;
+
+void value(CLI::App& app, const char* group, const char* name, const char* arg, const char* help, Apply apply) {
+  app.add_option_function<std::string>(name, std::move(apply), help)->type_name(arg)->group(group);
+}
+
+// Every option of pgmove, each once, grouped as --help shows them. Values are checked as they are stored.
+void declare(CLI::App& app, CliOptions& o, std::vector<std::string>& words) {
+  constexpr const char* kGlobal = "global options";
+  constexpr const char* kPlan = "plan options (plan, rebalance, move, drain)";
+  constexpr const char* kMove = "move options (rebalance, move, drain)";
+  configure_cli(app, kSynopsis);
+  app.description(commands_text());
+  app.footer(kExitCodes);
+  app.add_option("command", words)->group("");  // hidden: the command list above documents them
+  value(app, kGlobal, "--coordinator", "CONNINFO",
+        "coordinator conninfo or URI; default: libpq's PG* variables, service file, .pgpass",
+        [&o](const std::string& v) { o.coordinator = v; });
+  app.add_option_function<std::string>(
+         "--node-conninfo",
+         [&o](const std::string& v) {
+           try {
+             (void)parse_node_conninfo(v);
+           } catch (const std::invalid_argument& e) {
+             throw UsageError(e.what());
+           }
+           o.node_conninfo.push_back(v);
+         },
+         "connect to that worker with this conninfo instead (repeatable)")
+      ->type_name("host:port=CONNINFO")
+      ->group(kGlobal)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->trigger_on_parse();  // once per occurrence, in command-line order
+  value(app, kGlobal, "--backend", "citus|local", "skip detection of the backend", [&o](const std::string& v) {
+    o.backend = parse_backend(v);
+    if (!o.backend) throw UsageError("--backend must be citus or local, not \"" + v + "\"");
+  });
+  app.add_flag("--json", o.json, "machine-readable output (status, plan, the move summary, add-node, recover)")
+      ->group(kGlobal);
+  app.add_flag("--verbose", o.verbose, "log each step on stderr (catalog, connections, moves)")->group(kGlobal);
+  app.add_flag("--debug", o.debug, "like --verbose, plus the SQL, endpoint and SQLSTATE of a failing statement")
+      ->group(kGlobal);
+  app.set_help_flag("-h,--help", "this text")->group(kGlobal);
+  app.add_flag("--version", o.version, "print the version and exit")->group(kGlobal);
+
+  value(app, kPlan, "--strategy", "NAME",
+        "a row of pg_dist_rebalance_strategy (default: the one marked default_strategy)", [&o](const std::string& v) {
+          if (v.empty()) throw UsageError("--strategy needs a name");
+          o.strategy = v;
+        });
+  value(app, kPlan, "--threshold", "F",
+        "allowed deviation from average utilization (default: the strategy's; raised to its minimum_threshold if "
+        "lower)",
+        [&o](const std::string& v) {
+          auto t = parse_number(v);
+          if (!t || *t < 0)
+            throw UsageError("--threshold must be a number >= 0 (a fraction such as 0.1), not \"" + v + "\"");
+          o.threshold = *t;
+        });
+  value(app, kPlan, "--drain", "HOST:PORT", "plan only: plan the drain of this node", [&o](const std::string& v) {
+    o.drain = parse_endpoint(v);
+    if (!o.drain) throw UsageError("--drain must be HOST:PORT, not \"" + v + "\"");
+  });
+
+  value(app, kMove, "--to", "HOST:PORT", "move only: the target node", [&o](const std::string& v) {
+    o.to = parse_endpoint(v);
+    if (!o.to) throw UsageError("--to must be HOST:PORT, not \"" + v + "\"");
+  });
+  value(app, kMove, "--parallel", "N", "moves running at once (default 1)", [&o](const std::string& v) {
+    auto n = parse_int(v);
+    if (!n || *n <= 0) throw UsageError("--parallel must be a positive integer, not \"" + v + "\"");
+    o.parallel = *n;
+  });
+  value(app, kMove, "--max-rate", "RATE", "copy rate limit: 50MB/s, 20MiB/s, 500kB/s or plain bytes per second",
+        [&o](const std::string& v) {
+          auto r = parse_rate(v);
+          if (!r)
+            throw UsageError("--max-rate \"" + v + "\" is not a rate; use e.g. 50MB/s, 20MiB/s, 500kB/s or bytes");
+          if (*r < 1) throw UsageError("--max-rate must be positive, not \"" + v + "\"");
+          o.max_rate_bytes_per_s = static_cast<int64_t>(*r);
+        });
+  value(app, kMove, "--mode", "block_writes|logical",
+        "block writes during the copy, or copy with logical replication and block only for the switch (default: "
+        "logical when the source has wal_level=logical)",
+        [&o](const std::string& v) {
+          if (v != "block_writes" && v != "logical")
+            throw UsageError("--mode must be block_writes or logical, not \"" + v + "\"");
+          o.mode = v;
+        });
+  value(app, kMove, "--spool", "DIR", "spool directory for the copy", [&o](const std::string& v) {
+    if (v.empty()) throw UsageError("--spool needs a directory");
+    o.spool_dir = v;
+  });
+  value(app, kMove, "--lock-timeout", "DURATION",
+        "give up when a shard lock is not granted within DURATION: 500ms, 30s, 5min, 2h, 1d, a bare number is ms "
+        "(default: wait forever)",
+        [&o](const std::string& v) {
+          auto ms = parse_duration_ms(v);
+          if (!ms || *ms < 1)
+            throw UsageError("--lock-timeout takes a duration such as 500ms, 30s, 5min, 2h or 1d, not \"" + v + "\"");
+          o.lock_timeout_ms = *ms;
+        });
+  app.add_flag("--progress", o.progress, "report progress while copying (stderr, when it is a TTY)")->group(kMove);
+  app.add_flag("--dry-run", o.dry_run, "print the plan, move nothing")->group(kMove);
+}
+
+}  // namespace
+
+std::string usage_text() {
+  CLI::App app("", "pgmove");
+  CliOptions o;
+  std::vector<std::string> words;
+  declare(app, o, words);
+  return app.help();
 }
 
 CliOptions parse_cli(int argc, const char* const* argv) {
   CliOptions o;
-  auto need_value = [&](int& i, std::string_view name) -> std::string {
-    std::string_view arg = argv[i];
-    size_t eq = arg.find('=');
-    if (eq != std::string_view::npos) return std::string(arg.substr(eq + 1));
-    if (i + 1 >= argc) throw UsageError(std::string(name) + " needs a value");
-    return argv[++i];
-  };
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    std::string_view name = arg.substr(0, arg.find('='));
-    if (arg == "-h" || arg == "--help") {
-      o.help = true;
-    } else if (name == "--coordinator") {
-      o.coordinator = need_value(i, name);
-    } else if (name == "--node-conninfo") {
-      o.node_conninfo.push_back(need_value(i, name));
-      try {
-        (void)parse_node_conninfo(o.node_conninfo.back());
-      } catch (const std::invalid_argument& e) {
-        throw UsageError(e.what());
-      }
-    } else if (name == "--backend") {
-      auto v = need_value(i, name);
-      o.backend = parse_backend(v);
-      if (!o.backend) throw UsageError("--backend must be citus or local, not \"" + v + "\"");
-    } else if (arg == "--json") {
-      o.json = true;
-    } else if (arg == "--dry-run") {
-      o.dry_run = true;
-    } else if (arg == "--progress") {
-      o.progress = true;
-    } else if (name == "--strategy") {
-      o.strategy = need_value(i, name);
-      if (o.strategy->empty()) throw UsageError("--strategy needs a name");
-    } else if (name == "--threshold") {
-      auto v = need_value(i, name);
-      auto t = parse_number(v);
-      if (!t || *t < 0)
-        throw UsageError("--threshold must be a number >= 0 (a fraction such as 0.1), not \"" + v + "\"");
-      o.threshold = *t;
-    } else if (name == "--drain") {
-      auto v = need_value(i, name);
-      o.drain = parse_endpoint(v);
-      if (!o.drain) throw UsageError("--drain must be HOST:PORT, not \"" + v + "\"");
-    } else if (name == "--to") {
-      auto v = need_value(i, name);
-      o.to = parse_endpoint(v);
-      if (!o.to) throw UsageError("--to must be HOST:PORT, not \"" + v + "\"");
-    } else if (name == "--parallel") {
-      auto v = need_value(i, name);
-      auto n = parse_int(v);
-      if (!n || *n <= 0) throw UsageError("--parallel must be a positive integer, not \"" + v + "\"");
-      o.parallel = *n;
-    } else if (name == "--max-rate") {
-      auto v = need_value(i, name);
-      auto r = parse_rate(v);
-      if (!r) throw UsageError("--max-rate \"" + v + "\" is not a rate; use e.g. 50MB/s, 20MiB/s, 500kB/s or bytes");
-      if (*r < 1) throw UsageError("--max-rate must be positive, not \"" + v + "\"");
-      o.max_rate_bytes_per_s = static_cast<int64_t>(*r);
-    } else if (name == "--mode") {
-      auto v = need_value(i, name);
-      if (v != "block_writes" && v != "logical")
-        throw UsageError("--mode must be block_writes or logical, not \"" + v + "\"");
-      o.mode = v;
-    } else if (name == "--spool") {
-      o.spool_dir = need_value(i, name);
-      if (o.spool_dir.empty()) throw UsageError("--spool needs a directory");
-    } else if (arg.size() > 1 && arg[0] == '-' && !std::isdigit(static_cast<unsigned char>(arg[1]))) {
-      throw UsageError("unknown option " + std::string(arg));
-    } else if (o.command.empty()) {
-      o.command = std::string(arg);
-      if (!kCommands.count(o.command)) throw UsageError("unknown command \"" + o.command + "\"");
-    } else {
-      o.args.emplace_back(arg);
-    }
+  CLI::App app("", "pgmove");
+  std::vector<std::string> words;
+  declare(app, o, words);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    o.help = true;
+    return o;
+  } catch (const CLI::Error& e) {
+    throw UsageError(cli_error_message(e));
   }
-  if (o.help) return o;
+  if (std::string unknown = first_unknown_word(app); !unknown.empty()) throw UsageError("unknown option " + unknown);
+  if (!words.empty()) {
+    o.command = words.front();
+    if (!is_command(o.command)) throw UsageError("unknown command \"" + o.command + "\"");
+    o.args.assign(words.begin() + 1, words.end());
+  }
+  if (o.version) return o;
   if (o.command.empty()) throw UsageError("no command given");
 
   auto expect_args = [&](size_t n, const char* what) {
     if (o.args.size() != n)
-      throw UsageError("pgmove " + o.command + " takes " + what + " (got " + std::to_string(o.args.size()) +
-                       " arguments)");
+      throw UsageError(o.command + " takes " + what + " (got " + std::to_string(o.args.size()) + " arguments)");
   };
   const bool moves = o.command == "rebalance" || o.command == "move" || o.command == "drain";
   if (o.command == "status" || o.command == "plan" || o.command == "rebalance" || o.command == "recover")
     expect_args(0, "no arguments");
   if (o.command == "add-node" || o.command == "drain") {
     expect_args(1, "one HOST:PORT");
-    if (!parse_endpoint(o.args[0]))
-      throw UsageError("pgmove " + o.command + " takes HOST:PORT, not \"" + o.args[0] + "\"");
+    if (!parse_endpoint(o.args[0])) throw UsageError(o.command + " takes HOST:PORT, not \"" + o.args[0] + "\"");
   }
   if (o.command == "move") {
     expect_args(1, "one SHARDID");
@@ -236,11 +302,10 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos || id == "0" ||
         id[0] == '0')
       throw UsageError("SHARDID must be a positive integer, not \"" + id + "\"");
-    if (!o.to) throw UsageError("pgmove move needs --to HOST:PORT");
+    if (!o.to) throw UsageError("move needs --to HOST:PORT (the node to move the shard to)");
   }
-  if (o.to && o.command != "move") throw UsageError("--to only applies to pgmove move");
-  if (o.drain && o.command != "plan")
-    throw UsageError("--drain only applies to pgmove plan (use pgmove drain HOST:PORT)");
+  if (o.to && o.command != "move") throw UsageError("--to only applies to move");
+  if (o.drain && o.command != "plan") throw UsageError("--drain only applies to plan (use pgmove drain HOST:PORT)");
   if (!moves && (o.mode || o.max_rate_bytes_per_s || o.parallel != 1 || !o.spool_dir.empty() || o.dry_run))
     throw UsageError("--mode, --max-rate, --parallel, --spool and --dry-run only apply to rebalance, move and drain");
   if ((o.strategy || o.threshold) && !(moves || o.command == "plan"))

@@ -1,27 +1,18 @@
-// pgmove's command line as data: the commands, their options, the exit codes, and the parsers for rates and
-// host:port endpoints. Parsing only; main.cpp runs the commands.
+// pgmove's command line: the commands, their options (declared once, CLI11), the exit codes, and the parsers for
+// rates and host:port endpoints. Parsing only; main.cpp runs the commands.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "common/catalog.h"
+#include "common/exit_code.h"
 
 namespace pgload {
-
-// Exit codes documented in --help.
-enum ExitCode : int { kExitOk = 0, kExitMoveFailed = 1, kExitUsage = 2, kExitCluster = 3 };
-
-// Bad command line: reported with a hint to --help, exit 2.
-class UsageError : public std::invalid_argument {
- public:
-  using std::invalid_argument::invalid_argument;
-};
 
 using Endpoint = std::pair<std::string, int>;
 
@@ -33,6 +24,10 @@ struct CliOptions {
   std::vector<std::string> node_conninfo;  // "host:port=CONNINFO" overrides
   bool json = false;
   bool help = false;
+  bool version = false;
+  bool verbose = false;  // log each step on stderr
+  bool debug = false;    // also the SQL, endpoint and SQLSTATE of a failing statement
+  std::optional<int64_t> lock_timeout_ms;  // wait for a conflicting shard lock; unset = forever
   bool dry_run = false;
   bool progress = false;
   std::optional<std::string> strategy;
@@ -56,6 +51,6 @@ std::optional<double> parse_rate(std::string_view text);
 std::optional<Endpoint> parse_endpoint(std::string_view text);
 
 // The --help text.
-const char* usage_text();
+std::string usage_text();
 
 }  // namespace pgload

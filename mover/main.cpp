@@ -10,8 +10,11 @@
 #include <vector>
 
 #include "common/catalog.h"
+#include "common/conninfo.h"
 #include "common/json_text.h"
+#include "common/log.h"
 #include "common/pg.h"
+#include "common/version.h"
 #include "mover/cli.h"
 #include "mover/cluster_state.h"
 #include "mover/executor.h"
@@ -108,12 +111,25 @@ struct Session {
   Catalog catalog;
 };
 
+// A conninfo libpq cannot parse is a usage error, found before anything connects.
+void check_conninfo(const CliOptions& o) {
+  if (auto error = conninfo_error(o.coordinator)) throw UsageError("--coordinator: " + *error);
+  for (const auto& spec : o.node_conninfo) {
+    auto [endpoint, conninfo] = parse_node_conninfo(spec);
+    if (auto error = conninfo_error(conninfo)) throw UsageError("--node-conninfo " + endpoint + ": " + *error);
+  }
+}
+
 Session open_session(const CliOptions& o) {
+  log::info("connecting to the coordinator: {}", log::printable_conninfo(o.coordinator));
   PgConn c = PgConn::connect(o.coordinator, "pgmove");
   Catalog cat = Catalog::load(c, o.backend);
+  log::info("catalog read from {}: backend {}, {} node(s)", c.endpoint(), backend_name(cat.backend()),
+            cat.nodes().size());
   for (const auto& spec : o.node_conninfo) {
     auto [endpoint, conninfo] = parse_node_conninfo(spec);
     cat.set_node_conninfo(endpoint, conninfo);
+    log::info("worker {} is reached with {}", endpoint, log::printable_conninfo(conninfo));
   }
   return {c, std::move(cat)};
 }
@@ -273,11 +289,21 @@ int execute(const CliOptions& o, Catalog& cat, const std::vector<PlacementUpdate
   if (requests.empty() && cat.backend() == Backend::Local) {
     // Nothing to move, but a crashed run may have left a move half done: finish or clean it now.
     int n = recover_moves(cat);
-    if (n > 0) std::cerr << "pgmove: resolved " << n << " unfinished move(s) of an earlier run\n";
+    if (n > 0)
+      std::cerr << "pgmove: resolved " << n << " unfinished " << (n == 1 ? "move" : "moves") << " of an earlier run\n";
   }
   if (!requests.empty()) {
+    log::info("{} {} in {} mode, {} at once{}", requests.size(), requests.size() == 1 ? "move" : "moves",
+              eo.mode == TransferMode::Logical ? "logical" : "block_writes", eo.parallel,
+              o.lock_timeout_ms ? ", lock timeout " + std::to_string(*o.lock_timeout_ms) + " ms" : "");
+    for (const auto& m : requests)
+      log::info("move shard {}: {}:{} -> {}:{}", m.shard_id, m.source_host, m.source_port, m.target_host,
+                m.target_port);
     try {
       sum = execute_moves(cat, requests, eo);
+    } catch (const PgError& e) {
+      log::failed_statement(e);
+      throw MoveFailed(e.what());
     } catch (const std::exception& e) {
       throw MoveFailed(e.what());
     }
@@ -288,8 +314,8 @@ int execute(const CliOptions& o, Catalog& cat, const std::vector<PlacementUpdate
     std::cout << "{\"moves\":" << sum.moves << ",\"bytes\":" << sum.bytes << ",\"seconds\":" << fixed(sum.seconds, 3)
               << ",\"mb_per_s\":" << fixed(mb_per_s, 3) << "}\n";
   else
-    std::cout << "moved " << sum.moves << " shards, " << fixed(mb) << " MB in " << fixed(sum.seconds) << " s ("
-              << fixed(mb_per_s) << " MB/s)\n";
+    std::cout << "moved " << sum.moves << (sum.moves == 1 ? " shard, " : " shards, ") << fixed(mb) << " MB in "
+              << fixed(sum.seconds) << " s (" << fixed(mb_per_s) << " MB/s)\n";
   return kExitOk;
 }
 
@@ -425,6 +451,12 @@ int run(int argc, char** argv) {
     std::cout << usage_text();
     return kExitOk;
   }
+  if (o.version) {
+    std::cout << "pgmove " << kVersion << "\n";
+    return kExitOk;
+  }
+  log::init("pgmove", o.debug ? log::Verbosity::Debug : o.verbose ? log::Verbosity::Verbose : log::Verbosity::Normal);
+  check_conninfo(o);
   if (o.command == "status") return cmd_status(o);
   if (o.command == "plan") return cmd_plan(o);
   if (o.command == "rebalance") return cmd_rebalance(o);
@@ -442,7 +474,7 @@ int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {
-    std::cerr << "pgmove: " << e.what() << "\nTry `pgmove --help`.\n";
+    std::cerr << "pgmove: " << redact_conninfo(e.what()) << "\nTry `pgmove --help`.\n";
     return kExitUsage;
   } catch (const PlanInputError& e) {
     std::cerr << "pgmove: " << e.what() << "\n";
@@ -451,6 +483,7 @@ int main(int argc, char** argv) {
     std::cerr << "pgmove: move failed: " << redact_conninfo(e.what()) << "\n";
     return kExitMoveFailed;
   } catch (const PgError& e) {
+    log::failed_statement(e);
     std::cerr << "pgmove: " << redact_conninfo(e.what()) << "\n";
     return kExitCluster;
   } catch (const std::exception& e) {

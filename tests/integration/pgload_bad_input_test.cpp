@@ -429,5 +429,82 @@ TEST_F(BadSourceTest, MaxErrorsWritesRejectsVerbatimAndLoadsTheRest) {
   EXPECT_EQ(count("max_errors_exceeded"), 0);
 }
 
+// What a first try showed: mistakes found before anything connects are named as what they are.
+class FirstTryTest : public BadInputBase, public ::testing::Test {
+ protected:
+  // pgload with only the given arguments (no --coordinator added).
+  static CommandResult pgload_bare(const std::string& args) {
+    return run_command("timeout 60 " + std::string(PGLOAD_BIN) + " " + args);
+  }
+};
+
+TEST_F(FirstTryTest, UnparsableConninfoIsAUsageErrorWithLibpqsReason) {
+  auto r = pgload_bare("--coordinator 'garbage=1 password=sekrit-pw' --url " + sh(users_file()) + " --table t");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("pgload: --coordinator: invalid connection option \"garbage\"\n"));
+  EXPECT_EQ(r.output.find("[:]"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("sekrit-pw"), std::string::npos) << r.output;
+  auto uri = pgload_bare("--coordinator 'postgresql://u:sekrit-pw@[::1/db' --url " + sh(users_file()) + " --table t");
+  EXPECT_EQ(uri.exit_code, 2) << uri.output;
+  EXPECT_THAT(uri.output, HasSubstr("pgload: --coordinator: "));
+  EXPECT_EQ(uri.output.find("sekrit-pw"), std::string::npos) << uri.output;
+  auto node = pgload_bare("--node-conninfo '127.0.0.1:1=nope=1' --url " + sh(users_file()) + " --table t");
+  EXPECT_EQ(node.exit_code, 2) << node.output;
+  EXPECT_THAT(node.output, HasSubstr("pgload: --node-conninfo 127.0.0.1:1: "
+                                     "invalid connection option \"nope\"\n"));
+}
+
+TEST_F(FirstTryTest, UnsupportedSchemeIsNamed) {
+  auto r = pgload("--url ftp://example.com/users.csv --table t");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("pgload: --url ftp://example.com/users.csv: unsupported scheme "
+                                  "'ftp://' "
+                                  "(supported: http://, https://, file://, a path, or - for stdin)\n"));
+  auto secret = pgload("--url 's3://key:sekrit-pw@bucket/users.csv' --table t --json");
+  EXPECT_EQ(secret.exit_code, 2) << secret.output;
+  EXPECT_THAT(secret.output, HasSubstr("unsupported scheme 's3://'"));
+  EXPECT_EQ(secret.output.find("sekrit-pw"), std::string::npos) << secret.output;
+}
+
+TEST_F(FirstTryTest, MissingFileIsReportedBeforeConnecting) {
+  const int closed = free_port_range(1);
+  const std::string missing = work_dir() + "/not-there.csv";
+  // No --coordinator and nothing listening where libpq's defaults point: the
+  // file is still the error.
+  auto r = run_command("PGHOST=127.0.0.1 PGPORT=" + std::to_string(closed) +
+                       " timeout 60 " + PGLOAD_BIN + " --url " + sh(missing) +
+                       " --table t");
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("pgload: cannot open " + missing +
+                        ": No such file or directory; nothing was loaded"));
+  EXPECT_EQ(r.output.find("coordinator"), std::string::npos) << r.output;
+  auto url = run_command("PGHOST=127.0.0.1 PGPORT=" + std::to_string(closed) +
+                         " timeout 60 " + PGLOAD_BIN + " --url " +
+                         sh("file://" + missing) + " --table t");
+  EXPECT_EQ(url.exit_code, 4) << url.output;
+  EXPECT_THAT(url.output, HasSubstr("cannot open " + missing));
+}
+
+TEST_F(FirstTryTest, DryRunColumnsAreAligned) {
+  create_table("first_try_dry_run", Shape::Users);
+  auto r = pgload("--url " + sh(users_file()) + " --table first_try_dry_run --dry-run");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Every row of a block ends in the same column, numbers right-aligned.
+  std::istringstream lines(r.output);
+  std::vector<std::vector<std::string>> blocks;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("   shard ", 0) == 0 || line.rfind("  node ", 0) == 0) blocks.emplace_back();
+    if (!blocks.empty() && line.rfind("  ", 0) == 0) blocks.back().push_back(line);
+  }
+  ASSERT_EQ(blocks.size(), 2u) << r.output;
+  EXPECT_EQ(blocks[0].size(), 5u) << r.output;  // header + 4 shards
+  for (const auto& block : blocks)
+    for (const auto& line : block) {
+      EXPECT_EQ(line.size(), block.front().size()) << r.output;
+      EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(line.back()))) << line;
+    }
+}
+
 }  // namespace
 }  // namespace pgload::test

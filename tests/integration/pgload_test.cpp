@@ -344,9 +344,10 @@ TEST_F(PgloadTest, DryRunPrintsShardAndNodeCountsAndLoadsNothing) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("dry run: would load " + std::to_string(kSmallRows) + " rows"));
   EXPECT_EQ(count("dry_run"), 0);
-  // Each shard line is "  <shardid>  <rows>"; they must add up and match where a real load puts the rows.
+  // Each shard line is "  <shardid>  <rows>" (rows right-aligned); they must add up and match where a real load puts
+  // the rows.
   std::map<int64_t, int64_t> predicted;
-  std::regex line_re(R"(^  (\d{6,})  (\d+)$)");
+  std::regex line_re(R"(^  (\d{6,})  +(\d+)$)");
   std::istringstream lines(r.output);
   for (std::string line; std::getline(lines, line);) {
     std::smatch m;

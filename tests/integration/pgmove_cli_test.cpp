@@ -167,8 +167,61 @@ TEST_F(PgmoveCli, HelpDocumentsExitCodes) {
   auto r = run_command(std::string(PGMOVE_BIN) + " --help");
   EXPECT_EQ(r.exit_code, 0);
   for (const char* s : {"exit codes", "2  usage or validation error", "3  cluster or connection error", "--max-rate",
-                        "rebalance", "drain", "recover", "add-node"})
+                        "rebalance", "drain", "recover", "add-node", "--json", "--node-conninfo", "--progress",
+                        "--lock-timeout DURATION", "--verbose", "--debug", "--version"})
     EXPECT_NE(r.output.find(s), std::string::npos) << s;
+  auto v = run_command(std::string(PGMOVE_BIN) + " --version");
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_EQ(v.output.rfind("pgmove ", 0), 0u) << v.output;
+}
+
+TEST_F(PgmoveCli, FirstTryMessages) {
+  // move without --to: one "pgmove:" prefix, and what is missing.
+  auto no_to = pgmove("move 102008");
+  EXPECT_EQ(no_to.exit_code, 2) << no_to.output;
+  EXPECT_NE(no_to.output.find("pgmove: move needs --to HOST:PORT"), std::string::npos) << no_to.output;
+  EXPECT_EQ(no_to.output.find("pgmove: pgmove"), std::string::npos) << no_to.output;
+  auto drain = pgmove("drain");
+  EXPECT_EQ(drain.output.find("pgmove: pgmove"), std::string::npos) << drain.output;
+
+  // A conninfo libpq cannot parse: usage (2) with libpq's reason, before connecting.
+  auto garbage = run_command(std::string(PGMOVE_BIN) + " --coordinator 'garbage=1 password=sekrit-pw' status");
+  EXPECT_EQ(garbage.exit_code, 2) << garbage.output;
+  EXPECT_NE(garbage.output.find("pgmove: --coordinator: invalid connection option \"garbage\""), std::string::npos)
+      << garbage.output;
+  EXPECT_EQ(garbage.output.find("sekrit-pw"), std::string::npos) << garbage.output;
+
+  auto bad_timeout = pgmove("rebalance --lock-timeout soon");
+  EXPECT_EQ(bad_timeout.exit_code, 2) << bad_timeout.output;
+  EXPECT_NE(bad_timeout.output.find("--lock-timeout takes a duration"), std::string::npos) << bad_timeout.output;
+}
+
+// One move: "moved 1 shard," (not "1 shards"); --verbose names the steps and --debug a failing statement.
+TEST_F(PgmoveCli, OneMoveIsSingularAndVerboseNamesTheSteps) {
+  ensure_table();
+  auto ports = cluster_->worker_ports();
+  ASSERT_GE(ports.size(), 2u);
+  auto c = cluster_->connect();
+  auto shard = c.scalar(
+      "SELECT min(p.shardid) FROM pg_dist_placement p JOIN pg_dist_node n ON n.groupid = p.groupid "
+      "WHERE n.nodeport = $1::int",
+      {std::to_string(ports[0])});
+  ASSERT_TRUE(shard);
+  auto r = pgmove("--verbose move " + *shard + " --to 127.0.0.1:" + std::to_string(ports[1]) +
+                  " --mode block_writes --lock-timeout 30s");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("moved 1 shard, "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pgmove: info: catalog read from"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pgmove: info: move shard " + *shard), std::string::npos) << r.output;
+
+  auto quiet = pgmove("status");
+  EXPECT_EQ(quiet.output.find("pgmove: info:"), std::string::npos) << quiet.output;
+  const int closed = free_port_range(1);
+  auto dbg = pgmove("--debug add-node 127.0.0.1:" + std::to_string(closed));
+  EXPECT_EQ(dbg.exit_code, 3) << dbg.output;
+  EXPECT_NE(dbg.output.find("pgmove: debug: failed on 127.0.0.1:" + std::to_string(closed) + " (SQLSTATE 08001)"),
+            std::string::npos)
+      << dbg.output;
 }
 
 }  // namespace

@@ -373,6 +373,14 @@ TEST_F(SecuritySecrets, PasswordInConninfoNeverPrinted) {
     expect_clean(pgmove("--coordinator " + sh(conn) + " add-node 127.0.0.1:" + std::to_string(dead)), 3,
                  "pgmove add-node unreachable");
     expect_clean(pgmove("--coordinator " + sh(conn) + " recover"), 0, "pgmove recover");
+    // The logs: conninfo strings, failing statements and their endpoints, never the password.
+    expect_clean(pgload("--verbose --coordinator " + sh(conn) + " --url " + file + " --table secret_t --dry-run"), 0,
+                 "load --verbose");
+    expect_clean(pgload("--debug --coordinator " + sh(conn) + " --url " + file + " --table no_such_table"), 2,
+                 "bad table --debug");
+    expect_clean(pgmove("--debug --coordinator " + sh(conn) + " status"), 0, "pgmove status --debug");
+    expect_clean(pgmove("--debug --coordinator " + sh(conn) + " add-node 127.0.0.1:" + std::to_string(dead)), 3,
+                 "pgmove add-node unreachable --debug");
   }
   // Coordinator unreachable, both conninfo forms, text and --json.
   for (const std::string& conn :
@@ -388,9 +396,10 @@ TEST_F(SecuritySecrets, PasswordInConninfoNeverPrinted) {
   // Wrong database and a bad option next to the password.
   expect_clean(pgload("--coordinator " + sh(kv() + " dbname=no_such_db") + " --url " + file + " --table secret_t"),
                3, "bad dbname");
-  expect_clean(pgload("--coordinator " + sh(kv() + " bogus_option=1") + " --url " + file + " --table secret_t"), 3,
+  // A conninfo libpq cannot parse is a usage error, found before connecting.
+  expect_clean(pgload("--coordinator " + sh(kv() + " bogus_option=1") + " --url " + file + " --table secret_t"), 2,
                "bad option");
-  expect_clean(pgmove("--coordinator " + sh(kv() + " bogus_option=1") + " status"), 3, "pgmove bad option");
+  expect_clean(pgmove("--coordinator " + sh(kv() + " bogus_option=1") + " status"), 2, "pgmove bad option");
   // A password with a space and quotes, quoted as libpq wants it.
   const std::string quoted = cluster().conninfo() + " password='S3cret Pw \\'x'";
   expect_clean(pgload("--coordinator " + sh(quoted) + " --url " + file + " --table no_such_table"), 2,
@@ -407,11 +416,13 @@ TEST_F(SecuritySecrets, PasswordInConninfoNeverPrinted) {
 TEST_F(SecuritySecrets, PasswordInMalformedUriNeverPrinted) {
   const std::string file = sh(*dir_ + "/rows.csv");
   const std::string bad = "postgresql://postgres:" + std::string(kPassword) + "@[127.0.0.1/postgres";
-  expect_clean(pgmove("--coordinator " + sh(bad) + " status"), 3, "pgmove malformed URI");
-  expect_clean(pgload("--coordinator " + sh(bad) + " --url " + file + " --table secret_t"), 3,
+  expect_clean(pgmove("--coordinator " + sh(bad) + " status"), 2, "pgmove malformed URI");
+  expect_clean(pgload("--coordinator " + sh(bad) + " --url " + file + " --table secret_t"), 2,
                "pgload malformed URI");
-  expect_clean(pgload("--coordinator " + sh(bad) + " --url " + file + " --table secret_t --json"), 3,
+  expect_clean(pgload("--coordinator " + sh(bad) + " --url " + file + " --table secret_t --json"), 2,
                "pgload malformed URI --json");
+  expect_clean(pgload("--debug --coordinator " + sh(bad) + " --url " + file + " --table secret_t"), 2,
+               "pgload malformed URI --debug");
 }
 
 TEST_F(SecuritySecrets, PgpasswordNeverPrinted) {
