@@ -10,6 +10,7 @@
 #include "common/catalog.h"
 #include "loader/copy_sink.h"
 #include "loader/load_error.h"
+#include "loader/load_lock.h"
 #include "loader/options.h"
 #include "loader/pipeline.h"
 #include "loader/report.h"
@@ -41,16 +42,17 @@ std::string copy_options(const LoadOptions& o) {
 
 int run_recover(const Catalog& catalog, bool json) {
   RecoveryResult r = recover_prepared(catalog);
+  for (const auto& line : r.unresolved) std::fprintf(stderr, "pgload: recover: %s; run `pgload recover` again\n", line.c_str());
   if (json)
     std::printf("{\"committed\":%d,\"rolled_back\":%d,\"skipped_live\":%d}\n", r.committed, r.rolled_back,
                 r.skipped_live);
   else
     std::printf("recover: %d prepared transaction(s) committed, %d rolled back, %d left to a running load\n",
                 r.committed, r.rolled_back, r.skipped_live);
-  return kExitLoaded;
+  return r.unresolved.empty() ? kExitLoaded : kExitInDoubt;
 }
 
-int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
+int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   auto start = std::chrono::steady_clock::now();
   Table table;
   try {
@@ -116,6 +118,8 @@ int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
     report.outcome = "dry_run";
   } else {
     TwoPhaseRun two_phase(catalog.coordinator());
+    LoadLock lock(catalog, table, o.lock_timeout_ms,
+                  [](const std::string& m) { std::fprintf(stderr, "pgload: %s\n", m.c_str()); });
     SinkOptions sink_options;
     sink_options.connections_per_worker = o.connections_per_worker;
     sink_options.copy_options = copy_options(o);
@@ -123,7 +127,8 @@ int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
     CopySink sink(catalog, table, sink_options);
     run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads,
                  [&](std::shared_ptr<Batch> b) { sink.submit(std::move(b)); }, rows_per_shard, counters);
-    sink.commit(two_phase);
+    sink.commit(two_phase, [&] { lock.check_held(); });
+    lock.release();
     report.outcome = "committed";
   }
   progress.stop();
@@ -183,6 +188,7 @@ int main(int argc, char** argv) {
       if ((r.committed || r.rolled_back) && !o.quiet)
         std::fprintf(stderr, "pgload: recovered a crashed load first: %d committed, %d rolled back\n", r.committed,
                      r.rolled_back);
+      for (const auto& line : r.unresolved) std::fprintf(stderr, "pgload: warning: %s; run `pgload recover`\n", line.c_str());
     }
     code = run_load(o, catalog, report);
   } catch (const LoadError& e) {
