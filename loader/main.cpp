@@ -117,9 +117,9 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads, nullptr, rows_per_shard, counters);
     report.outcome = "dry_run";
   } else {
-    TwoPhaseRun two_phase(catalog.coordinator());
     LoadLock lock(catalog, table, o.lock_timeout_ms,
                   [](const std::string& m) { std::fprintf(stderr, "pgload: %s\n", m.c_str()); });
+    TwoPhaseRun two_phase(catalog.coordinator());
     SinkOptions sink_options;
     sink_options.connections_per_worker = o.connections_per_worker;
     sink_options.copy_options = copy_options(o);
