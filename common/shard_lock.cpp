@@ -151,7 +151,8 @@ void lock_shards(const PgConn& c, std::vector<int64_t> shard_ids, const ShardLoc
     } catch (const PgError& e) {
       if (e.sqlstate() != "55P03") throw classify(e, shard_ids);
       throw ShardLockError(ShardLockError::Kind::kTimeout,
-                           "gave up after " + std::to_string(options.lock_timeout_ms.value_or(0)) + " ms (lock timeout) waiting for " +
+                           "gave up after " + std::to_string(options.lock_timeout_ms.value_or(0)) +
+                               " ms (lock timeout) waiting for " +
                                (holder.empty() ? "the shard lock of shards " + join_ids(shard_ids) : holder));
     }
   }

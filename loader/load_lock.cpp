@@ -52,7 +52,8 @@ LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_t
       std::set_difference(wanted.begin(), wanted.end(), locked.begin(), locked.end(), std::back_inserter(missing));
       if (missing.empty()) break;
       if (attempt == 3)
-        throw LoadError(kExitCluster, "the shards of " + name + " keep changing while pgload locks them; nothing was loaded");
+        throw LoadError(kExitCluster,
+                        "the shards of " + name + " keep changing while pgload locks them; nothing was loaded");
       lock_shards(conn_, missing, opts);
       locked.insert(locked.end(), missing.begin(), missing.end());
       std::sort(locked.begin(), locked.end());

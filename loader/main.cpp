@@ -42,7 +42,8 @@ std::string copy_options(const LoadOptions& o) {
 
 int run_recover(const Catalog& catalog, bool json) {
   RecoveryResult r = recover_prepared(catalog);
-  for (const auto& line : r.unresolved) std::fprintf(stderr, "pgload: recover: %s; run `pgload recover` again\n", line.c_str());
+  for (const auto& line : r.unresolved)
+    std::fprintf(stderr, "pgload: recover: %s; run `pgload recover` again\n", line.c_str());
   if (json)
     std::printf("{\"committed\":%d,\"rolled_back\":%d,\"skipped_live\":%d}\n", r.committed, r.rolled_back,
                 r.skipped_live);
@@ -61,6 +62,11 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     throw LoadError(kExitUsage, e.server_message() + " (coordinator " + e.endpoint() + ")");
   }
   report.table = table.schema + "." + table.name;
+  // Before the source is opened: a wait for a shard move should not hold an idle HTTP transfer open.
+  std::optional<LoadLock> lock;
+  if (!o.dry_run)
+    lock.emplace(catalog, table, o.lock_timeout_ms,
+                 [](const std::string& m) { std::fprintf(stderr, "pgload: %s\n", m.c_str()); });
 
   SourceOptions so;
   so.insecure = o.insecure;
@@ -117,8 +123,6 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads, nullptr, rows_per_shard, counters);
     report.outcome = "dry_run";
   } else {
-    LoadLock lock(catalog, table, o.lock_timeout_ms,
-                  [](const std::string& m) { std::fprintf(stderr, "pgload: %s\n", m.c_str()); });
     TwoPhaseRun two_phase(catalog.coordinator());
     SinkOptions sink_options;
     sink_options.connections_per_worker = o.connections_per_worker;
@@ -127,8 +131,8 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     CopySink sink(catalog, table, sink_options);
     run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads,
                  [&](std::shared_ptr<Batch> b) { sink.submit(std::move(b)); }, rows_per_shard, counters);
-    sink.commit(two_phase, [&] { lock.check_held(); });
-    lock.release();
+    sink.commit(two_phase, [&] { lock->check_held(); });
+    lock->release();
     report.outcome = "committed";
   }
   progress.stop();
@@ -188,7 +192,8 @@ int main(int argc, char** argv) {
       if ((r.committed || r.rolled_back) && !o.quiet)
         std::fprintf(stderr, "pgload: recovered a crashed load first: %d committed, %d rolled back\n", r.committed,
                      r.rolled_back);
-      for (const auto& line : r.unresolved) std::fprintf(stderr, "pgload: warning: %s; run `pgload recover`\n", line.c_str());
+      for (const auto& line : r.unresolved)
+        std::fprintf(stderr, "pgload: warning: %s; run `pgload recover`\n", line.c_str());
     }
     code = run_load(o, catalog, report);
   } catch (const LoadError& e) {

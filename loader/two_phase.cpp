@@ -28,7 +28,8 @@ constexpr const char* kSchemaSql =
 constexpr const char* kHasEndpointsSql =
     "SELECT 1 FROM pg_attribute WHERE attrelid = 'pgload.commit_decisions'::regclass AND attname = 'gid_endpoints' "
     "AND NOT attisdropped";
-constexpr const char* kAddEndpointsSql = "ALTER TABLE pgload.commit_decisions ADD COLUMN IF NOT EXISTS gid_endpoints text[]";
+constexpr const char* kAddEndpointsSql =
+    "ALTER TABLE pgload.commit_decisions ADD COLUMN IF NOT EXISTS gid_endpoints text[]";
 
 // Advisory lock key of a run: both the run and recover compute it the same way, on the server.
 constexpr const char* kLockKey = "hashtextextended('pgload:' || $1, 0)";

@@ -94,7 +94,9 @@ class ShardLockTest : public ::testing::Test {
     return std::stoll(*coord().scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = $1::regclass",
                                       {table}));
   }
-  static int64_t count(const std::string& table) { return std::stoll(*coord().scalar("SELECT count(*) FROM " + table)); }
+  static int64_t count(const std::string& table) {
+    return std::stoll(*coord().scalar("SELECT count(*) FROM " + table));
+  }
   static int64_t prepared_on_workers() {
     int64_t n = 0;
     for (int port : cluster().worker_ports())
@@ -268,7 +270,8 @@ TEST_F(ShardLockTest, LockTimeoutFailsCleanlyNamingTheMove) {
   }
   // End to end, once the command line has the flag that fills lock_timeout_ms.
   if (run_command(std::string(PGLOAD_BIN) + " --help").output.find("--lock-timeout") != std::string::npos) {
-    auto r = run_command("timeout 120 " + pgload_cmd("--url " + sh(users_file()) + " --table sl_timeout --lock-timeout 1s"));
+    auto r = run_command("timeout 120 " +
+                         pgload_cmd("--url " + sh(users_file()) + " --table sl_timeout --lock-timeout 1s"));
     EXPECT_EQ(r.exit_code, 3) << r.output;
     EXPECT_THAT(r.output, HasSubstr("waiting for the move of shard " + std::to_string(shard)));
     EXPECT_THAT(r.output, HasSubstr("nothing was loaded"));
