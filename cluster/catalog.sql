@@ -871,6 +871,47 @@ BEGIN
 END
 $$;
 
+-- Citus's lock_shard_metadata(lock_mode, shard_id[]) (resource_lock.c): the shard metadata lock a move holds in
+-- ExclusiveLock (7) while it blocks writes and switches placements, and a loader holds in ShareLock (5) so it never
+-- writes into a placement being switched. Transaction-scoped advisory locks keyed by the shard id, taken in the
+-- given order (callers sort, as Citus's callers do). Citus's four modes map onto the two advisory modes by
+-- PostgreSQL's lock-mode numbers: AccessShare (1) and Share (5) share, RowExclusive (3) and Exclusive (7) exclude.
+-- That is PostgreSQL's conflict table for 5/5, 5/7, 3/5, 3/7 and 7/7; only 3/3 and 1/7 conflict here where they
+-- would not in Citus (stricter, never looser). As in Citus, the caller must own the shard's table (EnsureShardOwner:
+-- superuser or a member of the owner role).
+CREATE FUNCTION pg_catalog.lock_shard_metadata(lock_mode integer, shard_id bigint[]) RETURNS void
+LANGUAGE plpgsql STRICT AS $$
+DECLARE
+  sid bigint;
+  rel oid;
+  owner oid;
+BEGIN
+  IF lock_mode NOT IN (1, 3, 5, 7) THEN
+    RAISE EXCEPTION 'unsupported lockmode %', lock_mode;
+  END IF;
+  IF array_ndims(shard_id) IS NULL THEN
+    RAISE EXCEPTION 'no locks specified';
+  END IF;
+  FOREACH sid IN ARRAY shard_id LOOP
+    rel := NULL;
+    SELECT s.logicalrelid INTO rel FROM pg_catalog.pg_dist_shard s WHERE s.shardid = sid;
+    IF rel IS NULL THEN
+      RAISE EXCEPTION 'could not find valid entry for shard %', sid;
+    END IF;
+    SELECT c.relowner INTO owner FROM pg_catalog.pg_class c WHERE c.oid = rel;
+    IF NOT pg_catalog.pg_has_role(owner, 'USAGE') THEN
+      RAISE EXCEPTION 'must be owner of table %', (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = rel)
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF lock_mode IN (1, 5) THEN
+      PERFORM pg_catalog.pg_advisory_xact_lock_shared(sid);
+    ELSE
+      PERFORM pg_catalog.pg_advisory_xact_lock(sid);
+    END IF;
+  END LOOP;
+END
+$$;
+
 -- The local cluster follows the seed (Azure Cosmos DB for PostgreSQL): by_shard_count is the default.
 INSERT INTO pg_catalog.pg_dist_rebalance_strategy VALUES
   ('by_shard_count', true, 'citus_shard_cost_1', 'citus_node_capacity_1', 'citus_shard_allowed_on_node_true', 0, 0, 0),

@@ -287,7 +287,7 @@ void CopySink::event_loop() {
   }
 }
 
-void CopySink::commit(const TwoPhaseRun& two_phase) {
+void CopySink::commit(const TwoPhaseRun& two_phase, const std::function<void()>& before_decision) {
   {
     std::lock_guard lock(mu_);
     closing_ = true;
@@ -301,7 +301,7 @@ void CopySink::commit(const TwoPhaseRun& two_phase) {
       throw LoadError(failure_code_, failure_);
     }
   }
-  std::vector<std::string> gids;
+  std::vector<PreparedTxn> prepared;
   try {
     fault_point("before_prepare");
     for (auto& c : conns_) {
@@ -313,7 +313,7 @@ void CopySink::commit(const TwoPhaseRun& two_phase) {
       c->gid = two_phase.gid(c->node->node_id, c->index);
       c->pg.run("PREPARE TRANSACTION " + quote_literal(c->gid));
       c->prepared = true;
-      gids.push_back(c->gid);
+      prepared.push_back({c->gid, c->node->endpoint()});
       fault_point("after_prepare");
     }
   } catch (const PgError& e) {
@@ -322,7 +322,13 @@ void CopySink::commit(const TwoPhaseRun& two_phase) {
                                       "; every shard was rolled back, nothing was loaded");
   }
   try {
-    two_phase.record_decision(gids);
+    if (before_decision) before_decision();
+  } catch (const LoadError&) {
+    abort();
+    throw;
+  }
+  try {
+    two_phase.record_decision(prepared);
   } catch (const PgError& e) {
     if (!e.connection_lost()) {
       abort();

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -51,8 +52,9 @@ class CopySink {
   // Throws LoadError if the sink already failed.
   void submit(std::shared_ptr<Batch> batch);
   // Finishes every COPY, then commits all shards atomically (two-phase). Throws LoadError on failure; on any
-  // failure before the commit decision everything is rolled back.
-  void commit(const TwoPhaseRun& two_phase);
+  // failure before the commit decision everything is rolled back. `before_decision` runs after every PREPARE and
+  // before the commit point; a LoadError from it rolls everything back (e.g. the shard lock was lost).
+  void commit(const TwoPhaseRun& two_phase, const std::function<void()>& before_decision = {});
   // Rolls back every transaction (prepared or not). Safe to call more than once.
   void abort() noexcept;
 

@@ -13,6 +13,7 @@
 #include "common/version.h"
 #include "loader/copy_sink.h"
 #include "loader/load_error.h"
+#include "loader/load_lock.h"
 #include "loader/options.h"
 #include "loader/pipeline.h"
 #include "loader/report.h"
@@ -44,16 +45,18 @@ std::string copy_options(const LoadOptions& o) {
 
 int run_recover(const Catalog& catalog, bool json) {
   RecoveryResult r = recover_prepared(catalog);
+  for (const auto& line : r.unresolved)
+    std::fprintf(stderr, "pgload: recover: %s; run `pgload recover` again\n", line.c_str());
   if (json)
     std::printf("{\"committed\":%d,\"rolled_back\":%d,\"skipped_live\":%d}\n", r.committed, r.rolled_back,
                 r.skipped_live);
   else
     std::printf("recover: %d prepared %s committed, %d rolled back, %d left to a running load\n", r.committed,
                 r.committed == 1 ? "transaction" : "transactions", r.rolled_back, r.skipped_live);
-  return kExitLoaded;
+  return r.unresolved.empty() ? kExitLoaded : kExitInDoubt;
 }
 
-int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
+int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   auto start = std::chrono::steady_clock::now();
   Table table;
   try {
@@ -65,6 +68,11 @@ int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
   report.table = table.schema + "." + table.name;
   log::info("table {}: {} shard(s), distribution column {}", table.qualified(), table.shards.size(),
             table.is_reference() ? "(reference table)" : table.dist_column);
+  // Before the source is opened: a wait for a shard move should not hold an idle HTTP transfer open.
+  std::optional<LoadLock> lock;
+  if (!o.dry_run)
+    lock.emplace(catalog, table, o.lock_timeout_ms,
+                 [](const std::string& m) { std::fprintf(stderr, "pgload: %s\n", m.c_str()); });
 
   SourceOptions so;
   so.insecure = o.insecure;
@@ -138,7 +146,8 @@ int run_load(const LoadOptions& o, const Catalog& catalog, LoadReport& report) {
                  },
                  rows_per_shard, counters);
     log::info("input done: {} rows in {} batch(es); two-phase commit", counters.rows.load(), batches);
-    sink.commit(two_phase);
+    sink.commit(two_phase, [&] { lock->check_held(); });
+    lock->release();
     log::info("committed on every worker");
     report.outcome = "committed";
   }
@@ -224,6 +233,8 @@ int main(int argc, char** argv) {
       if ((r.committed || r.rolled_back) && !o.quiet)
         std::fprintf(stderr, "pgload: recovered a crashed load first: %d committed, %d rolled back\n", r.committed,
                      r.rolled_back);
+      for (const auto& line : r.unresolved)
+        std::fprintf(stderr, "pgload: warning: %s; run `pgload recover`\n", line.c_str());
     }
     code = run_load(o, catalog, report);
   } catch (const LoadError& e) {

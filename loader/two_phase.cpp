@@ -10,7 +10,11 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <set>
+
+#include "common/session_conninfo.h"
 
 namespace pgload {
 namespace {
@@ -18,7 +22,14 @@ namespace {
 constexpr const char* kSchemaSql =
     "CREATE SCHEMA IF NOT EXISTS pgload;"
     "CREATE TABLE IF NOT EXISTS pgload.commit_decisions ("
-    "  run_id text PRIMARY KEY, gids text[] NOT NULL, decided_at timestamptz NOT NULL DEFAULT now())";
+    "  run_id text PRIMARY KEY, gids text[] NOT NULL, decided_at timestamptz NOT NULL DEFAULT now(),"
+    "  gid_endpoints text[])";
+// gid_endpoints[i] is the host:port gids[i] was prepared on.
+constexpr const char* kHasEndpointsSql =
+    "SELECT 1 FROM pg_attribute WHERE attrelid = 'pgload.commit_decisions'::regclass AND attname = 'gid_endpoints' "
+    "AND NOT attisdropped";
+constexpr const char* kAddEndpointsSql =
+    "ALTER TABLE pgload.commit_decisions ADD COLUMN IF NOT EXISTS gid_endpoints text[]";
 
 // Advisory lock key of a run: both the run and recover compute it the same way, on the server.
 constexpr const char* kLockKey = "hashtextextended('pgload:' || $1, 0)";
@@ -38,14 +49,32 @@ std::string run_of_gid(const std::string& gid) {
   return end == std::string::npos ? "" : gid.substr(7, end - 7);
 }
 
+// A text[] literal; gids and host:port values are quoted so any host name survives.
+std::string text_array(const std::vector<std::string>& items) {
+  std::string s = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    s += i ? ",\"" : "\"";
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') s.push_back('\\');
+      s.push_back(c);
+    }
+    s += "\"";
+  }
+  return s + "}";
+}
+
 }  // namespace
 
-TwoPhaseRun::TwoPhaseRun(const PgConn& coordinator) : coordinator_(coordinator), run_id_(random_run_id()) {
+TwoPhaseRun::TwoPhaseRun(const PgConn& coordinator)
+    : coordinator_(PgConn::connect(session_conninfo(coordinator), "pgload")), run_id_(random_run_id()) {
   // Concurrent first runs may race on CREATE ... IF NOT EXISTS; a unique violation there is harmless.
   try {
     coordinator_.run(kSchemaSql);
+    // Decisions made before endpoints were recorded have no gid_endpoints; add the column once (ALTER locks).
+    if (!coordinator_.scalar(kHasEndpointsSql)) coordinator_.run(kAddEndpointsSql);
   } catch (const PgError& e) {
-    if (e.sqlstate() != "23505" && e.sqlstate() != "42P06" && e.sqlstate() != "42P07") throw;
+    if (e.sqlstate() != "23505" && e.sqlstate() != "42P06" && e.sqlstate() != "42P07" && e.sqlstate() != "42701")
+      throw;
   }
   coordinator_.run(std::string("SELECT pg_advisory_lock(") + "hashtextextended('pgload:' || " +
                    quote_literal(run_id_) + ", 0))");
@@ -55,32 +84,118 @@ std::string TwoPhaseRun::gid(int32_t node_id, int n) const {
   return "pgload_" + run_id_ + "_" + std::to_string(node_id) + "_" + std::to_string(n);
 }
 
-void TwoPhaseRun::record_decision(const std::vector<std::string>& gids) const {
-  std::string arr = "{";
-  for (size_t i = 0; i < gids.size(); ++i) arr += (i ? "," : "") + gids[i];
-  arr += "}";
-  coordinator_.exec("INSERT INTO pgload.commit_decisions (run_id, gids) VALUES ($1, $2::text[])", {run_id_, arr});
+void TwoPhaseRun::record_decision(const std::vector<PreparedTxn>& txns) const {
+  std::vector<std::string> gids, endpoints;
+  for (const PreparedTxn& t : txns) {
+    gids.push_back(t.gid);
+    endpoints.push_back(t.endpoint);
+  }
+  coordinator_.exec(
+      "INSERT INTO pgload.commit_decisions (run_id, gids, gid_endpoints) VALUES ($1, $2::text[], $3::text[])",
+      {run_id_, text_array(gids), text_array(endpoints)});
 }
 
 void TwoPhaseRun::forget_decision() const {
   coordinator_.exec("DELETE FROM pgload.commit_decisions WHERE run_id = $1", {run_id_});
 }
 
+namespace {
+
+// Where recovery looks: a node of pg_dist_node, or a host:port only a decision remembers.
+struct RecoveryTarget {
+  Node node;
+  bool in_catalog = false;
+};
+
+// What recovery knows about one run, read once the run is known to be dead (a dead run adds no decision later).
+struct RunState {
+  bool live = false;
+  bool decided = false;
+  std::vector<PreparedTxn> txns;  // endpoint empty: an old-format decision, found through the gid's node id
+};
+
+std::optional<Node> parse_endpoint(const std::string& endpoint) {
+  size_t colon = endpoint.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  Node n;
+  n.host = endpoint.substr(0, colon);
+  try {
+    n.port = std::stoi(endpoint.substr(colon + 1));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  n.role = "primary";
+  n.is_active = false;
+  return n;
+}
+
+// Node id inside pgload_<run>_<node>_<n>, or -1.
+int32_t node_of_gid(const std::string& gid) {
+  size_t a = gid.find('_', 7);
+  size_t b = a == std::string::npos ? a : gid.find('_', a + 1);
+  if (b == std::string::npos) return -1;
+  try {
+    return static_cast<int32_t>(std::stol(gid.substr(a + 1, b - a - 1)));
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+}  // namespace
+
 RecoveryResult recover_prepared(const Catalog& catalog) {
   RecoveryResult res;
   const PgConn& coord = catalog.coordinator();
-  if (!coord.scalar("SELECT to_regclass('pgload.commit_decisions')")) return res;  // never used here
-  std::map<std::string, bool> live;  // run id -> still running
-  std::vector<std::string> resolved_runs;
-  for (const Node& node : catalog.nodes()) {
-    if (node.role != "primary" || !node.is_active) continue;
+  const bool have_decisions = coord.scalar("SELECT to_regclass('pgload.commit_decisions')").has_value();
+  const bool have_endpoints = have_decisions && coord.scalar(kHasEndpointsSql).has_value();
+  const std::string endpoints_col = have_endpoints ? "d.gid_endpoints" : "NULL::text[]";
+
+  std::map<std::string, RunState> runs;
+  auto state_of = [&](const std::string& run) -> RunState& {
+    auto it = runs.find(run);
+    if (it != runs.end()) return it->second;
+    RunState st;
+    // A run that is alive holds its lock; if we get it, the run is dead and its decision is final.
+    bool got = coord.scalar(std::string("SELECT pg_try_advisory_lock(") + kLockKey + ")", {run}) == "t";
+    if (got) coord.exec(std::string("SELECT pg_advisory_unlock(") + kLockKey + ")", {run});
+    st.live = !got;
+    if (!st.live && have_decisions) {
+      auto r = coord.exec("SELECT g.gid, coalesce(g.endpoint, '') FROM pgload.commit_decisions d LEFT JOIN LATERAL "
+                          "unnest(d.gids, " + endpoints_col + ") AS g(gid, endpoint) ON true WHERE d.run_id = $1",
+                          {run});
+      st.decided = r.rows() > 0;
+      for (int i = 0; i < r.rows(); ++i)
+        if (!r.is_null(i, 0)) st.txns.push_back({r.str(i, 0), r.str(i, 1)});
+    }
+    return runs.emplace(run, std::move(st)).first->second;
+  };
+  auto endpoint_of = [&](const PreparedTxn& t) -> std::string {
+    if (!t.endpoint.empty()) return t.endpoint;
+    int32_t id = node_of_gid(t.gid);
+    for (const Node& n : catalog.nodes())
+      if (n.node_id == id) return n.endpoint();
+    return "";
+  };
+
+  // Every primary node of the catalog, active or not, and every node a decision names (even one since removed).
+  std::map<std::string, RecoveryTarget> targets;
+  for (const Node& node : catalog.nodes())
+    if (node.role == "primary") targets[node.endpoint()] = {node, true};
+  if (have_endpoints) {
+    auto r = coord.exec("SELECT DISTINCT e FROM pgload.commit_decisions d, unnest(d.gid_endpoints) e WHERE e <> ''");
+    for (int i = 0; i < r.rows(); ++i)
+      if (auto n = parse_endpoint(r.str(i, 0)); n && !targets.count(r.str(i, 0))) targets[r.str(i, 0)] = {*n, false};
+  }
+
+  std::map<std::string, std::string> unreachable;  // endpoint -> why
+  std::set<std::string> left_prepared;             // decided gids that are still prepared
+  for (const auto& [endpoint, target] : targets) {
     PgConn w;
     try {
-      w = PgConn::connect(catalog.node_conninfo(node), "pgload recover");
+      w = PgConn::connect(catalog.node_conninfo(target.node), "pgload recover");
     } catch (const PgError& e) {
-      throw PgError("worker " + node.endpoint() + " is unreachable while checking for a crashed load's prepared "
-                        "transactions: " + e.server_message(),
-                    e.sqlstate(), e.endpoint(), "", true);
+      unreachable[endpoint] = e.server_message();
+      continue;
     }
     auto prepared = w.exec(
         "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%' AND database = current_database()");
@@ -88,34 +203,62 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
       std::string gid = prepared.str(i, 0);
       std::string run = run_of_gid(gid);
       if (run.empty()) continue;
-      if (!live.count(run)) {
-        // A run that is alive holds its lock; if we get it, the run is dead and its decision is final.
-        bool got = coord.scalar(std::string("SELECT pg_try_advisory_lock(") + kLockKey + ")", {run}) == "t";
-        if (got) coord.exec(std::string("SELECT pg_advisory_unlock(") + kLockKey + ")", {run});
-        live[run] = !got;
-      }
-      if (live[run]) {
+      RunState& st = state_of(run);
+      if (st.live) {
         ++res.skipped_live;
         continue;
       }
-      bool decided = coord.scalar("SELECT 1 FROM pgload.commit_decisions WHERE run_id = $1", {run}).has_value();
-      w.run(std::string(decided ? "COMMIT PREPARED " : "ROLLBACK PREPARED ") + quote_literal(gid));
-      ++(decided ? res.committed : res.rolled_back);
+      try {
+        w.run(std::string(st.decided ? "COMMIT PREPARED " : "ROLLBACK PREPARED ") + quote_literal(gid));
+        ++(st.decided ? res.committed : res.rolled_back);
+      } catch (const PgError& e) {
+        if (e.sqlstate() == "42704") continue;  // a concurrent recover resolved it first
+        if (!st.decided) throw;
+        left_prepared.insert(gid);
+        unreachable[endpoint] = "COMMIT PREPARED failed: " + e.server_message();
+      }
     }
   }
-  // Decisions of dead runs with nothing left prepared anywhere are done.
-  auto decisions = coord.exec("SELECT run_id FROM pgload.commit_decisions");
-  for (int i = 0; i < decisions.rows(); ++i) {
-    std::string run = decisions.str(i, 0);
-    auto it = live.find(run);
-    bool is_live = it != live.end() ? it->second : false;
-    if (it == live.end()) {
-      bool got = coord.scalar(std::string("SELECT pg_try_advisory_lock(") + kLockKey + ")", {run}) == "t";
-      if (got) coord.exec(std::string("SELECT pg_advisory_unlock(") + kLockKey + ")", {run});
-      is_live = !got;
-    }
-    if (!is_live) coord.exec("DELETE FROM pgload.commit_decisions WHERE run_id = $1", {run});
+
+  // A decision of a dead run goes only when every gid it lists is resolved: committed, or no longer prepared on a
+  // node that answered. Anything else keeps it for the next recover.
+  std::vector<std::string> decided_runs;
+  if (have_decisions) {
+    auto r = coord.exec("SELECT run_id FROM pgload.commit_decisions ORDER BY run_id");
+    for (int i = 0; i < r.rows(); ++i) decided_runs.push_back(r.str(i, 0));
   }
+  bool needed_unreachable = false;
+  for (const std::string& run : decided_runs) {
+    RunState& st = state_of(run);
+    if (st.live || !st.decided) continue;
+    std::map<std::string, std::vector<std::string>> open;  // endpoint -> gids not known to be resolved
+    for (const PreparedTxn& t : st.txns) {
+      std::string ep = endpoint_of(t);
+      if (ep.empty() || !targets.count(ep) || unreachable.count(ep) || left_prepared.count(t.gid))
+        open[ep].push_back(t.gid);
+    }
+    if (open.empty()) {
+      coord.exec("DELETE FROM pgload.commit_decisions WHERE run_id = $1", {run});
+      continue;
+    }
+    for (const auto& [ep, gids] : open) {
+      std::string why = ep.empty()              ? "its node is not in pg_dist_node and no host:port was recorded"
+                        : unreachable.count(ep) ? unreachable[ep]
+                                                : "not checked in this pass";
+      if (!ep.empty() && unreachable.count(ep)) needed_unreachable = true;
+      std::string line = "run " + run + " is decided but not finished on node " + (ep.empty() ? "?" : ep) + " (" +
+                         why + "): ";
+      for (size_t i = 0; i < gids.size(); ++i) line += (i ? ", " : "") + gids[i];
+      res.unresolved.push_back(std::move(line));
+    }
+  }
+  // An unreachable active node may still hold undecided transactions of a crashed run: say so, as before.
+  if (res.unresolved.empty() && !needed_unreachable)
+    for (const auto& [ep, why] : unreachable)
+      if (targets[ep].in_catalog && targets[ep].node.is_active)
+        throw PgError("worker " + ep + " is unreachable while checking for a crashed load's prepared transactions: " +
+                          why,
+                      "08001", ep, "", true);
   return res;
 }
 

@@ -2,8 +2,10 @@
 // records its own in pg_dist_transaction), so a crash at any point resolves to all rows or none.
 //
 // Protocol: every worker transaction is PREPAREd as pgload_<run>_<node>_<n>; then one coordinator INSERT into
-// pgload.commit_decisions is the commit point; then COMMIT PREPARED everywhere; then the record is deleted.
-// A run holds a session advisory lock on its run id for its whole life, so `recover` never touches a live run.
+// pgload.commit_decisions (each gid with the host:port it was prepared on) is the commit point; then COMMIT PREPARED
+// everywhere; then the record is deleted. A run holds a session advisory lock on its run id for its whole life, so
+// `recover` never touches a live run. Recovery finds a decided gid by its recorded host:port, even on a node that
+// is inactive or gone from pg_dist_node, and deletes a decision only when every gid in it is resolved.
 #pragma once
 
 #include <cstdint>
@@ -15,15 +17,22 @@
 
 namespace pgload {
 
+// One prepared worker transaction: its gid and the node (host:port) it was prepared on.
+struct PreparedTxn {
+  std::string gid;
+  std::string endpoint;
+};
+
 class TwoPhaseRun {
  public:
-  // Creates pgload's own schema/table if needed and takes the run's advisory lock on `coordinator`.
+  // Opens a session of its own to the server of `coordinator` (decisions commit while the caller's transactions
+  // there stay open), creates pgload's schema/table if needed and takes the run's advisory lock.
   explicit TwoPhaseRun(const PgConn& coordinator);
   const std::string& run_id() const noexcept { return run_id_; }
   // Global transaction id for connection `n` of node `node_id`.
   std::string gid(int32_t node_id, int n) const;
-  // The commit point: durably records that every gid in `gids` must commit.
-  void record_decision(const std::vector<std::string>& gids) const;
+  // The commit point: durably records that every transaction in `txns` must commit.
+  void record_decision(const std::vector<PreparedTxn>& txns) const;
   // Removes the decision after every COMMIT PREPARED succeeded.
   void forget_decision() const;
 
@@ -36,9 +45,14 @@ struct RecoveryResult {
   int committed = 0;
   int rolled_back = 0;
   int skipped_live = 0;  // belonged to a run that is still running
+  // Decided runs that could not be finished, one line each naming the node and the gids left there; their
+  // decisions stay on the coordinator for the next `pgload recover` (exit 5 while this is not empty).
+  std::vector<std::string> unresolved;
 };
 
-// Finishes or rolls back whatever prepared transactions dead pgload runs left on the workers.
+// Finishes or rolls back whatever prepared transactions dead pgload runs left on the workers: every primary node
+// in pg_dist_node (active or not) and every host:port a decision names. Throws PgError when an active node that
+// no decision needs is unreachable.
 RecoveryResult recover_prepared(const Catalog& catalog);
 
 // Test hook: when PGLOAD_FAULT names `point` (optionally `point:N` for the Nth time), the process kills itself

@@ -1,0 +1,162 @@
+// Try the lock briefly first; when that times out, wait for it asynchronously and ask a second session who holds
+// it (pg_blocking_pids works for Citus's and the local advisory locks alike), so the wait can be explained.
+#include "common/shard_lock.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/session_conninfo.h"
+
+namespace pgload {
+namespace {
+
+constexpr int64_t kFirstTryMs = 200;  // a logical move's final catch-up holds the lock this briefly: no message
+constexpr int kPollMs = 100;
+
+std::string join_ids(const std::vector<int64_t>& ids) {
+  std::string s;
+  for (size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
+  return s;
+}
+
+ShardLockError classify(const PgError& e, const std::vector<int64_t>& ids) {
+  if (e.sqlstate() == "42501")
+    return ShardLockError(ShardLockError::Kind::kNotOwner,
+                          "cannot take the shard lock (lock_shard_metadata) on shards " + join_ids(ids) + ": " +
+                              e.server_message() + " [coordinator " + e.endpoint() + "]");
+  if (e.sqlstate() == "42883")
+    return ShardLockError(ShardLockError::Kind::kFailed,
+                          "the coordinator " + e.endpoint() +
+                              " has no lock_shard_metadata(integer, bigint[]) (a local cluster made by an older "
+                              "pgcluster: load cluster/catalog.sql's definition or re-create it)");
+  return ShardLockError(ShardLockError::Kind::kFailed, "taking the shard lock on shards " + join_ids(ids) +
+                                                           " failed: " + e.what());
+}
+
+}  // namespace
+
+std::string describe_lock_holders(const PgConn& observer, int waiting_pid, const std::vector<int64_t>& shard_ids) {
+  auto holders = observer.exec(
+      "SELECT pid, coalesce(application_name, ''), coalesce(state, '') FROM pg_stat_activity "
+      "WHERE pid = ANY(pg_blocking_pids($1::int)) ORDER BY pid",
+      {std::to_string(waiting_pid)});
+  if (holders.rows() == 0) return "";
+  std::string pids = "{";
+  bool pgmove = false;
+  for (int i = 0; i < holders.rows(); ++i) {
+    pids += (i ? "," : "") + holders.str(i, 0);
+    pgmove |= holders.get(i, 1).substr(0, 6) == "pgmove";
+  }
+  pids += "}";
+  const std::string ids = "{" + join_ids(shard_ids) + "}";
+  // pgmove journals its moves without a pid: attribute a journalled move only to a pgmove session.
+  if (pgmove && observer.scalar("SELECT to_regclass('pgload.moves')")) {
+    auto m = observer.exec(
+        "SELECT s, coalesce(src.nodename || ':' || src.nodeport, 'group ' || m.source_group), "
+        "       coalesce(dst.nodename || ':' || dst.nodeport, 'group ' || m.target_group) "
+        "FROM pgload.moves m CROSS JOIN LATERAL unnest(m.shard_ids) s "
+        "LEFT JOIN pg_dist_node src ON src.groupid = m.source_group AND src.noderole = 'primary' "
+        "LEFT JOIN pg_dist_node dst ON dst.groupid = m.target_group AND dst.noderole = 'primary' "
+        "WHERE m.state IN ('started', 'switched') AND s = ANY($1::bigint[]) ORDER BY m.move_id DESC, s LIMIT 1",
+        {ids});
+    if (m.rows() == 1)
+      return "the move of shard " + m.str(0, 0) + " (" + m.str(0, 1) + " -> " + m.str(0, 2) + ")";
+  }
+  if (observer.scalar("SELECT to_regprocedure('pg_catalog.get_rebalance_progress()')")) {
+    // Citus's rebalance monitor: sessionid is the backend running the move (also for background tasks).
+    auto m = observer.exec(
+        "SELECT shardid, sourcename || ':' || sourceport, targetname || ':' || targetport "
+        "FROM pg_catalog.get_rebalance_progress() WHERE sessionid = ANY($1::int[]) "
+        "ORDER BY shardid = ANY($2::bigint[]) DESC, progress = 1 DESC, shardid LIMIT 1",
+        {pids, ids});
+    if (m.rows() == 1)
+      return "the move of shard " + m.str(0, 0) + " (" + m.str(0, 1) + " -> " + m.str(0, 2) + ")";
+  }
+  std::string out = "the shard lock held by";
+  for (int i = 0; i < holders.rows(); ++i)
+    out += std::string(i ? "," : "") + " pid " + holders.str(i, 0) + " (application_name '" + holders.str(i, 1) +
+           "', " + holders.str(i, 2) + ")";
+  return out;
+}
+
+void lock_shards(const PgConn& c, std::vector<int64_t> shard_ids, const ShardLockOptions& options) {
+  std::sort(shard_ids.begin(), shard_ids.end());
+  shard_ids.erase(std::unique(shard_ids.begin(), shard_ids.end()), shard_ids.end());
+  if (shard_ids.empty()) return;
+  const std::string sql = "SELECT pg_catalog.lock_shard_metadata(" +
+                          std::to_string(static_cast<int>(options.mode)) + ", ARRAY[" + join_ids(shard_ids) +
+                          "]::bigint[])";
+  const auto start = std::chrono::steady_clock::now();
+  auto saved = c.exec("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')");
+  const std::string saved_lock_timeout = saved.str(0, 0), saved_statement_timeout = saved.str(0, 1);
+  auto restore = [&] {
+    c.exec("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+           {saved_lock_timeout, saved_statement_timeout});
+  };
+  const int64_t first_try_ms =
+      options.lock_timeout_ms ? std::clamp<int64_t>(*options.lock_timeout_ms, 1, kFirstTryMs) : kFirstTryMs;
+
+  // First try in a savepoint: a lock timeout then aborts only the savepoint, not the caller's transaction.
+  c.run("SAVEPOINT pgload_shard_lock");
+  try {
+    c.exec("SELECT set_config('lock_timeout', $1, true)", {std::to_string(first_try_ms)});
+    c.run(sql);
+    c.run("RELEASE SAVEPOINT pgload_shard_lock");
+    restore();
+    return;
+  } catch (const PgError& e) {
+    if (e.sqlstate() != "55P03") throw classify(e, shard_ids);
+  }
+  c.run("ROLLBACK TO SAVEPOINT pgload_shard_lock");
+  c.run("RELEASE SAVEPOINT pgload_shard_lock");
+
+  int64_t wait_ms = 0;  // 0 = no limit, as PostgreSQL's lock_timeout
+  if (options.lock_timeout_ms) {
+    auto spent_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    wait_ms = std::max<int64_t>(1, *options.lock_timeout_ms - spent_ms);
+  }
+  c.exec("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', '0', true)",
+         {std::to_string(wait_ms)});
+  if (!PQsendQuery(c.raw(), sql.c_str())) c.fail(nullptr, sql);
+  PgConn observer;
+  std::string holder;
+  const int pid = PQbackendPID(c.raw());
+  for (;;) {
+    if (!PQconsumeInput(c.raw())) c.fail(nullptr, sql);
+    if (!PQisBusy(c.raw())) break;
+    if (holder.empty()) {
+      try {
+        if (!observer) observer = PgConn::connect(session_conninfo(c), "pgload shard lock");
+        holder = describe_lock_holders(observer, pid, shard_ids);
+      } catch (const PgError&) {
+        // Naming the holder is a courtesy: the wait goes on without it.
+      }
+      if (!holder.empty() && options.on_wait) options.on_wait("waiting for " + holder);
+    }
+    pollfd p{PQsocket(c.raw()), POLLIN, 0};
+    (void)poll(&p, 1, kPollMs);
+  }
+  PgResult failed;
+  while (PGresult* r = PQgetResult(c.raw())) {
+    PgResult owned(r);
+    auto st = PQresultStatus(r);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && !failed.raw()) failed = owned;
+  }
+  if (failed.raw()) {
+    try {
+      c.fail(failed.raw(), sql);
+    } catch (const PgError& e) {
+      if (e.sqlstate() != "55P03") throw classify(e, shard_ids);
+      throw ShardLockError(ShardLockError::Kind::kTimeout,
+                           "gave up after " + std::to_string(options.lock_timeout_ms.value_or(0)) +
+                               " ms (lock timeout) waiting for " +
+                               (holder.empty() ? "the shard lock of shards " + join_ids(shard_ids) : holder));
+    }
+  }
+  restore();
+}
+
+}  // namespace pgload

@@ -1,0 +1,48 @@
+// Citus's shard metadata lock, taken with lock_shard_metadata(mode, shard ids) on the coordinator (the same SQL on
+// Citus and on the local cluster). Moves hold it in Exclusive mode while they block writes and switch a placement;
+// a loader holds it in Share mode for its whole load, so a move waits for the load and the load for the move.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/pg.h"
+
+namespace pgload {
+
+// PostgreSQL's lock-mode numbers, the four Citus's lock_shard_metadata accepts.
+enum class ShardLockMode : int { kAccessShare = 1, kRowExclusive = 3, kShare = 5, kExclusive = 7 };
+
+struct ShardLockOptions {
+  ShardLockMode mode = ShardLockMode::kShare;
+  std::optional<int64_t> lock_timeout_ms;  // nullopt = wait as long as it takes
+  // Told once, e.g. "waiting for the move of shard 102008 (127.0.0.1:9701 -> 127.0.0.1:9703)", when the lock is
+  // not granted at once.
+  std::function<void(const std::string&)> on_wait;
+};
+
+class ShardLockError : public std::runtime_error {
+ public:
+  enum class Kind { kTimeout, kNotOwner, kFailed };
+  ShardLockError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Kind kind() const noexcept { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+// Takes the lock on `shard_ids` (sorted ascending here, so every caller locks in one order) on `coordinator`, which
+// must be inside an open transaction; the lock lasts until that transaction ends. Throws ShardLockError; after a
+// timeout the transaction is aborted.
+void lock_shards(const PgConn& coordinator, std::vector<int64_t> shard_ids, const ShardLockOptions& options);
+
+// Who holds a lock that backend `waiting_pid` waits for, in words: the move (shard, source -> target) from pgmove's
+// journal (pgload.moves) or Citus's get_rebalance_progress(), else the holder's pid and application_name. Empty when
+// nobody blocks it.
+std::string describe_lock_holders(const PgConn& observer, int waiting_pid, const std::vector<int64_t>& shard_ids);
+
+}  // namespace pgload
