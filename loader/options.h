@@ -41,7 +41,6 @@ struct LoadOptions {
   int connections_per_worker = 4;
   int64_t batch_bytes = 1 << 20;
   int64_t chunk_bytes = 1 << 20;
-  std::optional<int64_t> lock_timeout_ms;  // waiting for the shard lock (a shard move); nullopt = as long as it takes
 };
 
 // Parses argv without side effects; throws UsageError whose message names the option. --help and --version
