@@ -3,6 +3,8 @@
 
 #include <libpq-fe.h>
 
+#include <memory>
+
 #include "common/catalog.h"
 
 namespace pgload {
@@ -11,14 +13,12 @@ std::optional<std::string> conninfo_error(const std::string& conninfo) {
   // libpq's own rule (expand_dbname): a string without "=" that is not a URI is just a database name.
   const bool is_uri = conninfo.starts_with("postgresql://") || conninfo.starts_with("postgres://");
   if (!is_uri && conninfo.find('=') == std::string::npos) return std::nullopt;
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
-  if (options) {
-    PQconninfoFree(options);
-    return std::nullopt;
-  }
-  std::string reason = error ? error : "out of memory";
-  if (error) PQfreemem(error);
+  char* raw_error = nullptr;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(conninfo.c_str(), &raw_error),
+                                                                      &PQconninfoFree);
+  std::unique_ptr<char, decltype(&PQfreemem)> error(raw_error, &PQfreemem);
+  if (options) return std::nullopt;
+  std::string reason = error ? error.get() : "out of memory";
   while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
   return redact_conninfo(reason);  // libpq quotes parts of a malformed URI, password included
 }

@@ -3,6 +3,7 @@
 #include "loader/options.h"
 
 #include <charconv>
+#include <functional>
 #include <string_view>
 
 #include "common/cli_format.h"

@@ -486,6 +486,25 @@ TEST_F(FirstTryTest, MissingFileIsReportedBeforeConnecting) {
   EXPECT_THAT(url.output, HasSubstr("cannot open " + missing));
 }
 
+TEST_F(FirstTryTest, VerboseNamesTheStepsAndDebugTheFailingStatement) {
+  create_table("first_try_debug", Shape::Users);
+  auto r = pgload("--debug --url " + sh(users_file()) + " --table a.b.c.d");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("pgload: debug: failed on " + coordinator_endpoint() +
+                                  " (SQLSTATE 42601): SELECT to_regclass($1)::oid\n"));
+  EXPECT_THAT(r.output, HasSubstr("pgload: improper relation name (too many dotted names): a.b.c.d"));
+  auto plain = pgload("--url " + sh(users_file()) + " --table a.b.c.d");
+  EXPECT_EQ(plain.output.find("debug:"), std::string::npos) << plain.output;
+
+  auto v = pgload("--verbose --url " + sh(users_file()) + " --table first_try_debug --dry-run");
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  for (const char* step : {"pgload: info: connecting to the coordinator: ", "pgload: info: catalog read from ",
+                           "pgload: info: table \"public\".\"first_try_debug\": 4 shard(s)", "pgload: info: reading "})
+    EXPECT_THAT(v.output, HasSubstr(step));
+  auto quiet = pgload("--url " + sh(users_file()) + " --table first_try_debug --dry-run");
+  EXPECT_EQ(quiet.output.find("info:"), std::string::npos) << quiet.output;
+}
+
 TEST_F(FirstTryTest, DryRunColumnsAreAligned) {
   create_table("first_try_dry_run", Shape::Users);
   auto r = pgload("--url " + sh(users_file()) + " --table first_try_dry_run --dry-run");
