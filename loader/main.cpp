@@ -9,6 +9,7 @@
 
 #include "common/catalog.h"
 #include "loader/copy_sink.h"
+#include "loader/load_progress.h"
 #include "loader/load_error.h"
 #include "loader/options.h"
 #include "loader/pipeline.h"
