@@ -17,7 +17,8 @@ namespace pgload {
 
 class TwoPhaseRun {
  public:
-  // Creates pgload's own schema/table if needed and takes the run's advisory lock on `coordinator`.
+  // Creates pgload's own schema/table if needed and takes the run's advisory lock on `coordinator`, the caller's
+  // session, which the run shares (the lock lives there) and which must outlive it.
   explicit TwoPhaseRun(const PgConn& coordinator);
   const std::string& run_id() const noexcept { return run_id_; }
   // Global transaction id for connection `n` of node `node_id`.
@@ -28,7 +29,7 @@ class TwoPhaseRun {
   void forget_decision() const;
 
  private:
-  PgConn coordinator_;
+  const PgConn& coordinator_;
   std::string run_id_;
 };
 

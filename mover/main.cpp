@@ -103,20 +103,21 @@ void print_notices(const std::vector<std::string>& notices) {
   for (const auto& n : notices) std::cerr << n << "\n";
 }
 
+// The catalog shares `coordinator` (Catalog::load borrows it), so a session is built in place and never moved.
 struct Session {
+  explicit Session(const CliOptions& o)
+      : coordinator(PgConn::connect(o.coordinator, "pgmove")), catalog(Catalog::load(coordinator, o.backend)) {
+    for (const auto& spec : o.node_conninfo) {
+      auto [endpoint, conninfo] = parse_node_conninfo(spec);
+      catalog.set_node_conninfo(endpoint, conninfo);
+    }
+  }
+  Session(Session&&) = delete;
   PgConn coordinator;
   Catalog catalog;
 };
 
-Session open_session(const CliOptions& o) {
-  PgConn c = PgConn::connect(o.coordinator, "pgmove");
-  Catalog cat = Catalog::load(c, o.backend);
-  for (const auto& spec : o.node_conninfo) {
-    auto [endpoint, conninfo] = parse_node_conninfo(spec);
-    cat.set_node_conninfo(endpoint, conninfo);
-  }
-  return {c, std::move(cat)};
-}
+Session open_session(const CliOptions& o) { return Session(o); }
 
 void require_tables(const ClusterState& st) {
   if (st.tables.empty())
