@@ -20,6 +20,7 @@ class TwoPhaseRun {
   // Creates pgload's own schema/table if needed and takes the run's advisory lock on `coordinator`, the caller's
   // session, which the run shares (the lock lives there) and which must outlive it.
   explicit TwoPhaseRun(const PgConn& coordinator);
+  explicit TwoPhaseRun(PgConn&&) = delete;  // a temporary session would be gone before the run
   const std::string& run_id() const noexcept { return run_id_; }
   // Global transaction id for connection `n` of node `node_id`.
   std::string gid(int32_t node_id, int n) const;

@@ -35,6 +35,7 @@ class MoveJournal {
   // The same on the caller's coordinator session, which must outlive the journal: set_state() then joins the
   // caller's open transaction, which is how a move's catalog switch and its journal state commit together.
   static MoveJournal sharing(const PgConn& coordinator);
+  static MoveJournal sharing(PgConn&&) = delete;  // a temporary session would be gone before the journal
 
   // Records a new move as 'started' and takes its owner lock on this connection; returns its move_id.
   // Throws if any of the shards is already in an unfinished move.
