@@ -60,6 +60,7 @@ void Progress::draw_locked() {
   if (status.empty()) return;
   int lines = 1;
   for (char ch : status) lines += ch == '\n';
+  std::fputc('\r', stderr);  // from column 0 even if something left the cursor mid-line
   std::fputs(status.c_str(), stderr);
   std::fflush(stderr);
   drawn_lines_ = lines;
