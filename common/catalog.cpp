@@ -29,14 +29,26 @@ Backend Catalog::detect(const PgConn& c) {
 
 Catalog Catalog::load(const PgConn& coordinator, std::optional<Backend> forced) {
   Catalog cat;
-  cat.coordinator_ = coordinator;
+  cat.coordinator_ = &coordinator;
   cat.backend_ = forced ? *forced : detect(coordinator);
   cat.reload_nodes();
   return cat;
 }
 
+Catalog Catalog::load(PgConn&& coordinator, std::optional<Backend> forced) {
+  auto owned = std::make_unique<PgConn>(std::move(coordinator));
+  Catalog cat = load(*owned, forced);
+  cat.owned_ = std::move(owned);
+  return cat;
+}
+
+const PgConn& Catalog::coordinator() const noexcept {
+  static const PgConn kNone;  // a default-constructed catalog has no session
+  return coordinator_ ? *coordinator_ : kNone;
+}
+
 void Catalog::reload_nodes() {
-  auto r = coordinator_.exec(
+  auto r = coordinator_->exec(
       "SELECT nodeid, groupid, nodename, nodeport, isactive, shouldhaveshards, noderole::text "
       "FROM pg_dist_node ORDER BY nodeid");
   nodes_.clear();
@@ -66,19 +78,19 @@ const Node* Catalog::find_node(std::string_view host, int32_t port) const noexce
 }
 
 Table Catalog::table(std::string_view name) const {
-  auto oid = coordinator_.scalar("SELECT to_regclass($1)::oid", {std::string(name)});
+  auto oid = coordinator_->scalar("SELECT to_regclass($1)::oid", {std::string(name)});
   if (!oid)
-    throw PgError("table \"" + std::string(name) + "\" does not exist", "42P01", coordinator_.endpoint(), "", false);
-  auto dist = coordinator_.scalar("SELECT 1 FROM pg_dist_partition WHERE logicalrelid = $1::oid::regclass", {*oid});
+    throw PgError("table \"" + std::string(name) + "\" does not exist", "42P01", coordinator_->endpoint(), "", false);
+  auto dist = coordinator_->scalar("SELECT 1 FROM pg_dist_partition WHERE logicalrelid = $1::oid::regclass", {*oid});
   if (!dist)
     throw PgError("table \"" + std::string(name) +
                       "\" is not distributed (no row in pg_dist_partition); run create_distributed_table() first",
-                  "42P01", coordinator_.endpoint(), "", false);
+                  "42P01", coordinator_->endpoint(), "", false);
   return load_table(static_cast<uint32_t>(std::stoul(*oid)));
 }
 
 std::vector<Table> Catalog::tables() const {
-  auto r = coordinator_.exec("SELECT logicalrelid::oid FROM pg_dist_partition ORDER BY colocationid, logicalrelid::oid");
+  auto r = coordinator_->exec("SELECT logicalrelid::oid FROM pg_dist_partition ORDER BY colocationid, logicalrelid::oid");
   std::vector<Table> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(load_table(static_cast<uint32_t>(r.i64(i, 0))));
   return out;
@@ -88,13 +100,13 @@ Table Catalog::load_table(uint32_t oid) const {
   const std::string soid = std::to_string(oid);
   Table t;
   t.oid = oid;
-  auto r = coordinator_.exec(
+  auto r = coordinator_->exec(
       "SELECT n.nspname, c.relname, p.partmethod, p.repmodel, p.colocationid, "
       "       CASE WHEN p.partkey IS NULL THEN NULL ELSE column_to_column_name(p.logicalrelid, p.partkey) END "
       "FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid "
       "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE p.logicalrelid = $1::oid::regclass",
       {soid});
-  if (r.rows() != 1) throw PgError("table oid " + soid + " is not distributed", "", coordinator_.endpoint(), "", false);
+  if (r.rows() != 1) throw PgError("table oid " + soid + " is not distributed", "", coordinator_->endpoint(), "", false);
   t.schema = r.str(0, 0);
   t.name = r.str(0, 1);
   t.method = r.get(0, 2).empty() ? 'h' : r.get(0, 2)[0];
@@ -102,7 +114,7 @@ Table Catalog::load_table(uint32_t oid) const {
   t.colocation_id = static_cast<int32_t>(r.i64(0, 4));
   if (!r.is_null(0, 5)) t.dist_column = r.str(0, 5);
 
-  auto cols = coordinator_.exec(
+  auto cols = coordinator_->exec(
       "SELECT attname, attnum, atttypid, atttypmod, format_type(atttypid, atttypmod), attnotnull "
       "FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
       {soid});
@@ -118,7 +130,7 @@ Table Catalog::load_table(uint32_t oid) const {
     t.columns.push_back(std::move(c));
   }
 
-  auto shards = coordinator_.exec(
+  auto shards = coordinator_->exec(
       "SELECT s.shardid, s.shardminvalue, s.shardmaxvalue, "
       "       array_to_string(array(SELECT pl.groupid FROM pg_dist_placement pl "
       "                              WHERE pl.shardid = s.shardid AND pl.shardstate = 1 ORDER BY pl.groupid), ',') "
@@ -157,7 +169,7 @@ std::string Catalog::node_conninfo(const Node& node) const {
   if (auto it = overrides_.find(node.endpoint()); it != overrides_.end()) return it->second;
   // Start from what the coordinator connection actually used (PG* env, service file and .pgpass included).
   std::string out;
-  PQconninfoOption* opts = PQconninfo(coordinator_.raw());
+  PQconninfoOption* opts = PQconninfo(coordinator_->raw());
   for (PQconninfoOption* o = opts; o && o->keyword; ++o) {
     std::string_view k = o->keyword;
     if (!o->val || !*o->val) continue;

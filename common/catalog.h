@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,13 +66,16 @@ struct Table {
 
 class Catalog {
  public:
-  // Reads nodes from the coordinator; the backend is detected unless forced.
+  // Reads nodes from the coordinator; the backend is detected unless forced. This overload shares the caller's
+  // session (its queries run there), which must outlive the catalog.
   static Catalog load(const PgConn& coordinator, std::optional<Backend> forced = std::nullopt);
+  // The same, with the catalog owning the session.
+  static Catalog load(PgConn&& coordinator, std::optional<Backend> forced = std::nullopt);
   // Which backend the coordinator is: citus in pg_extension, else the local catalog; throws if neither.
   static Backend detect(const PgConn& coordinator);
 
   Backend backend() const noexcept { return backend_; }
-  const PgConn& coordinator() const noexcept { return coordinator_; }
+  const PgConn& coordinator() const noexcept;
   const std::vector<Node>& nodes() const noexcept { return nodes_; }
   // Active primary workers (group <> 0 on the coordinator's row is allowed if it holds shards).
   const Node* node_for_group(int32_t group_id) const noexcept;
@@ -91,7 +95,8 @@ class Catalog {
 
  private:
   Table load_table(uint32_t oid) const;
-  PgConn coordinator_;
+  std::unique_ptr<PgConn> owned_;  // on the heap so that coordinator_ survives moving the catalog
+  const PgConn* coordinator_ = nullptr;
   Backend backend_ = Backend::Local;
   std::vector<Node> nodes_;
   std::map<std::string, std::string> overrides_;

@@ -35,15 +35,17 @@ PgConn PgConn::connect(const std::string& conninfo, const std::string& applicati
   const char* vals[] = {conninfo.c_str(), application_name.c_str(), nullptr};
   PGconn* raw = PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
   PgConn c;
-  c.c_ = std::shared_ptr<PGconn>(raw, &PQfinish);
-  if (!raw) throw PgError("out of memory connecting", "", "", "", true);
+  c.c_.reset(raw);
+  if (!raw) throw PgError("out of memory connecting", "", conninfo_endpoint(conninfo), "", true);
   // Server NOTICEs (e.g. "schema already exists, skipping") are not for our users; errors still raise.
   if (raw) PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
   if (PQstatus(raw) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(raw);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    std::string where;
-    if (const char* h = PQhost(raw)) where = std::string(h) + ":" + (PQport(raw) ? PQport(raw) : "");
+    // PQhost is empty when libpq gave up before choosing a host (e.g. an unknown conninfo keyword).
+    const char* h = PQhost(raw);
+    const char* p = PQport(raw);
+    std::string where = h && *h ? std::string(h) + ":" + (p && *p ? p : "5432") : conninfo_endpoint(conninfo);
     throw PgError("cannot connect: " + msg, "08001", where, "", true);
   }
   return c;
@@ -59,7 +61,26 @@ int PgConn::port() const {
   return p && *p ? std::atoi(p) : 5432;
 }
 
-std::string PgConn::endpoint() const { return host() + ":" + std::to_string(port()); }
+std::string PgConn::endpoint() const {
+  std::string h = host();
+  if (h.empty()) return "libpq defaults";
+  return h + ":" + std::to_string(port());
+}
+
+std::string conninfo_endpoint(const std::string& conninfo) {
+  std::string host, port;
+  if (PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), nullptr)) {
+    for (PQconninfoOption* o = opts; o->keyword; ++o) {
+      if (!o->val || !*o->val) continue;
+      std::string_view k = o->keyword;
+      if (k == "host" || (k == "hostaddr" && host.empty())) host = o->val;
+      if (k == "port") port = o->val;
+    }
+    PQconninfoFree(opts);
+  }
+  if (host.empty()) return port.empty() ? "libpq defaults" : "libpq default host, port " + port;
+  return host + ":" + (port.empty() ? "5432" : port);
+}
 
 void PgConn::fail(const PGresult* r, std::string_view query) const {
   std::string msg, state;

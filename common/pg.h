@@ -29,11 +29,11 @@ class PgError : public std::runtime_error {
   bool connection_lost_;
 };
 
-// Owns one PGresult.
+// Owns one PGresult; single owner, so a result is cleared exactly once, where its last holder drops it.
 class PgResult {
  public:
   PgResult() = default;
-  explicit PgResult(PGresult* r) : r_(r, &PQclear) {}
+  explicit PgResult(PGresult* r) noexcept : r_(r) {}
   PGresult* raw() const noexcept { return r_.get(); }
   int rows() const noexcept { return r_ ? PQntuples(r_.get()) : 0; }
   int cols() const noexcept { return r_ ? PQnfields(r_.get()) : 0; }
@@ -51,20 +51,29 @@ class PgResult {
   int col(const char* name) const;  // column index by name, throws if absent
 
  private:
-  std::shared_ptr<PGresult> r_;
+  struct Clear {
+    void operator()(PGresult* r) const noexcept { PQclear(r); }
+  };
+  std::unique_ptr<PGresult, Clear> r_;
 };
 
 using Params = std::vector<std::optional<std::string>>;
 
 // Owns one PGconn. Blocking helpers for control-plane SQL; raw() for non-blocking COPY pipelines.
+// Move-only: a PGconn is one session and not thread-safe, so code that shares a session takes a PgConn& (or
+// const PgConn&) from its single owner, which makes the sharing visible at the call.
 class PgConn {
  public:
   PgConn() = default;
+  PgConn(PgConn&&) noexcept = default;
+  PgConn& operator=(PgConn&&) noexcept = default;
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
   // Connects with libpq conventions (conninfo string or URI; PG* env vars, service file and .pgpass apply).
   static PgConn connect(const std::string& conninfo, const std::string& application_name = "pgload");
   PGconn* raw() const noexcept { return c_.get(); }
   explicit operator bool() const noexcept { return c_ != nullptr; }
-  // host:port of the server, for error messages (never the password).
+  // host:port of the server, for error messages (never the password); never empty (see conninfo_endpoint).
   std::string endpoint() const;
   std::string host() const;
   int port() const;
@@ -79,8 +88,15 @@ class PgConn {
   [[noreturn]] void fail(const PGresult* r, std::string_view query) const;
 
  private:
-  std::shared_ptr<PGconn> c_;
+  struct Finish {
+    void operator()(PGconn* c) const noexcept { PQfinish(c); }
+  };
+  std::unique_ptr<PGconn, Finish> c_;
 };
+
+// Where a conninfo string or URI points, for messages about a connection that has no server yet (it failed before
+// a host was known): "host:port" from the conninfo, else "libpq defaults" (PGHOST/PGPORT or the local socket).
+std::string conninfo_endpoint(const std::string& conninfo);
 
 // "name" with embedded quotes doubled: safe for any identifier, including `a"; DROP TABLE x; --`.
 std::string quote_ident(std::string_view ident);

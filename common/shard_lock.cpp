@@ -143,7 +143,7 @@ void lock_shards(const PgConn& c, std::vector<int64_t> shard_ids, const ShardLoc
   while (PGresult* r = PQgetResult(c.raw())) {
     PgResult owned(r);
     auto st = PQresultStatus(r);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && !failed.raw()) failed = owned;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && !failed.raw()) failed = std::move(owned);
   }
   if (failed.raw()) {
     try {

@@ -29,7 +29,7 @@ class LoadLock {
   void release() noexcept;
 
  private:
-  PgConn conn_;
+  const PgConn& conn_;  // the catalog's coordinator session, borrowed: the catalog outlives the lock
   bool open_ = false;
 };
 

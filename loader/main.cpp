@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "loader/copy_sink.h"
+#include "loader/load_progress.h"
 #include "loader/load_error.h"
 #include "loader/load_lock.h"
 #include "loader/options.h"

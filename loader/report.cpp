@@ -1,4 +1,4 @@
-// Formatting only; the counters it reads are bumped by the pipeline with relaxed atomics.
+// Formatting only: the end-of-load summary, as text or JSON.
 #include "loader/report.h"
 
 #include <algorithm>
@@ -6,47 +6,8 @@
 #include <cstdio>
 
 #include "common/json_text.h"
-#include "loader/pipeline.h"
 
 namespace pgload {
-
-ProgressBar::ProgressBar(bool enabled, const LoadCounters& counters, std::function<uint64_t()> bytes_in,
-                         std::optional<uint64_t> total_bytes) {
-  if (!enabled) return;
-  running_ = true;
-  thread_ = std::thread([this, &counters, bytes_in, total_bytes] {
-    auto start = std::chrono::steady_clock::now();
-    while (running_.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      uint64_t in = bytes_in();
-      uint64_t rows = counters.rows.load(std::memory_order_relaxed);
-      double mbps = secs > 0 ? in / 1e6 / secs : 0;
-      char line[256];
-      if (total_bytes && *total_bytes > 0) {
-        double frac = std::min(1.0, static_cast<double>(in) / *total_bytes);
-        int filled = static_cast<int>(frac * 30);
-        double eta = frac > 0 ? secs / frac - secs : 0;
-        std::snprintf(line, sizeof line, "\r[%-30s] %5.1f%% %8.1f MB %12llu rows %7.1f MB/s ETA %4.0fs ",
-                      std::string(filled, '#').c_str(), frac * 100, in / 1e6, static_cast<unsigned long long>(rows),
-                      mbps, eta);
-      } else {
-        std::snprintf(line, sizeof line, "\r%8.1f MB %12llu rows %7.1f MB/s ", in / 1e6,
-                      static_cast<unsigned long long>(rows), mbps);
-      }
-      std::fputs(line, stderr);
-      std::fflush(stderr);
-    }
-    std::fputs("\r\033[K", stderr);
-  });
-}
-
-ProgressBar::~ProgressBar() { stop(); }
-
-void ProgressBar::stop() {
-  running_ = false;
-  if (thread_.joinable()) thread_.join();
-}
 
 std::string report_json(const LoadReport& r) {
   char nums[256];

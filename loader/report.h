@@ -1,31 +1,13 @@
-// What a load tells its user: a progress bar on a TTY while it runs, then a human summary or one JSON object.
+// What a load tells its user when it is over: a human summary or one JSON object (the bar while it runs is
+// loader/load_progress).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <functional>
 #include <map>
-#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace pgload {
-
-struct LoadCounters;
-
-// Redraws one stderr line every 250 ms until stopped; does nothing unless enabled (TTY and not --quiet).
-class ProgressBar {
- public:
-  ProgressBar(bool enabled, const LoadCounters& counters, std::function<uint64_t()> bytes_in,
-              std::optional<uint64_t> total_bytes);
-  ~ProgressBar();
-  void stop();
-
- private:
-  std::atomic<bool> running_{false};
-  std::thread thread_;
-};
 
 struct LoadReport {
   std::string outcome;  // committed | dry_run | failed

@@ -37,7 +37,7 @@ class TwoPhaseRun {
   void forget_decision() const;
 
  private:
-  PgConn coordinator_;
+  PgConn coordinator_;  // its own session: decisions commit while the caller's transactions stay open
   std::string run_id_;
 };
 

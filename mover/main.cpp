@@ -106,7 +106,23 @@ void print_notices(const std::vector<std::string>& notices) {
   for (const auto& n : notices) std::cerr << n << "\n";
 }
 
+// The catalog shares `coordinator` (Catalog::load borrows it), so a session is built in place and never moved.
 struct Session {
+  explicit Session(const CliOptions& o)
+      : coordinator(connect_coordinator(o)), catalog(Catalog::load(coordinator, o.backend)) {
+    log::info("catalog read from {}: backend {}, {} node(s)", coordinator.endpoint(), backend_name(catalog.backend()),
+              catalog.nodes().size());
+    for (const auto& spec : o.node_conninfo) {
+      auto [endpoint, conninfo] = parse_node_conninfo(spec);
+      catalog.set_node_conninfo(endpoint, conninfo);
+      log::info("worker {} is reached with {}", endpoint, log::printable_conninfo(conninfo));
+    }
+  }
+  static PgConn connect_coordinator(const CliOptions& o) {
+    log::info("connecting to the coordinator: {}", log::printable_conninfo(o.coordinator));
+    return PgConn::connect(o.coordinator, "pgmove");
+  }
+  Session(Session&&) = delete;
   PgConn coordinator;
   Catalog catalog;
 };
@@ -120,19 +136,7 @@ void check_conninfo(const CliOptions& o) {
   }
 }
 
-Session open_session(const CliOptions& o) {
-  log::info("connecting to the coordinator: {}", log::printable_conninfo(o.coordinator));
-  PgConn c = PgConn::connect(o.coordinator, "pgmove");
-  Catalog cat = Catalog::load(c, o.backend);
-  log::info("catalog read from {}: backend {}, {} node(s)", c.endpoint(), backend_name(cat.backend()),
-            cat.nodes().size());
-  for (const auto& spec : o.node_conninfo) {
-    auto [endpoint, conninfo] = parse_node_conninfo(spec);
-    cat.set_node_conninfo(endpoint, conninfo);
-    log::info("worker {} is reached with {}", endpoint, log::printable_conninfo(conninfo));
-  }
-  return {c, std::move(cat)};
-}
+Session open_session(const CliOptions& o) { return Session(o); }
 
 void require_tables(const ClusterState& st) {
   if (st.tables.empty())

@@ -53,13 +53,27 @@ std::string text_array(const std::vector<std::string>& items) {
 }
 }  // namespace
 
-MoveJournal::MoveJournal(PgConn coordinator) : conn_(std::move(coordinator)) {
-  conn_.run("BEGIN");
+MoveJournal::MoveJournal(PgConn coordinator) : MoveJournal(nullptr) {
+  owned_ = std::make_unique<PgConn>(std::move(coordinator));
+  conn_ = owned_.get();
+  create_table();
+}
+
+MoveJournal MoveJournal::sharing(const PgConn& coordinator) {
+  MoveJournal j(&coordinator);
+  j.create_table();
+  return j;
+}
+
+MoveJournal::MoveJournal(const PgConn* coordinator) : conn_(coordinator) {}
+
+void MoveJournal::create_table() {
+  conn_->run("BEGIN");
   try {
-    conn_.run("SELECT pg_advisory_xact_lock(" + kLock + ", 0)");
-    conn_.run("SET LOCAL client_min_messages = warning");
-    conn_.run("CREATE SCHEMA IF NOT EXISTS pgload");
-    conn_.run(
+    conn_->run("SELECT pg_advisory_xact_lock(" + kLock + ", 0)");
+    conn_->run("SET LOCAL client_min_messages = warning");
+    conn_->run("CREATE SCHEMA IF NOT EXISTS pgload");
+    conn_->run(
         "CREATE TABLE IF NOT EXISTS pgload.moves ("
         " move_id bigserial PRIMARY KEY,"
         " shard_ids bigint[] NOT NULL,"
@@ -71,20 +85,20 @@ MoveJournal::MoveJournal(PgConn coordinator) : conn_(std::move(coordinator)) {
         " error text,"
         " started_at timestamptz NOT NULL DEFAULT now(),"
         " updated_at timestamptz NOT NULL DEFAULT now())");
-    conn_.run("COMMIT");
+    conn_->run("COMMIT");
   } catch (...) {
-    PQexec(conn_.raw(), "ROLLBACK");
+    PQexec(conn_->raw(), "ROLLBACK");
     throw;
   }
 }
 
 int64_t MoveJournal::begin(const std::vector<int64_t>& shard_ids, const std::vector<std::string>& shard_relations,
                            int32_t source_group, int32_t target_group, std::string_view mode) {
-  conn_.run("BEGIN");
+  conn_->run("BEGIN");
   try {
     // Serializes begin() of concurrent runs so the overlap check below cannot race.
-    conn_.run("SELECT pg_advisory_xact_lock(" + kLock + ", 0)");
-    auto busy = conn_.exec(
+    conn_->run("SELECT pg_advisory_xact_lock(" + kLock + ", 0)");
+    auto busy = conn_->exec(
         "SELECT move_id, state, s FROM pgload.moves, unnest(shard_ids) s "
         "WHERE state IN ('started', 'switched') AND s = ANY($1::bigint[]) LIMIT 1",
         {int_array(shard_ids)});
@@ -92,44 +106,44 @@ int64_t MoveJournal::begin(const std::vector<int64_t>& shard_ids, const std::vec
       throw std::runtime_error("shard " + busy.str(0, 2) + " is already in move " + busy.str(0, 0) + " (state " +
                                busy.str(0, 1) + ") of pgload.moves on the coordinator; if no other pgmove runs, " +
                                "its recovery will resolve it");
-    auto id = conn_.exec(
+    auto id = conn_->exec(
         "INSERT INTO pgload.moves (shard_ids, shard_relations, source_group, target_group, mode, state) "
         "VALUES ($1::bigint[], $2::text[], $3::int, $4::int, $5, 'started') RETURNING move_id",
         {int_array(shard_ids), text_array(shard_relations), std::to_string(source_group),
          std::to_string(target_group), std::string(mode)});
     int64_t move_id = id.i64(0, 0);
     // Session lock (survives COMMIT): the row becomes visible only together with its owner lock.
-    conn_.run("SELECT pg_advisory_lock(" + kLock + ", " + std::to_string(static_cast<int32_t>(move_id)) + ")");
-    conn_.run("COMMIT");
+    conn_->run("SELECT pg_advisory_lock(" + kLock + ", " + std::to_string(static_cast<int32_t>(move_id)) + ")");
+    conn_->run("COMMIT");
     return move_id;
   } catch (...) {
-    PQexec(conn_.raw(), "ROLLBACK");
+    PQexec(conn_->raw(), "ROLLBACK");
     throw;
   }
 }
 
 void MoveJournal::set_state(int64_t move_id, std::string_view state, std::string_view error) {
-  conn_.exec("UPDATE pgload.moves SET state = $2, error = coalesce($3, error), updated_at = now() WHERE move_id = $1",
+  conn_->exec("UPDATE pgload.moves SET state = $2, error = coalesce($3, error), updated_at = now() WHERE move_id = $1",
              {std::to_string(move_id), std::string(state),
               error.empty() ? std::nullopt : std::optional<std::string>(std::string(error))});
 }
 
 void MoveJournal::release(int64_t move_id) {
-  conn_.run("SELECT pg_advisory_unlock(" + kLock + ", " + std::to_string(static_cast<int32_t>(move_id)) + ")");
+  conn_->run("SELECT pg_advisory_unlock(" + kLock + ", " + std::to_string(static_cast<int32_t>(move_id)) + ")");
 }
 
 std::vector<JournalEntry> MoveJournal::claim_orphans() {
-  auto r = conn_.exec(
+  auto r = conn_->exec(
       "SELECT move_id, shard_ids, shard_relations, source_group, target_group, mode, state FROM pgload.moves "
       "WHERE state IN ('started', 'switched') ORDER BY move_id");
   std::vector<JournalEntry> out;
   for (int i = 0; i < r.rows(); ++i) {
     int64_t id = r.i64(i, 0);
-    auto got = conn_.scalar("SELECT pg_try_advisory_lock(" + kLock + ", " +
+    auto got = conn_->scalar("SELECT pg_try_advisory_lock(" + kLock + ", " +
                             std::to_string(static_cast<int32_t>(id)) + ")");
     if (!got || *got != "t") continue;  // its owner is alive
     // Re-read under the lock: the owner may have finished between the two queries.
-    auto again = conn_.scalar("SELECT state FROM pgload.moves WHERE move_id = $1", {std::to_string(id)});
+    auto again = conn_->scalar("SELECT state FROM pgload.moves WHERE move_id = $1", {std::to_string(id)});
     if (!again || (*again != "started" && *again != "switched")) {
       release(id);
       continue;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,12 @@ class MoveJournal {
   // Session-level advisory lock class: key (kLockClass, move_id) is held by the run that owns a move.
   static constexpr int32_t kLockClass = 0x70676d76;  // 'pgmv'
 
-  // Creates schema pgload and table pgload.moves if missing (serialized by an advisory lock).
+  // Creates schema pgload and table pgload.moves if missing (serialized by an advisory lock); owns the session.
   explicit MoveJournal(PgConn coordinator);
+  // The same on the caller's coordinator session, which must outlive the journal: set_state() then joins the
+  // caller's open transaction, which is how a move's catalog switch and its journal state commit together.
+  static MoveJournal sharing(const PgConn& coordinator);
+  static MoveJournal sharing(PgConn&&) = delete;  // a temporary session would be gone before the journal
 
   // Records a new move as 'started' and takes its owner lock on this connection; returns its move_id.
   // Throws if any of the shards is already in an unfinished move.
@@ -43,10 +48,13 @@ class MoveJournal {
   // Unfinished moves whose owner is gone (their lock is free); the caller owns their locks until release().
   std::vector<JournalEntry> claim_orphans();
 
-  const PgConn& conn() const noexcept { return conn_; }
+  const PgConn& conn() const noexcept { return *conn_; }
 
  private:
-  PgConn conn_;
+  explicit MoveJournal(const PgConn* coordinator);
+  void create_table();
+  std::unique_ptr<PgConn> owned_;  // on the heap so that conn_ survives moving the journal
+  const PgConn* conn_;
 };
 
 }  // namespace pgload

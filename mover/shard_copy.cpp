@@ -38,9 +38,8 @@ void start_copy(const PgConn& conn, const std::string& sql, ExecStatusType expec
 void finish_copy(const PgConn& conn, const std::string& sql) {
   PgResult r(PQgetResult(conn.raw()));
   bool ok = r.raw() && PQresultStatus(r.raw()) == PGRES_COMMAND_OK;
-  PgResult err = r;
   while (PGresult* extra = PQgetResult(conn.raw())) PQclear(extra);
-  if (!ok) conn.fail(err.raw(), sql);
+  if (!ok) conn.fail(r.raw(), sql);
 }
 
 void put(const PgConn& target, const char* data, size_t n, const std::string& sql) {

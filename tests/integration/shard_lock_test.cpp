@@ -197,7 +197,7 @@ TEST_F(ShardLockTest, LoadWaitsForTheMoveHoldingTheLockThenLoadsEverything) {
   auto groups = coord().exec("SELECT groupid FROM pg_dist_node WHERE groupid <> 0 ORDER BY nodeid");
   // A move as pgmove runs it: journalled, and holding the shard's lock exclusively.
   PgConn mover = coord("pgmove");
-  MoveJournal journal(mover);
+  MoveJournal journal = MoveJournal::sharing(mover);
   const int64_t move_id = journal.begin({shard}, {"public.sl_wait_move_" + std::to_string(shard)},
                                         static_cast<int32_t>(groups.i64(0, 0)),
                                         static_cast<int32_t>(groups.i64(1, 0)), "block_writes");
@@ -239,7 +239,7 @@ TEST_F(ShardLockTest, LockTimeoutFailsCleanlyNamingTheMove) {
   create_users("sl_timeout");
   const int64_t shard = first_shard("sl_timeout");
   PgConn mover = coord("pgmove");
-  MoveJournal journal(mover);
+  MoveJournal journal = MoveJournal::sharing(mover);
   const int64_t move_id = journal.begin({shard}, {"public.sl_timeout_" + std::to_string(shard)}, 1, 2, "block_writes");
   mover.run("BEGIN");
   mover.run(lock_sql(7, shard));

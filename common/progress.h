@@ -1,0 +1,50 @@
+// One status area on stderr, redrawn in place while a tool works (TTY only), shared by pgload's bar and pgmove's
+// per-move lines; whole lines printed through it land above the status instead of garbling it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace pgload {
+
+class Progress {
+ public:
+  // Formats the current state: one status line, or several separated by '\n' (no trailing newline); "" = none.
+  // Called on the drawing thread with the output lock held, so it must be quick and must not print.
+  using Render = std::function<std::string()>;
+
+  // Draws every redraw_period_ms when `requested` and stderr is a terminal; otherwise draws nothing.
+  Progress(bool requested, Render render, int redraw_period_ms);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  // Stops drawing and erases the status; idempotent.
+  void stop();
+  // Writes `line` plus a newline to `out` (stdout or stderr) and flushes it, above the status when one is drawn.
+  // Thread-safe; works (as a plain locked write) when the status is disabled.
+  void print(std::FILE* out, std::string_view line);
+  bool drawing() const noexcept { return enabled_; }
+
+ private:
+  void run();
+  void erase_locked();
+  void draw_locked();
+
+  const bool enabled_;
+  const Render render_;
+  const std::chrono::milliseconds redraw_period_;
+  std::mutex mu_;  // guards the terminal and the fields below
+  std::condition_variable cv_;
+  bool stopped_ = false;
+  int drawn_lines_ = 0;  // status lines on screen; the cursor sits at the end of the last one
+  std::thread thread_;
+};
+
+}  // namespace pgload

@@ -1,0 +1,209 @@
+// The local backend's move of one colocation unit, step by step. Until the switch commits, any failure undoes
+// what exists on the target and the source stays authoritative; after it, the source tables are dropped.
+#include "mover/local_move.h"
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "mover/coordinator_lock.h"
+#include "mover/move_journal.h"
+#include "mover/replication.h"
+#include "mover/shard_copy.h"
+#include "mover/verify.h"
+
+namespace pgload {
+
+void move_local(MoveContext& run, const MoveUnit& u) {
+  const auto& opts = run.opts;
+  const bool logical = opts.mode == TransferMode::Logical;
+  const std::string source_info = run.catalog.node_conninfo(u.source);
+  const std::string target_info = run.catalog.node_conninfo(u.target);
+  const std::string sid = std::to_string(u.request.shard_id);
+  auto connect_target = [&] { return PgConn::connect(target_info, "pgmove-target-" + sid); };
+
+  PgConn coord = PgConn::connect(run.coordinator_conninfo, "pgmove");
+  // The journal shares `coord`: its state changes join the transaction that switches the placements.
+  MoveJournal journal = MoveJournal::sharing(coord);
+  const int64_t move_id = journal.begin(u.shard_ids(), u.relations(), u.source.group_id, u.target.group_id,
+                                        logical ? "logical" : "block_writes");
+  const std::string repl = replication_name(move_id);
+  run.progress.notice_moving(u);
+  auto progress = run.progress.add(u.what());
+
+  PgConn source, target;
+  bool created_target = false, subscribed = false, published = false, switch_in_doubt = false;
+  ShardCopyStats totals;
+  try {
+    source = PgConn::connect(source_info, "pgmove-source-" + sid);
+    target = connect_target();
+    std::vector<ShardDdl> ddls;
+    for (const auto& s : u.shards) ddls.push_back(read_shard_ddl(source, s.schema, s.table_name));
+    for (const auto& d : ddls) {
+      auto there = target.scalar("SELECT to_regclass($1)::text", {d.relation});
+      if (there)
+        throw std::runtime_error("target " + u.target.endpoint() + " already has a table " + d.relation +
+                                 " (not in pg_dist_placement); drop it or move elsewhere");
+      if (logical && !d.has_replica_identity)
+        throw std::runtime_error(d.relation + " has no primary key or replica identity, which logical mode needs "
+                                 "to replicate updates and deletes; use block_writes");
+    }
+    if (logical) {
+      auto wal = source.scalar("SHOW wal_level");
+      if (!wal || *wal != "logical")
+        throw std::runtime_error("logical mode needs wal_level = logical on source " + u.source.endpoint() +
+                                 " (it is " + wal.value_or("?") + "); use block_writes");
+    }
+    created_target = true;  // from here on, cleanup drops what exists of the unit on the target
+    for (const auto& d : ddls) {
+      target.run("CREATE SCHEMA IF NOT EXISTS " + quote_ident(d.schema));
+      target.run(d.create_table);
+    }
+
+    ShardCopyOptions copy_opts;
+    copy_opts.binary = opts.binary_copy;
+    copy_opts.spool_dir = opts.spool_dir;
+    copy_opts.max_target_attempts = opts.max_target_attempts;
+    copy_opts.bucket = &run.bucket;
+    copy_opts.progress_bytes = &progress->bytes;
+    auto copy_all = [&] {
+      for (size_t i = 0; i < ddls.size(); ++i) {
+        if (opts.hooks.after_target_chunk) {
+          int64_t shard = u.shards[i].shard_id;
+          copy_opts.after_target_chunk = [&, shard](int attempt, uint64_t bytes) {
+            opts.hooks.after_target_chunk(shard, attempt, bytes);
+          };
+        }
+        auto st = copy_shard_rows(source, target, connect_target, ddls[i], copy_opts);
+        totals.bytes += st.bytes;
+        totals.source_reads += st.source_reads;
+        totals.target_attempts += st.target_attempts;
+      }
+      for (const auto& d : ddls)
+        for (const auto& sql : d.post_data) target.run(sql);
+    };
+    auto add_foreign_keys = [&] {
+      for (const auto& d : ddls)
+        for (const auto& sql : d.foreign_keys) target.run(sql);
+    };
+
+    if (!logical) {
+      // Writes wait from here to the end (coordinator faces first, then the shards themselves); reads go on.
+      coord.run("BEGIN");
+      lock_coordinator_tables(coord, u);
+      source.run("BEGIN");
+      source.run("LOCK TABLE " + join_sql_list(u.relations(), ", ") + " IN EXCLUSIVE MODE");
+      copy_all();
+      add_foreign_keys();
+      run.step(u, "copied");
+    } else {
+      source.run("CREATE PUBLICATION " + quote_ident(repl) + " FOR TABLE " + join_sql_list(u.relations(), ", "));
+      published = true;
+      {
+        // The slot's exported snapshot is valid while this replication connection stays open and idle.
+        PgConn walsender = PgConn::connect(source_info + " replication=database", "pgmove-slot-" + sid);
+        auto slot = walsender.exec("CREATE_REPLICATION_SLOT " + quote_ident(repl) + " LOGICAL pgoutput (SNAPSHOT 'export')");
+        std::string snapshot = slot.str(0, slot.col("snapshot_name"));
+        source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
+        source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
+        copy_all();
+        source.run("COMMIT");
+      }
+      subscribed = true;
+      target.run("CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " + quote_literal(source_info) +
+                 " PUBLICATION " + quote_ident(repl) + " WITH (create_slot = false, copy_data = false, slot_name = " +
+                 quote_literal(repl) + ", enabled = true)");
+      run.step(u, "copied");
+      wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // most of the backlog, writes still flowing
+      coord.run("BEGIN");
+      lock_coordinator_tables(coord, u);
+      source.run("BEGIN");
+      source.run("LOCK TABLE " + join_sql_list(u.relations(), ", ") + " IN EXCLUSIVE MODE");
+      wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // the rest, writes blocked
+      drop_subscription(target, repl);
+      subscribed = false;
+      add_foreign_keys();
+    }
+
+    verify_copy(u, source, target);
+    run.step(u, "switching");
+    // The switch: placements and the journal flip together, so the journal never lies about who owns the data.
+    auto upd = coord.exec(
+        "UPDATE pg_catalog.pg_dist_placement SET groupid = $1::int WHERE shardid = ANY($2::bigint[]) AND groupid = $3::int",
+        {std::to_string(u.target.group_id), bigint_array(u.shard_ids()), std::to_string(u.source.group_id)});
+    std::string updated = PQcmdTuples(upd.raw());
+    if (updated != std::to_string(u.shards.size()))
+      throw std::runtime_error("pg_dist_placement changed during the move: updated " + updated + " of " +
+                               std::to_string(u.shards.size()) + " placements");
+    journal.set_state(move_id, "switched");
+    switch_in_doubt = true;
+    coord.run("COMMIT");
+    switch_in_doubt = false;
+  } catch (...) {
+    // Before the switch: the source stays authoritative. Undo what exists on the target and the source's extras.
+    std::string error;
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (!switch_in_doubt) {
+      if (coord && PQstatus(coord.raw()) == CONNECTION_OK && PQtransactionStatus(coord.raw()) != PQTRANS_IDLE)
+        PQclear(PQexec(coord.raw(), "ROLLBACK"));
+      source = PgConn();  // closing it rolls back and releases the shard locks
+      target = PgConn();
+      bool clean = true;
+      try {
+        if (created_target || subscribed) {
+          PgConn t = connect_target();
+          drop_subscription(t, repl);
+          for (const auto& s : u.shards) t.run("DROP TABLE IF EXISTS " + s.relation + " CASCADE");
+        }
+        if (published || logical) {
+          PgConn s = PgConn::connect(source_info, "pgmove-cleanup-" + sid);
+          drop_slot_and_publication(s, repl);
+        }
+      } catch (const std::exception& e) {
+        clean = false;
+        run.progress.warn("could not clean up after " + u.what() + ": " + e.what() + "; the next pgmove run will retry");
+      }
+      try {
+        if (clean) journal.set_state(move_id, "aborted", error);
+        journal.release(move_id);
+      } catch (const std::exception&) {
+      }
+    } else {
+      run.progress.warn("the catalog switch of " + u.what() + " is in doubt (coordinator connection lost at COMMIT); " +
+                    "the next pgmove run resolves it from the journal (move " + std::to_string(move_id) + ")");
+    }
+    run.progress.remove(progress);
+    rethrow_named(u);
+  }
+
+  // After the switch the target is authoritative; the source tables go in the same transaction that held the lock,
+  // so a write that waited on it fails instead of landing in a dropped shard.
+  try {
+    // `source` is still in the transaction holding the shard locks (both modes)
+    for (const auto& s : u.shards) source.run("DROP TABLE IF EXISTS " + s.relation + " CASCADE");
+    if (logical) source.run("DROP PUBLICATION IF EXISTS " + quote_ident(repl));
+    source.run("COMMIT");
+    if (logical) drop_slot_and_publication(source, repl);
+    journal.set_state(move_id, "done");
+  } catch (const std::exception& e) {
+    run.progress.warn(u.what() + " is switched but dropping the old shard on " + u.source.endpoint() + " failed: " + e.what() +
+                  "; the next pgmove run drops it");
+  }
+  try {
+    journal.release(move_id);
+  } catch (const std::exception&) {
+  }
+  run.progress.remove(progress);
+  std::lock_guard lock(run.stats_mu);
+  run.summary.moves += 1;
+  run.summary.bytes += totals.bytes;
+  run.summary.source_reads += totals.source_reads;
+  run.summary.target_attempts += totals.target_attempts;
+}
+
+}  // namespace pgload
