@@ -290,17 +290,17 @@ class ChunkWorker {
       int shard = 0;
       bool ok = true;
       bool binary = start_binary_row(c, values.size());
-      uint64_t key = 0;
+      uint64_t sort = 0;
       for (size_t j = 0; j < values.size() && ok; ++j) {
         ok = check_field(c, rec_line, byte, static_cast<int>(j), values[j], text, shard);
-        if (ok) add_field(c, static_cast<int>(j), values[j], binary, key);
+        if (ok) add_field(c, static_cast<int>(j), values[j], binary, sort);
       }
       if (!ok) continue;
       if (binary) {
-        emit(c.bin[shard], c.bin_row, {rec_line, byte, 0, 0, key});
+        emit(c.bin[shard], c.bin_row, {rec_line, byte, 0, 0, sort});
       } else {
         c.ndjson_row.push_back('\n');
-        emit(c.csv[shard], c.ndjson_row, {rec_line, byte, 0, 0, key});
+        emit(c.csv[shard], c.ndjson_row, {rec_line, byte, 0, 0, sort});
       }
       ++c.rows;
     }
