@@ -13,14 +13,20 @@ from pathlib import Path
 KEYS = [
     "load.pgload_rows_per_s", "load.pgload_reported_rows_per_s", "load.ceiling_rows_per_s",
     "load.single_table_rows_per_s", "load.coordinator_copy_rows_per_s", "ratio.load_vs_ceiling",
-    "ratio.load_vs_coordinator", "ratio.load_vs_single_table", "parse.gb_per_s_per_core",
+    "ratio.load_vs_coordinator", "ratio.load_vs_single_table",
     "memory.peak_rss_mb_at_n_10", "memory.peak_rss_mb_at_n", "move.pipe_mb_per_s", "move.pipe_seconds",
     "move.pgmove_mb_per_s", "move.pgmove_seconds", "move.pgmove_logical_mb_per_s", "move.pgmove_logical_seconds",
     "ratio.move_vs_pipe", "throttle.mean_mb_per_s", "throttle.seconds", "throttle.error_pct",
     "load.pgload_small_rows_per_s",
 ]
-CITUS_KEYS = [
+PARSE_KEYS = ["parse.tokenize_gb_per_s_per_core", "parse.route_gb_per_s_per_core",
+              "parse.route_all_threads_gb_per_s_per_core"]
+CITUS_LOAD_KEYS = [
     "load.citus_copy_rows_per_s", "load.pgload_citus_rows_per_s", "ratio.load_vs_citus_copy",
+    "load.citus_copy_ordered_rows_per_s", "load.pgload_citus_ordered_rows_per_s", "ratio.load_vs_citus_copy_ordered",
+    "ratio.cpu_pgload_vs_citus_copy", "ratio.cpu_pgload_vs_citus_copy_ordered",
+]
+CITUS_KEYS = CITUS_LOAD_KEYS + [
     "move.citus_rebalance_block_writes_seconds", "move.citus_rebalance_logical_seconds", "move.pgmove_citus_seconds",
 ]
 DEFAULT_GOALS = {
@@ -39,8 +45,50 @@ RATIOS = [
      "pipe wall seconds / pgmove block_writes wall seconds, same shards (> 1: pgmove faster); wall clocks, "
      "so byte counts (text vs binary COPY) do not matter"),
     ("ratio.load_vs_citus_copy", "load.pgload_citus_rows_per_s", "load.citus_copy_rows_per_s",
-     "pgload rows/s / Citus coordinator \\copy rows/s, both on the --citus cluster"),
+     "pgload rows/s / Citus coordinator \\copy rows/s, both on the --citus cluster, ids in random order"),
+    ("ratio.load_vs_citus_copy_ordered", "load.pgload_citus_ordered_rows_per_s", "load.citus_copy_ordered_rows_per_s",
+     "the same with the file ordered by id"),
+    ("ratio.cpu_pgload_vs_citus_copy", "cpu.pgload.total_s_per_mrow", "cpu.citus_copy.total_s_per_mrow",
+     "total CPU per row of a pgload load / that of a Citus coordinator \\copy (every process of the load), random ids"),
+    ("ratio.cpu_pgload_vs_citus_copy_ordered", "cpu.pgload_ordered.total_s_per_mrow",
+     "cpu.citus_copy_ordered.total_s_per_mrow", "the same, ids ordered"),
 ]
+DEFAULT_GOALS["ratio.cpu_pgload_vs_citus_copy"] = "<= 0.5"
+DEFAULT_GOALS["ratio.cpu_pgload_vs_citus_copy_ordered"] = "<= 0.5"
+
+# Projection to bigger clusters from the CPU per row (model in bench/README.md): a load runs at the rate of its
+# scarcest resource. Workers have VCORES cores each and do all the parsing and inserting of their rows; a
+# single-threaded process (psql, the Citus coordinator's COPY backend) gets at most one core; pgload gets the
+# VCORES cores of the host it runs on (the coordinator's, which it leaves idle).
+VCORES = 4
+PROJECT_WORKERS = [2, 3, 8, 32]
+
+
+def project(results):
+    def med(k):
+        return results.get(k, {}).get("median")
+    out = {}
+    for sfx in ("", "_ordered"):
+        for tool in ("pgload", "citus_copy"):
+            client, coord, workers = (med(f"cpu.{tool}{sfx}.{g}_s_per_mrow") for g in ("client", "coordinator", "workers"))
+            if not client or coord is None or not workers:
+                continue
+            for w in PROJECT_WORKERS:
+                if tool == "pgload":
+                    limits = [VCORES / client, VCORES / coord if coord > 0 else math.inf]
+                else:
+                    limits = [1 / client, 1 / coord if coord > 0 else math.inf]
+                limits.append(VCORES * w / workers)
+                key = f"project.{tool}{sfx}_rows_per_s_w{w}"
+                out[key] = {"median": rnd(min(limits) * 1e6), "runs": [], "unit": "rows/s",
+                            "note": f"projected for a coordinator of {VCORES} vCores and {w} workers of {VCORES} vCores "
+                                    f"from the cpu.{tool}{sfx}.* medians (bench/README.md)"}
+        for w in PROJECT_WORKERS:
+            a, b = out.get(f"project.pgload{sfx}_rows_per_s_w{w}"), out.get(f"project.citus_copy{sfx}_rows_per_s_w{w}")
+            if a and b:
+                out[f"project.ratio{sfx}_w{w}"] = {"median": rnd(a["median"] / b["median"]), "runs": [],
+                                                   "note": "projected pgload rows/s / projected Citus \\copy rows/s"}
+    return out
 
 
 def read_raw(path):
@@ -218,18 +266,28 @@ def main():
     ap.add_argument("--machine", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--name", default="results", help="results.json / results.txt under another name")
     a = ap.parse_args()
     out_dir = Path(a.out)
     entries = read_raw(a.raw)
     machine = json.loads(Path(a.machine).read_text())
-    keys = list(KEYS)
-    if any(k in entries for k in CITUS_KEYS):
-        keys += CITUS_KEYS
+    if a.name == "results":
+        keys = KEYS + PARSE_KEYS
+        if any(k in entries for k in CITUS_KEYS):
+            keys += CITUS_KEYS
+    else:  # bench/run --citus-only
+        keys = PARSE_KEYS + CITUS_LOAD_KEYS
     results = build(entries, keys)
+    results.update(project(results))
     doc = {"machine": machine}
     doc.update(nest(results))
-    (out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (out_dir / f"{a.name}.json").write_text(json.dumps(doc, indent=2) + "\n")
     rows = machine.get("setup", {}).get("rows")
+    if a.name != "results":  # the plots belong to the full run
+        text = table(results, machine)
+        (out_dir / f"{a.name}.txt").write_text(text + "\n")
+        print(text)
+        return
     load_bars = [("load.pgload_rows_per_s", "pgload (HTTP, 2PC)"), ("load.ceiling_rows_per_s", "ceiling: pre-split \\copy"),
                  ("load.single_table_rows_per_s", "one plain table"),
                  ("load.coordinator_copy_rows_per_s", "local coordinator \\copy (fdw)")]
@@ -242,7 +300,7 @@ def main():
                  ("throttle.mean_mb_per_s", "pgmove --max-rate 20MB/s")]
     plot(results, out_dir, "move", "Moving shards onto an added worker (medians and runs)", "MB/s", move_bars, hline=20)
     text = table(results, machine)
-    (out_dir / "results.txt").write_text(text + "\n")
+    (out_dir / f"{a.name}.txt").write_text(text + "\n")
     print(text)
 
 

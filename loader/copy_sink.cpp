@@ -45,8 +45,9 @@ CopySink::CopySink(const Catalog& catalog, const Table& table, const SinkOptions
     if (shard.groups.empty())
       throw LoadError(kExitCluster, "shard " + std::to_string(shard.shard_id) + " of " + table.qualified() +
                                         " has no active placement (pg_dist_placement shardstate 1)");
-    copy_sql_.push_back("COPY " + table.shard_relation(shard.shard_id) + " (" + column_list + ") FROM STDIN WITH (" +
-                        options_.copy_options + ")");
+    const std::string copy_into = "COPY " + table.shard_relation(shard.shard_id) + " (" + column_list + ") FROM STDIN";
+    copy_sql_.push_back(copy_into + " WITH (" + options_.copy_options + ")");
+    copy_binary_sql_.push_back(copy_into + " WITH (FORMAT binary)");
     std::vector<Conn*> placement_conns;
     for (int32_t group : shard.groups) {
       const Node* node = catalog.node_for_group(group);
@@ -61,6 +62,8 @@ CopySink::CopySink(const Catalog& catalog, const Table& table, const SinkOptions
           c->index = i;
           try {
             c->pg = PgConn::connect(catalog.node_conninfo(*node), "pgload");
+            // Binary COPY takes text values in the client encoding (CSV batches name theirs): UTF-8, as validated.
+            if (options_.binary) c->pg.run("SET client_encoding TO 'UTF8'");
             c->pg.run("BEGIN");
           } catch (const PgError& e) {
             throw LoadError(kExitCluster, "cannot open a COPY connection to worker " + node->endpoint() + ": " +
@@ -148,10 +151,11 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
   if (b && std::regex_search(context, m, line_re)) {
     // PostgreSQL's COPY line number counts quoted newlines too, but only once the stream's end-of-line style
     // is known, i.e. not inside the first record (copyfromparse.c counts them only when eol_type is set).
+    // A binary COPY's "line" is the row number.
     const uint64_t n = std::stoull(m[1].str());
-    size_t row = b->rows.size();
+    size_t row = b->binary && n >= 1 ? static_cast<size_t>(n - 1) : b->rows.size();
     uint64_t pg_line = 0;
-    for (size_t i = 0; i < b->rows.size(); ++i) {
+    for (size_t i = 0; i < b->rows.size() && !b->binary; ++i) {
       pg_line += 1 + (i > 0 ? b->rows[i].newlines : 0);
       if (pg_line >= n) {
         row = i;
@@ -197,7 +201,8 @@ bool CopySink::advance(Conn& c) {
       c.queue.pop_front();
       lock.unlock();
       c.used = true;
-      if (!PQsendQuery(pg, copy_sql_[c.current->shard_index].c_str())) fail_with_result(c, nullptr, "starting COPY into");
+      const auto& sql = c.current->binary ? copy_binary_sql_ : copy_sql_;
+      if (!PQsendQuery(pg, sql[c.current->shard_index].c_str())) fail_with_result(c, nullptr, "starting COPY into");
       c.state = Conn::State::WaitCopyIn;
       return true;
     }

@@ -24,11 +24,15 @@ struct RowOrigin {
   uint64_t line;
   uint64_t byte_offset;
   uint32_t newlines;  // quoted '\n' inside the record: PostgreSQL counts them in its COPY line numbers
+  uint32_t bytes;     // the row's bytes in its batch's data
+  uint64_t sort_key;  // see sort_key() in loader/binary_row.h
 };
 
-// Rows of one shard, each a complete CSV record ending in '\n', sent as one COPY statement.
+// Rows of one shard sent as one COPY statement: complete CSV records each ending in '\n', or (binary) a binary
+// COPY header, rows and trailer. `rows` is in the order of the rows in `data`.
 struct Batch {
   int shard_index = 0;
+  bool binary = false;
   std::string data;
   std::vector<RowOrigin> rows;
   std::atomic<int> pending_placements{0};
@@ -39,6 +43,7 @@ struct SinkOptions {
   size_t max_inflight_bytes = 24u << 20;  // back-pressure: submit() waits beyond this
   std::string copy_options;               // e.g. "FORMAT csv, DELIMITER ',', ..." (without parentheses)
   std::vector<std::string> columns;       // the file's columns, in file order
+  bool binary = false;                    // batches may be binary COPY as well as CSV
 };
 
 class CopySink {
@@ -75,7 +80,8 @@ class CopySink {
   SinkOptions options_;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<std::vector<Conn*>> shard_conns_;  // shard index -> one connection per placement
-  std::vector<std::string> copy_sql_;            // shard index -> COPY statement
+  std::vector<std::string> copy_sql_;            // shard index -> COPY statement (CSV)
+  std::vector<std::string> copy_binary_sql_;     // shard index -> COPY statement (binary)
   std::vector<uint64_t> rows_per_shard_;
 
   std::mutex mu_;

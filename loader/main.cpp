@@ -11,6 +11,7 @@
 #include "common/conninfo.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "loader/binary_row.h"
 #include "loader/copy_sink.h"
 #include "loader/load_progress.h"
 #include "loader/load_error.h"
@@ -117,6 +118,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   plan.chunk_bytes = static_cast<size_t>(o.chunk_bytes);
   plan.batch_bytes = static_cast<size_t>(o.batch_bytes);
   plan.max_errors = o.max_errors;
+  plan.binary = binary_encodable(plan.types);
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
   if (!o.reject_file.empty()) {
     rejects.reset(std::fopen(o.reject_file.c_str(), "w"));
@@ -135,6 +137,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     SinkOptions sink_options;
     sink_options.connections_per_worker = o.connections_per_worker;
     sink_options.copy_options = copy_options(o);
+    sink_options.binary = plan.binary;
     for (int idx : plan.file_columns) sink_options.columns.push_back(table.columns[idx].name);
     CopySink sink(catalog, table, sink_options);
     log::info("COPY into {} shard(s) over {} connection(s) per worker, batches of {} bytes", table.shards.size(),

@@ -1,5 +1,6 @@
-// Hot path: per chunk, not per row, are all allocations (buffers are pooled with the chunks); rows are forwarded
-// as their raw CSV bytes so the server parses them exactly as the client validated them.
+// Hot path: per chunk, not per row, are all allocations (buffers are pooled with the chunks). A row goes as binary
+// COPY when the table's types allow it and every value has an exact encoding, else as its raw CSV bytes (or the
+// NDJSON reader's CSV), which the server parses exactly as the client validated them.
 #include "loader/pipeline.h"
 
 #include <oneapi/tbb/global_control.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "loader/binary_row.h"
 #include "loader/load_error.h"
 #include "loader/ndjson_reader.h"
 #include "loader/router.h"
@@ -26,15 +28,23 @@ struct Reject {
   std::string raw;
 };
 
+struct ShardRows {
+  std::string data;
+  std::vector<RowOrigin> rows;
+  void clear() noexcept {
+    data.clear();
+    rows.clear();
+  }
+};
+
 struct Chunk {
   std::string data;
   uint64_t first_line = 1, byte_offset = 0;
   bool at_eof = false, stream_start = false;
   CsvChunk tok;
-  std::vector<std::string> out;           // per shard: CSV records, each ending in '\n'
-  std::vector<std::vector<RowOrigin>> origins;  // per shard
+  std::vector<ShardRows> csv, bin;  // per shard: CSV records each ending in '\n'; binary rows (no header)
   std::vector<Reject> rejects;
-  std::string scratch, ndjson_row;
+  std::string scratch, ndjson_row, bin_row;
   uint64_t rows = 0;
 };
 
@@ -107,10 +117,10 @@ class ChunkWorker {
 
   void process(Chunk& c) const {
     const size_t shards = plan_.table->shards.size();
-    c.out.resize(shards);
-    c.origins.resize(shards);
-    for (auto& o : c.out) o.clear();
-    for (auto& o : c.origins) o.clear();
+    c.csv.resize(shards);
+    c.bin.resize(shards);
+    for (auto& o : c.csv) o.clear();
+    for (auto& o : c.bin) o.clear();
     c.rejects.clear();
     c.rows = 0;
     if (plan_.latin1) to_utf8_from_latin1(c);
@@ -166,6 +176,27 @@ class ChunkWorker {
     return true;
   }
 
+  // Starts the binary form of a row in c.bin_row; false when the table goes as CSV.
+  bool start_binary_row(Chunk& c, size_t fields) const {
+    if (!plan_.binary) return false;
+    c.bin_row.clear();
+    append_binary_row_start(c.bin_row, static_cast<uint16_t>(fields));
+    return true;
+  }
+
+  // After a value passed check_field: its binary form (binary turns false when it has none: the row goes as CSV)
+  // and, for the distribution column, the row's sort key.
+  void add_field(Chunk& c, int j, std::optional<std::string_view> value, bool& binary, uint64_t& key) const {
+    if (binary) binary = append_binary_field(c.bin_row, plan_.types[j], value);
+    if (j == plan_.dist_field && value) key = sort_key(plan_.types[j].type, *value);
+  }
+
+  static void emit(ShardRows& out, const std::string& row, RowOrigin origin) {
+    origin.bytes = static_cast<uint32_t>(row.size());
+    out.data.append(row);
+    out.rows.push_back(origin);
+  }
+
   void process_csv(Chunk& c, bool utf8_ok) const {
     const char* data = c.data.data();
     tokenize_csv(data, c.data.size(), plan_.dialect, c.at_eof, c.tok, c.stream_start);
@@ -196,18 +227,25 @@ class ChunkWorker {
       }
       int shard = 0;
       bool ok = true;
+      bool binary = start_binary_row(c, ncols);
+      uint64_t key = 0;
       for (size_t j = 0; j < ncols && ok; ++j) {
         const CsvField& f = c.tok.fields[r.first_field + j];
         std::string_view fraw(data + f.begin, f.end - f.begin);
         std::optional<std::string_view> value;
         if (f.quoted || fraw != plan_.null_string) value = csv_field_value(data, f, plan_.dialect, c.scratch);
         ok = check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard);
+        if (ok) add_field(c, static_cast<int>(j), value, binary, key);
       }
       if (!ok) continue;
-      std::string& out = c.out[shard];
-      out.append(raw);
-      out.push_back('\n');
-      c.origins[shard].push_back({rec_line, byte, r.newlines});
+      if (binary) {
+        emit(c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
+      } else {
+        ShardRows& out = c.csv[shard];
+        out.data.append(raw);
+        out.data.push_back('\n');
+        out.rows.push_back({rec_line, byte, r.newlines, static_cast<uint32_t>(raw.size() + 1), key});
+      }
       ++c.rows;
     }
   }
@@ -251,12 +289,19 @@ class ChunkWorker {
       const auto& values = reader->values();
       int shard = 0;
       bool ok = true;
-      for (size_t j = 0; j < values.size() && ok; ++j)
+      bool binary = start_binary_row(c, values.size());
+      uint64_t sort = 0;
+      for (size_t j = 0; j < values.size() && ok; ++j) {
         ok = check_field(c, rec_line, byte, static_cast<int>(j), values[j], text, shard);
+        if (ok) add_field(c, static_cast<int>(j), values[j], binary, sort);
+      }
       if (!ok) continue;
-      c.out[shard].append(c.ndjson_row);
-      c.out[shard].push_back('\n');
-      c.origins[shard].push_back({rec_line, byte, 0});
+      if (binary) {
+        emit(c.bin[shard], c.bin_row, {rec_line, byte, 0, 0, sort});
+      } else {
+        c.ndjson_row.push_back('\n');
+        emit(c.csv[shard], c.ndjson_row, {rec_line, byte, 0, 0, sort});
+      }
       ++c.rows;
     }
   }
@@ -346,15 +391,52 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
 
   uint64_t next_line = first_line, next_byte = first_byte;
   bool eof = false, first = first_byte == 0;
-  std::vector<std::shared_ptr<Batch>> pending(shards);
+  std::vector<std::shared_ptr<Batch>> pending(shards), pending_bin(shards);
+  const bool sort = plan.dist_field >= 0;
+  std::string sort_scratch;
+  std::vector<uint32_t> order;
+  std::vector<RowOrigin> sorted_rows;
   uint64_t rejected = 0;
   std::string first_reject;
 
-  auto new_batch = [&](size_t s) {
+  auto new_batch = [&](size_t s, bool binary) {
     auto b = std::make_shared<Batch>();
     b->shard_index = static_cast<int>(s);
+    b->binary = binary;
     b->data.reserve(plan.batch_bytes + plan.batch_bytes / 4);
+    if (binary) append_binary_header(b->data);
     return b;
+  };
+  // Rows sorted by the distribution key (B-tree inserts then walk neighbouring pages; an ordered input stays
+  // as it is) and the binary trailer; `rows` follows the new order so that errors still map to input lines.
+  auto seal = [&](std::shared_ptr<Batch> b) {
+    std::vector<RowOrigin>& rows = b->rows;
+    const auto by_key = [](const RowOrigin& x, const RowOrigin& y) { return x.sort_key < y.sort_key; };
+    if (sort && !std::is_sorted(rows.begin(), rows.end(), by_key)) {
+      const size_t head = b->binary ? kBinaryHeaderBytes : 0;
+      std::vector<uint64_t> offsets(rows.size());
+      uint64_t at = head;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        offsets[i] = at;
+        at += rows[i].bytes;
+      }
+      order.resize(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) order[i] = static_cast<uint32_t>(i);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](uint32_t x, uint32_t y) { return rows[x].sort_key < rows[y].sort_key; });
+      sort_scratch.clear();
+      sort_scratch.reserve(b->data.capacity());
+      sort_scratch.append(b->data, 0, head);
+      sorted_rows.clear();
+      for (uint32_t i : order) {
+        sort_scratch.append(b->data, offsets[i], rows[i].bytes);
+        sorted_rows.push_back(rows[i]);
+      }
+      b->data.swap(sort_scratch);
+      rows.swap(sorted_rows);
+    }
+    if (b->binary) append_binary_trailer(b->data);
+    submit(std::move(b));
   };
 
   auto read_stage = [&](tbb::flow_control& fc) -> Chunk* {
@@ -415,16 +497,19 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
       throw LoadError(kExitInputErrors, msg);
     }
     for (size_t s = 0; s < shards; ++s) {
-      if (c->origins[s].empty()) continue;
-      rows_per_shard[s] += c->origins[s].size();
-      if (!submit) continue;
-      if (!pending[s]) pending[s] = new_batch(s);
-      Batch& b = *pending[s];
-      b.data.append(c->out[s]);
-      b.rows.insert(b.rows.end(), c->origins[s].begin(), c->origins[s].end());
-      if (b.data.size() >= plan.batch_bytes) {
-        submit(std::move(pending[s]));
-        pending[s].reset();
+      for (bool binary : {false, true}) {
+        const ShardRows& out = binary ? c->bin[s] : c->csv[s];
+        if (out.rows.empty()) continue;
+        rows_per_shard[s] += out.rows.size();
+        if (!submit) continue;
+        std::shared_ptr<Batch>& p = binary ? pending_bin[s] : pending[s];
+        if (!p) p = new_batch(s, binary);
+        p->data.append(out.data);
+        p->rows.insert(p->rows.end(), out.rows.begin(), out.rows.end());
+        if (p->data.size() >= plan.batch_bytes) {
+          seal(std::move(p));
+          p.reset();
+        }
       }
     }
     counters.rows.fetch_add(c->rows, std::memory_order_relaxed);
@@ -444,8 +529,10 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
           tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, deliver_stage));
 
   if (submit)
-    for (auto& b : pending)
-      if (b) submit(std::move(b));
+    for (size_t s = 0; s < shards; ++s) {
+      if (pending[s]) seal(std::move(pending[s]));
+      if (pending_bin[s]) seal(std::move(pending_bin[s]));
+    }
 }
 
 }  // namespace pgload

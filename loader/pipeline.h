@@ -39,6 +39,7 @@ struct LoadPlan {
   InputFormat format = InputFormat::Csv;
   bool validate_utf8 = true;
   bool latin1 = false;  // input is LATIN1: converted to UTF-8 before parsing, sent as UTF-8
+  bool binary = false;  // rows go as binary COPY where they can (binary_encodable(types)); else CSV
   size_t chunk_bytes = 1 << 20;
   size_t batch_bytes = 1 << 20;
   int64_t max_errors = 0;

@@ -1,0 +1,85 @@
+// Binary COPY encodings of single values, checked against the bytes PostgreSQL's send functions produce, and the
+// forms left to the CSV path.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "loader/binary_row.h"
+
+namespace pgload {
+namespace {
+
+std::string hex(const std::string& s) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out.push_back(d[c >> 4]);
+    out.push_back(d[c & 15]);
+  }
+  return out;
+}
+
+// The field's bytes (length + value) as hex, or "-" when the encoder declines.
+std::string field(PgType type, std::optional<std::string_view> value, int32_t max_chars = -1) {
+  std::string out;
+  if (!append_binary_field(out, ColumnType{type, max_chars}, value)) return "-";
+  return hex(out);
+}
+
+TEST(BinaryRow, Integers) {
+  EXPECT_EQ(field(PgType::Int2, "-2"), "00000002fffe");
+  EXPECT_EQ(field(PgType::Int4, " +42 "), "000000040000002a");
+  EXPECT_EQ(field(PgType::Int8, "-9223372036854775808"), "000000088000000000000000");
+  EXPECT_EQ(field(PgType::Int8, "9223372036854775807"), "000000087fffffffffffffff");
+  EXPECT_EQ(field(PgType::Int2, "32768"), "-");
+  EXPECT_EQ(field(PgType::Int4, "0x1f"), "-");   // PostgreSQL 16 form: left to the server
+  EXPECT_EQ(field(PgType::Int4, "1_000"), "-");
+}
+
+TEST(BinaryRow, Floats) {
+  EXPECT_EQ(field(PgType::Float8, "1.5"), "000000083ff8000000000000");
+  EXPECT_EQ(field(PgType::Float8, " -0 "), "000000088000000000000000");
+  EXPECT_EQ(field(PgType::Float4, "0.1"), "000000043dcccccd");
+  EXPECT_EQ(field(PgType::Float8, "4.9e-324"), "000000080000000000000001");
+  EXPECT_EQ(field(PgType::Float8, "NaN"), "-");
+  EXPECT_EQ(field(PgType::Float8, "-Infinity"), "-");
+  EXPECT_EQ(field(PgType::Float8, "0x1p3"), "-");
+}
+
+TEST(BinaryRow, BoolUuidText) {
+  EXPECT_EQ(field(PgType::Bool, " YES"), "0000000101");
+  EXPECT_EQ(field(PgType::Bool, "of"), "0000000100");
+  EXPECT_EQ(field(PgType::Bool, "on"), "0000000101");
+  EXPECT_EQ(field(PgType::Bool, "0"), "0000000100");
+  EXPECT_EQ(field(PgType::Uuid, "{A0EEBC99-9C0B4EF8-BB6D6BB9-BD380A11}"),
+            "00000010a0eebc999c0b4ef8bb6d6bb9bd380a11");
+  EXPECT_EQ(field(PgType::Text, "h\xc3\xa9"), "0000000368c3a9");
+  EXPECT_EQ(field(PgType::Varchar, ""), "00000000");
+  EXPECT_EQ(field(PgType::Json, "{}"), "000000027b7d");
+  EXPECT_EQ(field(PgType::Jsonb, "{}"), "00000003017b7d");
+  EXPECT_EQ(field(PgType::Text, std::nullopt), "ffffffff");
+}
+
+TEST(BinaryRow, TypesWithoutEncoderGoAsCsv) {
+  EXPECT_TRUE(binary_encodable({{PgType::Int8}, {PgType::Text}, {PgType::Jsonb}, {PgType::Bpchar, 4}}));
+  EXPECT_FALSE(binary_encodable({{PgType::Int8}, {PgType::Numeric}}));
+  EXPECT_FALSE(binary_encodable({{PgType::Timestamptz}}));
+  EXPECT_FALSE(binary_encodable({{PgType::Other}}));
+}
+
+TEST(BinaryRow, HeaderAndTrailer) {
+  std::string s;
+  append_binary_header(s);
+  append_binary_row_start(s, 3);
+  append_binary_trailer(s);
+  EXPECT_EQ(hex(s), "5047434f50590aff0d0a00" "00000000" "00000000" "0003" "ffff");
+}
+
+TEST(BinaryRow, SortKeyFollowsIntegerOrder) {
+  EXPECT_LT(sort_key(PgType::Int8, "-5"), sort_key(PgType::Int8, "3"));
+  EXPECT_LT(sort_key(PgType::Int8, "3"), sort_key(PgType::Int8, " 10"));
+  EXPECT_LT(sort_key(PgType::Text, "abc"), sort_key(PgType::Text, "abd"));
+}
+
+}  // namespace
+}  // namespace pgload
