@@ -68,7 +68,7 @@ struct Sse2 {
   }
   static void classify(const char* p, const CsvDialect& d, BlockMasks& m) noexcept {
     __m128i v[4];
-    for (int i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    for (ptrdiff_t i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
     m.quote = eq16x4(v, d.quote);
     m.delimiter = eq16x4(v, d.delimiter);
     m.newline = eq16x4(v, '\n');
@@ -76,7 +76,7 @@ struct Sse2 {
   }
   static void classify_quote_newline(const char* p, const CsvDialect& d, uint64_t& quote, uint64_t& newline) noexcept {
     __m128i v[4];
-    for (int i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    for (ptrdiff_t i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
     quote = eq16x4(v, d.quote);
     newline = eq16x4(v, '\n');
   }
@@ -95,8 +95,8 @@ struct Sse2 {
 struct Avx2 {
   __attribute__((target("avx2"))) static uint64_t eq32x2(__m256i lo, __m256i hi, char c) noexcept {
     const __m256i s = _mm256_set1_epi8(c);
-    const uint32_t l = uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, s)));
-    const uint32_t h = uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, s)));
+    const auto l = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, s)));
+    const auto h = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, s)));
     return uint64_t(l) | (uint64_t(h) << 32);
   }
   __attribute__((target("avx2"))) static void classify(const char* p, const CsvDialect& d, BlockMasks& m) noexcept {
@@ -188,7 +188,7 @@ void tokenize_kernel(const char* data, size_t len, const CsvDialect& d, bool at_
     unsigned record_start_bit = record_begin > base ? static_cast<unsigned>(record_begin - base) : 0;
 
     while (structural) {
-      const unsigned bit = static_cast<unsigned>(__builtin_ctzll(structural));
+      const auto bit = static_cast<unsigned>(__builtin_ctzll(structural));
       structural &= structural - 1;
       const size_t pos = base + bit;
       const char c = data[pos];

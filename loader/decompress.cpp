@@ -175,19 +175,19 @@ Compression compression_for(std::string_view url) {
   if (path.find("://") != std::string_view::npos && !path.starts_with("file://")) {
     path = path.substr(0, path.find_first_of("?#"));
   }
-  if (ends_with_ci(path, ".gz")) return Compression::gzip;
-  if (ends_with_ci(path, ".zst") || ends_with_ci(path, ".zstd")) return Compression::zstd;
-  return Compression::none;
+  if (ends_with_ci(path, ".gz")) return Compression::Gzip;
+  if (ends_with_ci(path, ".zst") || ends_with_ci(path, ".zstd")) return Compression::Zstd;
+  return Compression::None;
 }
 
 std::unique_ptr<ByteSource> wrap_decompressor(Compression kind, std::unique_ptr<ByteSource> raw, std::string name,
                                               size_t input_bytes) {
   switch (kind) {
-    case Compression::gzip:
+    case Compression::Gzip:
       return std::make_unique<GzipSource>(std::move(raw), std::move(name), input_bytes);
-    case Compression::zstd:
+    case Compression::Zstd:
       return std::make_unique<ZstdSource>(std::move(raw), std::move(name), input_bytes);
-    case Compression::none:
+    case Compression::None:
       break;
   }
   return raw;

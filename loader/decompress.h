@@ -10,12 +10,12 @@
 
 namespace pgload {
 
-enum class Compression { none, gzip, zstd };
+enum class Compression { None, Gzip, Zstd };
 
 // The compression a URL or path implies by its extension (query string and fragment of URLs ignored).
 Compression compression_for(std::string_view url);
 
-// Wraps `raw` in a decoder; `name` (already redacted) appears in error messages. Compression::none returns raw.
+// Wraps `raw` in a decoder; `name` (already redacted) appears in error messages. Compression::None returns raw.
 std::unique_ptr<ByteSource> wrap_decompressor(Compression kind, std::unique_ptr<ByteSource> raw, std::string name,
                                               size_t input_bytes);
 

@@ -121,7 +121,7 @@ class HttpSource final : public ByteSource {
       n = static_cast<size_t>(std::min<uint64_t>(len, available));
     }
     // The producer never writes into [read_pos_, write_pos_), so the copy needs no lock.
-    const size_t off = static_cast<size_t>(at % capacity_);
+    const auto off = static_cast<size_t>(at % capacity_);
     const size_t first = std::min(n, capacity_ - off);
     std::memcpy(buf, ring_.get() + off, first);
     std::memcpy(buf + first, ring_.get(), n - first);
@@ -141,7 +141,7 @@ class HttpSource final : public ByteSource {
   uint64_t bytes_in() const override { return bytes_in_.load(std::memory_order_relaxed); }
 
  private:
-  enum class Outcome { done, retry, fatal, cancelled };
+  enum class Outcome { Done, Retry, Fatal, Cancelled };
 
   // Producer thread: attempts until done, a fatal error, too many drops without progress, or cancellation.
   void run() {
@@ -150,8 +150,8 @@ class HttpSource final : public ByteSource {
       const uint64_t start = delivered_;
       std::string message;
       const Outcome outcome = attempt(message);
-      if (outcome == Outcome::done || outcome == Outcome::cancelled) return finish(std::nullopt);
-      if (outcome == Outcome::fatal) return finish(message);
+      if (outcome == Outcome::Done || outcome == Outcome::Cancelled) return finish(std::nullopt);
+      if (outcome == Outcome::Fatal) return finish(message);
       if (delivered_ > start) failures = 0;
       if (any_encoded_ && delivered_ > 0) {
         return finish("connection to " + shown_url_ + " dropped after " + std::to_string(delivered_) + " bytes (" +
@@ -183,7 +183,7 @@ class HttpSource final : public ByteSource {
     CurlHandle handle(curl_easy_init());
     if (!handle) {
       message = "cannot create a libcurl handle for " + shown_url_;
-      return Outcome::fatal;
+      return Outcome::Fatal;
     }
     CURL* c = handle.get();
     curl_ = c;
@@ -227,14 +227,14 @@ class HttpSource final : public ByteSource {
     if (curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &downloaded) == CURLE_OK) note_bytes_in(downloaded);
     curl_ = nullptr;
 
-    if (cancelled_.load()) return Outcome::cancelled;
+    if (cancelled_.load()) return Outcome::Cancelled;
     if (!fatal_.empty()) {
       message = fatal_;
-      return Outcome::fatal;
+      return Outcome::Fatal;
     }
     if (stalled_) {
       message = "no data for " + std::to_string(opts_.stall_timeout_ms) + " ms";
-      return Outcome::retry;
+      return Outcome::Retry;
     }
     std::string detail = curl_easy_strerror(rc);
     if (errbuf_[0] != '\0') detail += std::string(": ") + errbuf_;
@@ -242,9 +242,9 @@ class HttpSource final : public ByteSource {
       case CURLE_OK:
         if (!response_checked_ && !check_response()) {
           message = fatal_;
-          return Outcome::fatal;
+          return Outcome::Fatal;
         }
-        return Outcome::done;
+        return Outcome::Done;
       case CURLE_PARTIAL_FILE:
       case CURLE_RECV_ERROR:
       case CURLE_SEND_ERROR:
@@ -252,7 +252,7 @@ class HttpSource final : public ByteSource {
       case CURLE_HTTP2:
       case CURLE_HTTP2_STREAM:
         message = detail;
-        return Outcome::retry;
+        return Outcome::Retry;
       case CURLE_OPERATION_TIMEDOUT:
       case CURLE_COULDNT_CONNECT:
       case CURLE_COULDNT_RESOLVE_HOST:
@@ -260,16 +260,16 @@ class HttpSource final : public ByteSource {
         // Unreachable before anything was ever answered: a wrong URL or a dead server, not a drop.
         if (!ever_responded_) {
           message = "cannot connect to " + shown_url_ + ": " + detail;
-          return Outcome::fatal;
+          return Outcome::Fatal;
         }
         message = detail;
-        return Outcome::retry;
+        return Outcome::Retry;
       case CURLE_RANGE_ERROR:
         message = no_range_message();
-        return Outcome::fatal;
+        return Outcome::Fatal;
       default:
         message = detail + " for " + shown_url_ + " after " + std::to_string(delivered_) + " bytes";
-        return Outcome::fatal;
+        return Outcome::Fatal;
     }
   }
 
@@ -424,7 +424,7 @@ class HttpSource final : public ByteSource {
         room = capacity_ - static_cast<size_t>(write_pos_ - read_pos_);
       }
       const size_t k = std::min(room, n - done);
-      const size_t off = static_cast<size_t>(at % capacity_);
+      const auto off = static_cast<size_t>(at % capacity_);
       const size_t first = std::min(k, capacity_ - off);
       std::memcpy(ring_.get() + off, data + done, first);
       std::memcpy(ring_.get(), data + done + first, k - first);

@@ -152,7 +152,7 @@ NdjsonError NdjsonReader::convert(std::string_view line, std::string &out, std::
   };
 
   if (trim_json_space(line).empty()) return fail("empty line", 0);
-  const size_t first_pos = static_cast<size_t>(
+  const auto first_pos = static_cast<size_t>(
       std::find_if(line.begin(), line.end(), [](char c) { return !is_json_space(c); }) - line.begin());
   if (line[first_pos] != '{') return fail("not a JSON object", first_pos);
 

@@ -65,7 +65,7 @@ const char *check_int(std::string_view text, uint64_t max_positive, const char *
   const uint64_t limit = negative ? max_positive + 1 : max_positive;
   uint64_t value = 0;
   for (; i < n && is_digit(text[i]); ++i) {
-    const uint64_t digit = static_cast<uint64_t>(text[i] - '0');
+    const auto digit = static_cast<uint64_t>(text[i] - '0');
     if (value > (limit - digit) / 10) return range;
     value = value * 10 + digit;
   }

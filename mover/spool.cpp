@@ -142,7 +142,7 @@ size_t Spool::read(uint64_t offset, char* buf, size_t n) {
     }
     available = size_ - offset;
   }
-  size_t want = static_cast<size_t>(std::min<uint64_t>(available, n));
+  auto want = static_cast<size_t>(std::min<uint64_t>(available, n));
   size_t got = read_io_.read_full(fd_, offset, buf, want);
   if (got != want)
     throw std::runtime_error("spool file shorter than written: wanted " + std::to_string(want) + " bytes at " +

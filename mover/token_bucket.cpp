@@ -7,7 +7,7 @@
 namespace pgload {
 
 namespace {
-int64_t default_burst(int64_t rate) { return std::max<int64_t>(rate / 10, 64 * 1024); }
+int64_t default_burst(int64_t rate) { return std::max<int64_t>(rate / 10, int64_t{64} * 1024); }
 }  // namespace
 
 TokenBucket::TokenBucket(int64_t rate_bytes_per_s, int64_t burst_bytes, Clock clock, Sleeper sleep)
