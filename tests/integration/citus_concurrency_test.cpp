@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/catalog.h"
+#include "tests/support/citus_env.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
@@ -25,44 +26,34 @@ constexpr int kNewRows = 1000000;  // ids 1 .. kNewRows, loaded by pgload while 
 class CitusConcurrencyTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!std::getenv("PGLOAD_TEST_CITUS") || !std::getenv("PGLOAD_TEST_CITUS_NEW_WORKER")) return;
+    if (!test::CitusEnv::from_env()) return;
     dir_ = new std::string(pgload::test::temp_dir("pgload-citus-conc"));
     auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kNewRows) + " --shuffle --out " +
                          *dir_ + "/users.csv");
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   void SetUp() override {
-    const char* conninfo = std::getenv("PGLOAD_TEST_CITUS");
-    const char* extra = std::getenv("PGLOAD_TEST_CITUS_NEW_WORKER");
-    if (!conninfo || !extra)
+    auto env = test::CitusEnv::from_env();
+    if (!env)
       GTEST_SKIP() << "PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER are not both set: no Citus to move on";
-    conninfo_ = conninfo;
-    std::string hp = extra;
-    host_ = hp.substr(0, hp.rfind(':'));
-    port_ = hp.substr(hp.rfind(':') + 1);
+    env_ = *env;
+    conninfo_ = env_.conninfo;
     coord_ = PgConn::connect(conninfo_, "pgload-test");
-    if (*coord_.scalar("SELECT count(*) FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int",
-                       {host_, port_}) == "0")
-      coord_.run("SELECT citus_add_node(" + quote_literal(host_) + ", " + port_ + ")");
+    env_.add_new_node(coord_);
     // The table starts on the old workers only; the new node then takes shards when Citus rebalances.
-    set_new_node_takes_shards(false);
+    env_.new_node_takes_shards(coord_, false);
     coord_.run("DROP TABLE IF EXISTS conc_users");
     coord_.run("CREATE TABLE conc_users (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
     coord_.run("SELECT create_distributed_table('conc_users', 'user_id', colocate_with := 'none')");
     coord_.run("INSERT INTO conc_users SELECT -g, 'https://example.com/' || g, 'base' || g, 'a' FROM "
                "generate_series(1, " + std::to_string(kBaseRows) + ") g");
-    set_new_node_takes_shards(true);
+    env_.new_node_takes_shards(coord_, true);
   }
   void TearDown() override {
     if (!coord_) return;
     coord_.run("DROP TABLE IF EXISTS conc_users");
     coord_.run("CALL citus_cleanup_orphaned_resources()");
   }
-  void set_new_node_takes_shards(bool yes) {
-    coord_.run("SELECT citus_set_node_property(" + quote_literal(host_) + ", " + port_ + ", 'shouldhaveshards', " +
-               (yes ? "true" : "false") + ")");
-  }
-
   // pgload of the new rows; the source stalls for `stall_s` after its first half so the load spans the move.
   std::future<test::CommandResult> start_load(int stall_s) {
     std::string csv = *dir_ + "/users.csv";
@@ -109,7 +100,8 @@ class CitusConcurrencyTest : public ::testing::Test {
   }
 
   static std::string* dir_;
-  std::string conninfo_, host_, port_;
+  test::CitusEnv env_;
+  std::string conninfo_;
   PgConn coord_;
 };
 std::string* CitusConcurrencyTest::dir_ = nullptr;
@@ -141,7 +133,7 @@ TEST_F(CitusConcurrencyTest, MoveFirstThenLoadWaitsAndUsesTheNewPlacement) {
       shard);
   std::string src_host = source.substr(0, source.rfind(':')), src_port = source.substr(source.rfind(':') + 1);
   auto move = start_sql("SELECT citus_move_shard_placement(" + shard + ", " + quote_literal(src_host) + ", " + src_port +
-                        ", " + quote_literal(host_) + ", " + port_ + ", shard_transfer_mode := 'block_writes')");
+                        ", " + quote_literal(env_.new_host) + ", " + env_.new_port + ", shard_transfer_mode := 'block_writes')");
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   auto load = start_load(1);
   EXPECT_EQ(move.get(), "");
@@ -150,7 +142,7 @@ TEST_F(CitusConcurrencyTest, MoveFirstThenLoadWaitsAndUsesTheNewPlacement) {
   expect_everything_loaded_once();
   EXPECT_EQ(*coord_.scalar("SELECT nodename || ':' || nodeport FROM pg_dist_placement JOIN pg_dist_node USING "
                            "(groupid) WHERE shardid = " + shard),
-            host_ + ":" + port_);
+            env_.new_host + ":" + env_.new_port);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/pg.h"
+#include "tests/support/citus_env.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
@@ -20,27 +21,20 @@ namespace {
 class CitusPlanTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* conninfo = std::getenv("PGLOAD_TEST_CITUS");
-    const char* extra = std::getenv("PGLOAD_TEST_CITUS_NEW_WORKER");
-    if (!conninfo || !extra)
+    auto env = test::CitusEnv::from_env();
+    if (!env)
       GTEST_SKIP() << "PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER are not both set: no Citus to plan against";
-    conninfo_ = conninfo;
-    std::string hp = extra;
-    host_ = hp.substr(0, hp.rfind(':'));
-    port_ = hp.substr(hp.rfind(':') + 1);
+    env_ = *env;
+    conninfo_ = env_.conninfo;
     coord_ = PgConn::connect(conninfo_, "pgload-test");
-    if (*coord_.scalar("SELECT count(*) FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int",
-                       {host_, port_}) == "0")
-      coord_.run("SELECT citus_add_node(" + quote_literal(host_) + ", " + port_ + ")");
+    env_.add_new_node(coord_);
     // New tables go to the old workers only; then the new node may take shards: a plan that fills it.
-    coord_.run("SELECT citus_set_node_property(" + quote_literal(host_) + ", " + port_ +
-               ", 'shouldhaveshards', false)");
+    env_.new_node_takes_shards(coord_, false);
   }
   void TearDown() override {
     if (!coord_) return;
     coord_.run("DROP TABLE IF EXISTS plan_small, plan_skewed");
-    coord_.run("SELECT citus_set_node_property(" + quote_literal(host_) + ", " + port_ +
-               ", 'shouldhaveshards', true)");
+    env_.new_node_takes_shards(coord_, true);
   }
 
   // Citus's plan rows as "table shardid shard_size source:port target:port" lines.
@@ -78,8 +72,7 @@ class CitusPlanTest : public ::testing::Test {
   }
 
   void expect_same_plans(const std::string& layout) {
-    coord_.run("SELECT citus_set_node_property(" + quote_literal(host_) + ", " + port_ +
-               ", 'shouldhaveshards', true)");
+    env_.new_node_takes_shards(coord_, true);
     for (const char* strategy : {"by_shard_count", "by_disk_size"})
       for (const char* base : {"104857600", "0"}) {
         std::string citus = citus_plan(strategy, base);
@@ -88,7 +81,8 @@ class CitusPlanTest : public ::testing::Test {
       }
   }
 
-  std::string conninfo_, host_, port_;
+  test::CitusEnv env_;
+  std::string conninfo_;
   PgConn coord_;
 };
 

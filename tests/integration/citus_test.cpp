@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "common/catalog.h"
+#include "tests/support/citus_env.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
@@ -80,21 +81,12 @@ TEST_F(CitusTest, LoadCountAndPlacement) {
 }
 
 TEST_F(CitusTest, PlanEqualsCitusAndRebalance) {
-  const char* extra = std::getenv("PGLOAD_TEST_CITUS_NEW_WORKER");
-  if (!extra) GTEST_SKIP() << "PGLOAD_TEST_CITUS_NEW_WORKER (host:port of a Citus node not yet added) is not set";
-  std::string hp = extra;
-  std::string host = hp.substr(0, hp.rfind(':'));
-  std::string port = hp.substr(hp.rfind(':') + 1);
+  auto env = test::CitusEnv::from_env();
+  if (!env) GTEST_SKIP() << "PGLOAD_TEST_CITUS_NEW_WORKER (host:port of a spare Citus node) is not set";
   // Whether or not an earlier run added the node: the table starts on the other workers, then the node may take
   // shards, so there is something to rebalance.
-  if (*coord_.scalar("SELECT count(*) FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int", {host, port}) ==
-      "0")
-    coord_.run("SELECT citus_add_node(" + quote_literal(host) + ", " + port + ")");
-  auto takes_shards = [&](bool yes) {
-    coord_.run("SELECT citus_set_node_property(" + quote_literal(host) + ", " + port + ", 'shouldhaveshards', " +
-               (yes ? "true" : "false") + ")");
-  };
-  takes_shards(false);
+  env->add_new_node(coord_);
+  env->new_node_takes_shards(coord_, false);
   coord_.run("DROP TABLE IF EXISTS pgload_citus_users");
   coord_.run("CREATE TABLE pgload_citus_users (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
   coord_.run("SELECT create_distributed_table('pgload_citus_users', 'user_id', colocate_with := 'none')");
@@ -102,7 +94,7 @@ TEST_F(CitusTest, PlanEqualsCitusAndRebalance) {
   auto load = run_command(std::string(PGLOAD_BIN) + " --quiet --coordinator '" + conninfo_ + "' --url " + csv +
                           " --table pgload_citus_users");
   ASSERT_EQ(load.exit_code, 0) << load.output;
-  takes_shards(true);
+  env->new_node_takes_shards(coord_, true);
   // Citus's own plan, as text rows "table shardid source:port target:port".
   auto citus_plan = coord_.exec(
       "SELECT table_name::text, shardid, sourcename || ':' || sourceport, targetname || ':' || targetport "
