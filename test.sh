@@ -10,8 +10,8 @@
 # Cost per step, measured on this 2-core machine while other engineers were compiling on it too (load ~8, so wall
 # times are ~3x an idle machine's; CPU time in brackets where taken):
 #   install-deps <1 min · build from scratch ~23 min · lint: clang-format 7 s, clang-tidy -j2 15 min (6 min CPU)
-#   · all tests ~9 min (idle) · fuzz ~5 min (clang build + 3 targets x 60 s) · sanitize: asan build ~30 min
-#   + unit and 4 integration cases (see scripts/sanitize output); tsan about the same.
+#   · all tests ~9 min (idle) · fuzz ~5 min (clang build + 3 targets x 60 s) · sanitize: asan build 31.5 min
+#   + unit tests 9 s + 4 integration cases 41 s; tsan expected about the same (its build not yet timed).
 # Idle machine: ~35-40 minutes in all; the contended worst case stays under the 90-minute CI limit only if the
 # machine is not shared, so CI should keep its runner to itself.
 set -euo pipefail
