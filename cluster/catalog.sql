@@ -1,5 +1,5 @@
 -- The Citus 13 metadata catalog (pg_dist_*) on plain PostgreSQL 15, plus the UDFs pgload/pgmove rely on.
--- Shapes match ../shared/citus-reference/catalog.txt; distributed tables are faked with postgres_fdw foreign
+-- Shapes match tests/golden/citus/catalog.txt (a real Citus 13 catalog); distributed tables are faked with postgres_fdw foreign
 -- partitions on the coordinator (one per shard) over real shard tables on the workers created through dblink.
 -- Loaded once into database postgres of the coordinator by `pgcluster up` (psql -1, ON_ERROR_STOP).
 
