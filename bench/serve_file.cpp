@@ -84,7 +84,7 @@ bool send_all(int fd, std::string_view data, bool more) {
 }
 
 bool send_file_range(int fd, uint64_t offset, uint64_t count) {
-  off_t off = static_cast<off_t>(offset);
+  auto off = static_cast<off_t>(offset);
   while (count > 0) {
     const ssize_t n = sendfile(fd, g_file_fd, &off, static_cast<size_t>(std::min<uint64_t>(count, 1 << 30)));
     if (n < 0) {

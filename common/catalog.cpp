@@ -43,8 +43,8 @@ Catalog Catalog::load(PgConn&& coordinator, std::optional<Backend> forced) {
 }
 
 const PgConn& Catalog::coordinator() const noexcept {
-  static const PgConn kNone;  // a default-constructed catalog has no session
-  return coordinator_ ? *coordinator_ : kNone;
+  static const PgConn none;  // a default-constructed catalog has no session
+  return coordinator_ ? *coordinator_ : none;
 }
 
 void Catalog::reload_nodes() {

@@ -148,4 +148,23 @@ std::string quote_qualified(std::string_view schema, std::string_view name) {
   return schema.empty() ? quote_ident(name) : quote_ident(schema) + "." + quote_ident(name);
 }
 
+std::string array_literal(const std::vector<int64_t>& items) {
+  std::string s = "{";
+  for (size_t i = 0; i < items.size(); ++i) s += (i ? "," : "") + std::to_string(items[i]);
+  return s + "}";
+}
+
+std::string array_literal(const std::vector<std::string>& items) {
+  std::string s = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    s += i ? ",\"" : "\"";
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') s.push_back('\\');
+      s.push_back(c);
+    }
+    s += "\"";
+  }
+  return s + "}";
+}
+
 }  // namespace pgload

@@ -102,6 +102,10 @@ std::string conninfo_endpoint(const std::string& conninfo);
 std::string quote_ident(std::string_view ident);
 // 'text' with embedded quotes doubled (standard_conforming_strings is on in every supported server).
 std::string quote_literal(std::string_view text);
+// Array literals for bind parameters ($1::bigint[], $1::text[]): {1,2,3} and {"a","b"} with quotes and backslashes
+// escaped, so any host name or identifier survives.
+std::string array_literal(const std::vector<int64_t>& items);
+std::string array_literal(const std::vector<std::string>& items);
 // A possibly schema-qualified name, each part quoted: quote_qualified("public", "t") -> "public"."t".
 std::string quote_qualified(std::string_view schema, std::string_view name);
 

@@ -23,16 +23,16 @@ std::string join_ids(const std::vector<int64_t>& ids) {
 
 ShardLockError classify(const PgError& e, const std::vector<int64_t>& ids) {
   if (e.sqlstate() == "42501")
-    return ShardLockError(ShardLockError::Kind::kNotOwner,
+    return {ShardLockError::Kind::NotOwner,
                           "cannot take the shard lock (lock_shard_metadata) on shards " + join_ids(ids) + ": " +
-                              e.server_message() + " [coordinator " + e.endpoint() + "]");
+                              e.server_message() + " [coordinator " + e.endpoint() + "]"};
   if (e.sqlstate() == "42883")
-    return ShardLockError(ShardLockError::Kind::kFailed,
+    return {ShardLockError::Kind::Failed,
                           "the coordinator " + e.endpoint() +
                               " has no lock_shard_metadata(integer, bigint[]) (a local cluster made by an older "
-                              "pgcluster: load cluster/catalog.sql's definition or re-create it)");
-  return ShardLockError(ShardLockError::Kind::kFailed, "taking the shard lock on shards " + join_ids(ids) +
-                                                           " failed: " + e.what());
+                              "pgcluster: load cluster/catalog.sql's definition or re-create it)"};
+  return {ShardLockError::Kind::Failed, "taking the shard lock on shards " + join_ids(ids) +
+                                                           " failed: " + e.what()};
 }
 
 }  // namespace
@@ -150,7 +150,7 @@ void lock_shards(const PgConn& c, std::vector<int64_t> shard_ids, const ShardLoc
       c.fail(failed.raw(), sql);
     } catch (const PgError& e) {
       if (e.sqlstate() != "55P03") throw classify(e, shard_ids);
-      throw ShardLockError(ShardLockError::Kind::kTimeout,
+      throw ShardLockError(ShardLockError::Kind::Timeout,
                            "gave up after " + std::to_string(options.lock_timeout_ms.value_or(0)) +
                                " ms (lock timeout) waiting for " +
                                (holder.empty() ? "the shard lock of shards " + join_ids(shard_ids) : holder));

@@ -15,10 +15,10 @@
 namespace pgload {
 
 // PostgreSQL's lock-mode numbers, the four Citus's lock_shard_metadata accepts.
-enum class ShardLockMode : int { kAccessShare = 1, kRowExclusive = 3, kShare = 5, kExclusive = 7 };
+enum class ShardLockMode : int { AccessShare = 1, RowExclusive = 3, Share = 5, Exclusive = 7 };
 
 struct ShardLockOptions {
-  ShardLockMode mode = ShardLockMode::kShare;
+  ShardLockMode mode = ShardLockMode::Share;
   std::optional<int64_t> lock_timeout_ms;  // nullopt = wait as long as it takes
   // Told once, e.g. "waiting for the move of shard 102008 (127.0.0.1:9701 -> 127.0.0.1:9703)", when the lock is
   // not granted at once.
@@ -27,7 +27,7 @@ struct ShardLockOptions {
 
 class ShardLockError : public std::runtime_error {
  public:
-  enum class Kind { kTimeout, kNotOwner, kFailed };
+  enum class Kind { Timeout, NotOwner, Failed };
   ShardLockError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   Kind kind() const noexcept { return kind_; }
 

@@ -111,7 +111,7 @@ bool parse_pg_int(std::string_view text, int64_t min, int64_t max, int64_t& out)
   const uint64_t limit = negative ? static_cast<uint64_t>(-(min + 1)) + 1 : static_cast<uint64_t>(max);
   uint64_t value = 0;
   for (; i < n && text[i] >= '0' && text[i] <= '9'; ++i) {
-    const uint64_t digit = static_cast<uint64_t>(text[i] - '0');
+    const auto digit = static_cast<uint64_t>(text[i] - '0');
     if (value > (limit - digit) / 10) return false;
     value = value * 10 + digit;
   }

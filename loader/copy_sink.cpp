@@ -10,13 +10,14 @@
 #include <cstring>
 #include <map>
 #include <regex>
+#include <utility>
 
 #include "loader/load_error.h"
 
 namespace pgload {
 
 namespace {
-constexpr size_t kPutChunkBytes = 256 * 1024;  // libpq buffers each put; bigger pieces only grow its buffer
+constexpr size_t kPutChunkBytes = size_t{256} * 1024;  // libpq buffers each put; bigger pieces only grow its buffer
 }
 
 struct CopySink::Conn {
@@ -32,8 +33,8 @@ struct CopySink::Conn {
   std::string gid;
 };
 
-CopySink::CopySink(const Catalog& catalog, const Table& table, const SinkOptions& options)
-    : table_(table), options_(options) {
+CopySink::CopySink(const Catalog& catalog, const Table& table, SinkOptions options)
+    : table_(table), options_(std::move(options)) {
   rows_per_shard_.assign(table.shards.size(), 0);
   std::map<int32_t, std::vector<Conn*>> by_group;
   std::string column_list;

@@ -48,7 +48,7 @@ struct SinkOptions {
 
 class CopySink {
  public:
-  CopySink(const Catalog& catalog, const Table& table, const SinkOptions& options);
+  CopySink(const Catalog& catalog, const Table& table, SinkOptions options);
   ~CopySink();
   CopySink(const CopySink&) = delete;
   CopySink& operator=(const CopySink&) = delete;

@@ -41,7 +41,7 @@ LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_t
     // The transaction stays idle while the load streams; a server-side idle timeout would drop the lock.
     conn_.run("SELECT set_config('idle_in_transaction_session_timeout', '0', true)");
     ShardLockOptions opts;
-    opts.mode = ShardLockMode::kShare;
+    opts.mode = ShardLockMode::Share;
     opts.lock_timeout_ms = lock_timeout_ms;
     opts.on_wait = std::move(on_wait);
     std::vector<int64_t> locked;
@@ -65,7 +65,7 @@ LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_t
     }
   } catch (const ShardLockError& e) {
     release();
-    if (e.kind() == ShardLockError::Kind::kNotOwner)
+    if (e.kind() == ShardLockError::Kind::NotOwner)
       throw LoadError(kExitCluster, std::string(e.what()) +
                                         ". pgload holds Citus's shard metadata lock for the whole load so that a "
                                         "concurrent shard move cannot lose rows, and that lock needs the table's "

@@ -327,7 +327,7 @@ uint64_t count_newlines(const std::string& s) {
 bool fill(ByteSource& source, std::string& buf, size_t want) {
   while (buf.size() < want) {
     size_t old = buf.size();
-    size_t grow = std::max<size_t>(want - old, 64 * 1024);
+    size_t grow = std::max<size_t>(want - old, size_t{64} * 1024);
     buf.resize(old + grow);
     size_t n = source.read(buf.data() + old, grow);
     buf.resize(old + n);
@@ -345,7 +345,7 @@ std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& d
   bool more = true;
   while ((end = find_last_record_end(carry.data(), carry.size(), dialect)) == 0 && more) {
     if (carry.size() > kMaxRecordBytes) throw LoadError(kExitInputErrors, "line 1: header record is too long");
-    more = fill(source, carry, carry.size() + 64 * 1024);
+    more = fill(source, carry, carry.size() + size_t{64} * 1024);
   }
   // find_last_record_end gives the last terminator; the header ends at the first one.
   CsvChunk tok;
@@ -454,7 +454,7 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
     carry.clear();
     size_t cut = 0;
     while (!eof) {
-      eof = !fill(source, c->data, std::max(plan.chunk_bytes, c->data.size() + 64 * 1024));
+      eof = !fill(source, c->data, std::max(plan.chunk_bytes, c->data.size() + size_t{64} * 1024));
       cut = plan.format == InputFormat::Csv ? find_last_record_end(c->data.data(), c->data.size(), plan.dialect)
                                             : c->data.rfind('\n') + 1;  // npos + 1 == 0
       if (cut > 0 || eof) break;

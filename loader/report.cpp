@@ -4,14 +4,23 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <utility>
 
 #include "common/json_text.h"
 
 namespace pgload {
 
+namespace {
+// rows/s and MB/s of a report (0 when it took no time).
+std::pair<double, double> rates(const LoadReport& r) {
+  if (r.seconds <= 0) return {0, 0};
+  return {static_cast<double>(r.rows) / r.seconds, static_cast<double>(r.bytes) / 1e6 / r.seconds};
+}
+}  // namespace
+
 std::string report_json(const LoadReport& r) {
   char nums[256];
-  double rps = r.seconds > 0 ? r.rows / r.seconds : 0, mbps = r.seconds > 0 ? r.bytes / 1e6 / r.seconds : 0;
+  const auto [rps, mbps] = rates(r);
   std::snprintf(nums, sizeof nums,
                 "\"rows\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"rows_per_s\":%.0f,\"mb_per_s\":%.2f,\"rejected\":%llu",
                 static_cast<unsigned long long>(r.rows), static_cast<unsigned long long>(r.bytes), r.seconds, rps, mbps,
@@ -54,10 +63,10 @@ void append_table(std::string& s, const std::string& left_header, const std::vec
 
 std::string report_text(const LoadReport& r, bool per_shard) {
   char head[512];
-  double rps = r.seconds > 0 ? r.rows / r.seconds : 0, mbps = r.seconds > 0 ? r.bytes / 1e6 / r.seconds : 0;
+  const auto [rps, mbps] = rates(r);
   std::snprintf(head, sizeof head, "%s %llu %s (%.1f MB) into %s in %.2f s: %.0f rows/s, %.1f MB/s; %llu rejected\n",
                 r.outcome == "dry_run" ? "dry run: would load" : "loaded", static_cast<unsigned long long>(r.rows),
-                plural(r.rows, "row", "rows"), r.bytes / 1e6, r.table.c_str(), r.seconds, rps, mbps,
+                plural(r.rows, "row", "rows"), static_cast<double>(r.bytes) / 1e6, r.table.c_str(), r.seconds, rps, mbps,
                 static_cast<unsigned long long>(r.rejected));
   std::string s = head;
   if (per_shard) {

@@ -2,7 +2,7 @@
 // pg_dist_transaction recovery never sees (or resolves) pgload's transactions.
 #include "loader/two_phase.h"
 
-#include <signal.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <atomic>
@@ -49,20 +49,6 @@ std::string run_of_gid(const std::string& gid) {
   return end == std::string::npos ? "" : gid.substr(7, end - 7);
 }
 
-// A text[] literal; gids and host:port values are quoted so any host name survives.
-std::string text_array(const std::vector<std::string>& items) {
-  std::string s = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    s += i ? ",\"" : "\"";
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') s.push_back('\\');
-      s.push_back(c);
-    }
-    s += "\"";
-  }
-  return s + "}";
-}
-
 }  // namespace
 
 TwoPhaseRun::TwoPhaseRun(const PgConn& coordinator)
@@ -92,7 +78,7 @@ void TwoPhaseRun::record_decision(const std::vector<PreparedTxn>& txns) const {
   }
   coordinator_.exec(
       "INSERT INTO pgload.commit_decisions (run_id, gids, gid_endpoints) VALUES ($1, $2::text[], $3::text[])",
-      {run_id_, text_array(gids), text_array(endpoints)});
+      {run_id_, array_literal(gids), array_literal(endpoints)});
 }
 
 void TwoPhaseRun::forget_decision() const {

@@ -33,24 +33,6 @@ std::vector<std::string> parse_text_array(std::string_view v) {
   return out;
 }
 
-std::string int_array(const std::vector<int64_t>& ids) {
-  std::string s = "{";
-  for (size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
-  return s + "}";
-}
-
-std::string text_array(const std::vector<std::string>& items) {
-  std::string s = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    s += i ? ",\"" : "\"";
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') s.push_back('\\');
-      s.push_back(c);
-    }
-    s += "\"";
-  }
-  return s + "}";
-}
 }  // namespace
 
 MoveJournal::MoveJournal(PgConn coordinator) : MoveJournal(nullptr) {
@@ -101,7 +83,7 @@ int64_t MoveJournal::begin(const std::vector<int64_t>& shard_ids, const std::vec
     auto busy = conn_->exec(
         "SELECT move_id, state, s FROM pgload.moves, unnest(shard_ids) s "
         "WHERE state IN ('started', 'switched') AND s = ANY($1::bigint[]) LIMIT 1",
-        {int_array(shard_ids)});
+        {array_literal(shard_ids)});
     if (busy.rows() > 0)
       throw std::runtime_error("shard " + busy.str(0, 2) + " is already in move " + busy.str(0, 0) + " (state " +
                                busy.str(0, 1) + ") of pgload.moves on the coordinator; if no other pgmove runs, " +
@@ -109,7 +91,7 @@ int64_t MoveJournal::begin(const std::vector<int64_t>& shard_ids, const std::vec
     auto id = conn_->exec(
         "INSERT INTO pgload.moves (shard_ids, shard_relations, source_group, target_group, mode, state) "
         "VALUES ($1::bigint[], $2::text[], $3::int, $4::int, $5, 'started') RETURNING move_id",
-        {int_array(shard_ids), text_array(shard_relations), std::to_string(source_group),
+        {array_literal(shard_ids), array_literal(shard_relations), std::to_string(source_group),
          std::to_string(target_group), std::string(mode)});
     int64_t move_id = id.i64(0, 0);
     // Session lock (survives COMMIT): the row becomes visible only together with its owner lock.

@@ -99,8 +99,8 @@ class Balancer {
       return;
     }
     float average = total_cost_ / total_capacity_;
-    float lower = static_cast<float>((1.0 - threshold) * average);
-    float upper = static_cast<float>((1.0 + threshold) * average);
+    auto lower = static_cast<float>((1.0 - threshold) * average);
+    auto upper = static_cast<float>((1.0 + threshold) * average);
     bool more = true;
     while (static_cast<int>(moves_->size()) < kMaxShardMoves && more)
       more = find_and_move(lower, upper, improvement_threshold);
@@ -236,7 +236,7 @@ RebalancePlan compute_rebalance(const std::vector<PlannerNode>& input_nodes, con
       if (n.host == drain_node->first && n.port == drain_node->second) n.should_have_shards = false;
 
   // Threshold: float4 in Citus; below the strategy's minimum it warns and uses the minimum (GetRebalanceSteps).
-  float threshold = static_cast<float>(threshold_opt.value_or(strategy.default_threshold));
+  auto threshold = static_cast<float>(threshold_opt.value_or(strategy.default_threshold));
   if (threshold < static_cast<float>(strategy.minimum_threshold)) {
     plan.notices.push_back(
         "WARNING:  the given threshold is lower than the minimum threshold allowed by the "

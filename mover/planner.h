@@ -85,7 +85,7 @@ bool rebalance_recommended(const std::vector<PlannerNode>& nodes, const std::vec
                            std::optional<std::pair<std::string, int>> drain_node);
 
 // citus.rebalancer_by_disk_size_base_cost's default in Citus 13.
-inline constexpr int64_t kCitusDiskSizeBaseCostBytes = 100 * 1024 * 1024;
+inline constexpr int64_t kCitusDiskSizeBaseCostBytes = int64_t{100} * 1024 * 1024;
 
 // Citus's two built-in strategies as pg_dist_rebalance_strategy ships them (for tests and as a fallback); by_disk_size
 // with the default base cost.

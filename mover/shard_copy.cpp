@@ -15,8 +15,8 @@
 namespace pgload {
 
 namespace {
-constexpr size_t kTargetChunkBytes = 256 * 1024;   // one PQputCopyData
-constexpr size_t kSpoolAppendBytes = 1024 * 1024;  // rows batched per spool append
+constexpr size_t kTargetChunkBytes = size_t{256} * 1024; // one PQputCopyData
+constexpr size_t kSpoolAppendBytes = size_t{1024} * 1024;  // rows batched per spool append
 
 // A failure of the source side seen by the target pump (never retried against the target).
 struct SourceFailed : std::runtime_error {
