@@ -194,7 +194,7 @@ nlohmann::json UiRun::to_json() {
                      {"source", u.source},
                      {"target", u.target},
                      {"shards", n},
-                     {"phase", move_phase_name(phase)},
+                     {"phase", !running_.load() && phase == MovePhase::Queued ? "not started" : move_phase_name(phase)},
                      {"bytes_done", unit_done},
                      {"bytes_total", expected},
                      {"seconds", secs},

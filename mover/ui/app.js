@@ -28,7 +28,7 @@ function duration(s) {
   if (s < 3600) return Math.floor(s / 60) + " min " + (s % 60) + " s";
   return Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
 }
-const rate = (bps) => (bps > 0 ? (bps / 1e6).toFixed(1) + " MB/s" : "unlimited");
+const rate = (bps) => (bps >= 1e6 ? (bps / 1e6).toFixed(1) + " MB/s" : bps > 0 ? bytes(bps) + "/s" : "unlimited");
 const pct = (a, b) => (b > 0 ? Math.min(100, (100 * a) / b) : 0);
 
 function el(tag, attrs, ...children) {
@@ -66,7 +66,7 @@ function renderVerdict(s) {
   if (v === "Rebalancing is recommended")
     detail = `The ${plan.strategy} strategy would move ${plan.moves.length} shard group(s), ${plan.rows.length} shard(s) in all.`;
   else if (v === "Rebalancing is underway") detail = "Shards are being moved; the page follows the moves live.";
-  else if (s.nodes) detail = `Shards are spread within the ${plan.strategy} strategy's threshold (${plan.threshold}).`;
+  else if (s.nodes) detail = `The ${plan.strategy} strategy finds nothing worth moving (threshold ${plan.threshold}).`;
   $("verdict-detail").textContent = detail;
   const err = $("load-error");
   err.hidden = !s.error;
@@ -203,6 +203,7 @@ function formData(form) {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("token-box").hidden = !!sessionStorage.getItem("pgmove-token");
+  $("token-box").addEventListener("submit", (e) => e.preventDefault());
   $("rebalance-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     if (await post("/api/rebalance", formData(e.target))) $("action-result").textContent = "Rebalance started.";

@@ -83,7 +83,7 @@ try {
   const perNode = await page.textContent("#run-nodes");
   check(/\d+ of \d+ moved in/.test(perNode) && /\d+ of \d+ moved out/.test(perNode), "per-node progress is shown");
   check(/\d+ of \d+/.test(await page.textContent("#run-tables")), "per-table progress is shown");
-  check((await page.textContent("#run-limit")).trim() === "0.4 MB/s", "the rate limit is shown");
+  check((await page.textContent("#run-limit")).trim() === "400 kB/s", "the rate limit is shown");
   await page.waitForTimeout(2500);  // let the rate settle for the picture
   await shot(page, "ui-underway.png");
 
