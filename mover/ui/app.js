@@ -66,7 +66,7 @@ function renderVerdict(s) {
   if (v === "Rebalancing is recommended")
     detail = `The ${plan.strategy} strategy would move ${plan.moves.length} shard group(s), ${plan.rows.length} shard(s) in all.`;
   else if (v === "Rebalancing is underway") detail = "Shards are being moved; the page follows the moves live.";
-  else if (s.nodes) detail = `The ${plan.strategy} strategy finds nothing worth moving (threshold ${plan.threshold}).`;
+  else if (s.nodes) detail = `The ${plan.strategy} strategy finds nothing worth moving.`;
   $("verdict-detail").textContent = detail;
   const err = $("load-error");
   err.hidden = !s.error;

@@ -50,8 +50,6 @@ try {
   const crossOrigin = await fetch(UI_URL + "api/stop", { method: "POST",
     headers: { Authorization: "Bearer " + UI_TOKEN, Origin: "http://evil.example" } });
   check(crossOrigin.status === 403, `cross-origin POST is refused (${crossOrigin.status})`);
-  const rebound = await fetch(UI_URL + "api/status", { headers: { Host: "evil.example" } }).catch(() => null);
-  check(!rebound || rebound.status === 403, "a foreign Host header is refused");
 
   await page.goto(UI_URL + "#token=" + UI_TOKEN);
   check(!page.url().includes("token="), "the token is taken out of the address bar");

@@ -75,6 +75,14 @@ TEST(UiBrowser, ThreeVerdictsARebalanceFromThePageAndTheToken) {
   ASSERT_TRUE(up) << run_command("cat " + sh(log)).output;
   EXPECT_EQ(run_command("grep -c " + sh(token) + " " + sh(log)).output, "1\n") << "the token is printed once";
 
+  // A page of another site reaching us through a name of its own (DNS rebinding) is refused.
+  const std::string api = "http://127.0.0.1:" + std::to_string(port) + "/api/status";
+  EXPECT_EQ(run_command("curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example:" + std::to_string(port) +
+                        "' " + api)
+                .output,
+            "403");
+  EXPECT_EQ(run_command("curl -s -o /dev/null -w '%{http_code}' " + api).output, "200");
+
   const char* shots = std::getenv("PGLOAD_SCREENSHOT_DIR");
   const std::string add_worker =
       std::string(PGCLUSTER_PATH) + " add-worker --dir " + cluster.dir() + " >/dev/null";
