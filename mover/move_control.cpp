@@ -5,13 +5,20 @@ namespace pgload {
 
 const char* move_phase_name(MovePhase phase) noexcept {
   switch (phase) {
-    case MovePhase::Queued: return "queued";
-    case MovePhase::Copying: return "copying";
-    case MovePhase::CatchingUp: return "catching up";
-    case MovePhase::Switching: return "switching";
-    case MovePhase::Done: return "done";
-    case MovePhase::Failed: return "failed";
-    case MovePhase::Cancelled: return "cancelled";
+    case MovePhase::Queued:
+      return "queued";
+    case MovePhase::Copying:
+      return "copying";
+    case MovePhase::CatchingUp:
+      return "catching up";
+    case MovePhase::Switching:
+      return "switching";
+    case MovePhase::Done:
+      return "done";
+    case MovePhase::Failed:
+      return "failed";
+    case MovePhase::Cancelled:
+      return "cancelled";
   }
   return "?";
 }

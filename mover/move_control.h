@@ -32,10 +32,10 @@ class MoveControl {
   struct MoveSnapshot {
     MoveRequest request;
     MovePhase phase = MovePhase::Queued;
-    int shards = 0;             // shard tables in the colocation unit
-    uint64_t bytes_done = 0;    // COPY bytes written to the target so far
-    int64_t bytes_total = 0;    // expected size of the unit (expect_bytes), 0 = unknown
-    double seconds = 0;         // since the move started (until it ended)
+    int shards = 0;           // shard tables in the colocation unit
+    uint64_t bytes_done = 0;  // COPY bytes written to the target so far
+    int64_t bytes_total = 0;  // expected size of the unit (expect_bytes), 0 = unknown
+    double seconds = 0;       // since the move started (until it ended)
   };
 
   // Stops the run: no further move starts, and moves in flight roll back at their next safe point (a copied chunk,
@@ -77,7 +77,7 @@ class MoveControl {
 
   std::atomic<bool> cancelled_{false};
   std::atomic<int64_t> rate_bytes_per_s_{0};
-  bool rate_set_ = false;                      // under mu_
+  bool rate_set_ = false;  // under mu_
   mutable std::mutex mu_;
   TokenBucket* bucket_ = nullptr;              // under mu_
   std::vector<Move> moves_;                    // under mu_

@@ -7,9 +7,7 @@
 namespace pgload {
 
 namespace {
-bool is_loopback(std::string_view host) {
-  return host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
-}
+bool is_loopback(std::string_view host) { return host == "localhost" || host == "::1" || host.substr(0, 4) == "127."; }
 bool is_wildcard(std::string_view host) { return host == "0.0.0.0" || host == "::" || host.empty(); }
 }  // namespace
 
@@ -34,8 +32,7 @@ bool ui_token_matches(std::string_view given, std::string_view expected) noexcep
 
 std::optional<std::string> bearer_token(std::string_view authorization) {
   constexpr std::string_view kPrefix = "Bearer ";
-  if (authorization.size() <= kPrefix.size() || authorization.substr(0, kPrefix.size()) != kPrefix)
-    return std::nullopt;
+  if (authorization.size() <= kPrefix.size() || authorization.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
   return std::string(authorization.substr(kPrefix.size()));
 }
 

@@ -47,8 +47,11 @@ json plan_json(const RebalancePlan& plan, const Strategy& strategy) {
                     {"sourceport", r.source_port},
                     {"targetname", r.target_host},
                     {"targetport", r.target_port}});
-  return {{"strategy", strategy.name}, {"threshold", plan.threshold_used}, {"moves", std::move(moves)},
-          {"rows", std::move(rows)}, {"notices", plan.notices}};
+  return {{"strategy", strategy.name},
+          {"threshold", plan.threshold_used},
+          {"moves", std::move(moves)},
+          {"rows", std::move(rows)},
+          {"notices", plan.notices}};
 }
 
 json report_json(const StatusReport& r) {
@@ -132,10 +135,10 @@ class StatusCache {
   std::mutex refresh_mu_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;                                  // under mu_
-  json last_ = json::object();                         // under mu_
-  std::chrono::steady_clock::time_point last_at_{};    // under mu_
-  std::thread thread_;                                 // last: its loop uses the members above
+  bool stop_ = false;                                // under mu_
+  json last_ = json::object();                       // under mu_
+  std::chrono::steady_clock::time_point last_at_{};  // under mu_
+  std::thread thread_;                               // last: its loop uses the members above
 };
 
 void send_json(httplib::Response& res, int status, const json& j) {
@@ -185,11 +188,12 @@ int run_ui(const CliOptions& o) {
   UiRun run(base, [&status] { status.refresh(); });
   httplib::Server server;
 
-  server.set_default_headers({{"X-Content-Type-Options", "nosniff"},
-                              {"X-Frame-Options", "DENY"},
-                              {"Referrer-Policy", "no-referrer"},
-                              {"Content-Security-Policy",
-                               "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"}});
+  server.set_default_headers(
+      {{"X-Content-Type-Options", "nosniff"},
+       {"X-Frame-Options", "DENY"},
+       {"Referrer-Policy", "no-referrer"},
+       {"Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"}});
   // Every request names this server in Host (DNS rebinding); actions also come from our own page and carry the token.
   server.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
     if (!ui_host_allowed(req.get_header_value("Host"), listen)) {
@@ -235,8 +239,7 @@ int run_ui(const CliOptions& o) {
     try {
       Session s(base);
       std::optional<std::string> name;
-      if (req.has_param("strategy") && !req.get_param_value("strategy").empty())
-        name = req.get_param_value("strategy");
+      if (req.has_param("strategy") && !req.get_param_value("strategy").empty()) name = req.get_param_value("strategy");
       Strategy strategy = choose_strategy(s.coordinator, name);
       ClusterState st = load_cluster_state(s.catalog, strategy.by_disk_size);
       RebalancePlan plan;
@@ -303,8 +306,8 @@ int run_ui(const CliOptions& o) {
     throw std::runtime_error("cannot listen on " + listen.first + ":" + std::to_string(listen.second) +
                              " (in use, or not an address of this machine)");
   const bool v6 = listen.first.find(':') != std::string::npos;
-  const std::string url = "http://" + (v6 ? "[" + listen.first + "]" : listen.first) + ":" +
-                          std::to_string(listen.second) + "/";
+  const std::string url =
+      "http://" + (v6 ? "[" + listen.first + "]" : listen.first) + ":" + std::to_string(listen.second) + "/";
   // The token is printed here once (in the URL's fragment, which browsers never send) and nowhere else.
   std::cout << "pgmove ui: serving the Shard rebalancer on " << url << "\n"
             << "open " << url << "#token=" << token << "\n"

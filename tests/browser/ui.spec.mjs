@@ -100,6 +100,20 @@ try {
   await page.waitForTimeout(1500);
   await shot(page, "ui-balanced.png");
 
+  // Register a node from the page: an unreachable one is refused with the reason, a registered one keeps its id.
+  await page.fill("#node-form input[name=node]", "127.0.0.1:1");
+  await page.click("#node-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#action-result").className === "error", null,
+    { timeout: 20000 });
+  const refused = await page.textContent("#action-result");
+  check(!/password|user=|dbname=/.test(refused), "a failed registration says why without conninfo: " + refused);
+  const worker = status.nodes.find((n) => n.role === "worker").node;
+  await page.fill("#node-form input[name=node]", worker);
+  await page.click("#node-form button[type=submit]");
+  await page.waitForFunction(() => /registered/.test(document.querySelector("#action-result").textContent), null,
+    { timeout: 20000 });
+  check(true, "registering a node from the page: " + (await page.textContent("#action-result")));
+
   // A phone-sized screen keeps the page readable (no horizontal scroll of the body).
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

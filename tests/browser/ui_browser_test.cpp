@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <string>
 #include <thread>
 
@@ -59,8 +60,8 @@ TEST(UiBrowser, ThreeVerdictsARebalanceFromThePageAndTheToken) {
   const std::string src = std::string(PGLOAD_SOURCE_DIR) + "/tests/browser";
   const std::string js = dir + "/js";
   auto npm = run_command("mkdir -p " + sh(js) + " && cp " + sh(src + "/package.json") + " " +
-                         sh(src + "/package-lock.json") + " " + sh(src + "/ui.spec.mjs") + " " + sh(js) +
-                         " && cd " + sh(js) + " && timeout 300 npm ci --no-audit --no-fund --loglevel=error");
+                         sh(src + "/package-lock.json") + " " + sh(src + "/ui.spec.mjs") + " " + sh(js) + " && cd " +
+                         sh(js) + " && timeout 300 npm ci --no-audit --no-fund --loglevel=error");
   ASSERT_EQ(npm.exit_code, 0) << npm.output;
 
   const int port = free_port_range(1);
@@ -77,18 +78,18 @@ TEST(UiBrowser, ThreeVerdictsARebalanceFromThePageAndTheToken) {
 
   // A page of another site reaching us through a name of its own (DNS rebinding) is refused.
   const std::string api = "http://127.0.0.1:" + std::to_string(port) + "/api/status";
-  EXPECT_EQ(run_command("curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example:" + std::to_string(port) +
-                        "' " + api)
-                .output,
-            "403");
+  EXPECT_EQ(
+      run_command("curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example:" + std::to_string(port) + "' " + api)
+          .output,
+      "403");
   EXPECT_EQ(run_command("curl -s -o /dev/null -w '%{http_code}' " + api).output, "200");
 
   const char* shots = std::getenv("PGLOAD_SCREENSHOT_DIR");
-  const std::string add_worker =
-      std::string(PGCLUSTER_PATH) + " add-worker --dir " + cluster.dir() + " >/dev/null";
+  const std::string add_worker = std::string(PGCLUSTER_PATH) + " add-worker --dir " + cluster.dir() + " >/dev/null";
   auto spec = run_command("cd " + sh(js) + " && UI_URL=" + sh("http://127.0.0.1:" + std::to_string(port) + "/") +
-                          " UI_TOKEN=" + sh(token) + " ADD_WORKER_CMD=" + sh(add_worker) + " SCREENSHOT_DIR=" +
-                          sh(shots ? shots : "") + " timeout 400 node ui.spec.mjs");
+                          " UI_TOKEN=" + sh(token) + " ADD_WORKER_CMD=" + sh(add_worker) +
+                          " SCREENSHOT_DIR=" + sh(shots ? shots : "") + " timeout 400 node ui.spec.mjs");
+  std::cout << spec.output;  // the checks the page passed, for the CI log
   EXPECT_EQ(spec.exit_code, 0) << spec.output << "\n--- pgmove ui log:\n" << run_command("cat " + sh(log)).output;
 
   // What the page said holds in the catalog: three workers within one shard of each other, no row lost.

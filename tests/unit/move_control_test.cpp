@@ -38,7 +38,7 @@ TEST(MoveControl, ProgressOfAColocatedUnit) {
   control.started(102008);
   control.chunk(102008, 1000);
   control.chunk(102040, 500);
-  control.chunk(102040, 700);  // bytes so far of that table, not an increment
+  control.chunk(102040, 700);   // bytes so far of that table, not an increment
   control.chunk(999, 1 << 20);  // not in any unit: ignored
   s = control.snapshot();
   EXPECT_EQ(s[0].phase, MovePhase::Copying);
