@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The main job, end to end on a local cluster: the seed exercise with both of its tables.
-#   ./demo.sh [--rows N] [--events N] [--port 9700] [--dir /tmp/pgload-demo] [--keep]
+#   ./demo.sh [--rows N] [--events N] [--port 9700] [--dir /tmp/pgload-demo] [--ui-port 8080] [--keep]
 # Brings up a coordinator + 2 workers; distributes payment_users and payment_events (colocated, 32 shards) and
 # creates the reference table merchants; generates users.csv, events.csv and merchants.csv, serves them over HTTP on
 # loopback and loads each with pgload; counts; then adds a 3rd worker, asks pgmove, rebalances (colocated shards move
-# together, the reference table stays), and counts again.
+# together, the reference table stays), and counts again. `pgmove ui` (the Shard rebalancer page) runs from the end
+# of the load on; --keep leaves it and the cluster running.
 set -euo pipefail
 cd "$(dirname "$0")"
-ROWS=1000000 EVENTS=1000000 MERCHANTS=1000 PORT=9700 DIR=/tmp/pgload-demo KEEP=0
-usage() { echo "usage: $0 [--rows N] [--events N] [--port P] [--dir DIR] [--keep]"; }
+ROWS=1000000 EVENTS=1000000 MERCHANTS=1000 PORT=9700 DIR=/tmp/pgload-demo KEEP=0 UI_PORT=8080
+usage() { echo "usage: $0 [--rows N] [--events N] [--port P] [--dir DIR] [--ui-port P] [--keep]"; }
 need_value() { [ $# -ge 2 ] && [ -n "$2" ] || { echo "$0: $1 needs a value" >&2; usage >&2; exit 2; }; }
 need_number() { [[ $2 =~ ^[0-9]+$ ]] || { echo "$0: $1 needs a number, got '$2'" >&2; usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
@@ -17,6 +18,7 @@ while [ $# -gt 0 ]; do
     --events) need_value "$@"; need_number "$1" "$2"; EVENTS=$2; shift 2 ;;
     --port) need_value "$@"; need_number "$1" "$2"; PORT=$2; shift 2 ;;
     --dir) need_value "$@"; DIR=$2; shift 2 ;;
+    --ui-port) need_value "$@"; need_number "$1" "$2"; UI_PORT=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "$0: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
@@ -36,9 +38,16 @@ cluster/pgcluster destroy --dir "$DIR" >/dev/null 2>&1 || true
 CONN=$(cluster/pgcluster up --dir "$DIR" --workers 2 --port "$PORT" | tail -n 1)
 echo "coordinator: $CONN"
 SERVER_PIDS=()
+UI_PID=""
 cleanup() {
   for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  if [ "$KEEP" = 1 ]; then echo "cluster kept in $DIR (cluster/pgcluster destroy --dir $DIR)"; else cluster/pgcluster destroy --dir "$DIR" >/dev/null 2>&1 || true; fi
+  if [ "$KEEP" = 1 ]; then
+    [ -n "$UI_PID" ] && echo "pgmove ui kept running (pid $UI_PID): $(sed -n 's/^open //p' "$DIR/ui.log")"
+    echo "cluster kept in $DIR (cluster/pgcluster destroy --dir $DIR)"
+  else
+    [ -n "$UI_PID" ] && kill "$UI_PID" 2>/dev/null || true
+    cluster/pgcluster destroy --dir "$DIR" >/dev/null 2>&1 || true
+  fi
 }
 trap cleanup EXIT
 q() { psql "$CONN" -v ON_ERROR_STOP=1 -X -q "$@"; }
@@ -90,6 +99,16 @@ step "SELECT COUNT(*) of each table (through the coordinator)"
 counts
 step "shards per node"
 shards_per_node
+
+step "pgmove ui: the Shard rebalancer page (live while the demo goes on)"
+"$B/pgmove" --coordinator "$CONN" ui --listen "127.0.0.1:$UI_PORT" > "$DIR/ui.log" 2>&1 &
+UI_PID=$!
+for _ in $(seq 50); do grep -q '^open ' "$DIR/ui.log" 2>/dev/null && break; sleep 0.1; done
+if grep -q '^open ' "$DIR/ui.log"; then
+  echo "open $(sed -n 's/^open //p' "$DIR/ui.log")"
+else
+  echo "pgmove ui did not start:"; cat "$DIR/ui.log"; UI_PID=""
+fi
 
 step "pgmove status (two workers)"
 "$B/pgmove" --coordinator "$CONN" status

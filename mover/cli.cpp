@@ -105,7 +105,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"status", "status [--json]",
      "nodes (shards, bytes, rows estimate), tables and colocation groups, then one line: \"Rebalancing is "
-     "recommended\" / \"Rebalancing is not recommended\""},
+     "recommended\" / \"Rebalancing is not recommended at this time\""},
     {"plan", "plan [--strategy NAME] [--threshold F] [--drain HOST:PORT] [--json]",
      "the moves a rebalance would make, as get_rebalance_table_shards_plan() lists them"},
     {"add-node", "add-node HOST:PORT", "register a running PostgreSQL server as a worker (citus_add_node)"},
@@ -114,6 +114,9 @@ constexpr Command kCommands[] = {
      "move one shard (and the shards colocated with it) to another node"},
     {"drain", "drain HOST:PORT [move options]", "move every shard off a node, then mark it shouldhaveshards = false"},
     {"recover", "recover", "finish or roll back moves interrupted by a crash (the move journal)"},
+    {"ui", "ui [--listen HOST:PORT] [--token T]",
+     "serve the Shard rebalancer page (status, plan, live progress; start, re-rate and stop a rebalance; add a "
+     "node) and its JSON at /api/status"},
 };
 
 constexpr const char* kSynopsis = "usage: pgmove [global options] COMMAND [arguments] [options]\n";
@@ -249,6 +252,17 @@ void declare(CLI::App& app, CliOptions& o, std::vector<std::string>& words) {
             throw UsageError("--lock-timeout takes a duration such as 500ms, 30s, 5min, 2h or 1d, not \"" + v + "\"");
           o.lock_timeout_ms = *ms;
         });
+  constexpr const char* kUi = "ui options";
+  value(app, kUi, "--listen", "HOST:PORT", "address to serve the page on (default 127.0.0.1:8080, loopback only)",
+        [&o](const std::string& v) {
+          o.listen = parse_endpoint(v);
+          if (!o.listen) throw UsageError("--listen must be HOST:PORT, not \"" + v + "\"");
+        });
+  value(app, kUi, "--token", "T",
+        "the token that actions (POST) need; default: a random one, printed once at start", [&o](const std::string& v) {
+          if (v.size() < 8) throw UsageError("--token must be at least 8 characters");
+          o.token = v;
+        });
   app.add_flag("--progress", o.progress, "report progress while copying (stderr, when it is a TTY)")->group(kMove);
   app.add_flag("--dry-run", o.dry_run, "print the plan, move nothing")->group(kMove);
 }
@@ -290,7 +304,8 @@ CliOptions parse_cli(int argc, const char* const* argv) {
       throw UsageError(o.command + " takes " + what + " (got " + std::to_string(o.args.size()) + " arguments)");
   };
   const bool moves = o.command == "rebalance" || o.command == "move" || o.command == "drain";
-  if (o.command == "status" || o.command == "plan" || o.command == "rebalance" || o.command == "recover")
+  if (o.command == "status" || o.command == "plan" || o.command == "rebalance" || o.command == "recover" ||
+      o.command == "ui")
     expect_args(0, "no arguments");
   if (o.command == "add-node" || o.command == "drain") {
     expect_args(1, "one HOST:PORT");
@@ -305,6 +320,7 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     if (!o.to) throw UsageError("move needs --to HOST:PORT (the node to move the shard to)");
   }
   if (o.to && o.command != "move") throw UsageError("--to only applies to move");
+  if ((o.listen || !o.token.empty()) && o.command != "ui") throw UsageError("--listen and --token only apply to ui");
   if (o.drain && o.command != "plan") throw UsageError("--drain only applies to plan (use pgmove drain HOST:PORT)");
   if (!moves && (o.mode || o.max_rate_bytes_per_s || o.parallel != 1 || !o.spool_dir.empty() || o.dry_run))
     throw UsageError("--mode, --max-rate, --parallel, --spool and --dry-run only apply to rebalance, move and drain");

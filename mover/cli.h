@@ -17,7 +17,7 @@ namespace pgload {
 using Endpoint = std::pair<std::string, int>;
 
 struct CliOptions {
-  std::string command;            // status, plan, add-node, rebalance, move, drain, recover
+  std::string command;            // status, plan, add-node, rebalance, move, drain, recover, ui
   std::vector<std::string> args;  // positional arguments after the command
   std::string coordinator;        // conninfo or URI; "" = libpq defaults (PG* env, service file, .pgpass)
   std::optional<Backend> backend;
@@ -38,6 +38,8 @@ struct CliOptions {
   int64_t max_rate_bytes_per_s = 0;  // 0 = unlimited
   std::optional<std::string> mode;   // block_writes | logical; unset = decide from wal_level
   std::string spool_dir;
+  std::optional<Endpoint> listen;  // ui --listen; unset = 127.0.0.1:8080 (loopback only)
+  std::string token;               // ui --token; "" = a random one, printed once at start
 };
 
 // Parses argv (options may come before or after the command). Throws UsageError with a precise message.

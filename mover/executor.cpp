@@ -17,6 +17,7 @@
 #include "mover/disk_check.h"
 #include "mover/local_move.h"
 #include "mover/move_context.h"
+#include "mover/move_control.h"
 #include "mover/move_validation.h"
 
 namespace pgload {
@@ -27,6 +28,36 @@ const char* transfer_mode_name(TransferMode mode) noexcept {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+
+// The caller's hooks, preceded by the control's bookkeeping and its cancel checks (safe points: nothing is switched
+// yet, so a MoveCancelled thrown there rolls the move back).
+MoveHooks controlled_hooks(const MoveHooks& hooks, MoveControl& control) {
+  MoveHooks out;
+  out.after_target_chunk = [hooks, &control](int64_t shard_id, int attempt, uint64_t bytes_so_far) {
+    control.chunk(shard_id, bytes_so_far);
+    if (hooks.after_target_chunk) hooks.after_target_chunk(shard_id, attempt, bytes_so_far);
+    control.check_cancel();
+  };
+  out.on_step = [hooks, &control](int64_t shard_id, std::string_view step) {
+    control.check_cancel();
+    control.step(shard_id, step);
+    if (hooks.on_step) hooks.on_step(shard_id, step);
+  };
+  return out;
+}
+
+// Detaches the run's bucket from the control when the run ends, however it ends.
+struct ControlAttachment {
+  ControlAttachment(MoveControl* control, TokenBucket& bucket) : control(control) {
+    if (control) control->attach(&bucket);
+  }
+  ~ControlAttachment() {
+    if (control) control->detach();
+  }
+  ControlAttachment(const ControlAttachment&) = delete;
+  ControlAttachment& operator=(const ControlAttachment&) = delete;
+  MoveControl* control;
+};
 }  // namespace
 
 MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& moves, const ExecutorOptions& opts) {
@@ -39,7 +70,14 @@ MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& move
   catalog.reload_nodes();
   auto units = validate(catalog, moves);
   check_disk_space(catalog, units, opts);
-  MoveContext run(catalog, opts);
+  MoveControl* control = opts.control;
+  ExecutorOptions run_opts = opts;
+  if (control) {
+    run_opts.hooks = controlled_hooks(opts.hooks, *control);
+    for (const auto& u : units) control->queued(u.request, u.shard_ids());
+  }
+  MoveContext run(catalog, run_opts);
+  ControlAttachment attachment(control, run.bucket);
 
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
@@ -49,12 +87,20 @@ MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& move
     while (!failed.load()) {
       size_t i = next.fetch_add(1);
       if (i >= units.size()) return;
+      const int64_t id = units[i].request.shard_id;
       try {
+        if (control) {
+          control->check_cancel();
+          control->started(id);
+        }
         if (catalog.backend() == Backend::Citus)
           move_citus(run, units[i]);
         else
           move_local(run, units[i]);
+        if (control) control->finished(id, MovePhase::Done);
       } catch (...) {
+        // The move names itself in a rethrown error, so a stop is recognised by the flag, not the exception type.
+        if (control) control->finished(id, control->cancelled() ? MovePhase::Cancelled : MovePhase::Failed);
         std::lock_guard lock(error_mu);
         if (!first_error) first_error = std::current_exception();
         failed = true;

@@ -33,6 +33,8 @@ struct MoveHooks {
   std::function<void(int64_t shard_id, std::string_view step)> on_step;
 };
 
+class MoveControl;
+
 struct ExecutorOptions {
   TransferMode mode = TransferMode::BlockWrites;
   int parallel = 1;                  // moves running at once (never two on the same shard)
@@ -44,6 +46,8 @@ struct ExecutorOptions {
   int max_target_attempts = 3;       // with a spool: target attempts per shard table
   int catchup_timeout_s = 600;       // logical: longest wait for the subscription to catch up
   MoveHooks hooks;
+  // Optional: lets another thread stop the run, change its rate and read each move's progress (mover/move_control.h).
+  MoveControl* control = nullptr;
 };
 
 struct MoveSummary {

@@ -16,9 +16,14 @@
 #include "common/pg.h"
 #include "common/version.h"
 #include "mover/cli.h"
+#include "mover/add_node.h"
 #include "mover/cluster_state.h"
 #include "mover/executor.h"
+#include "mover/move_mode.h"
 #include "mover/planner.h"
+#include "mover/session.h"
+#include "mover/status_report.h"
+#include "mover/ui_server.h"
 
 namespace pgload {
 namespace {
@@ -28,16 +33,6 @@ class MoveFailed : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-// Bytes of all of a table's shards, from the sizes cluster_state measured.
-int64_t table_bytes(const ClusterState& st, const Table& t) {
-  int64_t bytes = 0;
-  for (const auto& sh : t.shards) {
-    auto it = st.stats.find(sh.shard_id);
-    if (it != st.stats.end()) bytes += it->second.bytes;
-  }
-  return bytes;
-}
 
 std::string fixed(double v, int digits = 1) {
   char buf[64];
@@ -106,36 +101,6 @@ void print_notices(const std::vector<std::string>& notices) {
   for (const auto& n : notices) std::cerr << n << "\n";
 }
 
-// The catalog shares `coordinator` (Catalog::load borrows it), so a session is built in place and never moved.
-struct Session {
-  explicit Session(const CliOptions& o)
-      : coordinator(connect_coordinator(o)), catalog(Catalog::load(coordinator, o.backend)) {
-    log::info("catalog read from {}: backend {}, {} node(s)", coordinator.endpoint(), backend_name(catalog.backend()),
-              catalog.nodes().size());
-    for (const auto& spec : o.node_conninfo) {
-      auto [endpoint, conninfo] = parse_node_conninfo(spec);
-      catalog.set_node_conninfo(endpoint, conninfo);
-      log::info("worker {} is reached with {}", endpoint, log::printable_conninfo(conninfo));
-    }
-  }
-  static PgConn connect_coordinator(const CliOptions& o) {
-    log::info("connecting to the coordinator: {}", log::printable_conninfo(o.coordinator));
-    return PgConn::connect(o.coordinator, "pgmove");
-  }
-  Session(Session&&) = delete;
-  PgConn coordinator;
-  Catalog catalog;
-};
-
-// A conninfo libpq cannot parse is a usage error, found before anything connects.
-void check_conninfo(const CliOptions& o) {
-  if (auto error = conninfo_error(o.coordinator)) throw UsageError("--coordinator: " + *error);
-  for (const auto& spec : o.node_conninfo) {
-    auto [endpoint, conninfo] = parse_node_conninfo(spec);
-    if (auto error = conninfo_error(conninfo)) throw UsageError("--node-conninfo " + endpoint + ": " + *error);
-  }
-}
-
 Session open_session(const CliOptions& o) { return Session(o); }
 
 void require_tables(const ClusterState& st) {
@@ -158,79 +123,48 @@ const Node& registered_node(const Catalog& cat, const Endpoint& ep, const char* 
 
 int cmd_status(const CliOptions& o) {
   Session s = open_session(o);
-  ClusterState st = load_cluster_state(s.catalog);
-  Strategy strategy = choose_strategy(s.coordinator, std::nullopt);
-  bool recommended =
-      !st.tables.empty() && rebalance_recommended(st.nodes, st.shards, strategy, std::nullopt, std::nullopt);
-  const char* verdict = recommended ? "Rebalancing is recommended" : "Rebalancing is not recommended";
-
-  std::map<int32_t, int> shards_per_group;
-  std::map<int32_t, int64_t> bytes_per_group, rows_per_group;
-  for (const auto& sh : st.shards) {
-    shards_per_group[sh.group_id]++;
-    auto it = st.stats.find(sh.shard_id);
-    if (it != st.stats.end()) {
-      bytes_per_group[sh.group_id] += it->second.bytes;
-      rows_per_group[sh.group_id] += it->second.rows_estimate;
-    }
-  }
-  auto role_of = [](const Node& n) {
-    std::string r = n.is_coordinator() ? "coordinator" : "worker";
-    if (n.role != "primary") r += " (" + n.role + ")";
-    if (!n.is_active) r += " (inactive)";
-    return r;
-  };
-
+  const StatusReport r = build_status_report(s.coordinator, s.catalog);
   if (o.json) {
-    std::cout << "{\"backend\":" << json_quote(backend_name(s.catalog.backend())) << ",\"nodes\":[";
+    std::cout << "{\"backend\":" << json_quote(backend_name(r.backend)) << ",\"nodes\":[";
     bool first = true;
-    for (const auto& n : s.catalog.nodes()) {
+    for (const auto& n : r.nodes) {
       std::cout << (first ? "" : ",") << "{\"node\":" << json_quote(n.endpoint()) << ",\"nodeid\":" << n.node_id
-                << ",\"groupid\":" << n.group_id << ",\"role\":" << json_quote(role_of(n))
-                << ",\"shouldhaveshards\":" << (n.should_have_shards ? "true" : "false")
-                << ",\"shards\":" << shards_per_group[n.group_id] << ",\"bytes\":" << bytes_per_group[n.group_id]
-                << ",\"rows_estimate\":" << rows_per_group[n.group_id] << "}";
+                << ",\"groupid\":" << n.group_id << ",\"role\":" << json_quote(n.role)
+                << ",\"shouldhaveshards\":" << (n.should_have_shards ? "true" : "false") << ",\"shards\":" << n.shards
+                << ",\"bytes\":" << n.bytes << ",\"rows_estimate\":" << n.rows_estimate << "}";
       first = false;
     }
     std::cout << "],\"tables\":[";
     first = true;
-    for (const auto* list : {&st.tables, &st.reference_tables}) {
-      for (const auto& t : *list) {
-        const int64_t bytes = table_bytes(st, t);
-        std::cout << (first ? "" : ",") << "{\"table_name\":" << json_quote(display_name(t))
-                  << ",\"type\":" << json_quote(t.is_reference() ? "reference" : "distributed")
-                  << ",\"colocation_id\":" << t.colocation_id << ",\"shards\":" << t.shards.size()
-                  << ",\"bytes\":" << bytes << "}";
-        first = false;
-      }
+    for (const auto& t : r.tables) {
+      std::cout << (first ? "" : ",") << "{\"table_name\":" << json_quote(t.name)
+                << ",\"type\":" << json_quote(t.reference ? "reference" : "distributed")
+                << ",\"colocation_id\":" << t.colocation_id << ",\"shards\":" << t.shards << ",\"bytes\":" << t.bytes
+                << "}";
+      first = false;
     }
-    std::cout << "],\"strategy\":" << json_quote(strategy.name)
-              << ",\"rebalance_recommended\":" << (recommended ? "true" : "false")
-              << ",\"verdict\":" << json_quote(verdict) << "}\n";
+    std::cout << "],\"strategy\":" << json_quote(r.strategy.name)
+              << ",\"rebalance_recommended\":" << (r.recommended ? "true" : "false")
+              << ",\"verdict\":" << json_quote(r.verdict) << "}\n";
     return kExitOk;
   }
 
-  std::cout << "backend: " << backend_name(s.catalog.backend()) << ", coordinator " << s.coordinator.endpoint()
-            << ", default strategy " << strategy.name << "\n\n";
+  std::cout << "backend: " << backend_name(r.backend) << ", coordinator " << r.coordinator_endpoint
+            << ", default strategy " << r.strategy.name << "\n\n";
   std::vector<std::vector<std::string>> rows;
-  for (const auto& n : s.catalog.nodes())
-    rows.push_back({n.endpoint(), role_of(n), n.should_have_shards ? "t" : "f",
-                    std::to_string(shards_per_group[n.group_id]), std::to_string(bytes_per_group[n.group_id]),
-                    std::to_string(rows_per_group[n.group_id])});
+  for (const auto& n : r.nodes)
+    rows.push_back({n.endpoint(), n.role, n.should_have_shards ? "t" : "f", std::to_string(n.shards),
+                    std::to_string(n.bytes), std::to_string(n.rows_estimate)});
   print_table(std::cout, {"node", "role", "shouldhaveshards", "shards", "bytes", "rows_estimate"},
               {false, false, false, true, true, true}, rows);
   std::cout << "\n";
   rows.clear();
-  for (const auto* list : {&st.tables, &st.reference_tables}) {
-    for (const auto& t : *list) {
-      const int64_t bytes = table_bytes(st, t);
-      rows.push_back({display_name(t), t.is_reference() ? "reference" : "distributed", std::to_string(t.colocation_id),
-                      std::to_string(t.shards.size()), std::to_string(bytes)});
-    }
-  }
+  for (const auto& t : r.tables)
+    rows.push_back({t.name, t.reference ? "reference" : "distributed", std::to_string(t.colocation_id),
+                    std::to_string(t.shards), std::to_string(t.bytes)});
   print_table(std::cout, {"table_name", "type", "colocation_id", "shards", "bytes"}, {false, false, true, true, true},
               rows);
-  std::cout << "\n" << verdict << "\n";
+  std::cout << "\n" << r.verdict << "\n";
   return kExitOk;
 }
 
@@ -248,42 +182,12 @@ int cmd_plan(const CliOptions& o) {
   return kExitOk;
 }
 
-// logical when every source runs wal_level=logical, else block_writes; --mode wins.
-TransferMode choose_mode(const CliOptions& o, const Catalog& cat, const std::vector<MoveRequest>& moves) {
-  if (o.mode) return *o.mode == "logical" ? TransferMode::Logical : TransferMode::BlockWrites;
-  std::set<std::pair<std::string, int>> sources;
-  for (const auto& m : moves) sources.insert({m.source_host, m.source_port});
-  if (sources.empty()) return TransferMode::BlockWrites;
-  for (const auto& [host, port] : sources) {
-    const Node* n = cat.find_node(host, port);
-    if (!n) return TransferMode::BlockWrites;
-    PgConn c = PgConn::connect(cat.node_conninfo(*n), "pgmove");
-    if (c.scalar("SHOW wal_level").value_or("") != "logical") return TransferMode::BlockWrites;
-  }
-  // Logical replication of UPDATE/DELETE needs a replica identity: a table without one moves in block_writes.
-  for (const Table& t : cat.tables()) {
-    if (t.is_reference() || t.shards.empty() || t.shards[0].groups.empty()) continue;
-    const Node* n = cat.node_for_group(t.shards[0].groups[0]);
-    if (!n) continue;
-    PgConn c = PgConn::connect(cat.node_conninfo(*n), "pgmove");
-    auto ok = c.scalar(
-        "SELECT relreplident IN ('f', 'i') OR EXISTS (SELECT 1 FROM pg_index WHERE indrelid = c.oid AND indisprimary) "
-        "FROM pg_class c WHERE c.oid = to_regclass($1)",
-        {t.shard_relation(t.shards[0].shard_id)});
-    if (ok && *ok != "t") {
-      std::cerr << "pgmove: " << t.qualified() << " has no primary key or replica identity: using block_writes\n";
-      return TransferMode::BlockWrites;
-    }
-  }
-  return TransferMode::Logical;
-}
-
 int execute(const CliOptions& o, Catalog& cat, const std::vector<PlacementUpdate>& moves) {
   std::vector<MoveRequest> requests;
   for (const auto& m : moves)
     requests.push_back({m.shard_id, m.source_host, m.source_port, m.target_host, m.target_port});
   ExecutorOptions eo;
-  eo.mode = choose_mode(o, cat, requests);
+  eo.mode = choose_mode(o.mode, cat, requests);
   eo.parallel = o.parallel;
   eo.max_rate_bytes_per_s = o.max_rate_bytes_per_s;
   eo.spool_dir = o.spool_dir;
@@ -427,15 +331,12 @@ int cmd_add_node(const CliOptions& o) {
   auto ep = parse_endpoint(o.args[0]);
   if (!ep) throw UsageError("pgmove add-node takes HOST:PORT, not \"" + o.args[0] + "\"");
   Session s = open_session(o);
-  Node probe;
-  probe.host = ep->first;
-  probe.port = ep->second;
-  (void)PgConn::connect(s.catalog.node_conninfo(probe), "pgmove");  // must be running before it is registered
-  auto id = s.coordinator.scalar("SELECT citus_add_node($1, $2::int)", {ep->first, std::to_string(ep->second)});
+  auto id = add_node(s.coordinator, s.catalog, *ep);
+  const std::string endpoint = ep->first + ":" + std::to_string(ep->second);
   if (o.json)
-    std::cout << "{\"node\":" << json_quote(probe.endpoint()) << ",\"nodeid\":" << id.value_or("null") << "}\n";
+    std::cout << "{\"node\":" << json_quote(endpoint) << ",\"nodeid\":" << id.value_or("null") << "}\n";
   else
-    std::cout << "node " << probe.endpoint() << " registered (nodeid " << id.value_or("?") << ")\n";
+    std::cout << "node " << endpoint << " registered (nodeid " << id.value_or("?") << ")\n";
   return kExitOk;
 }
 
@@ -467,6 +368,7 @@ int run(int argc, char** argv) {
   if (o.command == "move") return cmd_move(o);
   if (o.command == "drain") return cmd_drain(o);
   if (o.command == "add-node") return cmd_add_node(o);
+  if (o.command == "ui") return run_ui(o);
   return cmd_recover(o);
 }
 

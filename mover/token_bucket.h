@@ -2,6 +2,7 @@
 // Debt model: a caller takes its bytes at once and then sleeps off the debt, so big and small chunks are fair.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,13 +26,22 @@ class TokenBucket {
   // reserve() then sleep for the returned time. Thread-safe.
   void acquire(int64_t bytes);
 
-  bool unlimited() const noexcept { return rate_bytes_per_s_ <= 0; }
-  int64_t rate_bytes_per_s() const noexcept { return rate_bytes_per_s_; }
-  int64_t burst_bytes() const noexcept { return burst_bytes_; }
+  // Changes the rate of a running bucket (<= 0: unlimited). Bytes already taken keep their debt, which is then paid
+  // off at the new rate; a burst given at construction stays, the default one follows the rate. Thread-safe.
+  void set_rate(int64_t rate_bytes_per_s);
+
+  bool unlimited() const noexcept { return rate_bytes_per_s() <= 0; }
+  int64_t rate_bytes_per_s() const noexcept { return rate_bytes_per_s_.load(std::memory_order_relaxed); }
+  int64_t burst_bytes() const noexcept { return burst_bytes_.load(std::memory_order_relaxed); }
 
  private:
-  const int64_t rate_bytes_per_s_;
-  const int64_t burst_bytes_;
+  // Brings tokens_ up to `now` at the current rate. Caller holds mu_.
+  void refill(std::chrono::nanoseconds now);
+
+  // Written under mu_, read lock-free by unlimited() and the accessors.
+  std::atomic<int64_t> rate_bytes_per_s_;
+  std::atomic<int64_t> burst_bytes_;
+  const bool fixed_burst_;
   Clock clock_;
   Sleeper sleep_;
   std::mutex mu_;

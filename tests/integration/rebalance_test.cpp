@@ -217,7 +217,7 @@ TEST_F(Rebalance, SeedSequenceBalancesOntoTheNewWorker) {
 
   auto before = pgmove("status");
   ASSERT_EQ(before.exit_code, 0) << before.output;
-  EXPECT_TRUE(contains(before.output, "\nRebalancing is not recommended\n")) << before.output;
+  EXPECT_TRUE(contains(before.output, "\nRebalancing is not recommended at this time\n")) << before.output;
 
   const int new_port = cluster().add_worker();
   auto grown = pgmove("status");
@@ -259,7 +259,7 @@ TEST_F(Rebalance, SeedSequenceBalancesOntoTheNewWorker) {
 
   auto after = pgmove("status");
   ASSERT_EQ(after.exit_code, 0) << after.output;
-  EXPECT_TRUE(contains(after.output, "\nRebalancing is not recommended\n")) << after.output;
+  EXPECT_TRUE(contains(after.output, "\nRebalancing is not recommended at this time\n")) << after.output;
   auto again = pgmove("plan");
   EXPECT_TRUE(contains(again.output, "(0 rows)")) << again.output;
 
@@ -310,7 +310,7 @@ TEST_F(Rebalance, DrainThroughASpoolEmptiesTheNode) {
   (void)run_command("rmdir " + sh(spool));
   // A drained node is not a target: nothing to rebalance.
   auto status = pgmove("status");
-  EXPECT_TRUE(contains(status.output, "\nRebalancing is not recommended\n")) << status.output;
+  EXPECT_TRUE(contains(status.output, "\nRebalancing is not recommended at this time\n")) << status.output;
 }
 
 // Back onto the drained node in logical mode, throttled: same end state as the seed, no replication leftovers.

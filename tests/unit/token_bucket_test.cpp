@@ -101,3 +101,47 @@ TEST(TokenBucket, ThreadsOnRealClockStayUnderRate) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_GE(seconds, 0.07);  // 300 KB at 4 MB/s = 75 ms; loose lower bound only
 }
+
+TEST(TokenBucket, SetRateAppliesToTheRunningBucket) {
+  FakeTime t;
+  TokenBucket bucket(1000, 1000, t.clock(), t.sleeper());
+  for (int i = 0; i < 20; ++i) bucket.acquire(100);  // 2,000 bytes, 1,000 over the burst: 1 s
+  EXPECT_NEAR(static_cast<double>(t.now_ns.load()) / 1e9, 1.0, 1e-3);
+  bucket.set_rate(10'000);
+  EXPECT_EQ(bucket.rate_bytes_per_s(), 10'000);
+  EXPECT_EQ(bucket.burst_bytes(), 1000) << "a burst given at construction stays";
+  for (int i = 0; i < 100; ++i) bucket.acquire(100);  // 10,000 bytes at 10 kB/s
+  EXPECT_NEAR(static_cast<double>(t.now_ns.load()) / 1e9, 2.0, 1e-3);
+}
+
+TEST(TokenBucket, SetRateBetweenUnlimitedAndLimited) {
+  FakeTime t;
+  TokenBucket bucket(0, 0, t.clock(), t.sleeper());
+  bucket.acquire(1'000'000);
+  EXPECT_EQ(t.now_ns.load(), 0);
+  bucket.set_rate(1'000'000);
+  EXPECT_FALSE(bucket.unlimited());
+  EXPECT_EQ(bucket.burst_bytes(), 100'000) << "the default burst follows the rate";
+  bucket.acquire(1'100'000);  // starts full: 1 MB over the burst
+  EXPECT_NEAR(static_cast<double>(t.now_ns.load()) / 1e9, 1.0, 1e-3);
+  bucket.set_rate(0);
+  bucket.acquire(50'000'000);
+  EXPECT_NEAR(static_cast<double>(t.now_ns.load()) / 1e9, 1.0, 1e-3);
+}
+
+TEST(TokenBucket, SetRateWhileThreadsAcquire) {
+  TokenBucket bucket(50'000'000);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i)
+    threads.emplace_back([&] {
+      while (!stop.load()) bucket.acquire(4096);
+    });
+  for (int64_t rate : {100'000'000, 0, 200'000'000, 80'000'000}) {
+    bucket.set_rate(rate);
+    std::this_thread::sleep_for(5ms);
+  }
+  stop = true;
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bucket.rate_bytes_per_s(), 80'000'000);
+}

@@ -1,0 +1,22 @@
+// A pgmove session: the coordinator connection and the catalog read through it, with the --node-conninfo
+// overrides applied. Shared by the one-shot commands and the `pgmove ui` server.
+#pragma once
+
+#include "common/catalog.h"
+#include "common/pg.h"
+#include "mover/cli.h"
+
+namespace pgload {
+
+// The catalog borrows `coordinator` (Catalog::load), so a session is built in place and never moved.
+struct Session {
+  explicit Session(const CliOptions& o);
+  Session(Session&&) = delete;
+  PgConn coordinator;
+  Catalog catalog;
+};
+
+// A conninfo libpq cannot parse is a usage error (UsageError), found before anything connects.
+void check_conninfo(const CliOptions& o);
+
+}  // namespace pgload

@@ -1,0 +1,329 @@
+// pgmove ui: cpp-httplib serves the embedded page and the JSON; a refresher thread re-reads the cluster every
+// second (sizes come from every worker, so requests never wait on it); actions check Host, Origin and the token.
+#include "mover/ui_server.h"
+
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "common/conninfo.h"
+#include "common/log.h"
+#include "mover/add_node.h"
+#include "mover/cluster_state.h"
+#include "mover/session.h"
+#include "mover/status_report.h"
+#include "mover/ui_assets.h"
+#include "mover/ui_run.h"
+#include "mover/ui_security.h"
+
+namespace pgload {
+
+namespace {
+
+using nlohmann::json;
+constexpr int kRefreshPeriodMs = 1000;
+const Endpoint kDefaultListen{"127.0.0.1", 8080};
+
+json plan_json(const RebalancePlan& plan, const Strategy& strategy) {
+  json moves = json::array();
+  for (const auto& m : plan.moves)
+    moves.push_back({{"shard_id", m.shard_id},
+                     {"table_name", m.table_name},
+                     {"bytes", m.shard_size},
+                     {"source", m.source_host + ":" + std::to_string(m.source_port)},
+                     {"target", m.target_host + ":" + std::to_string(m.target_port)}});
+  json rows = json::array();
+  for (const auto& r : plan.rows)
+    rows.push_back({{"table_name", r.table_name},
+                    {"shardid", r.shard_id},
+                    {"shard_size", r.shard_size},
+                    {"sourcename", r.source_host},
+                    {"sourceport", r.source_port},
+                    {"targetname", r.target_host},
+                    {"targetport", r.target_port}});
+  return {{"strategy", strategy.name},
+          {"threshold", plan.threshold_used},
+          {"moves", std::move(moves)},
+          {"rows", std::move(rows)},
+          {"notices", plan.notices}};
+}
+
+json report_json(const StatusReport& r) {
+  json nodes = json::array();
+  for (const auto& n : r.nodes)
+    nodes.push_back({{"node", n.endpoint()},
+                     {"host", n.host},
+                     {"port", n.port},
+                     {"nodeid", n.node_id},
+                     {"groupid", n.group_id},
+                     {"role", n.role},
+                     {"shouldhaveshards", n.should_have_shards},
+                     {"shards", n.shards},
+                     {"bytes", n.bytes},
+                     {"rows_estimate", n.rows_estimate}});
+  json tables = json::array();
+  for (const auto& t : r.tables)
+    tables.push_back({{"table_name", t.name},
+                      {"type", t.reference ? "reference" : "distributed"},
+                      {"colocation_id", t.colocation_id},
+                      {"shards", t.shards},
+                      {"bytes", t.bytes}});
+  return {{"backend", backend_name(r.backend)}, {"coordinator", r.coordinator_endpoint},
+          {"strategy", r.strategy.name},        {"nodes", std::move(nodes)},
+          {"tables", std::move(tables)},        {"plan", plan_json(r.plan, r.strategy)},
+          {"recommended", r.recommended},       {"cluster_verdict", r.verdict}};
+}
+
+// The last cluster reading, refreshed in the background and on demand (after a run or an added node).
+class StatusCache {
+ public:
+  explicit StatusCache(const CliOptions& o) : options_(o), thread_([this] { loop(); }) {}
+  ~StatusCache() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  StatusCache(const StatusCache&) = delete;
+  StatusCache& operator=(const StatusCache&) = delete;
+
+  // Reads the cluster now (serialized with the background reads).
+  void refresh() {
+    std::lock_guard serial(refresh_mu_);
+    json j;
+    std::string error;
+    try {
+      Session s(options_);
+      j = report_json(build_status_report(s.coordinator, s.catalog));
+    } catch (const std::exception& e) {
+      error = redact_conninfo(e.what());
+    }
+    std::lock_guard lock(mu_);
+    if (error.empty())
+      last_ = std::move(j);
+    else
+      last_["error"] = error;  // keep the last good reading, say why it is old
+    if (error.empty()) last_.erase("error");
+    last_at_ = std::chrono::steady_clock::now();
+  }
+  json get() {
+    std::lock_guard lock(mu_);
+    json j = last_;
+    j["age_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_at_).count();
+    return j;
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      refresh();
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::milliseconds(kRefreshPeriodMs), [this] { return stop_; });
+    }
+  }
+  const CliOptions options_;
+  std::mutex refresh_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;                                // under mu_
+  json last_ = json::object();                       // under mu_
+  std::chrono::steady_clock::time_point last_at_{};  // under mu_
+  std::thread thread_;                               // last: its loop uses the members above
+};
+
+void send_json(httplib::Response& res, int status, const json& j) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(j.dump(), "application/json");
+}
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status, {{"error", message}});
+}
+
+// Form fields of an action: the query string and a urlencoded body.
+httplib::Params form_of(const httplib::Request& req) {
+  httplib::Params p = req.params;
+  if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0)
+    httplib::detail::parse_query_text(req.body, p);
+  return p;
+}
+std::string field(const httplib::Params& p, const char* name) {
+  auto it = p.find(name);
+  return it == p.end() ? "" : it->second;
+}
+
+std::optional<int64_t> rate_field(const std::string& text, std::string& why) {
+  if (text.empty() || text == "0" || text == "unlimited") return 0;
+  auto r = parse_rate(text);
+  if (!r || *r < 1) {
+    why = "max_rate \"" + text + "\" is not a rate; use e.g. 50MB/s, 20MiB/s, 500kB/s or bytes";
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(*r);
+}
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+}  // namespace
+
+int run_ui(const CliOptions& o) {
+  const Endpoint listen = o.listen.value_or(kDefaultListen);
+  const std::string token = o.token.empty() ? random_ui_token() : o.token;
+  CliOptions base = o;
+  base.listen.reset();
+  base.token.clear();
+
+  StatusCache status(base);
+  UiRun run(base, [&status] { status.refresh(); });
+  httplib::Server server;
+
+  server.set_default_headers(
+      {{"X-Content-Type-Options", "nosniff"},
+       {"X-Frame-Options", "DENY"},
+       {"Referrer-Policy", "no-referrer"},
+       {"Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"}});
+  // Every request names this server in Host (DNS rebinding); actions also come from our own page and carry the token.
+  server.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    if (!ui_host_allowed(req.get_header_value("Host"), listen)) {
+      send_error(res, 403, "unexpected Host header");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method == "GET" || req.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
+    if (req.method != "POST") {
+      send_error(res, 405, "only GET and POST");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!ui_origin_allowed(req.get_header_value("Origin"), req.get_header_value("Sec-Fetch-Site"),
+                           req.get_header_value("Host"))) {
+      send_error(res, 403, "cross-origin request refused");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    std::string given = bearer_token(req.get_header_value("Authorization")).value_or("");
+    if (given.empty()) given = field(form_of(req), "token");
+    if (!ui_token_matches(given, token)) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      send_error(res, 401, "this action needs the token pgmove ui printed at start");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  for (const char* path : {"/", "/app.js", "/app.css"})
+    server.Get(path, [](const httplib::Request& req, httplib::Response& res) {
+      const UiAsset* a = find_ui_asset(req.path);
+      res.set_content(a->body.data(), a->body.size(), std::string(a->content_type).c_str());
+    });
+
+  server.Get("/api/status", [&](const httplib::Request&, httplib::Response& res) {
+    json j = status.get();
+    json r = run.to_json();
+    const bool underway = r.value("state", "") == "running" || r.value("state", "") == "planning";
+    j["verdict"] = underway ? kVerdictUnderway : j.value("cluster_verdict", kVerdictNotRecommended);
+    j["rebalance"] = std::move(r);
+    send_json(res, 200, j);
+  });
+
+  server.Get("/api/plan", [&](const httplib::Request& req, httplib::Response& res) {
+    try {
+      Session s(base);
+      std::optional<std::string> name;
+      if (req.has_param("strategy") && !req.get_param_value("strategy").empty()) name = req.get_param_value("strategy");
+      Strategy strategy = choose_strategy(s.coordinator, name);
+      ClusterState st = load_cluster_state(s.catalog, strategy.by_disk_size);
+      RebalancePlan plan;
+      if (!st.tables.empty()) plan = compute_rebalance(st.nodes, st.shards, strategy, std::nullopt, std::nullopt);
+      json strategies = json::array();
+      for (const auto& sg : load_strategies(s.coordinator)) strategies.push_back(sg.name);
+      json j = plan_json(plan, strategy);
+      j["strategies"] = std::move(strategies);
+      send_json(res, 200, j);
+    } catch (const PlanInputError& e) {
+      send_error(res, 400, e.what());
+    } catch (const std::exception& e) {
+      send_error(res, 502, redact_conninfo(e.what()));
+    }
+  });
+
+  server.Post("/api/rebalance", [&](const httplib::Request& req, httplib::Response& res) {
+    const auto form = form_of(req);
+    UiRunRequest r;
+    std::string why;
+    if (auto s = field(form, "strategy"); !s.empty()) r.strategy = s;
+    if (auto m = field(form, "mode"); !m.empty()) {
+      if (m != "block_writes" && m != "logical") return send_error(res, 400, "mode must be block_writes or logical");
+      r.mode = m;
+    }
+    if (auto p = field(form, "parallel"); !p.empty()) {
+      r.parallel = std::atoi(p.c_str());
+      if (r.parallel < 1 || r.parallel > 64) return send_error(res, 400, "parallel must be between 1 and 64");
+    }
+    auto rate = rate_field(field(form, "max_rate"), why);
+    if (!rate) return send_error(res, 400, why);
+    r.max_rate_bytes_per_s = *rate;
+    if (!run.start(r, why)) return send_error(res, 409, why);
+    send_json(res, 202, {{"started", true}});
+  });
+
+  server.Post("/api/rate", [&](const httplib::Request& req, httplib::Response& res) {
+    std::string why;
+    auto rate = rate_field(field(form_of(req), "max_rate"), why);
+    if (!rate) return send_error(res, 400, why);
+    if (!run.set_rate(*rate)) return send_error(res, 409, "no rebalance is running");
+    send_json(res, 200, {{"max_rate_bytes_per_s", *rate}});
+  });
+
+  server.Post("/api/stop", [&](const httplib::Request&, httplib::Response& res) {
+    if (!run.stop()) return send_error(res, 409, "no rebalance is running");
+    send_json(res, 202, {{"stopping", true}});
+  });
+
+  server.Post("/api/nodes", [&](const httplib::Request& req, httplib::Response& res) {
+    auto ep = parse_endpoint(field(form_of(req), "node"));
+    if (!ep) return send_error(res, 400, "node must be HOST:PORT");
+    try {
+      Session s(base);
+      auto id = add_node(s.coordinator, s.catalog, *ep);
+      status.refresh();
+      send_json(res, 201, {{"node", ep->first + ":" + std::to_string(ep->second)}, {"nodeid", id.value_or("")}});
+    } catch (const std::exception& e) {
+      send_error(res, 502, redact_conninfo(e.what()));
+    }
+  });
+
+  if (!server.bind_to_port(listen.first, listen.second))
+    throw std::runtime_error("cannot listen on " + listen.first + ":" + std::to_string(listen.second) +
+                             " (in use, or not an address of this machine)");
+  const bool v6 = listen.first.find(':') != std::string::npos;
+  const std::string url =
+      "http://" + (v6 ? "[" + listen.first + "]" : listen.first) + ":" + std::to_string(listen.second) + "/";
+  // The token is printed here once (in the URL's fragment, which browsers never send) and nowhere else.
+  std::cout << "pgmove ui: serving the Shard rebalancer on " << url << "\n"
+            << "open " << url << "#token=" << token << "\n"
+            << "actions (POST) need that token: header Authorization: Bearer TOKEN, or a form field token=TOKEN"
+            << std::endl;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::thread watcher([&server] {
+    while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server.stop();
+  });
+  server.listen_after_bind();
+  g_stop = true;
+  watcher.join();
+  run.stop();
+  return kExitOk;
+}
+
+}  // namespace pgload
