@@ -117,6 +117,11 @@ void move_local(MoveContext& run, const MoveUnit& u) {
       run.step(u, "copied");
       verify_copy(u, source, target);
     } else {
+      // The slot's snapshot waits for every transaction running on the source, a load's too: hold the shard lock
+      // while it is made, so that a running load is waited for (and named, and bounded by the lock timeout) here,
+      // and a load starting now waits the moment it takes to make the slot and then writes after its snapshot.
+      coord.run("BEGIN");
+      lock_unit_shards();
       source.run("CREATE PUBLICATION " + quote_ident(repl) + " FOR TABLE " + join_sql_list(u.relations(), ", "));
       published = true;
       {
@@ -126,6 +131,7 @@ void move_local(MoveContext& run, const MoveUnit& u) {
         std::string snapshot = slot.str(0, slot.col("snapshot_name"));
         source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
         source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
+        coord.run("COMMIT");  // loads go on during the copy: what they write after the snapshot comes through the slot
         copy_all();
         // The bulk copy is checked against the snapshot it was read from, while nothing else writes the target;
         // what changes after the snapshot arrives through the slot, which logical replication delivers in full.
