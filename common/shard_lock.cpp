@@ -74,6 +74,11 @@ std::string describe_lock_holders(const PgConn& observer, int waiting_pid, const
     if (m.rows() == 1)
       return "the move of shard " + m.str(0, 0) + " (" + m.str(0, 1) + " -> " + m.str(0, 2) + ")";
   }
+  // pgload names its coordinator sessions "pgload": a load holds the lock (Share) until its last COMMIT PREPARED.
+  std::string loads;
+  for (int i = 0; i < holders.rows(); ++i)
+    if (holders.get(i, 1) == "pgload") loads += std::string(loads.empty() ? "" : ",") + " pid " + holders.str(i, 0);
+  if (!loads.empty()) return "the load of pgload (" + loads.substr(1) + ") to finish";
   std::string out = "the shard lock held by";
   for (int i = 0; i < holders.rows(); ++i)
     out += std::string(i ? "," : "") + " pid " + holders.str(i, 0) + " (application_name '" + holders.str(i, 1) +

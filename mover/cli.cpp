@@ -232,8 +232,8 @@ void declare(CLI::App& app, CliOptions& o, std::vector<std::string>& words) {
           o.max_rate_bytes_per_s = static_cast<int64_t>(*r);
         });
   value(app, kMove, "--mode", "block_writes|logical",
-        "block writes during the copy, or copy with logical replication and block only for the switch (default: "
-        "logical when the source has wal_level=logical)",
+        "block writes during the copy, or copy with logical replication and block writes only for the final "
+        "catch-up and the switch (default: logical when the source has wal_level=logical)",
         [&o](const std::string& v) {
           if (v != "block_writes" && v != "logical")
             throw UsageError("--mode must be block_writes or logical, not \"" + v + "\"");

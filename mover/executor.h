@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,8 +29,11 @@ struct MoveRequest {
 struct MoveHooks {
   // After each chunk handed to a target shard table (attempt counts from 1; > 1 only when retried from a spool).
   std::function<void(int64_t shard_id, int attempt, uint64_t bytes_so_far)> after_target_chunk;
-  // At step boundaries of a move, named by the request's shard: "copied" (rows and indexes on the target; in
-  // logical mode the subscription is streaming), "switching" (verified, just before the catalog update).
+  // At step boundaries of a move, named by the request's shard: "blocking" (the shard lock is held and writes to the
+  // unit are blocked from here to the switch), "verified" (logical: the bulk copy matches the exported snapshot,
+  // before the subscription applies anything), "copied" (rows, indexes and foreign keys on the target; in logical
+  // mode the subscription is streaming and writes flow), "switching" (verified, just before the catalog update).
+  // block_writes: blocking, copied, switching; logical: verified, copied, blocking, switching.
   std::function<void(int64_t shard_id, std::string_view step)> on_step;
 };
 
@@ -45,6 +49,7 @@ struct ExecutorOptions {
   bool binary_copy = true;           // COPY (FORMAT binary); false = text
   int max_target_attempts = 3;       // with a spool: target attempts per shard table
   int catchup_timeout_s = 600;       // logical: longest wait for the subscription to catch up
+  std::optional<int64_t> lock_timeout_ms;  // longest wait for the shard lock (a running load holds it); unset = forever
   MoveHooks hooks;
   // Optional: lets another thread stop the run, change its rate and read each move's progress (mover/move_control.h).
   MoveControl* control = nullptr;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/shard_lock.h"
 #include "mover/coordinator_lock.h"
 #include "mover/move_journal.h"
 #include "mover/replication.h"
@@ -87,17 +88,40 @@ void move_local(MoveContext& run, const MoveUnit& u) {
       for (const auto& d : ddls)
         for (const auto& sql : d.foreign_keys) target.run(sql);
     };
-
-    if (!logical) {
-      // Writes wait from here to the end (coordinator faces first, then the shards themselves); reads go on.
-      coord.run("BEGIN");
+    // The shard metadata lock (Exclusive) on every shard of the unit, in the coordinator transaction that ends with
+    // the switch: a running load (Share, until its last COMMIT PREPARED) finishes first, a starting load waits and
+    // then reads the new placements. Taken before any table lock, so a move never holds a table a load writes while
+    // it waits: the load waits only on this lock, before it touches a worker, and the two cannot deadlock.
+    auto lock_unit_shards = [&] {
+      ShardLockOptions lock_opts;
+      lock_opts.mode = ShardLockMode::kExclusive;
+      lock_opts.lock_timeout_ms = opts.lock_timeout_ms;
+      lock_opts.on_wait = [&](const std::string& msg) { run.progress.note(progress, u.what() + ": " + msg); };
+      lock_shards(coord, u.shard_ids(), lock_opts);
+      run.progress.set_status(progress, "");
+    };
+    // Writes wait from here to the switch (coordinator faces first, then the shards themselves); reads go on.
+    auto block_writes = [&] {
       lock_coordinator_tables(coord, u);
       source.run("BEGIN");
       source.run("LOCK TABLE " + join_sql_list(u.relations(), ", ") + " IN EXCLUSIVE MODE");
+      run.step(u, "blocking");
+    };
+
+    if (!logical) {
+      coord.run("BEGIN");
+      lock_unit_shards();
+      block_writes();
       copy_all();
       add_foreign_keys();
       run.step(u, "copied");
+      verify_copy(u, source, target);
     } else {
+      // The slot's snapshot waits for every transaction running on the source, a load's too: hold the shard lock
+      // while it is made, so that a running load is waited for (and named, and bounded by the lock timeout) here,
+      // and a load starting now waits the moment it takes to make the slot and then writes after its snapshot.
+      coord.run("BEGIN");
+      lock_unit_shards();
       source.run("CREATE PUBLICATION " + quote_ident(repl) + " FOR TABLE " + join_sql_list(u.relations(), ", "));
       published = true;
       {
@@ -107,9 +131,16 @@ void move_local(MoveContext& run, const MoveUnit& u) {
         std::string snapshot = slot.str(0, slot.col("snapshot_name"));
         source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
         source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
+        coord.run("COMMIT");  // loads go on during the copy: what they write after the snapshot comes through the slot
         copy_all();
+        // The bulk copy is checked against the snapshot it was read from, while nothing else writes the target;
+        // what changes after the snapshot arrives through the slot, which logical replication delivers in full.
+        verify_copy(u, source, target);
         source.run("COMMIT");
       }
+      run.step(u, "verified");
+      // Constraints and indexes came with the copy; foreign keys too, so nothing is built while writes wait.
+      add_foreign_keys();
       subscribed = true;
       target.run("CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " + quote_literal(source_info) +
                  " PUBLICATION " + quote_ident(repl) + " WITH (create_slot = false, copy_data = false, slot_name = " +
@@ -117,16 +148,16 @@ void move_local(MoveContext& run, const MoveUnit& u) {
       run.step(u, "copied");
       wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // most of the backlog, writes still flowing
       coord.run("BEGIN");
-      lock_coordinator_tables(coord, u);
-      source.run("BEGIN");
-      source.run("LOCK TABLE " + join_sql_list(u.relations(), ", ") + " IN EXCLUSIVE MODE");
+      lock_unit_shards();
+      // Loads are excluded now, coordinator writes still flow: drain what a load that just finished left in the slot
+      // before writes are blocked, so the pause below does not grow with the load.
+      wait_for_catchup(u, source, repl, opts.catchup_timeout_s);
+      block_writes();
       wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // the rest, writes blocked
       drop_subscription(target, repl);
       subscribed = false;
-      add_foreign_keys();
     }
 
-    verify_copy(u, source, target);
     run.step(u, "switching");
     // The switch: placements and the journal flip together, so the journal never lies about who owns the data.
     auto upd = coord.exec(

@@ -1,6 +1,7 @@
-// The local backend's move: journal -> create target tables -> copy (under a write lock, or under an exported
-// snapshot plus a subscription) -> indexes -> verify -> switch pg_dist_placement and the journal in one
-// coordinator transaction -> drop the source.
+// The local backend's move: journal -> create target tables -> copy (block_writes: under the shard lock and a write
+// lock; logical: under an exported snapshot) -> indexes, foreign keys -> verify -> (logical: subscription, catch-up,
+// then the shard lock and a write lock for the final catch-up only) -> switch pg_dist_placement and the journal in
+// one coordinator transaction -> drop the source.
 #pragma once
 
 #include "mover/move_context.h"

@@ -193,6 +193,7 @@ int execute(const CliOptions& o, Catalog& cat, const std::vector<PlacementUpdate
   eo.spool_dir = o.spool_dir;
   eo.progress = o.progress;
   eo.json = o.json;
+  eo.lock_timeout_ms = o.lock_timeout_ms;
   MoveSummary sum;
   if (requests.empty() && cat.backend() == Backend::Local) {
     // Nothing to move, but a crashed run may have left a move half done: finish or clean it now.

@@ -32,6 +32,16 @@ void MoveProgress::notice_moving(const MoveUnit& u) {
 
 void MoveProgress::warn(const std::string& msg) { progress_.print(stderr, "pgmove: warning: " + msg); }
 
+void MoveProgress::note(const std::shared_ptr<Entry>& e, const std::string& msg) {
+  set_status(e, msg);
+  progress_.print(stderr, "pgmove: " + msg);
+}
+
+void MoveProgress::set_status(const std::shared_ptr<Entry>& e, std::string status) {
+  std::lock_guard lock(entries_mu_);
+  e->status = std::move(status);
+}
+
 std::string MoveProgress::render() {
   std::lock_guard lock(entries_mu_);
   std::string out;
@@ -42,6 +52,7 @@ std::string MoveProgress::render() {
     std::snprintf(line, sizeof line, "  %s  %10.1f MB  %7.1f MB/s", e->label.c_str(), mb, s > 0 ? mb / s : 0.0);
     if (!out.empty()) out += '\n';
     out += line;
+    if (!e->status.empty()) out += "  (" + e->status + ")";
   }
   return out;
 }

@@ -20,6 +20,7 @@ class MoveProgress {
   // One running move's line; copy code bumps `bytes` with relaxed atomics.
   struct Entry {
     std::string label;
+    std::string status;  // e.g. what the move waits for; guarded by the progress lock (set_status)
     std::atomic<uint64_t> bytes{0};
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   };
@@ -34,6 +35,9 @@ class MoveProgress {
   void notice_moving(const MoveUnit& u);
   // `pgmove: warning: ...` on stderr.
   void warn(const std::string& msg);
+  // `pgmove: ...` on stderr (e.g. what a move waits for), shown in the entry's status line too until cleared.
+  void note(const std::shared_ptr<Entry>& e, const std::string& msg);
+  void set_status(const std::shared_ptr<Entry>& e, std::string status);
 
  private:
   std::string render();

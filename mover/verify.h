@@ -1,5 +1,7 @@
 // Verification before the switch: the target must hold exactly the source's rows (count and checksum per shard
-// table), compared while writes are blocked, or the move aborts with the source still authoritative.
+// table), or the move aborts with the source still authoritative. block_writes compares while writes are blocked;
+// logical compares the bulk copy with the exported snapshot it was read from (the source side inside the snapshot
+// transaction, the target before the subscription applies anything), so no full checksum runs under the block.
 #pragma once
 
 #include "common/pg.h"
