@@ -38,6 +38,7 @@ struct CliOptions {
   int64_t max_rate_bytes_per_s = 0;  // 0 = unlimited
   std::optional<std::string> mode;   // block_writes | logical; unset = decide from wal_level
   std::string spool_dir;
+  bool citus_native = false;  // real Citus: move with citus_move_shard_placement() even as superuser
 };
 
 // Parses argv (options may come before or after the command). Throws UsageError with a precise message.

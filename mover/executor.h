@@ -43,6 +43,7 @@ struct ExecutorOptions {
   bool binary_copy = true;           // COPY (FORMAT binary); false = text
   int max_target_attempts = 3;       // with a spool: target attempts per shard table
   int catchup_timeout_s = 600;       // logical: longest wait for the subscription to catch up
+  bool citus_native = false;         // Citus: always move with citus_move_shard_placement()
   MoveHooks hooks;
 };
 
@@ -52,6 +53,7 @@ struct MoveSummary {
   double seconds = 0;
   int source_reads = 0;     // COPY ... TO STDOUT run on sources (one per shard table unless something failed)
   int target_attempts = 0;  // COPY ... FROM STDIN attempts on targets
+  std::string path;         // how: "local", "citus_direct" (pgmove copies) or "citus_native"
 };
 
 // Runs the moves (each request = a colocation unit: every shard with the same colocation id and shard index moves
