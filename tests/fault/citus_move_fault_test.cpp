@@ -116,7 +116,9 @@ class CitusMoveFault : public ::testing::Test {
                                      " user=postgres dbname=postgres",
                                  "pgload-test");
       const std::string where = point + ", " + nodes.str(i, 0) + ":" + nodes.str(i, 1);
-      if (nodes.boolean(i, 3)) EXPECT_EQ(placements(w, where), coord_view) << where;
+      if (nodes.boolean(i, 3)) {
+        EXPECT_EQ(placements(w, where), coord_view) << where;
+      }
       EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'pgload_move_%'"), "0") << where;
       EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgload_move_%'"), "0")
           << where;
@@ -187,6 +189,7 @@ TEST_F(CitusMoveFault, PgmoveKilledAtEachStep) {
     placements(coord_, point + ", before recovery");  // one placement per shard even now
     auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' recover 2>&1");
     ASSERT_EQ(r.exit_code, 0) << point << ": " << r.output;
+    EXPECT_NE(r.output.find("resolved 1 interrupted move"), std::string::npos) << point << ": " << r.output;
     check_after_recovery(point, move, f.moved);
     // And the next move of the same shard works.
     if (!f.moved) {
