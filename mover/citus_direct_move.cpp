@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/shard_lock.h"
+#include "mover/citus_sessions.h"
 #include "mover/citus_switch.h"
 #include "mover/replication.h"
 #include "mover/shard_copy.h"
@@ -20,14 +21,8 @@ namespace pgload {
 
 namespace {
 
-// A session on a Citus worker that works on shard tables as Citus's own sessions do: shards visible in pg_class
-// (read_shard_ddl reads it), manual changes to shards allowed, and no DDL propagation from the worker.
 PgConn connect_worker(const std::string& conninfo, const std::string& name) {
-  PgConn c = PgConn::connect(conninfo, name);
-  c.run("SET citus.show_shards_for_app_name_prefixes = '*'");
-  c.run("SET citus.enable_manual_changes_to_shards = on");
-  c.run("SET citus.enable_ddl_propagation = off");
-  return c;
+  return connect_citus_worker(conninfo, name);
 }
 
 // The DDL pgmove can recreate is a plain heap table's; anything else (partitioned shards, columnar) is Citus's.
@@ -60,15 +55,16 @@ void drop_orphaned_resources(const PgConn& coord, const MoveUnit& u) {
 
 }  // namespace
 
-void move_citus_direct(MoveContext& run, const MoveUnit& u) {
+void move_citus_direct(MoveContext& run, SessionPool& pool, const MoveUnit& u) {
   const auto& opts = run.opts;
   const bool logical = opts.mode == TransferMode::Logical;
   const std::string source_info = run.catalog.node_conninfo(u.source);
   const std::string target_info = run.catalog.node_conninfo(u.target);
   const std::string sid = std::to_string(u.request.shard_id);
-  auto connect_target = [&] { return connect_worker(target_info, "pgmove-target-" + sid); };
+  auto connect_target = [&] { return connect_worker(target_info, "pgmove-target"); };
+  const std::string source_key = "worker " + u.source.endpoint(), target_key = "worker " + u.target.endpoint();
 
-  PgConn coord = PgConn::connect(run.coordinator_conninfo, "pgmove");
+  PgConn coord = pool.take("coordinator", [&] { return PgConn::connect(run.coordinator_conninfo, "pgmove"); });
   drop_orphaned_resources(coord, u);
   const std::string gpid = coord.scalar("SELECT pg_catalog.citus_backend_gpid()::text").value_or("0");
   MoveJournal journal = MoveJournal::sharing(coord);
@@ -83,7 +79,7 @@ void move_citus_direct(MoveContext& run, const MoveUnit& u) {
   lock_opts.on_wait = [&](const std::string& why) { run.progress.warn(u.what() + ": " + why); };
 
   PgConn source, target;
-  CitusMetadataWorkers workers(run.catalog, gpid);
+  CitusMetadataWorkers workers(run.catalog, gpid, pool);
   bool created_target = false, published = false, switch_in_doubt = false;
   ShardCopyStats totals;
   // Writes wait from here to the switch: Citus's lock on the coordinator, then on the metadata workers (a write
@@ -97,8 +93,8 @@ void move_citus_direct(MoveContext& run, const MoveUnit& u) {
     source.run("LOCK TABLE " + join_sql_list(u.relations(), ", ") + " IN EXCLUSIVE MODE");
   };
   try {
-    source = connect_worker(source_info, "pgmove-source-" + sid);
-    target = connect_target();
+    source = pool.take(source_key, [&] { return connect_worker(source_info, "pgmove-source"); });
+    target = pool.take(target_key, connect_target);
     std::vector<ShardDdl> ddls;
     std::vector<std::string> owners;
     for (const auto& s : u.shards) {
@@ -256,6 +252,10 @@ void move_citus_direct(MoveContext& run, const MoveUnit& u) {
   } catch (const std::exception&) {
   }
   run.progress.finish(progress);
+  workers.release(pool);
+  pool.give(source_key, std::move(source));
+  pool.give(target_key, std::move(target));
+  pool.give("coordinator", std::move(coord));
   std::lock_guard lock(run.stats_mu);
   run.summary.moves += 1;
   run.summary.bytes += totals.bytes;

@@ -2,6 +2,7 @@
 // Citus's locks and Citus's catalog switch (citus_switch), so that Citus afterwards sees a move of its own.
 #pragma once
 
+#include "mover/citus_sessions.h"
 #include "mover/move_context.h"
 #include "mover/move_journal.h"
 #include "mover/move_unit.h"
@@ -9,8 +10,9 @@
 namespace pgload {
 
 // Moves one unit; before the switch any failure drops what exists on the target and the source stays
-// authoritative; after it the old placement is Citus's deferred cleanup's (pg_dist_cleanup).
-void move_citus_direct(MoveContext& run, const MoveUnit& u);
+// authoritative; after it the old placement is Citus's deferred cleanup's (pg_dist_cleanup). Sessions come from
+// and go back to `pool` (only after a move that succeeded).
+void move_citus_direct(MoveContext& run, SessionPool& pool, const MoveUnit& u);
 
 // Resolves an orphaned journal entry of a direct Citus move (claimed by the caller): 'started' rolls back prepared
 // parts and drops the partial target, 'switched' commits the prepared parts. Returns true when resolved.

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "mover/citus_direct_move.h"
 
@@ -16,17 +17,19 @@ namespace pgload {
 
 namespace {
 
-// Why the direct path cannot run on `catalog`'s nodes, or "" when it can.
-std::string direct_path_blocker(const Catalog& catalog) {
+// Why the direct path cannot run on `catalog`'s nodes, or "" when it can; the sessions it opened on the workers
+// go to `pool` for the moves.
+std::string direct_path_blocker(const Catalog& catalog, SessionPool& pool) {
   auto su = catalog.coordinator().scalar("SELECT current_setting('is_superuser')");
   if (!su || *su != "on") return "the coordinator's role is not a superuser";
   for (const auto& n : catalog.nodes()) {
     if (n.is_coordinator() || !n.is_active || n.role != "primary") continue;
     try {
-      PgConn c = PgConn::connect(catalog.node_conninfo(n), "pgmove");
+      PgConn c = connect_citus_worker(catalog.node_conninfo(n), "pgmove");
       auto r = c.exec("SELECT current_setting('is_superuser'), current_setting('max_prepared_transactions')::int");
       if (r.str(0, 0) != "on") return "the role is not a superuser on " + n.endpoint();
       if (r.i64(0, 1) < 1) return "max_prepared_transactions is 0 on " + n.endpoint();
+      pool.give("worker " + n.endpoint(), std::move(c));
     } catch (const PgError& e) {
       return "cannot reach " + n.endpoint() + " directly (" + e.server_message() + ")";
     }
@@ -82,7 +85,7 @@ CitusRun::CitusRun(const Catalog& catalog, const ExecutorOptions& opts)
   if (opts.citus_native) {
     reason_ = "--citus-native";
   } else {
-    reason_ = direct_path_blocker(catalog);
+    reason_ = direct_path_blocker(catalog, sessions_);
     if (reason_.empty()) {
       path_ = CitusPath::Direct;
       reason_ = "superuser on every node";
@@ -121,7 +124,7 @@ void CitusRun::done_native(const MoveUnit& u) {
 
 void move_citus(MoveContext& run, CitusRun& citus, const MoveUnit& u) {
   if (citus.path() == CitusPath::Direct)
-    move_citus_direct(run, u);
+    move_citus_direct(run, citus.sessions(), u);
   else
     move_native(run, citus, u);
 }

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "mover/citus_sessions.h"
 #include "mover/move_context.h"
 #include "mover/move_unit.h"
 
@@ -32,6 +33,9 @@ class CitusRun {
   void start_native(const MoveUnit& u, uint64_t bytes);
   void done_native(const MoveUnit& u);
 
+  // Sessions shared by the direct path's moves.
+  SessionPool& sessions() noexcept { return sessions_; }
+
  private:
   CitusPath path_ = CitusPath::Native;
   std::string reason_;
@@ -40,6 +44,7 @@ class CitusRun {
   std::condition_variable cv_;
   std::set<std::string> busy_nodes_;
   std::chrono::steady_clock::time_point next_start_ = std::chrono::steady_clock::now();
+  SessionPool sessions_;
 };
 
 // Moves one unit on the path `citus` took; throws the error named after the move.

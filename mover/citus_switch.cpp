@@ -23,14 +23,19 @@ std::string citus_switch_gid(int64_t move_id, int32_t group_id) {
   return kGidPrefix + std::to_string(move_id) + "_" + std::to_string(group_id);
 }
 
-CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const std::string& coordinator_gpid) {
+CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const std::string& coordinator_gpid,
+                                           SessionPool& pool) {
   auto rows = catalog.coordinator().exec(
       "SELECT groupid FROM pg_catalog.pg_dist_node WHERE hasmetadata AND metadatasynced AND isactive "
       "AND noderole = 'primary' AND groupid <> 0 ORDER BY groupid");
   for (int i = 0; i < rows.rows(); ++i) {
     const Node* n = catalog.node_for_group(static_cast<int32_t>(rows.i64(i, 0)));
     if (!n) continue;
-    workers_.push_back({*n, PgConn::connect(catalog.node_conninfo(*n), "citus_internal gpid=" + coordinator_gpid), ""});
+    const std::string key = "metadata " + n->endpoint() + " gpid " + coordinator_gpid;
+    PgConn c = pool.take(key, [&] {
+      return PgConn::connect(catalog.node_conninfo(*n), "citus_internal gpid=" + coordinator_gpid);
+    });
+    workers_.push_back({*n, std::move(c), "", key});
   }
 }
 
@@ -61,6 +66,12 @@ void CitusMetadataWorkers::commit_prepared() {
     w.conn.run("COMMIT PREPARED " + quote_literal(w.gid));
     w.gid.clear();
   }
+}
+
+void CitusMetadataWorkers::release(SessionPool& pool) {
+  for (auto& w : workers_)
+    if (w.gid.empty()) pool.give(w.key, std::move(w.conn));
+  workers_.clear();
 }
 
 void CitusMetadataWorkers::rollback() noexcept {

@@ -13,6 +13,7 @@
 #include "common/catalog.h"
 #include "common/pg.h"
 #include "common/shard_lock.h"
+#include "mover/citus_sessions.h"
 #include "mover/move_unit.h"
 
 namespace pgload {
@@ -29,7 +30,7 @@ class CitusMetadataWorkers {
  public:
   // Connects to every active primary worker with hasmetadata and metadatasynced; coordinator_gpid ties the
   // sessions to the coordinator's backend in citus_stat_activity.
-  CitusMetadataWorkers(const Catalog& catalog, const std::string& coordinator_gpid);
+  CitusMetadataWorkers(const Catalog& catalog, const std::string& coordinator_gpid, SessionPool& pool);
   CitusMetadataWorkers(CitusMetadataWorkers&&) = default;
   CitusMetadataWorkers& operator=(CitusMetadataWorkers&&) = default;
   ~CitusMetadataWorkers();
@@ -42,6 +43,8 @@ class CitusMetadataWorkers {
   void commit_prepared();
   // Rolls back what is open or prepared; never throws (a prepared part it cannot reach is left to recovery).
   void rollback() noexcept;
+  // Hands the (idle) sessions back to the pool.
+  void release(SessionPool& pool);
   size_t size() const noexcept { return workers_.size(); }
 
  private:
@@ -49,6 +52,7 @@ class CitusMetadataWorkers {
     Node node;
     PgConn conn;
     std::string gid;  // set once prepared
+    std::string key;  // in the session pool
   };
   std::vector<Worker> workers_;
 };
