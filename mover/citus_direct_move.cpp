@@ -55,7 +55,7 @@ void drop_orphaned_resources(const PgConn& coord, const MoveUnit& u) {
 
 }  // namespace
 
-void move_citus_direct(MoveContext& run, SessionPool& pool, const MoveUnit& u) {
+void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket, const MoveUnit& u) {
   const auto& opts = run.opts;
   const bool logical = opts.mode == TransferMode::Logical;
   const std::string source_info = run.catalog.node_conninfo(u.source);
@@ -130,7 +130,7 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, const MoveUnit& u) {
     copy_opts.binary = opts.binary_copy;
     copy_opts.spool_dir = opts.spool_dir;
     copy_opts.max_target_attempts = opts.max_target_attempts;
-    copy_opts.bucket = &run.bucket;
+    copy_opts.bucket = &bucket;
     copy_opts.progress_bytes = &progress->bytes;
     auto copy_all = [&] {
       progress->set_phase("copying");

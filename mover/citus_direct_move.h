@@ -6,13 +6,14 @@
 #include "mover/move_context.h"
 #include "mover/move_journal.h"
 #include "mover/move_unit.h"
+#include "mover/token_bucket.h"
 
 namespace pgload {
 
 // Moves one unit; before the switch any failure drops what exists on the target and the source stays
 // authoritative; after it the old placement is Citus's deferred cleanup's (pg_dist_cleanup). Sessions come from
-// and go back to `pool` (only after a move that succeeded).
-void move_citus_direct(MoveContext& run, SessionPool& pool, const MoveUnit& u);
+// and go back to `pool` (only after a move that succeeded); `bucket` throttles the copy.
+void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket, const MoveUnit& u);
 
 // Resolves an orphaned journal entry of a direct Citus move (claimed by the caller): 'started' rolls back prepared
 // parts and drops the partial target, 'switched' commits the prepared parts. Returns true when resolved.

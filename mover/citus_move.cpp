@@ -81,7 +81,8 @@ void move_native(MoveContext& run, CitusRun& citus, const MoveUnit& u) {
 }  // namespace
 
 CitusRun::CitusRun(const Catalog& catalog, const ExecutorOptions& opts)
-    : max_rate_bytes_per_s_(opts.max_rate_bytes_per_s) {
+    : max_rate_bytes_per_s_(opts.max_rate_bytes_per_s),
+      bucket_(opts.max_rate_bytes_per_s, std::max<int64_t>(opts.max_rate_bytes_per_s, 64 * 1024)) {
   if (opts.citus_native) {
     reason_ = "--citus-native";
   } else {
@@ -124,7 +125,7 @@ void CitusRun::done_native(const MoveUnit& u) {
 
 void move_citus(MoveContext& run, CitusRun& citus, const MoveUnit& u) {
   if (citus.path() == CitusPath::Direct)
-    move_citus_direct(run, citus.sessions(), u);
+    move_citus_direct(run, citus.sessions(), citus.bucket(), u);
   else
     move_native(run, citus, u);
 }

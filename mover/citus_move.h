@@ -14,6 +14,7 @@
 #include "mover/citus_sessions.h"
 #include "mover/move_context.h"
 #include "mover/move_unit.h"
+#include "mover/token_bucket.h"
 
 namespace pgload {
 
@@ -35,6 +36,10 @@ class CitusRun {
 
   // Sessions shared by the direct path's moves.
   SessionPool& sessions() noexcept { return sessions_; }
+  // The direct path's throttle (total over all moves): its burst is a second's worth, so the time a move spends
+  // outside its copy (DDL, indexes, the switch) is made up in the next copy and the mean rate over the run is
+  // --max-rate, which is what the option promises.
+  TokenBucket& bucket() noexcept { return bucket_; }
 
  private:
   CitusPath path_ = CitusPath::Native;
@@ -45,6 +50,7 @@ class CitusRun {
   std::set<std::string> busy_nodes_;
   std::chrono::steady_clock::time_point next_start_ = std::chrono::steady_clock::now();
   SessionPool sessions_;
+  TokenBucket bucket_;
 };
 
 // Moves one unit on the path `citus` took; throws the error named after the move.
