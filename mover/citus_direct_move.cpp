@@ -173,9 +173,19 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
         copy_all();
         source.run("COMMIT");
       }
-      target.run("CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " + quote_literal(source_info) +
+      // The subscription learns its tables from the source's pg_publication_tables, a pg_class view in which
+      // Citus hides shards: without the setting it subscribes to nothing and silently skips every change.
+      const std::string publisher = source_info + " options='-c citus.show_shards_for_app_name_prefixes=*'";
+      target.run("CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " + quote_literal(publisher) +
                  " PUBLICATION " + quote_ident(repl) + " WITH (create_slot = false, copy_data = false, slot_name = " +
                  quote_literal(repl) + ", enabled = true)");
+      auto subscribed = target.scalar(
+          "SELECT count(*) FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = $1",
+          {repl});
+      if (subscribed.value_or("0") != std::to_string(u.shards.size()))
+        throw std::runtime_error("subscription " + repl + " on " + u.target.endpoint() + " covers " +
+                                 subscribed.value_or("0") + " of the unit's " + std::to_string(u.shards.size()) +
+                                 " shard tables");
       progress->set_phase("catching up");
       run.step(u, "copied");
       wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // most of the backlog, writes still flowing

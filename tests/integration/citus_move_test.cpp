@@ -6,7 +6,9 @@
 // not yet); skipped otherwise (CI has no Citus).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <future>
 #include <map>
 #include <string>
 
@@ -153,6 +155,39 @@ class CitusMoveTest : public ::testing::Test {
     EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_users"), std::to_string(kRows + 1));
   }
 
+  // pgmove rebalance while a client inserts through the coordinator all the time: no insert fails, and every one
+  // is in the table afterwards, in the placement Citus's catalog names (the count through the coordinator reads
+  // exactly the placements in pg_dist_placement).
+  void rebalance_under_writes(const std::string& mode) {
+    std::atomic<bool> stop{false};
+    auto writer = std::async(std::launch::async, [&] {
+      PgConn w = PgConn::connect(conninfo_, "pgload-test-writer");
+      int ok = 0;
+      std::string error;
+      for (int k = kRows + 1; !stop.load(); ++k) {
+        try {
+          w.run("INSERT INTO cm_users VALUES (" + std::to_string(k) + ", 'w', 1)");
+          ++ok;
+        } catch (const std::exception& e) {
+          if (error.empty()) error = e.what();
+        }
+      }
+      return std::make_pair(ok, error);
+    });
+    auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' rebalance --mode " + mode +
+                         " --json 2>&1");
+    stop = true;
+    auto [ok, error] = writer.get();
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(error, "") << "a write failed during the " << mode << " rebalance";
+    EXPECT_GT(ok, 0);
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_users"), std::to_string(kRows + ok));
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_users WHERE name = 'w'"), std::to_string(ok));
+    EXPECT_GT(std::stoi(*coord_.scalar("SELECT count(*) FROM citus_shards WHERE nodename = $1 AND nodeport = $2::int",
+                                       {host_, port_})),
+              0);
+  }
+
   std::string conninfo_, host_, port_, new_group_;
   PgConn coord_;
 };
@@ -160,5 +195,9 @@ class CitusMoveTest : public ::testing::Test {
 TEST_F(CitusMoveTest, BlockWritesRebalanceIsACitusMove) { rebalance_and_check("block_writes"); }
 
 TEST_F(CitusMoveTest, LogicalRebalanceIsACitusMove) { rebalance_and_check("logical"); }
+
+TEST_F(CitusMoveTest, WritesDuringABlockWritesRebalanceAllLand) { rebalance_under_writes("block_writes"); }
+
+TEST_F(CitusMoveTest, WritesDuringALogicalRebalanceAllLand) { rebalance_under_writes("logical"); }
 
 }  // namespace
