@@ -27,7 +27,9 @@ CITUS_LOAD_KEYS = [
     "ratio.cpu_pgload_vs_citus_copy", "ratio.cpu_pgload_vs_citus_copy_ordered",
 ]
 CITUS_KEYS = CITUS_LOAD_KEYS + [
-    "move.citus_rebalance_block_writes_seconds", "move.citus_rebalance_logical_seconds", "move.pgmove_citus_seconds",
+    "move.citus_rebalance_block_writes_s", "move.pgmove_citus_block_writes_s", "ratio.pgmove_vs_citus_block_writes",
+    "move.citus_rebalance_logical_s", "move.pgmove_citus_logical_s", "ratio.pgmove_vs_citus_logical",
+    "move.pgmove_citus_max_rate_s", "move.pgmove_citus_max_rate_error_pct",
 ]
 DEFAULT_GOALS = {
     "ratio.load_vs_ceiling": ">= 0.95",

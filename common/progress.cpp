@@ -4,7 +4,39 @@
 
 #include <unistd.h>
 
+#include <ctime>
+
 namespace pgload {
+
+double eta_seconds(uint64_t done_bytes, uint64_t remaining_bytes, double elapsed_s) noexcept {
+  if (done_bytes == 0 || elapsed_s <= 0) return -1;
+  return static_cast<double>(remaining_bytes) * elapsed_s / static_cast<double>(done_bytes);
+}
+
+std::string format_eta(double seconds) {
+  if (seconds < 0) return "?";
+  auto s = static_cast<long long>(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", s / 3600, s / 60 % 60);
+  else if (s >= 60)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%llds", s);
+  return buf;
+}
+
+std::string utc_timestamp() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];  // room for any int the format could print, so -Wformat-truncation has nothing to say
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
 
 Progress::Progress(bool requested, Render render, int redraw_period_ms)
     : enabled_(requested && isatty(STDERR_FILENO) == 1),

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <mutex>
@@ -12,6 +13,14 @@
 #include <thread>
 
 namespace pgload {
+
+// Seconds left for `remaining_bytes` at the rate measured so far (done_bytes over elapsed_s); negative when no
+// rate is known yet.
+double eta_seconds(uint64_t done_bytes, uint64_t remaining_bytes, double elapsed_s) noexcept;
+// "1h02m", "4m05s", "12s", or "?" for a negative ETA.
+std::string format_eta(double seconds);
+// UTC wall-clock time as ISO 8601 with milliseconds: 2026-12-01T21:18:43.123Z.
+std::string utc_timestamp();
 
 class Progress {
  public:

@@ -265,6 +265,10 @@ void declare(CLI::App& app, CliOptions& o, std::vector<std::string>& words) {
         });
   app.add_flag("--progress", o.progress, "report progress while copying (stderr, when it is a TTY)")->group(kMove);
   app.add_flag("--dry-run", o.dry_run, "print the plan, move nothing")->group(kMove);
+  app.add_flag("--citus-native", o.citus_native,
+               "real Citus: move with Citus's citus_move_shard_placement() instead of pgmove's own copy and switch "
+               "(the default without superuser on every node)")
+      ->group(kMove);
 }
 
 }  // namespace
@@ -322,8 +326,9 @@ CliOptions parse_cli(int argc, const char* const* argv) {
   if (o.to && o.command != "move") throw UsageError("--to only applies to move");
   if ((o.listen || !o.token.empty()) && o.command != "ui") throw UsageError("--listen and --token only apply to ui");
   if (o.drain && o.command != "plan") throw UsageError("--drain only applies to plan (use pgmove drain HOST:PORT)");
-  if (!moves && (o.mode || o.max_rate_bytes_per_s || o.parallel != 1 || !o.spool_dir.empty() || o.dry_run))
-    throw UsageError("--mode, --max-rate, --parallel, --spool and --dry-run only apply to rebalance, move and drain");
+  if (!moves && (o.mode || o.max_rate_bytes_per_s || o.parallel != 1 || !o.spool_dir.empty() || o.dry_run ||
+                 o.citus_native))
+    throw UsageError("--mode, --max-rate, --parallel, --spool, --dry-run and --citus-native only apply to rebalance, move and drain");
   if ((o.strategy || o.threshold) && !(moves || o.command == "plan"))
     throw UsageError("--strategy and --threshold only apply to plan, rebalance, move and drain");
   return o;

@@ -40,6 +40,7 @@ struct CliOptions {
   std::string spool_dir;
   std::optional<Endpoint> listen;  // ui --listen; unset = 127.0.0.1:8080 (loopback only)
   std::string token;               // ui --token; "" = a random one, printed once at start
+  bool citus_native = false;  // real Citus: move with citus_move_shard_placement() even as superuser
 };
 
 // Parses argv (options may come before or after the command). Throws UsageError with a precise message.

@@ -8,9 +8,12 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "mover/citus_move.h"
@@ -58,12 +61,26 @@ struct ControlAttachment {
   ControlAttachment& operator=(const ControlAttachment&) = delete;
   MoveControl* control;
 };
+
+// The units' total size on their sources as citus_shards reports it (one query: it asks every worker), for the
+// run's ETA; 0 on the local backend.
+uint64_t units_size_bytes(const Catalog& catalog, const std::vector<MoveUnit>& units) {
+  if (catalog.backend() != Backend::Citus || units.empty()) return 0;
+  auto r = catalog.coordinator().exec(
+      "SELECT shardid, nodename || ':' || nodeport, shard_size FROM pg_catalog.citus_shards");
+  std::map<std::pair<int64_t, std::string>, uint64_t> size;
+  for (int i = 0; i < r.rows(); ++i) size[{r.i64(i, 0), r.str(i, 1)}] = static_cast<uint64_t>(r.i64(i, 2));
+  uint64_t total = 0;
+  for (const auto& u : units)
+    for (int64_t id : u.shard_ids()) total += size[{id, u.source.endpoint()}];
+  return total;
+}
 }  // namespace
 
 MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& moves, const ExecutorOptions& opts) {
   auto start = Clock::now();
   if (opts.parallel < 1) throw std::runtime_error("parallel must be at least 1");
-  if (catalog.backend() == Backend::Local) {
+  {
     int n = recover_moves(catalog);
     if (n > 0) std::fprintf(stderr, "pgmove: resolved %d unfinished move(s) of an earlier run\n", n);
   }
@@ -78,6 +95,10 @@ MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& move
   }
   MoveContext run(catalog, run_opts);
   ControlAttachment attachment(control, run.bucket);
+  std::optional<CitusRun> citus;
+  if (catalog.backend() == Backend::Citus) citus.emplace(catalog, run_opts);
+  run.summary.path = !citus ? "local" : citus->path() == CitusPath::Direct ? "citus_direct" : "citus_native";
+  run.progress.configure(opts.json, units_size_bytes(catalog, units));
 
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
@@ -94,7 +115,7 @@ MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& move
           control->started(id);
         }
         if (catalog.backend() == Backend::Citus)
-          move_citus(run, units[i]);
+          move_citus(run, *citus, units[i]);
         else
           move_local(run, units[i]);
         if (control) control->finished(id, MovePhase::Done);

@@ -50,6 +50,7 @@ struct ExecutorOptions {
   int max_target_attempts = 3;       // with a spool: target attempts per shard table
   int catchup_timeout_s = 600;       // logical: longest wait for the subscription to catch up
   std::optional<int64_t> lock_timeout_ms;  // longest wait for the shard lock (a running load holds it); unset = forever
+  bool citus_native = false;         // Citus: always move with citus_move_shard_placement()
   MoveHooks hooks;
   // Optional: lets another thread stop the run, change its rate and read each move's progress (mover/move_control.h).
   MoveControl* control = nullptr;
@@ -61,6 +62,7 @@ struct MoveSummary {
   double seconds = 0;
   int source_reads = 0;     // COPY ... TO STDOUT run on sources (one per shard table unless something failed)
   int target_attempts = 0;  // COPY ... FROM STDIN attempts on targets
+  std::string path;         // how: "local", "citus_direct" (pgmove copies) or "citus_native"
 };
 
 // Runs the moves (each request = a colocation unit: every shard with the same colocation id and shard index moves

@@ -94,7 +94,7 @@ void move_local(MoveContext& run, const MoveUnit& u) {
     // it waits: the load waits only on this lock, before it touches a worker, and the two cannot deadlock.
     auto lock_unit_shards = [&] {
       ShardLockOptions lock_opts;
-      lock_opts.mode = ShardLockMode::kExclusive;
+      lock_opts.mode = ShardLockMode::Exclusive;
       lock_opts.lock_timeout_ms = opts.lock_timeout_ms;
       lock_opts.on_wait = [&](const std::string& msg) { run.progress.note(progress, u.what() + ": " + msg); };
       lock_shards(coord, u.shard_ids(), lock_opts);

@@ -194,8 +194,9 @@ int execute(const CliOptions& o, Catalog& cat, const std::vector<PlacementUpdate
   eo.progress = o.progress;
   eo.json = o.json;
   eo.lock_timeout_ms = o.lock_timeout_ms;
+  eo.citus_native = o.citus_native;
   MoveSummary sum;
-  if (requests.empty() && cat.backend() == Backend::Local) {
+  if (requests.empty()) {
     // Nothing to move, but a crashed run may have left a move half done: finish or clean it now.
     int n = recover_moves(cat);
     if (n > 0)
@@ -221,7 +222,8 @@ int execute(const CliOptions& o, Catalog& cat, const std::vector<PlacementUpdate
   double mb_per_s = sum.seconds > 0 ? mb / sum.seconds : 0;
   if (o.json)
     std::cout << "{\"moves\":" << sum.moves << ",\"bytes\":" << sum.bytes << ",\"seconds\":" << fixed(sum.seconds, 3)
-              << ",\"mb_per_s\":" << fixed(mb_per_s, 3) << "}\n";
+              << ",\"mb_per_s\":" << fixed(mb_per_s, 3)
+              << (sum.path.empty() ? std::string() : ",\"path\":" + json_quote(sum.path)) << "}\n";
   else
     std::cout << "moved " << sum.moves << (sum.moves == 1 ? " shard, " : " shards, ") << fixed(mb) << " MB in "
               << fixed(sum.seconds) << " s (" << fixed(mb_per_s) << " MB/s)\n";

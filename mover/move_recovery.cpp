@@ -6,6 +6,7 @@
 #include <exception>
 #include <string>
 
+#include "mover/citus_direct_move.h"
 #include "mover/move_context.h"
 #include "mover/move_journal.h"
 #include "mover/replication.h"
@@ -46,7 +47,6 @@ bool resolve(const Catalog& catalog, MoveJournal& journal, const JournalEntry& e
 }  // namespace
 
 int recover_moves(Catalog& catalog) {
-  if (catalog.backend() == Backend::Citus) return 0;  // Citus cleans its own moves (pg_dist_cleanup)
   auto exists = catalog.coordinator().scalar("SELECT to_regclass('pgload.moves') IS NOT NULL");
   if (!exists || *exists != "t") return 0;
   // Its own session: the owner locks it takes must not linger on the catalog's connection.
@@ -54,7 +54,9 @@ int recover_moves(Catalog& catalog) {
   int resolved = 0;
   for (const auto& e : journal.claim_orphans()) {
     try {
-      if (resolve(catalog, journal, e)) ++resolved;
+      bool done = catalog.backend() == Backend::Citus ? resolve_citus_orphan(catalog, journal, e)
+                                                      : resolve(catalog, journal, e);
+      if (done) ++resolved;
     } catch (const std::exception& ex) {
       std::fprintf(stderr, "pgmove: warning: could not resolve journal move %lld (state %s): %s\n",
                    static_cast<long long>(e.move_id), e.state.c_str(), ex.what());

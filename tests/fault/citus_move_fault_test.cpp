@@ -1,0 +1,204 @@
+// Real Citus: pgmove (the executor, in a forked copy of this process) SIGKILLed at each step of its own move
+// (during the copy, in the logical catch-up, at the switch, with the workers' parts prepared, after the
+// coordinator committed): Citus's catalog stays consistent (one placement per shard on the coordinator), and after
+// the next pgmove run (`pgmove recover`) the coordinator and every metadata worker agree, the rows are all there,
+// each shard's table is on exactly one node once Citus's cleanup ran, and nothing of the move is left (prepared
+// transactions, slots, subscriptions). Runs only with PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER; skipped
+// otherwise.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/catalog.h"
+#include "common/pg.h"
+#include "mover/executor.h"
+#include "tests/support/test_cluster.h"
+
+using namespace pgload;
+using pgload::test::run_command;
+
+namespace {
+
+constexpr int kRows = 50000;
+
+struct StepFault {
+  std::string name;
+  TransferMode mode;
+  std::string step;  // "chunk", "copied", "switching", "prepared", "switched"
+  bool moved;        // whether the shard ends on the new node (the coordinator committed)
+};
+
+class CitusMoveFault : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* conninfo = std::getenv("PGLOAD_TEST_CITUS");
+    const char* extra = std::getenv("PGLOAD_TEST_CITUS_NEW_WORKER");
+    if (!conninfo || !extra)
+      GTEST_SKIP() << "PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER are not both set: no Citus to move on";
+    conninfo_ = conninfo;
+    std::string hp = extra;
+    host_ = hp.substr(0, hp.rfind(':'));
+    port_ = std::stoi(hp.substr(hp.rfind(':') + 1));
+    coord_ = PgConn::connect(conninfo_, "pgload-test");
+    if (*coord_.scalar("SELECT count(*) FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int",
+                       {host_, std::to_string(port_)}) == "0")
+      coord_.run("SELECT citus_add_node(" + quote_literal(host_) + ", " + std::to_string(port_) + ")");
+  }
+  void TearDown() override {
+    if (coord_) coord_.run("DROP TABLE IF EXISTS cf_items, cf_users");
+  }
+
+  // A colocated pair with 4 shards on the old workers; returns the move of the first shard to the new node.
+  MoveRequest reset_layout() {
+    coord_.run("DROP TABLE IF EXISTS cf_items, cf_users");
+    coord_.run("CALL citus_cleanup_orphaned_resources()");
+    coord_.run("SELECT citus_set_node_property(" + quote_literal(host_) + ", " + std::to_string(port_) +
+               ", 'shouldhaveshards', false)");
+    coord_.run("CREATE TABLE cf_users (id bigint PRIMARY KEY, name text)");
+    coord_.run("CREATE TABLE cf_items (user_id bigint, item int, PRIMARY KEY (user_id, item))");
+    coord_.run("SELECT create_distributed_table('cf_users', 'id', shard_count := 4)");
+    coord_.run("SELECT create_distributed_table('cf_items', 'user_id', colocate_with := 'cf_users')");
+    coord_.run("INSERT INTO cf_users SELECT g, 'u' || g FROM generate_series(1, " + std::to_string(kRows) + ") g");
+    coord_.run("INSERT INTO cf_items SELECT g, 1 FROM generate_series(1, " + std::to_string(kRows) + ") g");
+    coord_.run("SELECT citus_set_node_property(" + quote_literal(host_) + ", " + std::to_string(port_) +
+               ", 'shouldhaveshards', true)");
+    auto r = coord_.exec(
+        "SELECT shardid, nodename, nodeport FROM citus_shards WHERE table_name = 'cf_users'::regclass "
+        "ORDER BY shardid LIMIT 1");
+    return {r.i64(0, 0), r.str(0, 1), static_cast<int32_t>(r.i64(0, 2)), host_, port_};
+  }
+
+  // shardid -> groupid of the test tables' placements; every shard must have exactly one.
+  std::map<std::string, std::string> placements(const PgConn& c, const std::string& where) {
+    auto r = c.exec(
+        "SELECT s.shardid, string_agg(p.groupid::text, ',') FROM pg_dist_shard s LEFT JOIN pg_dist_placement p "
+        "USING (shardid) WHERE s.logicalrelid IN ('cf_users'::regclass, 'cf_items'::regclass) GROUP BY 1 ORDER BY 1");
+    std::map<std::string, std::string> m;
+    for (int i = 0; i < r.rows(); ++i) {
+      EXPECT_EQ(r.str(i, 1).find(','), std::string::npos) << where << ": shard " << r.str(i, 0) << " has placements "
+                                                           << r.str(i, 1);
+      m[r.str(i, 0)] = r.str(i, 1);
+    }
+    return m;
+  }
+
+  void wait_for_pgmove_sessions_to_go() {
+    for (int i = 0; i < 200; ++i) {
+      if (*coord_.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgmove%'") == "0") return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  void check_after_recovery(const std::string& point, const MoveRequest& m, bool moved) {
+    auto coord_view = placements(coord_, point + ", coordinator");
+    auto target_group = *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodeport = $1::int",
+                                       {std::to_string(m.target_port)});
+    auto source_group = *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodeport = $1::int",
+                                       {std::to_string(m.source_port)});
+    EXPECT_EQ(coord_view[std::to_string(m.shard_id)], moved ? target_group : source_group) << point;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cf_users"), std::to_string(kRows)) << point;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cf_items"), std::to_string(kRows)) << point;
+    coord_.run("CALL citus_cleanup_orphaned_resources()");
+    auto nodes = coord_.exec("SELECT nodename, nodeport, groupid, hasmetadata FROM pg_dist_node WHERE groupid <> 0");
+    std::map<std::string, int> tables_of;  // shard -> nodes that hold its table
+    for (int i = 0; i < nodes.rows(); ++i) {
+      PgConn w = PgConn::connect("host=" + nodes.str(i, 0) + " port=" + nodes.str(i, 1) +
+                                     " user=postgres dbname=postgres",
+                                 "pgload-test");
+      const std::string where = point + ", " + nodes.str(i, 0) + ":" + nodes.str(i, 1);
+      if (nodes.boolean(i, 3)) {
+        EXPECT_EQ(placements(w, where), coord_view) << where;
+      }
+      EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'pgload_move_%'"), "0") << where;
+      EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgload_move_%'"), "0")
+          << where;
+      EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_subscription WHERE subname LIKE 'pgload_move_%'"), "0") << where;
+      for (const auto& [shard, group] : coord_view) {
+        for (const char* t : {"cf_users_", "cf_items_"}) {
+          bool there = w.scalar("SELECT to_regclass($1)::text", {std::string("public.") + t + shard}).has_value();
+          // cf_items' shard ids differ from cf_users'; only the table named after its own shard counts
+          if (there) {
+            tables_of[std::string(t) + shard] += 1;
+            EXPECT_EQ(group, nodes.str(i, 2)) << where << ": " << t << shard << " outside its placement";
+          }
+        }
+      }
+    }
+    for (const auto& [table, n] : tables_of) EXPECT_EQ(n, 1) << point << ": " << table << " on " << n << " nodes";
+  }
+
+  std::string conninfo_, host_;
+  int32_t port_ = 0;
+  PgConn coord_;
+};
+
+TEST_F(CitusMoveFault, PgmoveKilledAtEachStep) {
+  const std::vector<StepFault> faults = {
+      {"block_writes, during the copy", TransferMode::BlockWrites, "chunk", false},
+      {"block_writes, at the switch", TransferMode::BlockWrites, "switching", false},
+      {"block_writes, workers prepared", TransferMode::BlockWrites, "prepared", false},
+      {"block_writes, after the coordinator's commit", TransferMode::BlockWrites, "switched", true},
+      {"logical, during the copy", TransferMode::Logical, "chunk", false},
+      {"logical, during catch-up", TransferMode::Logical, "copied", false},
+      {"logical, workers prepared", TransferMode::Logical, "prepared", false},
+      {"logical, after the coordinator's commit", TransferMode::Logical, "switched", true},
+  };
+  for (const auto& f : faults) {
+    MoveRequest move = reset_layout();
+    std::fflush(stdout);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      // The child never returns into gtest and never runs destructors (the parent's connections are shared).
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, STDOUT_FILENO);
+      dup2(devnull, STDERR_FILENO);
+      try {
+        PgConn c = PgConn::connect(conninfo_, "pgmove");
+        Catalog cat = Catalog::load(c);
+        ExecutorOptions o;
+        o.mode = f.mode;
+        const std::string step = f.step;
+        o.hooks.after_target_chunk = [step](int64_t, int, uint64_t) {
+          if (step == "chunk") raise(SIGKILL);
+        };
+        o.hooks.on_step = [step](int64_t, std::string_view s) {
+          if (s == step) raise(SIGKILL);
+        };
+        execute_moves(cat, {move}, o);
+      } catch (...) {
+      }
+      _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    const std::string point = "pgmove killed: " + f.name;
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << point << ": the step was never reached";
+    std::printf("[ point ] %s\n", point.c_str());
+    wait_for_pgmove_sessions_to_go();
+    placements(coord_, point + ", before recovery");  // one placement per shard even now
+    auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' recover 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << point << ": " << r.output;
+    EXPECT_NE(r.output.find("resolved 1 interrupted move"), std::string::npos) << point << ": " << r.output;
+    check_after_recovery(point, move, f.moved);
+    // And the next move of the same shard works.
+    if (!f.moved) {
+      auto again = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' move " +
+                               std::to_string(move.shard_id) + " --to " + host_ + ":" + std::to_string(port_) +
+                               " --mode block_writes 2>&1");
+      EXPECT_EQ(again.exit_code, 0) << point << ": " << again.output;
+    }
+  }
+}
+
+}  // namespace

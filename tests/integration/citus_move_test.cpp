@@ -1,0 +1,203 @@
+// Real Citus: after pgmove rebalance (its own copy and switch, both modes) Citus itself agrees that the shards
+// moved: citus_shards and pg_dist_placement on the coordinator and on every metadata worker name the new node,
+// counts and point queries through the coordinator and through a worker are unchanged, an INSERT lands on the new
+// placement, Citus's plan is empty, Citus's cleanup drops the old shards, and Citus can move the shard again.
+// Runs only with PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER (host:port of a Citus node, added here if it is
+// not yet); skipped otherwise (CI has no Citus).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <future>
+#include <map>
+#include <string>
+
+#include "common/pg.h"
+#include "tests/support/test_cluster.h"
+
+using namespace pgload;
+using pgload::test::run_command;
+
+namespace {
+
+constexpr int kRows = 20000;
+
+class CitusMoveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* conninfo = std::getenv("PGLOAD_TEST_CITUS");
+    const char* extra = std::getenv("PGLOAD_TEST_CITUS_NEW_WORKER");
+    if (!conninfo || !extra)
+      GTEST_SKIP() << "PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER are not both set: no Citus to move on";
+    conninfo_ = conninfo;
+    std::string hp = extra;
+    host_ = hp.substr(0, hp.rfind(':'));
+    port_ = hp.substr(hp.rfind(':') + 1);
+    coord_ = PgConn::connect(conninfo_, "pgload-test");
+    if (*coord_.scalar("SELECT count(*) FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int",
+                       {host_, port_}) == "0")
+      coord_.run("SELECT citus_add_node(" + quote_literal(host_) + ", " + port_ + ")");
+    coord_.run("DROP TABLE IF EXISTS cm_items, cm_users");
+    set_new_node_shards(false);
+    coord_.run("CREATE TABLE cm_users (id bigint PRIMARY KEY, name text NOT NULL, score int CHECK (score >= 0))");
+    coord_.run("CREATE TABLE cm_items (user_id bigint, item int, note text, PRIMARY KEY (user_id, item))");
+    coord_.run("CREATE INDEX cm_items_note ON cm_items (note)");
+    coord_.run("SELECT create_distributed_table('cm_users', 'id', shard_count := 8)");
+    coord_.run("SELECT create_distributed_table('cm_items', 'user_id', colocate_with := 'cm_users')");
+    coord_.run("INSERT INTO cm_users SELECT g, 'user ' || g, g % 100 FROM generate_series(1, " + std::to_string(kRows) +
+               ") g");
+    coord_.run("INSERT INTO cm_items SELECT g, 1, 'n' || g FROM generate_series(1, " + std::to_string(kRows) + ") g");
+    set_new_node_shards(true);
+    new_group_ = *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int",
+                                {host_, port_});
+  }
+  void TearDown() override {
+    if (!coord_) return;
+    coord_.run("DROP TABLE IF EXISTS cm_items, cm_users");
+    coord_.run("CALL citus_cleanup_orphaned_resources()");
+  }
+  void set_new_node_shards(bool on) {
+    coord_.run("SELECT citus_set_node_property(" + quote_literal(host_) + ", " + port_ + ", 'shouldhaveshards', " +
+               (on ? "true" : "false") + ")");
+  }
+
+  // shardid -> groupid of the test tables' placements as `conn` sees them.
+  static std::map<std::string, std::string> placements(const PgConn& conn) {
+    auto r = conn.exec(
+        "SELECT p.shardid, p.groupid FROM pg_dist_placement p JOIN pg_dist_shard s USING (shardid) "
+        "WHERE s.logicalrelid IN ('cm_users'::regclass, 'cm_items'::regclass) ORDER BY 1");
+    std::map<std::string, std::string> m;
+    for (int i = 0; i < r.rows(); ++i) m[r.str(i, 0)] = r.str(i, 1);
+    return m;
+  }
+
+  void rebalance_and_check(const std::string& mode) {
+    auto before = placements(coord_);
+    auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' rebalance --mode " + mode +
+                         " --json 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("\"path\":\"citus_direct\""), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("\"phase\":\"copying\""), std::string::npos) << r.output;
+
+    // The coordinator's catalog, citus_shards, and every metadata worker's catalog agree on the new node.
+    auto after = placements(coord_);
+    ASSERT_EQ(after.size(), before.size());
+    int on_new = 0;
+    for (const auto& [shard, group] : after) on_new += group == new_group_;
+    EXPECT_GT(on_new, 0) << r.output;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM citus_shards WHERE table_name = 'cm_users'::regclass AND "
+                             "nodename = $1 AND nodeport = $2::int",
+                             {host_, port_}),
+              std::to_string(on_new / 2));
+    auto workers = coord_.exec(
+        "SELECT nodename, nodeport FROM pg_dist_node WHERE hasmetadata AND groupid <> 0 AND isactive ORDER BY 1, 2");
+    ASSERT_GT(workers.rows(), 0);
+    std::string worker_info;
+    for (int i = 0; i < workers.rows(); ++i) {
+      std::string info = "host=" + workers.str(i, 0) + " port=" + workers.str(i, 1) + " user=postgres dbname=postgres";
+      if (worker_info.empty()) worker_info = info;
+      PgConn w = PgConn::connect(info, "pgload-test");
+      EXPECT_EQ(placements(w), after) << "pg_dist_placement on " << workers.str(i, 0) << ":" << workers.str(i, 1);
+    }
+
+    // Queries through the coordinator and through a worker see every row, the moved ones too.
+    PgConn worker = PgConn::connect(worker_info, "pgload-test");
+    for (const PgConn* c : {&coord_, &worker}) {
+      EXPECT_EQ(*c->scalar("SELECT count(*) FROM cm_users"), std::to_string(kRows));
+      EXPECT_EQ(*c->scalar("SELECT count(*) FROM cm_items i JOIN cm_users u ON u.id = i.user_id"),
+                std::to_string(kRows));
+      EXPECT_EQ(*c->scalar("SELECT name FROM cm_users WHERE id = 4242"), "user 4242");
+    }
+
+    // An INSERT through the coordinator lands in the placement on the new node.
+    auto moved = coord_.exec(
+        "SELECT s.shardid FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) "
+        "WHERE s.logicalrelid = 'cm_users'::regclass AND p.groupid = $1::int LIMIT 1",
+        {new_group_});
+    ASSERT_EQ(moved.rows(), 1);
+    const std::string shard = moved.str(0, 0);
+    auto key = *coord_.scalar(
+        "SELECT g FROM generate_series(" + std::to_string(kRows + 1) + ", " + std::to_string(kRows + 10000) +
+            ") g WHERE get_shard_id_for_distribution_column('cm_users', g) = $1::bigint LIMIT 1",
+        {shard});
+    coord_.run("INSERT INTO cm_users VALUES (" + key + ", 'new', 1)");
+    PgConn target = PgConn::connect("host=" + host_ + " port=" + port_ + " user=postgres dbname=postgres", "pgload-test");
+    EXPECT_EQ(*target.scalar("SELECT count(*) FROM public.cm_users_" + shard + " WHERE id = " + key), "1");
+
+    // Citus sees nothing left to do, and its cleaner drops the old placements.
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan()"), "0");
+    coord_.run("CALL citus_cleanup_orphaned_resources()");
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM pg_dist_cleanup"), "0");
+    for (int i = 0; i < workers.rows(); ++i) {
+      PgConn w = PgConn::connect(
+          "host=" + workers.str(i, 0) + " port=" + workers.str(i, 1) + " user=postgres dbname=postgres", "pgload-test");
+      auto group = *w.scalar("SELECT groupid FROM pg_dist_local_group");
+      for (const auto& [s, g] : after) {
+        bool here = g == group;
+        auto rel = *coord_.scalar("SELECT quote_ident(relname) || '_' || $1 FROM pg_class WHERE oid = "
+                                  "(SELECT logicalrelid FROM pg_dist_shard WHERE shardid = $1::bigint)",
+                                  {s});
+        EXPECT_EQ(w.scalar("SELECT to_regclass($1)::text", {"public." + rel}).has_value(), here)
+            << "shard table " << rel << " on group " << group;
+      }
+    }
+
+    // Citus can move the shard again, and rebalance after that.
+    auto other = *coord_.scalar(
+        "SELECT nodename || ' ' || nodeport FROM pg_dist_node WHERE groupid NOT IN (0, $1::int) AND isactive "
+        "ORDER BY nodeport LIMIT 1",
+        {new_group_});
+    auto sp = other.find(' ');
+    coord_.run("SELECT citus_move_shard_placement(" + shard + ", " + quote_literal(host_) + ", " + port_ + ", " +
+               quote_literal(other.substr(0, sp)) + ", " + other.substr(sp + 1) +
+               ", shard_transfer_mode := 'block_writes')");
+    coord_.run("SELECT rebalance_table_shards(shard_transfer_mode := 'block_writes')");
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_users"), std::to_string(kRows + 1));
+  }
+
+  // pgmove rebalance while a client inserts through the coordinator all the time: no insert fails, and every one
+  // is in the table afterwards, in the placement Citus's catalog names (the count through the coordinator reads
+  // exactly the placements in pg_dist_placement).
+  void rebalance_under_writes(const std::string& mode) {
+    std::atomic<bool> stop{false};
+    auto writer = std::async(std::launch::async, [&] {
+      PgConn w = PgConn::connect(conninfo_, "pgload-test-writer");
+      int ok = 0;
+      std::string error;
+      for (int k = kRows + 1; !stop.load(); ++k) {
+        try {
+          w.run("INSERT INTO cm_users VALUES (" + std::to_string(k) + ", 'w', 1)");
+          ++ok;
+        } catch (const std::exception& e) {
+          if (error.empty()) error = e.what();
+        }
+      }
+      return std::make_pair(ok, error);
+    });
+    auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' rebalance --mode " + mode +
+                         " --json 2>&1");
+    stop = true;
+    auto [ok, error] = writer.get();
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(error, "") << "a write failed during the " << mode << " rebalance";
+    EXPECT_GT(ok, 0);
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_users"), std::to_string(kRows + ok));
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_users WHERE name = 'w'"), std::to_string(ok));
+    EXPECT_GT(std::stoi(*coord_.scalar("SELECT count(*) FROM citus_shards WHERE nodename = $1 AND nodeport = $2::int",
+                                       {host_, port_})),
+              0);
+  }
+
+  std::string conninfo_, host_, port_, new_group_;
+  PgConn coord_;
+};
+
+TEST_F(CitusMoveTest, BlockWritesRebalanceIsACitusMove) { rebalance_and_check("block_writes"); }
+
+TEST_F(CitusMoveTest, LogicalRebalanceIsACitusMove) { rebalance_and_check("logical"); }
+
+TEST_F(CitusMoveTest, WritesDuringABlockWritesRebalanceAllLand) { rebalance_under_writes("block_writes"); }
+
+TEST_F(CitusMoveTest, WritesDuringALogicalRebalanceAllLand) { rebalance_under_writes("logical"); }
+
+}  // namespace
