@@ -45,7 +45,7 @@ void drop_orphaned_resources(const PgConn& coord, const MoveUnit& u) {
       "JOIN pg_namespace n ON n.oid = r.relnamespace JOIN pg_catalog.pg_dist_cleanup c ON "
       "c.object_name = quote_ident(n.nspname) || '.' || quote_ident(r.relname || '_' || s.shardid) "
       "WHERE s.shardid = ANY($1::bigint[])";
-  const std::string ids = bigint_array(u.shard_ids());
+  const std::string ids = array_literal(u.shard_ids());
   if (coord.scalar(q, {ids}).value_or("0") == "0") return;
   coord.run("CALL pg_catalog.citus_cleanup_orphaned_resources()");
   if (coord.scalar(q, {ids}).value_or("0") != "0")

@@ -41,7 +41,7 @@ uint64_t unit_bytes(const PgConn& coord, const MoveUnit& u) {
   auto b = coord.scalar(
       "SELECT coalesce(sum(shard_size), 0) FROM pg_catalog.citus_shards WHERE shardid = ANY($1::bigint[]) "
       "AND nodename = $2 AND nodeport = $3::int",
-      {bigint_array(u.shard_ids()), u.source.host, std::to_string(u.source.port)});
+      {array_literal(u.shard_ids()), u.source.host, std::to_string(u.source.port)});
   return b ? std::stoull(*b) : 0;
 }
 

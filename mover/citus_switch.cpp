@@ -87,7 +87,7 @@ void CitusMetadataWorkers::rollback() noexcept {
 }
 
 void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u) {
-  const std::string ids = bigint_array(u.shard_ids());
+  const std::string ids = array_literal(u.shard_ids());
   const std::string src = std::to_string(u.source.group_id), dst = std::to_string(u.target.group_id);
   // Citus's own spelling of the shard name (quote_qualified_identifier): its cleaner and its moves match on it.
   coord.exec(

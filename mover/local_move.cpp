@@ -162,7 +162,7 @@ void move_local(MoveContext& run, const MoveUnit& u) {
     // The switch: placements and the journal flip together, so the journal never lies about who owns the data.
     auto upd = coord.exec(
         "UPDATE pg_catalog.pg_dist_placement SET groupid = $1::int WHERE shardid = ANY($2::bigint[]) AND groupid = $3::int",
-        {std::to_string(u.target.group_id), bigint_array(u.shard_ids()), std::to_string(u.source.group_id)});
+        {std::to_string(u.target.group_id), array_literal(u.shard_ids()), std::to_string(u.source.group_id)});
     std::string updated = PQcmdTuples(upd.raw());
     if (updated != std::to_string(u.shards.size()))
       throw std::runtime_error("pg_dist_placement changed during the move: updated " + updated + " of " +

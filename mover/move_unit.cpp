@@ -23,10 +23,4 @@ std::string join_sql_list(const std::vector<std::string>& items, const char* sep
   return out;
 }
 
-std::string bigint_array(const std::vector<int64_t>& ids) {
-  std::string s = "{";
-  for (size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
-  return s + "}";
-}
-
 }  // namespace pgload

@@ -45,7 +45,5 @@ struct MoveUnit {
 
 // "a, b, c": SQL lists of relations.
 std::string join_sql_list(const std::vector<std::string>& items, const char* sep);
-// A bigint[] literal: {1,2,3}.
-std::string bigint_array(const std::vector<int64_t>& ids);
 
 }  // namespace pgload
