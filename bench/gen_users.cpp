@@ -15,7 +15,7 @@
 
 namespace {
 
-constexpr uint64_t kIdStride = 20;  // mean gap between ids; 5M rows reach id ~100M like a GitHub users export
+constexpr uint64_t kIdStride = 20;      // mean gap between ids; 5M rows reach id ~100M like a GitHub users export
 constexpr uint64_t kQuotedOneIn = 200;  // 0.5% of logins carry a comma, a quote or a newline
 constexpr size_t kOutBufferBytes = 1 << 20;
 constexpr std::string_view kUrlPrefix = "https://api.github.com/users/";
@@ -111,7 +111,9 @@ inline char* put_field(char* p, std::string_view prefix, const char* login, size
 }
 
 // The user_id of users row `index`: ascending with random gaps.
-uint64_t user_id(uint64_t key, uint64_t index) { return index * kIdStride + 1 + mix(key ^ (index * 3 + 0)) % kIdStride; }
+uint64_t user_id(uint64_t key, uint64_t index) {
+  return index * kIdStride + 1 + mix(key ^ (index * 3 + 0)) % kIdStride;
+}
 
 // Row `index` of the ascending order: everything derives from (key, index).
 char* put_row(char* p, uint64_t key, uint64_t index) {
@@ -148,8 +150,8 @@ char* put_row(char* p, uint64_t key, uint64_t index) {
   return put(p, kAvatarSuffix);
 }
 
-constexpr std::string_view kEventTypes[] = {"PushEvent", "PullRequestEvent", "IssuesEvent", "WatchEvent",
-                                            "ForkEvent", "CreateEvent", "PaymentEvent", "RefundEvent"};
+constexpr std::string_view kEventTypes[] = {"PushEvent", "PullRequestEvent", "IssuesEvent",  "WatchEvent",
+                                            "ForkEvent", "CreateEvent",      "PaymentEvent", "RefundEvent"};
 constexpr std::string_view kCountries[] = {"US", "DE", "FR", "JP", "BR", "IN", "GB", "NL"};
 constexpr std::string_view kCurrencies[] = {"USD", "EUR", "JPY", "BRL", "INR", "GBP"};
 
@@ -279,9 +281,12 @@ int main(int argc, char** argv) {
   for (uint64_t i = 0; i < rows; ++i) {
     const uint64_t index = shuffle ? order(i) : i;
     char* p = writer.reserve();
-    if (kind == "users") p = put_row(p, key, index);
-    else if (kind == "events") p = put_event(p, key, index, users, merchants);
-    else p = put_merchant(p, key, index);
+    if (kind == "users")
+      p = put_row(p, key, index);
+    else if (kind == "events")
+      p = put_event(p, key, index, users, merchants);
+    else
+      p = put_merchant(p, key, index);
     writer.commit(p);
   }
   writer.flush();

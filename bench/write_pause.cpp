@@ -1,9 +1,9 @@
 // write_pause: a steady writer for bench/run. One INSERT through the coordinator every --interval-ms into
-// --table (ids counting up from --first-id), until SIGTERM/SIGINT; then prints the longest write pause as one JSON line.
-// A write's pause is the time from its start until it is acknowledged, failed attempts retried (a write that hit a
-// move's switch may fail once), so a blocked write counts for as long as it waited.
-#include <csignal>
+// --table (ids counting up from --first-id), until SIGTERM/SIGINT; then prints the longest write pause as one JSON
+// line. A write's pause is the time from its start until it is acknowledged, failed attempts retried (a write that hit
+// a move's switch may fail once), so a blocked write counts for as long as it waited.
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -33,19 +33,24 @@ int main(int argc, char** argv) {
   bool have_first_id = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--coordinator") conninfo = v;
-    else if (k == "--table") table = v;
+    if (k == "--coordinator")
+      conninfo = v;
+    else if (k == "--table")
+      table = v;
     else if (k == "--first-id") {
       first_id = std::strtoll(v.c_str(), nullptr, 10);
       have_first_id = true;
-    }
-    else if (k == "--interval-ms") interval_ms = std::strtoll(v.c_str(), nullptr, 10);
-    else if (k == "--sql") sql = v;
-    else return usage();
+    } else if (k == "--interval-ms")
+      interval_ms = std::strtoll(v.c_str(), nullptr, 10);
+    else if (k == "--sql")
+      sql = v;
+    else
+      return usage();
   }
   if (table.empty() || !have_first_id || interval_ms < 1) return usage();
   // The bench's users table by default: one row per write, its id the only parameter.
-  if (sql.empty()) sql = "INSERT INTO " + table + " (user_id, url, login, avatar_url) VALUES ($1::bigint, 'w', 'w', 'w')";
+  if (sql.empty())
+    sql = "INSERT INTO " + table + " (user_id, url, login, avatar_url) VALUES ($1::bigint, 'w', 'w', 'w')";
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
 

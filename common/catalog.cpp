@@ -90,7 +90,8 @@ Table Catalog::table(std::string_view name) const {
 }
 
 std::vector<Table> Catalog::tables() const {
-  auto r = coordinator_->exec("SELECT logicalrelid::oid FROM pg_dist_partition ORDER BY colocationid, logicalrelid::oid");
+  auto r =
+      coordinator_->exec("SELECT logicalrelid::oid FROM pg_dist_partition ORDER BY colocationid, logicalrelid::oid");
   std::vector<Table> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(load_table(static_cast<uint32_t>(r.i64(i, 0))));
   return out;
@@ -106,7 +107,8 @@ Table Catalog::load_table(uint32_t oid) const {
       "FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid "
       "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE p.logicalrelid = $1::oid::regclass",
       {soid});
-  if (r.rows() != 1) throw PgError("table oid " + soid + " is not distributed", "", coordinator_->endpoint(), "", false);
+  if (r.rows() != 1)
+    throw PgError("table oid " + soid + " is not distributed", "", coordinator_->endpoint(), "", false);
   t.schema = r.str(0, 0);
   t.name = r.str(0, 1);
   t.method = r.get(0, 2).empty() ? 'h' : r.get(0, 2)[0];
@@ -173,8 +175,7 @@ std::string Catalog::node_conninfo(const Node& node) const {
   for (PQconninfoOption* o = opts; o && o->keyword; ++o) {
     std::string_view k = o->keyword;
     if (!o->val || !*o->val) continue;
-    if (k == "host" || k == "hostaddr" || k == "port" || k == "service" || k == "fallback_application_name")
-      continue;
+    if (k == "host" || k == "hostaddr" || k == "port" || k == "service" || k == "fallback_application_name") continue;
     out += std::string(k) + "=" + conninfo_value(o->val) + " ";
   }
   PQconninfoFree(opts);

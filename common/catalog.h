@@ -52,7 +52,7 @@ struct Table {
   char method = 'h';    // partmethod: 'h' hash, 'n' none (reference), 'a'/'r' legacy
   char repmodel = 's';  // 's' streaming, 't' two-phase (reference), 'c' coordinator
   int32_t colocation_id = 0;
-  std::string dist_column;  // empty for reference tables
+  std::string dist_column;     // empty for reference tables
   int dist_column_index = -1;  // index into columns
   std::vector<Column> columns;
   std::vector<Shard> shards;  // hash tables: ordered by min_value; otherwise by shard id

@@ -15,7 +15,7 @@ std::optional<std::string> conninfo_error(const std::string& conninfo) {
   if (!is_uri && conninfo.find('=') == std::string::npos) return std::nullopt;
   char* raw_error = nullptr;
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(conninfo.c_str(), &raw_error),
-                                                                      &PQconninfoFree);
+                                                                       &PQconninfoFree);
   std::unique_ptr<char, decltype(&PQfreemem)> error(raw_error, &PQfreemem);
   if (options) return std::nullopt;
   std::string reason = error ? error.get() : "out of memory";

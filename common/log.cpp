@@ -22,7 +22,7 @@ void failed_statement(const PgError& e) {
   if (!spdlog::should_log(spdlog::level::debug)) return;
   spdlog::debug("failed on {} (SQLSTATE {}): {}", e.endpoint().empty() ? "?" : e.endpoint(),
                 e.sqlstate().empty() ? "none" : e.sqlstate(),
-                !e.query().empty()       ? redact_conninfo(e.query())
+                !e.query().empty()    ? redact_conninfo(e.query())
                 : e.connection_lost() ? std::string("(connecting)")
                                       : std::string("(no statement)"));
 }

@@ -38,7 +38,9 @@ PgConn PgConn::connect(const std::string& conninfo, const std::string& applicati
   c.c_.reset(raw);
   if (!raw) throw PgError("out of memory connecting", "", conninfo_endpoint(conninfo), "", true);
   // Server NOTICEs (e.g. "schema already exists, skipping") are not for our users; errors still raise.
-  if (raw) PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
+  if (raw)
+    PQsetNoticeProcessor(
+        raw, [](void*, const char*) {}, nullptr);
   if (PQstatus(raw) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(raw);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();

@@ -39,9 +39,7 @@ std::string utc_timestamp() {
 }
 
 Progress::Progress(bool requested, Render render, int redraw_period_ms)
-    : enabled_(requested && isatty(STDERR_FILENO) == 1),
-      render_(std::move(render)),
-      redraw_period_(redraw_period_ms) {
+    : enabled_(requested && isatty(STDERR_FILENO) == 1), render_(std::move(render)), redraw_period_(redraw_period_ms) {
   if (enabled_) thread_ = std::thread([this] { run(); });
 }
 

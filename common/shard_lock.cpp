@@ -23,16 +23,15 @@ std::string join_ids(const std::vector<int64_t>& ids) {
 
 ShardLockError classify(const PgError& e, const std::vector<int64_t>& ids) {
   if (e.sqlstate() == "42501")
-    return {ShardLockError::Kind::NotOwner,
-                          "cannot take the shard lock (lock_shard_metadata) on shards " + join_ids(ids) + ": " +
-                              e.server_message() + " [coordinator " + e.endpoint() + "]"};
+    return {ShardLockError::Kind::NotOwner, "cannot take the shard lock (lock_shard_metadata) on shards " +
+                                                join_ids(ids) + ": " + e.server_message() + " [coordinator " +
+                                                e.endpoint() + "]"};
   if (e.sqlstate() == "42883")
     return {ShardLockError::Kind::Failed,
-                          "the coordinator " + e.endpoint() +
-                              " has no lock_shard_metadata(integer, bigint[]) (a local cluster made by an older "
-                              "pgcluster: load cluster/catalog.sql's definition or re-create it)"};
-  return {ShardLockError::Kind::Failed, "taking the shard lock on shards " + join_ids(ids) +
-                                                           " failed: " + e.what()};
+            "the coordinator " + e.endpoint() +
+                " has no lock_shard_metadata(integer, bigint[]) (a local cluster made by an older "
+                "pgcluster: load cluster/catalog.sql's definition or re-create it)"};
+  return {ShardLockError::Kind::Failed, "taking the shard lock on shards " + join_ids(ids) + " failed: " + e.what()};
 }
 
 }  // namespace
@@ -61,8 +60,7 @@ std::string describe_lock_holders(const PgConn& observer, int waiting_pid, const
         "LEFT JOIN pg_dist_node dst ON dst.groupid = m.target_group AND dst.noderole = 'primary' "
         "WHERE m.state IN ('started', 'switched') AND s = ANY($1::bigint[]) ORDER BY m.move_id DESC, s LIMIT 1",
         {ids});
-    if (m.rows() == 1)
-      return "the move of shard " + m.str(0, 0) + " (" + m.str(0, 1) + " -> " + m.str(0, 2) + ")";
+    if (m.rows() == 1) return "the move of shard " + m.str(0, 0) + " (" + m.str(0, 1) + " -> " + m.str(0, 2) + ")";
   }
   if (observer.scalar("SELECT to_regprocedure('pg_catalog.get_rebalance_progress()')")) {
     // Citus's rebalance monitor: sessionid is the backend running the move (also for background tasks).
@@ -71,8 +69,7 @@ std::string describe_lock_holders(const PgConn& observer, int waiting_pid, const
         "FROM pg_catalog.get_rebalance_progress() WHERE sessionid = ANY($1::int[]) "
         "ORDER BY shardid = ANY($2::bigint[]) DESC, progress = 1 DESC, shardid LIMIT 1",
         {pids, ids});
-    if (m.rows() == 1)
-      return "the move of shard " + m.str(0, 0) + " (" + m.str(0, 1) + " -> " + m.str(0, 2) + ")";
+    if (m.rows() == 1) return "the move of shard " + m.str(0, 0) + " (" + m.str(0, 1) + " -> " + m.str(0, 2) + ")";
   }
   // pgload names its coordinator sessions "pgload": a load holds the lock (Share) until its last COMMIT PREPARED.
   std::string loads;
@@ -90,9 +87,8 @@ void lock_shards(const PgConn& c, std::vector<int64_t> shard_ids, const ShardLoc
   std::sort(shard_ids.begin(), shard_ids.end());
   shard_ids.erase(std::unique(shard_ids.begin(), shard_ids.end()), shard_ids.end());
   if (shard_ids.empty()) return;
-  const std::string sql = "SELECT pg_catalog.lock_shard_metadata(" +
-                          std::to_string(static_cast<int>(options.mode)) + ", ARRAY[" + join_ids(shard_ids) +
-                          "]::bigint[])";
+  const std::string sql = "SELECT pg_catalog.lock_shard_metadata(" + std::to_string(static_cast<int>(options.mode)) +
+                          ", ARRAY[" + join_ids(shard_ids) + "]::bigint[])";
   const auto start = std::chrono::steady_clock::now();
   auto saved = c.exec("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')");
   const std::string saved_lock_timeout = saved.str(0, 0), saved_statement_timeout = saved.str(0, 1);

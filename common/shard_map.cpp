@@ -43,9 +43,9 @@ ShardMap::ShardMap(std::vector<ShardRange> ranges) : ranges_(std::move(ranges)) 
                                   std::to_string(ranges_[i].max_value));
     // HasOverlappingShardInterval: the previous shard's max must be below this shard's min.
     if (i > 0 && ranges_[i - 1].max_value >= ranges_[i].min_value)
-      throw std::invalid_argument("hash partitioned table has overlapping shards: " +
-                                  std::to_string(ranges_[i - 1].shard_id) + " and " +
-                                  std::to_string(ranges_[i].shard_id));
+      throw std::invalid_argument(
+          "hash partitioned table has overlapping shards: " + std::to_string(ranges_[i - 1].shard_id) + " and " +
+          std::to_string(ranges_[i].shard_id));
   }
   if (ranges_.size() > static_cast<size_t>(INT32_MAX)) throw std::invalid_argument("too many shards");
 

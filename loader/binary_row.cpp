@@ -149,8 +149,8 @@ bool binary_encodable(const std::vector<ColumnType>& types) noexcept {
 }
 
 void append_binary_header(std::string& out) {
-  static constexpr char kHeader[kBinaryHeaderBytes] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n', '\0',
-                                                       0,   0,   0,   0,   0,   0,   0,    0};
+  static constexpr char kHeader[kBinaryHeaderBytes] = {'P',  'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n',
+                                                       '\0', 0,   0,   0,   0,   0,   0,    0,      0};
   out.append(kHeader, sizeof kHeader);
 }
 

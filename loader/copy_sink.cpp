@@ -23,7 +23,7 @@ constexpr size_t kPutChunkBytes = size_t{256} * 1024;  // libpq buffers each put
 struct CopySink::Conn {
   PgConn pg;
   const Node* node = nullptr;
-  int index = 0;  // per node
+  int index = 0;                             // per node
   std::deque<std::shared_ptr<Batch>> queue;  // guarded by CopySink::mu_
   std::shared_ptr<Batch> current;
   size_t sent = 0;
@@ -67,8 +67,8 @@ CopySink::CopySink(const Catalog& catalog, const Table& table, SinkOptions optio
             if (options_.binary) c->pg.run("SET client_encoding TO 'UTF8'");
             c->pg.run("BEGIN");
           } catch (const PgError& e) {
-            throw LoadError(kExitCluster, "cannot open a COPY connection to worker " + node->endpoint() + ": " +
-                                              e.server_message());
+            throw LoadError(kExitCluster,
+                            "cannot open a COPY connection to worker " + node->endpoint() + ": " + e.server_message());
           }
           group_conns.push_back(c.get());
           conns_.push_back(std::move(c));
@@ -109,7 +109,8 @@ void CopySink::wake() {
 void CopySink::submit(std::shared_ptr<Batch> batch) {
   const size_t bytes = batch->data.size();
   std::unique_lock lock(mu_);
-  space_cv_.wait(lock, [&] { return failed_ || inflight_bytes_ + bytes <= options_.max_inflight_bytes || inflight_bytes_ == 0; });
+  space_cv_.wait(
+      lock, [&] { return failed_ || inflight_bytes_ + bytes <= options_.max_inflight_bytes || inflight_bytes_ == 0; });
   if (failed_) throw LoadError(failure_code_, failure_);
   inflight_bytes_ += bytes;
   auto& conns = shard_conns_[batch->shard_index];
@@ -164,18 +165,17 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
       }
     }
     if (row < b->rows.size()) {
-      where = "input line " + std::to_string(b->rows[row].line) + " (byte " +
-              std::to_string(b->rows[row].byte_offset) + ")";
+      where = "input line " + std::to_string(b->rows[row].line) + " (byte " + std::to_string(b->rows[row].byte_offset) +
+              ")";
       if (m[2].matched) where += ", column " + m[2].str();
       where += ": ";
     }
   }
   if (where.empty() && !context.empty()) primary += " (server context: " + context + ")";
   bool lost = PQstatus(c.pg.raw()) != CONNECTION_OK;
-  std::string msg = "worker " + c.node->endpoint() + " " + (lost ? "connection lost" : "rejected") + " while " +
-                    doing + (shard_id ? " shard " + std::to_string(shard_id) : std::string()) + ": " + where +
-                    primary + (state.empty() ? "" : " [SQLSTATE " + state + "]") +
-                    "; nothing was loaded";
+  std::string msg = "worker " + c.node->endpoint() + " " + (lost ? "connection lost" : "rejected") + " while " + doing +
+                    (shard_id ? " shard " + std::to_string(shard_id) : std::string()) + ": " + where + primary +
+                    (state.empty() ? "" : " [SQLSTATE " + state + "]") + "; nothing was loaded";
   throw LoadError(kExitCluster, msg);
 }
 

@@ -206,7 +206,8 @@ void tokenize_kernel(const char* data, size_t len, const CsvDialect& d, bool at_
         const size_t end = (pos > record_begin && data[pos - 1] == '\r') ? pos - 1 : pos;
         out.fields.push_back(CsvField{static_cast<uint32_t>(field_begin), static_cast<uint32_t>(end), quoted});
         if (quoted_newlines)
-          record_newlines += static_cast<uint32_t>(__builtin_popcountll(quoted_newlines & bit_range(record_start_bit, bit)));
+          record_newlines +=
+              static_cast<uint32_t>(__builtin_popcountll(quoted_newlines & bit_range(record_start_bit, bit)));
         finish_record(data, out, record_begin, end, record_first_field, record_newlines, error, error_offset);
         record_begin = pos + 1;
         record_start_bit = bit + 1;
@@ -232,7 +233,8 @@ void tokenize_kernel(const char* data, size_t len, const CsvDialect& d, bool at_
     out.consumed = record_begin;
     return;
   }
-  out.fields.push_back(CsvField{static_cast<uint32_t>(field_begin), static_cast<uint32_t>(len), field_quote_before_block});
+  out.fields.push_back(
+      CsvField{static_cast<uint32_t>(field_begin), static_cast<uint32_t>(len), field_quote_before_block});
   if (inquote_carry && error == CsvRecordError::None) {
     // Find the quote that opened the unterminated section (parity walk over this record only, once per stream).
     bool inside = false;
@@ -254,8 +256,8 @@ __attribute__((flatten)) void tokenize_sse2(const char* data, size_t len, const 
   tokenize_kernel<Sse2>(data, len, d, at_eof, out, start);
 }
 __attribute__((target("avx2,pclmul,bmi,popcnt"), flatten)) void tokenize_avx2(const char* data, size_t len,
-                                                                               const CsvDialect& d, bool at_eof,
-                                                                               CsvChunk& out, size_t start) noexcept {
+                                                                              const CsvDialect& d, bool at_eof,
+                                                                              CsvChunk& out, size_t start) noexcept {
   tokenize_kernel<Avx2>(data, len, d, at_eof, out, start);
 }
 __attribute__((flatten)) size_t find_last_record_end_sse2(const char* data, size_t len, const CsvDialect& d) noexcept {
@@ -387,9 +389,12 @@ CsvKernel csv_best_kernel() noexcept {
 
 const char* csv_kernel_name(CsvKernel k) noexcept {
   switch (k) {
-    case CsvKernel::Scalar: return "scalar";
-    case CsvKernel::Sse2: return "sse2";
-    case CsvKernel::Avx2: return "avx2";
+    case CsvKernel::Scalar:
+      return "scalar";
+    case CsvKernel::Sse2:
+      return "sse2";
+    case CsvKernel::Avx2:
+      return "avx2";
   }
   return "?";
 }

@@ -82,8 +82,8 @@ void tokenize_csv_scalar(const char* data, size_t len, const CsvDialect& d, bool
 
 // Kernel selection, exposed so tests, fuzzers and benchmarks can run every variant the CPU supports.
 enum class CsvKernel : uint8_t { Scalar, Sse2, Avx2 };
-CsvKernel csv_best_kernel() noexcept;                // what tokenize_csv / find_last_record_end use
-bool csv_kernel_supported(CsvKernel k) noexcept;     // Scalar and Sse2 always (x86-64 baseline)
+CsvKernel csv_best_kernel() noexcept;             // what tokenize_csv / find_last_record_end use
+bool csv_kernel_supported(CsvKernel k) noexcept;  // Scalar and Sse2 always (x86-64 baseline)
 const char* csv_kernel_name(CsvKernel k) noexcept;
 // As tokenize_csv / find_last_record_end with a forced kernel (falls back to scalar when the dialect needs it, or
 // when the kernel is unsupported on this CPU).

@@ -32,20 +32,34 @@ using CurlHandle = std::unique_ptr<CURL, CurlCleanup>;
 // The standard reason phrase, for HTTP/2 responses that carry none.
 const char* standard_reason(long status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 410: return "Gone";
-    case 416: return "Range Not Satisfiable";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 410:
+      return "Gone";
+    case 416:
+      return "Range Not Satisfiable";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
@@ -379,8 +393,8 @@ class HttpSource final : public ByteSource {
     if (curl_easy_getinfo(self->curl_, CURLINFO_SIZE_DOWNLOAD_T, &downloaded) == CURLE_OK) {
       self->note_bytes_in(downloaded);
     }
-    if (!self->any_encoded_) self->note_bytes_in(static_cast<curl_off_t>(self->delivered_ - self->attempt_start_ +
-                                                                         size * count));
+    if (!self->any_encoded_)
+      self->note_bytes_in(static_cast<curl_off_t>(self->delivered_ - self->attempt_start_ + size * count));
     return self->push(data, size * count);
   }
 

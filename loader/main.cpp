@@ -13,9 +13,9 @@
 #include "common/version.h"
 #include "loader/binary_row.h"
 #include "loader/copy_sink.h"
-#include "loader/load_progress.h"
 #include "loader/load_error.h"
 #include "loader/load_lock.h"
+#include "loader/load_progress.h"
 #include "loader/options.h"
 #include "loader/pipeline.h"
 #include "loader/report.h"
@@ -90,7 +90,8 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     uint64_t header_bytes = 0;
     std::vector<std::string> header = read_csv_header(*source, dialect, carry, header_bytes);
     if (!o.columns.empty() && header != o.columns)
-      throw LoadError(kExitUsage, "line 1: header (" + join(header) + ") does not match --columns (" + join(o.columns) + ")");
+      throw LoadError(kExitUsage,
+                      "line 1: header (" + join(header) + ") does not match --columns (" + join(o.columns) + ")");
     names = header;
     first_line = 2;
     first_byte = header_bytes;
@@ -122,13 +123,15 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
   if (!o.reject_file.empty()) {
     rejects.reset(std::fopen(o.reject_file.c_str(), "w"));
-    if (!rejects) throw LoadError(kExitUsage, "cannot write --reject-file " + o.reject_file + ": " + std::strerror(errno));
+    if (!rejects)
+      throw LoadError(kExitUsage, "cannot write --reject-file " + o.reject_file + ": " + std::strerror(errno));
     plan.reject_file = rejects.get();
   }
 
   LoadCounters counters;
   std::vector<uint64_t> rows_per_shard;
-  ProgressBar progress(!o.quiet && isatty(2), counters, [&] { return source->bytes_in(); }, source->size_hint());
+  ProgressBar progress(
+      !o.quiet && isatty(2), counters, [&] { return source->bytes_in(); }, source->size_hint());
   if (o.dry_run) {
     run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads, nullptr, rows_per_shard, counters);
     report.outcome = "dry_run";
@@ -143,12 +146,13 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     log::info("COPY into {} shard(s) over {} connection(s) per worker, batches of {} bytes", table.shards.size(),
               o.connections_per_worker, o.batch_bytes);
     uint64_t batches = 0;
-    run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads,
-                 [&](std::shared_ptr<Batch> b) {
-                   ++batches;
-                   sink.submit(std::move(b));
-                 },
-                 rows_per_shard, counters);
+    run_pipeline(
+        *source, std::move(carry), first_line, first_byte, plan, o.threads,
+        [&](std::shared_ptr<Batch> b) {
+          ++batches;
+          sink.submit(std::move(b));
+        },
+        rows_per_shard, counters);
     log::info("input done: {} rows in {} batch(es); two-phase commit", counters.rows.load(), batches);
     sink.commit(two_phase, [&] { lock->check_held(); });
     lock->release();

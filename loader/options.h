@@ -17,14 +17,14 @@ struct LoadOptions {
   std::string command = "load";  // load | recover | help | version
   std::string url;
   std::string table;
-  std::string coordinator;  // libpq conninfo; empty = PG* environment, service file, .pgpass
-  std::string backend;      // "", "local", "citus"
+  std::string coordinator;                 // libpq conninfo; empty = PG* environment, service file, .pgpass
+  std::string backend;                     // "", "local", "citus"
   std::vector<std::string> node_conninfo;  // "host:port=CONNINFO" overrides
   InputFormat format = InputFormat::Csv;
   bool header = false;
   char delimiter = ',';
   char quote = '"';
-  char escape = '\0';  // '\0' until parsed: then defaults to the quote character
+  char escape = '\0';       // '\0' until parsed: then defaults to the quote character
   std::string null_string;  // COPY CSV's default NULL is the unquoted empty string
   std::vector<std::string> columns;
   std::string encoding = "utf8";
@@ -35,8 +35,8 @@ struct LoadOptions {
   bool dry_run = false;
   bool quiet = false;
   bool insecure = false;
-  bool verbose = false;  // log each step on stderr
-  bool debug = false;    // also the SQL, endpoint and SQLSTATE of a failing statement
+  bool verbose = false;                    // log each step on stderr
+  bool debug = false;                      // also the SQL, endpoint and SQLSTATE of a failing statement
   std::optional<int64_t> lock_timeout_ms;  // wait for a conflicting shard lock; unset = forever
   int connections_per_worker = 4;
   int64_t batch_bytes = 1 << 20;

@@ -59,10 +59,14 @@ std::string excerpt(std::string_view raw) {
 
 const char* record_error_reason(CsvRecordError e) {
   switch (e) {
-    case CsvRecordError::UnterminatedQuote: return "unterminated quoted field at end of input";
-    case CsvRecordError::CarriageReturn: return "unquoted carriage return found in data (mixed line endings?)";
-    case CsvRecordError::EndOfDataMarker: return "a line holding only \\. is PostgreSQL's end-of-data marker; quote it";
-    case CsvRecordError::None: break;
+    case CsvRecordError::UnterminatedQuote:
+      return "unterminated quoted field at end of input";
+    case CsvRecordError::CarriageReturn:
+      return "unquoted carriage return found in data (mixed line endings?)";
+    case CsvRecordError::EndOfDataMarker:
+      return "a line holding only \\. is PostgreSQL's end-of-data marker; quote it";
+    case CsvRecordError::None:
+      break;
   }
   return "malformed record";
 }
@@ -369,8 +373,8 @@ std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& d
   return names;
 }
 
-void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, uint64_t first_byte,
-                  const LoadPlan& plan, int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
+void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, uint64_t first_byte, const LoadPlan& plan,
+                  int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
                   std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
   const int parallelism = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::max(1, parallelism));
@@ -491,8 +495,9 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
     counters.rejected.store(rejected, std::memory_order_relaxed);
     if (rejected > static_cast<uint64_t>(plan.max_errors)) {
       std::string msg = first_reject;
-      if (rejected > 1) msg += "\n(" + std::to_string(rejected) + " rows rejected so far; --max-errors is " +
-                               std::to_string(plan.max_errors) + ")";
+      if (rejected > 1)
+        msg += "\n(" + std::to_string(rejected) + " rows rejected so far; --max-errors is " +
+               std::to_string(plan.max_errors) + ")";
       msg += "\nnothing was loaded";
       throw LoadError(kExitInputErrors, msg);
     }
@@ -518,15 +523,13 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
     free_chunks.push_back(c);
   };
 
-  tbb::parallel_pipeline(
-      tokens,
-      tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, read_stage) &
-          tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
-                                           [&](Chunk* c) {
-                                             worker.process(*c);
-                                             return c;
-                                           }) &
-          tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, deliver_stage));
+  tbb::parallel_pipeline(tokens, tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, read_stage) &
+                                     tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
+                                                                      [&](Chunk* c) {
+                                                                        worker.process(*c);
+                                                                        return c;
+                                                                      }) &
+                                     tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, deliver_stage));
 
   if (submit)
     for (size_t s = 0; s < shards; ++s) {

@@ -52,8 +52,8 @@ std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& d
 
 // Runs the pipeline to the end of the input. `submit` receives full batches (nullptr in a dry run);
 // rows_per_shard counts routed rows. Throws LoadError on a fatal input problem or when rejects pass max_errors.
-void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, uint64_t first_byte,
-                  const LoadPlan& plan, int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
+void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, uint64_t first_byte, const LoadPlan& plan,
+                  int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
                   std::vector<uint64_t>& rows_per_shard, LoadCounters& counters);
 
 }  // namespace pgload

@@ -28,7 +28,8 @@ std::string report_json(const LoadReport& r) {
   std::string s = "{\"outcome\":\"" + r.outcome + "\",\"table\":" + json_quote(r.table) + "," + nums;
   s += ",\"shards\":{";
   for (size_t i = 0; i < r.shard_rows.size(); ++i)
-    s += (i ? "," : "") + ("\"" + std::to_string(r.shard_rows[i].first) + "\":" + std::to_string(r.shard_rows[i].second));
+    s += (i ? "," : "") +
+         ("\"" + std::to_string(r.shard_rows[i].first) + "\":" + std::to_string(r.shard_rows[i].second));
   s += "},\"nodes\":{";
   for (size_t i = 0; i < r.node_rows.size(); ++i)
     s += (i ? "," : "") + (json_quote(r.node_rows[i].first) + ":" + std::to_string(r.node_rows[i].second));
@@ -66,8 +67,8 @@ std::string report_text(const LoadReport& r, bool per_shard) {
   const auto [rps, mbps] = rates(r);
   std::snprintf(head, sizeof head, "%s %llu %s (%.1f MB) into %s in %.2f s: %.0f rows/s, %.1f MB/s; %llu rejected\n",
                 r.outcome == "dry_run" ? "dry run: would load" : "loaded", static_cast<unsigned long long>(r.rows),
-                plural(r.rows, "row", "rows"), static_cast<double>(r.bytes) / 1e6, r.table.c_str(), r.seconds, rps, mbps,
-                static_cast<unsigned long long>(r.rejected));
+                plural(r.rows, "row", "rows"), static_cast<double>(r.bytes) / 1e6, r.table.c_str(), r.seconds, rps,
+                mbps, static_cast<unsigned long long>(r.rejected));
   std::string s = head;
   if (per_shard) {
     std::vector<std::string> ids;

@@ -14,8 +14,8 @@ struct LoadReport {
   std::string table;
   uint64_t rows = 0, bytes = 0, rejected = 0;
   double seconds = 0;
-  std::vector<std::pair<int64_t, uint64_t>> shard_rows;      // shard id -> rows, in shard order
-  std::vector<std::pair<std::string, uint64_t>> node_rows;   // host:port -> rows
+  std::vector<std::pair<int64_t, uint64_t>> shard_rows;     // shard id -> rows, in shard order
+  std::vector<std::pair<std::string, uint64_t>> node_rows;  // host:port -> rows
   std::string error;
   int exit_code = 0;
 };

@@ -20,7 +20,8 @@ static std::vector<ShardRange> ranges_of(const Table& t) {
 Router::Router(const Table& table) : map_(ranges_of(table)) {
   if (table.is_reference()) return;
   if (table.method != 'h')
-    throw LoadError(kExitUsage, "table " + table.qualified() + " uses partition method '" + std::string(1, table.method) +
+    throw LoadError(kExitUsage, "table " + table.qualified() + " uses partition method '" +
+                                    std::string(1, table.method) +
                                     "'; pgload loads hash-distributed and reference tables");
   if (table.dist_column_index < 0)
     throw LoadError(kExitCluster, "distribution column \"" + table.dist_column + "\" of " + table.qualified() +

@@ -2,8 +2,8 @@
 // pg_dist_transaction recovery never sees (or resolves) pgload's transactions.
 #include "loader/two_phase.h"
 
-#include <csignal>
 #include <unistd.h>
+#include <csignal>
 
 #include <atomic>
 #include <cstdlib>
@@ -59,11 +59,10 @@ TwoPhaseRun::TwoPhaseRun(const PgConn& coordinator)
     // Decisions made before endpoints were recorded have no gid_endpoints; add the column once (ALTER locks).
     if (!coordinator_.scalar(kHasEndpointsSql)) coordinator_.run(kAddEndpointsSql);
   } catch (const PgError& e) {
-    if (e.sqlstate() != "23505" && e.sqlstate() != "42P06" && e.sqlstate() != "42P07" && e.sqlstate() != "42701")
-      throw;
+    if (e.sqlstate() != "23505" && e.sqlstate() != "42P06" && e.sqlstate() != "42P07" && e.sqlstate() != "42701") throw;
   }
-  coordinator_.run(std::string("SELECT pg_advisory_lock(") + "hashtextextended('pgload:' || " +
-                   quote_literal(run_id_) + ", 0))");
+  coordinator_.run(std::string("SELECT pg_advisory_lock(") + "hashtextextended('pgload:' || " + quote_literal(run_id_) +
+                   ", 0))");
 }
 
 std::string TwoPhaseRun::gid(int32_t node_id, int n) const {
@@ -146,9 +145,11 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
     if (got) coord.exec(std::string("SELECT pg_advisory_unlock(") + kLockKey + ")", {run});
     st.live = !got;
     if (!st.live && have_decisions) {
-      auto r = coord.exec("SELECT g.gid, coalesce(g.endpoint, '') FROM pgload.commit_decisions d LEFT JOIN LATERAL "
-                          "unnest(d.gids, " + endpoints_col + ") AS g(gid, endpoint) ON true WHERE d.run_id = $1",
-                          {run});
+      auto r = coord.exec(
+          "SELECT g.gid, coalesce(g.endpoint, '') FROM pgload.commit_decisions d LEFT JOIN LATERAL "
+          "unnest(d.gids, " +
+              endpoints_col + ") AS g(gid, endpoint) ON true WHERE d.run_id = $1",
+          {run});
       st.decided = r.rows() > 0;
       for (int i = 0; i < r.rows(); ++i)
         if (!r.is_null(i, 0)) st.txns.push_back({r.str(i, 0), r.str(i, 1)});
@@ -183,8 +184,8 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
       unreachable[endpoint] = e.server_message();
       continue;
     }
-    auto prepared = w.exec(
-        "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%' AND database = current_database()");
+    auto prepared =
+        w.exec("SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%' AND database = current_database()");
     for (int i = 0; i < prepared.rows(); ++i) {
       std::string gid = prepared.str(i, 0);
       std::string run = run_of_gid(gid);
@@ -232,8 +233,8 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
                         : unreachable.count(ep) ? unreachable[ep]
                                                 : "not checked in this pass";
       if (!ep.empty() && unreachable.count(ep)) needed_unreachable = true;
-      std::string line = "run " + run + " is decided but not finished on node " + (ep.empty() ? "?" : ep) + " (" +
-                         why + "): ";
+      std::string line =
+          "run " + run + " is decided but not finished on node " + (ep.empty() ? "?" : ep) + " (" + why + "): ";
       for (size_t i = 0; i < gids.size(); ++i) line += (i ? ", " : "") + gids[i];
       res.unresolved.push_back(std::move(line));
     }
@@ -242,9 +243,9 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
   if (res.unresolved.empty() && !needed_unreachable)
     for (const auto& [ep, why] : unreachable)
       if (targets[ep].in_catalog && targets[ep].node.is_active)
-        throw PgError("worker " + ep + " is unreachable while checking for a crashed load's prepared transactions: " +
-                          why,
-                      "08001", ep, "", true);
+        throw PgError(
+            "worker " + ep + " is unreachable while checking for a crashed load's prepared transactions: " + why,
+            "08001", ep, "", true);
   return res;
 }
 

@@ -33,8 +33,7 @@ void check_shard_kind(const PgConn& source, const std::string& relation) {
       {relation});
   if (r.rows() != 1 || r.str(0, 0) != "r" || r.str(0, 1) != "heap")
     throw std::runtime_error(relation + " is not a plain heap table (relkind " + (r.rows() ? r.str(0, 0) : "?") +
-                             ", access method " + (r.rows() ? r.str(0, 1) : "?") +
-                             "); move it with --citus-native");
+                             ", access method " + (r.rows() ? r.str(0, 1) : "?") + "); move it with --citus-native");
 }
 
 // Old cleanup records of these shards would make Citus's cleaner drop the placement this move creates, so they
@@ -100,8 +99,9 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
     for (const auto& s : u.shards) {
       check_shard_kind(source, s.relation);
       ddls.push_back(read_shard_ddl(source, s.schema, s.table_name));
-      owners.push_back(source.scalar("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = $1::regclass",
-                                     {s.relation}).value_or(""));
+      owners.push_back(
+          source.scalar("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = $1::regclass", {s.relation})
+              .value_or(""));
     }
     uint64_t total_bytes = 0;
     for (const auto& s : u.shards)
@@ -112,7 +112,8 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
         throw std::runtime_error("target " + u.target.endpoint() + " already has a table " + d.relation +
                                  " (not in pg_dist_placement); drop it or move elsewhere");
       if (logical && !d.has_replica_identity)
-        throw std::runtime_error(d.relation + " has no primary key or replica identity, which logical mode needs "
+        throw std::runtime_error(d.relation +
+                                 " has no primary key or replica identity, which logical mode needs "
                                  "to replicate updates and deletes; use block_writes");
     }
     if (logical && source.scalar("SHOW wal_level").value_or("") != "logical")
@@ -166,7 +167,8 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
       {
         // The slot's exported snapshot is valid while this replication connection stays open and idle.
         PgConn walsender = PgConn::connect(source_info + " replication=database", "pgmove-slot-" + sid);
-        auto slot = walsender.exec("CREATE_REPLICATION_SLOT " + quote_ident(repl) + " LOGICAL pgoutput (SNAPSHOT 'export')");
+        auto slot =
+            walsender.exec("CREATE_REPLICATION_SLOT " + quote_ident(repl) + " LOGICAL pgoutput (SNAPSHOT 'export')");
         std::string snapshot = slot.str(0, slot.col("snapshot_name"));
         source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
         source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
@@ -230,7 +232,8 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
         if (published || logical) drop_slot_and_publication(connect_worker(source_info, "pgmove-cleanup-" + sid), repl);
       } catch (const std::exception& e) {
         clean = false;
-        run.progress.warn("could not clean up after " + u.what() + ": " + e.what() + "; the next pgmove run will retry");
+        run.progress.warn("could not clean up after " + u.what() + ": " + e.what() +
+                          "; the next pgmove run will retry");
       }
       try {
         if (clean) journal.set_state(move_id, "aborted", error);

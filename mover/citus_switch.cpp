@@ -32,9 +32,8 @@ CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const std::st
     const Node* n = catalog.node_for_group(static_cast<int32_t>(rows.i64(i, 0)));
     if (!n) continue;
     const std::string key = "metadata " + n->endpoint() + " gpid " + coordinator_gpid;
-    PgConn c = pool.take(key, [&] {
-      return PgConn::connect(catalog.node_conninfo(*n), "citus_internal gpid=" + coordinator_gpid);
-    });
+    PgConn c = pool.take(
+        key, [&] { return PgConn::connect(catalog.node_conninfo(*n), "citus_internal gpid=" + coordinator_gpid); });
     workers_.push_back({*n, std::move(c), "", key});
   }
 }
@@ -103,8 +102,8 @@ void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u) {
       "SELECT nextval('pg_catalog.pg_dist_placement_placementid_seq'), shardid, 1, shardlength, $2::int "
       "FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $3::int ORDER BY shardid",
       {ids, dst, src});
-  auto del = coord.exec("DELETE FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $2::int",
-                        {ids, src});
+  auto del = coord.exec(
+      "DELETE FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $2::int", {ids, src});
   std::string deleted = PQcmdTuples(del.raw());
   if (deleted != std::to_string(u.shards.size()))
     throw std::runtime_error("pg_dist_placement changed during the move: found " + deleted + " of " +

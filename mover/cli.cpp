@@ -258,8 +258,8 @@ void declare(CLI::App& app, CliOptions& o, std::vector<std::string>& words) {
           o.listen = parse_endpoint(v);
           if (!o.listen) throw UsageError("--listen must be HOST:PORT, not \"" + v + "\"");
         });
-  value(app, kUi, "--token", "T",
-        "the token that actions (POST) need; default: a random one, printed once at start", [&o](const std::string& v) {
+  value(app, kUi, "--token", "T", "the token that actions (POST) need; default: a random one, printed once at start",
+        [&o](const std::string& v) {
           if (v.size() < 8) throw UsageError("--token must be at least 8 characters");
           o.token = v;
         });
@@ -326,9 +326,11 @@ CliOptions parse_cli(int argc, const char* const* argv) {
   if (o.to && o.command != "move") throw UsageError("--to only applies to move");
   if ((o.listen || !o.token.empty()) && o.command != "ui") throw UsageError("--listen and --token only apply to ui");
   if (o.drain && o.command != "plan") throw UsageError("--drain only applies to plan (use pgmove drain HOST:PORT)");
-  if (!moves && (o.mode || o.max_rate_bytes_per_s || o.parallel != 1 || !o.spool_dir.empty() || o.dry_run ||
-                 o.citus_native))
-    throw UsageError("--mode, --max-rate, --parallel, --spool, --dry-run and --citus-native only apply to rebalance, move and drain");
+  if (!moves &&
+      (o.mode || o.max_rate_bytes_per_s || o.parallel != 1 || !o.spool_dir.empty() || o.dry_run || o.citus_native))
+    throw UsageError(
+        "--mode, --max-rate, --parallel, --spool, --dry-run and --citus-native only apply to rebalance, move and "
+        "drain");
   if ((o.strategy || o.threshold) && !(moves || o.command == "plan"))
     throw UsageError("--strategy and --threshold only apply to plan, rebalance, move and drain");
   return o;

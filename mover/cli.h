@@ -25,8 +25,8 @@ struct CliOptions {
   bool json = false;
   bool help = false;
   bool version = false;
-  bool verbose = false;  // log each step on stderr
-  bool debug = false;    // also the SQL, endpoint and SQLSTATE of a failing statement
+  bool verbose = false;                    // log each step on stderr
+  bool debug = false;                      // also the SQL, endpoint and SQLSTATE of a failing statement
   std::optional<int64_t> lock_timeout_ms;  // wait for a conflicting shard lock; unset = forever
   bool dry_run = false;
   bool progress = false;
@@ -40,7 +40,7 @@ struct CliOptions {
   std::string spool_dir;
   std::optional<Endpoint> listen;  // ui --listen; unset = 127.0.0.1:8080 (loopback only)
   std::string token;               // ui --token; "" = a random one, printed once at start
-  bool citus_native = false;  // real Citus: move with citus_move_shard_placement() even as superuser
+  bool citus_native = false;       // real Citus: move with citus_move_shard_placement() even as superuser
 };
 
 // Parses argv (options may come before or after the command). Throws UsageError with a precise message.

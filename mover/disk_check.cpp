@@ -22,9 +22,7 @@ std::optional<uint64_t> free_bytes(const std::string& path) {
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
-}
+bool is_loopback(const std::string& host) { return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1"; }
 
 }  // namespace
 
@@ -45,8 +43,9 @@ void check_disk_space(const Catalog& catalog, const std::vector<MoveUnit>& units
       arr += "\"";
     }
     arr += "}";
-    uint64_t bytes = std::stoull(src.scalar(
-        "SELECT coalesce(sum(pg_total_relation_size(to_regclass(x))), 0) FROM unnest($1::text[]) x", {arr}).value_or("0"));
+    uint64_t bytes = std::stoull(
+        src.scalar("SELECT coalesce(sum(pg_total_relation_size(to_regclass(x))), 0) FROM unnest($1::text[]) x", {arr})
+            .value_or("0"));
     sizes.push_back(bytes);
     per_target[u.target.endpoint()] += bytes;
     target_nodes[u.target.endpoint()] = &u.target;
@@ -56,7 +55,8 @@ void check_disk_space(const Catalog& catalog, const std::vector<MoveUnit>& units
     uint64_t need = 0;
     for (size_t i = 0; i < sizes.size() && i < static_cast<size_t>(opts.parallel); ++i) need += sizes[i];
     auto have = free_bytes(opts.spool_dir);
-    if (!have) throw std::runtime_error("cannot read free space of --spool " + opts.spool_dir + ": " + std::strerror(errno));
+    if (!have)
+      throw std::runtime_error("cannot read free space of --spool " + opts.spool_dir + ": " + std::strerror(errno));
     if (*have < need + need / 10)
       throw std::runtime_error("not enough free disk for the spool in " + opts.spool_dir + ": " +
                                std::to_string(need / 1000000) + " MB needed, " + std::to_string(*have / 1000000) +
@@ -71,7 +71,8 @@ void check_disk_space(const Catalog& catalog, const std::vector<MoveUnit>& units
     auto have = free_bytes(*dir);
     if (have && *have < need + need / 10)
       throw std::runtime_error("not enough free disk on target " + endpoint + ": " + std::to_string(need / 1000000) +
-                               " MB planned onto it, " + std::to_string(*have / 1000000) + " MB free; nothing was moved");
+                               " MB planned onto it, " + std::to_string(*have / 1000000) +
+                               " MB free; nothing was moved");
   }
 }
 

@@ -80,10 +80,7 @@ uint64_t units_size_bytes(const Catalog& catalog, const std::vector<MoveUnit>& u
 MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& moves, const ExecutorOptions& opts) {
   auto start = Clock::now();
   if (opts.parallel < 1) throw std::runtime_error("parallel must be at least 1");
-  {
-    int n = recover_moves(catalog);
-    if (n > 0) std::fprintf(stderr, "pgmove: resolved %d unfinished move(s) of an earlier run\n", n);
-  }
+  (void)recover_moves_reporting(catalog);
   catalog.reload_nodes();
   auto units = validate(catalog, moves);
   check_disk_space(catalog, units, opts);

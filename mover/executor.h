@@ -50,15 +50,15 @@ struct ExecutorOptions {
   int max_target_attempts = 3;       // with a spool: target attempts per shard table
   int catchup_timeout_s = 600;       // logical: longest wait for the subscription to catch up
   std::optional<int64_t> lock_timeout_ms;  // longest wait for the shard lock (a running load holds it); unset = forever
-  bool citus_native = false;         // Citus: always move with citus_move_shard_placement()
+  bool citus_native = false;               // Citus: always move with citus_move_shard_placement()
   MoveHooks hooks;
   // Optional: lets another thread stop the run, change its rate and read each move's progress (mover/move_control.h).
   MoveControl* control = nullptr;
 };
 
 struct MoveSummary {
-  int moves = 0;            // moves switched by this call
-  uint64_t bytes = 0;       // COPY bytes written to targets
+  int moves = 0;       // moves switched by this call
+  uint64_t bytes = 0;  // COPY bytes written to targets
   double seconds = 0;
   int source_reads = 0;     // COPY ... TO STDOUT run on sources (one per shard table unless something failed)
   int target_attempts = 0;  // COPY ... FROM STDIN attempts on targets
@@ -74,5 +74,7 @@ MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& move
 // Cleans or finishes moves a crashed run left in the journal (pgload.moves); returns how many entries were resolved.
 // Moves owned by a live pgmove (its advisory lock is held) are left alone.
 int recover_moves(Catalog& catalog);
+// recover_moves, saying on stderr how many it resolved (when any): what every move command does first.
+int recover_moves_reporting(Catalog& catalog);
 
 }  // namespace pgload

@@ -47,7 +47,8 @@ void move_local(MoveContext& run, const MoveUnit& u) {
         throw std::runtime_error("target " + u.target.endpoint() + " already has a table " + d.relation +
                                  " (not in pg_dist_placement); drop it or move elsewhere");
       if (logical && !d.has_replica_identity)
-        throw std::runtime_error(d.relation + " has no primary key or replica identity, which logical mode needs "
+        throw std::runtime_error(d.relation +
+                                 " has no primary key or replica identity, which logical mode needs "
                                  "to replicate updates and deletes; use block_writes");
     }
     if (logical) {
@@ -127,7 +128,8 @@ void move_local(MoveContext& run, const MoveUnit& u) {
       {
         // The slot's exported snapshot is valid while this replication connection stays open and idle.
         PgConn walsender = PgConn::connect(source_info + " replication=database", "pgmove-slot-" + sid);
-        auto slot = walsender.exec("CREATE_REPLICATION_SLOT " + quote_ident(repl) + " LOGICAL pgoutput (SNAPSHOT 'export')");
+        auto slot =
+            walsender.exec("CREATE_REPLICATION_SLOT " + quote_ident(repl) + " LOGICAL pgoutput (SNAPSHOT 'export')");
         std::string snapshot = slot.str(0, slot.col("snapshot_name"));
         source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
         source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
@@ -161,7 +163,8 @@ void move_local(MoveContext& run, const MoveUnit& u) {
     run.step(u, "switching");
     // The switch: placements and the journal flip together, so the journal never lies about who owns the data.
     auto upd = coord.exec(
-        "UPDATE pg_catalog.pg_dist_placement SET groupid = $1::int WHERE shardid = ANY($2::bigint[]) AND groupid = $3::int",
+        "UPDATE pg_catalog.pg_dist_placement SET groupid = $1::int WHERE shardid = ANY($2::bigint[]) AND groupid = "
+        "$3::int",
         {std::to_string(u.target.group_id), array_literal(u.shard_ids()), std::to_string(u.source.group_id)});
     std::string updated = PQcmdTuples(upd.raw());
     if (updated != std::to_string(u.shards.size()))
@@ -197,7 +200,8 @@ void move_local(MoveContext& run, const MoveUnit& u) {
         }
       } catch (const std::exception& e) {
         clean = false;
-        run.progress.warn("could not clean up after " + u.what() + ": " + e.what() + "; the next pgmove run will retry");
+        run.progress.warn("could not clean up after " + u.what() + ": " + e.what() +
+                          "; the next pgmove run will retry");
       }
       try {
         if (clean) journal.set_state(move_id, "aborted", error);
@@ -206,7 +210,7 @@ void move_local(MoveContext& run, const MoveUnit& u) {
       }
     } else {
       run.progress.warn("the catalog switch of " + u.what() + " is in doubt (coordinator connection lost at COMMIT); " +
-                    "the next pgmove run resolves it from the journal (move " + std::to_string(move_id) + ")");
+                        "the next pgmove run resolves it from the journal (move " + std::to_string(move_id) + ")");
     }
     run.progress.remove(progress);
     rethrow_named(u);
@@ -222,8 +226,8 @@ void move_local(MoveContext& run, const MoveUnit& u) {
     if (logical) drop_slot_and_publication(source, repl);
     journal.set_state(move_id, "done");
   } catch (const std::exception& e) {
-    run.progress.warn(u.what() + " is switched but dropping the old shard on " + u.source.endpoint() + " failed: " + e.what() +
-                  "; the next pgmove run drops it");
+    run.progress.warn(u.what() + " is switched but dropping the old shard on " + u.source.endpoint() +
+                      " failed: " + e.what() + "; the next pgmove run drops it");
   }
   try {
     journal.release(move_id);

@@ -15,8 +15,8 @@
 #include "common/log.h"
 #include "common/pg.h"
 #include "common/version.h"
-#include "mover/cli.h"
 #include "mover/add_node.h"
+#include "mover/cli.h"
 #include "mover/cluster_state.h"
 #include "mover/executor.h"
 #include "mover/move_mode.h"
@@ -198,9 +198,7 @@ int execute(const CliOptions& o, Catalog& cat, const std::vector<PlacementUpdate
   MoveSummary sum;
   if (requests.empty()) {
     // Nothing to move, but a crashed run may have left a move half done: finish or clean it now.
-    int n = recover_moves(cat);
-    if (n > 0)
-      std::cerr << "pgmove: resolved " << n << " unfinished " << (n == 1 ? "move" : "moves") << " of an earlier run\n";
+    (void)recover_moves_reporting(cat);
   }
   if (!requests.empty()) {
     log::info("{} {} in {} mode, {} at once{}", requests.size(), requests.size() == 1 ? "move" : "moves",

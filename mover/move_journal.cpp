@@ -106,8 +106,8 @@ int64_t MoveJournal::begin(const std::vector<int64_t>& shard_ids, const std::vec
 
 void MoveJournal::set_state(int64_t move_id, std::string_view state, std::string_view error) {
   conn_->exec("UPDATE pgload.moves SET state = $2, error = coalesce($3, error), updated_at = now() WHERE move_id = $1",
-             {std::to_string(move_id), std::string(state),
-              error.empty() ? std::nullopt : std::optional<std::string>(std::string(error))});
+              {std::to_string(move_id), std::string(state),
+               error.empty() ? std::nullopt : std::optional<std::string>(std::string(error))});
 }
 
 void MoveJournal::release(int64_t move_id) {
@@ -121,8 +121,8 @@ std::vector<JournalEntry> MoveJournal::claim_orphans() {
   std::vector<JournalEntry> out;
   for (int i = 0; i < r.rows(); ++i) {
     int64_t id = r.i64(i, 0);
-    auto got = conn_->scalar("SELECT pg_try_advisory_lock(" + kLock + ", " +
-                            std::to_string(static_cast<int32_t>(id)) + ")");
+    auto got =
+        conn_->scalar("SELECT pg_try_advisory_lock(" + kLock + ", " + std::to_string(static_cast<int32_t>(id)) + ")");
     if (!got || *got != "t") continue;  // its owner is alive
     // Re-read under the lock: the owner may have finished between the two queries.
     auto again = conn_->scalar("SELECT state FROM pgload.moves WHERE move_id = $1", {std::to_string(id)});

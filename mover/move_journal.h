@@ -21,7 +21,7 @@ struct JournalEntry {
   std::vector<int64_t> shard_ids;
   std::vector<std::string> shard_relations;  // quoted, schema-qualified shard tables, same order as shard_ids
   int32_t source_group = 0, target_group = 0;
-  std::string mode;   // block_writes / logical
+  std::string mode;  // block_writes / logical
   std::string state;
 };
 

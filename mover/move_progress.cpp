@@ -22,7 +22,9 @@ void MoveProgress::Entry::set_phase(const char* name) {
   if (owner) owner->json_line(*this, name, false);
 }
 
-MoveProgress::MoveProgress(bool enabled) : progress_(enabled, [this] { return render(); }, kRedrawPeriodMs) {}
+MoveProgress::MoveProgress(bool enabled)
+    : progress_(
+          enabled, [this] { return render(); }, kRedrawPeriodMs) {}
 
 void MoveProgress::configure(bool json, uint64_t run_total_bytes) {
   json_ = json;
@@ -108,7 +110,8 @@ std::string MoveProgress::render() {
     if (!e->status.empty()) out += "  (" + e->status + ")";
   }
   if (!entries_.empty() && run_total_bytes_.load() > 0)
-    out += "\n  all moves: ETA " + format_eta(run_eta_seconds()) + " (" + std::to_string(static_cast<long long>(seconds_since(run_start_))) + " s in)";
+    out += "\n  all moves: ETA " + format_eta(run_eta_seconds()) + " (" +
+           std::to_string(static_cast<long long>(seconds_since(run_start_))) + " s in)";
   return out;
 }
 

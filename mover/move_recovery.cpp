@@ -28,7 +28,8 @@ bool resolve(const Catalog& catalog, MoveJournal& journal, const JournalEntry& e
       drop_subscription(t, repl);
       for (const auto& rel : e.shard_relations) t.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
     }
-    if (logical && src) drop_slot_and_publication(PgConn::connect(catalog.node_conninfo(*src), "pgmove-recovery"), repl);
+    if (logical && src)
+      drop_slot_and_publication(PgConn::connect(catalog.node_conninfo(*src), "pgmove-recovery"), repl);
     journal.set_state(e.move_id, "aborted", "cleaned by recovery: partial target dropped");
     return true;
   }
@@ -67,6 +68,13 @@ int recover_moves(Catalog& catalog) {
     }
   }
   return resolved;
+}
+
+int recover_moves_reporting(Catalog& catalog) {
+  int n = recover_moves(catalog);
+  if (n > 0)
+    std::fprintf(stderr, "pgmove: resolved %d unfinished %s of an earlier run\n", n, n == 1 ? "move" : "moves");
+  return n;
 }
 
 }  // namespace pgload

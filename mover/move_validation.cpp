@@ -35,8 +35,10 @@ std::vector<MoveUnit> validate(const Catalog& catalog, const std::vector<MoveReq
     const Node* dst = catalog.find_node(req.target_host, req.target_port);
     std::string src_ep = req.source_host + ":" + std::to_string(req.source_port);
     std::string dst_ep = req.target_host + ":" + std::to_string(req.target_port);
-    if (!src) throw std::runtime_error("cannot move shard " + sid + ": source node " + src_ep + " is not in pg_dist_node");
-    if (!dst) throw std::runtime_error("cannot move shard " + sid + ": target node " + dst_ep + " is not in pg_dist_node");
+    if (!src)
+      throw std::runtime_error("cannot move shard " + sid + ": source node " + src_ep + " is not in pg_dist_node");
+    if (!dst)
+      throw std::runtime_error("cannot move shard " + sid + ": target node " + dst_ep + " is not in pg_dist_node");
     if (src->group_id == dst->group_id)
       throw std::runtime_error("cannot move shard " + sid + " from " + src_ep + " to " + dst_ep +
                                ": source and target are the same node group");
@@ -55,8 +57,8 @@ std::vector<MoveUnit> validate(const Catalog& catalog, const std::vector<MoveReq
       const Shard& s = t.shards[index];
       auto has = [&](int32_t g) { return std::find(s.groups.begin(), s.groups.end(), g) != s.groups.end(); };
       if (!has(src->group_id))
-        throw std::runtime_error("cannot move shard " + std::to_string(s.shard_id) + ": it has no active placement on " +
-                                 src_ep);
+        throw std::runtime_error("cannot move shard " + std::to_string(s.shard_id) +
+                                 ": it has no active placement on " + src_ep);
       if (has(dst->group_id))
         throw std::runtime_error("cannot move shard " + std::to_string(s.shard_id) + ": target " + dst_ep +
                                  " already holds a placement");

@@ -17,7 +17,7 @@ struct PlannerShard {
   int64_t cost_bytes = 0;  // pg_total_relation_size of this shard (by_disk_size sums it over the colocated unit)
   int32_t group_id = 0;    // current node group
   int32_t colocation_id = 0;
-  int shard_index = 0;  // position in the table's shard list ordered by hash range; same index = colocated
+  int shard_index = 0;       // position in the table's shard list ordered by hash range; same index = colocated
   int64_t shard_length = 0;  // pg_dist_placement.shardlength: what Citus's plan prints as shard_size
 };
 

@@ -39,8 +39,8 @@ void wait_for_catchup(const MoveUnit& u, const PgConn& source, const std::string
   auto lsn = source.scalar("SELECT pg_current_wal_lsn()::text");
   auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
   while (true) {
-    auto done = source.scalar(
-        "SELECT confirmed_flush_lsn >= $1::pg_lsn FROM pg_replication_slots WHERE slot_name = $2", {*lsn, slot});
+    auto done = source.scalar("SELECT confirmed_flush_lsn >= $1::pg_lsn FROM pg_replication_slots WHERE slot_name = $2",
+                              {*lsn, slot});
     if (done && *done == "t") return;
     if (Clock::now() > deadline)
       throw std::runtime_error(u.what() + ": subscription " + slot + " on " + u.target.endpoint() +

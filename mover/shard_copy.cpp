@@ -15,7 +15,7 @@
 namespace pgload {
 
 namespace {
-constexpr size_t kTargetChunkBytes = size_t{256} * 1024; // one PQputCopyData
+constexpr size_t kTargetChunkBytes = size_t{256} * 1024;   // one PQputCopyData
 constexpr size_t kSpoolAppendBytes = size_t{1024} * 1024;  // rows batched per spool append
 
 // A failure of the source side seen by the target pump (never retried against the target).
@@ -76,7 +76,8 @@ ShardDdl read_shard_ddl(const PgConn& source, const std::string& schema, const s
       "SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)"
       "   || CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation"
       "           THEN ' COLLATE ' || a.attcollation::regcollation::text ELSE '' END"
-      "   || CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED'"
+      "   || CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') "
+      "STORED'"
       "           WHEN d.adbin IS NOT NULL THEN ' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) ELSE '' END"
       "   || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END, ', ' ORDER BY a.attnum),"
       " string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FILTER (WHERE a.attgenerated = ''),"
@@ -95,7 +96,8 @@ ShardDdl read_shard_ddl(const PgConn& source, const std::string& schema, const s
   d.has_replica_identity = replident == "f" || (replident != "n" && pk_or_identity_index);
 
   auto cons = source.exec(
-      "SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', $1::text, conname, pg_get_constraintdef(oid)), contype = 'f'"
+      "SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', $1::text, conname, pg_get_constraintdef(oid)), contype = "
+      "'f'"
       " FROM pg_constraint WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'c', 'x', 'f')"
       " ORDER BY contype = 'f', contype DESC, conname",
       {rel});
@@ -189,7 +191,7 @@ ShardCopyStats copy_spooled(const PgConn& source, PgConn& target, const std::fun
   const std::string in_sql =
       "COPY " + ddl.relation + " (" + ddl.copy_columns + ") FROM STDIN " + copy_options(opts.binary, true);
   Spool spool(opts.spool_dir);
-  std::exception_ptr source_error;  // written by the reader, read after join()
+  std::exception_ptr source_error;                                // written by the reader, read after join()
   CancelHandle cancel(PQgetCancel(source.raw()), &PQfreeCancel);  // made before the reader owns `source`
   ++stats.source_reads;
   // The reader owns `source` until joined; the spool is its only channel to this thread.

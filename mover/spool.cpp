@@ -29,8 +29,7 @@ FileIo::FileIo(SpoolIoMode mode) {
     return;
   }
   // ENOSYS (old kernel), EPERM (seccomp, io_uring_disabled sysctl), ENOMEM (locked memory limit): fall back.
-  if (mode == SpoolIoMode::Uring)
-    throw std::system_error(-rc, std::generic_category(), "io_uring_queue_init refused");
+  if (mode == SpoolIoMode::Uring) throw std::system_error(-rc, std::generic_category(), "io_uring_queue_init refused");
 }
 
 FileIo::~FileIo() {
@@ -40,7 +39,8 @@ FileIo::~FileIo() {
 long FileIo::submit(bool write, int fd, uint64_t offset, void* buf, size_t n) {
   if (max_request_bytes_ > 0 && n > max_request_bytes_) n = max_request_bytes_;
   if (!ring_) {
-    ssize_t r = write ? ::pwrite(fd, buf, n, static_cast<off_t>(offset)) : ::pread(fd, buf, n, static_cast<off_t>(offset));
+    ssize_t r =
+        write ? ::pwrite(fd, buf, n, static_cast<off_t>(offset)) : ::pread(fd, buf, n, static_cast<off_t>(offset));
     return r < 0 ? -errno : r;
   }
   io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
@@ -66,7 +66,9 @@ void FileIo::write_all(int fd, uint64_t offset, std::string_view data) {
     size_t n = std::min<size_t>(data.size() - done, 1u << 30);
     long r = submit(true, fd, offset + done, const_cast<char*>(data.data() + done), n);
     if (r == -EAGAIN || r == -EINTR) continue;
-    if (r < 0) throw std::runtime_error("spool write failed at byte " + std::to_string(offset + done) + ": " + errno_text(static_cast<int>(-r)));
+    if (r < 0)
+      throw std::runtime_error("spool write failed at byte " + std::to_string(offset + done) + ": " +
+                               errno_text(static_cast<int>(-r)));
     if (r == 0) throw std::runtime_error("spool write made no progress at byte " + std::to_string(offset + done));
     done += static_cast<size_t>(r);
   }
@@ -77,7 +79,9 @@ size_t FileIo::read_full(int fd, uint64_t offset, char* buf, size_t n) {
   while (done < n) {
     long r = submit(false, fd, offset + done, buf + done, std::min<size_t>(n - done, 1u << 30));
     if (r == -EAGAIN || r == -EINTR) continue;
-    if (r < 0) throw std::runtime_error("spool read failed at byte " + std::to_string(offset + done) + ": " + errno_text(static_cast<int>(-r)));
+    if (r < 0)
+      throw std::runtime_error("spool read failed at byte " + std::to_string(offset + done) + ": " +
+                               errno_text(static_cast<int>(-r)));
     if (r == 0) break;  // end of file
     done += static_cast<size_t>(r);
   }

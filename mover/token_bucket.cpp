@@ -14,11 +14,10 @@ TokenBucket::TokenBucket(int64_t rate_bytes_per_s, int64_t burst_bytes, Clock cl
     : rate_bytes_per_s_(rate_bytes_per_s),
       burst_bytes_(burst_bytes > 0 ? burst_bytes : default_burst(rate_bytes_per_s)),
       fixed_burst_(burst_bytes > 0),
-      clock_(clock ? std::move(clock)
-                   : Clock([] {
-                       return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                           std::chrono::steady_clock::now().time_since_epoch());
-                     })),
+      clock_(clock ? std::move(clock) : Clock([] {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::steady_clock::now().time_since_epoch());
+      })),
       sleep_(sleep ? std::move(sleep) : Sleeper([](std::chrono::nanoseconds d) { std::this_thread::sleep_for(d); })),
       tokens_(static_cast<double>(burst_bytes_.load())) {
   last_ns_ = clock_();

@@ -12,8 +12,8 @@ namespace pgload {
 
 class TokenBucket {
  public:
-  using Clock = std::function<std::chrono::nanoseconds()>;          // monotonic "now"
-  using Sleeper = std::function<void(std::chrono::nanoseconds)>;    // blocks the calling thread
+  using Clock = std::function<std::chrono::nanoseconds()>;        // monotonic "now"
+  using Sleeper = std::function<void(std::chrono::nanoseconds)>;  // blocks the calling thread
 
   // rate_bytes_per_s <= 0 means unlimited (acquire never waits). burst_bytes is what may pass at once after an
   // idle spell (default: a tenth of a second's worth, at least 64 KiB). clock/sleep default to steady_clock and

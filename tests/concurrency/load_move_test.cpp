@@ -54,8 +54,10 @@ class LoadMoveTest : public ::testing::Test {
     coord_.run("CREATE TABLE " + kTable + " (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
     coord_.exec("SELECT create_distributed_table($1, 'user_id', colocate_with := 'none', shard_count := $2::int)",
                 {kTable, std::to_string(kShards)});
-    coord_.run("INSERT INTO " + kTable + " SELECT -g, 'https://example.com/' || g, 'base' || g, 'a' FROM "
-               "generate_series(1, " + std::to_string(kBaseRows) + ") g");
+    coord_.run("INSERT INTO " + kTable +
+               " SELECT -g, 'https://example.com/' || g, 'base' || g, 'a' FROM "
+               "generate_series(1, " +
+               std::to_string(kBaseRows) + ") g");
     set_third_takes_shards(true);
   }
 
@@ -68,15 +70,14 @@ class LoadMoveTest : public ::testing::Test {
   std::future<CommandResult> start_load(const std::string& extra = "") const {
     const std::string csv = sh(dir_ + "/users.csv");
     std::string cmd = "{ head -n " + std::to_string(kNewRows / 2) + " " + csv + "; sleep " + std::to_string(kStallS) +
-                      "; tail -n +" + std::to_string(kNewRows / 2 + 1) + " " + csv + "; } | timeout 300 " +
-                      PGLOAD_BIN + " --quiet --coordinator " + sh(cluster_->conninfo()) + " --url - --table " + kTable +
-                      " " + extra;
+                      "; tail -n +" + std::to_string(kNewRows / 2 + 1) + " " + csv + "; } | timeout 300 " + PGLOAD_BIN +
+                      " --quiet --coordinator " + sh(cluster_->conninfo()) + " --url - --table " + kTable + " " + extra;
     return std::async(std::launch::async, [cmd] { return run_command(cmd); });
   }
 
   std::future<CommandResult> start_pgmove(const std::string& args) const {
-    std::string cmd = "timeout 300 " + std::string(PGMOVE_BIN) + " --coordinator " + sh(cluster_->conninfo()) + " " +
-                      args + " 2>&1";
+    std::string cmd =
+        "timeout 300 " + std::string(PGMOVE_BIN) + " --coordinator " + sh(cluster_->conninfo()) + " " + args + " 2>&1";
     return std::async(std::launch::async, [cmd] { return run_command(cmd); });
   }
 
@@ -84,9 +85,10 @@ class LoadMoveTest : public ::testing::Test {
   bool wait_for_load_lock() const {
     auto c = cluster_->connect();
     for (int i = 0; i < 600; ++i) {
-      auto n = count(c,
-                     "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' "
-                     "AND l.mode = 'ShareLock' AND l.granted AND a.application_name = 'pgload'");
+      auto n =
+          count(c,
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' "
+                "AND l.mode = 'ShareLock' AND l.granted AND a.application_name = 'pgload'");
       if (n >= kShards) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -94,9 +96,10 @@ class LoadMoveTest : public ::testing::Test {
   }
 
   std::string placements() const {
-    return *coord_.scalar("SELECT string_agg(shardid || ':' || groupid, ',' ORDER BY shardid) FROM pg_dist_placement "
-                          "JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = $1::regclass",
-                          {kTable});
+    return *coord_.scalar(
+        "SELECT string_agg(shardid || ':' || groupid, ',' ORDER BY shardid) FROM pg_dist_placement "
+        "JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = $1::regclass",
+        {kTable});
   }
 
   // Every row exactly once, on the node its placement names and inside its shard's hash range; no shard table that
@@ -129,9 +132,10 @@ class LoadMoveTest : public ::testing::Test {
     std::set<std::string> found;
     for (int port : ports) {
       auto w = cluster_->connect_node(port);
-      auto t = w.exec("SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace "
-                      "AND relname ~ ('^' || $1 || '_[0-9]+$')",
-                      {kTable});
+      auto t = w.exec(
+          "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace "
+          "AND relname ~ ('^' || $1 || '_[0-9]+$')",
+          {kTable});
       for (int i = 0; i < t.rows(); ++i) found.insert(std::to_string(port) + ":public." + t.str(i, 0));
       EXPECT_EQ(count(w, "SELECT count(*) FROM pg_prepared_xacts"), 0) << "port " << port;
       EXPECT_EQ(count(w, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgload_move_%'"), 0);
@@ -166,9 +170,9 @@ std::string LoadMoveTest::dir_;
 
 struct Race {
   const char* name;
-  const char* mode;   // pgmove --mode
-  bool load_first;    // which of the two starts first
-  int offset_ms;      // how long after it the other one starts
+  const char* mode;  // pgmove --mode
+  bool load_first;   // which of the two starts first
+  int offset_ms;     // how long after it the other one starts
 };
 
 class LoadMoveRace : public LoadMoveTest, public ::testing::WithParamInterface<Race> {};
@@ -194,17 +198,16 @@ TEST_P(LoadMoveRace, BothSucceedAndNothingIsLostOrDoubled) {
   expect_consistent(kNewRows);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Orders, LoadMoveRace,
-    ::testing::Values(Race{"LoadThenBlockWritesSoon", "block_writes", true, 300},
-                      Race{"LoadThenBlockWritesDuringStall", "block_writes", true, 1500},
-                      Race{"BlockWritesThenLoad", "block_writes", false, 0},
-                      Race{"BlockWritesThenLoadLater", "block_writes", false, 800},
-                      Race{"LoadThenLogicalSoon", "logical", true, 300},
-                      Race{"LoadThenLogicalDuringStall", "logical", true, 1500},
-                      Race{"LogicalThenLoad", "logical", false, 0},
-                      Race{"LogicalThenLoadLater", "logical", false, 800}),
-    [](const ::testing::TestParamInfo<Race>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Orders, LoadMoveRace,
+                         ::testing::Values(Race{"LoadThenBlockWritesSoon", "block_writes", true, 300},
+                                           Race{"LoadThenBlockWritesDuringStall", "block_writes", true, 1500},
+                                           Race{"BlockWritesThenLoad", "block_writes", false, 0},
+                                           Race{"BlockWritesThenLoadLater", "block_writes", false, 800},
+                                           Race{"LoadThenLogicalSoon", "logical", true, 300},
+                                           Race{"LoadThenLogicalDuringStall", "logical", true, 1500},
+                                           Race{"LogicalThenLoad", "logical", false, 0},
+                                           Race{"LogicalThenLoadLater", "logical", false, 800}),
+                         [](const ::testing::TestParamInfo<Race>& info) { return std::string(info.param.name); });
 
 // A move that cannot get the shard lock within --lock-timeout fails with exit 1 naming the load, and leaves
 // everything as it was; the load then finishes normally.
@@ -212,8 +215,8 @@ class LockTimeout : public LoadMoveTest, public ::testing::WithParamInterface<co
 
 TEST_P(LockTimeout, MoveGivesUpCleanlyWhileALoadHoldsTheLock) {
   const std::string before = placements();
-  const std::string shard = *coord_.scalar(
-      "SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = $1::regclass", {kTable});
+  const std::string shard =
+      *coord_.scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = $1::regclass", {kTable});
   auto load = start_load();
   ASSERT_TRUE(wait_for_load_lock()) << "pgload never held its lock";
   auto m = start_pgmove("move " + shard + " --to 127.0.0.1:" + std::to_string(third_port_) + " --mode " + GetParam() +
@@ -240,11 +243,12 @@ INSTANTIATE_TEST_SUITE_P(Modes, LockTimeout, ::testing::Values("block_writes", "
 // No timing is asserted, only the order of the steps and which writes get through at each.
 TEST_F(LoadMoveTest, LogicalMoveBlocksWritesOnlyForTheFinalCatchUp) {
   auto cat = Catalog::load(coord_);
-  const std::string shard = *coord_.scalar(
-      "SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = $1::regclass", {kTable});
+  const std::string shard =
+      *coord_.scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = $1::regclass", {kTable});
   const int source_port = std::stoi(*coord_.scalar(
       "SELECT nodeport FROM pg_dist_placement JOIN pg_dist_node USING (groupid) WHERE shardid = $1::bigint", {shard}));
-  auto range = coord_.exec("SELECT shardminvalue, shardmaxvalue FROM pg_dist_shard WHERE shardid = $1::bigint", {shard});
+  auto range =
+      coord_.exec("SELECT shardminvalue, shardmaxvalue FROM pg_dist_shard WHERE shardid = $1::bigint", {shard});
   // ids of the moving shard, so each write lands in the shard that is being copied
   auto ids = coord_.exec("SELECT i FROM generate_series(1, 100000) i WHERE hashint8(i) BETWEEN " + range.str(0, 0) +
                          " AND " + range.str(0, 1) + " LIMIT 10");
@@ -274,8 +278,8 @@ TEST_F(LoadMoveTest, LogicalMoveBlocksWritesOnlyForTheFinalCatchUp) {
   };
   opts.hooks.on_step = [&](int64_t, std::string_view step) {
     steps.emplace_back(step);
-    std::string* slot = step == "verified" ? &after_verify
-                        : step == "copied" ? &during_catchup
+    std::string* slot = step == "verified"   ? &after_verify
+                        : step == "copied"   ? &during_catchup
                         : step == "blocking" ? &while_blocked
                                              : nullptr;
     if (!slot) return;

@@ -85,8 +85,8 @@ class CitusMoveFault : public ::testing::Test {
         "USING (shardid) WHERE s.logicalrelid IN ('cf_users'::regclass, 'cf_items'::regclass) GROUP BY 1 ORDER BY 1");
     std::map<std::string, std::string> m;
     for (int i = 0; i < r.rows(); ++i) {
-      EXPECT_EQ(r.str(i, 1).find(','), std::string::npos) << where << ": shard " << r.str(i, 0) << " has placements "
-                                                           << r.str(i, 1);
+      EXPECT_EQ(r.str(i, 1).find(','), std::string::npos)
+          << where << ": shard " << r.str(i, 0) << " has placements " << r.str(i, 1);
       m[r.str(i, 0)] = r.str(i, 1);
     }
     return m;
@@ -101,10 +101,10 @@ class CitusMoveFault : public ::testing::Test {
 
   void check_after_recovery(const std::string& point, const MoveRequest& m, bool moved) {
     auto coord_view = placements(coord_, point + ", coordinator");
-    auto target_group = *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodeport = $1::int",
-                                       {std::to_string(m.target_port)});
-    auto source_group = *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodeport = $1::int",
-                                       {std::to_string(m.source_port)});
+    auto target_group =
+        *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodeport = $1::int", {std::to_string(m.target_port)});
+    auto source_group =
+        *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodeport = $1::int", {std::to_string(m.source_port)});
     EXPECT_EQ(coord_view[std::to_string(m.shard_id)], moved ? target_group : source_group) << point;
     EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cf_users"), std::to_string(kRows)) << point;
     EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cf_items"), std::to_string(kRows)) << point;
@@ -112,9 +112,8 @@ class CitusMoveFault : public ::testing::Test {
     auto nodes = coord_.exec("SELECT nodename, nodeport, groupid, hasmetadata FROM pg_dist_node WHERE groupid <> 0");
     std::map<std::string, int> tables_of;  // shard -> nodes that hold its table
     for (int i = 0; i < nodes.rows(); ++i) {
-      PgConn w = PgConn::connect("host=" + nodes.str(i, 0) + " port=" + nodes.str(i, 1) +
-                                     " user=postgres dbname=postgres",
-                                 "pgload-test");
+      PgConn w = PgConn::connect(
+          "host=" + nodes.str(i, 0) + " port=" + nodes.str(i, 1) + " user=postgres dbname=postgres", "pgload-test");
       const std::string where = point + ", " + nodes.str(i, 0) + ":" + nodes.str(i, 1);
       if (nodes.boolean(i, 3)) {
         EXPECT_EQ(placements(w, where), coord_view) << where;

@@ -23,12 +23,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr int kRows = 1000000;  // the seed's users.csv shape, as in the issue
+constexpr int kRows = 1000000;     // the seed's users.csv shape, as in the issue
 constexpr int kBigRows = 3000000;  // long enough to be mid-COPY when a worker is killed
 
 FaultTally& tally = fault_tally();
 const auto* const kPrinter = ::testing::AddGlobalTestEnvironment(new FaultTallyPrinter);
-
 
 const std::string& work_dir() {
   static const std::string dir = temp_dir("pgload-fault");
@@ -119,37 +118,35 @@ TEST_P(FaultPointTest, RecoverLeavesAllRowsOrNone) {
   auto r = pgload("--url " + sh(users_file(kRows)) + " --table " + f.table + " --quiet", f.spec);
   ++tally.injected;
   EXPECT_EQ(r.exit_code, 128 + SIGKILL) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("pgload: fault injected at " + std::string(f.spec).substr(0, std::string(f.spec).find(':'))));
+  EXPECT_THAT(r.output,
+              HasSubstr("pgload: fault injected at " + std::string(f.spec).substr(0, std::string(f.spec).find(':'))));
   auto rec = recover();
   ASSERT_EQ(rec.exit_code, 0) << rec.output;
   EXPECT_THAT(rec.output, HasSubstr(", 0 left to a running load")) << rec.output;
   expect_all_or_nothing(f.table, f.committed ? kRows : 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Points, FaultPointTest,
-                         // 20 points over a 1M-row load: during COPY, before any prepare, after some shards
-                         // prepared, after the commit decision, during COMMIT PREPARED (8 connections).
-                         ::testing::Values(FaultPoint{"after_batch:1", "f_after_batch_1", false},
-                                           FaultPoint{"after_batch:20", "f_after_batch_20", false},
-                                           FaultPoint{"after_batch:60", "f_after_batch_60", false},
-                                           FaultPoint{"after_batch:100", "f_after_batch_100", false},
-                                           FaultPoint{"before_prepare", "f_before_prepare", false},
-                                           FaultPoint{"after_prepare:1", "f_after_prepare_1", false},
-                                           FaultPoint{"after_prepare:2", "f_after_prepare_2", false},
-                                           FaultPoint{"after_prepare:4", "f_after_prepare_4", false},
-                                           FaultPoint{"after_prepare:6", "f_after_prepare_6", false},
-                                           FaultPoint{"after_prepare:7", "f_after_prepare_7", false},
-                                           FaultPoint{"after_prepare:8", "f_after_prepare_8", false},
-                                           FaultPoint{"after_decision", "f_after_decision", true},
-                                           FaultPoint{"after_commit:1", "f_after_commit_1", true},
-                                           FaultPoint{"after_commit:2", "f_after_commit_2", true},
-                                           FaultPoint{"after_commit:3", "f_after_commit_3", true},
-                                           FaultPoint{"after_commit:4", "f_after_commit_4", true},
-                                           FaultPoint{"after_commit:5", "f_after_commit_5", true},
-                                           FaultPoint{"after_commit:6", "f_after_commit_6", true},
-                                           FaultPoint{"after_commit:7", "f_after_commit_7", true},
-                                           FaultPoint{"after_commit:8", "f_after_commit_8", true}),
-                         [](const ::testing::TestParamInfo<FaultPoint>& info) { return std::string(info.param.table); });
+INSTANTIATE_TEST_SUITE_P(
+    Points, FaultPointTest,
+    // 20 points over a 1M-row load: during COPY, before any prepare, after some shards
+    // prepared, after the commit decision, during COMMIT PREPARED (8 connections).
+    ::testing::Values(
+        FaultPoint{"after_batch:1", "f_after_batch_1", false}, FaultPoint{"after_batch:20", "f_after_batch_20", false},
+        FaultPoint{"after_batch:60", "f_after_batch_60", false},
+        FaultPoint{"after_batch:100", "f_after_batch_100", false},
+        FaultPoint{"before_prepare", "f_before_prepare", false},
+        FaultPoint{"after_prepare:1", "f_after_prepare_1", false},
+        FaultPoint{"after_prepare:2", "f_after_prepare_2", false},
+        FaultPoint{"after_prepare:4", "f_after_prepare_4", false},
+        FaultPoint{"after_prepare:6", "f_after_prepare_6", false},
+        FaultPoint{"after_prepare:7", "f_after_prepare_7", false},
+        FaultPoint{"after_prepare:8", "f_after_prepare_8", false},
+        FaultPoint{"after_decision", "f_after_decision", true}, FaultPoint{"after_commit:1", "f_after_commit_1", true},
+        FaultPoint{"after_commit:2", "f_after_commit_2", true}, FaultPoint{"after_commit:3", "f_after_commit_3", true},
+        FaultPoint{"after_commit:4", "f_after_commit_4", true}, FaultPoint{"after_commit:5", "f_after_commit_5", true},
+        FaultPoint{"after_commit:6", "f_after_commit_6", true}, FaultPoint{"after_commit:7", "f_after_commit_7", true},
+        FaultPoint{"after_commit:8", "f_after_commit_8", true}),
+    [](const ::testing::TestParamInfo<FaultPoint>& info) { return std::string(info.param.table); });
 
 TEST_F(LoadFaultTest, NextRunRecoversACrashedRun) {
   for (const FaultPoint& f : {FaultPoint{"after_decision", "f_next_committed", true},
@@ -185,8 +182,8 @@ TEST_F(LoadFaultTest, WorkerKilledMidLoadLeavesNothing) {
   RestartCluster restart;
   pid_t pid = fork();
   if (pid == 0) {
-    std::string cmd = "exec timeout 90 " + pgload_cmd("--url " + sh(big) + " --table f_worker_killed --quiet") +
-                      " >" + out + " 2>&1";
+    std::string cmd =
+        "exec timeout 90 " + pgload_cmd("--url " + sh(big) + " --table f_worker_killed --quiet") + " >" + out + " 2>&1";
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -195,8 +192,9 @@ TEST_F(LoadFaultTest, WorkerKilledMidLoadLeavesNothing) {
   bool copying = false;
   auto w = cluster().connect_node(port);
   for (int i = 0; i < 400 && !copying; ++i) {
-    copying = *w.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgload' AND "
-                        "query LIKE 'COPY %'") != "0";
+    copying = *w.scalar(
+                  "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgload' AND "
+                  "query LIKE 'COPY %'") != "0";
     if (!copying) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   ASSERT_TRUE(copying) << "pgload never started COPYing into worker1";

@@ -41,16 +41,13 @@ const std::string kTable = "fault_users";
 FaultTally& tally = fault_tally();
 const auto* const kPrinter = ::testing::AddGlobalTestEnvironment(new FaultTallyPrinter);
 
-
 int64_t count(const PgConn& c, const std::string& sql, const Params& params = {}) {
   return std::stoll(c.scalar(sql, params).value_or("-1"));
 }
 
 std::string mode_arg(TransferMode m) { return m == TransferMode::Logical ? "logical" : "block_writes"; }
 
-int failures_so_far() {
-  return ::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count();
-}
+int failures_so_far() { return ::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count(); }
 
 class MoveFault : public ::testing::Test {
  protected:
@@ -129,7 +126,8 @@ class MoveFault : public ::testing::Test {
   static void reset_layout() {
     auto c = cluster_->connect();
     const int port = new_port();
-    if (count(c, "SELECT count(*) FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) WHERE n.nodeport = $1::int",
+    if (count(c,
+              "SELECT count(*) FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) WHERE n.nodeport = $1::int",
               {std::to_string(port)}) > 0) {
       auto r = pgmove("drain 127.0.0.1:" + std::to_string(port) + " --mode block_writes");
       ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -153,8 +151,8 @@ class MoveFault : public ::testing::Test {
     const int before = failures_so_far();
     auto coord = cluster_->connect();
     // All rows through the coordinator's foreign partitions: present exactly once.
-    auto all = coord.exec("SELECT count(*), count(DISTINCT user_id), coalesce(sum(DISTINCT user_id), 0)::text FROM " +
-                          kTable);
+    auto all =
+        coord.exec("SELECT count(*), count(DISTINCT user_id), coalesce(sum(DISTINCT user_id), 0)::text FROM " + kTable);
     const int64_t rows = all.i64(0, 0), distinct = all.i64(0, 1);
     const int64_t lost = std::max<int64_t>(0, expected_rows_ - distinct), duplicated = rows - distinct;
     tally.lost += lost;
@@ -178,9 +176,9 @@ class MoveFault : public ::testing::Test {
       const int port = static_cast<int>(placed.i64(i, 3));
       EXPECT_EQ(placed.i64(i, 4), 1) << "shard " << shard << " has " << placed.i64(i, 4) << " placements";
       on_node[port].insert(shard);
-      auto r = cluster_->connect_node(port).exec(
-          "SELECT count(*), count(*) FILTER (WHERE hashint8(user_id) BETWEEN " + placed.str(i, 1) + " AND " +
-          placed.str(i, 2) + ") FROM public." + kTable + "_" + std::to_string(shard));
+      auto r = cluster_->connect_node(port).exec("SELECT count(*), count(*) FILTER (WHERE hashint8(user_id) BETWEEN " +
+                                                 placed.str(i, 1) + " AND " + placed.str(i, 2) + ") FROM public." +
+                                                 kTable + "_" + std::to_string(shard));
       EXPECT_EQ(r.i64(0, 0), r.i64(0, 1)) << "shard " << shard << " on " << port << " holds foreign rows";
       on_placements += r.i64(0, 0);
     }
@@ -216,8 +214,10 @@ class MoveFault : public ::testing::Test {
     }
     EXPECT_EQ(count(coord, "SELECT count(*) FROM pgload.moves WHERE state IN ('started', 'switched')"), 0)
         << "unfinished journal entries: "
-        << coord.scalar("SELECT string_agg(move_id || ':' || state || ':' || shard_ids::text, ' ') FROM pgload.moves "
-                        "WHERE state IN ('started', 'switched')")
+        << coord
+               .scalar(
+                   "SELECT string_agg(move_id || ':' || state || ':' || shard_ids::text, ' ') FROM pgload.moves "
+                   "WHERE state IN ('started', 'switched')")
                .value_or("");
     return failures_so_far() == before;
   }
@@ -230,16 +230,18 @@ class MoveFault : public ::testing::Test {
     restart_stopped();
     wait_for_pgmove_sessions_to_end();
     if (!journal_state.empty()) {
-      EXPECT_EQ(*cluster_->connect().scalar(
-                    "SELECT coalesce(string_agg(state, ','), '') FROM pgload.moves WHERE state IN ('started', 'switched')"),
-                journal_state)
+      EXPECT_EQ(
+          *cluster_->connect().scalar(
+              "SELECT coalesce(string_agg(state, ','), '') FROM pgload.moves WHERE state IN ('started', 'switched')"),
+          journal_state)
           << point << ": the journal before recovery";
     }
     auto r = pgmove("rebalance --mode " + mode_arg(mode));
     EXPECT_EQ(r.exit_code, 0) << point << ": rerun failed\n" << r.output;
     if (!journal_state.empty()) {
-      EXPECT_NE(r.output.find("pgmove: resolved 1 unfinished move(s) of an earlier run"), std::string::npos)
-          << point << ": the rerun did not recover the crashed move first\n" << r.output;
+      EXPECT_NE(r.output.find("pgmove: resolved 1 unfinished move of an earlier run"), std::string::npos)
+          << point << ": the rerun did not recover the crashed move first\n"
+          << r.output;
     }
     if (check_invariants(point)) {
       ++tally.recovered;
@@ -395,8 +397,8 @@ TEST_F(MoveFault, PostmasterKilledAtEachStep) {
       {"target, logical, at the switch", TransferMode::Logical, 3, "switching", StepFault::Kill::Target, ""},
       // Verified, then the source dies: the switch commits, the drop of the old shard fails (after the switch,
       // before the drop). On the last move, so the rerun has nothing left to move.
-      {"source, block_writes, after the switch before the drop (last move)", TransferMode::BlockWrites, 0,
-       "switching", StepFault::Kill::Source, "switched"},
+      {"source, block_writes, after the switch before the drop (last move)", TransferMode::BlockWrites, 0, "switching",
+       StepFault::Kill::Source, "switched"},
   };
   for (const auto& f : faults) {
     reset_layout();

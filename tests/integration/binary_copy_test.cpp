@@ -23,8 +23,8 @@ class BinaryCopyTest : public ::testing::Test {
     return d;
   }
   static CommandResult pgload(const std::string& args) {
-    return run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) +
-                       " " + args);
+    return run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) + " " +
+                       args);
   }
   // Every row's text form in key order: what a user would see.
   static std::string dump(const PgConn& c, const std::string& table) {

@@ -45,8 +45,10 @@ class CitusConcurrencyTest : public ::testing::Test {
     coord_.run("DROP TABLE IF EXISTS conc_users");
     coord_.run("CREATE TABLE conc_users (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
     coord_.run("SELECT create_distributed_table('conc_users', 'user_id', colocate_with := 'none')");
-    coord_.run("INSERT INTO conc_users SELECT -g, 'https://example.com/' || g, 'base' || g, 'a' FROM "
-               "generate_series(1, " + std::to_string(kBaseRows) + ") g");
+    coord_.run(
+        "INSERT INTO conc_users SELECT -g, 'https://example.com/' || g, 'base' || g, 'a' FROM "
+        "generate_series(1, " +
+        std::to_string(kBaseRows) + ") g");
     env_.new_node_takes_shards(coord_, true);
   }
   void TearDown() override {
@@ -87,8 +89,10 @@ class CitusConcurrencyTest : public ::testing::Test {
     for (const auto& s : t.shards) {
       ASSERT_EQ(s.groups.size(), 1u) << "shard " << s.shard_id;
       PgConn w = PgConn::connect(cat.node_conninfo(*cat.node_for_group(s.groups[0])), "pgload-test");
-      EXPECT_EQ(*w.scalar("SELECT count(*) FROM " + t.shard_relation(s.shard_id) + " WHERE hashint8(user_id) NOT "
-                          "BETWEEN " + std::to_string(*s.min_value) + " AND " + std::to_string(*s.max_value)),
+      EXPECT_EQ(*w.scalar("SELECT count(*) FROM " + t.shard_relation(s.shard_id) +
+                          " WHERE hashint8(user_id) NOT "
+                          "BETWEEN " +
+                          std::to_string(*s.min_value) + " AND " + std::to_string(*s.max_value)),
                 "0")
           << "shard " << s.shard_id;
     }
@@ -127,13 +131,15 @@ TEST_F(CitusConcurrencyTest, LoadDuringBlockWritesRebalance) {
 }
 
 TEST_F(CitusConcurrencyTest, MoveFirstThenLoadWaitsAndUsesTheNewPlacement) {
-  std::string shard = *coord_.scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = 'conc_users'::regclass");
+  std::string shard =
+      *coord_.scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = 'conc_users'::regclass");
   std::string source = *coord_.scalar(
       "SELECT nodename || ':' || nodeport FROM pg_dist_placement JOIN pg_dist_node USING (groupid) WHERE shardid = " +
       shard);
   std::string src_host = source.substr(0, source.rfind(':')), src_port = source.substr(source.rfind(':') + 1);
-  auto move = start_sql("SELECT citus_move_shard_placement(" + shard + ", " + quote_literal(src_host) + ", " + src_port +
-                        ", " + quote_literal(env_.new_host) + ", " + env_.new_port + ", shard_transfer_mode := 'block_writes')");
+  auto move =
+      start_sql("SELECT citus_move_shard_placement(" + shard + ", " + quote_literal(src_host) + ", " + src_port + ", " +
+                quote_literal(env_.new_host) + ", " + env_.new_port + ", shard_transfer_mode := 'block_writes')");
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   auto load = start_load(1);
   EXPECT_EQ(move.get(), "");
@@ -141,7 +147,8 @@ TEST_F(CitusConcurrencyTest, MoveFirstThenLoadWaitsAndUsesTheNewPlacement) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   expect_everything_loaded_once();
   EXPECT_EQ(*coord_.scalar("SELECT nodename || ':' || nodeport FROM pg_dist_placement JOIN pg_dist_node USING "
-                           "(groupid) WHERE shardid = " + shard),
+                           "(groupid) WHERE shardid = " +
+                           shard),
             env_.new_host + ":" + env_.new_port);
 }
 

@@ -48,8 +48,8 @@ class CitusMoveTest : public ::testing::Test {
                ") g");
     coord_.run("INSERT INTO cm_items SELECT g, 1, 'n' || g FROM generate_series(1, " + std::to_string(kRows) + ") g");
     set_new_node_shards(true);
-    new_group_ = *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int",
-                                {host_, port_});
+    new_group_ =
+        *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int", {host_, port_});
   }
   void TearDown() override {
     if (!coord_) return;
@@ -116,12 +116,13 @@ class CitusMoveTest : public ::testing::Test {
         {new_group_});
     ASSERT_EQ(moved.rows(), 1);
     const std::string shard = moved.str(0, 0);
-    auto key = *coord_.scalar(
-        "SELECT g FROM generate_series(" + std::to_string(kRows + 1) + ", " + std::to_string(kRows + 10000) +
-            ") g WHERE get_shard_id_for_distribution_column('cm_users', g) = $1::bigint LIMIT 1",
-        {shard});
+    auto key = *coord_.scalar("SELECT g FROM generate_series(" + std::to_string(kRows + 1) + ", " +
+                                  std::to_string(kRows + 10000) +
+                                  ") g WHERE get_shard_id_for_distribution_column('cm_users', g) = $1::bigint LIMIT 1",
+                              {shard});
     coord_.run("INSERT INTO cm_users VALUES (" + key + ", 'new', 1)");
-    PgConn target = PgConn::connect("host=" + host_ + " port=" + port_ + " user=postgres dbname=postgres", "pgload-test");
+    PgConn target =
+        PgConn::connect("host=" + host_ + " port=" + port_ + " user=postgres dbname=postgres", "pgload-test");
     EXPECT_EQ(*target.scalar("SELECT count(*) FROM public.cm_users_" + shard + " WHERE id = " + key), "1");
 
     // Citus sees nothing left to do, and its cleaner drops the old placements.
@@ -134,9 +135,10 @@ class CitusMoveTest : public ::testing::Test {
       auto group = *w.scalar("SELECT groupid FROM pg_dist_local_group");
       for (const auto& [s, g] : after) {
         bool here = g == group;
-        auto rel = *coord_.scalar("SELECT quote_ident(relname) || '_' || $1 FROM pg_class WHERE oid = "
-                                  "(SELECT logicalrelid FROM pg_dist_shard WHERE shardid = $1::bigint)",
-                                  {s});
+        auto rel = *coord_.scalar(
+            "SELECT quote_ident(relname) || '_' || $1 FROM pg_class WHERE oid = "
+            "(SELECT logicalrelid FROM pg_dist_shard WHERE shardid = $1::bigint)",
+            {s});
         EXPECT_EQ(w.scalar("SELECT to_regclass($1)::text", {"public." + rel}).has_value(), here)
             << "shard table " << rel << " on group " << group;
       }

@@ -62,11 +62,10 @@ class CitusPlanTest : public ::testing::Test {
         "\"table_name\":\"([^\"]*)\",\"shardid\":(\\d+),\"shard_size\":(\\d+),\"sourcename\":\"([^\"]*)\","
         "\"sourceport\":(\\d+),\"targetname\":\"([^\"]*)\",\"targetport\":(\\d+)");
     std::string out;
-    for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), row_re); it != std::sregex_iterator();
-         ++it) {
+    for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), row_re); it != std::sregex_iterator(); ++it) {
       const auto& m = *it;
-      out += m[1].str() + " " + m[2].str() + " " + m[3].str() + " " + m[4].str() + ":" + m[5].str() + " " +
-             m[6].str() + ":" + m[7].str() + "\n";
+      out += m[1].str() + " " + m[2].str() + " " + m[3].str() + " " + m[4].str() + ":" + m[5].str() + " " + m[6].str() +
+             ":" + m[7].str() + "\n";
     }
     return out;
   }
@@ -90,8 +89,9 @@ TEST_F(CitusPlanTest, SmallTableBothStrategiesAndBaseCosts) {
   coord_.run("DROP TABLE IF EXISTS plan_small");
   coord_.run("CREATE TABLE plan_small (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
   coord_.run("SELECT create_distributed_table('plan_small', 'user_id', colocate_with := 'none')");
-  coord_.run("INSERT INTO plan_small SELECT g, 'https://example.com/' || g, 'user' || g, 'a' || g "
-             "FROM generate_series(1, 50000) g");
+  coord_.run(
+      "INSERT INTO plan_small SELECT g, 'https://example.com/' || g, 'user' || g, 'a' || g "
+      "FROM generate_series(1, 50000) g");
   expect_same_plans("small");
 }
 

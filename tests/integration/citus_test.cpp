@@ -103,14 +103,15 @@ TEST_F(CitusTest, PlanEqualsCitusAndRebalance) {
   for (int i = 0; i < citus_plan.rows(); ++i)
     expected += citus_plan.str(i, 0) + " " + citus_plan.str(i, 1) + " " + citus_plan.str(i, 2) + " " +
                 citus_plan.str(i, 3) + "\n";
-  auto ours = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ +
-                          "' plan --strategy by_shard_count --json");
+  auto ours =
+      run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' plan --strategy by_shard_count --json");
   ASSERT_EQ(ours.exit_code, 0) << ours.output;
   // Same moves in the same order: the shard ids of pgmove's JSON rows, in order, equal Citus's.
   std::vector<std::string> citus_ids, our_ids;
   for (int i = 0; i < citus_plan.rows(); ++i) citus_ids.push_back(citus_plan.str(i, 1));
   static const std::regex id_re("\"shardid\":(\\d+)");
-  for (auto it = std::sregex_iterator(ours.output.begin(), ours.output.end(), id_re); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(ours.output.begin(), ours.output.end(), id_re); it != std::sregex_iterator();
+       ++it)
     our_ids.push_back((*it)[1].str());
   EXPECT_FALSE(citus_ids.empty());
   EXPECT_EQ(our_ids, citus_ids) << expected << "\n" << ours.output;
@@ -122,6 +123,7 @@ TEST_F(CitusTest, PlanEqualsCitusAndRebalance) {
   EXPECT_EQ(std::stoll(*coord_.scalar("SELECT count(*) FROM pgload_citus_users")), before);
   auto status = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' status");
   EXPECT_NE(status.output.find("Rebalancing is not recommended"), std::string::npos) << status.output;
-  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan(rebalance_strategy := 'by_shard_count')"),
-            "0");
+  EXPECT_EQ(
+      *coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan(rebalance_strategy := 'by_shard_count')"),
+      "0");
 }

@@ -145,28 +145,28 @@ class ClusterTest : public ::testing::Test {
 
 TEST_F(ClusterTest, CatalogColumnsMatchReference) {
   auto c = cluster().connect();
-  for (const char* table : {"pg_dist_partition", "pg_dist_shard", "pg_dist_placement", "pg_dist_node",
-                            "pg_dist_colocation"}) {
+  for (const char* table :
+       {"pg_dist_partition", "pg_dist_shard", "pg_dist_placement", "pg_dist_node", "pg_dist_colocation"}) {
     auto ref = reference_table(table);
     ASSERT_FALSE(ref.columns.empty()) << table;
     EXPECT_EQ(live_columns(c, table), ref.columns) << table;
-    auto r = c.exec("SELECT relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
-                    "WHERE i.indrelid = $1::regclass",
-                    {std::string("pg_catalog.") + table});
+    auto r = c.exec(
+        "SELECT relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+        "WHERE i.indrelid = $1::regclass",
+        {std::string("pg_catalog.") + table});
     std::set<std::string> live;
     for (int i = 0; i < r.rows(); ++i) live.insert(r.str(i, 0));
     EXPECT_EQ(live, ref.indexes) << table;
   }
   // pg_dist_rebalance_strategy is not in the reference's \d+ output: Citus's DDL types, by hand.
-  std::vector<RefColumn> strategy = {
-      {"name", "name", "not null", ""},
-      {"default_strategy", "boolean", "not null", "false"},
-      {"shard_cost_function", "regproc", "not null", ""},
-      {"node_capacity_function", "regproc", "not null", ""},
-      {"shard_allowed_on_node_function", "regproc", "not null", ""},
-      {"default_threshold", "real", "not null", ""},
-      {"minimum_threshold", "real", "not null", "0"},
-      {"improvement_threshold", "real", "not null", "0"}};
+  std::vector<RefColumn> strategy = {{"name", "name", "not null", ""},
+                                     {"default_strategy", "boolean", "not null", "false"},
+                                     {"shard_cost_function", "regproc", "not null", ""},
+                                     {"node_capacity_function", "regproc", "not null", ""},
+                                     {"shard_allowed_on_node_function", "regproc", "not null", ""},
+                                     {"default_threshold", "real", "not null", ""},
+                                     {"minimum_threshold", "real", "not null", "0"},
+                                     {"improvement_threshold", "real", "not null", "0"}};
   EXPECT_EQ(live_columns(c, "pg_dist_rebalance_strategy"), strategy);
   // The tables really are in pg_catalog (no fallback to public).
   EXPECT_EQ(c.scalar("SELECT count(*) FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace AND relname IN "
@@ -177,9 +177,10 @@ TEST_F(ClusterTest, CatalogColumnsMatchReference) {
 
 TEST_F(ClusterTest, RebalanceStrategiesFollowTheSeed) {
   auto c = cluster().connect();
-  auto r = c.exec("SELECT name, default_strategy, shard_cost_function, node_capacity_function, "
-                  "shard_allowed_on_node_function, default_threshold, minimum_threshold, improvement_threshold "
-                  "FROM pg_dist_rebalance_strategy ORDER BY name DESC");
+  auto r = c.exec(
+      "SELECT name, default_strategy, shard_cost_function, node_capacity_function, "
+      "shard_allowed_on_node_function, default_threshold, minimum_threshold, improvement_threshold "
+      "FROM pg_dist_rebalance_strategy ORDER BY name DESC");
   auto ref = reference_rows("SELECT * FROM pg_dist_rebalance_strategy;");
   ASSERT_EQ(ref.size(), 2u);
   // Same rows as Citus except which one is the default: the local cluster follows the seed (by_shard_count).
@@ -207,9 +208,10 @@ TEST_F(ClusterTest, PaymentUsersCatalogEqualsReference) {
   EXPECT_EQ(rows_of(c.exec("SELECT logicalrelid::text, partmethod, partkey, colocationid, repmodel, autoconverted "
                            "FROM pg_dist_partition WHERE logicalrelid = 'payment_users'::regclass")),
             reference_rows("SELECT * FROM pg_dist_partition;"));
-  EXPECT_EQ(rows_of(c.exec("SELECT logicalrelid::text, column_to_column_name(logicalrelid, partkey) "
-                           "FROM pg_dist_partition WHERE logicalrelid = 'payment_users'::regclass")),
-            reference_rows("SELECT logicalrelid, column_to_column_name(logicalrelid, partkey) FROM pg_dist_partition;"));
+  EXPECT_EQ(
+      rows_of(c.exec("SELECT logicalrelid::text, column_to_column_name(logicalrelid, partkey) "
+                     "FROM pg_dist_partition WHERE logicalrelid = 'payment_users'::regclass")),
+      reference_rows("SELECT logicalrelid, column_to_column_name(logicalrelid, partkey) FROM pg_dist_partition;"));
   EXPECT_EQ(rows_of(c.exec("SELECT logicalrelid::text, shardid, shardstorage, shardminvalue, shardmaxvalue "
                            "FROM pg_dist_shard WHERE logicalrelid = 'payment_users'::regclass ORDER BY shardid")),
             reference_rows("SELECT * FROM pg_dist_shard ORDER BY shardid;"));
@@ -222,8 +224,9 @@ TEST_F(ClusterTest, PaymentUsersCatalogEqualsReference) {
 
 TEST_F(ClusterTest, ShardTablesLiveOnTheirWorkers) {
   auto c = cluster().connect();
-  auto placements = c.exec("SELECT s.shardid, n.nodeport FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) "
-                           "JOIN pg_dist_node n USING (groupid) WHERE s.logicalrelid = 'payment_users'::regclass");
+  auto placements = c.exec(
+      "SELECT s.shardid, n.nodeport FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) "
+      "JOIN pg_dist_node n USING (groupid) WHERE s.logicalrelid = 'payment_users'::regclass");
   ASSERT_EQ(placements.rows(), 32);
   std::map<int, std::set<std::string>> expected;  // port -> shard tables
   for (int i = 0; i < placements.rows(); ++i)
@@ -258,9 +261,10 @@ TEST_F(ClusterTest, CoordinatorQueriesReachTheShards) {
   EXPECT_EQ(c.scalar("SELECT get_shard_id_for_distribution_column('payment_users', '-1')"), "102026");
   c.run("INSERT INTO payment_users VALUES (-5, 'u', 'minus5', NULL)");
   auto shard = *c.scalar("SELECT get_shard_id_for_distribution_column('payment_users', -5::bigint)");
-  auto port = std::stoi(*c.scalar("SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) "
-                                  "WHERE p.shardid = $1",
-                                  {shard}));
+  auto port =
+      std::stoi(*c.scalar("SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) "
+                          "WHERE p.shardid = $1",
+                          {shard}));
   EXPECT_EQ(cluster().connect_node(port).scalar("SELECT login FROM payment_users_" + shard + " WHERE user_id = -5"),
             "minus5");
   c.run("DELETE FROM payment_users WHERE user_id = -5");
@@ -269,8 +273,9 @@ TEST_F(ClusterTest, CoordinatorQueriesReachTheShards) {
 
 TEST_F(ClusterTest, SecondTableColocatesWithShardsOnTheSameNodes) {
   auto c = cluster().connect();
-  c.run("CREATE TABLE coloc_orders (order_id bigserial, user_id bigint NOT NULL, amount numeric(10,2) DEFAULT 0 "
-        "CHECK (amount >= 0), note varchar(20), PRIMARY KEY (user_id, order_id), UNIQUE (user_id, note))");
+  c.run(
+      "CREATE TABLE coloc_orders (order_id bigserial, user_id bigint NOT NULL, amount numeric(10,2) DEFAULT 0 "
+      "CHECK (amount >= 0), note varchar(20), PRIMARY KEY (user_id, order_id), UNIQUE (user_id, note))");
   c.run("CREATE INDEX coloc_orders_amount_idx ON coloc_orders (amount)");
   c.run("INSERT INTO coloc_orders (user_id, amount) SELECT g % 50, g FROM generate_series(1, 300) g");
   c.run("SELECT create_distributed_table('coloc_orders', 'user_id')");  // colocate_with 'default'
@@ -286,16 +291,17 @@ TEST_F(ClusterTest, SecondTableColocatesWithShardsOnTheSameNodes) {
   EXPECT_EQ(c.scalar("INSERT INTO coloc_orders (user_id) VALUES (1) RETURNING order_id"), "301");
   // Constraints and indexes are on the shards with Citus-style names.
   auto shard = *c.scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = 'coloc_orders'::regclass");
-  auto port = std::stoi(*c.scalar("SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) "
-                                  "WHERE p.shardid = $1",
-                                  {shard}));
+  auto port =
+      std::stoi(*c.scalar("SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) "
+                          "WHERE p.shardid = $1",
+                          {shard}));
   auto w = cluster().connect_node(port);
-  auto r = w.exec("SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass ORDER BY 1",
-                  {"coloc_orders_" + shard});
+  auto r =
+      w.exec("SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass ORDER BY 1", {"coloc_orders_" + shard});
   std::vector<std::string> cons;
   for (int i = 0; i < r.rows(); ++i) cons.push_back(r.str(i, 0));
   EXPECT_THAT(cons, ::testing::UnorderedElementsAre("coloc_orders_amount_check_" + shard, "coloc_orders_pkey_" + shard,
-                                                     "coloc_orders_user_id_note_key_" + shard));
+                                                    "coloc_orders_user_id_note_key_" + shard));
   EXPECT_EQ(w.scalar("SELECT count(*) FROM pg_class WHERE relname = $1 AND relkind = 'i'",
                      {"coloc_orders_amount_idx_" + shard}),
             "1");
@@ -334,11 +340,11 @@ TEST_F(ClusterTest, BadCallsRaiseClearErrors) {
   EXPECT_THAT(error_of(c, "SELECT create_distributed_table('bad_numeric', 'b', colocate_with := 'bad_plain')"),
               HasSubstr("bad_plain is not a hash distributed table"));
   c.run("CREATE TABLE bad_count (a bigint)");
-  EXPECT_THAT(error_of(c, "SELECT create_distributed_table('bad_count', 'a', colocate_with := 'payment_users', "
-                          "shard_count := 4)"),
+  EXPECT_THAT(error_of(c,
+                       "SELECT create_distributed_table('bad_count', 'a', colocate_with := 'payment_users', "
+                       "shard_count := 4)"),
               HasSubstr("Shard counts don't match"));
-  EXPECT_THAT(error_of(c, "SELECT create_distributed_table('bad_count', 'a', 'range')"),
-              HasSubstr("only hash"));
+  EXPECT_THAT(error_of(c, "SELECT create_distributed_table('bad_count', 'a', 'range')"), HasSubstr("only hash"));
   // No eligible workers: the check runs before anything is created.
   c.run("BEGIN");
   c.run("UPDATE pg_dist_node SET shouldhaveshards = false");
@@ -359,16 +365,17 @@ TEST_F(ClusterTest, ReferenceTableHasACopyOnEveryWorker) {
                            "JOIN pg_dist_colocation USING (colocationid) "
                            "WHERE logicalrelid = 'ref_countries'::regclass")),
             (std::vector<std::vector<std::string>>{{"n", "NULL", "t", "1", "-1", "0", "0"}}));
-  auto shard = *c.scalar("SELECT shardid || ':' || coalesce(shardminvalue, 'NULL') || ':' || "
-                         "coalesce(shardmaxvalue, 'NULL') FROM pg_dist_shard "
-                         "WHERE logicalrelid = 'ref_countries'::regclass");
+  auto shard = *c.scalar(
+      "SELECT shardid || ':' || coalesce(shardminvalue, 'NULL') || ':' || "
+      "coalesce(shardmaxvalue, 'NULL') FROM pg_dist_shard "
+      "WHERE logicalrelid = 'ref_countries'::regclass");
   auto shardid = shard.substr(0, shard.find(':'));
   EXPECT_EQ(shard, shardid + ":NULL:NULL");
   EXPECT_EQ(c.scalar("SELECT count(*) FROM pg_dist_placement WHERE shardid = $1", {shardid}), "2");
   for (int port : cluster().worker_ports()) {
-    EXPECT_EQ(cluster().connect_node(port).scalar("SELECT string_agg(code, ',' ORDER BY code) FROM ref_countries_" +
-                                                  shardid),
-              "de,fr")
+    EXPECT_EQ(
+        cluster().connect_node(port).scalar("SELECT string_agg(code, ',' ORDER BY code) FROM ref_countries_" + shardid),
+        "de,fr")
         << port;
   }
   EXPECT_EQ(c.scalar("SELECT name FROM ref_countries WHERE code = 'fr'"), "France");
@@ -380,14 +387,16 @@ TEST_F(ClusterTest, UpdatingPlacementGroupRepointsTheForeignPartition) {
   c.run("SELECT create_distributed_table('move_me', 'id', colocate_with := 'none', shard_count := 4)");
   c.run("INSERT INTO move_me SELECT g, 'v' || g FROM generate_series(1, 400) g");
   auto shard = *c.scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = 'move_me'::regclass");
-  auto before = c.exec("SELECT p.groupid, n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) "
-                       "WHERE p.shardid = $1",
-                       {shard});
+  auto before = c.exec(
+      "SELECT p.groupid, n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) "
+      "WHERE p.shardid = $1",
+      {shard});
   int from_group = static_cast<int>(before.i64(0, 0));
   int from_port = static_cast<int>(before.i64(0, 1));
-  auto target = c.exec("SELECT groupid, nodeid, nodeport FROM pg_dist_node WHERE groupid NOT IN (0, $1) "
-                       "ORDER BY nodeid LIMIT 1",
-                       {std::to_string(from_group)});
+  auto target = c.exec(
+      "SELECT groupid, nodeid, nodeport FROM pg_dist_node WHERE groupid NOT IN (0, $1) "
+      "ORDER BY nodeid LIMIT 1",
+      {std::to_string(from_group)});
   std::string to_group = target.str(0, 0), to_node = target.str(0, 1);
   int to_port = static_cast<int>(target.i64(0, 2));
   auto rows_in_shard = *c.scalar("SELECT count(*) FROM move_me_" + shard);
@@ -417,8 +426,9 @@ TEST_F(ClusterTest, DropTableForgetsMetadataAndDropsShards) {
   auto c = cluster().connect();
   c.run("CREATE TABLE drop_me (id int PRIMARY KEY)");
   c.run("SELECT create_distributed_table('drop_me', 'id', shard_count := 2, colocate_with := 'none')");
-  auto shards = c.exec("SELECT shard_name, nodeport, shard_size FROM citus_shards "
-                       "WHERE table_name = 'drop_me'::regclass ORDER BY shardid");
+  auto shards = c.exec(
+      "SELECT shard_name, nodeport, shard_size FROM citus_shards "
+      "WHERE table_name = 'drop_me'::regclass ORDER BY shardid");
   ASSERT_EQ(shards.rows(), 2);
   for (int i = 0; i < shards.rows(); ++i) EXPECT_GT(shards.i64(i, 2), 0) << "size of " << shards.str(i, 0);
   c.run("DROP TABLE drop_me");

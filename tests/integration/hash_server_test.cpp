@@ -65,8 +65,8 @@ class HashServerTest : public ::testing::Test {
                                                     const std::vector<std::string>& items) {
     std::vector<std::optional<int32_t>> out;
     out.reserve(items.size());
-    const std::string sql = "SELECT " + select_list + " FROM unnest($1::" + type +
-                            "[]) WITH ORDINALITY AS x(v, ord) ORDER BY ord";
+    const std::string sql =
+        "SELECT " + select_list + " FROM unnest($1::" + type + "[]) WITH ORDINALITY AS x(v, ord) ORDER BY ord";
     for (size_t begin = 0; begin < items.size(); begin += kBatch) {
       const size_t end = std::min(items.size(), begin + kBatch);
       const PgResult r = conn_->exec(sql, Params{array_literal(items, begin, end)});
@@ -246,20 +246,35 @@ TEST_F(HashServerTest, UuidMatchesUuidHash) {
 // Random integer spellings near and far from what int2in/int4in/int8in accept; max_digits is the type's width.
 std::string random_int_spelling(std::mt19937_64& rng, size_t max_digits) {
   static const char* kSpace = " \t\n\r\v\f";
-  static const char* kLimits[] = {"32767",      "32768",      "-32768",     "-32769",
-                                  "2147483647", "2147483648", "-2147483648", "-2147483649",
-                                  "9223372036854775807",      "9223372036854775808",
-                                  "-9223372036854775808",     "-9223372036854775809"};
+  static const char* kLimits[] = {"32767",
+                                  "32768",
+                                  "-32768",
+                                  "-32769",
+                                  "2147483647",
+                                  "2147483648",
+                                  "-2147483648",
+                                  "-2147483649",
+                                  "9223372036854775807",
+                                  "9223372036854775808",
+                                  "-9223372036854775808",
+                                  "-9223372036854775809"};
   std::string s;
   if (rng() % 3 == 0) s.append(1 + rng() % 2, kSpace[rng() % 6]);
   if (rng() % 6 == 0) {
     s += kLimits[rng() % 12];
   } else {
     switch (rng() % 8) {
-      case 0: s += '+'; break;
-      case 1: s += '-'; break;
-      case 2: if (rng() % 4 == 0) s += "+-"; break;
-      default: break;
+      case 0:
+        s += '+';
+        break;
+      case 1:
+        s += '-';
+        break;
+      case 2:
+        if (rng() % 4 == 0) s += "+-";
+        break;
+      default:
+        break;
     }
     if (rng() % 5 == 0) s.append(rng() % 25, '0');
     const size_t digits = rng() % (max_digits + 2);
@@ -280,17 +295,24 @@ std::string random_uuid_spelling(std::mt19937_64& rng) {
   const size_t digits = (rng() % 6 == 0) ? 30 + rng() % 5 : 32;
   std::string s;
   for (size_t i = 0; i < digits; ++i) {
-    if (i > 0 && i % 4 == 0 && rng() % 3 == 0) s += '-';        // at a legal spot
-    if (i > 0 && i % 4 != 0 && rng() % 40 == 0) s += '-';       // at an illegal spot
-    if (rng() % 300 == 0) s += '-';                             // doubled or leading
+    if (i > 0 && i % 4 == 0 && rng() % 3 == 0) s += '-';   // at a legal spot
+    if (i > 0 && i % 4 != 0 && rng() % 40 == 0) s += '-';  // at an illegal spot
+    if (rng() % 300 == 0) s += '-';                        // doubled or leading
     s += kHex[rng() % 22];
   }
   if (rng() % 30 == 0) s += '-';
   switch (rng() % 10) {
-    case 0: s = "{" + s + "}"; break;
-    case 1: s = "{" + s; break;
-    case 2: s += "}"; break;
-    default: break;
+    case 0:
+      s = "{" + s + "}";
+      break;
+    case 1:
+      s = "{" + s;
+      break;
+    case 2:
+      s += "}";
+      break;
+    default:
+      break;
   }
   if (rng() % 25 == 0) s.insert(rng() % (s.size() + 1), " ");
   if (rng() % 40 == 0) s[rng() % s.size()] = 'g';
@@ -329,8 +351,8 @@ TEST_F(HashServerTest, IntegerSpellingsAcceptedExactlyLikeTheServer) {
     DistKind kind;
     size_t max_digits;
   };
-  for (const Kind& k : {Kind{"int2", DistKind::Int2, 5}, Kind{"int4", DistKind::Int4, 10},
-                        Kind{"int8", DistKind::Int8, 19}}) {
+  for (const Kind& k :
+       {Kind{"int2", DistKind::Int2, 5}, Kind{"int4", DistKind::Int4, 10}, Kind{"int8", DistKind::Int8, 19}}) {
     SCOPED_TRACE(k.name);
     const auto& [name, kind, max_digits] = k;
     std::vector<std::string> items;

@@ -24,11 +24,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
-
-
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size())
+    s.replace(pos, from.size(), to);
   return s;
 }
 
@@ -97,8 +95,10 @@ class ServeFile {
     for (int i = 0; i < 200 && host_.empty(); ++i) {
       std::smatch m;
       std::string text = read_file(out_);
-      if (std::regex_search(text, m, re)) host_ = m[1];
-      else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (std::regex_search(text, m, re))
+        host_ = m[1];
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (host_.empty()) throw std::runtime_error("serve_file did not start: " + args);
   }
@@ -131,7 +131,8 @@ std::vector<BadCase> catalog() {
   return {
       {"unterminated_quote_at_eof", Shape::Users, kGood + "2,\"x,y,z\n", "", 1,
        "pgload: line 2, byte 10: unterminated quoted field at end of input"},
-      {"too_few_columns", Shape::Users, kGood + "2,x,y\n", "", 1, "pgload: line 2, byte 8: expected 4 columns, found 3"},
+      {"too_few_columns", Shape::Users, kGood + "2,x,y\n", "", 1,
+       "pgload: line 2, byte 8: expected 4 columns, found 3"},
       {"too_many_columns", Shape::Users, kGood + "2,x,y,z,w\n", "", 1,
        "pgload: line 2, byte 8: expected 4 columns, found 5"},
       {"invalid_utf8_byte_ff", Shape::Users, kGood + "2,x,\xff,z\n", "", 1,
@@ -190,8 +191,8 @@ std::vector<BadCase> catalog() {
       {"table_not_distributed", Shape::Plain, kGood, "", 2,
        "pgload: table \"{table}\" is not distributed (no row in pg_dist_partition); run create_distributed_table() "
        "first (coordinator {coordinator})"},
-      {"ndjson_object_not_closed", Shape::Users, "{\"user_id\":1}\n{\"user_id\":2,\"login\":\"b\"\n",
-       "--format ndjson", 1, "pgload: line 2, byte 37: JSON object not closed, or trailing content after it"},
+      {"ndjson_object_not_closed", Shape::Users, "{\"user_id\":1}\n{\"user_id\":2,\"login\":\"b\"\n", "--format ndjson",
+       1, "pgload: line 2, byte 37: JSON object not closed, or trailing content after it"},
       {"ndjson_unknown_key", Shape::Users, "{\"user_id\":1}\n{\"user_id\":2,\"nope\":\"b\"}\n", "--format ndjson", 1,
        "pgload: line 2, byte 27: unknown key (key \"nope\")"},
       {"ndjson_not_an_object", Shape::Users, "{\"user_id\":1}\n[1,2]\n", "--format ndjson", 1,
@@ -242,16 +243,16 @@ class BadSourceTest : public BadInputBase, public ::testing::Test {};
 TEST_F(BadSourceTest, UnknownTable) {
   auto r = pgload("--url " + sh(users_file()) + " --table no_such_table");
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("pgload: table \"no_such_table\" does not exist (coordinator " +
-                                  coordinator_endpoint() + ")"));
+  EXPECT_THAT(r.output,
+              HasSubstr("pgload: table \"no_such_table\" does not exist (coordinator " + coordinator_endpoint() + ")"));
 }
 
 TEST_F(BadSourceTest, MissingFile) {
   create_table("bad_missing_file", Shape::Users);
   auto r = pgload("--url " + sh(work_dir() + "/nope.csv") + " --table bad_missing_file");
   EXPECT_EQ(r.exit_code, 4) << r.output;
-  EXPECT_THAT(r.output,
-              HasSubstr("pgload: cannot open " + work_dir() + "/nope.csv: No such file or directory; nothing was loaded"));
+  EXPECT_THAT(r.output, HasSubstr("pgload: cannot open " + work_dir() +
+                                  "/nope.csv: No such file or directory; nothing was loaded"));
   EXPECT_EQ(count("bad_missing_file"), 0);
 }
 
@@ -306,20 +307,21 @@ TEST_F(BadSourceTest, TruncatedAndCorruptGzip) {
   create_table("bad_gzip", Shape::Users);
   const std::string gz = work_dir() + "/users.csv.gz", cut = work_dir() + "/cut.csv.gz",
                     junk = work_dir() + "/junk.csv.gz";
-  ASSERT_EQ(run_command("gzip -c " + sh(users_file()) + " > " + sh(gz) + " && head -c 100000 " + sh(gz) + " > " +
-                        sh(cut))
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      run_command("gzip -c " + sh(users_file()) + " > " + sh(gz) + " && head -c 100000 " + sh(gz) + " > " + sh(cut))
+          .exit_code,
+      0);
   write_file(junk, "garbage");
   auto r = pgload("--url " + sh(cut) + " --table bad_gzip");
   EXPECT_EQ(r.exit_code, 4) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("pgload: " + cut + ": truncated gzip stream after 100000 compressed bytes (the file or "
+  EXPECT_THAT(r.output, HasSubstr("pgload: " + cut +
+                                  ": truncated gzip stream after 100000 compressed bytes (the file or "
                                   "download is cut short); nothing was loaded"));
   r = pgload("--url " + sh(junk) + " --table bad_gzip");
   EXPECT_EQ(r.exit_code, 4) << r.output;
-  EXPECT_THAT(r.output,
-              HasSubstr("pgload: " + junk + ": corrupt gzip stream at compressed byte 2: incorrect header check; "
-                        "nothing was loaded"));
+  EXPECT_THAT(r.output, HasSubstr("pgload: " + junk +
+                                  ": corrupt gzip stream at compressed byte 2: incorrect header check; "
+                                  "nothing was loaded"));
   EXPECT_EQ(count("bad_gzip"), 0);
 }
 
@@ -425,7 +427,8 @@ TEST_F(BadSourceTest, MaxErrorsWritesRejectsVerbatimAndLoadsTheRest) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("pgload: line 2, byte 8: expected 4 columns, found 3\n"));
   EXPECT_THAT(r.output, HasSubstr("(3 rows rejected so far; --max-errors is 2)\nnothing was loaded"));
-  EXPECT_THAT(read_file(rejects), HasSubstr("# line 7, column user_id, byte 44: NULL in the distribution column\n,a,b,c\n"));
+  EXPECT_THAT(read_file(rejects),
+              HasSubstr("# line 7, column user_id, byte 44: NULL in the distribution column\n,a,b,c\n"));
   EXPECT_EQ(count("max_errors_exceeded"), 0);
 }
 
@@ -471,16 +474,13 @@ TEST_F(FirstTryTest, MissingFileIsReportedBeforeConnecting) {
   const std::string missing = work_dir() + "/not-there.csv";
   // No --coordinator and nothing listening where libpq's defaults point: the
   // file is still the error.
-  auto r = run_command("PGHOST=127.0.0.1 PGPORT=" + std::to_string(closed) +
-                       " timeout 60 " + PGLOAD_BIN + " --url " + sh(missing) +
-                       " --table t");
+  auto r = run_command("PGHOST=127.0.0.1 PGPORT=" + std::to_string(closed) + " timeout 60 " + PGLOAD_BIN + " --url " +
+                       sh(missing) + " --table t");
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_THAT(r.output,
-              HasSubstr("pgload: cannot open " + missing +
-                        ": No such file or directory; nothing was loaded"));
+              HasSubstr("pgload: cannot open " + missing + ": No such file or directory; nothing was loaded"));
   EXPECT_EQ(r.output.find("coordinator"), std::string::npos) << r.output;
-  auto url = run_command("PGHOST=127.0.0.1 PGPORT=" + std::to_string(closed) +
-                         " timeout 60 " + PGLOAD_BIN + " --url " +
+  auto url = run_command("PGHOST=127.0.0.1 PGPORT=" + std::to_string(closed) + " timeout 60 " + PGLOAD_BIN + " --url " +
                          sh("file://" + missing) + " --table t");
   EXPECT_EQ(url.exit_code, 4) << url.output;
   EXPECT_THAT(url.output, HasSubstr("cannot open " + missing));

@@ -28,8 +28,6 @@ using ::testing::Not;
 constexpr int kSmallRows = 5000;
 constexpr int kBigRows = 1000000;
 
-
-
 // Files generated once per binary, in one temporary directory readable by the postgres user.
 struct Files {
   std::string dir, small, big;
@@ -101,7 +99,9 @@ class PgloadTest : public ::testing::Test {
     auto r = coord().exec(
         "SELECT s.shardid, coalesce(s.shardminvalue, ''), coalesce(s.shardmaxvalue, ''), n.nodeport "
         "FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) JOIN pg_dist_node n USING (groupid) "
-        "WHERE s.logicalrelid = " + quote_literal(quote_ident(table)) + "::regclass "
+        "WHERE s.logicalrelid = " +
+        quote_literal(quote_ident(table)) +
+        "::regclass "
         "ORDER BY s.shardminvalue::int, n.nodeport");
     std::vector<ShardInfo> out;
     for (int i = 0; i < r.rows(); ++i)
@@ -117,9 +117,8 @@ class PgloadTest : public ::testing::Test {
     int64_t outside = 0;
     for (const ShardInfo& s : shards(table)) {
       auto w = cluster().connect_node(s.port);
-      outside += std::stoll(*w.scalar("SELECT count(*) FROM " + shard_relation(table, s.shard_id) +
-                                      " WHERE hashint8(" + quote_ident(column) + ") NOT BETWEEN " + s.min + " AND " +
-                                      s.max));
+      outside += std::stoll(*w.scalar("SELECT count(*) FROM " + shard_relation(table, s.shard_id) + " WHERE hashint8(" +
+                                      quote_ident(column) + ") NOT BETWEEN " + s.min + " AND " + s.max));
     }
     return outside;
   }
@@ -143,8 +142,10 @@ class ServeFile {
       ss << in.rdbuf();
       std::smatch m;
       std::string text = ss.str();
-      if (std::regex_search(text, m, re)) host_ = m[1];
-      else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (std::regex_search(text, m, re))
+        host_ = m[1];
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (host_.empty()) throw std::runtime_error("serve_file did not start: " + args);
   }
@@ -252,7 +253,8 @@ TEST_F(PgloadTest, LoadsGzip) {
 TEST_F(PgloadTest, HeaderWithoutColumns) {
   create_users("hdr_plain");
   const std::string path = files().dir + "/hdr.csv";
-  ASSERT_EQ(run_command("(echo user_id,url,login,avatar_url; cat " + sh(files().small) + ") > " + sh(path)).exit_code, 0);
+  ASSERT_EQ(run_command("(echo user_id,url,login,avatar_url; cat " + sh(files().small) + ") > " + sh(path)).exit_code,
+            0);
   auto r = pgload("--url " + sh(path) + " --table hdr_plain --header");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(fingerprint(coord(), "hdr_plain"), plain_fingerprint(files().small));
@@ -359,8 +361,7 @@ TEST_F(PgloadTest, DryRunPrintsShardAndNodeCountsAndLoadsNothing) {
   EXPECT_EQ(total, kSmallRows);
   std::map<int, int64_t> per_node;
   for (const ShardInfo& s : shards("dry_run")) per_node[s.port] += predicted[s.shard_id];
-  for (auto& [port, n] : per_node)
-    EXPECT_THAT(r.output, HasSubstr("127.0.0.1:" + std::to_string(port))) << r.output;
+  for (auto& [port, n] : per_node) EXPECT_THAT(r.output, HasSubstr("127.0.0.1:" + std::to_string(port))) << r.output;
   auto pg_res = coord().exec("SELECT count(*) FROM pg_prepared_xacts");  // nothing left behind either
   EXPECT_EQ(pg_res.str(0, 0), "0");
 
@@ -378,8 +379,8 @@ TEST_F(PgloadTest, JsonReportHasEveryKey) {
   auto r = pgload_stdout("--url " + sh(files().small) + " --table json_report --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << "one JSON line expected: " << r.output;
-  for (const char* key : {"rows", "bytes", "seconds", "rows_per_s", "mb_per_s", "rejected", "shards", "nodes",
-                          "outcome"})
+  for (const char* key :
+       {"rows", "bytes", "seconds", "rows_per_s", "mb_per_s", "rejected", "shards", "nodes", "outcome"})
     EXPECT_THAT(r.output, HasSubstr(std::string("\"") + key + "\":")) << key;
   EXPECT_THAT(r.output, HasSubstr("\"rows\":" + std::to_string(kSmallRows) + ","));
   EXPECT_THAT(r.output, HasSubstr("\"rejected\":0"));

@@ -28,7 +28,8 @@ TEST(PgmoveDisk, SpoolTooSmallIsRefusedBeforeAnyMove) {
     w.run("INSERT INTO big_" + shards.str(i, 0) + " SELECT g, repeat('x', 200) FROM generate_series(1, 160000) g " +
           "WHERE hashint8(g) BETWEEN " + shards.str(i, 1) + " AND " + shards.str(i, 2));
   }
-  std::string before = *c.scalar("SELECT string_agg(shardid || ':' || groupid, ',' ORDER BY shardid) FROM pg_dist_placement");
+  std::string before =
+      *c.scalar("SELECT string_agg(shardid || ':' || groupid, ',' ORDER BY shardid) FROM pg_dist_placement");
   cluster.add_worker();
   auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + cluster.conninfo() +
                        "' rebalance --mode block_writes --spool " + spool);
@@ -36,6 +37,7 @@ TEST(PgmoveDisk, SpoolTooSmallIsRefusedBeforeAnyMove) {
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("not enough free disk for the spool in " + spool), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("NOTICE:  Moving shard"), std::string::npos) << r.output;
-  EXPECT_EQ(*c.scalar("SELECT string_agg(shardid || ':' || groupid, ',' ORDER BY shardid) FROM pg_dist_placement"), before);
+  EXPECT_EQ(*c.scalar("SELECT string_agg(shardid || ':' || groupid, ',' ORDER BY shardid) FROM pg_dist_placement"),
+            before);
   EXPECT_EQ(*c.scalar("SELECT count(*) FROM big"), "160000");
 }

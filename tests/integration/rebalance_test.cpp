@@ -23,7 +23,6 @@ namespace {
 
 constexpr int64_t kUsers = 1000000;
 
-
 int64_t count(const PgConn& c, const std::string& sql, const Params& params = {}) {
   return std::stoll(c.scalar(sql, params).value_or("-1"));
 }
@@ -176,8 +175,8 @@ class Rebalance : public ::testing::Test {
   }
   // Only stdout (the NOTICE lines, the summary); stderr is discarded.
   static CommandResult pgmove_stdout(const std::string& args) {
-    return run_command("(timeout 240 " + std::string(PGMOVE_BIN) + " --coordinator " + sh(cluster_->conninfo()) +
-                       " " + args + " 2>/dev/null)");
+    return run_command("(timeout 240 " + std::string(PGMOVE_BIN) + " --coordinator " + sh(cluster_->conninfo()) + " " +
+                       args + " 2>/dev/null)");
   }
   static std::string endpoint(int port) { return "127.0.0.1:" + std::to_string(port); }
 
@@ -300,9 +299,9 @@ TEST_F(Rebalance, DrainThroughASpoolEmptiesTheNode) {
   auto per = shards_per_worker(coord, "payment_users");
   EXPECT_EQ(per[drained], 0);
   EXPECT_EQ(sorted_counts(per), (std::vector<int>{16, 16, 0}));
-  EXPECT_EQ(*coord.scalar("SELECT shouldhaveshards FROM pg_dist_node WHERE nodeport = $1::int",
-                          {std::to_string(drained)}),
-            "f");
+  EXPECT_EQ(
+      *coord.scalar("SELECT shouldhaveshards FROM pg_dist_node WHERE nodeport = $1::int", {std::to_string(drained)}),
+      "f");
   EXPECT_TRUE(shard_tables_on(cluster(), drained, "payment_users").empty());
   EXPECT_EQ(check_placements(cluster(), "payment_users", "user_id"), kUsers);
   EXPECT_EQ(count(coord, "SELECT count(*) FROM payment_users"), kUsers);
@@ -347,7 +346,8 @@ TEST_F(Rebalance, ColocatedTablesMoveTogether) {
   ensure_loaded();
   ensure_workers(3);
   auto coord = cluster().connect();
-  coord.run("CREATE TABLE IF NOT EXISTS payment_events (user_id bigint, event_id bigint, PRIMARY KEY (user_id, event_id))");
+  coord.run(
+      "CREATE TABLE IF NOT EXISTS payment_events (user_id bigint, event_id bigint, PRIMARY KEY (user_id, event_id))");
   if (!coord.scalar("SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'payment_events'::regclass"))
     coord.run("SELECT create_distributed_table('payment_events', 'user_id', colocate_with := 'payment_users')");
   auto users = placements_of(coord, "payment_users");
@@ -356,7 +356,8 @@ TEST_F(Rebalance, ColocatedTablesMoveTogether) {
   // Events straight into the shard tables (the colocated shard is on the same node): 3 per 10th user.
   for (size_t i = 0; i < users.size(); ++i) {
     ASSERT_EQ(users[i].port, events[i].port);
-    cluster().connect_node(events[i].port)
+    cluster()
+        .connect_node(events[i].port)
         .run("INSERT INTO public.payment_events_" + std::to_string(events[i].shard_id) +
              " SELECT user_id, e FROM public.payment_users_" + std::to_string(users[i].shard_id) +
              ", generate_series(1, 3) e WHERE user_id % 10 = 0");
@@ -378,8 +379,8 @@ TEST_F(Rebalance, ColocatedTablesMoveTogether) {
   events = placements_of(coord, "payment_events");
   ASSERT_EQ(users.size(), events.size());
   for (size_t i = 0; i < users.size(); ++i)
-    EXPECT_EQ(users[i].port, events[i].port) << "shard index " << i << ": " << users[i].shard_id << " and "
-                                             << events[i].shard_id << " split";
+    EXPECT_EQ(users[i].port, events[i].port)
+        << "shard index " << i << ": " << users[i].shard_id << " and " << events[i].shard_id << " split";
   EXPECT_EQ(sorted_counts(shards_per_worker(coord, "payment_users")), (std::vector<int>{8, 8, 8, 8}));
   EXPECT_EQ(check_placements(cluster(), "payment_users", "user_id"), kUsers);
   EXPECT_EQ(check_placements(cluster(), "payment_events", "user_id"), n_events);
@@ -410,7 +411,7 @@ TEST_F(Rebalance, ByDiskSizeMovesTheBigShards) {
   ASSERT_EQ(big.size(), 4u) << "two nodes with two shards each";
   for (const auto& s : shards) {
     const bool is_big = big.count(s.shard_id) > 0;
-    const int64_t rows = is_big ? 20000 : 10;  // ~21 MB vs a few pages
+    const int64_t rows = is_big ? 20000 : 10;                                         // ~21 MB vs a few pages
     const int64_t candidates = rows * 4294967296LL / (s.max - s.min + 1) * 2 + 1000;  // enough for LIMIT
     cluster().connect_node(s.port).run(
         "INSERT INTO public.skewed_" + std::to_string(s.shard_id) + " SELECT i, repeat(md5(i::text), 32) " +

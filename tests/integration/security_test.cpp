@@ -29,8 +29,8 @@ namespace {
 
 using test::CommandResult;
 using test::run_command;
-using test::TestCluster;
 using test::sh;
+using test::TestCluster;
 
 // Both secrets start with this, so one search also catches a partly printed secret.
 constexpr const char* kSecretStem = "S3cret";
@@ -167,8 +167,8 @@ bool can_connect(int port) {
 void make_cert(const std::string& dir, const std::string& name) {
   const std::string crt = dir + "/" + name + ".crt", key = dir + "/" + name + ".key";
   auto r = run_command("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj " +
-                       sh("/CN=127.0.0.1") + " -addext " + sh("subjectAltName=IP:127.0.0.1") + " -keyout " +
-                       sh(key) + " -out " + sh(crt));
+                       sh("/CN=127.0.0.1") + " -addext " + sh("subjectAltName=IP:127.0.0.1") + " -keyout " + sh(key) +
+                       " -out " + sh(crt));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const passwd* pg = getpwnam("postgres");
   ASSERT_NE(pg, nullptr) << "no postgres user";
@@ -222,9 +222,9 @@ TEST(SecurityIdentifiers, HostileSchemaTableAndColumnNamesLoadAndMove) {
   std::vector<std::string> values;
   for (int i = 1; i <= 40; ++i) {
     std::string v = i % 4 == 0   ? "'); DROP TABLE x; --"
-                     : i % 4 == 1 ? "he said \"\"hi\"\", then left"
-                     : i % 4 == 2 ? "a,b"
-                                  : "Select";
+                    : i % 4 == 1 ? "he said \"\"hi\"\", then left"
+                    : i % 4 == 2 ? "a,b"
+                                 : "Select";
     csv += std::to_string(i) + ",\"" + v + "\"\n";
     std::string unescaped;
     for (size_t k = 0; k < v.size(); ++k) {
@@ -235,8 +235,8 @@ TEST(SecurityIdentifiers, HostileSchemaTableAndColumnNamesLoadAndMove) {
   }
   spit(dir + "/rows.csv", csv);
 
-  auto r = pgload("--coordinator " + sh(cluster.conninfo()) + " --url " + sh(dir + "/rows.csv") + " --table " +
-                  sh(qtable));
+  auto r =
+      pgload("--coordinator " + sh(cluster.conninfo()) + " --url " + sh(dir + "/rows.csv") + " --table " + sh(qtable));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(count_rows(coord, qtable), 40);
 
@@ -247,8 +247,8 @@ TEST(SecurityIdentifiers, HostileSchemaTableAndColumnNamesLoadAndMove) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // And with --columns naming them.
   spit(dir + "/cols.csv", "forty-three,43\n");
-  r = pgload("--coordinator " + sh(cluster.conninfo()) + " --url " + sh(dir + "/cols.csv") +
-             " --columns " + sh(std::string("Select,") + kDistColumn) + " --table " + sh(qtable));
+  r = pgload("--coordinator " + sh(cluster.conninfo()) + " --url " + sh(dir + "/cols.csv") + " --columns " +
+             sh(std::string("Select,") + kDistColumn) + " --table " + sh(qtable));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(count_rows(coord, qtable), 43);
 
@@ -265,10 +265,10 @@ TEST(SecurityIdentifiers, HostileSchemaTableAndColumnNamesLoadAndMove) {
   int shard_tables = 0;
   for (int p : ports) {
     PgConn w = cluster.connect_node(p);
-    shard_tables += static_cast<int>(std::stoll(*w.scalar(
-        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND c.relname LIKE $2 AND c.relkind = 'r'",
-        {std::string(kSchema), std::string("a\"; DROP TABLE x; --\\_1%")})));
+    shard_tables += static_cast<int>(
+        std::stoll(*w.scalar("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                             "WHERE n.nspname = $1 AND c.relname LIKE $2 AND c.relkind = 'r'",
+                             {std::string(kSchema), std::string("a\"; DROP TABLE x; --\\_1%")})));
     EXPECT_TRUE(w.scalar("SELECT to_regclass('public.x')")) << "x dropped on worker " << p;
   }
   EXPECT_EQ(shard_tables, 32);
@@ -297,8 +297,8 @@ TEST(SecurityIdentifiers, HostileSchemaTableAndColumnNamesLoadAndMove) {
   ASSERT_EQ(shard.rows(), 1);
   const int64_t shard_id = shard.i64(0, 0);
   const int target = shard.i64(0, 1) == ports[0] ? ports[1] : ports[0];
-  r = pgmove("--coordinator " + sh(cluster.conninfo()) + " move " + std::to_string(shard_id) + " --to 127.0.0.1:" +
-             std::to_string(target) + " --mode block_writes");
+  r = pgmove("--coordinator " + sh(cluster.conninfo()) + " move " + std::to_string(shard_id) +
+             " --to 127.0.0.1:" + std::to_string(target) + " --mode block_writes");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(*coord.scalar("SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) "
                           "WHERE p.shardid = $1::bigint",
@@ -394,8 +394,8 @@ TEST_F(SecuritySecrets, PasswordInConninfoNeverPrinted) {
     expect_clean(pgmove("--coordinator " + sh(conn) + " status --json"), 3, "pgmove dead port");
   }
   // Wrong database and a bad option next to the password.
-  expect_clean(pgload("--coordinator " + sh(kv() + " dbname=no_such_db") + " --url " + file + " --table secret_t"),
-               3, "bad dbname");
+  expect_clean(pgload("--coordinator " + sh(kv() + " dbname=no_such_db") + " --url " + file + " --table secret_t"), 3,
+               "bad dbname");
   // A conninfo libpq cannot parse is a usage error, found before connecting.
   expect_clean(pgload("--coordinator " + sh(kv() + " bogus_option=1") + " --url " + file + " --table secret_t"), 2,
                "bad option");
@@ -417,8 +417,7 @@ TEST_F(SecuritySecrets, PasswordInMalformedUriNeverPrinted) {
   const std::string file = sh(*dir_ + "/rows.csv");
   const std::string bad = "postgresql://postgres:" + std::string(kPassword) + "@[127.0.0.1/postgres";
   expect_clean(pgmove("--coordinator " + sh(bad) + " status"), 2, "pgmove malformed URI");
-  expect_clean(pgload("--coordinator " + sh(bad) + " --url " + file + " --table secret_t"), 2,
-               "pgload malformed URI");
+  expect_clean(pgload("--coordinator " + sh(bad) + " --url " + file + " --table secret_t"), 2, "pgload malformed URI");
   expect_clean(pgload("--coordinator " + sh(bad) + " --url " + file + " --table secret_t --json"), 2,
                "pgload malformed URI --json");
   expect_clean(pgload("--debug --coordinator " + sh(bad) + " --url " + file + " --table secret_t"), 2,
@@ -434,8 +433,8 @@ TEST_F(SecuritySecrets, PgpasswordNeverPrinted) {
   EXPECT_EQ(loaded(), 100);
   expect_clean(pgload("--coordinator " + conn + " --url " + file + " --table no_such_table", env), 2, "bad table");
   expect_clean(pgmove("--coordinator " + conn + " status --json", env), 0, "pgmove status");
-  const std::string dead = sh("host=127.0.0.1 port=" + std::to_string(test::free_port_range(1)) +
-                              " dbname=postgres user=postgres");
+  const std::string dead =
+      sh("host=127.0.0.1 port=" + std::to_string(test::free_port_range(1)) + " dbname=postgres user=postgres");
   expect_clean(pgload("--coordinator " + dead + " --url " + file + " --table secret_t --json", env), 3, "dead port");
   expect_clean(pgmove("--coordinator " + dead + " status", env), 3, "pgmove dead port");
 }
@@ -449,8 +448,8 @@ TEST_F(SecuritySecrets, UnreachableWorkerNeverPrintsPassword) {
   // worker2 of pgcluster's layout is the second worker; stop it, and bring it back whatever happens.
   const std::string data = cluster().dir() + "/worker2";
   ASSERT_TRUE(std::filesystem::exists(data + "/postgresql.conf")) << data;
-  auto stop = run_command("runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D " + sh(data) +
-                          " -m fast -w stop");
+  auto stop =
+      run_command("runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D " + sh(data) + " -m fast -w stop");
   ASSERT_EQ(stop.exit_code, 0) << stop.output;
   struct Restart {
     TestCluster& c;
@@ -525,11 +524,11 @@ TEST_F(SecuritySecrets, UrlCredentialsNeverPrinted) {
   const int dead = test::free_port_range(1);
   expect_clean(pgload("--coordinator " + conn + " --url " + sh(creds(dead, "/rows.csv")) + " --table secret_t"), 4,
                "http refused");
-  expect_clean(pgload("--coordinator " + conn + " --url " +
-                      sh("https://loader:" + std::string(kUrlPassword) + "@127.0.0.1:" + std::to_string(dead) +
-                         "/rows.csv.gz") +
-                      " --table secret_t --json"),
-               4, "https refused");
+  expect_clean(
+      pgload("--coordinator " + conn + " --url " +
+             sh("https://loader:" + std::string(kUrlPassword) + "@127.0.0.1:" + std::to_string(dead) + "/rows.csv.gz") +
+             " --table secret_t --json"),
+      4, "https refused");
   EXPECT_EQ(loaded(), 0);
 }
 
@@ -543,10 +542,10 @@ TEST_F(SecuritySecrets, ProgressOnTtyNeverPrintsSecrets) {
   auto g = run_command(std::string(GEN_USERS_BIN) + " --rows 200000 --out " + sh(users));
   ASSERT_EQ(g.exit_code, 0) << g.output;
   ServeFile server(users);
-  const std::string url = "http://loader:" + std::string(kUrlPassword) + "@127.0.0.1:" +
-                          std::to_string(server.port()) + "/users.csv";
-  const std::string inner = std::string(PGLOAD_BIN) + " --coordinator " + sh(kv()) + " --url " + sh(url) +
-                            " --table secret_users";
+  const std::string url =
+      "http://loader:" + std::string(kUrlPassword) + "@127.0.0.1:" + std::to_string(server.port()) + "/users.csv";
+  const std::string inner =
+      std::string(PGLOAD_BIN) + " --coordinator " + sh(kv()) + " --url " + sh(url) + " --table secret_users";
   auto r = run_command("script -qec " + sh(inner) + " /dev/null");
   expect_clean(r, 0, "load on a TTY");
   EXPECT_NE(r.output.find("\r["), std::string::npos) << "no progress bar was drawn:\n" << r.output;
@@ -631,8 +630,8 @@ TEST(SecurityTls, PostgresTlsFollowsSslmodeOnCoordinatorAndWorkers) {
   EXPECT_EQ(rows(), 0);
 
   // Same through the environment (PGSSLMODE / PGSSLROOTCERT) instead of the conninfo.
-  r = run_command("PGSSLMODE=verify-full PGSSLROOTCERT=" + sh(dir + "/a.crt") + " " + PGLOAD_BIN +
-                  " --coordinator " + sh(cluster.conninfo()) + " --url " + file + " --table tls_t");
+  r = run_command("PGSSLMODE=verify-full PGSSLROOTCERT=" + sh(dir + "/a.crt") + " " + PGLOAD_BIN + " --coordinator " +
+                  sh(cluster.conninfo()) + " --url " + file + " --table tls_t");
   EXPECT_EQ(r.exit_code, 3) << "PGSSLMODE was not applied to the workers:\n" << r.output;
   EXPECT_EQ(rows(), 0);
 }
@@ -679,8 +678,8 @@ TEST(SecurityHttps, CertificatesVerifiedUnlessInsecure) {
   EXPECT_EQ(count_rows(coord, "https_t"), 0);
 
   // Credentials in an https URL that fails verification stay hidden too.
-  r = pgload(base + sh("https://loader:" + std::string(kUrlPassword) + "@127.0.0.1:" + std::to_string(port) +
-                       "/users.csv"));
+  r = pgload(base +
+             sh("https://loader:" + std::string(kUrlPassword) + "@127.0.0.1:" + std::to_string(port) + "/users.csv"));
   expect_clean(r, 4, "https with credentials, self-signed");
   EXPECT_EQ(count_rows(coord, "https_t"), 0);
 

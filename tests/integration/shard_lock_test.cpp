@@ -91,8 +91,8 @@ class ShardLockTest : public ::testing::Test {
     c.run("SELECT create_distributed_table('" + name + "', 'user_id', colocate_with => 'none')");
   }
   static int64_t first_shard(const std::string& table) {
-    return std::stoll(*coord().scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = $1::regclass",
-                                      {table}));
+    return std::stoll(
+        *coord().scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = $1::regclass", {table}));
   }
   static int64_t count(const std::string& table) {
     return std::stoll(*coord().scalar("SELECT count(*) FROM " + table));
@@ -198,15 +198,16 @@ TEST_F(ShardLockTest, LoadWaitsForTheMoveHoldingTheLockThenLoadsEverything) {
   // A move as pgmove runs it: journalled, and holding the shard's lock exclusively.
   PgConn mover = coord("pgmove");
   MoveJournal journal = MoveJournal::sharing(mover);
-  const int64_t move_id = journal.begin({shard}, {"public.sl_wait_move_" + std::to_string(shard)},
-                                        static_cast<int32_t>(groups.i64(0, 0)),
-                                        static_cast<int32_t>(groups.i64(1, 0)), "block_writes");
+  const int64_t move_id =
+      journal.begin({shard}, {"public.sl_wait_move_" + std::to_string(shard)}, static_cast<int32_t>(groups.i64(0, 0)),
+                    static_cast<int32_t>(groups.i64(1, 0)), "block_writes");
   mover.run("BEGIN");
   mover.run(lock_sql(7, shard));
 
   BackgroundLoad load(pgload_cmd("--url " + sh(users_file()) + " --table sl_wait_move"));
-  const std::string expected = "pgload: waiting for the move of shard " + std::to_string(shard) + " (127.0.0.1:" +
-                               std::to_string(ports[0]) + " -> 127.0.0.1:" + std::to_string(ports[1]) + ")";
+  const std::string expected = "pgload: waiting for the move of shard " + std::to_string(shard) +
+                               " (127.0.0.1:" + std::to_string(ports[0]) + " -> 127.0.0.1:" + std::to_string(ports[1]) +
+                               ")";
   EXPECT_TRUE(load.wait_for_output(expected, 30000)) << load.output();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(count("sl_wait_move"), 0) << "nothing may land while the move holds the lock";
@@ -226,9 +227,9 @@ TEST_F(ShardLockTest, LoadNamesAnyOtherSessionHoldingTheLock) {
   holder.run(lock_sql(7, shard));
   const std::string pid = *holder.scalar("SELECT pg_backend_pid()");
   BackgroundLoad load(pgload_cmd("--url " + sh(users_file()) + " --table sl_wait_session --quiet"));
-  EXPECT_TRUE(load.wait_for_output("pgload: waiting for the shard lock held by pid " + pid +
-                                       " (application_name 'sl-holder', idle in transaction)",
-                                   30000))
+  EXPECT_TRUE(load.wait_for_output(
+      "pgload: waiting for the shard lock held by pid " + pid + " (application_name 'sl-holder', idle in transaction)",
+      30000))
       << load.output();
   holder.run("COMMIT");
   EXPECT_EQ(load.wait(), 0) << load.output();
@@ -270,8 +271,8 @@ TEST_F(ShardLockTest, LockTimeoutFailsCleanlyNamingTheMove) {
   }
   // End to end, once the command line has the flag that fills lock_timeout_ms.
   if (run_command(std::string(PGLOAD_BIN) + " --help").output.find("--lock-timeout") != std::string::npos) {
-    auto r = run_command("timeout 120 " +
-                         pgload_cmd("--url " + sh(users_file()) + " --table sl_timeout --lock-timeout 1s"));
+    auto r =
+        run_command("timeout 120 " + pgload_cmd("--url " + sh(users_file()) + " --table sl_timeout --lock-timeout 1s"));
     EXPECT_EQ(r.exit_code, 3) << r.output;
     EXPECT_THAT(r.output, HasSubstr("waiting for the move of shard " + std::to_string(shard)));
     EXPECT_THAT(r.output, HasSubstr("nothing was loaded"));

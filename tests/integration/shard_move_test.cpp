@@ -50,13 +50,14 @@ std::vector<ShardRow> shards_of(const PgConn& coord, const std::string& table) {
       {table});
   std::vector<ShardRow> out;
   for (int i = 0; i < r.rows(); ++i)
-    out.push_back({r.i64(i, 0), static_cast<int32_t>(r.i64(i, 1)), static_cast<int>(r.i64(i, 2)), r.i64(i, 3),
-                   r.i64(i, 4)});
+    out.push_back(
+        {r.i64(i, 0), static_cast<int32_t>(r.i64(i, 1)), static_cast<int>(r.i64(i, 2)), r.i64(i, 3), r.i64(i, 4)});
   return out;
 }
 
 std::string placements(const PgConn& coord) {
-  auto r = coord.exec("SELECT string_agg(shardid || ':' || groupid, ',' ORDER BY shardid, groupid) FROM pg_dist_placement");
+  auto r =
+      coord.exec("SELECT string_agg(shardid || ':' || groupid, ',' ORDER BY shardid, groupid) FROM pg_dist_placement");
   return r.str(0, 0);
 }
 
@@ -81,8 +82,8 @@ void make_table(const PgConn& coord, const std::string& name, int shard_count, i
   coord.exec("SELECT create_distributed_table($1, 'id', colocate_with := $2, shard_count := $3::int)",
              {name, colocate_with, std::to_string(shard_count)});
   if (rows > 0)
-    coord.run("INSERT INTO " + name + " SELECT i, i % 7, 'row ' || i FROM generate_series(1, " +
-              std::to_string(rows) + ") i");
+    coord.run("INSERT INTO " + name + " SELECT i, i % 7, 'row ' || i FROM generate_series(1, " + std::to_string(rows) +
+              ") i");
 }
 
 // Fills one shard directly on its worker (fast path) with ids of its hash range: about `rows` rows of
@@ -91,10 +92,10 @@ void fill_shard(const TestCluster& cluster, const std::string& table, const Shar
   auto w = cluster.connect_node(s.port);
   // hashes are uniform: the shard's share of the hash space decides how many ids to try
   const int64_t candidates = static_cast<int64_t>(rows) * 4294967296LL / (s.max - s.min + 1);
-  w.run("INSERT INTO public." + table + "_" + std::to_string(s.shard_id) +
-        " SELECT i, i % 7, repeat(md5(i::text), " + std::to_string(payload_bytes / 32 + 1) +
-        ") FROM generate_series(1000000, 1000000 + " + std::to_string(candidates) + ") i WHERE hashint8(i) BETWEEN " +
-        std::to_string(s.min) + " AND " + std::to_string(s.max));
+  w.run("INSERT INTO public." + table + "_" + std::to_string(s.shard_id) + " SELECT i, i % 7, repeat(md5(i::text), " +
+        std::to_string(payload_bytes / 32 + 1) + ") FROM generate_series(1000000, 1000000 + " +
+        std::to_string(candidates) + ") i WHERE hashint8(i) BETWEEN " + std::to_string(s.min) + " AND " +
+        std::to_string(s.max));
 }
 
 // Index of the first shard not already on `port` (tables made after add_worker also place shards there).
@@ -111,8 +112,8 @@ MoveRequest request(const ShardRow& s, int target_port) {
 std::string shard_rel(const std::string& table, int64_t id) { return "public." + table + "_" + std::to_string(id); }
 
 void terminate_app(const TestCluster& cluster, int port, const std::string& app) {
-  cluster.connect_node(port).exec(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", {app});
+  cluster.connect_node(port).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                                  {app});
 }
 
 // execute_moves with its stdout (the NOTICE lines) captured into *out.
@@ -164,8 +165,9 @@ TEST(ShardMove, BlockWritesMovesOneShard) {
   EXPECT_EQ(count(dst, "SELECT count(*) FROM " + shard_rel("mv_a", s.shard_id)), shard_rows);
   EXPECT_FALSE(table_exists(src, shard_rel("mv_a", s.shard_id)));
   // indexes and the primary key were rebuilt on the target
-  EXPECT_EQ(count(dst, "SELECT count(*) FROM pg_index WHERE indrelid = '" + shard_rel("mv_a", s.shard_id) + "'::regclass"),
-            2);
+  EXPECT_EQ(
+      count(dst, "SELECT count(*) FROM pg_index WHERE indrelid = '" + shard_rel("mv_a", s.shard_id) + "'::regclass"),
+      2);
   EXPECT_EQ(unfinished_journal_entries(coord), 0);
   // writes through the coordinator reach the new placement
   auto id = coord.scalar("SELECT i FROM generate_series(5000, 100000) i WHERE hashint8(i) BETWEEN " +
@@ -183,7 +185,8 @@ TEST(ShardMove, ColocatedTablesMoveTogether) {
   auto b = shards_of(coord, "co_b");
   const size_t k = not_on(a, env.new_port);
   const ShardRow s = a[k];
-  int64_t b_rows = count(env.cluster.connect_node(b[k].port), "SELECT count(*) FROM " + shard_rel("co_b", b[k].shard_id));
+  int64_t b_rows =
+      count(env.cluster.connect_node(b[k].port), "SELECT count(*) FROM " + shard_rel("co_b", b[k].shard_id));
 
   auto cat = Catalog::load(coord);
   std::string out;
@@ -250,8 +253,8 @@ TEST(ShardMove, TargetDyingMidCopyLeavesCatalogAndTargetUntouched) {
   auto s = die[not_on(die, env.new_port)];
   fill_shard(env.cluster, "die_a", s, 20000, 200);  // ~5 MB: many COPY chunks
   auto src = env.cluster.connect_node(s.port);
-  std::string sum_before = *src.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " +
-                                       shard_rel("die_a", s.shard_id) + " t");
+  std::string sum_before =
+      *src.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " + shard_rel("die_a", s.shard_id) + " t");
   std::string before = placements(coord);
 
   ExecutorOptions opts;
@@ -273,8 +276,9 @@ TEST(ShardMove, TargetDyingMidCopyLeavesCatalogAndTargetUntouched) {
   EXPECT_GE(kills.load(), 1);
   EXPECT_EQ(placements(coord), before);
   EXPECT_FALSE(table_exists(env.cluster.connect_node(env.new_port), shard_rel("die_a", s.shard_id)));
-  EXPECT_EQ(*src.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " + shard_rel("die_a", s.shard_id) + " t"),
-            sum_before);
+  EXPECT_EQ(
+      *src.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " + shard_rel("die_a", s.shard_id) + " t"),
+      sum_before);
   EXPECT_EQ(unfinished_journal_entries(coord), 0);
   // the source lock is gone: writes to the shard work again
   src.run("UPDATE " + shard_rel("die_a", s.shard_id) + " SET v = v + 1 WHERE id = (SELECT min(id) FROM " +
@@ -290,14 +294,15 @@ TEST(ShardMove, SpoolRetriesTargetWithoutRereadingSource) {
   auto s = sp[k];
   fill_shard(env.cluster, "sp_a", s, 20000, 200);
   auto src = env.cluster.connect_node(s.port);
-  std::string sum_before = *src.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " +
-                                       shard_rel("sp_a", s.shard_id) + " t");
+  std::string sum_before =
+      *src.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " + shard_rel("sp_a", s.shard_id) + " t");
   ExecutorOptions opts;
   opts.spool_dir = pgload::test::temp_dir("pgload-spool");
   std::atomic<int> first_attempt_chunks{0}, later_attempt_chunks{0};
   opts.hooks.after_target_chunk = [&](int64_t, int attempt, uint64_t) {
     if (attempt == 1) {
-      if (first_attempt_chunks++ == 2) terminate_app(env.cluster, env.new_port, "pgmove-target-" + std::to_string(s.shard_id));
+      if (first_attempt_chunks++ == 2)
+        terminate_app(env.cluster, env.new_port, "pgmove-target-" + std::to_string(s.shard_id));
     } else {
       later_attempt_chunks++;
     }
@@ -308,8 +313,9 @@ TEST(ShardMove, SpoolRetriesTargetWithoutRereadingSource) {
   EXPECT_EQ(sum.target_attempts, 2);  // ... although the target needed a second attempt
   EXPECT_GT(later_attempt_chunks.load(), 0);
   auto dst = env.cluster.connect_node(env.new_port);
-  EXPECT_EQ(*dst.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " + shard_rel("sp_a", s.shard_id) + " t"),
-            sum_before);
+  EXPECT_EQ(
+      *dst.scalar("SELECT count(*) || '/' || sum(hashtext(t::text)) FROM " + shard_rel("sp_a", s.shard_id) + " t"),
+      sum_before);
   EXPECT_EQ(shards_of(coord, "sp_a")[k].port, env.new_port);
   EXPECT_FALSE(table_exists(src, shard_rel("sp_a", s.shard_id)));
   EXPECT_EQ(pgload::test::run_command("ls -A " + opts.spool_dir).output, "");  // spool file never named on disk
@@ -337,7 +343,8 @@ TEST(ShardMove, RecoveryCleansPartialTargetAndFinishesSwitchedMove) {
   // Crash 2: a move that had switched: data and placement on the target, the old table still on the source.
   const std::string rel1 = shard_rel("rc_a", sh[1].shard_id);
   auto src1 = env.cluster.connect_node(sh[1].port);
-  auto ddl = coord.exec("SELECT unnest(pgcluster.shard_ddl('rc_a'::regclass, $1::bigint))", {std::to_string(sh[1].shard_id)});
+  auto ddl =
+      coord.exec("SELECT unnest(pgcluster.shard_ddl('rc_a'::regclass, $1::bigint))", {std::to_string(sh[1].shard_id)});
   for (int i = 0; i < ddl.rows(); ++i) dst.run(ddl.str(i, 0));
   auto values = src1.scalar("SELECT string_agg(format('(%s,%s,%L)', id, v, payload), ',') FROM " + rel1);
   dst.run("INSERT INTO " + rel1 + " VALUES " + *values);
@@ -353,8 +360,8 @@ TEST(ShardMove, RecoveryCleansPartialTargetAndFinishesSwitchedMove) {
   }
   // A move whose owner is alive must be left alone.
   MoveJournal alive(env.cluster.connect());
-  int64_t live_id = alive.begin({sh[2].shard_id}, {shard_rel("rc_a", sh[2].shard_id)}, sh[2].group, new_group,
-                                "block_writes");
+  int64_t live_id =
+      alive.begin({sh[2].shard_id}, {shard_rel("rc_a", sh[2].shard_id)}, sh[2].group, new_group, "block_writes");
 
   auto cat = Catalog::load(coord);
   EXPECT_GE(recover_moves(cat), 2);

@@ -10,8 +10,10 @@ namespace pgload::test {
 std::string sh(std::string_view s) {
   std::string out = "'";
   for (char ch : s) {
-    if (ch == '\'') out += "'\\''";
-    else out.push_back(ch);
+    if (ch == '\'')
+      out += "'\\''";
+    else
+      out.push_back(ch);
   }
   return out + "'";
 }

@@ -32,7 +32,7 @@ TEST(BinaryRow, Integers) {
   EXPECT_EQ(field(PgType::Int8, "-9223372036854775808"), "000000088000000000000000");
   EXPECT_EQ(field(PgType::Int8, "9223372036854775807"), "000000087fffffffffffffff");
   EXPECT_EQ(field(PgType::Int2, "32768"), "-");
-  EXPECT_EQ(field(PgType::Int4, "0x1f"), "-");   // PostgreSQL 16 form: left to the server
+  EXPECT_EQ(field(PgType::Int4, "0x1f"), "-");  // PostgreSQL 16 form: left to the server
   EXPECT_EQ(field(PgType::Int4, "1_000"), "-");
 }
 
@@ -51,8 +51,7 @@ TEST(BinaryRow, BoolUuidText) {
   EXPECT_EQ(field(PgType::Bool, "of"), "0000000100");
   EXPECT_EQ(field(PgType::Bool, "on"), "0000000101");
   EXPECT_EQ(field(PgType::Bool, "0"), "0000000100");
-  EXPECT_EQ(field(PgType::Uuid, "{A0EEBC99-9C0B4EF8-BB6D6BB9-BD380A11}"),
-            "00000010a0eebc999c0b4ef8bb6d6bb9bd380a11");
+  EXPECT_EQ(field(PgType::Uuid, "{A0EEBC99-9C0B4EF8-BB6D6BB9-BD380A11}"), "00000010a0eebc999c0b4ef8bb6d6bb9bd380a11");
   EXPECT_EQ(field(PgType::Text, "h\xc3\xa9"), "0000000368c3a9");
   EXPECT_EQ(field(PgType::Varchar, ""), "00000000");
   EXPECT_EQ(field(PgType::Json, "{}"), "000000027b7d");
@@ -72,7 +71,12 @@ TEST(BinaryRow, HeaderAndTrailer) {
   append_binary_header(s);
   append_binary_row_start(s, 3);
   append_binary_trailer(s);
-  EXPECT_EQ(hex(s), "5047434f50590aff0d0a00" "00000000" "00000000" "0003" "ffff");
+  EXPECT_EQ(hex(s),
+            "5047434f50590aff0d0a00"
+            "00000000"
+            "00000000"
+            "0003"
+            "ffff");
 }
 
 TEST(BinaryRow, SortKeyFollowsIntegerOrder) {

@@ -140,7 +140,14 @@ TEST(CitusHash, ReferenceVectorsHashAndShard) {
 
 TEST(CitusHash, UnicodeKeyIsHashedAsUtf8Bytes) {
   // "ünïcødé" is 7 characters but 11 UTF-8 bytes: the hash covers bytes, including lookup3's 11-byte tail case.
-  const std::string key = "\xc3\xbc" "n" "\xc3\xaf" "c" "\xc3\xb8" "d" "\xc3\xa9";
+  const std::string key =
+      "\xc3\xbc"
+      "n"
+      "\xc3\xaf"
+      "c"
+      "\xc3\xb8"
+      "d"
+      "\xc3\xa9";
   ASSERT_EQ(key.size(), 11u);
   EXPECT_EQ(hash_text(key), -1156658761);
 }
@@ -280,7 +287,9 @@ TEST(CitusHash, IntegerInputLikeInt8in) {
     expect_rejected(kind, "0x10");  // PostgreSQL 16 accepts this; 15 does not
     expect_rejected(kind, "1_000");
     expect_rejected(kind, std::string_view("1\0", 2));
-    expect_rejected(kind, "\xc2\xa0" "1");  // U+00A0 is not isspace() for the server
+    expect_rejected(kind,
+                    "\xc2\xa0"
+                    "1");  // U+00A0 is not isspace() for the server
   }
   expect_same(DistKind::Int8, "9223372036854775807", "9223372036854775807");
   expect_same(DistKind::Int8, "-9223372036854775808", "-9223372036854775808");

@@ -25,7 +25,7 @@ TEST(CitusPathCli, CitusNativeAppliesToMovesOnly) {
 }
 
 TEST(ProgressEta, FromTheMeasuredRate) {
-  EXPECT_LT(eta_seconds(0, 100, 5), 0);      // nothing done yet: no rate
+  EXPECT_LT(eta_seconds(0, 100, 5), 0);  // nothing done yet: no rate
   EXPECT_LT(eta_seconds(10, 100, 0), 0);
   EXPECT_DOUBLE_EQ(eta_seconds(50, 150, 10), 30);  // 5 bytes/s, 150 left
   EXPECT_DOUBLE_EQ(eta_seconds(50, 0, 10), 0);

@@ -11,8 +11,7 @@ namespace {
 TEST(CliDocs, ReadmeAndPgmoveDocMatchHelp) {
   auto r = run_command(std::string("python3 ") + PGLOAD_SOURCE_DIR + "/scripts/gen-cli-docs --check --pgload " +
                        PGLOAD_BIN + " --pgmove " + PGMOVE_BIN);
-  EXPECT_EQ(r.exit_code, 0) << "README.md or docs/pgmove.md differ from --help: run scripts/gen-cli-docs\n"
-                            << r.output;
+  EXPECT_EQ(r.exit_code, 0) << "README.md or docs/pgmove.md differ from --help: run scripts/gen-cli-docs\n" << r.output;
 }
 
 }  // namespace

@@ -28,11 +28,40 @@ std::string usage_error(std::vector<const char*> args) {
 }
 
 TEST(CliLoad, ValuesParseAsBefore) {
-  auto o = parse({"--url", "-", "--table", "s.t", "--delimiter", "tab", "--quote", "'", "--null", "NULL",
-                  "--columns", "a, b,c", "--format", "jsonl", "--encoding", "LATIN1", "--threads", "3",
-                  "--max-errors=7", "--connections-per-worker", "2", "--batch-bytes", "4096", "--header", "--json",
-                  "--dry-run", "--quiet", "--insecure", "--backend", "local", "--node-conninfo", "h:1=port=5",
-                  "--node-conninfo", "h:2=port=6"});
+  auto o = parse({"--url",
+                  "-",
+                  "--table",
+                  "s.t",
+                  "--delimiter",
+                  "tab",
+                  "--quote",
+                  "'",
+                  "--null",
+                  "NULL",
+                  "--columns",
+                  "a, b,c",
+                  "--format",
+                  "jsonl",
+                  "--encoding",
+                  "LATIN1",
+                  "--threads",
+                  "3",
+                  "--max-errors=7",
+                  "--connections-per-worker",
+                  "2",
+                  "--batch-bytes",
+                  "4096",
+                  "--header",
+                  "--json",
+                  "--dry-run",
+                  "--quiet",
+                  "--insecure",
+                  "--backend",
+                  "local",
+                  "--node-conninfo",
+                  "h:1=port=5",
+                  "--node-conninfo",
+                  "h:2=port=6"});
   EXPECT_EQ(o.command, "load");
   EXPECT_EQ(o.url, "-");
   EXPECT_EQ(o.table, "s.t");
@@ -74,12 +103,36 @@ TEST(CliLoad, HelpAndVersionAreCommandsNotOutput) {
   EXPECT_EQ(parse({"-h"}).command, "help");
   EXPECT_EQ(parse({"--version"}).command, "version");
   const std::string help = load_usage();
-  for (const char* s : {"--url URL", "--table TABLE", "--coordinator CONNINFO", "--backend", "--node-conninfo",
-                        "--format", "--header", "--delimiter C", "--quote C", "--escape C", "--null STR",
-                        "--columns a,b,c", "--encoding", "--threads N", "--max-errors N", "--reject-file PATH",
-                        "--connections-per-worker N", "--batch-bytes N", "--lock-timeout DURATION", "--json",
-                        "--dry-run", "--quiet", "--insecure", "--verbose", "--debug", "--version", "-h, --help",
-                        "pgload recover [--coordinator CONNINFO] [--json]", "exit codes:", "5  in doubt"})
+  for (const char* s : {"--url URL",
+                        "--table TABLE",
+                        "--coordinator CONNINFO",
+                        "--backend",
+                        "--node-conninfo",
+                        "--format",
+                        "--header",
+                        "--delimiter C",
+                        "--quote C",
+                        "--escape C",
+                        "--null STR",
+                        "--columns a,b,c",
+                        "--encoding",
+                        "--threads N",
+                        "--max-errors N",
+                        "--reject-file PATH",
+                        "--connections-per-worker N",
+                        "--batch-bytes N",
+                        "--lock-timeout DURATION",
+                        "--json",
+                        "--dry-run",
+                        "--quiet",
+                        "--insecure",
+                        "--verbose",
+                        "--debug",
+                        "--version",
+                        "-h, --help",
+                        "pgload recover [--coordinator CONNINFO] [--json]",
+                        "exit codes:",
+                        "5  in doubt"})
     EXPECT_NE(help.find(s), std::string::npos) << s << "\n" << help;
   for (size_t start = 0, end; start < help.size(); start = end + 1) {
     end = help.find('\n', start);

@@ -25,9 +25,27 @@ std::string usage_error(std::vector<const char*> args) {
 }
 
 TEST(CliMove, OptionsBeforeOrAfterTheCommand) {
-  auto o = parse({"--coordinator", "host=x", "--json", "rebalance", "--parallel", "2", "--max-rate=20MiB/s",
-                  "--mode", "block_writes", "--spool", "/tmp", "--progress", "--dry-run", "--strategy",
-                  "by_disk_size", "--threshold", "0.1", "--backend", "citus", "--node-conninfo", "h:1=port=5"});
+  auto o = parse({"--coordinator",
+                  "host=x",
+                  "--json",
+                  "rebalance",
+                  "--parallel",
+                  "2",
+                  "--max-rate=20MiB/s",
+                  "--mode",
+                  "block_writes",
+                  "--spool",
+                  "/tmp",
+                  "--progress",
+                  "--dry-run",
+                  "--strategy",
+                  "by_disk_size",
+                  "--threshold",
+                  "0.1",
+                  "--backend",
+                  "citus",
+                  "--node-conninfo",
+                  "h:1=port=5"});
   EXPECT_EQ(o.command, "rebalance");
   EXPECT_EQ(o.coordinator, "host=x");
   EXPECT_TRUE(o.json && o.progress && o.dry_run);
@@ -83,13 +101,35 @@ TEST(CliMove, NewOptions) {
 
 TEST(CliMove, HelpListsEverything) {
   const std::string help = usage_text();
-  for (const char* s : {"status [--json]", "plan [--strategy NAME]", "add-node HOST:PORT", "rebalance [move options]",
-                        "move SHARDID --to HOST:PORT", "drain HOST:PORT", "recover", "--coordinator CONNINFO",
-                        "--node-conninfo host:port=CONNINFO", "--backend citus|local", "--json", "--verbose",
-                        "--debug", "-h, --help", "--version", "--strategy NAME", "--threshold F",
-                        "--drain HOST:PORT", "--to HOST:PORT", "--parallel N", "--max-rate RATE",
-                        "--mode block_writes|logical", "--spool DIR", "--lock-timeout DURATION", "--progress",
-                        "--dry-run", "exit codes:", "2  usage or validation error", "3  cluster or connection error"})
+  for (const char* s : {"status [--json]",
+                        "plan [--strategy NAME]",
+                        "add-node HOST:PORT",
+                        "rebalance [move options]",
+                        "move SHARDID --to HOST:PORT",
+                        "drain HOST:PORT",
+                        "recover",
+                        "--coordinator CONNINFO",
+                        "--node-conninfo host:port=CONNINFO",
+                        "--backend citus|local",
+                        "--json",
+                        "--verbose",
+                        "--debug",
+                        "-h, --help",
+                        "--version",
+                        "--strategy NAME",
+                        "--threshold F",
+                        "--drain HOST:PORT",
+                        "--to HOST:PORT",
+                        "--parallel N",
+                        "--max-rate RATE",
+                        "--mode block_writes|logical",
+                        "--spool DIR",
+                        "--lock-timeout DURATION",
+                        "--progress",
+                        "--dry-run",
+                        "exit codes:",
+                        "2  usage or validation error",
+                        "3  cluster or connection error"})
     EXPECT_NE(help.find(s), std::string::npos) << s << "\n" << help;
   for (size_t start = 0, end; start < help.size(); start = end + 1) {
     end = help.find('\n', start);

@@ -41,8 +41,9 @@ std::vector<Rec> resolve(const char* data, const CsvChunk& chunk, const CsvDiale
   std::vector<Rec> out;
   std::string scratch;
   for (const auto& r : chunk.records) {
-    Rec rec{r.begin + base, r.end + base, r.newlines, r.error == CsvRecordError::None ? 0 : r.error_offset + base,
-            r.error, {}};
+    Rec rec{r.begin + base, r.end + base,
+            r.newlines,     r.error == CsvRecordError::None ? 0 : r.error_offset + base,
+            r.error,        {}};
     for (uint32_t i = 0; i < r.field_count; ++i) {
       const CsvField& f = chunk.fields[r.first_field + i];
       rec.fields.push_back(Field{std::string(csv_field_value(data, f, d, scratch)), f.quoted});
@@ -109,7 +110,9 @@ std::vector<GoldenCase> golden_cases() {
   return {
       {"plain", "a,b,c\n1,2,3\n", std_d, {{"a", "b", "c"}, {"1", "2", "3"}}},
       {"doubled_quotes", "\"a\"\"b\",\"\"\"\"\n", std_d, {{"a\"b", "\""}}},
-      {"embedded_delimiter_newline_crlf", "\"x,y\",\"l1\nl2\",\"c\r\nd\"\nz,z,z\n", std_d,
+      {"embedded_delimiter_newline_crlf",
+       "\"x,y\",\"l1\nl2\",\"c\r\nd\"\nz,z,z\n",
+       std_d,
        {{"x,y", "l1\nl2", "c\r\nd"}, {"z", "z", "z"}}},
       {"crlf_terminators", "a,b\r\nc,d\r\n", std_d, {{"a", "b"}, {"c", "d"}}},
       {"empty_line_is_null_record", "a\n\nb\n", std_d, {{"a"}, {kNull}, {"b"}}},
@@ -297,7 +300,8 @@ TEST(CsvTokenizer, FieldValueIsAViewUnlessUnescapingNeeded) {
 
 TEST(CsvTokenizer, NoAllocationOnceWarm) {
   std::string in;
-  for (int i = 0; i < 1000; ++i) in += std::to_string(i) + ",https://api.github.com/users/u" + std::to_string(i) + ",\"x\"\n";
+  for (int i = 0; i < 1000; ++i)
+    in += std::to_string(i) + ",https://api.github.com/users/u" + std::to_string(i) + ",\"x\"\n";
   for (CsvKernel k : all_kernels()) {
     CsvChunk chunk;
     tokenize_csv_with(k, in.data(), in.size(), CsvDialect{}, true, chunk);
@@ -330,7 +334,7 @@ std::string random_csv(std::mt19937& rng, size_t len, const CsvDialect& d) {
 
 const std::vector<CsvDialect>& test_dialects() {
   static const std::vector<CsvDialect> ds = {
-      {},  {'\t', '"', '"'}, {';', '\'', '\''}, {',', '"', '\\'}, {'|', '\'', '\\'}, {',', '"', ','},
+      {}, {'\t', '"', '"'}, {';', '\'', '\''}, {',', '"', '\\'}, {'|', '\'', '\\'}, {',', '"', ','},
   };
   return ds;
 }
@@ -348,7 +352,8 @@ TEST(CsvTokenizer, SimdMatchesScalarOnRandomInput) {
           const auto expected = resolve(in.data(), ref, d);
           for (CsvKernel k : all_kernels()) {
             tokenize_csv_with(k, in.data(), in.size(), d, eof, got, start);
-            ASSERT_EQ(resolve(in.data(), got, d), expected) << csv_kernel_name(k) << " input: " << testing::PrintToString(in);
+            ASSERT_EQ(resolve(in.data(), got, d), expected)
+                << csv_kernel_name(k) << " input: " << testing::PrintToString(in);
             ASSERT_EQ(got.consumed, ref.consumed);
             ASSERT_EQ(find_last_record_end_with(k, in.data(), in.size(), d),
                       find_last_record_end_scalar(in.data(), in.size(), d));

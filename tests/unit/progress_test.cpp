@@ -29,7 +29,12 @@ TEST(Progress, NotATerminalDrawsNothingButPrintsLines) {
   std::FILE* f = std::tmpfile();
   ASSERT_NE(f, nullptr);
   {
-    Progress p(/*requested=*/true, [&] { ++renders; return std::string("status"); }, 1);
+    Progress p(/*requested=*/true,
+               [&] {
+                 ++renders;
+                 return std::string("status");
+               },
+               1);
     EXPECT_FALSE(p.drawing());
     p.print(f, "NOTICE:  first");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -41,7 +46,8 @@ TEST(Progress, NotATerminalDrawsNothingButPrintsLines) {
 }
 
 TEST(Progress, StopIsIdempotent) {
-  Progress p(false, [] { return std::string(); }, 10);
+  Progress p(
+      false, [] { return std::string(); }, 10);
   p.stop();
   p.stop();
   EXPECT_FALSE(p.drawing());

@@ -117,8 +117,7 @@ TEST(Spool, ConsumerFollowsProducerAndCanReplay) {
     Spool spool(dir, mode);
     spool.set_max_request_bytes(4093);
     std::thread producer([&] {
-      for (size_t off = 0; off < data.size(); off += 65'537)
-        spool.append(std::string_view(data).substr(off, 65'537));
+      for (size_t off = 0; off < data.size(); off += 65'537) spool.append(std::string_view(data).substr(off, 65'537));
       spool.finish();
     });
     auto drain = [&] {
