@@ -103,8 +103,8 @@ void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u) {
       "SELECT nextval('pg_catalog.pg_dist_placement_placementid_seq'), shardid, 1, shardlength, $2::int "
       "FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $3::int ORDER BY shardid",
       {ids, dst, src});
-  auto del = coord.exec("DELETE FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $2::int",
-                        {ids, src});
+  auto del = coord.exec(
+      "DELETE FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $2::int", {ids, src});
   std::string deleted = PQcmdTuples(del.raw());
   if (deleted != std::to_string(u.shards.size()))
     throw std::runtime_error("pg_dist_placement changed during the move: found " + deleted + " of " +

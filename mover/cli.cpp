@@ -312,7 +312,9 @@ CliOptions parse_cli(int argc, const char* const* argv) {
   if (o.drain && o.command != "plan") throw UsageError("--drain only applies to plan (use pgmove drain HOST:PORT)");
   if (!moves && (o.mode || o.max_rate_bytes_per_s || o.parallel != 1 || !o.spool_dir.empty() || o.dry_run ||
                  o.citus_native))
-    throw UsageError("--mode, --max-rate, --parallel, --spool, --dry-run and --citus-native only apply to rebalance, move and drain");
+    throw UsageError(
+        "--mode, --max-rate, --parallel, --spool, --dry-run and --citus-native only apply to rebalance, move and "
+        "drain");
   if ((o.strategy || o.threshold) && !(moves || o.command == "plan"))
     throw UsageError("--strategy and --threshold only apply to plan, rebalance, move and drain");
   return o;

@@ -97,7 +97,8 @@ std::string MoveProgress::render() {
     out += line;
   }
   if (!entries_.empty() && run_total_bytes_.load() > 0)
-    out += "\n  all moves: ETA " + format_eta(run_eta_seconds()) + " (" + std::to_string(static_cast<long long>(seconds_since(run_start_))) + " s in)";
+    out += "\n  all moves: ETA " + format_eta(run_eta_seconds()) + " (" +
+           std::to_string(static_cast<long long>(seconds_since(run_start_))) + " s in)";
   return out;
 }
 

@@ -121,7 +121,8 @@ class CitusMoveTest : public ::testing::Test {
             ") g WHERE get_shard_id_for_distribution_column('cm_users', g) = $1::bigint LIMIT 1",
         {shard});
     coord_.run("INSERT INTO cm_users VALUES (" + key + ", 'new', 1)");
-    PgConn target = PgConn::connect("host=" + host_ + " port=" + port_ + " user=postgres dbname=postgres", "pgload-test");
+    PgConn target =
+        PgConn::connect("host=" + host_ + " port=" + port_ + " user=postgres dbname=postgres", "pgload-test");
     EXPECT_EQ(*target.scalar("SELECT count(*) FROM public.cm_users_" + shard + " WHERE id = " + key), "1");
 
     // Citus sees nothing left to do, and its cleaner drops the old placements.
