@@ -21,10 +21,6 @@ namespace pgload {
 
 namespace {
 
-PgConn connect_worker(const std::string& conninfo, const std::string& name) {
-  return connect_citus_worker(conninfo, name);
-}
-
 // The DDL pgmove can recreate is a plain heap table's; anything else (partitioned shards, columnar) is Citus's.
 void check_shard_kind(const PgConn& source, const std::string& relation) {
   auto r = source.exec(
@@ -60,7 +56,7 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
   const std::string source_info = run.catalog.node_conninfo(u.source);
   const std::string target_info = run.catalog.node_conninfo(u.target);
   const std::string sid = std::to_string(u.request.shard_id);
-  auto connect_target = [&] { return connect_worker(target_info, "pgmove-target"); };
+  auto connect_target = [&] { return connect_citus_worker(target_info, "pgmove-target"); };
   const std::string source_key = "worker " + u.source.endpoint(), target_key = "worker " + u.target.endpoint();
 
   PgConn coord = pool.take("coordinator", [&] { return PgConn::connect(run.coordinator_conninfo, "pgmove"); });
@@ -92,7 +88,7 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
     source.run("LOCK TABLE " + join_sql_list(u.relations(), ", ") + " IN EXCLUSIVE MODE");
   };
   try {
-    source = pool.take(source_key, [&] { return connect_worker(source_info, "pgmove-source"); });
+    source = pool.take(source_key, [&] { return connect_citus_worker(source_info, "pgmove-source"); });
     target = pool.take(target_key, connect_target);
     std::vector<ShardDdl> ddls;
     std::vector<std::string> owners;
@@ -229,7 +225,8 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
           drop_subscription(t, repl);
           for (const auto& s : u.shards) t.run("DROP TABLE IF EXISTS " + s.relation + " CASCADE");
         }
-        if (published || logical) drop_slot_and_publication(connect_worker(source_info, "pgmove-cleanup-" + sid), repl);
+        if (published || logical)
+          drop_slot_and_publication(connect_citus_worker(source_info, "pgmove-cleanup-" + sid), repl);
       } catch (const std::exception& e) {
         clean = false;
         run.progress.warn("could not clean up after " + u.what() + ": " + e.what() +
@@ -284,19 +281,19 @@ bool resolve_citus_orphan(const Catalog& catalog, MoveJournal& journal, const Jo
     // The coordinator never committed: prepared worker parts are rolled back, the partial target goes.
     resolve_citus_switch(catalog, e.move_id, /*commit=*/false);
     if (dst) {
-      PgConn t = connect_worker(catalog.node_conninfo(*dst), "pgmove-recovery");
+      PgConn t = connect_citus_worker(catalog.node_conninfo(*dst), "pgmove-recovery");
       drop_subscription(t, repl);
       for (const auto& rel : e.shard_relations) t.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
     }
-    if (src) drop_slot_and_publication(connect_worker(catalog.node_conninfo(*src), "pgmove-recovery"), repl);
+    if (src) drop_slot_and_publication(connect_citus_worker(catalog.node_conninfo(*src), "pgmove-recovery"), repl);
     journal.set_state(e.move_id, "aborted", "cleaned by recovery: partial target dropped");
     return true;
   }
   if (e.state == "switched") {
     // The coordinator committed: the workers' parts follow; the old placement is pg_dist_cleanup's.
     resolve_citus_switch(catalog, e.move_id, /*commit=*/true);
-    if (dst) drop_subscription(connect_worker(catalog.node_conninfo(*dst), "pgmove-recovery"), repl);
-    if (src) drop_slot_and_publication(connect_worker(catalog.node_conninfo(*src), "pgmove-recovery"), repl);
+    if (dst) drop_subscription(connect_citus_worker(catalog.node_conninfo(*dst), "pgmove-recovery"), repl);
+    if (src) drop_slot_and_publication(connect_citus_worker(catalog.node_conninfo(*src), "pgmove-recovery"), repl);
     journal.set_state(e.move_id, "done", "finished by recovery: prepared worker metadata committed");
     return true;
   }
