@@ -13,6 +13,7 @@
 #include "common/shard_lock.h"
 #include "mover/citus_sessions.h"
 #include "mover/citus_switch.h"
+#include "mover/move_cleanup.h"
 #include "mover/replication.h"
 #include "mover/shard_copy.h"
 #include "mover/verify.h"
@@ -218,29 +219,9 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
       workers.rollback();
       source = PgConn();  // closing it rolls back and releases the shard table locks
       target = PgConn();
-      bool clean = true;
-      try {
-        if (created_target) {
-          PgConn t = connect_target();
-          drop_subscription(t, repl);
-          for (const auto& s : u.shards) t.run("DROP TABLE IF EXISTS " + s.relation + " CASCADE");
-        }
-        if (published || logical)
-          drop_slot_and_publication(connect_citus_worker(source_info, "pgmove-cleanup-" + sid), repl);
-      } catch (const std::exception& e) {
-        clean = false;
-        run.progress.warn("could not clean up after " + u.what() + ": " + e.what() +
-                          "; the next pgmove run will retry");
-      }
-      try {
-        if (clean) journal.set_state(move_id, "aborted", error);
-        journal.release(move_id);
-      } catch (const std::exception&) {
-      }
-    } else {
-      run.progress.warn("the catalog switch of " + u.what() + " is in doubt (coordinator connection lost at COMMIT); " +
-                        "the next pgmove run resolves it from the journal (move " + std::to_string(move_id) + ")");
     }
+    clean_up_failed_move(run, journal, {u, move_id, repl, error, created_target, published || logical, switch_in_doubt},
+                         connect_target, [&] { return connect_citus_worker(source_info, "pgmove-cleanup-" + sid); });
     run.progress.remove(progress);
     rethrow_named(u);
   }

@@ -9,6 +9,7 @@
 
 #include "common/shard_lock.h"
 #include "mover/coordinator_lock.h"
+#include "mover/move_cleanup.h"
 #include "mover/move_journal.h"
 #include "mover/replication.h"
 #include "mover/shard_copy.h"
@@ -187,31 +188,10 @@ void move_local(MoveContext& run, const MoveUnit& u) {
         PQclear(PQexec(coord.raw(), "ROLLBACK"));
       source = PgConn();  // closing it rolls back and releases the shard locks
       target = PgConn();
-      bool clean = true;
-      try {
-        if (created_target || subscribed) {
-          PgConn t = connect_target();
-          drop_subscription(t, repl);
-          for (const auto& s : u.shards) t.run("DROP TABLE IF EXISTS " + s.relation + " CASCADE");
-        }
-        if (published || logical) {
-          PgConn s = PgConn::connect(source_info, "pgmove-cleanup-" + sid);
-          drop_slot_and_publication(s, repl);
-        }
-      } catch (const std::exception& e) {
-        clean = false;
-        run.progress.warn("could not clean up after " + u.what() + ": " + e.what() +
-                          "; the next pgmove run will retry");
-      }
-      try {
-        if (clean) journal.set_state(move_id, "aborted", error);
-        journal.release(move_id);
-      } catch (const std::exception&) {
-      }
-    } else {
-      run.progress.warn("the catalog switch of " + u.what() + " is in doubt (coordinator connection lost at COMMIT); " +
-                        "the next pgmove run resolves it from the journal (move " + std::to_string(move_id) + ")");
     }
+    clean_up_failed_move(run, journal,
+                         {u, move_id, repl, error, created_target || subscribed, published || logical, switch_in_doubt},
+                         connect_target, [&] { return PgConn::connect(source_info, "pgmove-cleanup-" + sid); });
     run.progress.remove(progress);
     rethrow_named(u);
   }
