@@ -61,11 +61,13 @@ const std::string& quoted() {
   return s;
 }
 
+// NOLINTBEGIN(readability-identifier-naming): Google Benchmark names benchmarks BM_*
 void BM_TokenizeUsers(benchmark::State& st) { tokenize(st, users(), static_cast<pgload::CsvKernel>(st.range(0))); }
 void BM_TokenizeQuoted(benchmark::State& st) { tokenize(st, quoted(), static_cast<pgload::CsvKernel>(st.range(0))); }
 void BM_FindLastRecordEndUsers(benchmark::State& st) {
   find_end(st, users(), static_cast<pgload::CsvKernel>(st.range(0)));
 }
+// NOLINTEND(readability-identifier-naming)
 
 // Arg: 0 scalar, 1 SSE2, 2 AVX2 (pgload::CsvKernel).
 BENCHMARK(BM_TokenizeUsers)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond);

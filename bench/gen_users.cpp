@@ -177,7 +177,7 @@ char* put_event(char* p, uint64_t key, uint64_t index, uint64_t users, uint64_t 
   p = put(p, kCurrencies[(r2 >> 32) % 6]);
   p = put(p, "\"\", \"\"note\"\": \"\"order, \\\"\"gift\\\"\"\"\"}\",");
   // created_at within November 2026.
-  const uint64_t second = (r2 >> 40) % (30 * 86400);
+  const uint64_t second = (r2 >> 40) % (uint64_t{30} * 86400);
   char stamp[32];
   const int n = std::snprintf(stamp, sizeof stamp, "2026-11-%02u %02u:%02u:%02u\n", unsigned(1 + second / 86400),
                               unsigned(second / 3600 % 24), unsigned(second / 60 % 60), unsigned(second % 60));

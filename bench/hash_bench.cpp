@@ -30,6 +30,7 @@ std::vector<std::string> random_strings(size_t len) {
   return v;
 }
 
+// NOLINTBEGIN(readability-identifier-naming): Google Benchmark names benchmarks BM_*
 void BM_HashInt8(benchmark::State& state) {
   const auto keys = random_int64s();
   size_t i = 0;
@@ -94,6 +95,7 @@ void BM_IndexOfBinarySearch(benchmark::State& state) {
   for (auto _ : state) {
     benchmark::DoNotOptimize(map.index_of(hashes[i++ & (kKeys - 1)]));
   }
+  // NOLINTEND(readability-identifier-naming)
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_IndexOfBinarySearch)->Arg(32)->Arg(1024);

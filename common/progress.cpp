@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <ctime>
 
 namespace pgload {
@@ -15,7 +16,7 @@ double eta_seconds(uint64_t done_bytes, uint64_t remaining_bytes, double elapsed
 
 std::string format_eta(double seconds) {
   if (seconds < 0) return "?";
-  auto s = static_cast<long long>(seconds + 0.5);
+  auto s = static_cast<long long>(std::llround(seconds));
   char buf[32];
   if (s >= 3600)
     std::snprintf(buf, sizeof buf, "%lldh%02lldm", s / 3600, s / 60 % 60);

@@ -16,17 +16,17 @@ constexpr int kRedrawPeriodMs = 250;
 
 std::string format_bar(const LoadCounters& counters, uint64_t in, std::optional<uint64_t> total_bytes, double secs) {
   uint64_t rows = counters.rows.load(std::memory_order_relaxed);
-  double mbps = secs > 0 ? in / 1e6 / secs : 0;
+  double mbps = secs > 0 ? static_cast<double>(in) / 1e6 / secs : 0;
   char line[256];
   if (total_bytes && *total_bytes > 0) {
-    double frac = std::min(1.0, static_cast<double>(in) / *total_bytes);
+    double frac = std::min(1.0, static_cast<double>(in) / static_cast<double>(*total_bytes));
     int filled = static_cast<int>(frac * 30);
     double eta = frac > 0 ? secs / frac - secs : 0;
     std::snprintf(line, sizeof line, "[%-30s] %5.1f%% %8.1f MB %12llu rows %7.1f MB/s ETA %4.0fs ",
-                  std::string(filled, '#').c_str(), frac * 100, in / 1e6, static_cast<unsigned long long>(rows), mbps,
-                  eta);
+                  std::string(filled, '#').c_str(), frac * 100, static_cast<double>(in) / 1e6,
+                  static_cast<unsigned long long>(rows), mbps, eta);
   } else {
-    std::snprintf(line, sizeof line, "%8.1f MB %12llu rows %7.1f MB/s ", in / 1e6,
+    std::snprintf(line, sizeof line, "%8.1f MB %12llu rows %7.1f MB/s ", static_cast<double>(in) / 1e6,
                   static_cast<unsigned long long>(rows), mbps);
   }
   return line;

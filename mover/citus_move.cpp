@@ -82,7 +82,7 @@ void move_native(MoveContext& run, CitusRun& citus, const MoveUnit& u) {
 
 CitusRun::CitusRun(const Catalog& catalog, const ExecutorOptions& opts)
     : max_rate_bytes_per_s_(opts.max_rate_bytes_per_s),
-      bucket_(opts.max_rate_bytes_per_s, std::max<int64_t>(opts.max_rate_bytes_per_s, 64 * 1024)) {
+      bucket_(opts.max_rate_bytes_per_s, std::max<int64_t>(opts.max_rate_bytes_per_s, int64_t{64} * 1024)) {
   if (opts.citus_native) {
     reason_ = "--citus-native";
   } else {
@@ -107,8 +107,8 @@ void CitusRun::start_native(const MoveUnit& u, uint64_t bytes) {
   if (max_rate_bytes_per_s_ > 0) {
     // The mean rate over the run stays at the limit: each start books its bytes' share of time.
     auto start = std::max(std::chrono::steady_clock::now(), next_start_);
-    next_start_ = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                              std::chrono::duration<double>(static_cast<double>(bytes) / max_rate_bytes_per_s_));
+    next_start_ = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(
+                              static_cast<double>(bytes) / static_cast<double>(max_rate_bytes_per_s_)));
     lock.unlock();
     std::this_thread::sleep_until(start);
   }

@@ -60,7 +60,7 @@ std::optional<double> parse_rate(std::string_view text) {
   char* end = nullptr;
   double value = std::strtod(str.c_str(), &end);
   if (end == str.c_str() || !std::isfinite(value)) return std::nullopt;
-  size_t unit_at = static_cast<size_t>(end - str.c_str());
+  auto unit_at = static_cast<size_t>(end - str.c_str());
   std::optional<double> number = value;
   std::string unit = lower(s.substr(unit_at));
   double mult = 0;

@@ -83,7 +83,7 @@ json report_json(const StatusReport& r) {
 // The last cluster reading, refreshed in the background and on demand (after a run or an added node).
 class StatusCache {
  public:
-  explicit StatusCache(const CliOptions& o) : options_(o), thread_([this] { loop(); }) {}
+  explicit StatusCache(CliOptions o) : options_(std::move(o)), thread_([this] { loop(); }) {}
   ~StatusCache() {
     {
       std::lock_guard lock(mu_);

@@ -2,9 +2,9 @@
 // after `pgload recover` (or the next run) every table holds all of its rows or none and no prepared xact is left.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <chrono>
 #include <cstdio>

@@ -5,10 +5,10 @@
 // (shard tables, slots, publications, subscriptions, unfinished journal entries).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <algorithm>
 #include <chrono>

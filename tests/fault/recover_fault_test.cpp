@@ -3,8 +3,8 @@
 // every gid is resolved; an unreachable node keeps the decision and makes `pgload recover` exit 5.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <chrono>
 #include <string>

@@ -73,9 +73,9 @@ class HashServerTest : public ::testing::Test {
       EXPECT_EQ(r.rows(), static_cast<int>(end - begin));
       for (int i = 0; i < r.rows(); ++i) {
         if (r.is_null(i, 0)) {
-          out.push_back(std::nullopt);
+          out.emplace_back(std::nullopt);
         } else {
-          out.push_back(static_cast<int32_t>(std::stol(r.str(i, 0))));
+          out.emplace_back(static_cast<int32_t>(std::stol(r.str(i, 0))));
         }
       }
     }
@@ -186,7 +186,7 @@ TEST_F(HashServerTest, TextMatchesHashtext) {
   const auto enc = conn_->scalar("SHOW server_encoding");
   if (enc != "UTF8" && enc != "SQL_ASCII") GTEST_SKIP() << "server_encoding " << enc.value_or("?");
   std::vector<std::string> items = {"", " ", "a", "abc", "Woodgrove", "\"", "\\", "{}", ",", "NULL"};
-  for (size_t len = 0; len < 64; ++len) items.push_back(std::string(len, 'x'));  // every lookup3 tail length
+  for (size_t len = 0; len < 64; ++len) items.emplace_back(len, 'x');  // every lookup3 tail length
   while (items.size() < kValuesPerType) {
     items.push_back(random_utf8(rng_, (rng_() % 10 == 0) ? 200 : 24));
   }
@@ -245,19 +245,19 @@ TEST_F(HashServerTest, UuidMatchesUuidHash) {
 
 // Random integer spellings near and far from what int2in/int4in/int8in accept; max_digits is the type's width.
 std::string random_int_spelling(std::mt19937_64& rng, size_t max_digits) {
-  static const char* kSpace = " \t\n\r\v\f";
-  static const char* kLimits[] = {"32767",
-                                  "32768",
-                                  "-32768",
-                                  "-32769",
-                                  "2147483647",
-                                  "2147483648",
-                                  "-2147483648",
-                                  "-2147483649",
-                                  "9223372036854775807",
-                                  "9223372036854775808",
-                                  "-9223372036854775808",
-                                  "-9223372036854775809"};
+  static constexpr const char* kSpace = " \t\n\r\v\f";
+  static constexpr const char* kLimits[] = {"32767",
+                                            "32768",
+                                            "-32768",
+                                            "-32769",
+                                            "2147483647",
+                                            "2147483648",
+                                            "-2147483648",
+                                            "-2147483649",
+                                            "9223372036854775807",
+                                            "9223372036854775808",
+                                            "-9223372036854775808",
+                                            "-9223372036854775809"};
   std::string s;
   if (rng() % 3 == 0) s.append(1 + rng() % 2, kSpace[rng() % 6]);
   if (rng() % 6 == 0) {
@@ -281,7 +281,7 @@ std::string random_int_spelling(std::mt19937_64& rng, size_t max_digits) {
     for (size_t i = 0; i < digits; ++i) s += static_cast<char>('0' + rng() % 10);
   }
   if (rng() % 8 == 0) {
-    static const char* kJunk[] = {"a", ".", "_", "x", "e5", " 1", "-", "+", "0x1f", "\xc2\xa0"};
+    static constexpr const char* kJunk[] = {"a", ".", "_", "x", "e5", " 1", "-", "+", "0x1f", "\xc2\xa0"};
     const std::string junk = kJunk[rng() % 10];
     s.insert(rng() % (s.size() + 1), junk);
   }
@@ -291,7 +291,7 @@ std::string random_int_spelling(std::mt19937_64& rng, size_t max_digits) {
 
 // Random uuid spellings: case mixes, dashes at valid and invalid places, braces, wrong lengths, whitespace.
 std::string random_uuid_spelling(std::mt19937_64& rng) {
-  static const char* kHex = "0123456789abcdefABCDEF";
+  static constexpr const char* kHex = "0123456789abcdefABCDEF";
   const size_t digits = (rng() % 6 == 0) ? 30 + rng() % 5 : 32;
   std::string s;
   for (size_t i = 0; i < digits; ++i) {

@@ -2,9 +2,9 @@
 // documented exit code, and nothing loaded afterwards. Good rows precede each bad one so a partial load would show.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <algorithm>
 #include <chrono>

@@ -2,9 +2,9 @@
 // plain COPY of the same file gives, every row in its own shard's hash range, and nothing else is touched or printed.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <chrono>
 #include <fstream>

@@ -26,7 +26,7 @@ TEST(PgOwnership, ResultIsMoveOnly) {
 TEST(PgOwnership, MovedFromConnIsEmpty) {
   PgConn a;
   PgConn b = std::move(a);
-  EXPECT_FALSE(a);
+  EXPECT_FALSE(a);  // NOLINT(bugprone-use-after-move): the moved-from state is what is tested
   EXPECT_FALSE(b);
 }
 
