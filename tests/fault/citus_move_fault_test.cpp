@@ -22,6 +22,7 @@
 #include "common/catalog.h"
 #include "common/pg.h"
 #include "mover/executor.h"
+#include "tests/support/citus_env.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
@@ -41,18 +42,14 @@ struct StepFault {
 class CitusMoveFault : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* conninfo = std::getenv("PGLOAD_TEST_CITUS");
-    const char* extra = std::getenv("PGLOAD_TEST_CITUS_NEW_WORKER");
-    if (!conninfo || !extra)
+    auto env = test::CitusEnv::from_env();
+    if (!env)
       GTEST_SKIP() << "PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER are not both set: no Citus to move on";
-    conninfo_ = conninfo;
-    std::string hp = extra;
-    host_ = hp.substr(0, hp.rfind(':'));
-    port_ = std::stoi(hp.substr(hp.rfind(':') + 1));
+    conninfo_ = env->conninfo;
+    host_ = env->new_host;
+    port_ = std::stoi(env->new_port);
     coord_ = PgConn::connect(conninfo_, "pgload-test");
-    if (*coord_.scalar("SELECT count(*) FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int",
-                       {host_, std::to_string(port_)}) == "0")
-      coord_.run("SELECT citus_add_node(" + quote_literal(host_) + ", " + std::to_string(port_) + ")");
+    env->add_new_node(coord_);
   }
   void TearDown() override {
     if (coord_) coord_.run("DROP TABLE IF EXISTS cf_items, cf_users");

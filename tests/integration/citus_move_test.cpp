@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/pg.h"
+#include "tests/support/citus_env.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
@@ -25,18 +26,14 @@ constexpr int kRows = 20000;
 class CitusMoveTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* conninfo = std::getenv("PGLOAD_TEST_CITUS");
-    const char* extra = std::getenv("PGLOAD_TEST_CITUS_NEW_WORKER");
-    if (!conninfo || !extra)
+    auto env = test::CitusEnv::from_env();
+    if (!env)
       GTEST_SKIP() << "PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER are not both set: no Citus to move on";
-    conninfo_ = conninfo;
-    std::string hp = extra;
-    host_ = hp.substr(0, hp.rfind(':'));
-    port_ = hp.substr(hp.rfind(':') + 1);
+    conninfo_ = env->conninfo;
+    host_ = env->new_host;
+    port_ = env->new_port;
     coord_ = PgConn::connect(conninfo_, "pgload-test");
-    if (*coord_.scalar("SELECT count(*) FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int",
-                       {host_, port_}) == "0")
-      coord_.run("SELECT citus_add_node(" + quote_literal(host_) + ", " + port_ + ")");
+    env->add_new_node(coord_);
     coord_.run("DROP TABLE IF EXISTS cm_items, cm_users");
     set_new_node_shards(false);
     coord_.run("CREATE TABLE cm_users (id bigint PRIMARY KEY, name text NOT NULL, score int CHECK (score >= 0))");
