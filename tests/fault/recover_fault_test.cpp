@@ -102,7 +102,7 @@ TEST_F(RecoverFaultTest, NodeMadeInactiveBetweenPrepareAndCommitPrepared) {
   auto rec = recover();
   c.run("UPDATE pg_dist_node SET isactive = true WHERE nodeport = " + std::to_string(ports[1]));
   EXPECT_EQ(rec.exit_code, 0) << rec.output;
-  EXPECT_THAT(rec.output, HasSubstr("recover: 8 prepared transaction(s) committed, 0 rolled back"));
+  EXPECT_THAT(rec.output, HasSubstr("recover: 8 prepared transactions committed, 0 rolled back"));
   expect_all_rows("rf_inactive", ports);
 }
 
@@ -126,7 +126,7 @@ TEST_F(RecoverFaultTest, WorkerDownDuringRecoverKeepsTheDecisionUntilItIsBack) {
   ASSERT_EQ(up.exit_code, 0) << up.output;
   rec = recover();
   EXPECT_EQ(rec.exit_code, 0) << rec.output;
-  EXPECT_THAT(rec.output, HasSubstr("recover: 4 prepared transaction(s) committed, 0 rolled back"));
+  EXPECT_THAT(rec.output, HasSubstr("recover: 4 prepared transactions committed, 0 rolled back"));
   expect_all_rows("rf_down", ports);
 }
 
@@ -141,7 +141,7 @@ TEST_F(RecoverFaultTest, NodeRemovedFromTheCatalogAfterPreparing) {
   auto rec = recover();
   c.run("INSERT INTO pg_dist_node SELECT * FROM rf_saved_node; DROP TABLE rf_saved_node");
   EXPECT_EQ(rec.exit_code, 0) << rec.output;
-  EXPECT_THAT(rec.output, HasSubstr("recover: 8 prepared transaction(s) committed, 0 rolled back"));
+  EXPECT_THAT(rec.output, HasSubstr("recover: 8 prepared transactions committed, 0 rolled back"));
   expect_all_rows("rf_removed", ports);
 }
 
@@ -153,7 +153,7 @@ TEST_F(RecoverFaultTest, OldFormatDecisionIsStillCommitted) {
   cluster().connect().run("UPDATE pgload.commit_decisions SET gid_endpoints = NULL");
   auto rec = recover();
   EXPECT_EQ(rec.exit_code, 0) << rec.output;
-  EXPECT_THAT(rec.output, HasSubstr("recover: 8 prepared transaction(s) committed, 0 rolled back"));
+  EXPECT_THAT(rec.output, HasSubstr("recover: 8 prepared transactions committed, 0 rolled back"));
   EXPECT_THAT(rec.output, Not(HasSubstr("not finished")));
   expect_all_rows("rf_old_format", ports);
 }
