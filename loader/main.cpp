@@ -1,9 +1,12 @@
 // pgload: resolve the target from the catalog, stream the input through the pipeline into the shards, commit
 // all shards together (two-phase) or none, then report.
+#include <malloc.h>
+
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -120,6 +123,9 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   plan.batch_bytes = static_cast<size_t>(o.batch_bytes);
   plan.max_errors = o.max_errors;
   plan.binary = binary_encodable(plan.types);
+  // Bench-only switches, so bench/run can measure what binary COPY and sorted batches win; not user options.
+  if (std::getenv("PGLOAD_BENCH_CSV_COPY") != nullptr) plan.binary = false;
+  if (std::getenv("PGLOAD_BENCH_UNSORTED") != nullptr) plan.sort_batches = false;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
   if (!o.reject_file.empty()) {
     rejects.reset(std::fopen(o.reject_file.c_str(), "w"));
@@ -179,6 +185,10 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Batch buffers of about --batch-bytes come and go all load long: keep them in the heap instead of mmap/trim
+  // churn, which page-faulted every byte sent once more.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   LoadOptions o;
   try {
     o = parse_load_options(argc, argv);

@@ -15,6 +15,7 @@
 #include "loader/load_error.h"
 #include "loader/ndjson_reader.h"
 #include "loader/router.h"
+#include "loader/shard_batcher.h"
 
 namespace pgload {
 namespace {
@@ -28,21 +29,13 @@ struct Reject {
   std::string raw;
 };
 
-struct ShardRows {
-  std::string data;
-  std::vector<RowOrigin> rows;
-  void clear() noexcept {
-    data.clear();
-    rows.clear();
-  }
-};
-
 struct Chunk {
   std::string data;
   uint64_t first_line = 1, byte_offset = 0;
   bool at_eof = false, stream_start = false;
   CsvChunk tok;
   std::vector<ShardRows> csv, bin;  // per shard: CSV records each ending in '\n'; binary rows (no header)
+  std::vector<OpenBatch> full;      // batches the deliver stage completed, sealed by the last stage
   std::vector<Reject> rejects;
   std::string scratch, ndjson_row, bin_row;
   uint64_t rows = 0;
@@ -395,53 +388,9 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
 
   uint64_t next_line = first_line, next_byte = first_byte;
   bool eof = false, first = first_byte == 0;
-  std::vector<std::shared_ptr<Batch>> pending(shards), pending_bin(shards);
-  const bool sort = plan.dist_field >= 0;
-  std::string sort_scratch;
-  std::vector<uint32_t> order;
-  std::vector<RowOrigin> sorted_rows;
+  ShardBatcher batcher(shards, plan.batch_bytes, plan.sort_batches && plan.dist_field >= 0);
   uint64_t rejected = 0;
   std::string first_reject;
-
-  auto new_batch = [&](size_t s, bool binary) {
-    auto b = std::make_shared<Batch>();
-    b->shard_index = static_cast<int>(s);
-    b->binary = binary;
-    b->data.reserve(plan.batch_bytes + plan.batch_bytes / 4);
-    if (binary) append_binary_header(b->data);
-    return b;
-  };
-  // Rows sorted by the distribution key (B-tree inserts then walk neighbouring pages; an ordered input stays
-  // as it is) and the binary trailer; `rows` follows the new order so that errors still map to input lines.
-  auto seal = [&](std::shared_ptr<Batch> b) {
-    std::vector<RowOrigin>& rows = b->rows;
-    const auto by_key = [](const RowOrigin& x, const RowOrigin& y) { return x.sort_key < y.sort_key; };
-    if (sort && !std::is_sorted(rows.begin(), rows.end(), by_key)) {
-      const size_t head = b->binary ? kBinaryHeaderBytes : 0;
-      std::vector<uint64_t> offsets(rows.size());
-      uint64_t at = head;
-      for (size_t i = 0; i < rows.size(); ++i) {
-        offsets[i] = at;
-        at += rows[i].bytes;
-      }
-      order.resize(rows.size());
-      for (size_t i = 0; i < rows.size(); ++i) order[i] = static_cast<uint32_t>(i);
-      std::stable_sort(order.begin(), order.end(),
-                       [&](uint32_t x, uint32_t y) { return rows[x].sort_key < rows[y].sort_key; });
-      sort_scratch.clear();
-      sort_scratch.reserve(b->data.capacity());
-      sort_scratch.append(b->data, 0, head);
-      sorted_rows.clear();
-      for (uint32_t i : order) {
-        sort_scratch.append(b->data, offsets[i], rows[i].bytes);
-        sorted_rows.push_back(rows[i]);
-      }
-      b->data.swap(sort_scratch);
-      rows.swap(sorted_rows);
-    }
-    if (b->binary) append_binary_trailer(b->data);
-    submit(std::move(b));
-  };
 
   auto read_stage = [&](tbb::flow_control& fc) -> Chunk* {
     if (eof && carry.empty()) {
@@ -503,22 +452,23 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
     }
     for (size_t s = 0; s < shards; ++s) {
       for (bool binary : {false, true}) {
-        const ShardRows& out = binary ? c->bin[s] : c->csv[s];
+        ShardRows& out = binary ? c->bin[s] : c->csv[s];
         if (out.rows.empty()) continue;
         rows_per_shard[s] += out.rows.size();
-        if (!submit) continue;
-        std::shared_ptr<Batch>& p = binary ? pending_bin[s] : pending[s];
-        if (!p) p = new_batch(s, binary);
-        p->data.append(out.data);
-        p->rows.insert(p->rows.end(), out.rows.begin(), out.rows.end());
-        if (p->data.size() >= plan.batch_bytes) {
-          seal(std::move(p));
-          p.reset();
-        }
+        if (submit) batcher.add(s, binary, out, c->full);
       }
     }
     counters.rows.fetch_add(c->rows, std::memory_order_relaxed);
     counters.bytes.store(next_byte, std::memory_order_relaxed);
+    return c;
+  };
+
+  // Sorting and gathering a full batch is the heaviest per-byte work after parsing: a stage of its own, so it
+  // overlaps reading and delivering. In order, so each shard's batches reach the sink in input order (a duplicate
+  // key is then reported at its later line).
+  auto seal_stage = [&](Chunk* c) {
+    for (OpenBatch& b : c->full) submit(batcher.seal(std::move(b)));
+    c->full.clear();
     std::lock_guard lock(pool_mu);
     free_chunks.push_back(c);
   };
@@ -529,13 +479,11 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
                                                                         worker.process(*c);
                                                                         return c;
                                                                       }) &
-                                     tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, deliver_stage));
+                                     tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, deliver_stage) &
+                                     tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, seal_stage));
 
   if (submit)
-    for (size_t s = 0; s < shards; ++s) {
-      if (pending[s]) seal(std::move(pending[s]));
-      if (pending_bin[s]) seal(std::move(pending_bin[s]));
-    }
+    for (OpenBatch& b : batcher.drain()) submit(batcher.seal(std::move(b)));
 }
 
 }  // namespace pgload

@@ -1,6 +1,7 @@
 // The load pipeline on oneTBB: a serial stage cuts the byte stream into chunks at record boundaries, a parallel
-// stage tokenizes, validates, hashes and routes each chunk's rows into per-shard buffers, and a serial in-order
-// stage hands full per-shard batches to the sink (or only counts them in a dry run).
+// stage tokenizes, validates, hashes and routes each chunk's rows into per-shard buffers, a serial in-order stage
+// collects them into per-shard batches (or only counts them in a dry run), and a last serial stage seals full
+// batches (sorted by the distribution key) and hands them to the sink.
 #pragma once
 
 #include <atomic>
@@ -40,6 +41,7 @@ struct LoadPlan {
   bool validate_utf8 = true;
   bool latin1 = false;  // input is LATIN1: converted to UTF-8 before parsing, sent as UTF-8
   bool binary = false;  // rows go as binary COPY where they can (binary_encodable(types)); else CSV
+  bool sort_batches = true;  // each shard batch sorted by the distribution key (distributed tables)
   size_t chunk_bytes = 1 << 20;
   size_t batch_bytes = 1 << 20;
   int64_t max_errors = 0;

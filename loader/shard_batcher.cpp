@@ -1,0 +1,104 @@
+#include "loader/shard_batcher.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+#include "loader/binary_row.h"
+
+namespace pgload {
+namespace {
+
+constexpr size_t kMaxSpareBuffers = 1024;  // bounds what the pool keeps when chunks outrun the sink
+
+struct KeyAt {
+  uint64_t key;
+  uint32_t index;  // the row's input position: the tie-break that keeps equal keys in input order
+};
+
+}  // namespace
+
+ShardBatcher::ShardBatcher(size_t shards, size_t batch_bytes, bool sort)
+    : batch_bytes_(batch_bytes), sort_(sort), open_csv_(shards), open_bin_(shards) {
+  for (size_t s = 0; s < shards; ++s) {
+    open_csv_[s].shard_index = open_bin_[s].shard_index = static_cast<int>(s);
+    open_bin_[s].binary = true;
+  }
+}
+
+std::string ShardBatcher::spare_buffer() {
+  std::lock_guard lock(spare_mu_);
+  if (spare_.empty()) return {};
+  std::string b = std::move(spare_.back());
+  spare_.pop_back();
+  return b;
+}
+
+void ShardBatcher::give_back(std::string&& buffer) {
+  buffer.clear();
+  std::lock_guard lock(spare_mu_);
+  if (spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(buffer));
+}
+
+void ShardBatcher::add(size_t shard, bool binary, ShardRows& out, std::vector<OpenBatch>& full) {
+  OpenBatch& b = binary ? open_bin_[shard] : open_csv_[shard];
+  b.bytes += out.data.size();
+  b.pieces.push_back(std::exchange(out.data, spare_buffer()));
+  b.rows.insert(b.rows.end(), out.rows.begin(), out.rows.end());
+  out.rows.clear();
+  if (b.bytes < batch_bytes_) return;
+  OpenBatch next;
+  next.shard_index = b.shard_index;
+  next.binary = b.binary;
+  full.push_back(std::exchange(b, std::move(next)));
+}
+
+std::vector<OpenBatch> ShardBatcher::drain() {
+  std::vector<OpenBatch> left;
+  for (auto* open : {&open_csv_, &open_bin_})
+    for (OpenBatch& b : *open)
+      if (!b.rows.empty()) left.push_back(std::move(b));
+  return left;
+}
+
+std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
+  auto batch = std::make_shared<Batch>();
+  batch->shard_index = open.shard_index;
+  batch->binary = open.binary;
+  std::string& data = batch->data;
+  data.reserve(open.bytes + kBinaryHeaderBytes + 2);
+  if (open.binary) append_binary_header(data);
+  std::vector<RowOrigin>& rows = open.rows;
+  const auto by_key = [](const RowOrigin& x, const RowOrigin& y) { return x.sort_key < y.sort_key; };
+  if (!sort_ || std::is_sorted(rows.begin(), rows.end(), by_key)) {
+    for (const std::string& p : open.pieces) data.append(p);
+    batch->rows = std::move(rows);
+  } else {
+    // Where each row starts: rows lie in the pieces in order.
+    std::vector<const char*> at(rows.size());
+    size_t piece = 0, offset = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      while (offset == open.pieces[piece].size()) {
+        ++piece;
+        offset = 0;
+      }
+      at[i] = open.pieces[piece].data() + offset;
+      offset += rows[i].bytes;
+    }
+    // Sorting 16-byte (key, position) pairs touches no row: much cheaper than an indirect stable sort.
+    std::vector<KeyAt> order(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) order[i] = {rows[i].sort_key, static_cast<uint32_t>(i)};
+    std::sort(order.begin(), order.end(),
+              [](const KeyAt& x, const KeyAt& y) { return x.key != y.key ? x.key < y.key : x.index < y.index; });
+    batch->rows.reserve(rows.size());
+    for (const KeyAt& k : order) {
+      data.append(at[k.index], rows[k.index].bytes);
+      batch->rows.push_back(rows[k.index]);
+    }
+  }
+  if (open.binary) append_binary_trailer(data);
+  for (std::string& p : open.pieces) give_back(std::move(p));
+  return batch;
+}
+
+}  // namespace pgload

@@ -1,0 +1,61 @@
+// Per-shard batches without copies in the serial stage: a chunk's rows for a shard move into the shard's open
+// batch as one piece (the chunk gets a spare buffer back), and seal(), in a stage of its own, sorts the rows by
+// the distribution key and gathers the pieces into the batch's single COPY buffer.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "loader/copy_sink.h"
+
+namespace pgload {
+
+// One chunk's rows for one shard: CSV records each ending in '\n', or binary rows (no header).
+struct ShardRows {
+  std::string data;
+  std::vector<RowOrigin> rows;
+  void clear() noexcept {
+    data.clear();
+    rows.clear();
+  }
+};
+
+// Rows of one shard collected from several chunks, not yet one buffer.
+struct OpenBatch {
+  int shard_index = 0;
+  bool binary = false;
+  std::vector<std::string> pieces;  // in input order; rows[i] lies in them in order
+  std::vector<RowOrigin> rows;
+  size_t bytes = 0;
+};
+
+class ShardBatcher {
+ public:
+  // `sort`: order each batch by RowOrigin::sort_key (B-tree inserts then walk neighbouring pages).
+  ShardBatcher(size_t shards, size_t batch_bytes, bool sort);
+
+  // Serial stage: moves `out` into shard `shard`'s open batch of its kind and leaves `out` empty (with a spare
+  // buffer); a batch that reaches batch_bytes is appended to `full`.
+  void add(size_t shard, bool binary, ShardRows& out, std::vector<OpenBatch>& full);
+  // The batches still open, at the end of the input.
+  std::vector<OpenBatch> drain();
+
+  // Thread-safe against add(): one COPY buffer (binary header and trailer included) with the rows sorted by sort key, ties in
+  // input order, and `rows` in the same order so that server errors still map to input lines.
+  std::shared_ptr<Batch> seal(OpenBatch&& open);
+
+ private:
+  std::string spare_buffer();
+  void give_back(std::string&& buffer);
+
+  size_t batch_bytes_;
+  bool sort_;
+  std::vector<OpenBatch> open_csv_, open_bin_;
+  std::mutex spare_mu_;
+  std::vector<std::string> spare_;
+};
+
+}  // namespace pgload
