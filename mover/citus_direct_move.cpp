@@ -16,6 +16,7 @@
 #include "mover/move_cleanup.h"
 #include "mover/replication.h"
 #include "mover/shard_copy.h"
+#include "mover/unit_copy.h"
 #include "mover/verify.h"
 
 namespace pgload {
@@ -77,7 +78,7 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
   PgConn source, target;
   CitusMetadataWorkers workers(run.catalog, gpid, pool);
   bool created_target = false, published = false, switch_in_doubt = false;
-  ShardCopyStats totals;
+  UnitCopy copy(run, u, bucket, progress);
   // Writes wait from here to the switch: Citus's lock on the coordinator, then on the metadata workers (a write
   // through any node waits where Citus's own move would make it wait), then the source shards themselves, so that
   // the checksum compares a still picture even against a writer that bypasses Citus.
@@ -104,18 +105,7 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
     for (const auto& s : u.shards)
       total_bytes += std::stoull(source.scalar("SELECT pg_relation_size($1::regclass)", {s.relation}).value_or("0"));
     progress->total_bytes = total_bytes;
-    for (const auto& d : ddls) {
-      if (target.scalar("SELECT to_regclass($1)::text", {d.relation}))
-        throw std::runtime_error("target " + u.target.endpoint() + " already has a table " + d.relation +
-                                 " (not in pg_dist_placement); drop it or move elsewhere");
-      if (logical && !d.has_replica_identity)
-        throw std::runtime_error(d.relation +
-                                 " has no primary key or replica identity, which logical mode needs "
-                                 "to replicate updates and deletes; use block_writes");
-    }
-    if (logical && source.scalar("SHOW wal_level").value_or("") != "logical")
-      throw std::runtime_error("logical mode needs wal_level = logical on source " + u.source.endpoint() +
-                               "; use block_writes");
+    check_unit_target(u, source, target, ddls, logical);
     created_target = true;  // from here on, cleanup drops what exists of the unit on the target
     for (size_t i = 0; i < ddls.size(); ++i) {
       if (!target.scalar("SELECT to_regnamespace($1)::text", {ddls[i].schema}))
@@ -124,39 +114,11 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
       if (!owners[i].empty()) target.run("ALTER TABLE " + ddls[i].relation + " OWNER TO " + quote_ident(owners[i]));
     }
 
-    ShardCopyOptions copy_opts;
-    copy_opts.binary = opts.binary_copy;
-    copy_opts.spool_dir = opts.spool_dir;
-    copy_opts.max_target_attempts = opts.max_target_attempts;
-    copy_opts.bucket = &bucket;
-    copy_opts.progress_bytes = &progress->bytes;
-    auto copy_all = [&] {
-      progress->set_phase("copying");
-      for (size_t i = 0; i < ddls.size(); ++i) {
-        if (opts.hooks.after_target_chunk) {
-          int64_t shard = u.shards[i].shard_id;
-          copy_opts.after_target_chunk = [&, shard](int attempt, uint64_t bytes) {
-            opts.hooks.after_target_chunk(shard, attempt, bytes);
-          };
-        }
-        auto st = copy_shard_rows(source, target, connect_target, ddls[i], copy_opts);
-        totals.bytes += st.bytes;
-        totals.source_reads += st.source_reads;
-        totals.target_attempts += st.target_attempts;
-      }
-      progress->set_phase("building indexes");
-      for (const auto& d : ddls)
-        for (const auto& sql : d.post_data) target.run(sql);
-    };
-    auto add_foreign_keys = [&] {
-      for (const auto& d : ddls)
-        for (const auto& sql : d.foreign_keys) target.run(sql);
-    };
 
     if (!logical) {
       block_writes();
-      copy_all();
-      add_foreign_keys();
+      copy.copy_rows(source, target, connect_target, ddls);
+      UnitCopy::add_foreign_keys(target, ddls);
       run.step(u, "copied");
     } else {
       source.run("CREATE PUBLICATION " + quote_ident(repl) + " FOR TABLE " + join_sql_list(u.relations(), ", "));
@@ -169,7 +131,7 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
         std::string snapshot = slot.str(0, slot.col("snapshot_name"));
         source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
         source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
-        copy_all();
+        copy.copy_rows(source, target, connect_target, ddls);
         source.run("COMMIT");
       }
       // The subscription learns its tables from the source's pg_publication_tables, a pg_class view in which
@@ -191,7 +153,7 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
       block_writes();
       wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // the rest, writes blocked
       drop_subscription(target, repl);
-      add_foreign_keys();
+      UnitCopy::add_foreign_keys(target, ddls);
     }
 
     progress->set_phase("switching");
@@ -249,9 +211,9 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
   pool.give("coordinator", std::move(coord));
   std::lock_guard lock(run.stats_mu);
   run.summary.moves += 1;
-  run.summary.bytes += totals.bytes;
-  run.summary.source_reads += totals.source_reads;
-  run.summary.target_attempts += totals.target_attempts;
+  run.summary.bytes += copy.totals().bytes;
+  run.summary.source_reads += copy.totals().source_reads;
+  run.summary.target_attempts += copy.totals().target_attempts;
 }
 
 bool resolve_citus_orphan(const Catalog& catalog, MoveJournal& journal, const JournalEntry& e) {

@@ -13,6 +13,7 @@
 #include "mover/move_journal.h"
 #include "mover/replication.h"
 #include "mover/shard_copy.h"
+#include "mover/unit_copy.h"
 #include "mover/verify.h"
 
 namespace pgload {
@@ -36,60 +37,19 @@ void move_local(MoveContext& run, const MoveUnit& u) {
 
   PgConn source, target;
   bool created_target = false, subscribed = false, published = false, switch_in_doubt = false;
-  ShardCopyStats totals;
+  UnitCopy copy(run, u, run.bucket, progress);
   try {
     source = PgConn::connect(source_info, "pgmove-source-" + sid);
     target = connect_target();
     std::vector<ShardDdl> ddls;
     for (const auto& s : u.shards) ddls.push_back(read_shard_ddl(source, s.schema, s.table_name));
-    for (const auto& d : ddls) {
-      auto there = target.scalar("SELECT to_regclass($1)::text", {d.relation});
-      if (there)
-        throw std::runtime_error("target " + u.target.endpoint() + " already has a table " + d.relation +
-                                 " (not in pg_dist_placement); drop it or move elsewhere");
-      if (logical && !d.has_replica_identity)
-        throw std::runtime_error(d.relation +
-                                 " has no primary key or replica identity, which logical mode needs "
-                                 "to replicate updates and deletes; use block_writes");
-    }
-    if (logical) {
-      auto wal = source.scalar("SHOW wal_level");
-      if (!wal || *wal != "logical")
-        throw std::runtime_error("logical mode needs wal_level = logical on source " + u.source.endpoint() +
-                                 " (it is " + wal.value_or("?") + "); use block_writes");
-    }
+    check_unit_target(u, source, target, ddls, logical);
     created_target = true;  // from here on, cleanup drops what exists of the unit on the target
     for (const auto& d : ddls) {
       target.run("CREATE SCHEMA IF NOT EXISTS " + quote_ident(d.schema));
       target.run(d.create_table);
     }
 
-    ShardCopyOptions copy_opts;
-    copy_opts.binary = opts.binary_copy;
-    copy_opts.spool_dir = opts.spool_dir;
-    copy_opts.max_target_attempts = opts.max_target_attempts;
-    copy_opts.bucket = &run.bucket;
-    copy_opts.progress_bytes = &progress->bytes;
-    auto copy_all = [&] {
-      for (size_t i = 0; i < ddls.size(); ++i) {
-        if (opts.hooks.after_target_chunk) {
-          int64_t shard = u.shards[i].shard_id;
-          copy_opts.after_target_chunk = [&, shard](int attempt, uint64_t bytes) {
-            opts.hooks.after_target_chunk(shard, attempt, bytes);
-          };
-        }
-        auto st = copy_shard_rows(source, target, connect_target, ddls[i], copy_opts);
-        totals.bytes += st.bytes;
-        totals.source_reads += st.source_reads;
-        totals.target_attempts += st.target_attempts;
-      }
-      for (const auto& d : ddls)
-        for (const auto& sql : d.post_data) target.run(sql);
-    };
-    auto add_foreign_keys = [&] {
-      for (const auto& d : ddls)
-        for (const auto& sql : d.foreign_keys) target.run(sql);
-    };
     // The shard metadata lock (Exclusive) on every shard of the unit, in the coordinator transaction that ends with
     // the switch: a running load (Share, until its last COMMIT PREPARED) finishes first, a starting load waits and
     // then reads the new placements. Taken before any table lock, so a move never holds a table a load writes while
@@ -114,8 +74,8 @@ void move_local(MoveContext& run, const MoveUnit& u) {
       coord.run("BEGIN");
       lock_unit_shards();
       block_writes();
-      copy_all();
-      add_foreign_keys();
+      copy.copy_rows(source, target, connect_target, ddls);
+      UnitCopy::add_foreign_keys(target, ddls);
       run.step(u, "copied");
       verify_copy(u, source, target);
     } else {
@@ -135,7 +95,7 @@ void move_local(MoveContext& run, const MoveUnit& u) {
         source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
         source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
         coord.run("COMMIT");  // loads go on during the copy: what they write after the snapshot comes through the slot
-        copy_all();
+        copy.copy_rows(source, target, connect_target, ddls);
         // The bulk copy is checked against the snapshot it was read from, while nothing else writes the target;
         // what changes after the snapshot arrives through the slot, which logical replication delivers in full.
         verify_copy(u, source, target);
@@ -143,11 +103,12 @@ void move_local(MoveContext& run, const MoveUnit& u) {
       }
       run.step(u, "verified");
       // Constraints and indexes came with the copy; foreign keys too, so nothing is built while writes wait.
-      add_foreign_keys();
+      UnitCopy::add_foreign_keys(target, ddls);
       subscribed = true;
       target.run("CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " + quote_literal(source_info) +
                  " PUBLICATION " + quote_ident(repl) + " WITH (create_slot = false, copy_data = false, slot_name = " +
                  quote_literal(repl) + ", enabled = true)");
+      progress->set_phase("catching up");
       run.step(u, "copied");
       wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // most of the backlog, writes still flowing
       coord.run("BEGIN");
@@ -161,6 +122,7 @@ void move_local(MoveContext& run, const MoveUnit& u) {
       subscribed = false;
     }
 
+    progress->set_phase("switching");
     run.step(u, "switching");
     // The switch: placements and the journal flip together, so the journal never lies about who owns the data.
     auto upd = coord.exec(
@@ -216,9 +178,9 @@ void move_local(MoveContext& run, const MoveUnit& u) {
   run.progress.remove(progress);
   std::lock_guard lock(run.stats_mu);
   run.summary.moves += 1;
-  run.summary.bytes += totals.bytes;
-  run.summary.source_reads += totals.source_reads;
-  run.summary.target_attempts += totals.target_attempts;
+  run.summary.bytes += copy.totals().bytes;
+  run.summary.source_reads += copy.totals().source_reads;
+  run.summary.target_attempts += copy.totals().target_attempts;
 }
 
 }  // namespace pgload
