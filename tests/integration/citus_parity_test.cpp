@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "common/catalog.h"
+#include "tests/support/citus_fixture.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
@@ -15,15 +15,11 @@ using pgload::test::run_command;
 
 namespace {
 
-const char* citus_conninfo() { return std::getenv("PGLOAD_TEST_CITUS"); }
-
-class CitusParityTest : public ::testing::Test {
+class CitusParityTest : public test::CitusCoordinatorTest {
  protected:
   void SetUp() override {
-    if (!citus_conninfo()) GTEST_SKIP() << "PGLOAD_TEST_CITUS is not set: no Citus coordinator to test against";
-    conninfo_ = citus_conninfo();
-    coord_ = PgConn::connect(conninfo_, "pgload-test");
-    ASSERT_EQ(Catalog::detect(coord_), Backend::Citus);
+    CitusCoordinatorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     dir_ = pgload::test::temp_dir("pgload-citus-parity");
   }
 
@@ -47,24 +43,8 @@ class CitusParityTest : public ::testing::Test {
                           "FROM " + name);
   }
 
-  // Rows on each placement whose Citus hash lies outside the shard's range.
-  int64_t misplaced(const std::string& name) {
-    Catalog cat = Catalog::load(coord_);
-    Table t = cat.table(name);
-    int64_t bad = 0;
-    for (const auto& s : t.shards)
-      for (int32_t g : s.groups) {
-        PgConn w = PgConn::connect(cat.node_conninfo(*cat.node_for_group(g)), "pgload-test");
-        bad += std::stoll(*w.scalar("SELECT count(*) FROM " + t.shard_relation(s.shard_id) + " WHERE worker_hash(k)" +
-                                    " NOT BETWEEN " + std::to_string(*s.min_value) + " AND " +
-                                    std::to_string(*s.max_value)));
-      }
-    return bad;
-  }
-
-  std::string conninfo_, dir_;
+  std::string dir_;
   int scripts_ = 0;
-  PgConn coord_;
 };
 
 struct TypeCase {
@@ -141,8 +121,8 @@ TEST_F(CitusParityTest, EachDistributionTypeLoadsLikeCitusCopyIntoTheRightShards
       continue;
     }
     EXPECT_EQ(digest(ours), digest(theirs));
-    EXPECT_EQ(misplaced(ours), 0);
-    EXPECT_EQ(misplaced(theirs), 0);  // the check itself agrees with Citus's own routing
+    EXPECT_EQ(misplaced_rows(ours), 0);
+    EXPECT_EQ(misplaced_rows(theirs), 0);  // the check itself agrees with Citus's own routing
   }
 }
 

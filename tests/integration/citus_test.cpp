@@ -9,6 +9,7 @@
 
 #include "common/catalog.h"
 #include "tests/support/citus_env.h"
+#include "tests/support/citus_fixture.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
@@ -16,19 +17,7 @@ using pgload::test::run_command;
 
 namespace {
 
-const char* citus_conninfo() { return std::getenv("PGLOAD_TEST_CITUS"); }
-
-class CitusTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!citus_conninfo()) GTEST_SKIP() << "PGLOAD_TEST_CITUS is not set: no Citus coordinator to test against";
-    conninfo_ = citus_conninfo();
-    coord_ = PgConn::connect(conninfo_, "pgload-test");
-    ASSERT_EQ(Catalog::detect(coord_), Backend::Citus);
-  }
-  std::string conninfo_;
-  PgConn coord_;
-};
+using CitusTest = test::CitusCoordinatorTest;
 
 // Generates a users.csv of `rows` rows and returns its path.
 std::string make_users(int rows, const std::string& dir) {
@@ -36,20 +25,6 @@ std::string make_users(int rows, const std::string& dir) {
   auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(rows) + " --shuffle --out " + path);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   return path;
-}
-
-// Rows on each shard's node that lie outside the shard's hash range (must be 0 everywhere).
-int64_t misplaced_rows(const Catalog& cat, const Table& t) {
-  int64_t bad = 0;
-  for (const auto& s : t.shards) {
-    for (int32_t g : s.groups) {
-      PgConn w = PgConn::connect(cat.node_conninfo(*cat.node_for_group(g)), "pgload-test");
-      bad += std::stoll(*w.scalar("SELECT count(*) FROM " + t.shard_relation(s.shard_id) + " WHERE hashint8(" +
-                                  quote_ident(t.dist_column) + ") NOT BETWEEN " + std::to_string(*s.min_value) +
-                                  " AND " + std::to_string(*s.max_value)));
-    }
-  }
-  return bad;
 }
 
 }  // namespace
@@ -67,7 +42,7 @@ TEST_F(CitusTest, LoadCountAndPlacement) {
   Catalog cat = Catalog::load(coord_);
   Table t = cat.table("pgload_citus_users");
   EXPECT_EQ(t.shards.size(), 32u);
-  EXPECT_EQ(misplaced_rows(cat, t), 0);
+  EXPECT_EQ(misplaced_rows("pgload_citus_users"), 0);
   // Citus itself routes a point query to the shard pgload chose.
   EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM pgload_citus_users WHERE user_id IN "
                            "(SELECT user_id FROM pgload_citus_users ORDER BY user_id LIMIT 100)"),
