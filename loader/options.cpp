@@ -108,7 +108,7 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
           else
             throw UsageError("--format takes csv, ndjson or text, got '" + v + "'");
         });
-  flag(app, "--header", o.header, "first line is a header; it must match the columns");
+  flag(app, "--header", o.header, "first line is a header: csv: it must match the columns; text: skipped, as COPY does");
   value(app, "--delimiter", "C", "field delimiter (default , for csv, tab for text; \\t or tab for a tab)",
         [&o](const std::string& v) { o.delimiter = single_char("--delimiter", v); });
   value(app, "--quote", "C", "quote character (csv only; default \")",
