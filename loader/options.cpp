@@ -108,14 +108,16 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
           else
             throw UsageError("--format takes csv, ndjson or text, got '" + v + "'");
         });
-  flag(app, "--header", o.header, "first line is a header: csv: it must match the columns; text: skipped, as COPY does");
+  flag(app, "--header", o.header,
+       "first line is a header: csv: it must match the columns; text: skipped, as COPY does");
   value(app, "--delimiter", "C", "field delimiter (default , for csv, tab for text; \\t or tab for a tab)",
         [&o](const std::string& v) { o.delimiter = single_char("--delimiter", v); });
   value(app, "--quote", "C", "quote character (csv only; default \")",
         [&o](const std::string& v) { o.quote = single_char("--quote", v); });
   value(app, "--escape", "C", "escape character inside quotes (csv only; default: the quote character)",
         [&o](const std::string& v) { o.escape = single_char("--escape", v); });
-  value(app, "--null", "STR", "string that means NULL, unquoted in csv, before de-escaping in text (default: empty for csv, \\N for text)",
+  value(app, "--null", "STR",
+        "string that means NULL, unquoted in csv, before de-escaping in text (default: empty for csv, \\N for text)",
         [&o](const std::string& v) { o.null_string = v; });
   value(app, "--columns", "a,b,c", "the file's columns, in file order (default: all table columns)",
         [&o](const std::string& v) { o.columns = split_columns(v); });

@@ -131,8 +131,8 @@ std::string lineitem_file(int rows) {
     s += std::to_string(i) + "|" + num(200000) + "|" + num(10000) + "|" + std::to_string(1 + i % 7) + "|" + num(50) +
          "|" + num(100000) + "." + num(10) + num(10) + "|0.0" + num(10) + "|0.0" + num(9) + "|" + pick("NAR") + "|" +
          pick("OF") + "|199" + num(9) + "-0" + std::to_string(1 + i % 9) + "-1" + num(9) + "|199" + num(9) + "-1" +
-         num(3) + "-2" + num(9) + "|199" + num(9) + "-0" + std::to_string(1 + rng() % 9) + "-0" + std::to_string(1 + i % 9) + "|" +
-         instr[rng() % 4] + "|" + modes[rng() % 7] + "|";
+         num(3) + "-2" + num(9) + "|199" + num(9) + "-0" + std::to_string(1 + rng() % 9) + "-0" +
+         std::to_string(1 + i % 9) + "|" + instr[rng() % 4] + "|" + modes[rng() % 7] + "|";
     // Comments with the characters that need escaping in this dialect.
     switch (i % 5) {
       case 0:
