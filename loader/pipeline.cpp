@@ -44,7 +44,7 @@ struct Chunk {
   bool at_eof = false, stream_start = false;
   CsvChunk tok;
   TextChunk text_tok;
-  TextEol eol = TextEol::Unknown;  // text format: the stream's line terminator, known before the chunk is cut
+  TextEol eol = TextEol::Unknown;   // text format: the stream's line terminator, known before the chunk is cut
   std::vector<ShardRows> csv, bin;  // per shard: CSV records each ending in '\n'; binary rows (no header)
   std::vector<Reject> rejects;
   std::string scratch, ndjson_row, bin_row, text_row;
@@ -510,7 +510,7 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
 
   uint64_t next_line = first_line, next_byte = first_byte;
   bool eof = false, first = first_byte == 0;
-  TextEol eol = TextEol::Unknown;      // text format: decided by the stream's first line terminator
+  TextEol eol = TextEol::Unknown;       // text format: decided by the stream's first line terminator
   std::atomic<bool> data_ended{false};  // text format: a `\.` ended the data; later chunks are dropped
   std::vector<std::shared_ptr<Batch>> pending(shards), pending_bin(shards);
   const bool sort = plan.dist_field >= 0;

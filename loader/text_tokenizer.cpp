@@ -181,8 +181,7 @@ size_t find_last_record_end_kernel(const char* data, size_t len, TextEol eol) no
 // Generic tokenizer kernel. Per block: structural = (delimiter | LF | CR) not escaped, plus end-of-copy markers;
 // walking their bits in order emits fields and records exactly as the scalar loop does byte by byte.
 template <class Isa>
-void tokenize_kernel(const char* data, size_t len, char delimiter, TextEol eol, bool at_eof,
-                     TextChunk& out) noexcept {
+void tokenize_kernel(const char* data, size_t len, char delimiter, TextEol eol, bool at_eof, TextChunk& out) noexcept {
   const char term = terminator_of(eol);
   uint64_t carry = 0;
   size_t record_begin = 0, field_begin = 0, error_offset = 0;
@@ -267,8 +266,7 @@ void tokenize_kernel(const char* data, size_t len, char delimiter, TextEol eol, 
       error = TextRecordError::None;
     }
     if (escaped_terms)
-      record_newlines +=
-          static_cast<uint32_t>(__builtin_popcountll(escaped_terms & bit_range(record_start_bit, 64)));
+      record_newlines += static_cast<uint32_t>(__builtin_popcountll(escaped_terms & bit_range(record_start_bit, 64)));
   }
 
   if (record_begin >= len) {
@@ -280,8 +278,7 @@ void tokenize_kernel(const char* data, size_t len, char delimiter, TextEol eol, 
     out.consumed = record_begin;
     return;
   }
-  push_last_record(data, len, out, record_begin, field_begin, record_first_field, record_newlines, error,
-                   error_offset);
+  push_last_record(data, len, out, record_begin, field_begin, record_first_field, record_newlines, error, error_offset);
   out.consumed = len;
 }
 

@@ -81,17 +81,17 @@ class TextFormatTest : public ::testing::Test {
 std::string escapes_file(const std::string& nl) {
   std::string s;
   s += "1\tplain\t10\t\\\\x41" + nl;
-  s += "2\t\\N\t\\N\t\\N" + nl;                         // NULL markers
-  s += "3\t\t0\t\\\\x" + nl;                            // empty string, empty bytea
-  s += "4\ta\\tb\\nc\\rd\\\\e\t-5\t\\\\x00ff" + nl;     // \t \n \r \\ escapes
-  s += "5\t\\b\\f\\v\\101\\x42\\x4\\7\t6\t\\N" + nl;    // \b \f \v, octal and hex of 1-3 / 1-2 digits
-  s += "6\tescaped\\\ttab\t7\t\\N" + nl;                // a backslash before the delimiter: literal delimiter
-  s += "7\t\\\\N is not null\t8\t\\N" + nl;             // \\N de-escapes to \N but is not the NULL marker
+  s += "2\t\\N\t\\N\t\\N" + nl;                              // NULL markers
+  s += "3\t\t0\t\\\\x" + nl;                                 // empty string, empty bytea
+  s += "4\ta\\tb\\nc\\rd\\\\e\t-5\t\\\\x00ff" + nl;          // \t \n \r \\ escapes
+  s += "5\t\\b\\f\\v\\101\\x42\\x4\\7\t6\t\\N" + nl;         // \b \f \v, octal and hex of 1-3 / 1-2 digits
+  s += "6\tescaped\\\ttab\t7\t\\N" + nl;                     // a backslash before the delimiter: literal delimiter
+  s += "7\t\\\\N is not null\t8\t\\N" + nl;                  // \\N de-escapes to \N but is not the NULL marker
   s += "8\tcaf\xC3\xA9 \\303\\251 \\xc3\\xa9\t9\t\\N" + nl;  // raw UTF-8 and the same bytes from escapes
-  s += "9\t\\q\\'\\\"\\|\t+11\t\\N" + nl;              // any other \c is c
+  s += "9\t\\q\\'\\\"\\|\t+11\t\\N" + nl;                    // any other \c is c
   // A backslash before LF (or CR) makes the terminator data; before CRLF the server fails ("literal newline").
   s += "10\tmulti\\" + (nl == "\r\n" ? "\\n" : nl) + "line\t 12 \t\\N" + nl;
-  s += "11\ta\\\\.b\t13\t\\N" + nl;                      // \\. is a backslash and a dot, no end-of-copy marker
+  s += "11\ta\\\\.b\t13\t\\N" + nl;  // \\. is a backslash and a dot, no end-of-copy marker
   return s;
 }
 
@@ -107,8 +107,8 @@ TEST_F(TextFormatTest, HeaderNullAndDelimiterOptionsMatchServerCopy) {
   compare("text_header", columns, "id", "whatever\\\tthe\theader\tsays\n" + escapes_file("\n"),
           "FORMAT text, HEADER true", "--header", 11);
   std::string semi = "1;a\\;b;NULL;\\N\n2;NULL;3;\\\\x41\n3;;\\N;NULL\n";
-  compare("text_null_delim", "id bigint, t text, n text, b text", "id", semi,
-          "FORMAT text, DELIMITER ';', NULL 'NULL'", "--delimiter ';' --null NULL", 3);
+  compare("text_null_delim", "id bigint, t text, n text, b text", "id", semi, "FORMAT text, DELIMITER ';', NULL 'NULL'",
+          "--delimiter ';' --null NULL", 3);
 }
 
 TEST_F(TextFormatTest, EndOfCopyMarkerEndsTheDataAsOnTheServer) {

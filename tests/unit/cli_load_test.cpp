@@ -150,7 +150,8 @@ TEST(CliLoad, MessagesNameTheOption) {
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--delimiter", "ab"}),
             "--delimiter takes one character, got 'ab'");
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--delimiter", "\""}), "--delimiter and --quote must differ");
-  EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "xml"}), "--format takes csv, ndjson or text, got 'xml'");
+  EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "xml"}),
+            "--format takes csv, ndjson or text, got 'xml'");
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--max-errors", "-1"}),
             "--max-errors takes a whole number >= 0, got '-1'");
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--threads", "0"}),
@@ -177,8 +178,9 @@ TEST(CliLoad, TextFormatDefaultsAndChecks) {
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "text", "--escape", "\\"}),
             "--escape is for --format csv only");
   for (const char* bad : {"\\", "a", "7", "."})
-    EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "text", "--delimiter", bad}).rfind("--delimiter: ", 0),
-              0u)
+    EXPECT_EQ(
+        usage_error({"--url", "x", "--table", "t", "--format", "text", "--delimiter", bad}).rfind("--delimiter: ", 0),
+        0u)
         << bad;
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "text", "--null", "a\nb"}),
             "--null cannot contain a newline or carriage return");

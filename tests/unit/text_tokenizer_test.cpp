@@ -39,8 +39,9 @@ std::vector<Rec> resolve(const char* data, const TextChunk& chunk, size_t base =
   std::vector<Rec> out;
   std::string scratch;
   for (const auto& r : chunk.records) {
-    Rec rec{r.begin + base, r.end + base, r.newlines,
-            r.error == TextRecordError::None ? 0 : r.error_offset + base, r.error, {}};
+    Rec rec{r.begin + base, r.end + base,
+            r.newlines,     r.error == TextRecordError::None ? 0 : r.error_offset + base,
+            r.error,        {}};
     for (uint32_t i = 0; i < r.field_count; ++i) {
       const TextField& f = chunk.fields[r.first_field + i];
       if (std::string_view(data + f.begin, f.end - f.begin) == null) {
@@ -142,7 +143,7 @@ TEST(TextTokenizer, LineTerminatorIsDecidedByTheFirstLine) {
   EXPECT_EQ(detect_text_eol("a\nb\r\n", 5, true), TextEol::Lf);
   EXPECT_EQ(detect_text_eol("a\r\nb\n", 5, true), TextEol::CrLf);
   EXPECT_EQ(detect_text_eol("a\rb\n", 4, true), TextEol::Cr);
-  EXPECT_EQ(detect_text_eol("a\\\nb\r", 5, true), TextEol::Cr);  // an escaped LF is data
+  EXPECT_EQ(detect_text_eol("a\\\nb\r", 5, true), TextEol::Cr);    // an escaped LF is data
   EXPECT_EQ(detect_text_eol("ab\r", 3, false), TextEol::Unknown);  // CR or CRLF: the next byte decides
   EXPECT_EQ(detect_text_eol("ab\r", 3, true), TextEol::Cr);
   EXPECT_EQ(detect_text_eol("ab", 2, true), TextEol::Unknown);
@@ -157,9 +158,9 @@ TEST(TextTokenizer, MixedLineEndsAreTheServersErrors) {
   ASSERT_EQ(lf_then_cr.records.size(), 2u);
   EXPECT_EQ(lf_then_cr.records[1].error, TextRecordError::CarriageReturn);
   auto cr_then_lf = parse_all("x\ty\rq\tw\n");  // "literal newline found in data"
-  ASSERT_EQ(cr_then_lf.records.size(), 2u);    // in a CR stream the LF is no terminator
+  ASSERT_EQ(cr_then_lf.records.size(), 2u);     // in a CR stream the LF is no terminator
   EXPECT_EQ(cr_then_lf.records[1].error, TextRecordError::Newline);
-  EXPECT_EQ(cr_then_lf.records[1].end, 8u);  // the LF is data of the unterminated last line
+  EXPECT_EQ(cr_then_lf.records[1].end, 8u);    // the LF is data of the unterminated last line
   auto escaped_cr = parse_all("a\\\rb\tc\n");  // an escaped CR is data
   ASSERT_EQ(escaped_cr.records.size(), 1u);
   EXPECT_EQ(escaped_cr.records[0].fields, (Row{"a\rb", "c"}));
@@ -185,8 +186,8 @@ TEST(TextTokenizer, BadEndOfCopyMarkers) {
 }
 
 TEST(TextTokenizer, MarkerOnlyAfterEvenBackslashes) {
-  EXPECT_TRUE(parse_all("a\\\\\\.\n").end_of_data);   // \\ then \.
-  EXPECT_FALSE(parse_all("a\\\\.\n").end_of_data);    // \\ then .
+  EXPECT_TRUE(parse_all("a\\\\\\.\n").end_of_data);  // \\ then \.
+  EXPECT_FALSE(parse_all("a\\\\.\n").end_of_data);   // \\ then .
   EXPECT_EQ(rows_of(parse_all("a\\\\\\.\n")), (std::vector<Row>{{"a\\"}}));
 }
 
