@@ -161,8 +161,15 @@ TEST_F(TextFormatTest, TpchLineitemWithPipeDelimiterMatchesServerCopy) {
       "l_extendedprice numeric(15,2), l_discount numeric(15,2), l_tax numeric(15,2), l_returnflag char(1), "
       "l_linestatus char(1), l_shipdate date, l_commitdate date, l_receiptdate date, l_shipinstruct char(25), "
       "l_shipmode char(10), l_comment varchar(44)";
-  compare("text_lineitem", columns, "l_orderkey", lineitem_file(3000), "FORMAT text, DELIMITER '|'",
-          "--delimiter '|' --batch-bytes 16384", 3000);
+  // 12,000 rows: about 1.6 MB, so the read stage cuts more than one chunk.
+  const std::string lf = lineitem_file(12000);
+  compare("text_lineitem", columns, "l_orderkey", lf, "FORMAT text, DELIMITER '|'",
+          "--delimiter '|' --batch-bytes 16384", 12000);
+  std::string cr = lf;
+  for (char& ch : cr)
+    if (ch == '\n') ch = '\r';
+  compare("text_lineitem_cr", columns, "l_orderkey", cr, "FORMAT text, DELIMITER '|'", "--delimiter '|' --threads 2",
+          12000);
 }
 
 TEST_F(TextFormatTest, BadRowIsReportedWithLineAndColumn) {
@@ -177,6 +184,22 @@ TEST_F(TextFormatTest, BadRowIsReportedWithLineAndColumn) {
   auto many = pgload("--url " + sh(path) + " --table text_bad --format text --max-errors 2");
   EXPECT_EQ(many.exit_code, 0) << many.output;
   EXPECT_EQ(rows("text_bad"), std::vector<std::string>{"(1,2)"});
+}
+
+TEST_F(TextFormatTest, LineNumbersCountCrLineEndsAcrossChunks) {
+  PgConn c = cluster().connect();
+  c.run("CREATE TABLE text_bad_cr (id bigint, n int)");
+  c.run("SELECT create_distributed_table('text_bad_cr', 'id', colocate_with => 'none', shard_count => 4)");
+  std::string in;
+  for (int i = 1; i <= 100000; ++i) in += std::to_string(i) + "\t" + std::to_string(i) + "\r";  // ~1.3 MB
+  const size_t bad_byte = in.size();
+  in += "bad\t1\r";
+  const std::string path = work_dir() + "/bad_cr.txt";
+  write_file(path, in);
+  auto r = pgload("--url " + sh(path) + " --table text_bad_cr --format text");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("line 100001, column id, byte " + std::to_string(bad_byte) +
+                                  ": invalid bigint distribution value \"bad\""));
 }
 
 }  // namespace
