@@ -43,6 +43,7 @@ int column_index(const Table& t, const std::string& name) {
 
 std::string copy_options(const LoadOptions& o) {
   if (o.format == InputFormat::Ndjson) return "FORMAT csv, ENCODING 'UTF8'";  // the NDJSON reader emits default CSV
+  if (o.format == InputFormat::Text) return "FORMAT text, ENCODING 'UTF8'";   // text rows are re-escaped canonically
   return "FORMAT csv, DELIMITER " + quote_literal(std::string(1, o.delimiter)) + ", QUOTE " +
          quote_literal(std::string(1, o.quote)) + ", ESCAPE " + quote_literal(std::string(1, o.escape)) + ", NULL " +
          quote_literal(o.null_string) + ", ENCODING 'UTF8'";  // LATIN1 input is converted before sending
@@ -115,8 +116,9 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     throw LoadError(kExitUsage, "the distribution column \"" + table.dist_column + "\" of " + table.qualified() +
                                     " is not among the input's columns (" + join(names) + ")");
   plan.dialect = dialect;
-  plan.null_string = o.format == InputFormat::Csv ? o.null_string : "";
+  plan.null_string = o.format == InputFormat::Ndjson ? "" : o.null_string;
   plan.format = o.format;
+  plan.skip_header = o.header && o.format == InputFormat::Text;
   plan.latin1 = o.encoding == "latin1";
   plan.validate_utf8 = !plan.latin1;
   plan.chunk_bytes = static_cast<size_t>(o.chunk_bytes);

@@ -8,6 +8,7 @@
 
 #include "common/cli_format.h"
 #include "common/duration.h"
+#include "loader/text_tokenizer.h"
 
 namespace pgload {
 namespace {
@@ -17,7 +18,7 @@ constexpr const char* kSynopsis =
     "       pgload recover [--coordinator CONNINFO] [--json]\n";
 
 constexpr const char* kDescription =
-    "Loads CSV or NDJSON straight into the shards of a Citus (or local pgcluster) table, all shards\n"
+    "Loads CSV, NDJSON or COPY text straight into the shards of a Citus (or local pgcluster) table, all shards\n"
     "committed together (two-phase commit) or not at all. `pgload recover` finishes or rolls back what\n"
     "a crashed load left prepared (every load does this first by itself).";
 
@@ -96,22 +97,27 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
       ->group("options")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->trigger_on_parse();  // once per occurrence, in command-line order
-  value(app, "--format", "csv|ndjson", "input format (default csv)", [&o](const std::string& v) {
-    if (v == "csv")
-      o.format = InputFormat::Csv;
-    else if (v == "ndjson" || v == "jsonl")
-      o.format = InputFormat::Ndjson;
-    else
-      throw UsageError("--format takes csv or ndjson, got '" + v + "'");
-  });
-  flag(app, "--header", o.header, "first line is a header; it must match the columns");
-  value(app, "--delimiter", "C", "field delimiter (default ,; \\t or tab for a tab)",
+  value(app, "--format", "csv|ndjson|text", "input format (default csv; text = PostgreSQL's COPY text format)",
+        [&o](const std::string& v) {
+          if (v == "csv")
+            o.format = InputFormat::Csv;
+          else if (v == "ndjson" || v == "jsonl")
+            o.format = InputFormat::Ndjson;
+          else if (v == "text")
+            o.format = InputFormat::Text;
+          else
+            throw UsageError("--format takes csv, ndjson or text, got '" + v + "'");
+        });
+  flag(app, "--header", o.header,
+       "first line is a header: csv: it must match the columns; text: skipped, as COPY does");
+  value(app, "--delimiter", "C", "field delimiter (default , for csv, tab for text; \\t or tab for a tab)",
         [&o](const std::string& v) { o.delimiter = single_char("--delimiter", v); });
-  value(app, "--quote", "C", "quote character (default \")",
+  value(app, "--quote", "C", "quote character (csv only; default \")",
         [&o](const std::string& v) { o.quote = single_char("--quote", v); });
-  value(app, "--escape", "C", "escape character inside quotes (default: the quote character)",
+  value(app, "--escape", "C", "escape character inside quotes (csv only; default: the quote character)",
         [&o](const std::string& v) { o.escape = single_char("--escape", v); });
-  value(app, "--null", "STR", "unquoted string that means NULL (default: empty)",
+  value(app, "--null", "STR",
+        "string that means NULL, unquoted in csv, before de-escaping in text (default: empty for csv, \\N for text)",
         [&o](const std::string& v) { o.null_string = v; });
   value(app, "--columns", "a,b,c", "the file's columns, in file order (default: all table columns)",
         [&o](const std::string& v) { o.columns = split_columns(v); });
@@ -184,6 +190,13 @@ LoadOptions parse_load_options(int argc, const char* const* argv) {
     o.command = "recover";  // the verb may come before or after the connection options
   }
   if (o.escape == '\0') o.escape = o.quote;
+  const bool delimiter_given = app.count("--delimiter") > 0;
+  if (o.format == InputFormat::Text) {
+    for (const char* csv_only : {"--quote", "--escape"})
+      if (app.count(csv_only) > 0) throw UsageError(std::string(csv_only) + " is for --format csv only");
+    if (!delimiter_given) o.delimiter = '\t';
+    if (app.count("--null") == 0) o.null_string = "\\N";
+  }
   if (version) {
     o.command = "version";
     return o;
@@ -191,6 +204,13 @@ LoadOptions parse_load_options(int argc, const char* const* argv) {
   if (o.command == "load") {
     if (o.url.empty()) throw UsageError("--url is required (see pgload --help)");
     if (o.table.empty()) throw UsageError("--table is required (see pgload --help)");
+  }
+  if (o.format == InputFormat::Text) {
+    // The server's own checks for COPY text (rows the client cannot encode in binary go to it as text).
+    if (const char* why = text_delimiter_error(o.delimiter)) throw UsageError(std::string("--delimiter: ") + why);
+    if (o.null_string.find_first_of("\r\n") != std::string::npos)
+      throw UsageError("--null cannot contain a newline or carriage return");
+    return o;
   }
   if (o.delimiter == o.quote) throw UsageError("--delimiter and --quote must differ");
   if (o.delimiter == '\n' || o.delimiter == '\r' || o.quote == '\n' || o.quote == '\r')

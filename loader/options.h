@@ -11,7 +11,7 @@
 
 namespace pgload {
 
-enum class InputFormat { Csv, Ndjson };
+enum class InputFormat { Csv, Ndjson, Text };  // Text: PostgreSQL's COPY text format
 
 struct LoadOptions {
   std::string command = "load";  // load | recover | help | version
@@ -22,10 +22,10 @@ struct LoadOptions {
   std::vector<std::string> node_conninfo;  // "host:port=CONNINFO" overrides
   InputFormat format = InputFormat::Csv;
   bool header = false;
-  char delimiter = ',';
-  char quote = '"';
+  char delimiter = ',';     // after parsing: ',' for csv, TAB for text unless given
+  char quote = '"';         // csv only
   char escape = '\0';       // '\0' until parsed: then defaults to the quote character
-  std::string null_string;  // COPY CSV's default NULL is the unquoted empty string
+  std::string null_string;  // after parsing: COPY's default, the unquoted empty string (csv) or \N (text)
   std::vector<std::string> columns;
   std::string encoding = "utf8";
   int threads = 0;  // 0 = all cores

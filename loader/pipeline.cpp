@@ -1,6 +1,7 @@
 // Hot path: per chunk, not per row, are all allocations (buffers are pooled with the chunks). A row goes as binary
 // COPY when the table's types allow it and every value has an exact encoding, else as its raw CSV bytes (or the
-// NDJSON reader's CSV), which the server parses exactly as the client validated them.
+// NDJSON reader's CSV, or COPY text re-escaped from the decoded values), which the server parses exactly as the
+// client validated them.
 #include "loader/pipeline.h"
 
 #include <oneapi/tbb/global_control.h>
@@ -34,10 +35,12 @@ struct Chunk {
   uint64_t first_line = 1, byte_offset = 0;
   bool at_eof = false, stream_start = false;
   CsvChunk tok;
+  TextChunk text_tok;
+  TextEol eol = TextEol::Unknown;   // text format: the stream's line terminator, known before the chunk is cut
   std::vector<ShardRows> csv, bin;  // per shard: CSV records each ending in '\n'; binary rows (no header)
   std::vector<OpenBatch> full;      // batches the deliver stage completed, sealed by the last stage
   std::vector<Reject> rejects;
-  std::string scratch, ndjson_row, bin_row;
+  std::string scratch, ndjson_row, bin_row, text_row;
   uint64_t rows = 0;
 };
 
@@ -59,6 +62,22 @@ const char* record_error_reason(CsvRecordError e) {
     case CsvRecordError::EndOfDataMarker:
       return "a line holding only \\. is PostgreSQL's end-of-data marker; quote it";
     case CsvRecordError::None:
+      break;
+  }
+  return "malformed record";
+}
+
+const char* text_error_reason(TextRecordError e) {
+  switch (e) {
+    case TextRecordError::CarriageReturn:
+      return "literal carriage return found in data (mixed line endings? write \\r for a carriage return)";
+    case TextRecordError::Newline:
+      return "literal newline found in data (mixed line endings? write \\n for a newline)";
+    case TextRecordError::MarkerCorrupt:
+      return "end-of-copy marker corrupt (\\. must end its line; write \\\\. for a backslash and a dot)";
+    case TextRecordError::MarkerEolMismatch:
+      return "end-of-copy marker does not match previous newline style";
+    case TextRecordError::None:
       break;
   }
   return "malformed record";
@@ -124,6 +143,8 @@ class ChunkWorker {
     bool utf8_ok = !plan_.validate_utf8 || simdjson::validate_utf8(c.data.data(), c.data.size());
     if (plan_.format == InputFormat::Csv)
       process_csv(c, utf8_ok);
+    else if (plan_.format == InputFormat::Text)
+      process_text(c, utf8_ok);
     else
       process_ndjson(c, utf8_ok);
   }
@@ -247,6 +268,100 @@ class ChunkWorker {
     }
   }
 
+  // A de-escaped text value, or nullopt for the NULL marker (matched against the raw bytes, as COPY does); false
+  // (after recording a reject) when an octal or hex escape made bytes that are not valid UTF-8.
+  bool text_value(Chunk& c, const TextField& f, uint64_t line, int j, std::string_view raw,
+                  std::optional<std::string_view>& value) const {
+    const char* data = c.data.data();
+    value.reset();
+    if (std::string_view(data + f.begin, f.end - f.begin) == plan_.null_string) return true;
+    bool needs_check = false;
+    value = text_field_value(data, f, c.scratch, needs_check);
+    if (!needs_check) return true;
+    size_t bad = value->find('\0');
+    if (bad == std::string_view::npos) bad = first_bad_utf8(*value);
+    if (bad == std::string_view::npos) return true;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>((*value)[bad]));
+    reject(c, line, c.byte_offset + f.begin, j,
+           std::string("invalid byte sequence for encoding \"UTF8\": ") + hex + " (from an escape)", raw);
+    return false;
+  }
+
+  // The row in canonical COPY text form (TAB between fields, \N for NULL), for rows that cannot go as binary.
+  void append_text_row(Chunk& c, const TextRecord& r) const {
+    c.text_row.clear();
+    for (uint32_t j = 0; j < r.field_count; ++j) {
+      const TextField& f = c.text_tok.fields[r.first_field + j];
+      if (j > 0) c.text_row.push_back('\t');
+      if (std::string_view(c.data.data() + f.begin, f.end - f.begin) == plan_.null_string) {
+        c.text_row += "\\N";
+        continue;
+      }
+      bool needs_check = false;
+      append_text_escaped(c.text_row, text_field_value(c.data.data(), f, c.scratch, needs_check));
+    }
+    c.text_row.push_back('\n');
+  }
+
+  // COPY text: fields are de-escaped here and feed the same checks and binary encoding as CSV values. A row that
+  // cannot go as binary is re-escaped in canonical form, never forwarded raw: the server then needs no knowledge
+  // of the input's delimiter, NULL marker or line ends, and a lone backslash at EOF cannot change meaning.
+  void process_text(Chunk& c, bool utf8_ok) const {
+    const char* data = c.data.data();
+    tokenize_text(data, c.data.size(), plan_.dialect.delimiter, c.eol, c.at_eof, c.text_tok);
+    uint64_t line = c.first_line;
+    const size_t ncols = plan_.file_columns.size();
+    const auto& records = c.text_tok.records;
+    // COPY's HEADER skips the first line whatever it holds (only a `\.` in it still ends the data).
+    const size_t first = c.stream_start && plan_.skip_header && !records.empty() && records[0].begin == 0 ? 1 : 0;
+    if (first) line += records[0].newlines + 1;
+    for (size_t i = first; i < records.size(); ++i) {
+      const TextRecord& r = records[i];
+      const uint64_t rec_line = line;
+      line += r.newlines + 1;
+      const uint64_t byte = c.byte_offset + r.begin;
+      std::string_view raw(data + r.begin, r.end - r.begin);
+      if (r.error != TextRecordError::None) {
+        reject(c, rec_line, c.byte_offset + r.error_offset, -1, text_error_reason(r.error), raw);
+        continue;
+      }
+      if (r.field_count != ncols) {
+        reject(c, rec_line, byte, -1,
+               "expected " + std::to_string(ncols) + " columns, found " + std::to_string(r.field_count), raw);
+        continue;
+      }
+      if (!utf8_ok) {
+        size_t bad = first_bad_utf8(raw);
+        if (bad != std::string_view::npos) {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(raw[bad]));
+          reject(c, rec_line, byte + bad, -1, std::string("invalid UTF-8 byte ") + hex, raw);
+          continue;
+        }
+      }
+      int shard = 0;
+      bool ok = true;
+      bool binary = start_binary_row(c, ncols);
+      uint64_t key = 0;
+      for (size_t j = 0; j < ncols && ok; ++j) {
+        const TextField& f = c.text_tok.fields[r.first_field + j];
+        std::optional<std::string_view> value;
+        ok = text_value(c, f, rec_line, static_cast<int>(j), raw, value) &&
+             check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard);
+        if (ok) add_field(c, static_cast<int>(j), value, binary, key);
+      }
+      if (!ok) continue;
+      if (binary) {
+        emit(c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
+      } else {
+        append_text_row(c, r);
+        emit(c.csv[shard], c.text_row, {rec_line, byte, r.newlines, 0, key});
+      }
+      ++c.rows;
+    }
+  }
+
   void process_ndjson(Chunk& c, bool utf8_ok) const {
     thread_local std::unique_ptr<NdjsonReader> reader;
     thread_local const LoadPlan* reader_plan = nullptr;
@@ -307,13 +422,13 @@ class ChunkWorker {
   const Router& router_;
 };
 
-// '\n' bytes in s. This runs in the serial read stage, so it uses glibc's vectorised memchr rather than a byte
-// loop (which profiled at a quarter of pgload's instructions).
-uint64_t count_newlines(const std::string& s) {
+// `line_end` bytes ('\n', or '\r' for old-Mac COPY text) in s. This runs in the serial read stage, so it uses
+// glibc's vectorised memchr rather than a byte loop (which profiled at a quarter of pgload's instructions).
+uint64_t count_newlines(const std::string& s, char line_end = '\n') {
   uint64_t n = 0;
   const char* p = s.data();
   const char* end = p + s.size();
-  while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) != nullptr) {
+  while ((p = static_cast<const char*>(std::memchr(p, line_end, static_cast<size_t>(end - p)))) != nullptr) {
     ++n;
     ++p;
   }
@@ -389,11 +504,13 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
   uint64_t next_line = first_line, next_byte = first_byte;
   bool eof = false, first = first_byte == 0;
   ShardBatcher batcher(shards, plan.batch_bytes, plan.sort_batches && plan.dist_field >= 0);
+  TextEol eol = TextEol::Unknown;       // text format: decided by the stream's first line terminator
+  std::atomic<bool> data_ended{false};  // text format: a `\.` ended the data; later chunks are dropped
   uint64_t rejected = 0;
   std::string first_reject;
 
   auto read_stage = [&](tbb::flow_control& fc) -> Chunk* {
-    if (eof && carry.empty()) {
+    if ((eof && carry.empty()) || data_ended.load(std::memory_order_relaxed)) {
       fc.stop();
       return nullptr;
     }
@@ -408,8 +525,13 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
     size_t cut = 0;
     while (!eof) {
       eof = !fill(source, c->data, std::max(plan.chunk_bytes, c->data.size() + size_t{64} * 1024));
-      cut = plan.format == InputFormat::Csv ? find_last_record_end(c->data.data(), c->data.size(), plan.dialect)
-                                            : c->data.rfind('\n') + 1;  // npos + 1 == 0
+      if (plan.format == InputFormat::Text) {
+        if (eol == TextEol::Unknown) eol = detect_text_eol(c->data.data(), c->data.size(), eof);
+        cut = find_last_text_record_end(c->data.data(), c->data.size(), eol);
+      } else {
+        cut = plan.format == InputFormat::Csv ? find_last_record_end(c->data.data(), c->data.size(), plan.dialect)
+                                              : c->data.rfind('\n') + 1;  // npos + 1 == 0
+      }
       if (cut > 0 || eof) break;
       if (c->data.size() > kMaxRecordBytes)
         throw LoadError(kExitInputErrors, "line " + std::to_string(next_line) + ", byte " + std::to_string(next_byte) +
@@ -422,13 +544,17 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
     c->byte_offset = next_byte;
     c->at_eof = eof && carry.empty();
     c->stream_start = first;
+    c->eol = eol;
     first = false;
-    next_line += count_newlines(c->data);
+    next_line += count_newlines(c->data, eol == TextEol::Cr ? '\r' : '\n');
     next_byte += cut;
     return c;
   };
 
   auto deliver_stage = [&](Chunk* c) {
+    // Read before the `\.` was seen: the server would ignore it (the last stage returns the chunk to the pool).
+    if (data_ended.load(std::memory_order_relaxed)) return c;
+    if (plan.format == InputFormat::Text && c->text_tok.end_of_data) data_ended.store(true, std::memory_order_relaxed);
     for (const Reject& r : c->rejects) {
       ++rejected;
       std::string where = "line " + std::to_string(r.line) + (r.column.empty() ? "" : ", column " + r.column) +

@@ -17,6 +17,7 @@
 #include "loader/csv_tokenizer.h"
 #include "loader/options.h"
 #include "loader/source.h"
+#include "loader/text_tokenizer.h"
 #include "loader/value_check.h"
 
 namespace pgload {
@@ -35,9 +36,10 @@ struct LoadPlan {
   int dist_field = -1;            // file field holding the distribution column; -1 for reference tables
   std::vector<ColumnType> types;  // per file field
   std::vector<bool> not_null;     // per file field
-  CsvDialect dialect;
-  std::string null_string;
+  CsvDialect dialect;             // text format: only the delimiter counts
+  std::string null_string;        // compared with the raw field (csv: unquoted; text: before de-escaping)
   InputFormat format = InputFormat::Csv;
+  bool skip_header = false;  // text format with --header: the first line is skipped unread, as COPY does
   bool validate_utf8 = true;
   bool latin1 = false;  // input is LATIN1: converted to UTF-8 before parsing, sent as UTF-8
   bool binary = false;  // rows go as binary COPY where they can (binary_encodable(types)); else CSV

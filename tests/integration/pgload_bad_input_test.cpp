@@ -126,6 +126,7 @@ struct BadCase {
 const std::string kGood = "1,a,b,c\n";  // one good users row on line 1 (8 bytes)
 const std::string kUuid = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11";
 const std::string kGoodTyped = "1,5,1,2020-01-01," + kUuid + ",abc\n";
+const std::string kGoodText = "1\ta\tb\tc\n";  // the good users row in COPY text format (8 bytes)
 
 std::vector<BadCase> catalog() {
   return {
@@ -210,7 +211,34 @@ std::vector<BadCase> catalog() {
        "pgload: --delimiter takes one character, got 'ab'"},
       {"delimiter_equals_quote", Shape::Users, kGood, "--delimiter '\"'", 2,
        "pgload: --delimiter and --quote must differ"},
-      {"unknown_format", Shape::Users, kGood, "--format xml", 2, "pgload: --format takes csv or ndjson, got 'xml'"},
+      {"unknown_format", Shape::Users, kGood, "--format xml", 2,
+       "pgload: --format takes csv, ndjson or text, got 'xml'"},
+      {"text_octal_escape_invalid_utf8", Shape::Users, kGoodText + "2\tx\t\\351\tz\n", "--format text", 1,
+       "pgload: line 2, column login, byte 12: invalid byte sequence for encoding \"UTF8\": 0xe9 (from an escape)"},
+      {"text_hex_escape_nul", Shape::Users, kGoodText + "2\tx\t\\x00\tz\n", "--format text", 1,
+       "pgload: line 2, column login, byte 12: invalid byte sequence for encoding \"UTF8\": 0x00 (from an escape)"},
+      {"text_too_few_columns", Shape::Users, kGoodText + "2\tx\ty\n", "--format text", 1,
+       "pgload: line 2, byte 8: expected 4 columns, found 3"},
+      {"text_marker_ends_data_mid_line", Shape::Users, kGoodText + "2\tx\ty\\.\n3\ta\tb\tc\n", "--format text", 1,
+       "pgload: line 2, byte 8: expected 4 columns, found 3"},
+      {"text_marker_with_data_after_it", Shape::Users, kGoodText + "2\tx\\.y\tz\tw\n", "--format text", 1,
+       "pgload: line 2, byte 11: end-of-copy marker corrupt (\\. must end its line; write \\\\. for a backslash and a "
+       "dot)"},
+      {"text_marker_at_eof_without_newline", Shape::Users, kGoodText + "\\.", "--format text", 1,
+       "pgload: line 2, byte 8: end-of-copy marker corrupt (\\. must end its line; write \\\\. for a backslash and a "
+       "dot)"},
+      {"text_marker_newline_style", Shape::Users, "1\ta\tb\tc\r\n\\.\n", "--format text", 1,
+       "pgload: line 2, byte 9: end-of-copy marker does not match previous newline style"},
+      {"text_lf_after_crlf", Shape::Users, "1\ta\tb\tc\r\n2\tx\ty\tz\n", "--format text", 1,
+       "pgload: line 2, byte 16: literal newline found in data (mixed line endings? write \\n for a newline)"},
+      {"text_literal_carriage_return", Shape::Users, kGoodText + "2\tx\ty\rz\tw\n", "--format text", 1,
+       "pgload: line 2, byte 13: literal carriage return found in data (mixed line endings? write \\r for a carriage "
+       "return)"},
+      {"text_quote_option", Shape::Users, kGoodText, "--format text --quote \"'\"", 2,
+       "pgload: --quote is for --format csv only"},
+      {"text_backslash_delimiter", Shape::Users, kGoodText, "--format text --delimiter '\\'", 2,
+       "pgload: --delimiter: COPY delimiter cannot be a backslash, '.', a lower-case letter or a digit in text "
+       "format"},
       {"negative_max_errors", Shape::Users, kGood, "--max-errors -1", 2,
        "pgload: --max-errors takes a whole number >= 0, got '-1'"},
   };

@@ -150,7 +150,8 @@ TEST(CliLoad, MessagesNameTheOption) {
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--delimiter", "ab"}),
             "--delimiter takes one character, got 'ab'");
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--delimiter", "\""}), "--delimiter and --quote must differ");
-  EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "xml"}), "--format takes csv or ndjson, got 'xml'");
+  EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "xml"}),
+            "--format takes csv, ndjson or text, got 'xml'");
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--max-errors", "-1"}),
             "--max-errors takes a whole number >= 0, got '-1'");
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--threads", "0"}),
@@ -158,6 +159,31 @@ TEST(CliLoad, MessagesNameTheOption) {
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--columns", "a,,b"}),
             "--columns has an empty column name in 'a,,b'");
   EXPECT_NE(usage_error({"--url"}).find("--url"), std::string::npos);
+}
+
+TEST(CliLoad, TextFormatDefaultsAndChecks) {
+  const LoadOptions text = parse({"--url", "x", "--table", "t", "--format", "text"});
+  EXPECT_EQ(text.format, InputFormat::Text);
+  EXPECT_EQ(text.delimiter, '\t');  // COPY text's defaults
+  EXPECT_EQ(text.null_string, "\\N");
+  const LoadOptions piped = parse({"--url", "x", "--table", "t", "--format", "text", "--delimiter", "|", "--null", ""});
+  EXPECT_EQ(piped.delimiter, '|');
+  EXPECT_EQ(piped.null_string, "");
+  EXPECT_EQ(parse({"--url", "x", "--table", "t", "--format", "text", "--delimiter", "\""}).delimiter, '"');
+  const LoadOptions csv = parse({"--url", "x", "--table", "t"});
+  EXPECT_EQ(csv.delimiter, ',');
+  EXPECT_EQ(csv.null_string, "");
+  EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "text", "--quote", "'"}),
+            "--quote is for --format csv only");
+  EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "text", "--escape", "\\"}),
+            "--escape is for --format csv only");
+  for (const char* bad : {"\\", "a", "7", "."})
+    EXPECT_EQ(
+        usage_error({"--url", "x", "--table", "t", "--format", "text", "--delimiter", bad}).rfind("--delimiter: ", 0),
+        0u)
+        << bad;
+  EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "text", "--null", "a\nb"}),
+            "--null cannot contain a newline or carriage return");
 }
 
 TEST(CliLoad, LockTimeoutTakesPostgresDurations) {
