@@ -152,13 +152,29 @@ bool parse_offset(Cursor& c, Fields& f) noexcept {
   if (sign != '+' && sign != '-') return false;
   c.eat(sign);
   int64_t h = 0, mi = 0, s = 0;
-  if (!c.digits(2, 2, h)) return false;
-  const bool colon = c.eat(':');
-  if (colon || is_digit(c.peek())) {
-    if (!c.digits(2, 2, mi)) return false;
-    if ((colon && c.eat(':')) || (!colon && is_digit(c.peek()))) {
-      if (!c.digits(2, 2, s)) return false;
-    }
+  int64_t run = 0;
+  const size_t from = c.pos();
+  if (!c.digits(1, 6, run)) return false;
+  switch (c.pos() - from) {
+    case 1:
+    case 2:  // +h, +hh, optionally followed by :mm[:ss]
+      h = run;
+      if (c.eat(':')) {
+        if (!c.digits(2, 2, mi)) return false;
+        if (c.eat(':') && !c.digits(2, 2, s)) return false;
+      }
+      break;
+    case 4:  // +hhmm
+      h = run / 100;
+      mi = run % 100;
+      break;
+    case 6:  // +hhmmss
+      h = run / 10000;
+      mi = run / 100 % 100;
+      s = run % 100;
+      break;
+    default:
+      return false;
   }
   if (h > kMaxTzDispHour || mi > 59 || s > 59) return false;
   const auto secs = static_cast<int32_t>(h * 3600 + mi * 60 + s);

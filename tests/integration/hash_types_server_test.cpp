@@ -60,14 +60,15 @@ class HashTypesServerTest : public ::testing::Test {
   // Runs one type: every pgload-accepted value equal to the server's hash; at least `min_share` of the values the
   // server accepts are accepted by pgload too.
   static void compare(const std::string& name, const std::string& call, const DistType& type,
-                      const std::vector<std::string>& items, double min_share = 0.95) {
+                      const std::vector<std::string>& items, double min_share = 0.95, size_t min_accepted = 0) {
     const auto verdicts = server(name, call, items);
     ASSERT_EQ(verdicts.size(), items.size());
-    size_t server_ok = 0, both_ok = 0;
+    size_t server_ok = 0, both_ok = 0, refused_shown = 0;
     for (size_t i = 0; i < items.size(); ++i) {
       int32_t h = 0;
       const bool ok = hash_text_value(type, items[i], h);
       if (verdicts[i]) ++server_ok;
+      if (!ok && verdicts[i] && refused_shown++ < 12) std::printf("%s: refused '%s'\n", name.c_str(), items[i].c_str());
       if (!ok) continue;
       ASSERT_TRUE(verdicts[i].has_value()) << name << ": pgload accepted what the server refuses: '" << items[i]
                                            << "'";
@@ -76,7 +77,7 @@ class HashTypesServerTest : public ::testing::Test {
     }
     EXPECT_GE(static_cast<double>(both_ok), min_share * static_cast<double>(server_ok))
         << name << ": pgload refused too many values the server accepts (" << both_ok << " of " << server_ok << ")";
-    EXPECT_GT(both_ok, items.size() / 2) << name;
+    EXPECT_GE(both_ok, min_accepted ? min_accepted : items.size() / 2) << name;
   }
 
   static PgConn* conn_;
@@ -184,10 +185,10 @@ TEST_F(HashTypesServerTest, Numeric) {
   // numeric(10,2): rounded half away from zero to the scale, overflow refused; numeric(4,-2) rounds to hundreds.
   DistType scaled{DistKind::Numeric};
   scaled.typmod = ((10 << 16) | 2) + 4;
-  compare("numeric_10_2", "hash_numeric(t::numeric(10,2))", scaled, items, 0.95);
+  compare("numeric_10_2", "hash_numeric(t::numeric(10,2))", scaled, items, 0.95, items.size() / 4);
   DistType negative_scale{DistKind::Numeric};
   negative_scale.typmod = ((4 << 16) | (-2 & 0x7ff)) + 4;
-  compare("numeric_4_m2", "hash_numeric(t::numeric(4,-2))", negative_scale, items, 0.95);
+  compare("numeric_4_m2", "hash_numeric(t::numeric(4,-2))", negative_scale, items, 0.95, items.size() / 4);
 }
 
 TEST_F(HashTypesServerTest, Bool) {
