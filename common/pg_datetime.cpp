@@ -184,12 +184,12 @@ bool parse_offset(Cursor& c, Fields& f) noexcept {
 }
 
 // The whole ISO grammar after trimming: date [(space+|T) time] [space* offset] [space+ (BC|AD)].
-DtParse parse_fields(std::string_view text, bool allow_time, Fields& f) noexcept {
+DtParse parse_fields(std::string_view text, Fields& f) noexcept {
   Cursor c(text);
   int64_t y = 0, m = 0, d = 0;
   if (!c.digits(4, 7, y) || !c.eat('-') || !c.digits(1, 2, m) || !c.eat('-') || !c.digits(1, 2, d))
     return DtParse::UnknownForm;
-  if (allow_time && !c.done()) {
+  if (!c.done()) {
     const size_t before = c.pos();
     if (c.eat('T') || c.eat('t') || is_space(c.peek())) {
       c.skip_spaces();
@@ -244,7 +244,7 @@ DtParse parse_pg_date(std::string_view text, int32_t& days_out) noexcept {
     return DtParse::Ok;
   }
   Fields f;
-  const DtParse r = parse_fields(t, true, f);
+  const DtParse r = parse_fields(t, f);
   if (r != DtParse::Ok) return r;
   const int julian = date2j(f.year, f.month, f.day);
   if (julian < 0 || julian >= kDateEndJulian) return DtParse::OutOfRange;
@@ -279,7 +279,7 @@ DtParse parse_pg_timestamp(std::string_view text, bool with_tz, std::optional<in
     return DtParse::Ok;
   }
   Fields f;
-  const DtParse r = parse_fields(t, true, f);
+  const DtParse r = parse_fields(t, f);
   if (r != DtParse::Ok) return r;
   const int julian = date2j(f.year, f.month, f.day);
   if (julian < 0 || julian >= kTimestampEndJulian) return DtParse::OutOfRange;
