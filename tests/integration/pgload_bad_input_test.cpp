@@ -66,7 +66,8 @@ class BadInputBase {
       c.run("CREATE TABLE " + name + " (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
     const char* key = shape == Shape::Typed ? "id" : shape == Shape::Users || shape == Shape::Plain ? "user_id" : "k";
     if (shape != Shape::Plain)
-      c.run("SELECT create_distributed_table('" + name + "', '" + key + "', colocate_with => 'none', shard_count => 4)");
+      c.run("SELECT create_distributed_table('" + name + "', '" + key +
+            "', colocate_with => 'none', shard_count => 4)");
   }
   static int64_t count(const std::string& table) {
     return std::stoll(*cluster().connect().scalar("SELECT count(*) FROM " + table));
@@ -173,8 +174,7 @@ std::vector<BadCase> catalog() {
        "pgload: line 2, column s, byte 62: value out of range for type smallint: \"32768\""},
       {"date_out_of_range", Shape::Typed, kGoodTyped + "2,5,1,2020-13-01," + kUuid + ",abc\n", "", 1,
        "pgload: line 2, column d, byte 64: date/time field value out of range: \"2020-13-01\""},
-      {"timestamptz_form_not_hashable", Shape::ByTimestamptz, "2020-01-01T00:00:00Z,a\n2020-06-01 12:00 PST,b\n", "",
-       1,
+      {"timestamptz_form_not_hashable", Shape::ByTimestamptz, "2020-01-01T00:00:00Z,a\n2020-06-01 12:00 PST,b\n", "", 1,
        "pgload: line 2, column k, byte 23: timestamptz value \"2020-06-01 12:00 PST\" is in a form pgload cannot hash "
        "(use ISO 8601 with an offset)"},
       {"date_form_not_hashable", Shape::ByDate, "2020-01-01,a\nJan 8 1999,b\n", "", 1,

@@ -66,9 +66,8 @@ std::vector<TypeCase> cases() {
          if (i == 0) return std::string("-infinity");
          char b[64];
          std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%06d", static_cast<int>(1900 + rng() % 200),
-                       static_cast<int>(1 + rng() % 12), static_cast<int>(1 + rng() % 28),
-                       static_cast<int>(rng() % 24), static_cast<int>(rng() % 60), static_cast<int>(rng() % 60),
-                       static_cast<int>(rng() % 1000000));
+                       static_cast<int>(1 + rng() % 12), static_cast<int>(1 + rng() % 28), static_cast<int>(rng() % 24),
+                       static_cast<int>(rng() % 60), static_cast<int>(rng() % 60), static_cast<int>(rng() % 1000000));
          return std::string(b) + pick(rng, {"Z", "+05:30", "-08", "+0100", ""});
        }},
       {"numeric", "numeric(20,4)", "hash_numeric",
@@ -79,7 +78,9 @@ std::vector<TypeCase> cases() {
                 std::to_string(rng() % 100000) + (rng() % 2 ? "0" : "");
        }},
       {"bool", "boolean", "pg_temp.h_bool",
-       [pick](std::mt19937_64& rng, int) { return pick(rng, {"t", "f", "yes", "off", "TRUE", "0"}); }},
+       [pick](std::mt19937_64& rng, int) {
+         return pick(rng, {"t", "f", "yes", "off", "TRUE", "0"});
+       }},
       {"float8", "double precision", "hashfloat8",
        [pick](std::mt19937_64& rng, int i) {
          if (i < 6) return pick(rng, {"-0", "NaN", "Infinity", "-Infinity", "4.9e-324", "0.1"});
@@ -88,7 +89,9 @@ std::vector<TypeCase> cases() {
          return std::string(b);
        }},
       {"enum", "pgload_types_mood", "hashenum",
-       [pick](std::mt19937_64& rng, int) { return pick(rng, {"sad", "ok", "happy", "very happy"}); }},
+       [pick](std::mt19937_64& rng, int) {
+         return pick(rng, {"sad", "ok", "happy", "very happy"});
+       }},
       {"bytea", "bytea", "pg_temp.h_bytea",
        [](std::mt19937_64& rng, int i) {
          if (i == 0) return std::string("");
@@ -102,8 +105,9 @@ std::vector<TypeCase> cases() {
        [](std::mt19937_64& rng, int i) {
          if (i == 0) return std::string("{}");
          if (i == 1) return std::string("[]");
-         return "{\"id\": " + std::to_string(rng() % 100000) + ", \"tags\": [\"a\", {\"b\": " +
-                std::to_string(rng() % 7) + ".50}], \"k\": \"\\u00e9\", \"id\": " + std::to_string(rng() % 1000) + "}";
+         return "{\"id\": " + std::to_string(rng() % 100000) +
+                ", \"tags\": [\"a\", {\"b\": " + std::to_string(rng() % 7) +
+                ".50}], \"k\": \"\\u00e9\", \"id\": " + std::to_string(rng() % 1000) + "}";
        }},
       {"inet", "inet", "hashinet",
        [](std::mt19937_64& rng, int) {
@@ -148,7 +152,8 @@ TEST(PgloadTypesTest, EveryRowLandsInTheShardOfItsServerHash) {
     const PgResult shards = c.exec(
         "SELECT s.shardid, s.shardminvalue, s.shardmaxvalue, n.nodeport FROM pg_dist_shard s "
         "JOIN pg_dist_placement p USING (shardid) JOIN pg_dist_node n USING (groupid) "
-        "WHERE s.logicalrelid = '" + table + "'::regclass");
+        "WHERE s.logicalrelid = '" +
+        table + "'::regclass");
     for (int i = 0; i < shards.rows(); ++i) {
       const std::string shard = table + "_" + shards.str(i, 0);
       auto w = cluster.connect_node(static_cast<int>(shards.i64(i, 3)));
@@ -158,8 +163,8 @@ TEST(PgloadTypesTest, EveryRowLandsInTheShardOfItsServerHash) {
       w.run("CREATE FUNCTION pg_temp.h_bytea(bytea) RETURNS int4 LANGUAGE internal STRICT AS 'hashvarlena'");
       total += std::stoll(*w.scalar("SELECT count(*) FROM " + shard));
       if (tc.name != "enum") {
-        misplaced += std::stoll(*w.scalar("SELECT count(*) FROM " + shard + " WHERE " + tc.hash +
-                                          "(k) NOT BETWEEN " + shards.str(i, 1) + " AND " + shards.str(i, 2)));
+        misplaced += std::stoll(*w.scalar("SELECT count(*) FROM " + shard + " WHERE " + tc.hash + "(k) NOT BETWEEN " +
+                                          shards.str(i, 1) + " AND " + shards.str(i, 2)));
       } else {
         // hashenum hashes the label's pg_enum oid, which differs per node: Citus routes by the coordinator's.
         const auto labels = w.scalar("SELECT coalesce(array_agg(k::text), '{}') FROM " + shard);
@@ -170,8 +175,8 @@ TEST(PgloadTypesTest, EveryRowLandsInTheShardOfItsServerHash) {
       // The coordinator's routing helper must name this shard for a few of its values.
       const PgResult sample = w.exec("SELECT k::text FROM " + shard + " LIMIT 3");
       for (int j = 0; j < sample.rows(); ++j) {
-        const auto id = c.scalar("SELECT get_shard_id_for_distribution_column('" + table + "', $1)",
-                                 Params{sample.str(j, 0)});
+        const auto id =
+            c.scalar("SELECT get_shard_id_for_distribution_column('" + table + "', $1)", Params{sample.str(j, 0)});
         if (!id || *id != shards.str(i, 0)) ++disagreeing;
       }
     }

@@ -326,7 +326,6 @@ TEST(CitusHash, KnownVectorsOfTheNewerTypes) {
   }
 }
 
-
 // Accepted spellings hash like the canonical value; rejected ones leave hash_out alone.
 void expect_same(DistKind kind, std::string_view spelling, std::string_view canonical) {
   int32_t a = 0, b = 0;
@@ -439,7 +438,7 @@ TEST(CitusHash, NewerTypeSpellings) {
   expect_same(DistKind::Timestamptz, "1999-12-31 19:00:00-05", "2000-01-01 00:00:00+00");
   expect_rejected(DistKind::Timestamptz, "2000-01-01 00:00:00");  // no offset and no known session offset
   expect_rejected(DistKind::Timestamptz, "2000-01-01 00:00:00 Europe/Berlin");
-  expect_same(DistKind::Timestamp, "2000-01-01 00:00:00+05", "2000-01-01 00:00:00");  // the offset is ignored
+  expect_same(DistKind::Timestamp, "2000-01-01 00:00:00+05", "2000-01-01 00:00:00");       // the offset is ignored
   expect_same(DistKind::Timestamp, "2000-01-01 00:00:00.0000005", "2000-01-01 00:00:00");  // rint: half to even
   expect_same(DistKind::Timestamp, "2000-01-01 00:00:00.0000015", "2000-01-01 00:00:00.000002");
   expect_same(DistKind::Numeric, "1.500", "1.5");
