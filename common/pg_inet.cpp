@@ -88,7 +88,7 @@ bool parse_ipv6(std::string_view s, uint8_t* out) noexcept {
     const int tail = n - gap;
     for (int k = 0; k < tail; ++k) full[8 - tail + k] = groups[gap + k];
   }
-  for (int k = 0; k < 8; ++k) {
+  for (size_t k = 0; k < 8; ++k) {
     out[2 * k] = static_cast<uint8_t>(full[k] >> 8);
     out[2 * k + 1] = static_cast<uint8_t>(full[k] & 0xff);
   }

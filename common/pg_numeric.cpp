@@ -130,7 +130,7 @@ bool hash_pg_numeric_text(std::string_view text, int32_t typmod, int32_t& hash_o
     const int e = first_exp - static_cast<int>(k);
     const int g = weight - floor_div4(e);
     static constexpr int kPow[4] = {1, 10, 100, 1000};
-    auto* p = reinterpret_cast<unsigned char*>(bytes.data()) + 2 * g;
+    auto* p = reinterpret_cast<unsigned char*>(bytes.data()) + 2 * static_cast<size_t>(g);
     int v = p[0] | (p[1] << 8);
     v += (digits[k] - '0') * kPow[e - 4 * floor_div4(e)];
     p[0] = static_cast<unsigned char>(v & 0xff);  // NumericDigit is int16, little-endian on the server

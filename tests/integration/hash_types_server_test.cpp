@@ -103,7 +103,8 @@ class HashTypesServerTest : public ::testing::Test {
     return s;
   }
   std::string random_offset() {
-    static const char* kForms[] = {"Z", "+00", "+05", "-08", "+05:30", "-0330", "+14", "+1245", "-11:00", "+05:45"};
+    static constexpr const char* kForms[] = {"Z",     "+00", "+05",   "-08",    "+05:30",
+                                             "-0330", "+14", "+1245", "-11:00", "+05:45"};
     return kForms[uniform(0, 9)];
   }
   // A timestamp with the BC marker (if any) moved after the time, where the server expects it.
@@ -260,12 +261,12 @@ TEST_F(HashTypesServerTest, Numeric) {
 }
 
 TEST_F(HashTypesServerTest, Bool) {
-  static const char* kForms[] = {"t",     "true", "TRUE", "True", "tr",   "tru",      "f",    "false", "FALSE", "fa",
-                                 "y",     "yes",  "YES",  "ye",   "n",    "no",       "NO",   "on",    "ON",    "off",
-                                 "of",    "OFF",  "1",    "0",    " t ",  "\ttrue\n", "o",    "",      "2",     "10",
-                                 "truex", "yess", "nope", "onn",  "offf", "-1",       "t rue"};
+  static constexpr const char* kForms[] = {
+      "t",  "true", "TRUE", "True", "tr",    "tru",  "f",    "false", "FALSE", "fa", "y",    "yes", "YES",
+      "ye", "n",    "no",   "NO",   "on",    "ON",   "off",  "of",    "OFF",   "1",  "0",    " t ", "\ttrue\n",
+      "o",  "",     "2",    "10",   "truex", "yess", "nope", "onn",   "offf",  "-1", "t rue"};
   std::vector<std::string> items;
-  while (items.size() < kRandomPerType) items.push_back(kForms[uniform(0, sizeof kForms / sizeof kForms[0] - 1)]);
+  while (items.size() < kRandomPerType) items.emplace_back(kForms[uniform(0, sizeof kForms / sizeof kForms[0] - 1)]);
   compare("bool", "pg_temp.h_bool(t::bool)", DistType{DistKind::Bool}, items, 1.0);
 }
 
@@ -436,28 +437,28 @@ class JsonGen {
 
  private:
   std::string number() {
-    static const char* kForms[] = {
+    static constexpr const char* kForms[] = {
         "0",   "-0",      "1",    "1.0", "1.50",  "-12.5e3", "1E-7", "123456789012345678901234567890",
         "0.1", "3.14159", "2e+2", "100", "1e100", "-0.000"};
     if (rng_() % 2) return kForms[rng_() % (sizeof kForms / sizeof kForms[0])];
     return std::to_string(static_cast<int64_t>(rng_() % 2000000) - 1000000);
   }
   std::string key() {
-    static const char* kKeys[] = {"\"a\"",
-                                  "\"b\"",
-                                  "\"aa\"",
-                                  "\"\"",
-                                  "\"é\"",
-                                  "\"\\u00e9\"",
-                                  "\"key\"",
-                                  "\"k\\\"q\"",
-                                  "\"B\"",
-                                  "\"ab\"",
-                                  "\"\\ud83d\\ude00\""};
+    static constexpr const char* kKeys[] = {"\"a\"",
+                                            "\"b\"",
+                                            "\"aa\"",
+                                            "\"\"",
+                                            "\"é\"",
+                                            "\"\\u00e9\"",
+                                            "\"key\"",
+                                            "\"k\\\"q\"",
+                                            "\"B\"",
+                                            "\"ab\"",
+                                            "\"\\ud83d\\ude00\""};
     return kKeys[rng_() % (sizeof kKeys / sizeof kKeys[0])];
   }
   std::string string() {
-    static const char* kStrings[] = {
+    static constexpr const char* kStrings[] = {
         "\"\"",         "\"x\"",       "\"hello world\"",    "\"snow ☃\"",   "\"tab\\tnew\\nline\"",
         "\"\\/slash\"", "\"\\u0041\"", "\"\\uD834\\uDD1E\"", "\"quote\\\"\""};
     return kStrings[rng_() % (sizeof kStrings / sizeof kStrings[0])];
