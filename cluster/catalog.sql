@@ -168,16 +168,38 @@ $$;
 CREATE TRIGGER pg_dist_node_fdw_server AFTER INSERT OR UPDATE ON pg_catalog.pg_dist_node
   FOR EACH ROW EXECUTE FUNCTION pgcluster.pg_dist_node_after_change();
 
+-- The default hash opclass functions that SQL cannot call on these types directly (date and timestamptz share
+-- int4's and timestamp's, bool uses "char"'s, bytea's takes internal): the same C functions under typed names.
+CREATE FUNCTION pgcluster.hash_date(date) RETURNS int4 LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'hashint4';
+CREATE FUNCTION pgcluster.hash_timestamptz(timestamptz) RETURNS int4
+  LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'timestamp_hash';
+CREATE FUNCTION pgcluster.hash_bool(bool) RETURNS int4 LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'hashchar';
+CREATE FUNCTION pgcluster.hash_bytea(bytea) RETURNS int4
+  LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'hashvarlena';
+
 -- Hash function (by name) for a supported distribution column type, NULL if unsupported.
 CREATE FUNCTION pgcluster.hash_function(p_type oid) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE p_type
-    WHEN 'int8'::regtype THEN 'hashint8'
-    WHEN 'int4'::regtype THEN 'hashint4'
-    WHEN 'int2'::regtype THEN 'hashint2'
-    WHEN 'text'::regtype THEN 'hashtext'
-    WHEN 'varchar'::regtype THEN 'hashtext'
-    WHEN 'uuid'::regtype THEN 'uuid_hash'
+  SELECT CASE
+    WHEN p_type = 'int8'::regtype THEN 'hashint8'
+    WHEN p_type = 'int4'::regtype THEN 'hashint4'
+    WHEN p_type = 'int2'::regtype THEN 'hashint2'
+    WHEN p_type = 'text'::regtype THEN 'hashtext'
+    WHEN p_type = 'varchar'::regtype THEN 'hashtext'
+    WHEN p_type = 'uuid'::regtype THEN 'uuid_hash'
+    WHEN p_type = 'date'::regtype THEN 'pgcluster.hash_date'
+    WHEN p_type = 'time'::regtype THEN 'time_hash'
+    WHEN p_type = 'timestamp'::regtype THEN 'timestamp_hash'
+    WHEN p_type = 'timestamptz'::regtype THEN 'pgcluster.hash_timestamptz'
+    WHEN p_type = 'numeric'::regtype THEN 'hash_numeric'
+    WHEN p_type = 'bool'::regtype THEN 'pgcluster.hash_bool'
+    WHEN p_type = 'float4'::regtype THEN 'hashfloat4'
+    WHEN p_type = 'float8'::regtype THEN 'hashfloat8'
+    WHEN p_type = 'oid'::regtype THEN 'hashoid'
+    WHEN p_type = 'bytea'::regtype THEN 'pgcluster.hash_bytea'
+    WHEN p_type = 'jsonb'::regtype THEN 'jsonb_hash'
+    WHEN p_type IN ('inet'::regtype, 'cidr'::regtype) THEN 'hashinet'
+    WHEN (SELECT typtype FROM pg_type WHERE oid = p_type) = 'e' THEN 'hashenum'
   END
 $$;
 
@@ -574,7 +596,8 @@ BEGIN
   IF hashfn IS NULL THEN
     RAISE EXCEPTION 'distribution column "%" has type %, which the local cluster cannot distribute by',
       distribution_column, format_type(att.atttypid, att.atttypmod)
-      USING HINT = 'supported types: bigint, integer, smallint, text, character varying, uuid';
+      USING HINT = 'supported types: bigint, integer, smallint, text, character varying, uuid, date, time, '
+        'timestamp, timestamptz, numeric, boolean, real, double precision, oid, bytea, jsonb, inet, cidr, enums';
   END IF;
   IF shard_count IS NOT NULL AND (shard_count < 1 OR shard_count > 64000) THEN
     RAISE EXCEPTION '% is outside the valid range for parameter "shard_count" (1 .. 64000)', shard_count;

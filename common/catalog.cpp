@@ -131,6 +131,18 @@ Table Catalog::load_table(uint32_t oid) const {
     if (c.name == t.dist_column) t.dist_column_index = i;
     t.columns.push_back(std::move(c));
   }
+  if (t.dist_column_index >= 0) {
+    Column& dist = t.columns[t.dist_column_index];
+    auto labels = coordinator_->exec(
+        "SELECT e.oid, e.enumlabel FROM pg_type ty LEFT JOIN pg_enum e ON e.enumtypid = ty.oid "
+        "WHERE ty.oid = $1::oid AND ty.typtype = 'e' ORDER BY e.enumsortorder",
+        {std::to_string(dist.type_oid)});
+    dist.is_enum = labels.rows() > 0;
+    for (int i = 0; i < labels.rows(); ++i)
+      if (!labels.is_null(i, 0))
+        dist.enum_labels.emplace_back(labels.str(i, 1), static_cast<uint32_t>(labels.i64(i, 0)));
+  }
+  t.time_zone = coordinator_->exec("SELECT current_setting('TimeZone')").str(0, 0);
 
   auto shards = coordinator_->exec(
       "SELECT s.shardid, s.shardminvalue, s.shardmaxvalue, "

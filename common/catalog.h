@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/pg.h"
@@ -38,6 +39,9 @@ struct Column {
   int32_t typmod = -1;
   std::string type_sql;  // format_type(), e.g. "character varying(20)"
   bool not_null = false;
+  // For an enum type: each label with its pg_enum oid (hashenum hashes the oid, not the label).
+  std::vector<std::pair<std::string, uint32_t>> enum_labels;
+  bool is_enum = false;
 };
 
 struct Shard {
@@ -56,6 +60,9 @@ struct Table {
   int dist_column_index = -1;  // index into columns
   std::vector<Column> columns;
   std::vector<Shard> shards;  // hash tables: ordered by min_value; otherwise by shard id
+  // The coordinator session's TimeZone setting: how a timestamptz without an offset is read (the worker COPY
+  // sessions are set to the same value).
+  std::string time_zone;
 
   bool is_reference() const { return method == 'n'; }
   std::string qualified() const { return quote_qualified(schema, name); }

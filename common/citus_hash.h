@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 
 namespace pgload {
@@ -30,13 +32,67 @@ int32_t hash_bpchar(std::string_view bytes) noexcept;
 // uuid_hash (src/backend/utils/adt/uuid.c): hash_any of the 16 bytes.
 int32_t hash_uuid(const uint8_t (&uuid)[16]) noexcept;
 
-// The distribution-column types the loader can hash itself.
-enum class DistKind : uint8_t { Int2, Int4, Int8, Text, Bpchar, Uuid };
+// hashfloat8: 0 for ±0, every NaN as the standard NaN, else hash_any of the 8 bytes.
+int32_t hash_float8(double v) noexcept;
+// hashfloat4: the float8 hash of the widened value (so 0.5::float4 and 0.5::float8 hash alike).
+int32_t hash_float4(float v) noexcept;
+// hashoid / hashenum (the enum label's pg_enum oid) / hashchar of bool: hash_uint32 of the value.
+int32_t hash_oid(uint32_t oid) noexcept;
 
-// int2 (21), int4 (23), int8 (20), text (25), varchar (1043) -> Text, bpchar (1042) -> Bpchar, uuid (2950);
-// nullopt for any other type (the caller must then route through the server or refuse).
+// The distribution-column types the loader can hash itself.
+enum class DistKind : uint8_t {
+  Int2,
+  Int4,
+  Int8,
+  Text,
+  Bpchar,
+  Uuid,
+  Date,         // hashint4 of days since 2000-01-01 (date_ops uses hashint4)
+  Time,         // time_hash: hashint8 of microseconds since midnight
+  Timestamp,    // timestamp_hash: hashint8 of microseconds since 2000-01-01
+  Timestamptz,  // the same, of the UTC instant
+  Numeric,      // hash_numeric
+  Bool,         // hashchar of 0/1
+  Float4,
+  Float8,
+  Oid,
+  Enum,  // hashenum: needs the type's labels (DistType::enum_labels)
+  Bytea,
+  Jsonb,
+  Inet,
+  Cidr,
+};
+
+// The built-in types above by oid (varchar -> Text; enums have per-database oids: see DistType); nullopt for any
+// other type (the caller must then route through the server or refuse).
 // Nondeterministic (ICU) collations hash differently; the caller checks the column's collation.
 std::optional<DistKind> dist_kind_for_type(uint32_t type_oid) noexcept;
+
+// SQL name of a kind for messages ("timestamp with time zone").
+const char* dist_kind_name(DistKind kind) noexcept;
+
+// One enum label and its pg_enum oid.
+struct EnumLabel {
+  std::string label;
+  uint32_t oid = 0;
+};
+
+// What hashing a distribution value needs beyond its kind.
+struct DistType {
+  DistKind kind = DistKind::Int8;
+  int32_t typmod = -1;  // numeric(p,s): values are rounded to the scale first, as the column stores them
+  // timestamptz text without an offset is read at this many seconds east of UTC (the session TimeZone when it
+  // is a fixed offset); nullopt: such text is refused as a form pgload cannot hash.
+  std::optional<int32_t> default_offset_secs;
+  std::span<const EnumLabel> enum_labels;  // sorted by label, for Enum
+};
+
+// Why hash_text_value refused a text, for the message (computed again on the error path only).
+enum class HashRefusal : uint8_t {
+  Invalid,      // the server would reject it too
+  UnknownForm,  // a form pgload does not parse (e.g. 'Jan 8 1999', 'now', a timestamptz without an offset)
+};
+HashRefusal hash_refusal(const DistType& type, std::string_view text) noexcept;
 
 // Parses `text` exactly as the type's PostgreSQL 15 input function would and hashes the value:
 //  - Int2/Int4/Int8: pg_strtoint16/32/64 — optional leading/trailing ASCII whitespace, one optional sign, decimal
@@ -46,7 +102,15 @@ std::optional<DistKind> dist_kind_for_type(uint32_t type_oid) noexcept;
 //    digits, no whitespace.
 //  - Text/Bpchar: any bytes without NUL. Encoding validity and varchar(n)/char(n) length limits are not checked
 //    here (they need the database encoding and the column typmod).
-// Returns false if the server would reject the text; hash_out is untouched then.
+//  - Date/Time/Timestamp/Timestamptz: the ISO 8601 forms (common/pg_datetime.h), others refused.
+//  - Numeric: numeric_in with the typmod's rounding (common/pg_numeric.h).
+//  - Bool: boolin (t/true/y/yes/on/1 and the false forms, any case, unique prefixes, surrounding whitespace).
+//  - Float4/Float8: float4in/float8in (correctly rounded decimal, nan/inf spellings, denormals; hex floats are
+//    refused). Oid: decimal 0..4294967295. Enum: an exact label. Bytea: byteain's hex (\x..) and escape forms.
+//  - Jsonb: jsonb_in (common/jsonb_hash.h). Inet/Cidr: common/pg_inet.h.
+// Returns false if the server would reject the text or pgload does not parse its form; hash_out is untouched then.
+bool hash_text_value(const DistType& type, std::string_view text, int32_t& hash_out) noexcept;
+// The same for kinds that need nothing beyond the kind (not Enum; timestamptz only with an explicit offset).
 bool hash_text_value(DistKind kind, std::string_view text, int32_t& hash_out) noexcept;
 
 // The parsers behind hash_text_value, for callers that need the value itself. Same acceptance rules.
@@ -54,5 +118,10 @@ bool parse_pg_int8(std::string_view text, int64_t& out) noexcept;
 bool parse_pg_int4(std::string_view text, int32_t& out) noexcept;
 bool parse_pg_int2(std::string_view text, int16_t& out) noexcept;
 bool parse_pg_uuid(std::string_view text, uint8_t (&out)[16]) noexcept;
+bool parse_pg_bool(std::string_view text, bool& out) noexcept;
+bool parse_pg_float8(std::string_view text, double& out) noexcept;
+bool parse_pg_float4(std::string_view text, float& out) noexcept;
+// byteain into `out` (cleared first).
+bool parse_pg_bytea(std::string_view text, std::string& out);
 
 }  // namespace pgload

@@ -65,6 +65,8 @@ CopySink::CopySink(const Catalog& catalog, const Table& table, SinkOptions optio
             c->pg = PgConn::connect(catalog.node_conninfo(*node), "pgload");
             // Binary COPY takes text values in the client encoding (CSV batches name theirs): UTF-8, as validated.
             if (options_.binary) c->pg.run("SET client_encoding TO 'UTF8'");
+            // A timestamptz without an offset must mean on the worker what it meant where it was routed.
+            if (!table.time_zone.empty()) c->pg.run("SET TimeZone TO " + quote_literal(table.time_zone));
             c->pg.run("BEGIN");
           } catch (const PgError& e) {
             throw LoadError(kExitCluster,

@@ -173,10 +173,7 @@ class ChunkWorker {
     if (j == plan_.dist_field) {
       shard = router_.route(*value);
       if (shard == -1) {
-        reject(c, line, byte, j,
-               std::string("invalid ") + pg_type_name(plan_.types[j].type) + " distribution value \"" +
-                   excerpt(*value) + "\"",
-               raw);
+        reject(c, line, byte, j, router_.refusal(*value, excerpt(*value)), raw);
         return false;
       }
       if (shard == -2) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/catalog.h"
 #include "common/citus_hash.h"
@@ -15,19 +17,28 @@ class Router {
  public:
   // Throws LoadError when the table's distribution column type has no supported hash.
   explicit Router(const Table& table);
+  Router(const Router&) = delete;  // type_ views enum_labels_
+  Router& operator=(const Router&) = delete;
   bool by_hash() const noexcept { return kind_.has_value(); }
+  // The message for a value route() gave -1 for (value already excerpted for printing), e.g. `invalid bigint
+  // distribution value "abc"` or `timestamptz value "Jan 8 1999" is in a form pgload cannot hash (use ISO 8601
+  // with an offset)`.
+  std::string refusal(std::string_view value, std::string_view excerpt) const;
   // Shard index for a distribution value (unquoted text); -1 when the text is not a valid value of the column
   // type, -2 when no shard's range holds its hash (a gap in pg_dist_shard).
   int route(std::string_view value) const noexcept {
     if (!kind_) return 0;
     int32_t hash;
-    if (!hash_text_value(*kind_, value, hash)) return -1;
+    if (!hash_text_value(type_, value, hash)) return -1;
     int idx = map_.index_of(hash);
     return idx < 0 ? -2 : idx;
   }
 
  private:
   std::optional<DistKind> kind_;
+  DistType type_;
+  std::string type_name_;               // for messages, as value_check names the type
+  std::vector<EnumLabel> enum_labels_;  // sorted by label; type_.enum_labels views it
   ShardMap map_;
 };
 

@@ -46,7 +46,7 @@ const std::string& users_file() {
   return path;
 }
 
-enum class Shape { Users, Typed, Plain };
+enum class Shape { Users, Typed, Plain, ByTimestamptz, ByDate };
 
 class BadInputBase {
  protected:
@@ -58,10 +58,15 @@ class BadInputBase {
     auto c = cluster().connect();
     if (shape == Shape::Typed)
       c.run("CREATE TABLE " + name + " (id bigint, n int NOT NULL, s smallint, d date, u uuid, v varchar(3))");
+    else if (shape == Shape::ByTimestamptz)
+      c.run("CREATE TABLE " + name + " (k timestamptz, note text)");
+    else if (shape == Shape::ByDate)
+      c.run("CREATE TABLE " + name + " (k date, note text)");
     else
       c.run("CREATE TABLE " + name + " (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
+    const char* key = shape == Shape::Typed ? "id" : shape == Shape::Users || shape == Shape::Plain ? "user_id" : "k";
     if (shape != Shape::Plain)
-      c.run("SELECT create_distributed_table('" + name + "', '" + (shape == Shape::Typed ? "id" : "user_id") +
+      c.run("SELECT create_distributed_table('" + name + "', '" + key +
             "', colocate_with => 'none', shard_count => 4)");
   }
   static int64_t count(const std::string& table) {
@@ -170,6 +175,13 @@ std::vector<BadCase> catalog() {
        "pgload: line 2, column s, byte 62: value out of range for type smallint: \"32768\""},
       {"date_out_of_range", Shape::Typed, kGoodTyped + "2,5,1,2020-13-01," + kUuid + ",abc\n", "", 1,
        "pgload: line 2, column d, byte 64: date/time field value out of range: \"2020-13-01\""},
+      {"timestamptz_form_not_hashable", Shape::ByTimestamptz, "2020-01-01T00:00:00Z,a\n2020-06-01 12:00 PST,b\n", "", 1,
+       "pgload: line 2, column k, byte 23: timestamptz value \"2020-06-01 12:00 PST\" is in a form pgload cannot hash "
+       "(use ISO 8601 with an offset)"},
+      {"date_form_not_hashable", Shape::ByDate, "2020-01-01,a\nJan 8 1999,b\n", "", 1,
+       "pgload: line 2, column k, byte 13: date value \"Jan 8 1999\" is in a form pgload cannot hash (use ISO 8601)"},
+      {"date_distribution_value_out_of_range", Shape::ByDate, "2020-01-01,a\n2020-02-30,b\n", "", 1,
+       "pgload: line 2, column k, byte 13: invalid date distribution value \"2020-02-30\""},
       {"bad_uuid", Shape::Typed, kGoodTyped + "2,5,1,2020-01-01,zz,abc\n", "", 1,
        "pgload: line 2, column u, byte 75: invalid input syntax for type uuid: \"zz\""},
       {"varchar_too_long", Shape::Typed, kGoodTyped + "2,5,1,2020-01-01," + kUuid + ",abcd\n", "", 1,

@@ -248,9 +248,82 @@ TEST(CitusHash, DistKindForType) {
   EXPECT_EQ(dist_kind_for_type(1043), DistKind::Text);
   EXPECT_EQ(dist_kind_for_type(1042), DistKind::Bpchar);
   EXPECT_EQ(dist_kind_for_type(2950), DistKind::Uuid);
-  EXPECT_FALSE(dist_kind_for_type(1700).has_value());  // numeric
-  EXPECT_FALSE(dist_kind_for_type(1082).has_value());  // date
+  EXPECT_EQ(dist_kind_for_type(1700), DistKind::Numeric);
+  EXPECT_EQ(dist_kind_for_type(1082), DistKind::Date);
+  EXPECT_EQ(dist_kind_for_type(1184), DistKind::Timestamptz);
+  EXPECT_EQ(dist_kind_for_type(3802), DistKind::Jsonb);
+  EXPECT_EQ(dist_kind_for_type(650), DistKind::Cidr);
+  EXPECT_FALSE(dist_kind_for_type(1186).has_value());  // interval
+  EXPECT_FALSE(dist_kind_for_type(114).has_value());   // json: no hash opclass
   EXPECT_FALSE(dist_kind_for_type(0).has_value());
+}
+
+// Hashes of the newer types, from SELECT <the type's hash support function>(v::type) on PostgreSQL 15.
+TEST(CitusHash, KnownVectorsOfTheNewerTypes) {
+  struct Vector {
+    DistKind kind;
+    const char* text;
+    int32_t hash;
+  };
+  const Vector vectors[] = {
+      {DistKind::Date, "2000-01-01", -272711505},
+      {DistKind::Date, "1970-01-01", -1538670306},
+      {DistKind::Date, "infinity", -96758253},
+      {DistKind::Date, "-infinity", -1524351049},
+      {DistKind::Date, "4713-01-01 BC", -1738125746},
+      {DistKind::Date, "2024-02-29", 1456914585},
+      {DistKind::Time, "00:00:00", -272711505},
+      {DistKind::Time, "23:59:59.999999", 38296624},
+      {DistKind::Time, "24:00:00", -2053980660},
+      {DistKind::Time, "12:34:56.0000005", 1578700661},
+      {DistKind::Timestamp, "2000-01-01 00:00:00", -272711505},
+      {DistKind::Timestamp, "infinity", -1524351049},
+      {DistKind::Timestamp, "1999-01-08 04:05:06.789", -965094853},
+      {DistKind::Timestamptz, "2000-01-01 00:00:00+00", -272711505},
+      {DistKind::Timestamptz, "1999-01-08 04:05:06-08", 1641825832},
+      {DistKind::Timestamptz, "2020-06-01T12:00:00+05:30", -949342186},
+      {DistKind::Numeric, "0", -1},
+      {DistKind::Numeric, "NaN", 0},
+      {DistKind::Numeric, "1", 1324868424},
+      {DistKind::Numeric, "1.50", 692967894},
+      {DistKind::Numeric, "0.1", 1951971037},
+      {DistKind::Numeric, "-12345.6789", -2041232919},
+      {DistKind::Numeric, "1e100", 1324868433},
+      {DistKind::Numeric, "123456789012345678901234567890", 1568555724},
+      {DistKind::Bool, "true", -1905060026},
+      {DistKind::Bool, "false", -272711505},
+      {DistKind::Float8, "0", 0},
+      {DistKind::Float8, "NaN", -1275764840},
+      {DistKind::Float8, "1", 376496956},
+      {DistKind::Float8, "0.1", -573871567},
+      {DistKind::Float8, "-Infinity", -1377680656},
+      {DistKind::Float8, "4.9e-324", 1656029872},
+      {DistKind::Float4, "0.5", 109745130},
+      {DistKind::Float4, "0.1", -222057114},
+      {DistKind::Float4, "Infinity", -2133226302},
+      {DistKind::Oid, "0", -272711505},
+      {DistKind::Oid, "4294967295", 385747274},
+      {DistKind::Bytea, "", -1477818771},
+      {DistKind::Bytea, "\\xdeadbeef", 517622086},
+      {DistKind::Bytea, "abc\\\\def\\001", 478900900},
+      {DistKind::Jsonb, "{}", 0},
+      {DistKind::Jsonb, "[]", 0},
+      {DistKind::Jsonb, "1", -822615224},
+      {DistKind::Jsonb, "\"a\"", -1072467791},
+      {DistKind::Jsonb, "{\"b\":1,\"a\":[true,null]}", -1207216375},
+      {DistKind::Jsonb, "[1,[2,{}]]", -880884149},
+      {DistKind::Inet, "1.2.3.4", 575497230},
+      {DistKind::Inet, "10.0.0.0/8", 853331015},
+      {DistKind::Inet, "::1", 1984372031},
+      {DistKind::Inet, "2001:db8::/32", 616351084},
+  };
+  for (const Vector& v : vectors) {
+    int32_t h = 0;
+    DistType t{v.kind};
+    t.default_offset_secs = 0;
+    ASSERT_TRUE(hash_text_value(t, v.text, h)) << dist_kind_name(v.kind) << " '" << v.text << "'";
+    EXPECT_EQ(h, v.hash) << dist_kind_name(v.kind) << " '" << v.text << "'";
+  }
 }
 
 // Accepted spellings hash like the canonical value; rejected ones leave hash_out alone.
@@ -349,6 +422,52 @@ TEST(CitusHash, TextInput) {
   expect_rejected(DistKind::Text, std::string_view("a\0b", 3));
   expect_rejected(DistKind::Bpchar, std::string_view("a\0", 2));
   expect_same(DistKind::Bpchar, "Woodgrove    ", "Woodgrove");
+}
+
+TEST(CitusHash, NewerTypeSpellings) {
+  expect_same(DistKind::Date, " 2020-1-5 ", "2020-01-05");
+  expect_same(DistKind::Date, "2020-01-05 23:59:59", "2020-01-05");
+  expect_same(DistKind::Date, "EPOCH", "1970-01-01");
+  expect_same(DistKind::Date, "0001-01-01 bc", "0001-01-01 BC");
+  expect_rejected(DistKind::Date, "2020-02-30");
+  expect_rejected(DistKind::Date, "Jan 8 1999");
+  expect_rejected(DistKind::Date, "today");
+  expect_rejected(DistKind::Date, "08/01/1999");  // DateStyle-dependent: never guessed
+  expect_same(DistKind::Timestamptz, "2000-01-01T05:30:00+05:30", "2000-01-01 00:00:00Z");
+  expect_same(DistKind::Timestamptz, "2000-01-01 05:30:00+0530", "2000-01-01 00:00:00+00");
+  expect_same(DistKind::Timestamptz, "1999-12-31 19:00:00-05", "2000-01-01 00:00:00+00");
+  expect_rejected(DistKind::Timestamptz, "2000-01-01 00:00:00");  // no offset and no known session offset
+  expect_rejected(DistKind::Timestamptz, "2000-01-01 00:00:00 Europe/Berlin");
+  expect_same(DistKind::Timestamp, "2000-01-01 00:00:00+05", "2000-01-01 00:00:00");       // the offset is ignored
+  expect_same(DistKind::Timestamp, "2000-01-01 00:00:00.0000005", "2000-01-01 00:00:00");  // rint: half to even
+  expect_same(DistKind::Timestamp, "2000-01-01 00:00:00.0000015", "2000-01-01 00:00:00.000002");
+  expect_same(DistKind::Numeric, "1.500", "1.5");
+  expect_same(DistKind::Numeric, "15e-1", "1.5");
+  expect_same(DistKind::Numeric, "-1.5", "1.5");  // hash_numeric ignores the sign
+  expect_same(DistKind::Numeric, " nan ", "NaN");
+  expect_rejected(DistKind::Numeric, "1e");
+  expect_rejected(DistKind::Numeric, ".");
+  expect_same(DistKind::Bool, " YES ", "true");
+  expect_same(DistKind::Bool, "of", "false");
+  expect_rejected(DistKind::Bool, "o");
+  expect_same(DistKind::Float8, "-0", "0");
+  expect_same(DistKind::Float8, "-NaN", "NaN");
+  expect_same(DistKind::Float8, "1e0", "1");
+  expect_rejected(DistKind::Float8, "1e400");
+  expect_same(DistKind::Float4, "0.5", "0.5");
+  expect_same(DistKind::Bytea, "\\x616263", "abc");
+  expect_same(DistKind::Bytea, "\\x61 62\n63", "\\141bc");
+  expect_rejected(DistKind::Bytea, "\\x616");
+  expect_rejected(DistKind::Bytea, "a\\b");
+  expect_same(DistKind::Jsonb, "{\"a\":1,\"a\":2}", "{\"a\":2}");
+  expect_same(DistKind::Jsonb, "{\"bb\":1,\"a\":2}", "{\"a\":2, \"bb\":1.0}");
+  expect_same(DistKind::Jsonb, "\"\\u00e9\"", "\"\xc3\xa9\"");
+  expect_rejected(DistKind::Jsonb, "\"\\u0000\"");
+  expect_rejected(DistKind::Jsonb, "[1,]");
+  expect_same(DistKind::Inet, "::ffff:1.2.3.4", "::ffff:102:304");
+  expect_same(DistKind::Inet, "1.2.3.4", "1.2.3.4/32");
+  expect_rejected(DistKind::Inet, "1.2.3.4/33");
+  expect_rejected(DistKind::Cidr, "10.0.0.1/8");
 }
 
 }  // namespace
