@@ -101,7 +101,8 @@ const TypeCase kTypes[] = {
 }  // namespace
 
 TEST_F(CitusParityTest, EachDistributionTypeLoadsLikeCitusCopyIntoTheRightShards) {
-  coord_.run("DROP TYPE IF EXISTS pgload_parity_mood CASCADE");
+  coord_.run("DROP TABLE IF EXISTS pgload_parity_enum, pgload_parity_enum_citus");  // before their type
+  coord_.run("DROP TYPE IF EXISTS pgload_parity_mood");
   coord_.run("CREATE TYPE pgload_parity_mood AS ENUM ('sad', 'ok', 'happy', 'über')");
   for (const TypeCase& c : kTypes) {
     SCOPED_TRACE(c.name);
