@@ -376,6 +376,18 @@ std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& d
 void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, uint64_t first_byte, const LoadPlan& plan,
                   int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
                   std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
+  InputCursor cursor{std::move(carry), first_line, first_byte, false};
+  run_pipeline_step(source, cursor, 0, plan, threads, submit, rows_per_shard, counters);
+}
+
+bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan,
+                       int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
+                       std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
+  std::string& carry = cursor.carry;
+  bool& eof = cursor.eof;
+  uint64_t& next_line = cursor.line;
+  uint64_t& next_byte = cursor.byte;
+  const uint64_t step_start_byte = cursor.byte;
   const int parallelism = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::max(1, parallelism));
   Router router(*plan.table);
@@ -393,14 +405,13 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
     free_chunks.push_back(pool.back().get());
   }
 
-  uint64_t next_line = first_line, next_byte = first_byte;
-  bool eof = false, first = first_byte == 0;
+  bool first = next_byte == 0;
   std::vector<std::shared_ptr<Batch>> pending(shards), pending_bin(shards);
   const bool sort = plan.dist_field >= 0;
   std::string sort_scratch;
   std::vector<uint32_t> order;
   std::vector<RowOrigin> sorted_rows;
-  uint64_t rejected = 0;
+  uint64_t rejected = counters.rejected.load(std::memory_order_relaxed);
   std::string first_reject;
 
   auto new_batch = [&](size_t s, bool binary) {
@@ -444,7 +455,7 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
   };
 
   auto read_stage = [&](tbb::flow_control& fc) -> Chunk* {
-    if (eof && carry.empty()) {
+    if ((eof && carry.empty()) || (step_bytes > 0 && next_byte - step_start_byte >= step_bytes)) {
       fc.stop();
       return nullptr;
     }
@@ -536,6 +547,7 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
       if (pending[s]) seal(std::move(pending[s]));
       if (pending_bin[s]) seal(std::move(pending_bin[s]));
     }
+  return eof && carry.empty();
 }
 
 }  // namespace pgload
