@@ -137,30 +137,33 @@ void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table,
       done = run_pipeline_step(
           source, cursor, static_cast<uint64_t>(o.checkpoint_bytes), plan, o.threads,
           [&](std::shared_ptr<Batch> b) { sink.submit(std::move(b)); }, step_rows, counters);
+      uint64_t rows = 0;
+      for (size_t s = 0; s < step_rows.size(); ++s) {
+        rows_per_shard[s] += step_rows[s];
+        rows += table.is_reference() ? (s == 0 ? step_rows[s] : 0) : step_rows[s];
+      }
+      if (rejects) std::fflush(rejects);
+      ResumableRun after = run;
+      after.progress.byte_offset = cursor.byte;
+      after.progress.line = cursor.line;
+      after.progress.rows += rows;
+      after.progress.rejected = counters.rejected.load();
+      struct stat st {};
+      after.progress.reject_file_bytes =
+          rejects && fstat(fileno(rejects), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+      ++after.progress.step;
+      after.finished = done;
+      auto [sql, params] = progress_statement(after);
+      two_phase.set_decision_rider(std::move(sql), std::move(params));
+      sink.commit(two_phase, [&] { lock.check_held(); });
+      run = std::move(after);
     } catch (const LoadError& e) {
       if (run.progress.step == 0) throw;
-      throw LoadError(e.code(), std::string(e.what()) + " in this step; the " + std::to_string(run.progress.rows) +
+      throw LoadError(e.code(), std::string(e.what()) + " (in this step; the " + std::to_string(run.progress.rows) +
                                     " rows of the " + std::to_string(run.progress.step) +
                                     " committed step(s) before line " + std::to_string(run.progress.line) +
-                                    " stay loaded");
+                                    " stay loaded)");
     }
-    uint64_t rows = 0;
-    for (size_t s = 0; s < step_rows.size(); ++s) {
-      rows_per_shard[s] += step_rows[s];
-      rows += table.is_reference() ? (s == 0 ? step_rows[s] : 0) : step_rows[s];
-    }
-    if (rejects) std::fflush(rejects);
-    run.progress.byte_offset = cursor.byte;
-    run.progress.line = cursor.line;
-    run.progress.rows += rows;
-    run.progress.rejected = counters.rejected.load();
-    struct stat st {};
-    run.progress.reject_file_bytes = rejects && fstat(fileno(rejects), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-    ++run.progress.step;
-    run.finished = done;
-    auto [sql, params] = progress_statement(run);
-    two_phase.set_decision_rider(std::move(sql), std::move(params));
-    sink.commit(two_phase, [&] { lock.check_held(); });
     log::info("step {} committed: input up to byte {}, line {}; {} rows so far", run.progress.step,
               run.progress.byte_offset, run.progress.line, run.progress.rows);
     fault_point("after_step");
