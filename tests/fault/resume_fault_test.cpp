@@ -8,6 +8,7 @@
 #include <csignal>
 
 #include <chrono>
+#include <filesystem>
 #include <iterator>
 #include <fstream>
 #include <regex>
@@ -35,6 +36,13 @@ const std::string& work_dir() {
   static const std::string dir = temp_dir("pgload-resume");
   return dir;
 }
+
+// The 2,000,000-row file is ~200 MB: remove the work directory when the binary is done.
+class RemoveWorkDir : public ::testing::Environment {
+ public:
+  void TearDown() override { std::filesystem::remove_all(work_dir()); }
+};
+const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new RemoveWorkDir);
 
 std::string users_file() {
   std::string path = work_dir() + "/users" + std::to_string(kRows) + ".csv";
@@ -230,6 +238,44 @@ TEST_F(ResumeFaultTest, ChangedSourceIsRefused) {
   EXPECT_EQ(fresh.exit_code, 2) << fresh.output;
   EXPECT_THAT(fresh.output, HasSubstr("run the same command with --resume to continue it"));
   EXPECT_EQ(prepared_on_workers(), 0);
+}
+
+// Bad rows spread over the steps of a --header load killed after a step sent its rows (and wrote its rejects) but
+// before it prepared: --max-errors counts across steps and runs, each bad row is in the reject file once, with its
+// line number in the whole file, and the header is read only at offset 0.
+TEST_F(ResumeFaultTest, RejectsCountAcrossStepsAndAreWrittenOnce) {
+  create_users("r_rejects");
+  const std::string small = work_dir() + "/small.csv";
+  const std::string file = work_dir() + "/rejects.csv";
+  ASSERT_EQ(run_command(std::string(GEN_USERS_BIN) + " --rows 60000 --out " + sh(small)).exit_code, 0);
+  // Header on line 1; after every 4999th generated row comes one whose key is not a bigint: lines 5001, 10002, ...
+  ASSERT_EQ(run_command("awk 'BEGIN { print \"user_id,url,login,avatar_url\" } { print } NR % 5000 == 4999 { "
+                        "print \"bad\" NR \",u,l,a\" }' " +
+                        sh(small) + " > " + sh(file))
+                .exit_code,
+            0);
+  const std::string rejects = work_dir() + "/rejects.txt";
+  const std::string args = "--url " + sh(file) + " --table r_rejects --header --checkpoint 1MB --reject-file " +
+                           sh(rejects) + " --quiet";
+  auto r = pgload(args + " --max-errors 12", "before_prepare:3");
+  ++tally.injected;
+  ASSERT_EQ(r.exit_code, 128 + SIGKILL) << r.output;
+  // 12 bad rows in all: a limit of 11 is passed by the resumed run, counting the earlier steps' rejects too.
+  auto over = pgload(args + " --max-errors 11 --resume");
+  EXPECT_EQ(over.exit_code, 1) << over.output;
+  EXPECT_THAT(over.output, HasSubstr("(12 rows rejected so far; --max-errors is 11)"));
+  EXPECT_THAT(over.output, HasSubstr("committed step(s) before line"));
+  auto ok = pgload(args + " --max-errors 12 --resume");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_EQ(std::stoll(*cluster().connect().scalar("SELECT count(*) FROM r_rejects")), 60000);
+  const std::string text = read_file(rejects);
+  std::string expected;
+  for (int line = 5001; line <= 12 * 5001; line += 5001) expected += "# line " + std::to_string(line) + ", column user_id";
+  std::string got;
+  for (size_t at = text.find("# line "); at != std::string::npos; at = text.find("# line ", at + 1))
+    got += text.substr(at, text.find(',', text.find(',', at) + 1) - at);
+  EXPECT_EQ(got, expected) << text;
+  if (got == expected && prepared_on_workers() == 0) ++tally.recovered;
 }
 
 }  // namespace
