@@ -49,9 +49,7 @@ ResumableRun run_of_row(const PgResult& r, int i) {
   return run;
 }
 
-bool table_exists(const PgConn& c) {
-  return c.scalar("SELECT to_regclass('pgload.resumable_runs')").has_value();
-}
+bool table_exists(const PgConn& c) { return c.scalar("SELECT to_regclass('pgload.resumable_runs')").has_value(); }
 
 }  // namespace
 
@@ -160,9 +158,9 @@ std::string status_json(const std::vector<ResumableRun>& runs) {
     out += (i ? "," : "") + std::string("{\"url\":") + json_quote(r.url) + ",\"table\":" + json_quote(r.table) +
            ",\"bytes_done\":" + std::to_string(r.progress.byte_offset) +
            ",\"source_bytes\":" + (r.identity.size.empty() ? "null" : r.identity.size) +
-           ",\"rows_done\":" + std::to_string(r.progress.rows) + ",\"rejected\":" + std::to_string(r.progress.rejected) +
-           ",\"line\":" + std::to_string(r.progress.line) + ",\"steps\":" + std::to_string(r.progress.step) +
-           ",\"last_step_at\":" + json_quote(r.updated_at) + "}";
+           ",\"rows_done\":" + std::to_string(r.progress.rows) +
+           ",\"rejected\":" + std::to_string(r.progress.rejected) + ",\"line\":" + std::to_string(r.progress.line) +
+           ",\"steps\":" + std::to_string(r.progress.step) + ",\"last_step_at\":" + json_quote(r.updated_at) + "}";
   }
   return out + "]}";
 }

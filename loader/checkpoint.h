@@ -16,12 +16,12 @@ namespace pgload {
 
 // How far the committed steps of a run reached.
 struct RunProgress {
-  uint64_t byte_offset = 0;        // input bytes committed: the next step starts here (a record boundary)
-  uint64_t line = 1;               // line number of the record at byte_offset
-  uint64_t rows = 0;               // rows committed by all steps
-  uint64_t rejected = 0;           // bad rows so far: --max-errors counts across steps
-  uint64_t reject_file_bytes = 0;  // length of --reject-file after the last step (a resumed run truncates to it)
-  int64_t step = 0;                // steps committed
+  uint64_t byte_offset = 0;          // input bytes committed: the next step starts here (a record boundary)
+  uint64_t line = 1;                 // line number of the record at byte_offset
+  uint64_t rows = 0;                 // rows committed by all steps
+  uint64_t rejected = 0;             // bad rows so far: --max-errors counts across steps
+  uint64_t reject_file_bytes = 0;    // length of --reject-file after the last step (a resumed run truncates to it)
+  int64_t step = 0;                  // steps committed
   std::vector<std::string> columns;  // the input's columns, so a resumed --header load need not reread line 1
 };
 

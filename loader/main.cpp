@@ -74,7 +74,7 @@ constexpr int64_t kRunLockWaitMs = 10000;
 // The checkpoint side of a --checkpoint load, set up before the source opens: the run's lock, the crashed run's
 // last step resolved (--resume), and the committed progress to continue from.
 struct CheckpointStart {
-  ResumableRun run;     // url, table and (when resuming) the identity and progress to continue from
+  ResumableRun run;  // url, table and (when resuming) the identity and progress to continue from
   bool resuming = false;
   bool already_done = false;  // --resume of a run that finished: nothing to do
 };
@@ -82,8 +82,9 @@ struct CheckpointStart {
 CheckpointStart start_checkpoint(const LoadOptions& o, const Catalog& catalog, const TwoPhaseRun& two_phase,
                                  const std::string& table) {
   if (compression_for(o.url) != Compression::None)
-    throw LoadError(kExitUsage, "--checkpoint cannot resume compressed input (.gz/.zst) at an offset; decompress it "
-                                "first, or load it without --checkpoint");
+    throw LoadError(kExitUsage,
+                    "--checkpoint cannot resume compressed input (.gz/.zst) at an offset; decompress it "
+                    "first, or load it without --checkpoint");
   CheckpointStart cs;
   cs.run.url = redact_url(o.url);
   cs.run.table = table;
@@ -102,8 +103,7 @@ CheckpointStart start_checkpoint(const LoadOptions& o, const Catalog& catalog, c
   if (prior && !prior->finished && !o.resume)
     throw LoadError(kExitUsage, "an interrupted --checkpoint load of " + cs.run.url + " into " + table +
                                     " stopped at byte " + std::to_string(prior->progress.byte_offset) + ", line " +
-                                    std::to_string(prior->progress.line) + " (" +
-                                    std::to_string(prior->progress.rows) +
+                                    std::to_string(prior->progress.line) + " (" + std::to_string(prior->progress.rows) +
                                     " rows committed); run the same command with --resume to continue it");
   if (!o.resume) return cs;
   if (!prior) {
@@ -313,7 +313,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   progress.stop();
 
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  report.bytes = counters.bytes.load();
+  report.bytes = counters.bytes.load() - so.start_offset;  // this run's bytes, as its rows
   report.rejected = counters.rejected.load();
   std::map<std::string, uint64_t> per_node;
   for (size_t s = 0; s < table.shards.size(); ++s) {

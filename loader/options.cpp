@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string_view>
+#include <utility>
 
 #include "common/cli_format.h"
 #include "common/duration.h"
@@ -70,12 +71,11 @@ int64_t size_bytes(std::string_view opt, std::string_view v) {
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   std::string_view unit(p, static_cast<size_t>(v.data() + v.size() - p));
   while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  constexpr std::pair<std::string_view, int> kUnitShifts[] = {{"", 0},    {"B", 0},   {"kB", 10},
+                                                              {"MB", 20}, {"GB", 30}, {"TB", 40}};
   int shift = -1;
-  if (unit.empty() || unit == "B") shift = 0;
-  else if (unit == "kB") shift = 10;
-  else if (unit == "MB") shift = 20;
-  else if (unit == "GB") shift = 30;
-  else if (unit == "TB") shift = 40;
+  for (const auto& [name, bits] : kUnitShifts)
+    if (unit == name) shift = bits;
   if (ec != std::errc() || p == v.data() || shift < 0 || n < 1 || n > (INT64_MAX >> shift))
     throw UsageError(std::string(opt) + " takes a size such as 16MB, 256MB or 1GB (units B, kB, MB, GB, TB), got '" +
                      std::string(v) + "'");

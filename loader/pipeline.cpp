@@ -380,9 +380,9 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
   run_pipeline_step(source, cursor, 0, plan, threads, submit, rows_per_shard, counters);
 }
 
-bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan,
-                       int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
-                       std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
+bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan, int threads,
+                       const std::function<void(std::shared_ptr<Batch>)>& submit, std::vector<uint64_t>& rows_per_shard,
+                       LoadCounters& counters) {
   std::string& carry = cursor.carry;
   bool& eof = cursor.eof;
   uint64_t& next_line = cursor.line;

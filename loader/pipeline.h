@@ -62,9 +62,9 @@ struct InputCursor {
 // Runs the pipeline from `cursor` until the chunk that reaches step_bytes more input bytes (chunks end at record
 // boundaries) or the end of the input (step_bytes 0: to the end); then flushes every batch and advances `cursor`.
 // Returns true at the end of the input. Rejects count on from counters.rejected (--max-errors spans the steps).
-bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan,
-                       int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
-                       std::vector<uint64_t>& rows_per_shard, LoadCounters& counters);
+bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan, int threads,
+                       const std::function<void(std::shared_ptr<Batch>)>& submit, std::vector<uint64_t>& rows_per_shard,
+                       LoadCounters& counters);
 
 // Runs the pipeline to the end of the input. `submit` receives full batches (nullptr in a dry run);
 // rows_per_shard counts routed rows. Throws LoadError on a fatal input problem or when rejects pass max_errors.

@@ -52,7 +52,8 @@ class ByteSource {
   virtual size_t read(char* buf, size_t len) = 0;
   // Total raw (compressed) bytes if known, for progress/ETA.
   virtual std::optional<uint64_t> size_hint() const = 0;
-  // Raw bytes received so far, in the same unit as size_hint() counted from byte 0 (a resumed source starts at start_offset).
+  // Raw bytes received so far, in the same unit as size_hint() counted from byte 0 (a resumed source starts at
+  // start_offset).
   virtual uint64_t bytes_in() const = 0;
   // The input's identity as far as the transport knows it (known once open_source returned).
   virtual SourceIdentity identity() const { return {}; }

@@ -9,8 +9,8 @@
 
 #include <chrono>
 #include <filesystem>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -101,9 +101,10 @@ class ResumeFaultTest : public ::testing::Test {
   }
   // count, distinct keys and a checksum over every row: equal fingerprints mean the same rows, each once.
   static std::string fingerprint(const std::string& table) {
-    return *cluster().connect().scalar("SELECT count(*) || ' ' || count(DISTINCT user_id) || ' ' || "
-                                       "sum(hashtext(t::text)::numeric) FROM " +
-                                       table + " t");
+    return *cluster().connect().scalar(
+        "SELECT count(*) || ' ' || count(DISTINCT user_id) || ' ' || "
+        "sum(hashtext(t::text)::numeric) FROM " +
+        table + " t");
   }
   static const std::string& plain_fingerprint() {
     static const std::string fp = [] {
@@ -255,8 +256,8 @@ TEST_F(ResumeFaultTest, RejectsCountAcrossStepsAndAreWrittenOnce) {
                 .exit_code,
             0);
   const std::string rejects = work_dir() + "/rejects.txt";
-  const std::string args = "--url " + sh(file) + " --table r_rejects --header --checkpoint 1MB --reject-file " +
-                           sh(rejects) + " --quiet";
+  const std::string args =
+      "--url " + sh(file) + " --table r_rejects --header --checkpoint 1MB --reject-file " + sh(rejects) + " --quiet";
   auto r = pgload(args + " --max-errors 12", "before_prepare:3");
   ++tally.injected;
   ASSERT_EQ(r.exit_code, 128 + SIGKILL) << r.output;
@@ -270,7 +271,8 @@ TEST_F(ResumeFaultTest, RejectsCountAcrossStepsAndAreWrittenOnce) {
   EXPECT_EQ(std::stoll(*cluster().connect().scalar("SELECT count(*) FROM r_rejects")), 60000);
   const std::string text = read_file(rejects);
   std::string expected;
-  for (int line = 5001; line <= 12 * 5001; line += 5001) expected += "# line " + std::to_string(line) + ", column user_id";
+  for (int line = 5001; line <= 12 * 5001; line += 5001)
+    expected += "# line " + std::to_string(line) + ", column user_id";
   std::string got;
   for (size_t at = text.find("# line "); at != std::string::npos; at = text.find("# line ", at + 1))
     got += text.substr(at, text.find(',', text.find(',', at) + 1) - at);

@@ -219,9 +219,7 @@ TEST(CliLoad, DryRunReportIsAligned) {
 }
 
 TEST(CliLoad, CheckpointTakesPostgresSizes) {
-  auto bytes = [](const char* v) {
-    return parse({"--url", "x", "--table", "t", "--checkpoint", v}).checkpoint_bytes;
-  };
+  auto bytes = [](const char* v) { return parse({"--url", "x", "--table", "t", "--checkpoint", v}).checkpoint_bytes; };
   EXPECT_EQ(parse({"--url", "x", "--table", "t"}).checkpoint_bytes, 0);  // all or nothing, as before
   EXPECT_EQ(bytes("16MB"), 16ll << 20);
   EXPECT_EQ(bytes("256MB"), 256ll << 20);
