@@ -275,6 +275,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
 
   LoadCounters counters;
   counters.rejected.store(cs.run.progress.rejected);
+  counters.bytes.store(so.start_offset);
   std::vector<uint64_t> rows_per_shard;
   ProgressBar progress(
       !o.quiet && isatty(2), counters, [&] { return source->bytes_in(); }, source->size_hint());
