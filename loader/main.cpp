@@ -122,6 +122,13 @@ CheckpointStart start_checkpoint(const LoadOptions& o, const Catalog& catalog, c
   return cs;
 }
 
+// Appended to the error of a failed step: main's "nothing was loaded" is not true once a step has committed.
+std::string earlier_steps_stay(const ResumableRun& run) {
+  return " (in this step; the " + std::to_string(run.progress.rows) + " rows of the " +
+         std::to_string(run.progress.step) + " committed step(s) before line " + std::to_string(run.progress.line) +
+         " stay loaded; --resume continues from there)";
+}
+
 // The input in steps of at least --checkpoint bytes, each its own all-shards two-phase commit whose decision also
 // records the run's progress; `run` arrives with the progress committed so far and leaves marked finished.
 void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table, const SinkOptions& sink_options,
@@ -158,11 +165,15 @@ void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table,
       sink.commit(two_phase, [&] { lock.check_held(); });
       run = std::move(after);
     } catch (const LoadError& e) {
+      if (run.progress.step == 0 || e.code() == kExitInDoubt) throw;  // in doubt: decided, recover finishes it
+      throw LoadError(e.code(), e.what() + earlier_steps_stay(run));
+    } catch (const SourceError& e) {
       if (run.progress.step == 0) throw;
-      throw LoadError(e.code(), std::string(e.what()) + " (in this step; the " + std::to_string(run.progress.rows) +
-                                    " rows of the " + std::to_string(run.progress.step) +
-                                    " committed step(s) before line " + std::to_string(run.progress.line) +
-                                    " stay loaded)");
+      throw LoadError(kExitSource, e.what() + earlier_steps_stay(run));
+    } catch (const PgError& e) {
+      if (run.progress.step == 0) throw;
+      log::failed_statement(e);
+      throw LoadError(kExitCluster, e.what() + earlier_steps_stay(run));
     }
     log::info("step {} committed: input up to byte {}, line {}; {} rows so far", run.progress.step,
               run.progress.byte_offset, run.progress.line, run.progress.rows);
