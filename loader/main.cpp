@@ -1,5 +1,5 @@
 // pgload: resolve the target from the catalog, stream the input through the pipeline into the shards, commit
-// all shards together (two-phase) or none, then report.
+// all shards together (two-phase) or none — the whole input, or with --checkpoint each step — then report.
 #include <sys/stat.h>
 #include <unistd.h>
 
