@@ -95,7 +95,9 @@ class HttpSource final : public ByteSource {
         shown_url_(redact_url(url_)),
         opts_(opts),
         capacity_(std::max<size_t>(opts.ring_buffers, 1) * std::max<size_t>(opts.buffer_bytes, 64 << 10)),
-        ring_(std::make_unique_for_overwrite<char[]>(capacity_)) {
+        ring_(std::make_unique_for_overwrite<char[]>(capacity_)),
+        bytes_in_(opts.start_offset),
+        delivered_(opts.start_offset) {
     std::call_once(g_curl_global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     thread_ = std::thread([this] { run(); });
     std::unique_lock lk(mu_);
@@ -153,6 +155,8 @@ class HttpSource final : public ByteSource {
     return static_cast<uint64_t>(v);
   }
   uint64_t bytes_in() const override { return bytes_in_.load(std::memory_order_relaxed); }
+  // Written once by the producer before headers_ready_ is published under mu_, which the constructor waited for.
+  SourceIdentity identity() const override { return identity_; }
 
  private:
   enum class Outcome { Done, Retry, Fatal, Cancelled };
@@ -288,6 +292,9 @@ class HttpSource final : public ByteSource {
   }
 
   std::string no_range_message() const {
+    if (!ever_responded_)
+      return "the server of " + shown_url_ + " does not support Range requests; cannot resume at byte " +
+             std::to_string(attempt_start_);
     return "connection to " + shown_url_ + " dropped after " + std::to_string(attempt_start_) +
            " bytes and the server does not support Range requests; cannot resume";
   }
@@ -298,6 +305,8 @@ class HttpSource final : public ByteSource {
     location_ = false;
     encoded_ = false;
     content_length_.reset();
+    etag_.clear();
+    last_modified_.clear();
     range_start_.reset();
     range_total_.reset();
   }
@@ -312,6 +321,11 @@ class HttpSource final : public ByteSource {
       return false;
     }
     if (attempt_start_ > 0) {
+      if (encoded_) {
+        fatal_ = "the server sends " + shown_url_ + " Content-Encoding compressed, which cannot be resumed at byte " +
+                 std::to_string(attempt_start_);
+        return false;
+      }
       if (status_ != 206) {
         fatal_ = no_range_message();
         return false;
@@ -326,6 +340,11 @@ class HttpSource final : public ByteSource {
       size_hint_.store(static_cast<int64_t>(*range_total_));
     } else if (content_length_) {
       size_hint_.store(static_cast<int64_t>(*content_length_ + (status_ == 206 ? attempt_start_ : 0)));
+    }
+    if (!ever_responded_) {
+      identity_.etag = etag_;
+      identity_.last_modified = last_modified_;
+      if (const auto total = size_hint()) identity_.size = std::to_string(*total);
     }
     ever_responded_ = true;
     any_encoded_ = any_encoded_ || encoded_;
@@ -359,6 +378,10 @@ class HttpSource final : public ByteSource {
       location_ = true;
     } else if (iequals(name, "content-encoding")) {
       encoded_ = !value.empty() && !iequals(value, "identity");
+    } else if (iequals(name, "etag")) {
+      etag_ = std::string(value);
+    } else if (iequals(name, "last-modified")) {
+      last_modified_ = std::string(value);
     } else if (iequals(name, "content-length")) {
       content_length_ = parse_u64(value);
     } else if (iequals(name, "content-range") && value.starts_with("bytes ")) {
@@ -490,6 +513,8 @@ class HttpSource final : public ByteSource {
   bool location_ = false;
   bool encoded_ = false;
   std::optional<uint64_t> content_length_, range_start_, range_total_;
+  std::string etag_, last_modified_;  // of the current response
+  SourceIdentity identity_;           // of the first accepted response
   char errbuf_[CURL_ERROR_SIZE] = {};
 
   std::thread thread_;  // last: started after every member above exists

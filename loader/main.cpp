@@ -1,9 +1,10 @@
 // pgload: resolve the target from the catalog, stream the input through the pipeline into the shards, commit
-// all shards together (two-phase) or none, then report.
+// all shards together (two-phase) or none — the whole input, or with --checkpoint each step — then report.
 #include <malloc.h>
-
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +16,9 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "loader/binary_row.h"
+#include "loader/checkpoint.h"
 #include "loader/copy_sink.h"
+#include "loader/decompress.h"
 #include "loader/load_error.h"
 #include "loader/load_lock.h"
 #include "loader/load_progress.h"
@@ -62,6 +65,125 @@ int run_recover(const Catalog& catalog, bool json) {
   return r.unresolved.empty() ? kExitLoaded : kExitInDoubt;
 }
 
+int run_status(const PgConn& coordinator, bool json) {
+  std::vector<ResumableRun> runs = unfinished_runs(coordinator);
+  std::fputs(json ? (status_json(runs) + "\n").c_str() : status_text(runs).c_str(), stdout);
+  return kExitLoaded;
+}
+
+// A killed run's session lock is released once its backend notices the closed socket: wait that long at most.
+constexpr int64_t kRunLockWaitMs = 10000;
+
+// The checkpoint side of a --checkpoint load, set up before the source opens: the run's lock, the crashed run's
+// last step resolved (--resume), and the committed progress to continue from.
+struct CheckpointStart {
+  ResumableRun run;  // url, table and (when resuming) the identity and progress to continue from
+  bool resuming = false;
+  bool already_done = false;  // --resume of a run that finished: nothing to do
+};
+
+CheckpointStart start_checkpoint(const LoadOptions& o, const Catalog& catalog, const TwoPhaseRun& two_phase,
+                                 const std::string& table) {
+  if (compression_for(o.url) != Compression::None)
+    throw LoadError(kExitUsage,
+                    "--checkpoint cannot resume compressed input (.gz/.zst) at an offset; decompress it "
+                    "first, or load it without --checkpoint");
+  CheckpointStart cs;
+  cs.run.url = redact_url(o.url);
+  cs.run.table = table;
+  ensure_checkpoint_table(two_phase.session());
+  if (!lock_run(two_phase.session(), cs.run.url, table, kRunLockWaitMs))
+    throw LoadError(kExitUsage, "another pgload is loading " + cs.run.url + " into " + table +
+                                    " with --checkpoint right now; wait for it (see pgload status)");
+  if (o.resume) {
+    // The crashed run's sessions are gone now that its lock is ours: finish its last step by its decision.
+    RecoveryResult r = recover_prepared(catalog);
+    if (!r.unresolved.empty())
+      throw LoadError(kExitInDoubt, "cannot resume before the interrupted step is resolved: " + r.unresolved.front() +
+                                        "; run `pgload recover`");
+  }
+  std::optional<ResumableRun> prior = find_run(two_phase.session(), cs.run.url, table);
+  if (prior && !prior->finished && !o.resume)
+    throw LoadError(kExitUsage, "an interrupted --checkpoint load of " + cs.run.url + " into " + table +
+                                    " stopped at byte " + std::to_string(prior->progress.byte_offset) + ", line " +
+                                    std::to_string(prior->progress.line) + " (" + std::to_string(prior->progress.rows) +
+                                    " rows committed); run the same command with --resume to continue it");
+  if (!o.resume) return cs;
+  if (!prior) {
+    if (!o.quiet)
+      std::fprintf(stderr, "pgload: nothing to resume for %s into %s; starting from the beginning\n",
+                   cs.run.url.c_str(), table.c_str());
+  } else if (prior->finished) {
+    if (!o.quiet)
+      std::fprintf(stderr, "pgload: nothing to resume: %s was loaded completely into %s at %s\n", cs.run.url.c_str(),
+                   table.c_str(), prior->updated_at.c_str());
+    cs.already_done = true;
+  } else {
+    cs.run = *prior;
+    cs.resuming = true;
+  }
+  return cs;
+}
+
+// Appended to the error of a failed step: main's "nothing was loaded" is not true once a step has committed.
+std::string earlier_steps_stay(const ResumableRun& run) {
+  return " (in this step; the " + std::to_string(run.progress.rows) + " rows of the " +
+         std::to_string(run.progress.step) + " committed step(s) before line " + std::to_string(run.progress.line) +
+         " stay loaded; --resume continues from there)";
+}
+
+// The input in steps of at least --checkpoint bytes, each its own all-shards two-phase commit whose decision also
+// records the run's progress; `run` arrives with the progress committed so far and leaves marked finished.
+void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table, const SinkOptions& sink_options,
+               const LoadPlan& plan, ByteSource& source, InputCursor cursor, const std::vector<std::string>& names,
+               std::FILE* rejects, TwoPhaseRun& two_phase, LoadLock& lock, ResumableRun& run,
+               std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
+  rows_per_shard.assign(table.shards.size(), 0);
+  run.progress.columns = names;
+  for (bool done = false; !done;) {
+    CopySink sink(catalog, table, sink_options);
+    std::vector<uint64_t> step_rows;
+    try {
+      done = run_pipeline_step(
+          source, cursor, static_cast<uint64_t>(o.checkpoint_bytes), plan, o.threads,
+          [&](std::shared_ptr<Batch> b) { sink.submit(std::move(b)); }, step_rows, counters);
+      uint64_t rows = 0;
+      for (size_t s = 0; s < step_rows.size(); ++s) {
+        rows_per_shard[s] += step_rows[s];
+        rows += table.is_reference() ? (s == 0 ? step_rows[s] : 0) : step_rows[s];
+      }
+      if (rejects) std::fflush(rejects);
+      ResumableRun after = run;
+      after.progress.byte_offset = cursor.byte;
+      after.progress.line = cursor.line;
+      after.progress.rows += rows;
+      after.progress.rejected = counters.rejected.load();
+      struct stat st {};
+      after.progress.reject_file_bytes =
+          rejects && fstat(fileno(rejects), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+      ++after.progress.step;
+      after.finished = done;
+      auto [sql, params] = progress_statement(after);
+      two_phase.set_decision_rider(std::move(sql), std::move(params));
+      sink.commit(two_phase, [&] { lock.check_held(); });
+      run = std::move(after);
+    } catch (const LoadError& e) {
+      if (run.progress.step == 0 || e.code() == kExitInDoubt) throw;  // in doubt: decided, recover finishes it
+      throw LoadError(e.code(), e.what() + earlier_steps_stay(run));
+    } catch (const SourceError& e) {
+      if (run.progress.step == 0) throw;
+      throw LoadError(kExitSource, e.what() + earlier_steps_stay(run));
+    } catch (const PgError& e) {
+      if (run.progress.step == 0) throw;
+      log::failed_statement(e);
+      throw LoadError(kExitCluster, e.what() + earlier_steps_stay(run));
+    }
+    log::info("step {} committed: input up to byte {}, line {}; {} rows so far", run.progress.step,
+              run.progress.byte_offset, run.progress.line, run.progress.rows);
+    fault_point("after_step");
+  }
+}
+
 int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   auto start = std::chrono::steady_clock::now();
   Table table;
@@ -74,6 +196,16 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   report.table = table.schema + "." + table.name;
   log::info("table {}: {} shard(s), distribution column {}", table.qualified(), table.shards.size(),
             table.is_reference() ? "(reference table)" : table.dist_column);
+  std::optional<TwoPhaseRun> two_phase;
+  CheckpointStart cs;
+  if (o.checkpoint_bytes > 0) {
+    two_phase.emplace(catalog.coordinator());
+    cs = start_checkpoint(o, catalog, *two_phase, report.table);
+    if (cs.already_done) {
+      report.outcome = "committed";
+      return kExitLoaded;
+    }
+  }
   // Before the source is opened: a wait for a shard move should not hold an idle HTTP transfer open.
   std::optional<LoadLock> lock;
   if (!o.dry_run)
@@ -82,15 +214,34 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
 
   SourceOptions so;
   so.insecure = o.insecure;
+  so.start_offset = cs.run.progress.byte_offset;
   std::unique_ptr<ByteSource> source = open_source(o.url, so);
   log::info("reading {}", redact_url(o.url));
+  if (o.checkpoint_bytes > 0 && !cs.resuming) cs.run.identity = source->identity();
+  if (cs.resuming) {
+    std::string change = identity_change(cs.run.identity, source->identity());
+    if (!change.empty())
+      throw LoadError(kExitSource, "source changed since the checkpointed run: " + change + "; not resumed (the " +
+                                       std::to_string(cs.run.progress.rows) + " rows of its " +
+                                       std::to_string(cs.run.progress.step) + " committed step(s) stay loaded)");
+    if (!o.quiet)
+      std::fprintf(stderr, "pgload: resuming at byte %llu, line %llu (%llu rows committed in %lld step(s))\n",
+                   static_cast<unsigned long long>(cs.run.progress.byte_offset),
+                   static_cast<unsigned long long>(cs.run.progress.line),
+                   static_cast<unsigned long long>(cs.run.progress.rows), static_cast<long long>(cs.run.progress.step));
+  }
 
   CsvDialect dialect{o.delimiter, o.quote, o.escape};
   if (o.format == InputFormat::Ndjson) dialect = CsvDialect{};
   std::string carry;
   uint64_t first_line = 1, first_byte = 0;
   std::vector<std::string> names = o.columns;
-  if (o.header && o.format == InputFormat::Csv) {
+  if (cs.resuming && cs.run.progress.byte_offset > 0) {
+    // The header (if any) lies before the offset: the columns it named were recorded with the first step.
+    names = cs.run.progress.columns;
+    first_line = cs.run.progress.line;
+    first_byte = cs.run.progress.byte_offset;
+  } else if (o.header && o.format == InputFormat::Csv) {
     uint64_t header_bytes = 0;
     std::vector<std::string> header = read_csv_header(*source, dialect, carry, header_bytes);
     if (!o.columns.empty() && header != o.columns)
@@ -130,13 +281,19 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   if (std::getenv("PGLOAD_BENCH_UNSORTED") != nullptr) plan.sort_batches = false;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
   if (!o.reject_file.empty()) {
-    rejects.reset(std::fopen(o.reject_file.c_str(), "w"));
+    // A resumed run appends after what its committed steps wrote (a crashed step's rejects are cut off first).
+    if (cs.resuming && truncate(o.reject_file.c_str(), static_cast<off_t>(cs.run.progress.reject_file_bytes)) != 0 &&
+        errno != ENOENT)
+      throw LoadError(kExitUsage, "cannot truncate --reject-file " + o.reject_file + ": " + std::strerror(errno));
+    rejects.reset(std::fopen(o.reject_file.c_str(), cs.resuming ? "a" : "w"));
     if (!rejects)
       throw LoadError(kExitUsage, "cannot write --reject-file " + o.reject_file + ": " + std::strerror(errno));
     plan.reject_file = rejects.get();
   }
 
   LoadCounters counters;
+  counters.rejected.store(cs.run.progress.rejected);
+  counters.bytes.store(so.start_offset);
   std::vector<uint64_t> rows_per_shard;
   ProgressBar progress(
       !o.quiet && isatty(2), counters, [&] { return source->bytes_in(); }, source->size_hint());
@@ -144,25 +301,30 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads, nullptr, rows_per_shard, counters);
     report.outcome = "dry_run";
   } else {
-    TwoPhaseRun two_phase(catalog.coordinator());
+    if (!two_phase) two_phase.emplace(catalog.coordinator());
     SinkOptions sink_options;
     sink_options.connections_per_worker = o.connections_per_worker;
     sink_options.copy_options = copy_options(o);
     sink_options.binary = plan.binary;
     for (int idx : plan.file_columns) sink_options.columns.push_back(table.columns[idx].name);
-    CopySink sink(catalog, table, sink_options);
     log::info("COPY into {} shard(s) over {} connection(s) per worker, batches of {} bytes", table.shards.size(),
               o.connections_per_worker, o.batch_bytes);
-    uint64_t batches = 0;
-    run_pipeline(
-        *source, std::move(carry), first_line, first_byte, plan, o.threads,
-        [&](std::shared_ptr<Batch> b) {
-          ++batches;
-          sink.submit(std::move(b));
-        },
-        rows_per_shard, counters);
-    log::info("input done: {} rows in {} batch(es); two-phase commit", counters.rows.load(), batches);
-    sink.commit(two_phase, [&] { lock->check_held(); });
+    if (o.checkpoint_bytes == 0) {
+      CopySink sink(catalog, table, sink_options);
+      uint64_t batches = 0;
+      run_pipeline(
+          *source, std::move(carry), first_line, first_byte, plan, o.threads,
+          [&](std::shared_ptr<Batch> b) {
+            ++batches;
+            sink.submit(std::move(b));
+          },
+          rows_per_shard, counters);
+      log::info("input done: {} rows in {} batch(es); two-phase commit", counters.rows.load(), batches);
+      sink.commit(*two_phase, [&] { lock->check_held(); });
+    } else {
+      run_steps(o, catalog, table, sink_options, plan, *source, InputCursor{std::move(carry), first_line, first_byte},
+                names, rejects.get(), *two_phase, *lock, cs.run, rows_per_shard, counters);
+    }
     lock->release();
     log::info("committed on every worker");
     report.outcome = "committed";
@@ -170,7 +332,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   progress.stop();
 
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  report.bytes = counters.bytes.load();
+  report.bytes = counters.bytes.load() - so.start_offset;  // this run's bytes, as its rows
   report.rejected = counters.rejected.load();
   std::map<std::string, uint64_t> per_node;
   for (size_t s = 0; s < table.shards.size(); ++s) {
@@ -245,6 +407,7 @@ int main(int argc, char** argv) {
       log::info("worker {} is reached with {}", endpoint, log::printable_conninfo(conninfo));
     }
     if (o.command == "recover") return run_recover(catalog, o.json);
+    if (o.command == "status") return run_status(catalog.coordinator(), o.json);
     if (!o.dry_run) {
       // Finish what a crashed run left prepared before adding to the table.
       RecoveryResult r = recover_prepared(catalog);

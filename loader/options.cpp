@@ -3,8 +3,10 @@
 #include "loader/options.h"
 
 #include <charconv>
+#include <cstdint>
 #include <functional>
 #include <string_view>
+#include <utility>
 
 #include "common/cli_format.h"
 #include "common/duration.h"
@@ -15,12 +17,14 @@ namespace {
 
 constexpr const char* kSynopsis =
     "usage: pgload --url URL --table TABLE [options]\n"
-    "       pgload recover [--coordinator CONNINFO] [--json]\n";
+    "       pgload recover [--coordinator CONNINFO] [--json]\n"
+    "       pgload status [--coordinator CONNINFO] [--json]\n";
 
 constexpr const char* kDescription =
     "Loads CSV, NDJSON or COPY text straight into the shards of a Citus (or local pgcluster) table, all shards\n"
     "committed together (two-phase commit) or not at all. `pgload recover` finishes or rolls back what\n"
-    "a crashed load left prepared (every load does this first by itself).";
+    "a crashed load left prepared (every load does this first by itself). With --checkpoint the input is\n"
+    "committed in steps and an interrupted load continues with --resume; `pgload status` lists such loads.";
 
 constexpr const char* kExitCodes =
     "exit codes:\n"
@@ -60,6 +64,23 @@ std::vector<std::string> split_columns(std::string_view v) {
     pos = comma + 1;
   }
   return out;
+}
+
+// A size as PostgreSQL writes one: a bare number of bytes, or a number with B, kB, MB, GB or TB (powers of 1024).
+int64_t size_bytes(std::string_view opt, std::string_view v) {
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  std::string_view unit(p, static_cast<size_t>(v.data() + v.size() - p));
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  constexpr std::pair<std::string_view, int> kUnitShifts[] = {{"", 0},    {"B", 0},   {"kB", 10},
+                                                              {"MB", 20}, {"GB", 30}, {"TB", 40}};
+  int shift = -1;
+  for (const auto& [name, bits] : kUnitShifts)
+    if (unit == name) shift = bits;
+  if (ec != std::errc() || p == v.data() || shift < 0 || n < 1 || n > (INT64_MAX >> shift))
+    throw UsageError(std::string(opt) + " takes a size such as 16MB, 256MB or 1GB (units B, kB, MB, GB, TB), got '" +
+                     std::string(v) + "'");
+  return n << shift;
 }
 
 using Apply = std::function<void(const std::string&)>;
@@ -149,7 +170,13 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
             throw UsageError("--lock-timeout takes a duration such as 500ms, 30s, 5min, 2h or 1d, got '" + v + "'");
           o.lock_timeout_ms = *ms;
         });
-  flag(app, "--json", o.json, "print one JSON object with the results on stdout (also for recover)");
+  value(app, "--checkpoint", "SIZE",
+        "commit the input in steps of at least SIZE (16MB, 256MB, 1GB), each at a record boundary, so that "
+        "--resume can continue an interrupted load (default: all or nothing)",
+        [&o](const std::string& v) { o.checkpoint_bytes = size_bytes("--checkpoint", v); });
+  flag(app, "--resume", o.resume,
+       "continue the interrupted --checkpoint load of the same URL and table (from the start if there is none)");
+  flag(app, "--json", o.json, "print one JSON object with the results on stdout (also for recover and status)");
   flag(app, "--dry-run", o.dry_run, "parse, validate and route only; print rows per shard and node; load nothing");
   flag(app, "--quiet", o.quiet, "no progress bar and no summary");
   flag(app, "--insecure", o.insecure, "do not verify HTTPS certificates (explicit opt-out)");
@@ -186,8 +213,9 @@ LoadOptions parse_load_options(int argc, const char* const* argv) {
   if (std::string unknown = first_unknown_word(app); !unknown.empty())
     throw UsageError("unknown option '" + unknown + "' (see pgload --help)");
   for (const std::string& w : words) {
-    if (w != "recover" || o.command == "recover") throw UsageError("unknown option '" + w + "' (see pgload --help)");
-    o.command = "recover";  // the verb may come before or after the connection options
+    if ((w != "recover" && w != "status") || o.command != "load")
+      throw UsageError("unknown option '" + w + "' (see pgload --help)");
+    o.command = w;  // the verb may come before or after the connection options
   }
   if (o.escape == '\0') o.escape = o.quote;
   const bool delimiter_given = app.count("--delimiter") > 0;
@@ -204,6 +232,13 @@ LoadOptions parse_load_options(int argc, const char* const* argv) {
   if (o.command == "load") {
     if (o.url.empty()) throw UsageError("--url is required (see pgload --help)");
     if (o.table.empty()) throw UsageError("--table is required (see pgload --help)");
+  }
+  if (o.command == "load" && o.resume && o.checkpoint_bytes == 0)
+    throw UsageError("--resume needs --checkpoint SIZE (the same command as the interrupted load, plus --resume)");
+  if (o.command == "load" && o.checkpoint_bytes > 0) {
+    if (o.dry_run) throw UsageError("--checkpoint and --resume cannot be combined with --dry-run");
+    if (o.url == "-")
+      throw UsageError("--checkpoint needs a file or http(s) URL: stdin cannot be resumed at an offset");
   }
   if (o.format == InputFormat::Text) {
     // The server's own checks for COPY text (rows the client cannot encode in binary go to it as text).

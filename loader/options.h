@@ -14,7 +14,7 @@ namespace pgload {
 enum class InputFormat { Csv, Ndjson, Text };  // Text: PostgreSQL's COPY text format
 
 struct LoadOptions {
-  std::string command = "load";  // load | recover | help | version
+  std::string command = "load";  // load | recover | status | help | version
   std::string url;
   std::string table;
   std::string coordinator;                 // libpq conninfo; empty = PG* environment, service file, .pgpass
@@ -41,6 +41,8 @@ struct LoadOptions {
   int connections_per_worker = 4;
   int64_t batch_bytes = 1 << 20;
   int64_t chunk_bytes = 1 << 20;
+  int64_t checkpoint_bytes = 0;  // commit every step of at least this many input bytes; 0 = all-or-nothing
+  bool resume = false;           // continue the unfinished checkpointed run of the same URL and table
 };
 
 // Parses argv without side effects; throws UsageError whose message names the option. --help and --version

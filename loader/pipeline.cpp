@@ -481,6 +481,18 @@ std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& d
 void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, uint64_t first_byte, const LoadPlan& plan,
                   int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
                   std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
+  InputCursor cursor{std::move(carry), first_line, first_byte, false};
+  run_pipeline_step(source, cursor, 0, plan, threads, submit, rows_per_shard, counters);
+}
+
+bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan, int threads,
+                       const std::function<void(std::shared_ptr<Batch>)>& submit, std::vector<uint64_t>& rows_per_shard,
+                       LoadCounters& counters) {
+  std::string& carry = cursor.carry;
+  bool& eof = cursor.eof;
+  uint64_t& next_line = cursor.line;
+  uint64_t& next_byte = cursor.byte;
+  const uint64_t step_start_byte = cursor.byte;
   const int parallelism = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::max(1, parallelism));
   Router router(*plan.table);
@@ -498,16 +510,16 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
     free_chunks.push_back(pool.back().get());
   }
 
-  uint64_t next_line = first_line, next_byte = first_byte;
-  bool eof = false, first = first_byte == 0;
+  bool first = next_byte == 0;
   ShardBatcher batcher(shards, plan.batch_bytes, plan.sort_batches && plan.dist_field >= 0);
-  TextEol eol = TextEol::Unknown;       // text format: decided by the stream's first line terminator
-  std::atomic<bool> data_ended{false};  // text format: a `\.` ended the data; later chunks are dropped
-  uint64_t rejected = 0;
+  TextEol& eol = cursor.eol;                         // text format: decided by the stream's first line terminator
+  std::atomic<bool> data_ended{cursor.data_ended};  // text format: a `\.` ended the data; later chunks are dropped
+  uint64_t rejected = counters.rejected.load(std::memory_order_relaxed);
   std::string first_reject;
 
   auto read_stage = [&](tbb::flow_control& fc) -> Chunk* {
-    if ((eof && carry.empty()) || data_ended.load(std::memory_order_relaxed)) {
+    if ((eof && carry.empty()) || data_ended.load(std::memory_order_relaxed) ||
+        (step_bytes > 0 && next_byte - step_start_byte >= step_bytes)) {
       fc.stop();
       return nullptr;
     }
@@ -607,6 +619,8 @@ void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, ui
 
   if (submit)
     for (OpenBatch& b : batcher.drain()) submit(batcher.seal(std::move(b)));
+  cursor.data_ended = data_ended.load(std::memory_order_relaxed);
+  return (eof && carry.empty()) || cursor.data_ended;
 }
 
 }  // namespace pgload

@@ -54,6 +54,24 @@ struct LoadPlan {
 std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& dialect, std::string& carry,
                                          uint64_t& header_bytes);
 
+// Where the pipeline stands in the input between two steps of a checkpointed load: the bytes read past the last
+// record end, and the line and byte offset of the next record.
+struct InputCursor {
+  std::string carry;
+  uint64_t line = 1;
+  uint64_t byte = 0;
+  bool eof = false;  // the source has returned its end
+  TextEol eol = TextEol::Unknown;  // text format: the stream's line terminator, once known
+  bool data_ended = false;         // text format: a `\.` ended the data
+};
+
+// Runs the pipeline from `cursor` until the chunk that reaches step_bytes more input bytes (chunks end at record
+// boundaries) or the end of the input (step_bytes 0: to the end); then flushes every batch and advances `cursor`.
+// Returns true at the end of the input. Rejects count on from counters.rejected (--max-errors spans the steps).
+bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan, int threads,
+                       const std::function<void(std::shared_ptr<Batch>)>& submit, std::vector<uint64_t>& rows_per_shard,
+                       LoadCounters& counters);
+
 // Runs the pipeline to the end of the input. `submit` receives full batches (nullptr in a dry run);
 // rows_per_shard counts routed rows. Throws LoadError on a fatal input problem or when rejects pass max_errors.
 void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, uint64_t first_byte, const LoadPlan& plan,

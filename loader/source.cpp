@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "common/exit_code.h"
@@ -25,11 +26,25 @@ namespace {
 // A file descriptor (a file, a pipe or stdin); owns it unless it is stdin.
 class FdSource final : public ByteSource {
  public:
-  FdSource(int fd, bool owned, std::string name) : fd_(fd), owned_(owned), name_(std::move(name)) {
+  FdSource(int fd, bool owned, std::string name, uint64_t start_offset = 0)
+      : fd_(fd), owned_(owned), name_(std::move(name)) {
     struct stat st {};
     if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
       size_ = static_cast<uint64_t>(st.st_size);
+      identity_.size = std::to_string(st.st_size);
+      char mtime[48];
+      std::snprintf(mtime, sizeof mtime, "%lld.%09ld", static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec);
+      identity_.mtime = mtime;
       posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+    if (start_offset > 0) {
+      if (lseek(fd_, static_cast<off_t>(start_offset), SEEK_SET) < 0) {
+        const std::string why = std::strerror(errno);
+        if (owned_) close(fd_);
+        throw SourceError("cannot seek " + name_ + " to byte " + std::to_string(start_offset) + ": " + why,
+                          start_offset);
+      }
+      bytes_in_.store(start_offset, std::memory_order_relaxed);
     }
   }
   ~FdSource() override {
@@ -53,11 +68,13 @@ class FdSource final : public ByteSource {
   }
   std::optional<uint64_t> size_hint() const override { return size_; }
   uint64_t bytes_in() const override { return bytes_in_.load(std::memory_order_relaxed); }
+  SourceIdentity identity() const override { return identity_; }
 
  private:
   int fd_;
   bool owned_;
   std::string name_;
+  SourceIdentity identity_;
   std::optional<uint64_t> size_;
   std::atomic<uint64_t> bytes_in_{0};
 };
@@ -157,13 +174,16 @@ std::unique_ptr<ByteSource> open_source(const std::string& url, const SourceOpti
   const std::string name = redact_url(url);
   std::unique_ptr<ByteSource> raw;
   check_scheme(url);
+  if (opts.start_offset > 0 && url == "-") throw UsageError("stdin cannot be resumed at an offset");
+  if (opts.start_offset > 0 && compression != Compression::None)
+    throw UsageError("--url " + name + ": compressed input cannot be resumed at an offset");
   if (starts_with_ci(url, "http://") || starts_with_ci(url, "https://")) {
     raw = open_http_source(url, opts);
   } else if (url == "-") {
     raw = std::make_unique<FdSource>(STDIN_FILENO, false, "stdin");
   } else {
     const std::string path = starts_with_ci(url, "file://") ? path_of_file_url(url) : url;
-    raw = std::make_unique<FdSource>(open_local(path, name), true, path);
+    raw = std::make_unique<FdSource>(open_local(path, name), true, path, opts.start_offset);
   }
   return wrap_decompressor(compression, std::move(raw), name, opts.buffer_bytes);
 }

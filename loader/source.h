@@ -19,6 +19,17 @@ struct SourceOptions {
   int64_t stall_timeout_ms = 60000;    // http(s): no byte for this long (reader not blocking us) counts as a drop
   size_t ring_buffers = 8;             // http(s): the download ring holds ring_buffers * buffer_bytes
   size_t buffer_bytes = 4 << 20;       // also the read size for files and the compressed input chunk
+  uint64_t start_offset = 0;           // begin at this byte (lseek, or an HTTP Range): a resumed load
+};
+
+// What identifies the bytes behind a URL, to tell whether a resumed load reads the input it started on. Each field
+// is empty when unknown: http(s) gives etag / last_modified / size (Content-Length) as the server sends them, a
+// file gives size and mtime.
+struct SourceIdentity {
+  std::string etag;
+  std::string last_modified;
+  std::string size;   // bytes, decimal
+  std::string mtime;  // file modification time, seconds.nanoseconds since the epoch
 };
 
 // A failure of the byte stream. what() says what happened and where (redacted URL or path); byte_offset() is the
@@ -41,13 +52,16 @@ class ByteSource {
   virtual size_t read(char* buf, size_t len) = 0;
   // Total raw (compressed) bytes if known, for progress/ETA.
   virtual std::optional<uint64_t> size_hint() const = 0;
-  // Raw bytes received so far, in the same unit as size_hint().
+  // Raw bytes received so far, in the same unit as size_hint() counted from byte 0 (a resumed source starts at
+  // start_offset).
   virtual uint64_t bytes_in() const = 0;
+  // The input's identity as far as the transport knows it (known once open_source returned).
+  virtual SourceIdentity identity() const { return {}; }
 };
 
 // Opens `url`: http://, https://, file://PATH, a plain path, or "-" for stdin. A name ending in .gz is inflated,
 // .zst/.zstd is zstd-decoded. http(s) errors such as 404 or connection refused are thrown from here; another
-// scheme throws UsageError.
+// scheme throws UsageError. A start_offset past 0 is refused (UsageError) for stdin and compressed input.
 std::unique_ptr<ByteSource> open_source(const std::string& url, const SourceOptions& opts);
 
 // Checks `url` before anything connects: an unsupported scheme (ftp://, s3://, ...) throws UsageError; a local

@@ -75,9 +75,32 @@ void TwoPhaseRun::record_decision(const std::vector<PreparedTxn>& txns) const {
     gids.push_back(t.gid);
     endpoints.push_back(t.endpoint);
   }
-  coordinator_.exec(
-      "INSERT INTO pgload.commit_decisions (run_id, gids, gid_endpoints) VALUES ($1, $2::text[], $3::text[])",
-      {run_id_, array_literal(gids), array_literal(endpoints)});
+  const char* insert =
+      "INSERT INTO pgload.commit_decisions (run_id, gids, gid_endpoints) VALUES ($1, $2::text[], $3::text[])";
+  if (rider_sql_.empty()) {
+    coordinator_.exec(insert, {run_id_, array_literal(gids), array_literal(endpoints)});
+    return;
+  }
+  coordinator_.run("BEGIN");
+  try {
+    coordinator_.exec(insert, {run_id_, array_literal(gids), array_literal(endpoints)});
+    coordinator_.exec(rider_sql_, rider_params_);
+    coordinator_.run("COMMIT");
+  } catch (const PgError& e) {
+    if (!e.connection_lost()) {
+      try {
+        coordinator_.run("ROLLBACK");
+      } catch (const PgError&) {
+        // the session is unusable; the caller rolls every shard back and the process ends
+      }
+    }
+    throw;
+  }
+}
+
+void TwoPhaseRun::set_decision_rider(std::string sql, Params params) {
+  rider_sql_ = std::move(sql);
+  rider_params_ = std::move(params);
 }
 
 void TwoPhaseRun::forget_decision() const {

@@ -35,10 +35,17 @@ class TwoPhaseRun {
   void record_decision(const std::vector<PreparedTxn>& txns) const;
   // Removes the decision after every COMMIT PREPARED succeeded.
   void forget_decision() const;
+  // A statement that commits in the same coordinator transaction as every later decision (a checkpoint's progress
+  // row), so the two can never disagree; empty sql = none.
+  void set_decision_rider(std::string sql, Params params);
+  // The run's own coordinator session: it holds the run's advisory lock (and any lock taken through it) for life.
+  const PgConn& session() const noexcept { return coordinator_; }
 
  private:
   PgConn coordinator_;  // its own session: decisions commit while the caller's transactions stay open
   std::string run_id_;
+  std::string rider_sql_;
+  Params rider_params_;
 };
 
 struct RecoveryResult {
@@ -57,7 +64,7 @@ RecoveryResult recover_prepared(const Catalog& catalog);
 
 // Test hook: when PGLOAD_FAULT names `point` (optionally `point:N` for the Nth time), the process kills itself
 // with SIGKILL there, exactly like a crash. Points: after_batch (a batch handed to the COPY sink), before_prepare,
-// after_prepare, after_decision, after_commit.
+// after_prepare, after_decision, after_commit, and with --checkpoint after_step (a step committed, before the next).
 void fault_point(const char* point);
 
 }  // namespace pgload

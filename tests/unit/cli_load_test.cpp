@@ -7,6 +7,7 @@
 
 #include "common/conninfo.h"
 #include "common/duration.h"
+#include "loader/checkpoint.h"
 #include "loader/options.h"
 #include "loader/report.h"
 
@@ -241,6 +242,87 @@ TEST(CliLoad, DryRunReportIsAligned) {
   r.outcome = "committed";
   r.rows = 2;
   EXPECT_EQ(report_text(r, false).rfind("loaded 2 rows (", 0), 0u);
+}
+
+TEST(CliLoad, CheckpointTakesPostgresSizes) {
+  auto bytes = [](const char* v) { return parse({"--url", "x", "--table", "t", "--checkpoint", v}).checkpoint_bytes; };
+  EXPECT_EQ(parse({"--url", "x", "--table", "t"}).checkpoint_bytes, 0);  // all or nothing, as before
+  EXPECT_EQ(bytes("16MB"), 16ll << 20);
+  EXPECT_EQ(bytes("256MB"), 256ll << 20);
+  EXPECT_EQ(bytes("1GB"), 1ll << 30);
+  EXPECT_EQ(bytes("64kB"), 64ll << 10);
+  EXPECT_EQ(bytes("2TB"), 2ll << 40);
+  EXPECT_EQ(bytes("1048576"), 1048576);
+  EXPECT_EQ(bytes("100B"), 100);
+  for (const char* bad : {"16mb", "16 XB", "0", "-1MB", "MB", "1.5GB", "9999999TB"})
+    EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--checkpoint", bad}),
+              std::string("--checkpoint takes a size such as 16MB, 256MB or 1GB (units B, kB, MB, GB, TB), got '") +
+                  bad + "'");
+}
+
+TEST(CliLoad, ResumeNeedsACheckpointAndAResumableSource) {
+  auto o = parse({"--url", "x", "--table", "t", "--checkpoint", "16MB", "--resume"});
+  EXPECT_TRUE(o.resume);
+  EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--resume"}),
+            "--resume needs --checkpoint SIZE (the same command as the interrupted load, plus --resume)");
+  EXPECT_EQ(usage_error({"--url", "-", "--table", "t", "--checkpoint", "16MB"}),
+            "--checkpoint needs a file or http(s) URL: stdin cannot be resumed at an offset");
+  EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--checkpoint", "16MB", "--dry-run"}),
+            "--checkpoint and --resume cannot be combined with --dry-run");
+}
+
+TEST(CliLoad, StatusIsAVerbLikeRecover) {
+  EXPECT_EQ(parse({"status"}).command, "status");
+  auto o = parse({"--coordinator", "host=x", "status", "--json"});
+  EXPECT_EQ(o.command, "status");
+  EXPECT_TRUE(o.json);
+  EXPECT_EQ(usage_error({"status", "recover"}), "unknown option 'recover' (see pgload --help)");
+  EXPECT_NE(load_usage().find("pgload status [--coordinator CONNINFO] [--json]"), std::string::npos);
+}
+
+ResumableRun sample_run() {
+  ResumableRun r;
+  r.url = "http://***@h/users.csv";
+  r.table = "public.users";
+  r.identity.size = "1000";
+  r.progress.byte_offset = 400;
+  r.progress.line = 41;
+  r.progress.rows = 40;
+  r.progress.rejected = 1;
+  r.progress.step = 2;
+  r.updated_at = "2026-12-01T23:00:00Z";
+  return r;
+}
+
+TEST(CliLoad, StatusListsUnfinishedRuns) {
+  EXPECT_EQ(status_text({}), "status: no unfinished checkpointed load\n");
+  EXPECT_EQ(status_json({}), "{\"runs\":[]}");
+  EXPECT_EQ(status_text({sample_run()}),
+            "status: 1 unfinished checkpointed load (continue with the same command plus --resume)\n"
+            "  http://***@h/users.csv -> public.users: 400 of 1000 bytes, 40 rows, 1 rejected, line 41, 2 step(s), "
+            "last step 2026-12-01T23:00:00Z\n");
+  EXPECT_EQ(status_json({sample_run()}),
+            "{\"runs\":[{\"url\":\"http://***@h/users.csv\",\"table\":\"public.users\",\"bytes_done\":400,"
+            "\"source_bytes\":1000,\"rows_done\":40,\"rejected\":1,\"line\":41,\"steps\":2,"
+            "\"last_step_at\":\"2026-12-01T23:00:00Z\"}]}");
+}
+
+TEST(CliLoad, IdentityChangeNamesWhatChanged) {
+  SourceIdentity http{"\"v1\"", "Tue, 01 Dec 2026 10:00:00 GMT", "1000", ""};
+  EXPECT_EQ(identity_change(http, http), "");
+  SourceIdentity etag = http;
+  etag.etag = "\"v2\"";
+  EXPECT_EQ(identity_change(http, etag), "ETag was \"\"v1\"\", now \"\"v2\"\"");
+  SourceIdentity longer = http;
+  longer.size = "2000";
+  EXPECT_EQ(identity_change(http, longer), "Content-Length was 1000, now 2000");
+  SourceIdentity file{"", "", "10", "1.000000000"};
+  SourceIdentity touched{"", "", "10", "2.000000000"};
+  EXPECT_EQ(identity_change(file, touched), "mtime was 1.000000000, now 2.000000000");
+  SourceIdentity appended{"", "", "11", "2.000000000"};
+  EXPECT_EQ(identity_change(file, appended), "size was 10, now 11, mtime was 1.000000000, now 2.000000000");
+  SourceIdentity none;  // a server that stopped sending an ETag
+  EXPECT_EQ(identity_change(SourceIdentity{"\"v1\"", "", "", ""}, none), "ETag was \"\"v1\"\", now unknown");
 }
 
 }  // namespace
