@@ -512,7 +512,7 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
 
   bool first = next_byte == 0;
   ShardBatcher batcher(shards, plan.batch_bytes, plan.sort_batches && plan.dist_field >= 0);
-  TextEol& eol = cursor.eol;                         // text format: decided by the stream's first line terminator
+  TextEol& eol = cursor.eol;                        // text format: decided by the stream's first line terminator
   std::atomic<bool> data_ended{cursor.data_ended};  // text format: a `\.` ended the data; later chunks are dropped
   uint64_t rejected = counters.rejected.load(std::memory_order_relaxed);
   std::string first_reject;
@@ -608,14 +608,15 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
     free_chunks.push_back(c);
   };
 
-  tbb::parallel_pipeline(tokens, tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, read_stage) &
-                                     tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
-                                                                      [&](Chunk* c) {
-                                                                        worker.process(*c);
-                                                                        return c;
-                                                                      }) &
-                                     tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, deliver_stage) &
-                                     tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, seal_stage));
+  tbb::parallel_pipeline(tokens,
+                         tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, read_stage) &
+                             tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
+                                                              [&](Chunk* c) {
+                                                                worker.process(*c);
+                                                                return c;
+                                                              }) &
+                             tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, deliver_stage) &
+                             tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, seal_stage));
 
   if (submit)
     for (OpenBatch& b : batcher.drain()) submit(batcher.seal(std::move(b)));

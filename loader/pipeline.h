@@ -41,8 +41,8 @@ struct LoadPlan {
   InputFormat format = InputFormat::Csv;
   bool skip_header = false;  // text format with --header: the first line is skipped unread, as COPY does
   bool validate_utf8 = true;
-  bool latin1 = false;  // input is LATIN1: converted to UTF-8 before parsing, sent as UTF-8
-  bool binary = false;  // rows go as binary COPY where they can (binary_encodable(types)); else CSV
+  bool latin1 = false;       // input is LATIN1: converted to UTF-8 before parsing, sent as UTF-8
+  bool binary = false;       // rows go as binary COPY where they can (binary_encodable(types)); else CSV
   bool sort_batches = true;  // each shard batch sorted by the distribution key (distributed tables)
   size_t chunk_bytes = 1 << 20;
   size_t batch_bytes = 1 << 20;
@@ -60,7 +60,7 @@ struct InputCursor {
   std::string carry;
   uint64_t line = 1;
   uint64_t byte = 0;
-  bool eof = false;  // the source has returned its end
+  bool eof = false;                // the source has returned its end
   TextEol eol = TextEol::Unknown;  // text format: the stream's line terminator, once known
   bool data_ended = false;         // text format: a `\.` ended the data
 };

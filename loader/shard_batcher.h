@@ -43,8 +43,8 @@ class ShardBatcher {
   // The batches still open, at the end of the input.
   std::vector<OpenBatch> drain();
 
-  // Thread-safe against add(): one COPY buffer (binary header and trailer included) with the rows sorted by sort key, ties in
-  // input order, and `rows` in the same order so that server errors still map to input lines.
+  // Thread-safe against add(): one COPY buffer (binary header and trailer included) with the rows sorted by sort key,
+  // ties in input order, and `rows` in the same order so that server errors still map to input lines.
   std::shared_ptr<Batch> seal(OpenBatch&& open);
 
  private:

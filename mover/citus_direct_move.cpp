@@ -114,7 +114,6 @@ void move_citus_direct(MoveContext& run, SessionPool& pool, TokenBucket& bucket,
       if (!owners[i].empty()) target.run("ALTER TABLE " + ddls[i].relation + " OWNER TO " + quote_ident(owners[i]));
     }
 
-
     if (!logical) {
       block_writes();
       copy.copy_rows(source, target, connect_target, ddls);

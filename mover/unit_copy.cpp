@@ -5,8 +5,8 @@
 
 namespace pgload {
 
-void check_unit_target(const MoveUnit& u, const PgConn& source, const PgConn& target,
-                       const std::vector<ShardDdl>& ddls, bool logical) {
+void check_unit_target(const MoveUnit& u, const PgConn& source, const PgConn& target, const std::vector<ShardDdl>& ddls,
+                       bool logical) {
   for (const auto& d : ddls) {
     if (target.scalar("SELECT to_regclass($1)::text", {d.relation}))
       throw std::runtime_error("target " + u.target.endpoint() + " already has a table " + d.relation +

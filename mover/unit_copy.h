@@ -16,8 +16,8 @@ namespace pgload {
 
 // Throws when the target already holds one of the tables (not in pg_dist_placement), or a logical move finds a
 // table without replica identity or a source without wal_level = logical.
-void check_unit_target(const MoveUnit& u, const PgConn& source, const PgConn& target,
-                       const std::vector<ShardDdl>& ddls, bool logical);
+void check_unit_target(const MoveUnit& u, const PgConn& source, const PgConn& target, const std::vector<ShardDdl>& ddls,
+                       bool logical);
 
 class UnitCopy {
  public:

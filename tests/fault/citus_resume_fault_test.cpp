@@ -27,12 +27,14 @@ class CitusResumeFaultTest : public CitusCoordinatorTest {
     coord_.run("SELECT create_distributed_table('" + name + "', 'user_id', colocate_with := 'none')");
   }
   CommandResult pgload(const std::string& args, const std::string& fault = "") const {
-    return run_command((fault.empty() ? "" : "PGLOAD_FAULT=" + fault + " ") + "timeout 120 " +
-                       std::string(PGLOAD_BIN) + " --coordinator " + sh(conninfo_) + " " + args);
+    return run_command((fault.empty() ? "" : "PGLOAD_FAULT=" + fault + " ") + "timeout 120 " + std::string(PGLOAD_BIN) +
+                       " --coordinator " + sh(conninfo_) + " " + args);
   }
   std::string fingerprint(const std::string& table) const {
-    return *coord_.scalar("SELECT count(*) || ' ' || count(DISTINCT user_id) || ' ' || "
-                          "sum(hashtext(t::text)::numeric) FROM " + table + " t");
+    return *coord_.scalar(
+        "SELECT count(*) || ' ' || count(DISTINCT user_id) || ' ' || "
+        "sum(hashtext(t::text)::numeric) FROM " +
+        table + " t");
   }
   int64_t prepared_anywhere() const {
     int64_t n = 0;
@@ -47,19 +49,22 @@ class CitusResumeFaultTest : public CitusCoordinatorTest {
 TEST_F(CitusResumeFaultTest, KilledAtEachKindOfMomentLoadsTheFileExactlyOnce) {
   const std::string dir = temp_dir("pgload-citus-resume");
   const std::string file = dir + "/users.csv";
-  ASSERT_EQ(run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --shuffle --out " +
-                        sh(file)).exit_code, 0);
+  ASSERT_EQ(
+      run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --shuffle --out " + sh(file))
+          .exit_code,
+      0);
   create_users("pgload_resume_plain");
   auto plain = pgload("--url " + sh(file) + " --table pgload_resume_plain --quiet");
   ASSERT_EQ(plain.exit_code, 0) << plain.output;
 
   create_users("pgload_resume_killed");
   // A finished run of an earlier test run would make --resume say "nothing to resume".
-  coord_.run("DO $$ BEGIN IF to_regclass('pgload.resumable_runs') IS NOT NULL THEN "
-             "DELETE FROM pgload.resumable_runs WHERE table_name = 'public.pgload_resume_killed'; END IF; END $$");
+  coord_.run(
+      "DO $$ BEGIN IF to_regclass('pgload.resumable_runs') IS NOT NULL THEN "
+      "DELETE FROM pgload.resumable_runs WHERE table_name = 'public.pgload_resume_killed'; END IF; END $$");
   const std::string args = "--url " + sh(file) + " --table pgload_resume_killed --checkpoint 4MB --quiet";
-  for (const char* point : {"after_batch:1", "after_prepare:2", "after_decision:1", "after_step:1", "after_commit:2",
-                            "before_prepare:1"}) {
+  for (const char* point :
+       {"after_batch:1", "after_prepare:2", "after_decision:1", "after_step:1", "after_commit:2", "before_prepare:1"}) {
     auto r = pgload(args + " --resume", point);
     ASSERT_EQ(r.exit_code, 128 + SIGKILL) << point << " was not reached:\n" << r.output;
   }

@@ -39,8 +39,10 @@ class CitusParityTest : public test::CitusCoordinatorTest {
 
   // Ordered digest of a table's rows through the coordinator (v is unique).
   std::string digest(const std::string& name) {
-    return *coord_.scalar("SELECT count(*) || ':' || coalesce(md5(string_agg(k::text || '|' || v, ',' ORDER BY v)), '') "
-                          "FROM " + name);
+    return *coord_.scalar(
+        "SELECT count(*) || ':' || coalesce(md5(string_agg(k::text || '|' || v, ',' ORDER BY v)), '') "
+        "FROM " +
+        name);
   }
 
   std::string dir_;
@@ -136,12 +138,24 @@ TEST_F(CitusParityTest, TextFormatFileLoadsLikeCitusCopy) {
     for (int i = 1; i <= 20000; ++i) {
       f << i << '|' << (i % 7) << '|' << (i * 13 % 1000) << ".25|1996-03-" << (10 + i % 18) << '|';
       switch (i % 6) {
-        case 0: f << "\\N"; break;
-        case 1: f << "plain comment " << i; break;
-        case 2: f << "tab\\there and pipe\\|inside"; break;
-        case 3: f << "back\\\\slash \\101\\x42 octal and hex"; break;
-        case 4: f << "newline\\nescaped \\r and \\v\\f\\b"; break;
-        default: f << "ünïcode " << i; break;
+        case 0:
+          f << "\\N";
+          break;
+        case 1:
+          f << "plain comment " << i;
+          break;
+        case 2:
+          f << "tab\\there and pipe\\|inside";
+          break;
+        case 3:
+          f << "back\\\\slash \\101\\x42 octal and hex";
+          break;
+        case 4:
+          f << "newline\\nescaped \\r and \\v\\f\\b";
+          break;
+        default:
+          f << "ünïcode " << i;
+          break;
       }
       f << '\n';
     }

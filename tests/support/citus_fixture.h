@@ -33,8 +33,8 @@ class CitusCoordinatorTest : public ::testing::Test {
     for (const auto& s : t.shards)
       for (int32_t g : s.groups) {
         PgConn w = PgConn::connect(cat.node_conninfo(*cat.node_for_group(g)), "pgload-test");
-        auto values = w.scalar("SELECT array_agg(" + quote_ident(t.dist_column) + "::text) FROM " +
-                               t.shard_relation(s.shard_id));
+        auto values =
+            w.scalar("SELECT array_agg(" + quote_ident(t.dist_column) + "::text) FROM " + t.shard_relation(s.shard_id));
         if (!values) continue;  // an empty shard
         bad += std::stoll(*coord_.scalar(
             "SELECT count(*) FROM unnest($1::text[]) v WHERE get_shard_id_for_distribution_column($2::regclass, v) "
