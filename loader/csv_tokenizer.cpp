@@ -6,12 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define PGLOAD_CSV_X86 1
-#else
-#define PGLOAD_CSV_X86 0
-#endif
+#include "loader/simd_bytes.h"
 
 namespace pgload {
 
@@ -47,11 +42,7 @@ void finish_record(const char* data, CsvChunk& out, size_t begin, size_t end, ui
 // option equal to '\n' or '\r'. Everything else takes the scalar path.
 bool simd_dialect(const CsvDialect& d) noexcept { return d.escape == d.quote && csv_dialect_error(d) == nullptr; }
 
-// Bits [a, b) of a 64-bit mask, 0 <= a, b <= 64.
-inline uint64_t bits_below(unsigned b) noexcept { return b >= 64 ? ~uint64_t{0} : (uint64_t{1} << b) - 1; }
-inline uint64_t bit_range(unsigned a, unsigned b) noexcept { return bits_below(b) & ~bits_below(a); }
-
-#if PGLOAD_CSV_X86
+#if PGLOAD_SIMD_X86
 
 // One 64-byte block, one bit per byte.
 struct BlockMasks {
@@ -59,26 +50,19 @@ struct BlockMasks {
 };
 
 struct Sse2 {
-  static uint64_t eq16x4(const __m128i v[4], char c) noexcept {
-    const __m128i s = _mm_set1_epi8(c);
-    uint64_t r = 0;
-    for (int i = 0; i < 4; ++i)
-      r |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v[i], s))) & 0xFFFFu) << (16 * i);
-    return r;
-  }
   static void classify(const char* p, const CsvDialect& d, BlockMasks& m) noexcept {
     __m128i v[4];
     for (ptrdiff_t i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-    m.quote = eq16x4(v, d.quote);
-    m.delimiter = eq16x4(v, d.delimiter);
-    m.newline = eq16x4(v, '\n');
-    m.carriage_return = eq16x4(v, '\r');
+    m.quote = simd::eq16x4(v, d.quote);
+    m.delimiter = simd::eq16x4(v, d.delimiter);
+    m.newline = simd::eq16x4(v, '\n');
+    m.carriage_return = simd::eq16x4(v, '\r');
   }
   static void classify_quote_newline(const char* p, const CsvDialect& d, uint64_t& quote, uint64_t& newline) noexcept {
     __m128i v[4];
     for (ptrdiff_t i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-    quote = eq16x4(v, d.quote);
-    newline = eq16x4(v, '\n');
+    quote = simd::eq16x4(v, d.quote);
+    newline = simd::eq16x4(v, '\n');
   }
   // Bit i = XOR of bits 0..i: 1 where the byte is inside a quoted section (opening quote included).
   static uint64_t prefix_xor(uint64_t x) noexcept {
@@ -93,26 +77,20 @@ struct Sse2 {
 };
 
 struct Avx2 {
-  __attribute__((target("avx2"))) static uint64_t eq32x2(__m256i lo, __m256i hi, char c) noexcept {
-    const __m256i s = _mm256_set1_epi8(c);
-    const auto l = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, s)));
-    const auto h = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, s)));
-    return uint64_t(l) | (uint64_t(h) << 32);
-  }
   __attribute__((target("avx2"))) static void classify(const char* p, const CsvDialect& d, BlockMasks& m) noexcept {
     const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-    m.quote = eq32x2(lo, hi, d.quote);
-    m.delimiter = eq32x2(lo, hi, d.delimiter);
-    m.newline = eq32x2(lo, hi, '\n');
-    m.carriage_return = eq32x2(lo, hi, '\r');
+    m.quote = simd::eq32x2(lo, hi, d.quote);
+    m.delimiter = simd::eq32x2(lo, hi, d.delimiter);
+    m.newline = simd::eq32x2(lo, hi, '\n');
+    m.carriage_return = simd::eq32x2(lo, hi, '\r');
   }
   __attribute__((target("avx2"))) static void classify_quote_newline(const char* p, const CsvDialect& d,
                                                                      uint64_t& quote, uint64_t& newline) noexcept {
     const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-    quote = eq32x2(lo, hi, d.quote);
-    newline = eq32x2(lo, hi, '\n');
+    quote = simd::eq32x2(lo, hi, d.quote);
+    newline = simd::eq32x2(lo, hi, '\n');
   }
   // Carry-less multiply by all ones = prefix XOR.
   __attribute__((target("pclmul"))) static uint64_t prefix_xor(uint64_t x) noexcept {
@@ -133,7 +111,7 @@ inline void load_block(const char* data, size_t len, size_t base, const CsvDiale
   std::memset(buf, 0, sizeof buf);
   std::memcpy(buf, data + base, n);
   Isa::classify(buf, d, m);
-  const uint64_t valid = bits_below(static_cast<unsigned>(n));
+  const uint64_t valid = simd::bits_below(static_cast<unsigned>(n));
   m.quote &= valid;
   m.delimiter &= valid;
   m.newline &= valid;
@@ -199,7 +177,7 @@ void tokenize_kernel(const char* data, size_t len, const CsvDialect& d, bool at_
         }
         continue;
       }
-      const bool quoted = field_quote_before_block || (m.quote & bit_range(field_start_bit, bit)) != 0;
+      const bool quoted = field_quote_before_block || (m.quote & simd::bit_range(field_start_bit, bit)) != 0;
       if (c == d.delimiter) {
         out.fields.push_back(CsvField{static_cast<uint32_t>(field_begin), static_cast<uint32_t>(pos), quoted});
       } else {  // '\n' outside quotes: end of record; a CR right before it is part of the terminator
@@ -207,7 +185,7 @@ void tokenize_kernel(const char* data, size_t len, const CsvDialect& d, bool at_
         out.fields.push_back(CsvField{static_cast<uint32_t>(field_begin), static_cast<uint32_t>(end), quoted});
         if (quoted_newlines)
           record_newlines +=
-              static_cast<uint32_t>(__builtin_popcountll(quoted_newlines & bit_range(record_start_bit, bit)));
+              static_cast<uint32_t>(__builtin_popcountll(quoted_newlines & simd::bit_range(record_start_bit, bit)));
         finish_record(data, out, record_begin, end, record_first_field, record_newlines, error, error_offset);
         record_begin = pos + 1;
         record_start_bit = bit + 1;
@@ -219,9 +197,10 @@ void tokenize_kernel(const char* data, size_t len, const CsvDialect& d, bool at_
       field_start_bit = bit + 1;
       field_quote_before_block = false;
     }
-    if (m.quote & bit_range(field_start_bit, 64)) field_quote_before_block = true;
+    if (m.quote & simd::bit_range(field_start_bit, 64)) field_quote_before_block = true;
     if (quoted_newlines)
-      record_newlines += static_cast<uint32_t>(__builtin_popcountll(quoted_newlines & bit_range(record_start_bit, 64)));
+      record_newlines +=
+          static_cast<uint32_t>(__builtin_popcountll(quoted_newlines & simd::bit_range(record_start_bit, 64)));
   }
 
   if (record_begin >= len) {
@@ -274,7 +253,7 @@ bool cpu_has_avx2() noexcept {
          __builtin_cpu_supports("popcnt");
 }
 
-#endif  // PGLOAD_CSV_X86
+#endif  // PGLOAD_SIMD_X86
 
 }  // namespace
 
@@ -373,7 +352,7 @@ void tokenize_csv_scalar(const char* data, size_t len, const CsvDialect& d, bool
 }
 
 bool csv_kernel_supported(CsvKernel k) noexcept {
-#if PGLOAD_CSV_X86
+#if PGLOAD_SIMD_X86
   static const bool avx2 = cpu_has_avx2();
   return k != CsvKernel::Avx2 || avx2;
 #else
@@ -401,7 +380,7 @@ const char* csv_kernel_name(CsvKernel k) noexcept {
 
 void tokenize_csv_with(CsvKernel k, const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
                        bool at_stream_start) noexcept {
-#if PGLOAD_CSV_X86
+#if PGLOAD_SIMD_X86
   if (k != CsvKernel::Scalar && simd_dialect(d) && csv_kernel_supported(k)) {
     out.records.clear();
     out.fields.clear();
@@ -419,7 +398,7 @@ void tokenize_csv_with(CsvKernel k, const char* data, size_t len, const CsvDiale
 }
 
 size_t find_last_record_end_with(CsvKernel k, const char* data, size_t len, const CsvDialect& d) noexcept {
-#if PGLOAD_CSV_X86
+#if PGLOAD_SIMD_X86
   if (k != CsvKernel::Scalar && simd_dialect(d) && csv_kernel_supported(k))
     return k == CsvKernel::Avx2 ? find_last_record_end_avx2(data, len, d) : find_last_record_end_sse2(data, len, d);
 #else

@@ -191,6 +191,24 @@ class ChunkWorker {
     return true;
   }
 
+  // What every delimited format checks of a whole record before its values: the column count, then UTF-8. False
+  // (after recording a reject) when the record is refused.
+  bool check_record(Chunk& c, uint64_t line, uint64_t byte, std::string_view raw, size_t field_count,
+                    bool utf8_ok) const {
+    const size_t ncols = plan_.file_columns.size();
+    if (field_count != ncols) {
+      reject(c, line, byte, -1, "expected " + std::to_string(ncols) + " columns, found " + std::to_string(field_count),
+             raw);
+      return false;
+    }
+    const size_t bad = utf8_ok ? std::string_view::npos : first_bad_utf8(raw);
+    if (bad == std::string_view::npos) return true;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(raw[bad]));
+    reject(c, line, byte + bad, -1, std::string("invalid UTF-8 byte ") + hex, raw);
+    return false;
+  }
+
   // Starts the binary form of a row in c.bin_row; false when the table goes as CSV.
   bool start_binary_row(Chunk& c, size_t fields) const {
     if (!plan_.binary) return false;
@@ -226,20 +244,7 @@ class ChunkWorker {
         reject(c, rec_line, c.byte_offset + r.error_offset, -1, record_error_reason(r.error), raw);
         continue;
       }
-      if (r.field_count != ncols) {
-        reject(c, rec_line, byte, -1,
-               "expected " + std::to_string(ncols) + " columns, found " + std::to_string(r.field_count), raw);
-        continue;
-      }
-      if (!utf8_ok) {
-        size_t bad = first_bad_utf8(raw);
-        if (bad != std::string_view::npos) {
-          char hex[8];
-          std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(raw[bad]));
-          reject(c, rec_line, byte + bad, -1, std::string("invalid UTF-8 byte ") + hex, raw);
-          continue;
-        }
-      }
+      if (!check_record(c, rec_line, byte, raw, r.field_count, utf8_ok)) continue;
       int shard = 0;
       bool ok = true;
       bool binary = start_binary_row(c, ncols);
@@ -323,20 +328,7 @@ class ChunkWorker {
         reject(c, rec_line, c.byte_offset + r.error_offset, -1, text_error_reason(r.error), raw);
         continue;
       }
-      if (r.field_count != ncols) {
-        reject(c, rec_line, byte, -1,
-               "expected " + std::to_string(ncols) + " columns, found " + std::to_string(r.field_count), raw);
-        continue;
-      }
-      if (!utf8_ok) {
-        size_t bad = first_bad_utf8(raw);
-        if (bad != std::string_view::npos) {
-          char hex[8];
-          std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(raw[bad]));
-          reject(c, rec_line, byte + bad, -1, std::string("invalid UTF-8 byte ") + hex, raw);
-          continue;
-        }
-      }
+      if (!check_record(c, rec_line, byte, raw, r.field_count, utf8_ok)) continue;
       int shard = 0;
       bool ok = true;
       bool binary = start_binary_row(c, ncols);

@@ -6,12 +6,7 @@
 
 #include <cstring>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define PGLOAD_TEXT_X86 1
-#else
-#define PGLOAD_TEXT_X86 0
-#endif
+#include "loader/simd_bytes.h"
 
 namespace pgload {
 
@@ -76,10 +71,7 @@ void push_marker_record(TextChunk& out, size_t record_begin, size_t field_begin,
   out.consumed = after;
 }
 
-inline uint64_t bits_below(unsigned b) noexcept { return b >= 64 ? ~uint64_t{0} : (uint64_t{1} << b) - 1; }
-inline uint64_t bit_range(unsigned a, unsigned b) noexcept { return bits_below(b) & ~bits_below(a); }
-
-#if PGLOAD_TEXT_X86
+#if PGLOAD_SIMD_X86
 
 // One 64-byte block, one bit per byte.
 struct BlockMasks {
@@ -87,37 +79,24 @@ struct BlockMasks {
 };
 
 struct Sse2 {
-  static uint64_t eq16x4(const __m128i v[4], char c) noexcept {
-    const __m128i s = _mm_set1_epi8(c);
-    uint64_t r = 0;
-    for (int i = 0; i < 4; ++i)
-      r |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v[i], s))) & 0xFFFFu) << (16 * i);
-    return r;
-  }
   static void classify(const char* p, char delimiter, BlockMasks& m) noexcept {
     __m128i v[4];
     for (ptrdiff_t i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-    m.delimiter = eq16x4(v, delimiter);
-    m.newline = eq16x4(v, '\n');
-    m.carriage_return = eq16x4(v, '\r');
-    m.backslash = eq16x4(v, '\\');
+    m.delimiter = simd::eq16x4(v, delimiter);
+    m.newline = simd::eq16x4(v, '\n');
+    m.carriage_return = simd::eq16x4(v, '\r');
+    m.backslash = simd::eq16x4(v, '\\');
   }
 };
 
 struct Avx2 {
-  __attribute__((target("avx2"))) static uint64_t eq32x2(__m256i lo, __m256i hi, char c) noexcept {
-    const __m256i s = _mm256_set1_epi8(c);
-    const auto l = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, s)));
-    const auto h = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, s)));
-    return uint64_t(l) | (uint64_t(h) << 32);
-  }
   __attribute__((target("avx2"))) static void classify(const char* p, char delimiter, BlockMasks& m) noexcept {
     const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-    m.delimiter = eq32x2(lo, hi, delimiter);
-    m.newline = eq32x2(lo, hi, '\n');
-    m.carriage_return = eq32x2(lo, hi, '\r');
-    m.backslash = eq32x2(lo, hi, '\\');
+    m.delimiter = simd::eq32x2(lo, hi, delimiter);
+    m.newline = simd::eq32x2(lo, hi, '\n');
+    m.carriage_return = simd::eq32x2(lo, hi, '\r');
+    m.backslash = simd::eq32x2(lo, hi, '\\');
   }
 };
 
@@ -133,7 +112,7 @@ inline void load_block(const char* data, size_t len, size_t base, char delimiter
   std::memset(buf, 0, sizeof buf);
   std::memcpy(buf, data + base, n);
   Isa::classify(buf, delimiter, m);
-  const uint64_t valid = bits_below(static_cast<unsigned>(n));
+  const uint64_t valid = simd::bits_below(static_cast<unsigned>(n));
   m.delimiter &= valid;
   m.newline &= valid;
   m.carriage_return &= valid;
@@ -211,7 +190,8 @@ void tokenize_kernel(const char* data, size_t len, char delimiter, TextEol eol, 
         size_t after = 0;
         const TextRecordError e = check_marker(data, len, pos, eol, after);
         if (e == TextRecordError::None) {
-          if (escaped_terms) record_newlines += __builtin_popcountll(escaped_terms & bit_range(record_start_bit, bit));
+          if (escaped_terms)
+            record_newlines += __builtin_popcountll(escaped_terms & simd::bit_range(record_start_bit, bit));
           push_marker_record(out, record_begin, field_begin, pos, record_first_field, record_newlines, after);
           return;
         }
@@ -257,7 +237,7 @@ void tokenize_kernel(const char* data, size_t len, char delimiter, TextEol eol, 
       push_field(out, field_begin, end);
       if (escaped_terms)
         record_newlines +=
-            static_cast<uint32_t>(__builtin_popcountll(escaped_terms & bit_range(record_start_bit, bit)));
+            static_cast<uint32_t>(__builtin_popcountll(escaped_terms & simd::bit_range(record_start_bit, bit)));
       push_record(out, record_begin, end, record_first_field, record_newlines, error, error_offset);
       record_begin = field_begin = pos + 1;
       record_start_bit = bit + 1;
@@ -266,7 +246,8 @@ void tokenize_kernel(const char* data, size_t len, char delimiter, TextEol eol, 
       error = TextRecordError::None;
     }
     if (escaped_terms)
-      record_newlines += static_cast<uint32_t>(__builtin_popcountll(escaped_terms & bit_range(record_start_bit, 64)));
+      record_newlines +=
+          static_cast<uint32_t>(__builtin_popcountll(escaped_terms & simd::bit_range(record_start_bit, 64)));
   }
 
   if (record_begin >= len) {
@@ -299,7 +280,7 @@ __attribute__((target("avx2,bmi,popcnt"), flatten)) size_t find_last_record_end_
   return find_last_record_end_kernel<Avx2>(data, len, eol);
 }
 
-#endif  // PGLOAD_TEXT_X86
+#endif  // PGLOAD_SIMD_X86
 
 inline int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
@@ -438,7 +419,7 @@ void tokenize_text_scalar(const char* data, size_t len, char delimiter, TextEol 
 
 void tokenize_text_with(CsvKernel k, const char* data, size_t len, char delimiter, TextEol eol, bool at_eof,
                         TextChunk& out) noexcept {
-#if PGLOAD_TEXT_X86
+#if PGLOAD_SIMD_X86
   if (k != CsvKernel::Scalar && csv_kernel_supported(k)) {
     out.records.clear();
     out.fields.clear();
@@ -458,7 +439,7 @@ void tokenize_text_with(CsvKernel k, const char* data, size_t len, char delimite
 }
 
 size_t find_last_text_record_end_with(CsvKernel k, const char* data, size_t len, TextEol eol) noexcept {
-#if PGLOAD_TEXT_X86
+#if PGLOAD_SIMD_X86
   if (k != CsvKernel::Scalar && csv_kernel_supported(k))
     return k == CsvKernel::Avx2 ? find_last_record_end_avx2(data, len, eol) : find_last_record_end_sse2(data, len, eol);
 #else

@@ -1,0 +1,39 @@
+// 64-byte blocks as bit masks, one bit per byte: the byte-equality kernels and bit ranges that the CSV and the
+// text tokenizer both classify their blocks with.
+#pragma once
+
+#include <cstdint>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define PGLOAD_SIMD_X86 1
+#else
+#define PGLOAD_SIMD_X86 0
+#endif
+
+namespace pgload::simd {
+
+// Bits [0, b) and [a, b) of a 64-bit mask, 0 <= a, b <= 64.
+inline uint64_t bits_below(unsigned b) noexcept { return b >= 64 ? ~uint64_t{0} : (uint64_t{1} << b) - 1; }
+inline uint64_t bit_range(unsigned a, unsigned b) noexcept { return bits_below(b) & ~bits_below(a); }
+
+#if PGLOAD_SIMD_X86
+// Bit i set where byte i of the four 16-byte lanes equals c.
+inline uint64_t eq16x4(const __m128i v[4], char c) noexcept {
+  const __m128i s = _mm_set1_epi8(c);
+  uint64_t r = 0;
+  for (int i = 0; i < 4; ++i)
+    r |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v[i], s))) & 0xFFFFu) << (16 * i);
+  return r;
+}
+
+// The same for two 32-byte halves (AVX2 callers only).
+__attribute__((target("avx2"))) inline uint64_t eq32x2(__m256i lo, __m256i hi, char c) noexcept {
+  const __m256i s = _mm256_set1_epi8(c);
+  const auto l = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, s)));
+  const auto h = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, s)));
+  return uint64_t(l) | (uint64_t(h) << 32);
+}
+#endif
+
+}  // namespace pgload::simd
