@@ -22,8 +22,7 @@ inline uint64_t bit_range(unsigned a, unsigned b) noexcept { return bits_below(b
 inline uint64_t eq16x4(const __m128i v[4], char c) noexcept {
   const __m128i s = _mm_set1_epi8(c);
   uint64_t r = 0;
-  for (int i = 0; i < 4; ++i)
-    r |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v[i], s))) & 0xFFFFu) << (16 * i);
+  for (int i = 0; i < 4; ++i) r |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v[i], s))) & 0xFFFFu) << (16 * i);
   return r;
 }
 

@@ -10,22 +10,16 @@
 #include "loader/checkpoint.h"
 #include "loader/options.h"
 #include "loader/report.h"
+#include "tests/support/cli_args.h"
 
 namespace pgload {
 namespace {
 
 LoadOptions parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "pgload");
-  return parse_load_options(static_cast<int>(args.size()), args.data());
+  return test::parse_argv(parse_load_options, "pgload", std::move(args));
 }
-
 std::string usage_error(std::vector<const char*> args) {
-  try {
-    parse(std::move(args));
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return test::usage_error_of(parse_load_options, "pgload", std::move(args));
 }
 
 TEST(CliLoad, ValuesParseAsBefore) {

@@ -6,22 +6,14 @@
 #include <vector>
 
 #include "mover/cli.h"
+#include "tests/support/cli_args.h"
 
 namespace pgload {
 namespace {
 
-CliOptions parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "pgmove");
-  return parse_cli(static_cast<int>(args.size()), args.data());
-}
-
+CliOptions parse(std::vector<const char*> args) { return test::parse_argv(parse_cli, "pgmove", std::move(args)); }
 std::string usage_error(std::vector<const char*> args) {
-  try {
-    parse(std::move(args));
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return test::usage_error_of(parse_cli, "pgmove", std::move(args));
 }
 
 TEST(CliMove, OptionsBeforeOrAfterTheCommand) {
