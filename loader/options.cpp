@@ -159,7 +159,7 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
   value(app, "--connections-per-worker", "N", "COPY connections per worker (default 4)", [&o](const std::string& v) {
     o.connections_per_worker = static_cast<int>(whole_number("--connections-per-worker", v, 1));
   });
-  value(app, "--batch-bytes", "N", "bytes per shard batch sent as one COPY (default 1048576)",
+  value(app, "--batch-bytes", "N", "bytes per shard batch sent as one COPY (default 4194304)",
         [&o](const std::string& v) { o.batch_bytes = whole_number("--batch-bytes", v, 1); });
   value(app, "--lock-timeout", "DURATION",
         "give up when a shard lock is not granted within DURATION: 500ms, 30s, 5min, 2h, 1d, a bare number is ms "

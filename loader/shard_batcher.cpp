@@ -9,7 +9,7 @@
 namespace pgload {
 namespace {
 
-constexpr size_t kMaxSpareBuffers = 1024;  // bounds what the pool keeps when chunks outrun the sink
+constexpr size_t kMaxSpareBytes = size_t{16} << 20;  // what the pool may keep: beyond it, buffers are freed
 
 struct KeyAt {
   uint64_t key;
@@ -31,13 +31,16 @@ std::string ShardBatcher::spare_buffer() {
   if (spare_.empty()) return {};
   std::string b = std::move(spare_.back());
   spare_.pop_back();
+  spare_bytes_ -= b.capacity();
   return b;
 }
 
 void ShardBatcher::give_back(std::string&& buffer) {
   buffer.clear();
   std::lock_guard lock(spare_mu_);
-  if (spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(buffer));
+  if (spare_bytes_ + buffer.capacity() > kMaxSpareBytes) return;  // freed here
+  spare_bytes_ += buffer.capacity();
+  spare_.push_back(std::move(buffer));
 }
 
 void ShardBatcher::add(size_t shard, bool binary, ShardRows& out, std::vector<OpenBatch>& full) {

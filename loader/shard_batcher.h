@@ -56,6 +56,7 @@ class ShardBatcher {
   std::vector<OpenBatch> open_csv_, open_bin_;
   std::mutex spare_mu_;
   std::vector<std::string> spare_;
+  size_t spare_bytes_ = 0;  // their capacity
 };
 
 }  // namespace pgload
