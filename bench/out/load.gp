@@ -1,7 +1,7 @@
 
 set terminal pngcairo size 1000,560 font ',10'
 set output '/work/main/bench/out/load.png'
-set title "Loading 5000000 rows into 32 shards (medians and runs)"
+set title "Loading 500000 rows into 32 shards (medians and runs)"
 set ylabel 'rows/s'
 set datafile missing 'NaN'
 set style fill solid 0.6 border -1
