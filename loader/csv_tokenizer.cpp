@@ -102,16 +102,7 @@ struct Avx2 {
 // Loads the block at data+base; a final partial block is copied into a padded buffer and its masks cut to n bytes.
 template <class Isa>
 inline void load_block(const char* data, size_t len, size_t base, const CsvDialect& d, BlockMasks& m) noexcept {
-  const size_t n = len - base;
-  if (n >= 64) {
-    Isa::classify(data + base, d, m);
-    return;
-  }
-  alignas(64) char buf[64];
-  std::memset(buf, 0, sizeof buf);
-  std::memcpy(buf, data + base, n);
-  Isa::classify(buf, d, m);
-  const uint64_t valid = simd::bits_below(static_cast<unsigned>(n));
+  const uint64_t valid = simd::classify_block(data, len, base, [&](const char* p) { Isa::classify(p, d, m); });
   m.quote &= valid;
   m.delimiter &= valid;
   m.newline &= valid;

@@ -2,7 +2,9 @@
 // text tokenizer both classify their blocks with.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -16,6 +18,21 @@ namespace pgload::simd {
 // Bits [0, b) and [a, b) of a 64-bit mask, 0 <= a, b <= 64.
 inline uint64_t bits_below(unsigned b) noexcept { return b >= 64 ? ~uint64_t{0} : (uint64_t{1} << b) - 1; }
 inline uint64_t bit_range(unsigned a, unsigned b) noexcept { return bits_below(b) & ~bits_below(a); }
+
+// Runs classify(p) on the 64 bytes at data + base (a final partial block from a zero-padded copy) and returns the
+// mask of the bytes that exist, for the caller to cut its own masks with.
+template <class Classify>
+inline uint64_t classify_block(const char* data, size_t len, size_t base, Classify classify) noexcept {
+  const size_t n = len - base;
+  if (n >= 64) {
+    classify(data + base);
+    return ~uint64_t{0};
+  }
+  alignas(64) char buf[64] = {};
+  std::memcpy(buf, data + base, n);
+  classify(static_cast<const char*>(buf));
+  return bits_below(static_cast<unsigned>(n));
+}
 
 #if PGLOAD_SIMD_X86
 // Bit i set where byte i of the four 16-byte lanes equals c.

@@ -125,7 +125,7 @@ TEST_F(CitusParityTest, EachDistributionTypeLoadsLikeCitusCopyIntoTheRightShards
     }
     EXPECT_EQ(digest(ours), digest(theirs));
     EXPECT_EQ(misplaced_rows(ours), 0);
-    EXPECT_EQ(misplaced_rows(theirs), 0);  // the check itself agrees with Citus's own routing
+    EXPECT_EQ(misplaced_rows(theirs), 0);              // the check itself agrees with Citus's own routing
     coord_.run("DROP TABLE " + ours + ", " + theirs);  // other gated tests plan and move every table
   }
   // (Citus 13 cannot add a node while a table distributed by a user enum exists: it syncs that colocation group
