@@ -115,7 +115,8 @@ class FaultPointTest : public LoadFaultTest, public ::testing::WithParamInterfac
 TEST_P(FaultPointTest, RecoverLeavesAllRowsOrNone) {
   const FaultPoint& f = GetParam();
   create_users(f.table);
-  auto r = pgload("--url " + sh(users_file(kRows)) + " --table " + f.table + " --quiet", f.spec);
+  // 1 MiB batches: the after_batch points below count batches of a 1M-row load (~100 at this size).
+  auto r = pgload("--url " + sh(users_file(kRows)) + " --table " + f.table + " --quiet --batch-bytes 1048576", f.spec);
   ++tally.injected;
   EXPECT_EQ(r.exit_code, 128 + SIGKILL) << r.output;
   EXPECT_THAT(r.output,
