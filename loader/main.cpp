@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <future>
 #include <map>
 
 #include "common/catalog.h"
@@ -132,55 +134,103 @@ std::string earlier_steps_stay(const ResumableRun& run) {
          " stay loaded; --resume continues from there)";
 }
 
+// The error of a failed step, saying which earlier steps stay committed (main's "nothing was loaded" is not true
+// once one has).
+[[noreturn]] void rethrow_step_error(const std::exception_ptr& error, const ResumableRun& run) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const LoadError& e) {
+    if (run.progress.step == 0 || e.code() == kExitInDoubt) throw;  // in doubt: decided, recover finishes it
+    throw LoadError(e.code(), e.what() + earlier_steps_stay(run));
+  } catch (const SourceError& e) {
+    if (run.progress.step == 0) throw;
+    throw LoadError(kExitSource, e.what() + earlier_steps_stay(run));
+  } catch (const PgError& e) {
+    if (run.progress.step == 0) throw;
+    log::failed_statement(e);
+    throw LoadError(kExitCluster, e.what() + earlier_steps_stay(run));
+  }
+}
+
 // The input in steps of at least --checkpoint bytes, each its own all-shards two-phase commit whose decision also
 // records the run's progress; `run` arrives with the progress committed so far and leaves marked finished.
+// A step commits on a thread of its own while the next one is read and sent over new connections, so the workers
+// never wait for a step's drain, PREPAREs and decision; one commit at a time, in step order.
 void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table, const SinkOptions& sink_options,
                const LoadPlan& plan, ByteSource& source, InputCursor cursor, const std::vector<std::string>& names,
                std::FILE* rejects, TwoPhaseRun& two_phase, LoadLock& lock, ResumableRun& run,
                std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
   rows_per_shard.assign(table.shards.size(), 0);
   run.progress.columns = names;
-  for (bool done = false; !done;) {
-    CopySink sink(catalog, table, sink_options);
-    std::vector<uint64_t> step_rows;
+  ResumableRun decided = run;  // the progress the step in flight (if any) records
+  std::atomic<bool> commit_failed{false};
+  auto commit = [&](CopySink& sink) {
     try {
+      sink.commit(two_phase, [&] { lock.check_held(); });
+    } catch (...) {
+      commit_failed = true;
+      throw;
+    }
+    log::info("step {} committed: input up to byte {}, line {}; {} rows so far", decided.progress.step,
+              decided.progress.byte_offset, decided.progress.line, decided.progress.rows);
+    fault_point("after_step");
+  };
+  // Declared after what the commit thread uses: an unfinished future waits for it when destroyed.
+  std::unique_ptr<CopySink> committing;
+  std::future<void> committed;
+  auto await_commit = [&] {
+    if (!committed.valid()) return;
+    committed.get();  // rethrows the step's failure
+    committing.reset();
+    run = decided;
+  };
+  for (bool done = false; !done;) {
+    std::unique_ptr<CopySink> sink;
+    try {
+      sink = std::make_unique<CopySink>(catalog, table, sink_options);
+      std::vector<uint64_t> step_rows;
       done = run_pipeline_step(
           source, cursor, static_cast<uint64_t>(o.checkpoint_bytes), plan, o.threads,
-          [&](std::shared_ptr<Batch> b) { sink.submit(std::move(b)); }, step_rows, counters);
-      uint64_t rows = 0;
+          [&](std::shared_ptr<Batch> b) {
+            if (commit_failed) throw LoadError(kExitCluster, "the step before this one failed to commit");
+            sink->submit(std::move(b));
+          },
+          step_rows, counters);
+      ResumableRun after = decided;
       for (size_t s = 0; s < step_rows.size(); ++s) {
         rows_per_shard[s] += step_rows[s];
-        rows += table.is_reference() ? (s == 0 ? step_rows[s] : 0) : step_rows[s];
+        after.progress.rows += table.is_reference() ? (s == 0 ? step_rows[s] : 0) : step_rows[s];
       }
       if (rejects) std::fflush(rejects);
-      ResumableRun after = run;
       after.progress.byte_offset = cursor.byte;
       after.progress.line = cursor.line;
-      after.progress.rows += rows;
       after.progress.rejected = counters.rejected.load();
       struct stat st {};
       after.progress.reject_file_bytes =
           rejects && fstat(fileno(rejects), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
       ++after.progress.step;
       after.finished = done;
+      await_commit();
       auto [sql, params] = progress_statement(after);
       two_phase.set_decision_rider(std::move(sql), std::move(params));
-      sink.commit(two_phase, [&] { lock.check_held(); });
-      run = std::move(after);
-    } catch (const LoadError& e) {
-      if (run.progress.step == 0 || e.code() == kExitInDoubt) throw;  // in doubt: decided, recover finishes it
-      throw LoadError(e.code(), e.what() + earlier_steps_stay(run));
-    } catch (const SourceError& e) {
-      if (run.progress.step == 0) throw;
-      throw LoadError(kExitSource, e.what() + earlier_steps_stay(run));
-    } catch (const PgError& e) {
-      if (run.progress.step == 0) throw;
-      log::failed_statement(e);
-      throw LoadError(kExitCluster, e.what() + earlier_steps_stay(run));
+      decided = std::move(after);
+      if (done) {
+        commit(*sink);
+        run = decided;
+      } else {
+        committing = std::move(sink);
+        committed = std::async(std::launch::async, [&commit, &sink = *committing] { commit(sink); });
+      }
+    } catch (...) {
+      std::exception_ptr error = std::current_exception();
+      sink.reset();  // rolls this step back
+      try {
+        await_commit();  // the earlier step's outcome decides what stays loaded; its failure is the first one
+      } catch (...) {
+        error = std::current_exception();
+      }
+      rethrow_step_error(error, run);
     }
-    log::info("step {} committed: input up to byte {}, line {}; {} rows so far", run.progress.step,
-              run.progress.byte_offset, run.progress.line, run.progress.rows);
-    fault_point("after_step");
   }
 }
 

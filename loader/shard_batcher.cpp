@@ -23,6 +23,7 @@ ShardBatcher::ShardBatcher(size_t shards, size_t batch_bytes, bool sort)
   for (size_t s = 0; s < shards; ++s) {
     open_csv_[s].shard_index = open_bin_[s].shard_index = static_cast<int>(s);
     open_bin_[s].binary = true;
+    open_csv_[s].limit = open_bin_[s].limit = std::max<size_t>(1, batch_bytes * (s + 1) / shards);
   }
 }
 
@@ -49,10 +50,11 @@ void ShardBatcher::add(size_t shard, bool binary, ShardRows& out, std::vector<Op
   b.pieces.push_back(std::exchange(out.data, spare_buffer()));
   b.rows.insert(b.rows.end(), out.rows.begin(), out.rows.end());
   out.rows.clear();
-  if (b.bytes < batch_bytes_) return;
+  if (b.bytes < b.limit) return;
   OpenBatch next;
   next.shard_index = b.shard_index;
   next.binary = b.binary;
+  next.limit = batch_bytes_;
   full.push_back(std::exchange(b, std::move(next)));
 }
 

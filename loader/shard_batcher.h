@@ -30,11 +30,14 @@ struct OpenBatch {
   std::vector<std::string> pieces;  // in input order; rows[i] lies in them in order
   std::vector<RowOrigin> rows;
   size_t bytes = 0;
+  size_t limit = 0;  // sealed at this many bytes
 };
 
 class ShardBatcher {
  public:
   // `sort`: order each batch by RowOrigin::sort_key (B-tree inserts then walk neighbouring pages).
+  // Shard s seals its first batch at batch_bytes * (s + 1) / shards: with evenly spread keys every shard fills at
+  // the same rate, and equal limits would hold back all rows until about shards * batch_bytes of input were read.
   ShardBatcher(size_t shards, size_t batch_bytes, bool sort);
 
   // Serial stage: moves `out` into shard `shard`'s open batch of its kind and leaves `out` empty (with a spare

@@ -241,6 +241,36 @@ TEST_F(ResumeFaultTest, ChangedSourceIsRefused) {
   EXPECT_EQ(prepared_on_workers(), 0);
 }
 
+// A step whose COPY fails (a duplicate key inside it) while the step before it may still be committing on its own
+// thread: that step and everything after it are rolled back, every earlier step stays, and the error says so.
+TEST_F(ResumeFaultTest, AFailedStepRollsBackOnlyItself) {
+  create_users("r_dup");
+  const std::string small = work_dir() + "/dup_src.csv";
+  const std::string file = work_dir() + "/dup.csv";
+  ASSERT_EQ(run_command(std::string(GEN_USERS_BIN) + " --rows 60000 --out " + sh(small)).exit_code, 0);
+  // Line 30001 repeats line 30000 (a whole record there): both lie in a step after the first.
+  ASSERT_EQ(run_command("awk '{ print } NR == 30000 { print }' " + sh(small) + " > " + sh(file)).exit_code, 0);
+  auto r = pgload("--url " + sh(file) + " --table r_dup --checkpoint 1MB");
+  EXPECT_EQ(r.exit_code, 3) << r.output;  // the server's refusal, as for any load
+  EXPECT_THAT(r.output, HasSubstr("input line 30001"));
+  EXPECT_THAT(r.output, HasSubstr("duplicate key value violates unique constraint"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m,
+                                std::regex(R"(the (\d+) rows of the (\d+) committed step\(s\) before line (\d+))")))
+      << r.output;
+  const long long committed = std::stoll(m[1]);
+  EXPECT_GE(std::stoi(m[2]), 1) << r.output;
+  EXPECT_LT(std::stoll(m[3]), 30001) << r.output;
+  auto c = cluster().connect();
+  EXPECT_EQ(std::stoll(*c.scalar("SELECT count(*) FROM r_dup")), committed);
+  // Ids ascend in the file and the step ended where a record begins: the committed rows are the file's first ones
+  // exactly when all of them lie below that record's id.
+  auto next = run_command("sed -n " + std::string(m[3]) + "p " + sh(file) + " | cut -d, -f1");
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM r_dup WHERE user_id >= " + next.output), "0");
+  EXPECT_EQ(prepared_on_workers(), 0);
+  EXPECT_EQ(decisions_left(), 0);
+}
+
 // Bad rows spread over the steps of a --header load killed after a step sent its rows (and wrote its rejects) but
 // before it prepared: --max-errors counts across steps and runs, each bad row is in the reject file once, with its
 // line number in the whole file, and the header is read only at offset 0.

@@ -67,5 +67,25 @@ TEST(ShardBatcherTest, FullBatchesComeOutAndBinaryGetsHeaderAndTrailer) {
   EXPECT_EQ(batch->rows.size(), 4u);
 }
 
+TEST(ShardBatcherTest, FirstBatchesAreStaggeredByShardThenFull) {
+  // 4 shards, 400-byte batches: shard s seals its first batch at 100 * (s + 1) bytes, every later one at 400.
+  ShardBatcher batcher(4, 400, false);
+  std::vector<size_t> sealed_at(4, 0);
+  for (size_t s = 0; s < 4; ++s) {
+    size_t bytes = 0;
+    std::vector<OpenBatch> full;
+    for (uint64_t line = 100; full.size() < 2; ++line) {
+      ShardRows out;
+      add_row(out, 1000, line);  // 10 bytes a row
+      bytes += out.data.size();
+      batcher.add(s, false, out, full);
+      if (full.size() == 1 && sealed_at[s] == 0) sealed_at[s] = bytes;
+    }
+    EXPECT_EQ(full[0].bytes, 100 * (s + 1)) << "shard " << s;
+    EXPECT_EQ(full[1].bytes, 400u) << "shard " << s;
+  }
+  EXPECT_EQ(sealed_at, (std::vector<size_t>{100, 200, 300, 400}));
+}
+
 }  // namespace
 }  // namespace pgload
