@@ -19,6 +19,7 @@
 #include "common/pg.h"
 #include "tests/support/fault_tally.h"
 #include "tests/support/files.h"
+#include "tests/support/serve_file.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
@@ -52,39 +53,6 @@ std::string users_file() {
   }
   return path;
 }
-
-// bench/serve_file on a free loopback port for the duration of a test.
-class ServeFile {
- public:
-  explicit ServeFile(const std::string& file) {
-    out_ = work_dir() + "/serve." + std::to_string(getpid()) + ".out";
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::string cmd = "exec " + std::string(SERVE_FILE_BIN) + " --file " + sh(file) + " >" + out_ + " 2>&1";
-      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    std::regex re(R"(listening on (127\.0\.0\.1:\d+))");
-    for (int i = 0; i < 200 && host_.empty(); ++i) {
-      std::smatch m;
-      std::string text = read_file(out_);
-      if (std::regex_search(text, m, re))
-        host_ = m[1];
-      else
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (host_.empty()) throw std::runtime_error("serve_file did not start");
-  }
-  ~ServeFile() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  std::string url() const { return "http://" + host_ + "/users.csv"; }
-
- private:
-  pid_t pid_ = -1;
-  std::string out_, host_;
-};
 
 class ResumeFaultTest : public ::testing::Test {
  protected:
@@ -199,7 +167,7 @@ TEST_F(ResumeFaultTest, KilledAfterTheLastDecisionIsNotLoadedTwice) {
 
 TEST_F(ResumeFaultTest, OverHttpResumesWithRange) {
   create_users("r_http");
-  ServeFile server(users_file());
+  ServeFile server("--file " + sh(users_file()), work_dir());
   const std::string args = "--url " + server.url() + " --table r_http --checkpoint 16MB";
   auto r = pgload(args + " --quiet", "after_step:3");
   ++tally.injected;

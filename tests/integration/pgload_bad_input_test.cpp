@@ -17,6 +17,7 @@
 
 #include "common/pg.h"
 #include "tests/support/files.h"
+#include "tests/support/serve_file.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
@@ -82,40 +83,6 @@ class BadInputBase {
     return run_command("timeout " + std::to_string(timeout_s) + " " + std::string(PGLOAD_BIN) + " --coordinator " +
                        sh(cluster().conninfo()) + " " + args);
   }
-};
-
-// A loopback HTTP server (bench/serve_file) for the duration of a test.
-class ServeFile {
- public:
-  explicit ServeFile(const std::string& args) {
-    static int counter = 0;
-    out_ = work_dir() + "/serve." + std::to_string(counter++) + ".out";
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::string cmd = "exec " + std::string(SERVE_FILE_BIN) + " " + args + " >" + out_ + " 2>&1";
-      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    std::regex re(R"(listening on (127\.0\.0\.1:\d+))");
-    for (int i = 0; i < 200 && host_.empty(); ++i) {
-      std::smatch m;
-      std::string text = read_file(out_);
-      if (std::regex_search(text, m, re))
-        host_ = m[1];
-      else
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (host_.empty()) throw std::runtime_error("serve_file did not start: " + args);
-  }
-  ~ServeFile() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  std::string url() const { return "http://" + host_ + "/users.csv"; }
-
- private:
-  pid_t pid_ = -1;
-  std::string out_, host_;
 };
 
 // One row of the catalog. In `message`, {table} is the case's table and {coordinator} the coordinator's host:port.
@@ -299,7 +266,7 @@ TEST_F(BadSourceTest, MissingFile) {
 TEST_F(BadSourceTest, Http404And500) {
   create_table("bad_http_status", Shape::Users);
   for (auto [status, reason] : {std::pair{404, "Not Found"}, std::pair{500, "Internal Server Error"}}) {
-    ServeFile server("--file " + users_file() + " --port 0 --status " + std::to_string(status));
+    ServeFile server("--file " + users_file() + " --port 0 --status " + std::to_string(status), work_dir());
     auto r = pgload("--url " + sh(server.url()) + " --table bad_http_status");
     EXPECT_EQ(r.exit_code, 4) << r.output;
     EXPECT_THAT(r.output, HasSubstr("pgload: HTTP " + std::to_string(status) + " " + reason + " for " + server.url() +
@@ -320,7 +287,7 @@ TEST_F(BadSourceTest, UnreachableHttpServer) {
 
 TEST_F(BadSourceTest, ConnectionDropWithoutRangeFailsCleanly) {
   create_table("bad_drop_no_range", Shape::Users);
-  ServeFile server("--file " + users_file() + " --port 0 --cut-after 100000 --no-range");
+  ServeFile server("--file " + users_file() + " --port 0 --cut-after 100000 --no-range", work_dir());
   auto r = pgload("--url " + sh(server.url()) + " --table bad_drop_no_range");
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_THAT(r.output, HasSubstr("pgload: connection to " + server.url() +
@@ -335,7 +302,7 @@ TEST_F(BadSourceTest, ConnectionDropWithRangeResumesAndLoadsEverything) {
   create_table("drop_with_range_plain", Shape::Plain);
   auto c = cluster().connect();
   c.run("COPY drop_with_range_plain FROM " + quote_literal(users_file()) + " WITH (FORMAT csv)");
-  ServeFile server("--file " + users_file() + " --port 0 --cut-after 100000");
+  ServeFile server("--file " + users_file() + " --port 0 --cut-after 100000", work_dir());
   auto r = pgload("--url " + sh(server.url()) + " --table drop_with_range");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string digest = "SELECT count(*) || ':' || md5(string_agg(t::text, E'\\n' ORDER BY user_id)) FROM ";

@@ -17,6 +17,7 @@
 
 #include "common/pg.h"
 #include "tests/support/files.h"
+#include "tests/support/serve_file.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
@@ -124,43 +125,6 @@ class PgloadTest : public ::testing::Test {
   }
 };
 
-// A loopback HTTP server (bench/serve_file) for the duration of a test.
-class ServeFile {
- public:
-  explicit ServeFile(const std::string& args) {
-    out_ = files().dir + "/serve." + std::to_string(getpid()) + "." + std::to_string(counter_++) + ".out";
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::string cmd = "exec " + std::string(SERVE_FILE_BIN) + " " + args + " >" + out_ + " 2>&1";
-      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    std::regex re(R"(listening on (127\.0\.0\.1:\d+))");
-    for (int i = 0; i < 200 && host_.empty(); ++i) {
-      std::ifstream in(out_);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::smatch m;
-      std::string text = ss.str();
-      if (std::regex_search(text, m, re))
-        host_ = m[1];
-      else
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (host_.empty()) throw std::runtime_error("serve_file did not start: " + args);
-  }
-  ~ServeFile() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  std::string url(const std::string& name = "users.csv") const { return "http://" + host_ + "/" + name; }
-
- private:
-  static inline int counter_ = 0;
-  pid_t pid_ = -1;
-  std::string out_, host_;
-};
-
 TEST_F(PgloadTest, MillionRowsEqualPlainCopyAndStayInTheirShards) {
   const std::string big = files().dir + "/users1m.csv";
   auto g = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kBigRows) + " --out " + big);
@@ -205,7 +169,7 @@ TEST_F(PgloadTest, MillionRowsEqualPlainCopyAndStayInTheirShards) {
 
 TEST_F(PgloadTest, LoadsOverHttp) {
   create_users("src_http");
-  ServeFile server("--file " + files().small + " --port 0");
+  ServeFile server("--file " + files().small + " --port 0", files().dir);
   auto r = pgload("--url " + sh(server.url()) + " --table src_http");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(fingerprint(coord(), "src_http"), plain_fingerprint(files().small));
@@ -244,7 +208,7 @@ TEST_F(PgloadTest, LoadsGzip) {
   EXPECT_EQ(fingerprint(coord(), "src_gzip"), plain_fingerprint(files().small));
   // The same gzip over HTTP.
   create_users("src_gzip_http");
-  ServeFile server("--file " + gz + " --port 0");
+  ServeFile server("--file " + gz + " --port 0", files().dir);
   r = pgload("--url " + sh(server.url("users5k.csv.gz")) + " --table src_gzip_http");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(fingerprint(coord(), "src_gzip_http"), plain_fingerprint(files().small));
