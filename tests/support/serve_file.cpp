@@ -1,10 +1,10 @@
 #include "tests/support/serve_file.h"
 
-#include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <regex>
 #include <stdexcept>
 #include <thread>
