@@ -175,13 +175,12 @@ void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table,
               decided.progress.byte_offset, decided.progress.line, decided.progress.rows);
     fault_point("after_step");
   };
-  // Declared after what the commit thread uses: an unfinished future waits for it when destroyed.
-  std::unique_ptr<CopySink> committing;
+  // Declared after what the commit thread uses: an unfinished future waits for it when destroyed. The task owns
+  // its step's sink.
   std::future<void> committed;
   auto await_commit = [&] {
     if (!committed.valid()) return;
     committed.get();  // rethrows the step's failure
-    committing.reset();
     run = decided;
   };
   for (bool done = false; !done;) {
@@ -218,8 +217,7 @@ void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table,
         commit(*sink);
         run = decided;
       } else {
-        committing = std::move(sink);
-        committed = std::async(std::launch::async, [&commit, &sink = *committing] { commit(sink); });
+        committed = std::async(std::launch::async, [&commit, step = std::move(sink)] { commit(*step); });
       }
     } catch (...) {
       std::exception_ptr error = std::current_exception();

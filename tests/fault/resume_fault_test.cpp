@@ -3,7 +3,6 @@
 // file exactly once, and no prepared transaction or decision is left. A changed source is refused on resume.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <csignal>
 
@@ -12,7 +11,6 @@
 #include <fstream>
 #include <iterator>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <thread>
 

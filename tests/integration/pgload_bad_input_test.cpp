@@ -2,17 +2,10 @@
 // documented exit code, and nothing loaded afterwards. Good rows precede each bad one so a partial load would show.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <csignal>
 
 #include <algorithm>
-#include <chrono>
-#include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/pg.h"

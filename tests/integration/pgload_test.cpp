@@ -2,17 +2,12 @@
 // plain COPY of the same file gives, every row in its own shard's hash range, and nothing else is touched or printed.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <csignal>
 
-#include <chrono>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/pg.h"
