@@ -5,7 +5,7 @@
 namespace pgload {
 namespace {
 
-constexpr size_t kHelpColumns = 118;  // the README's code blocks stay within the 120-column house width
+constexpr size_t kHelpColumns = 118;  // the docs' code blocks stay within the 120-column house width
 
 // The whole --help layout: synopsis, description, one block per option group, then the footer (exit codes).
 class HelpFormatter final : public CLI::Formatter {

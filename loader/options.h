@@ -1,5 +1,5 @@
 // pgload's command line: every option declared once (CLI11), which drives parsing, --help and, through
-// scripts/gen-cli-docs, the README's usage block.
+// scripts/gen-cli-docs, the usage block of docs/pgload.md.
 #pragma once
 
 #include <cstdint>

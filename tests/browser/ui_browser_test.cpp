@@ -1,6 +1,6 @@
 // `pgmove ui` in a real browser: a local cluster with pgload-ed rows, the page served on a free loopback port, and
 // tests/browser/ui.spec.mjs driving Debian's chromium through it (npm ci installs playwright-core; no browser
-// download). Skips when chromium or node is missing. PGLOAD_SCREENSHOT_DIR=docs/img refreshes the README's pictures.
+// download). Skips when chromium or node is missing. PGLOAD_SCREENSHOT_DIR=docs/img refreshes the pgmove.md pictures.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
