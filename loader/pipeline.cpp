@@ -443,6 +443,13 @@ bool fill(ByteSource& source, std::string& buf, size_t want) {
   return true;
 }
 
+// How far to fill a buffer whose `have` bytes hold no record end yet. The record-end search rescans the buffer from
+// its start, so the buffer doubles (linear in the record's length; a fixed step made a 32 MiB field cost 5x a
+// 16 MiB one), never past one byte more than the longest record allowed.
+size_t fill_target(size_t have, size_t at_least) {
+  return std::min(std::max({at_least, have * 2, have + size_t{64} * 1024}), std::max(at_least, kMaxRecordBytes + 1));
+}
+
 }  // namespace
 
 std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& dialect, std::string& carry,
@@ -452,7 +459,7 @@ std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& d
   bool more = true;
   while ((end = find_last_record_end(carry.data(), carry.size(), dialect)) == 0 && more) {
     if (carry.size() > kMaxRecordBytes) throw LoadError(kExitInputErrors, "line 1: header record is too long");
-    more = fill(source, carry, carry.size() + size_t{64} * 1024);
+    more = fill(source, carry, fill_target(carry.size(), 0));
   }
   // find_last_record_end gives the last terminator; the header ends at the first one.
   CsvChunk tok;
@@ -531,7 +538,7 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
     carry.clear();
     size_t cut = 0;
     while (!eof) {
-      eof = !fill(source, c->data, std::max(plan.chunk_bytes, c->data.size() + size_t{64} * 1024));
+      eof = !fill(source, c->data, fill_target(c->data.size(), plan.chunk_bytes));
       if (plan.format == InputFormat::Text) {
         if (eol == TextEol::Unknown) eol = detect_text_eol(c->data.data(), c->data.size(), eof);
         cut = find_last_text_record_end(c->data.data(), c->data.size(), eol);

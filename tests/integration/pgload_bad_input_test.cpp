@@ -404,6 +404,28 @@ TEST_F(BadSourceTest, BadRowAfterManyBatchesLoadsNothing) {
   EXPECT_EQ(prepared_on_workers(), 0);
 }
 
+// A record may be up to 256 MiB: a 64 MiB field loads whole (the record-end search grows its buffer geometrically:
+// a fixed step once made this quadratic), and an unterminated quote is refused once 256 MiB hold no record end.
+TEST_F(BadSourceTest, LongRecordsLoadWholeAndAnUnterminatedQuoteStopsAt256MiB) {
+  create_table("long_record", Shape::Users);
+  const std::string path = work_dir() + "/long_record.csv";
+  write_file(path, "1,a,\"" + std::string(size_t{64} << 20, 'x') + "\",c\n2,a,b,c\n");
+  auto r = pgload("--url " + sh(path) + " --table long_record");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(
+      *cluster().connect().scalar("SELECT string_agg(length(login)::text, ',' ORDER BY user_id) FROM long_record"),
+      std::to_string(size_t{64} << 20) + ",1");
+  (void)std::remove(path.c_str());
+
+  create_table("unterminated_long", Shape::Users);
+  r = run_command("{ printf '1,a,b,c\\n2,\"'; head -c 300000000 /dev/zero | tr '\\0' x; } | timeout 120 " +
+                  std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) +
+                  " --url - --table unterminated_long");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("pgload: line 2, byte 8: a record longer than 256 MiB (unterminated quote?)"));
+  EXPECT_EQ(count("unterminated_long"), 0);
+}
+
 TEST_F(BadSourceTest, MaxErrorsWritesRejectsVerbatimAndLoadsTheRest) {
   create_table("max_errors_ok", Shape::Users);
   const std::string path = work_dir() + "/some_bad.csv", rejects = work_dir() + "/rejects.txt";
