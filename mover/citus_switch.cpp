@@ -5,6 +5,8 @@
 #include "mover/citus_switch.h"
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace pgload {
 
@@ -88,15 +90,20 @@ void CitusMetadataWorkers::rollback() noexcept {
 void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u) {
   const std::string ids = array_literal(u.shard_ids());
   const std::string src = std::to_string(u.source.group_id), dst = std::to_string(u.target.group_id);
-  // Citus's own spelling of the shard name (quote_qualified_identifier): its cleaner and its moves match on it.
+  // Citus's own spelling of the shard name (quote_qualified_identifier of AppendShardIdToName's name, which
+  // citus_shard_name mirrors): its cleaner and its moves match on it.
+  std::vector<int64_t> sorted_ids;
+  std::vector<std::string> schemas, names;
+  for (const auto& s : u.shards)
+    sorted_ids.push_back(s.shard_id), schemas.push_back(s.schema), names.push_back(s.table_name);
   coord.exec(
       "INSERT INTO pg_catalog.pg_dist_cleanup (record_id, operation_id, object_type, object_name, node_group_id, "
       "policy_type) SELECT nextval('pg_catalog.pg_dist_cleanup_recordid_seq'), op.id, $3::int, "
-      "quote_ident(n.nspname) || '.' || quote_ident(c.relname || '_' || s.shardid), $2::int, $4::int "
-      "FROM pg_catalog.pg_dist_shard s JOIN pg_class c ON c.oid = s.logicalrelid JOIN pg_namespace n ON "
-      "n.oid = c.relnamespace CROSS JOIN (SELECT nextval('pg_catalog.pg_dist_operationid_seq') AS id) op "
-      "WHERE s.shardid = ANY($1::bigint[]) ORDER BY s.shardid",
-      {ids, src, std::to_string(kCleanupShardPlacement), std::to_string(kCleanupDeferredOnSuccess)});
+      "quote_ident(s.nsp) || '.' || quote_ident(s.name), $2::int, $4::int "
+      "FROM unnest($1::bigint[], $5::text[], $6::text[]) AS s(shardid, nsp, name) "
+      "CROSS JOIN (SELECT nextval('pg_catalog.pg_dist_operationid_seq') AS id) op ORDER BY s.shardid",
+      {array_literal(sorted_ids), src, std::to_string(kCleanupShardPlacement), std::to_string(kCleanupDeferredOnSuccess),
+       array_literal(schemas), array_literal(names)});
   coord.exec(
       "INSERT INTO pg_catalog.pg_dist_placement (placementid, shardid, shardstate, shardlength, groupid) "
       "SELECT nextval('pg_catalog.pg_dist_placement_placementid_seq'), shardid, 1, shardlength, $2::int "
