@@ -264,7 +264,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   so.insecure = o.insecure;
   so.start_offset = cs.run.progress.byte_offset;
   std::unique_ptr<ByteSource> source = open_source(o.url, so);
-  log::info("reading {}", redact_url(o.url));
+  log::info("reading {}", url_for_messages(o.url));
   if (o.checkpoint_bytes > 0 && !cs.resuming) cs.run.identity = source->identity();
   if (cs.resuming) {
     std::string change = identity_change(cs.run.identity, source->identity());

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <csignal>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <string_view>
 
 #include "common/session_conninfo.h"
 
@@ -42,11 +44,28 @@ std::string random_run_id() {
   return buf;
 }
 
-// gid = pgload_<run>_<node>_<n>; returns the run id or "" when the gid is not pgload's.
-std::string run_of_gid(const std::string& gid) {
-  if (gid.rfind("pgload_", 0) != 0) return "";
-  size_t end = gid.find('_', 7);
-  return end == std::string::npos ? "" : gid.substr(7, end - 7);
+constexpr std::string_view kGidPrefix = "pgload_";
+constexpr size_t kRunIdChars = 16;  // random_run_id(): 16 lower-case hex digits
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The run id of a gid made by TwoPhaseRun::gid, pgload_<16 hex>_<node>_<n> exactly; "" for any other gid. Recovery
+// touches only these: other tools' gids under the same prefix (pgmove's older pgload_move_<move>_<group>, prepared
+// on metadata workers between its coordinator and worker commits) must survive a load.
+std::string run_of_gid(std::string_view gid) {
+  if (!gid.starts_with(kGidPrefix)) return "";
+  const std::string_view rest = gid.substr(kGidPrefix.size());
+  if (rest.size() < kRunIdChars + 4 || rest[kRunIdChars] != '_') return "";
+  const std::string_view run = rest.substr(0, kRunIdChars);
+  if (!std::all_of(run.begin(), run.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+    return "";
+  const std::string_view tail = rest.substr(kRunIdChars + 1);
+  const size_t sep = tail.find('_');
+  if (sep == std::string_view::npos || !all_digits(tail.substr(0, sep)) || !all_digits(tail.substr(sep + 1)))
+    return "";
+  return std::string(run);
 }
 
 }  // namespace
@@ -66,7 +85,7 @@ TwoPhaseRun::TwoPhaseRun(const PgConn& coordinator)
 }
 
 std::string TwoPhaseRun::gid(int32_t node_id, int n) const {
-  return "pgload_" + run_id_ + "_" + std::to_string(node_id) + "_" + std::to_string(n);
+  return std::string(kGidPrefix) + run_id_ + "_" + std::to_string(node_id) + "_" + std::to_string(n);
 }
 
 void TwoPhaseRun::record_decision(const std::vector<PreparedTxn>& txns) const {

@@ -13,7 +13,10 @@ namespace pgload {
 namespace {
 constexpr int kCleanupShardPlacement = 1;     // CLEANUP_OBJECT_SHARD_PLACEMENT
 constexpr int kCleanupDeferredOnSuccess = 2;  // CLEANUP_DEFERRED_ON_SUCCESS: dropped once the operation is over
-const char* const kGidPrefix = "pgload_move_";
+// pgmove's own gid namespace: pgload's recovery rolls back dead pgload_ gids, which must never include a switch.
+const char* const kGidPrefix = "pgmove_";
+// What pgmove used before; a switch of that form may still be prepared after an upgrade, so recovery finds both.
+const char* const kOldGidPrefix = "pgload_move_";
 
 void rollback_quietly(const PgConn& c) noexcept {
   if (c && PQstatus(c.raw()) == CONNECTION_OK && PQtransactionStatus(c.raw()) != PQTRANS_IDLE)
@@ -119,11 +122,15 @@ void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u) {
 
 int resolve_citus_switch(const Catalog& catalog, int64_t move_id, bool commit) {
   int resolved = 0;
-  const std::string like = kGidPrefix + std::to_string(move_id) + "\\_%";
+  // LIKE patterns: '_' is escaped so that pgmove_1_% does not match pgmove_12_3.
+  const std::string like = std::string(kGidPrefix) + std::to_string(move_id) + "\\_%";
+  const std::string old_like = std::string(kOldGidPrefix) + std::to_string(move_id) + "\\_%";
   for (const auto& n : catalog.nodes()) {
     if (n.is_coordinator() || !n.is_active || n.role != "primary") continue;
     PgConn c = PgConn::connect(catalog.node_conninfo(n), "pgmove-recovery");
-    auto gids = c.exec("SELECT gid FROM pg_prepared_xacts WHERE gid LIKE $1 AND database = current_database()", {like});
+    auto gids = c.exec(
+        "SELECT gid FROM pg_prepared_xacts WHERE (gid LIKE $1 OR gid LIKE $2) AND database = current_database()",
+        {like, old_like});
     for (int i = 0; i < gids.rows(); ++i) {
       c.run(std::string(commit ? "COMMIT PREPARED " : "ROLLBACK PREPARED ") + quote_literal(gids.str(i, 0)));
       ++resolved;
