@@ -50,6 +50,19 @@ PgConn PgConn::connect(const std::string& conninfo, const std::string& applicati
     std::string where = h && *h ? std::string(h) + ":" + (p && *p ? p : "5432") : conninfo_endpoint(conninfo);
     throw PgError("cannot connect: " + msg, "08001", where, "", true);
   }
+  // Both tools hold sessions idle (a coordinator session between steps, a lock holder while workers copy) and
+  // transactions open (COPY connections): a role's or database's idle timeouts must not cut them. Simple query
+  // protocol, because a replication=database walsender takes no other; pg_settings skips servers without them.
+  PGresult* set = PQexec(raw,
+                         "SELECT pg_catalog.set_config(name, '0', false) FROM pg_catalog.pg_settings "
+                         "WHERE name IN ('idle_session_timeout', 'idle_in_transaction_session_timeout')");
+  const bool set_ok = PQresultStatus(set) == PGRES_TUPLES_OK;
+  std::string why = set_ok ? "" : PQresultErrorMessage(set);
+  PQclear(set);
+  if (!set_ok) {
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    throw PgError("cannot turn off the idle session timeouts: " + why, "", c.endpoint(), "", false);
+  }
   return c;
 }
 

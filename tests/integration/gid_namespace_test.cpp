@@ -9,16 +9,11 @@
 
 #include "common/catalog.h"
 #include "mover/citus_switch.h"
+#include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
 namespace {
-
-std::string sh(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 CommandResult pgload(const TestCluster& cluster, const std::string& args) {
   return run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster.conninfo()) + " " +
