@@ -326,8 +326,9 @@ class HttpSource final : public ByteSource {
   // The entity behind the URL is not the one the first `delivered_` bytes came from.
   std::string changed_message(const std::string& evidence) const {
     return shown_url_ + " changed while it was being read: the connection dropped after " +
-           std::to_string(attempt_start_) + " bytes and the resumed request (If-Range: " +
-           (if_range_.empty() ? std::string("none") : if_range_) + ") found another file (" + evidence +
+           std::to_string(attempt_start_) +
+           " bytes and the resumed request (If-Range: " + (if_range_.empty() ? std::string("none") : if_range_) +
+           ") found another file (" + evidence +
            "); not loaded, because its start and the new file's end would be spliced together. Load it again once "
            "it stops changing";
   }
@@ -360,10 +361,14 @@ class HttpSource final : public ByteSource {
         return false;
       }
       if (status_ != 206) {
-        fatal_ = ever_responded_ && !if_range_.empty() ? changed_message(
-                                                           "the server answered 200 with a whole file" +
-                                                           (etag_.empty() ? std::string() : ", ETag " + etag_))
-                                                       : no_range_message();
+        // A 200 to If-Range means another entity, unless it carries the first response's validators: then the
+        // server merely ignored Range.
+        const bool same_entity =
+            !identity_.etag.empty() ? etag_ == identity_.etag : last_modified_ == identity_.last_modified;
+        fatal_ = ever_responded_ && !if_range_.empty() && !same_entity
+                     ? changed_message("the server answered 200 with a whole file" +
+                                       (etag_.empty() ? std::string() : ", ETag " + etag_))
+                     : no_range_message();
         return false;
       }
       if (ever_responded_) {
