@@ -76,6 +76,36 @@ TEST(CommitTruth, CoordinatorLostAfterCommitPreparedSaysCommitted) {
   EXPECT_EQ(count("SELECT count(*) FROM truth_lost_json"), kRows);
 }
 
+// With --checkpoint, the step whose decision could not be deleted stays committed; the next step cannot record a
+// decision on the lost session, so it rolls back and the error says which steps stay loaded; --resume then loads
+// the rest, every row exactly once.
+TEST(CommitTruth, CoordinatorLostAfterAStepCommitsKeepsThatStepAndResumes) {
+  create_table("truth_steps");
+  const std::string big = temp_dir("pgload-commit-truth-steps") + "/big.csv";
+  constexpr int kBigRows = 300000;  // ~5 MB: several 1MB steps
+  {
+    std::ofstream out(big);
+    for (int i = 1; i <= kBigRows; ++i) out << i << ",value " << i << "\n";
+  }
+  const std::string args = "--url " + sh(big) + " --table truth_steps --checkpoint 1MB";
+  auto r = pgload("PGLOAD_FAULT=lose_coordinator_after_commit", args);
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("pgload: warning: step 1: the load is committed on every worker"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("committed step(s) before line"), std::string::npos) << r.output;
+  const int64_t kept = count("SELECT count(*) FROM truth_steps");
+  EXPECT_GT(kept, 0);
+  EXPECT_LT(kept, kBigRows);
+  EXPECT_NE(r.output.find("the " + std::to_string(kept) + " rows of the 1 committed step(s)"), std::string::npos)
+      << r.output;
+
+  auto resumed = pgload("", args + " --resume");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(count("SELECT count(*) FROM truth_steps"), kBigRows);
+  EXPECT_EQ(count("SELECT count(DISTINCT id) FROM truth_steps"), kBigRows);
+  EXPECT_EQ(decisions_left(), 0);
+}
+
 // Every node of the cluster: the coordinator and each worker is a server of its own, with its own role settings.
 std::vector<PgConn> every_node() {
   std::vector<PgConn> out;
