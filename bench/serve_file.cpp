@@ -239,8 +239,8 @@ bool respond(int fd, const Request& req) {
   bool if_range_ok = true;
   if (req.if_range && !g_opts.ignore_if_range) {
     const std::string& v = *req.if_range;
-    if_range_ok = v.starts_with("\"") ? !g_opts.no_etag && v == file->etag
-                                      : !v.starts_with("W/") && v == file->last_modified;
+    if_range_ok =
+        v.starts_with("\"") ? !g_opts.no_etag && v == file->etag : !v.starts_with("W/") && v == file->last_modified;
   }
   if (req.range && if_range_ok && !g_opts.no_range && std::string_view(*req.range).starts_with("bytes=") &&
       req.range->find(',') == std::string::npos) {
@@ -327,18 +327,19 @@ void serve_connection(int fd) {
 
 [[noreturn]] void usage(const std::string& error) {
   if (!error.empty()) std::fprintf(stderr, "serve_file: %s\n", error.c_str());
-  std::fprintf(stderr,
-               "usage: serve_file --file F [--port P] [--cut-after BYTES] [--no-range] [--status CODE]\n"
-               "                  [--content-encoding gzip] [--max-requests N] [--replace-after-cut F2]\n"
-               "                  [--no-etag] [--ignore-if-range]\n"
-               "  Serves F for GET/HEAD of any path on 127.0.0.1:P (0 = a free port, printed first on stdout).\n"
-               "  --cut-after: the first GET gets only BYTES body bytes, then the connection closes.\n"
-               "  --no-range: ignore Range headers.  --status: answer every request with CODE.\n"
-               "  --content-encoding: label the (already encoded) file bytes with this Content-Encoding.\n"
-               "  Paths under /redirect/X answer 302 to /X.  --max-requests: exit after N answers.\n"
-               "  Responses carry ETag and Last-Modified; If-Range is honoured (a mismatch gets 200 and the whole\n"
-               "  file). --replace-after-cut: from the cut on, serve F2 instead (a file replaced on the server).\n"
-               "  --no-etag: send no ETag.  --ignore-if-range: serve ranges whatever If-Range says (a broken server).\n");
+  std::fprintf(
+      stderr,
+      "usage: serve_file --file F [--port P] [--cut-after BYTES] [--no-range] [--status CODE]\n"
+      "                  [--content-encoding gzip] [--max-requests N] [--replace-after-cut F2]\n"
+      "                  [--no-etag] [--ignore-if-range]\n"
+      "  Serves F for GET/HEAD of any path on 127.0.0.1:P (0 = a free port, printed first on stdout).\n"
+      "  --cut-after: the first GET gets only BYTES body bytes, then the connection closes.\n"
+      "  --no-range: ignore Range headers.  --status: answer every request with CODE.\n"
+      "  --content-encoding: label the (already encoded) file bytes with this Content-Encoding.\n"
+      "  Paths under /redirect/X answer 302 to /X.  --max-requests: exit after N answers.\n"
+      "  Responses carry ETag and Last-Modified; If-Range is honoured (a mismatch gets 200 and the whole\n"
+      "  file). --replace-after-cut: from the cut on, serve F2 instead (a file replaced on the server).\n"
+      "  --no-etag: send no ETag.  --ignore-if-range: serve ranges whatever If-Range says (a broken server).\n");
   std::exit(2);
 }
 

@@ -295,7 +295,8 @@ void CopySink::event_loop() {
   }
 }
 
-std::optional<std::string> CopySink::commit(const TwoPhaseRun& two_phase, const std::function<void()>& before_decision) {
+std::optional<std::string> CopySink::commit(const TwoPhaseRun& two_phase,
+                                            const std::function<void()>& before_decision) {
   {
     std::lock_guard lock(mu_);
     closing_ = true;

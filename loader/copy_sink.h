@@ -61,7 +61,8 @@ class CopySink {
   // failure before the commit decision everything is rolled back. `before_decision` runs after every PREPARE and
   // before the commit point; a LoadError from it rolls everything back (e.g. the shard lock was lost). Returns a
   // warning when everything committed but the bookkeeping after it failed (the load stands).
-  [[nodiscard]] std::optional<std::string> commit(const TwoPhaseRun& two_phase, const std::function<void()>& before_decision = {});
+  [[nodiscard]] std::optional<std::string> commit(const TwoPhaseRun& two_phase,
+                                                  const std::function<void()>& before_decision = {});
   // Rolls back every transaction (prepared or not). Safe to call more than once.
   void abort() noexcept;
 

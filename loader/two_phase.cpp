@@ -63,8 +63,7 @@ std::string run_of_gid(std::string_view gid) {
     return "";
   const std::string_view tail = rest.substr(kRunIdChars + 1);
   const size_t sep = tail.find('_');
-  if (sep == std::string_view::npos || !all_digits(tail.substr(0, sep)) || !all_digits(tail.substr(sep + 1)))
-    return "";
+  if (sep == std::string_view::npos || !all_digits(tail.substr(0, sep)) || !all_digits(tail.substr(sep + 1))) return "";
   return std::string(run);
 }
 

@@ -105,8 +105,8 @@ void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u) {
       "quote_ident(s.nsp) || '.' || quote_ident(s.name), $2::int, $4::int "
       "FROM unnest($1::bigint[], $5::text[], $6::text[]) AS s(shardid, nsp, name) "
       "CROSS JOIN (SELECT nextval('pg_catalog.pg_dist_operationid_seq') AS id) op ORDER BY s.shardid",
-      {array_literal(sorted_ids), src, std::to_string(kCleanupShardPlacement), std::to_string(kCleanupDeferredOnSuccess),
-       array_literal(schemas), array_literal(names)});
+      {array_literal(sorted_ids), src, std::to_string(kCleanupShardPlacement),
+       std::to_string(kCleanupDeferredOnSuccess), array_literal(schemas), array_literal(names)});
   coord.exec(
       "INSERT INTO pg_catalog.pg_dist_placement (placementid, shardid, shardstate, shardlength, groupid) "
       "SELECT nextval('pg_catalog.pg_dist_placement_placementid_seq'), shardid, 1, shardlength, $2::int "
@@ -128,9 +128,9 @@ int resolve_citus_switch(const Catalog& catalog, int64_t move_id, bool commit) {
   for (const auto& n : catalog.nodes()) {
     if (n.is_coordinator() || !n.is_active || n.role != "primary") continue;
     PgConn c = PgConn::connect(catalog.node_conninfo(n), "pgmove-recovery");
-    auto gids = c.exec(
-        "SELECT gid FROM pg_prepared_xacts WHERE (gid LIKE $1 OR gid LIKE $2) AND database = current_database()",
-        {like, old_like});
+    auto gids =
+        c.exec("SELECT gid FROM pg_prepared_xacts WHERE (gid LIKE $1 OR gid LIKE $2) AND database = current_database()",
+               {like, old_like});
     for (int i = 0; i < gids.rows(); ++i) {
       c.run(std::string(commit ? "COMMIT PREPARED " : "ROLLBACK PREPARED ") + quote_literal(gids.str(i, 0)));
       ++resolved;

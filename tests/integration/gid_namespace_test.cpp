@@ -34,13 +34,13 @@ TEST(GidNamespace, PgloadRecoveryAndLoadsLeavePgmoveSwitchesAlone) {
   TestCluster& cluster = TestCluster::shared();
   const int port = cluster.worker_ports().at(0);
   auto worker = cluster.connect_node(port);
-  const std::string group = *cluster.connect().scalar("SELECT groupid FROM pg_dist_node WHERE nodeport = $1::int",
-                                                      {std::to_string(port)});
-  const std::string node_id = *cluster.connect().scalar("SELECT nodeid FROM pg_dist_node WHERE nodeport = $1::int",
-                                                        {std::to_string(port)});
+  const std::string group =
+      *cluster.connect().scalar("SELECT groupid FROM pg_dist_node WHERE nodeport = $1::int", {std::to_string(port)});
+  const std::string node_id =
+      *cluster.connect().scalar("SELECT nodeid FROM pg_dist_node WHERE nodeport = $1::int", {std::to_string(port)});
   const std::string current = citus_switch_gid(900001, std::stoi(group));
   const std::string old_form = "pgload_move_900002_" + group;
-  const std::string foreign = "pgload_someone_else";             // pgload's prefix, not pgload's format
+  const std::string foreign = "pgload_someone_else";                        // pgload's prefix, not pgload's format
   const std::string crashed = "pgload_0123456789abcdef_" + node_id + "_0";  // a dead pgload run, no decision
   ASSERT_EQ(current, "pgmove_900001_" + group);
   for (const auto& gid : {current, old_form, foreign, crashed}) prepare(cluster.connect_node(port), gid);

@@ -49,9 +49,10 @@ void create_table(const std::string& name) {
 }
 
 std::string rows_of(const std::string& table) {
-  return *TestCluster::shared().connect().scalar("SELECT count(*) || '/' || count(*) FILTER (WHERE v = 'there "
-                                                  "before') FROM " +
-                                                  table);
+  return *TestCluster::shared().connect().scalar(
+      "SELECT count(*) || '/' || count(*) FILTER (WHERE v = 'there "
+      "before') FROM " +
+      table);
 }
 
 TEST(ReplacedSource, FileReplacedBetweenDropAndRetryFailsWithExit4AndLoadsNothing) {
@@ -61,8 +62,7 @@ TEST(ReplacedSource, FileReplacedBetweenDropAndRetryFailsWithExit4AndLoadsNothin
   const std::string url = server.url("a.csv?X-Signature=topsecret");
   auto r = pgload("--url " + sh(url) + " --table replaced_src");
   EXPECT_EQ(r.exit_code, 4) << r.output;
-  EXPECT_NE(r.output.find(server.url("a.csv?***") + " changed while it was being read"), std::string::npos)
-      << r.output;
+  EXPECT_NE(r.output.find(server.url("a.csv?***") + " changed while it was being read"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("nothing was loaded"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("topsecret"), std::string::npos) << r.output;
   EXPECT_EQ(rows_of("replaced_src"), "1/1");
@@ -70,9 +70,9 @@ TEST(ReplacedSource, FileReplacedBetweenDropAndRetryFailsWithExit4AndLoadsNothin
 
 TEST(ReplacedSource, ServerIgnoringIfRangeIsCaughtAndLoadsNothing) {
   create_table("replaced_src_broken");
-  ServeFile server("--file " + files().first + " --cut-after 1000000 --ignore-if-range --replace-after-cut " +
-                       files().second,
-                   files().dir);
+  ServeFile server(
+      "--file " + files().first + " --cut-after 1000000 --ignore-if-range --replace-after-cut " + files().second,
+      files().dir);
   auto r = pgload("--url " + sh(server.url("a.csv")) + " --table replaced_src_broken");
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_NE(r.output.find("ETag was \""), std::string::npos) << r.output;

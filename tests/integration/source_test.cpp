@@ -399,7 +399,8 @@ TEST(Source, FileReplacedAfterADropFailsInsteadOfSplicing) {
 
 // Without an ETag the resumed request sends Last-Modified as its If-Range validator.
 TEST(Source, FileReplacedWithoutETagIsCaughtByLastModified) {
-  ServeFile server(fx().csv_path, {"--cut-after", "100000", "--no-etag", "--replace-after-cut", same_size_other_file()});
+  ServeFile server(fx().csv_path,
+                   {"--cut-after", "100000", "--no-etag", "--replace-after-cut", same_size_other_file()});
   const std::string msg = read_error(server.url("/users.csv"));
   EXPECT_NE(msg.find("changed while it was being read"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("If-Range: \""), std::string::npos) << msg;  // not an ETag
@@ -489,7 +490,8 @@ TEST(Source, RedactUrlHidesCredentials) {
 }
 
 TEST(Source, UrlForMessagesHidesCredentialsAndQueryString) {
-  EXPECT_EQ(url_for_messages("https://alice:s3cret@example.com/a.csv?sig=abc&exp=1"), "https://***@example.com/a.csv?***");
+  EXPECT_EQ(url_for_messages("https://alice:s3cret@example.com/a.csv?sig=abc&exp=1"),
+            "https://***@example.com/a.csv?***");
   EXPECT_EQ(url_for_messages("http://h/x.csv#frag"), "http://h/x.csv?***");
   EXPECT_EQ(url_for_messages("http://h/x.csv"), "http://h/x.csv");
   EXPECT_EQ(url_for_messages("/tmp/a?b.csv"), "/tmp/a?b.csv");
