@@ -126,9 +126,13 @@ struct NodeSettings {
     }
   }
   ~NodeSettings() {
-    for (auto& n : every_node()) {
-      n.run("ALTER ROLE " + quote_ident(*n.scalar("SELECT current_user")) + " RESET ALL");
-      n.run("ALTER DATABASE " + quote_ident(*n.scalar("SELECT current_database()")) + " RESET ALL");
+    try {
+      for (auto& n : every_node()) {
+        n.run("ALTER ROLE " + quote_ident(*n.scalar("SELECT current_user")) + " RESET ALL");
+        n.run("ALTER DATABASE " + quote_ident(*n.scalar("SELECT current_database()")) + " RESET ALL");
+      }
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "could not reset the role and database settings: " << e.what();
     }
   }
   NodeSettings(const NodeSettings&) = delete;
