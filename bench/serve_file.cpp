@@ -1,5 +1,7 @@
 // serve_file: a loopback HTTP/1.1 file server for the demo, the benchmarks and fault tests. It sends with
 // sendfile(2) so it never limits a benchmark, and can drop, refuse ranges or fail on request to test the loader.
+// Like nginx it sends ETag and Last-Modified and honours If-Range; --replace-after-cut swaps in another file at the
+// drop, as if the file had been replaced on the server between the drop and the client's retry.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -19,6 +21,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,11 +42,21 @@ struct Options {
   int status = 0;  // 0: serve the file
   std::string content_encoding;
   std::optional<uint64_t> max_requests;
+  std::string replace_after_cut;  // served from the cut on
+  bool no_etag = false;
+  bool ignore_if_range = false;
+};
+
+// One file as served: its bytes and validators, fixed when it was opened.
+struct Served {
+  int fd = -1;
+  uint64_t bytes = 0;
+  std::string etag, last_modified;
 };
 
 Options g_opts;
-int g_file_fd = -1;
-uint64_t g_file_bytes = 0;
+std::mutex g_served_mu;
+std::shared_ptr<const Served> g_served;  // guarded by g_served_mu; requests keep their snapshot
 std::atomic<bool> g_cut_pending{false};
 std::atomic<uint64_t> g_requests{0};
 int g_stop_pipe[2] = {-1, -1};
@@ -96,10 +111,37 @@ bool send_all(int fd, std::string_view data, bool more) {
   return true;
 }
 
-bool send_file_range(int fd, uint64_t offset, uint64_t count) {
+// Opens `path` and derives its validators: ETag from inode, size and mtime (ns), Last-Modified as an HTTP-date.
+std::shared_ptr<const Served> open_served(const std::string& path, std::string& error) {
+  auto f = std::make_shared<Served>();
+  f->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (f->fd < 0 || fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    error = f->fd < 0 ? std::strerror(errno) : "not a regular file";
+    return nullptr;
+  }
+  f->bytes = static_cast<uint64_t>(st.st_size);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "\"%llx-%llx-%llx%09lx\"", static_cast<unsigned long long>(st.st_ino),
+                static_cast<unsigned long long>(st.st_size), static_cast<unsigned long long>(st.st_mtim.tv_sec),
+                static_cast<long>(st.st_mtim.tv_nsec));
+  f->etag = buf;
+  struct tm tm {};
+  gmtime_r(&st.st_mtim.tv_sec, &tm);
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  f->last_modified = buf;
+  return f;
+}
+
+std::shared_ptr<const Served> served() {
+  std::lock_guard lk(g_served_mu);
+  return g_served;
+}
+
+bool send_file_range(int fd, const Served& file, uint64_t offset, uint64_t count) {
   auto off = static_cast<off_t>(offset);
   while (count > 0) {
-    const ssize_t n = sendfile(fd, g_file_fd, &off, static_cast<size_t>(std::min<uint64_t>(count, 1 << 30)));
+    const ssize_t n = sendfile(fd, file.fd, &off, static_cast<size_t>(std::min<uint64_t>(count, 1 << 30)));
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       return false;
@@ -135,6 +177,7 @@ struct Request {
   std::string method, target;
   bool keep_alive = true;
   std::optional<std::string> range;
+  std::optional<std::string> if_range;
 };
 
 // Parses the head (request line + headers, without the final blank line).
@@ -159,6 +202,7 @@ std::optional<Request> parse_request(std::string_view head) {
     const std::string_view name = trim(header.substr(0, colon));
     const std::string_view value = trim(header.substr(colon + 1));
     if (iequals(name, "range")) req.range = std::string(value);
+    if (iequals(name, "if-range")) req.if_range = std::string(value);
     if (iequals(name, "connection")) {
       if (iequals(value, "close")) req.keep_alive = false;
       if (iequals(value, "keep-alive")) req.keep_alive = true;
@@ -185,31 +229,41 @@ bool respond(int fd, const Request& req) {
   }
   if (g_opts.status != 0) return simple(g_opts.status, "");
 
+  const std::shared_ptr<const Served> file = served();
+  const uint64_t file_bytes = file->bytes;
   int status = 200;
   uint64_t first = 0;
-  uint64_t count = g_file_bytes;
+  uint64_t count = file_bytes;
   std::string content_range;
-  if (req.range && !g_opts.no_range && std::string_view(*req.range).starts_with("bytes=") &&
+  // If-Range (RFC 9110 13.1.5): the range only if the validator matches (an ETag strongly), else the whole file.
+  bool if_range_ok = true;
+  if (req.if_range && !g_opts.ignore_if_range) {
+    const std::string& v = *req.if_range;
+    if_range_ok =
+        v.starts_with("\"") ? !g_opts.no_etag && v == file->etag : !v.starts_with("W/") && v == file->last_modified;
+  }
+  if (req.range && if_range_ok && !g_opts.no_range && std::string_view(*req.range).starts_with("bytes=") &&
       req.range->find(',') == std::string::npos) {
     const std::string_view spec = std::string_view(*req.range).substr(6);
     const size_t dash = spec.find('-');
     const auto start = dash == std::string_view::npos ? std::nullopt : parse_u64(spec.substr(0, dash));
     if (start) {
-      uint64_t last = g_file_bytes == 0 ? 0 : g_file_bytes - 1;
+      uint64_t last = file_bytes == 0 ? 0 : file_bytes - 1;
       if (const auto end = parse_u64(spec.substr(dash + 1)); end && *end < last) last = *end;
-      if (*start >= g_file_bytes || last < *start) {
-        return simple(416, "Content-Range: bytes */" + std::to_string(g_file_bytes) + "\r\n");
+      if (*start >= file_bytes || last < *start) {
+        return simple(416, "Content-Range: bytes */" + std::to_string(file_bytes) + "\r\n");
       }
       status = 206;
       first = *start;
       count = last - *start + 1;
       content_range = "Content-Range: bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" +
-                      std::to_string(g_file_bytes) + "\r\n";
+                      std::to_string(file_bytes) + "\r\n";
     }
   }
   h = "HTTP/1.1 " + std::to_string(status) + " " + reason_of(status) + "\r\n" +
       "Content-Type: application/octet-stream\r\nContent-Length: " + std::to_string(count) + "\r\n" + content_range +
-      (g_opts.no_range ? "" : "Accept-Ranges: bytes\r\n") +
+      (g_opts.no_range ? "" : "Accept-Ranges: bytes\r\n") + (g_opts.no_etag ? "" : "ETag: " + file->etag + "\r\n") +
+      "Last-Modified: " + file->last_modified + "\r\n" +
       (g_opts.content_encoding.empty() ? "" : "Content-Encoding: " + g_opts.content_encoding + "\r\n") +
       (req.keep_alive ? "" : "Connection: close\r\n") + "\r\n";
   if (head_only) return send_all(fd, h, false) && req.keep_alive;
@@ -217,11 +271,20 @@ bool respond(int fd, const Request& req) {
   bool expected = true;
   if (g_opts.cut_after_bytes && g_cut_pending.compare_exchange_strong(expected, false)) {
     // Simulated drop: part of the promised body, then FIN.
-    send_file_range(fd, first, std::min(count, *g_opts.cut_after_bytes));
+    send_file_range(fd, *file, first, std::min(count, *g_opts.cut_after_bytes));
+    if (!g_opts.replace_after_cut.empty()) {
+      std::string error;
+      if (auto next = open_served(g_opts.replace_after_cut, error)) {
+        std::lock_guard lk(g_served_mu);
+        g_served = std::move(next);  // the old file's fd stays open: in-flight snapshots may still use it
+      } else {
+        std::fprintf(stderr, "serve_file: cannot serve %s: %s\n", g_opts.replace_after_cut.c_str(), error.c_str());
+      }
+    }
     shutdown(fd, SHUT_WR);
     return false;
   }
-  return send_file_range(fd, first, count) && req.keep_alive;
+  return send_file_range(fd, *file, first, count) && req.keep_alive;
 }
 
 void serve_connection(int fd) {
@@ -264,14 +327,19 @@ void serve_connection(int fd) {
 
 [[noreturn]] void usage(const std::string& error) {
   if (!error.empty()) std::fprintf(stderr, "serve_file: %s\n", error.c_str());
-  std::fprintf(stderr,
-               "usage: serve_file --file F [--port P] [--cut-after BYTES] [--no-range] [--status CODE]\n"
-               "                  [--content-encoding gzip] [--max-requests N]\n"
-               "  Serves F for GET/HEAD of any path on 127.0.0.1:P (0 = a free port, printed first on stdout).\n"
-               "  --cut-after: the first GET gets only BYTES body bytes, then the connection closes.\n"
-               "  --no-range: ignore Range headers.  --status: answer every request with CODE.\n"
-               "  --content-encoding: label the (already encoded) file bytes with this Content-Encoding.\n"
-               "  Paths under /redirect/X answer 302 to /X.  --max-requests: exit after N answers.\n");
+  std::fprintf(
+      stderr,
+      "usage: serve_file --file F [--port P] [--cut-after BYTES] [--no-range] [--status CODE]\n"
+      "                  [--content-encoding gzip] [--max-requests N] [--replace-after-cut F2]\n"
+      "                  [--no-etag] [--ignore-if-range]\n"
+      "  Serves F for GET/HEAD of any path on 127.0.0.1:P (0 = a free port, printed first on stdout).\n"
+      "  --cut-after: the first GET gets only BYTES body bytes, then the connection closes.\n"
+      "  --no-range: ignore Range headers.  --status: answer every request with CODE.\n"
+      "  --content-encoding: label the (already encoded) file bytes with this Content-Encoding.\n"
+      "  Paths under /redirect/X answer 302 to /X.  --max-requests: exit after N answers.\n"
+      "  Responses carry ETag and Last-Modified; If-Range is honoured (a mismatch gets 200 and the whole\n"
+      "  file). --replace-after-cut: from the cut on, serve F2 instead (a file replaced on the server).\n"
+      "  --no-etag: send no ETag.  --ignore-if-range: serve ranges whatever If-Range says (a broken server).\n");
   std::exit(2);
 }
 
@@ -314,6 +382,12 @@ int main(int argc, char** argv) {
       g_opts.content_encoding = next();
     } else if (arg == "--max-requests") {
       g_opts.max_requests = parse_number(arg, next());
+    } else if (arg == "--replace-after-cut") {
+      g_opts.replace_after_cut = next();
+    } else if (arg == "--no-etag") {
+      g_opts.no_etag = true;
+    } else if (arg == "--ignore-if-range") {
+      g_opts.ignore_if_range = true;
     } else if (arg == "--help" || arg == "-h") {
       usage("");
     } else {
@@ -323,14 +397,12 @@ int main(int argc, char** argv) {
   if (g_opts.file.empty()) usage("--file is required");
   g_cut_pending = g_opts.cut_after_bytes.has_value();
 
-  g_file_fd = open(g_opts.file.c_str(), O_RDONLY | O_CLOEXEC);
-  struct stat st {};
-  if (g_file_fd < 0 || fstat(g_file_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    std::fprintf(stderr, "serve_file: cannot serve %s: %s\n", g_opts.file.c_str(),
-                 g_file_fd < 0 ? std::strerror(errno) : "not a regular file");
+  std::string error;
+  g_served = open_served(g_opts.file, error);
+  if (!g_served) {
+    std::fprintf(stderr, "serve_file: cannot serve %s: %s\n", g_opts.file.c_str(), error.c_str());
     return 1;
   }
-  g_file_bytes = static_cast<uint64_t>(st.st_size);
 
   if (pipe2(g_stop_pipe, O_CLOEXEC) != 0) {
     std::perror("serve_file: pipe");

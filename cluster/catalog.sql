@@ -230,6 +230,26 @@ LANGUAGE sql STABLE AS $$
   WHERE a.attrelid = p_table AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
+-- The name Citus gives shard p_shardid of a table, index or constraint named p_name (AppendShardIdToName in
+-- Citus's relay_event_utility.c; pgload's common/shard_name.cpp is the same rule): p_name_<shardid>, or, when that
+-- would pass 63 bytes, the longest whole-character prefix of 63 - 9 - len('_<shardid>') bytes, '_', 8 hex digits
+-- of hash_any(p_name) (= hashtext under a deterministic collation) and '_<shardid>'.
+CREATE FUNCTION pgcluster.shard_name(p_name text, p_shardid bigint) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  suffix text := '_' || p_shardid;
+  clip text := p_name;
+BEGIN
+  IF octet_length(p_name) < 64 - octet_length(suffix) THEN
+    RETURN p_name || suffix;
+  END IF;
+  WHILE octet_length(clip) > 64 - octet_length(suffix) - 10 LOOP
+    clip := left(clip, -1);
+  END LOOP;
+  RETURN clip || '_' || lpad(to_hex(hashtext(p_name COLLATE "C")), 8, '0') || suffix;
+END
+$$;
+
 -- Statements that create shard p_shardid of p_table (schema, table, constraints, indexes) on a worker.
 -- Names get the _<shardid> suffix like Citus: payment_users_pkey -> payment_users_pkey_102008.
 CREATE FUNCTION pgcluster.shard_ddl(p_table regclass, p_shardid bigint) RETURNS text[]
@@ -245,12 +265,12 @@ DECLARE
 BEGIN
   SELECT n.nspname, c.relname INTO nsp, rel
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_table;
-  shard := quote_ident(nsp) || '.' || quote_ident(rel || '_' || p_shardid);
+  shard := quote_ident(nsp) || '.' || quote_ident(pgcluster.shard_name(rel, p_shardid));
   ddl := ARRAY[format('CREATE SCHEMA IF NOT EXISTS %I', nsp),
                format('CREATE TABLE %s (%s)', shard, pgcluster.column_definitions(p_table, false))];
   FOR r IN SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
            WHERE conrelid = p_table AND contype IN ('c', 'p', 'u', 'x') ORDER BY contype DESC, conname LOOP
-    ddl := ddl || format('ALTER TABLE %s ADD CONSTRAINT %I %s', shard, r.conname || '_' || p_shardid, r.def);
+    ddl := ddl || format('ALTER TABLE %s ADD CONSTRAINT %I %s', shard, pgcluster.shard_name(r.conname, p_shardid), r.def);
   END LOOP;
   -- Indexes that no constraint owns: re-aim pg_get_indexdef's text at the shard.
   FOR r IN SELECT ic.relname AS idxname, i.indisunique, pg_get_indexdef(i.indexrelid) AS def
@@ -266,7 +286,7 @@ BEGIN
       rest := substr(r.def, strpos(r.def, ' USING ') + 1);
     END IF;
     ddl := ddl || format('CREATE %sINDEX %I ON %s %s', CASE WHEN r.indisunique THEN 'UNIQUE ' ELSE '' END,
-                         r.idxname || '_' || p_shardid, shard, rest);
+                         pgcluster.shard_name(r.idxname, p_shardid), shard, rest);
   END LOOP;
   RETURN ddl;
 END
@@ -301,7 +321,8 @@ BEGIN
     RAISE EXCEPTION 'no primary node in group %', p_groupid;
   END IF;
   EXECUTE format('CREATE FOREIGN TABLE %I.%I PARTITION OF %s %s SERVER %I OPTIONS (schema_name %L, table_name %L)',
-                 nsp, rel || '_' || p_shardid, p_table, p_bound, pgcluster.server_name(node), nsp, rel || '_' || p_shardid);
+                 nsp, pgcluster.shard_name(rel, p_shardid), p_table, p_bound, pgcluster.server_name(node), nsp,
+                 pgcluster.shard_name(rel, p_shardid));
 END
 $$;
 
@@ -313,7 +334,7 @@ LANGUAGE sql STABLE AS $$
   JOIN pg_class c ON c.oid = s.logicalrelid
   JOIN pg_inherits i ON i.inhparent = s.logicalrelid
   JOIN pg_foreign_table f ON f.ftrelid = i.inhrelid
-  WHERE s.shardid = p_shardid AND (c.relname || '_' || s.shardid) = ANY (
+  WHERE s.shardid = p_shardid AND pgcluster.shard_name(c.relname, s.shardid) = ANY (
     SELECT substr(o, length('table_name=') + 1) FROM unnest(f.ftoptions) o WHERE o LIKE 'table_name=%')
 $$;
 
@@ -433,7 +454,7 @@ EXCEPTION WHEN OTHERS THEN
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_table;
   FOR i IN 1 .. done LOOP
     BEGIN
-      PERFORM pgcluster.run_on_group(p_groups[i], ARRAY[format('DROP TABLE IF EXISTS %I.%I', nsp, rel || '_' || p_shards[i])]);
+      PERFORM pgcluster.run_on_group(p_groups[i], ARRAY[format('DROP TABLE IF EXISTS %I.%I', nsp, pgcluster.shard_name(rel, p_shards[i]))]);
     EXCEPTION WHEN OTHERS THEN NULL;  -- best effort; the original error matters
     END;
   END LOOP;
@@ -545,7 +566,7 @@ BEGIN
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_table;
   EXECUTE format('CREATE FOREIGN TABLE pg_temp.%I (%s) SERVER %I OPTIONS (schema_name %L, table_name %L)',
                  tmp, pgcluster.column_definitions(p_table, false), pgcluster.server_name(p_nodeid), nsp,
-                 rel || '_' || p_shardid);
+                 pgcluster.shard_name(rel, p_shardid));
   SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
   FROM pg_attribute WHERE attrelid = p_table AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
   EXECUTE format('INSERT INTO pg_temp.%I (%s) SELECT %s FROM %s', tmp, cols, cols, p_table);
@@ -794,7 +815,7 @@ BEGIN
     RETURN 0;
   END IF;
   SELECT t.b INTO bytes FROM dblink(pgcluster.group_conninfo(grp),
-    format('SELECT pg_total_relation_size(%L::regclass)', quote_ident(nsp) || '.' || quote_ident(rel || '_' || shard_id)))
+    format('SELECT pg_total_relation_size(%L::regclass)', quote_ident(nsp) || '.' || quote_ident(pgcluster.shard_name(rel, shard_id))))
     AS t(b bigint);
   RETURN bytes;
 END
@@ -813,9 +834,9 @@ BEGIN
               JOIN pg_catalog.pg_dist_placement pl ON pl.shardid = s.shardid WHERE s.logicalrelid = d.objid LOOP
       BEGIN
         PERFORM pgcluster.run_on_group(sh.groupid, ARRAY[format('DROP TABLE IF EXISTS %I.%I', d.schema_name,
-                                                                 d.object_name || '_' || sh.shardid)]);
+                                                                 pgcluster.shard_name(d.object_name, sh.shardid))]);
       EXCEPTION WHEN OTHERS THEN
-        RAISE WARNING 'could not drop shard %.% on group %: %', d.schema_name, d.object_name || '_' || sh.shardid,
+        RAISE WARNING 'could not drop shard %.% on group %: %', d.schema_name, pgcluster.shard_name(d.object_name, sh.shardid),
           sh.groupid, SQLERRM;
       END;
     END LOOP;
@@ -839,7 +860,7 @@ BEGIN
   SELECT n.nspname, c.relname INTO nsp, rel FROM pg_catalog.pg_dist_shard s JOIN pg_class c ON c.oid = s.logicalrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace WHERE s.shardid = p_shardid;
   SELECT t.b INTO bytes FROM dblink(pgcluster.group_conninfo(p_groupid),
-    format('SELECT pg_total_relation_size(to_regclass(%L))', quote_ident(nsp) || '.' || quote_ident(rel || '_' || p_shardid)))
+    format('SELECT pg_total_relation_size(to_regclass(%L))', quote_ident(nsp) || '.' || quote_ident(pgcluster.shard_name(rel, p_shardid))))
     AS t(b bigint);
   RETURN bytes;
 EXCEPTION WHEN OTHERS THEN
@@ -849,7 +870,7 @@ $$;
 
 -- Same columns as Citus's citus_shards (one row per placement); shard_size asks the worker.
 CREATE VIEW pg_catalog.citus_shards AS
-  SELECT s.logicalrelid AS table_name, s.shardid, (c.relname || '_' || s.shardid)::text AS shard_name,
+  SELECT s.logicalrelid AS table_name, s.shardid, pgcluster.shard_name(c.relname, s.shardid) AS shard_name,
          CASE p.partmethod WHEN 'h' THEN 'distributed' WHEN 'n' THEN 'reference' ELSE 'local' END AS citus_table_type,
          p.colocationid AS colocation_id, n.nodename, n.nodeport, pgcluster.shard_size(s.shardid, pl.groupid) AS shard_size
   FROM pg_catalog.pg_dist_shard s

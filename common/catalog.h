@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/pg.h"
+#include "common/shard_name.h"
 
 namespace pgload {
 
@@ -66,8 +67,8 @@ struct Table {
 
   bool is_reference() const { return method == 'n'; }
   std::string qualified() const { return quote_qualified(schema, name); }
-  // Citus names a shard `<table>_<shardid>` in the table's schema.
-  std::string shard_name(int64_t shard_id) const { return name + "_" + std::to_string(shard_id); }
+  // Citus names a shard `<table>_<shardid>` in the table's schema (shortened with a hash when too long).
+  std::string shard_name(int64_t shard_id) const { return citus_shard_name(name, shard_id); }
   std::string shard_relation(int64_t shard_id) const { return quote_qualified(schema, shard_name(shard_id)); }
 };
 

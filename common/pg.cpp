@@ -2,6 +2,8 @@
 #include "common/pg.h"
 
 #include <charconv>
+#include <cstdlib>
+#include <string_view>
 
 namespace pgload {
 
@@ -29,11 +31,49 @@ int PgResult::col(const char* name) const {
   return c;
 }
 
-PgConn PgConn::connect(const std::string& conninfo, const std::string& application_name) {
+namespace {
+
+// Both tools hold sessions idle (a coordinator session between steps, a lock holder while workers copy) and
+// transactions open (COPY connections): a role's or database's idle timeouts must not cut them. Sent in the startup
+// packet, so they hold from the session's first moment (a SET could arrive after a tiny timeout has struck).
+constexpr const char* kSessionOptions = "-c idle_session_timeout=0 -c idle_in_transaction_session_timeout=0";
+
+// The user's own options (the conninfo's, else PGOPTIONS) followed by kSessionOptions: the options keyword replaces
+// rather than adds to them.
+std::string options_with_session_settings(const std::string& conninfo) {
+  std::string user;
+  char* error = nullptr;
+  if (PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &error)) {
+    for (PQconninfoOption* o = opts; o->keyword; ++o)
+      if (std::string_view(o->keyword) == "options" && o->val) user = o->val;
+    PQconninfoFree(opts);
+  }
+  if (error) PQfreemem(error);
+  if (user.empty())
+    if (const char* env = std::getenv("PGOPTIONS")) user = env;
+  return user.empty() ? kSessionOptions : user + " " + kSessionOptions;
+}
+
+PGconn* connect_raw(const std::string& conninfo, const std::string& application_name, const std::string* options) {
   // fallback_application_name lets a user's own application_name win.
-  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
-  const char* vals[] = {conninfo.c_str(), application_name.c_str(), nullptr};
-  PGconn* raw = PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
+  const char* keys[] = {"dbname", "fallback_application_name", options ? "options" : nullptr, nullptr};
+  const char* vals[] = {conninfo.c_str(), application_name.c_str(), options ? options->c_str() : nullptr, nullptr};
+  return PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
+}
+
+}  // namespace
+
+PgConn PgConn::connect(const std::string& conninfo, const std::string& application_name) {
+  const std::string options = options_with_session_settings(conninfo);
+  PGconn* raw = connect_raw(conninfo, application_name, &options);
+  // A server older than PostgreSQL 14 has no idle_session_timeout and refuses the startup options: connect without
+  // them and turn off whichever timeouts it has (simple query protocol, as a replication=database walsender needs).
+  const bool old_server = raw && PQstatus(raw) != CONNECTION_OK &&
+                          std::string_view(PQerrorMessage(raw)).find("idle_session_timeout") != std::string_view::npos;
+  if (old_server) {
+    PQfinish(raw);
+    raw = connect_raw(conninfo, application_name, nullptr);
+  }
   PgConn c;
   c.c_.reset(raw);
   if (!raw) throw PgError("out of memory connecting", "", conninfo_endpoint(conninfo), "", true);
@@ -49,6 +89,18 @@ PgConn PgConn::connect(const std::string& conninfo, const std::string& applicati
     const char* p = PQport(raw);
     std::string where = h && *h ? std::string(h) + ":" + (p && *p ? p : "5432") : conninfo_endpoint(conninfo);
     throw PgError("cannot connect: " + msg, "08001", where, "", true);
+  }
+  if (old_server) {
+    PGresult* set = PQexec(raw,
+                           "SELECT pg_catalog.set_config(name, '0', false) FROM pg_catalog.pg_settings "
+                           "WHERE name IN ('idle_session_timeout', 'idle_in_transaction_session_timeout')");
+    const bool set_ok = PQresultStatus(set) == PGRES_TUPLES_OK;
+    std::string why = set_ok ? "" : PQresultErrorMessage(set);
+    PQclear(set);
+    if (!set_ok) {
+      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+      throw PgError("cannot turn off the idle session timeouts: " + why, "", c.endpoint(), "", false);
+    }
   }
   return c;
 }

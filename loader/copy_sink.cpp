@@ -295,7 +295,8 @@ void CopySink::event_loop() {
   }
 }
 
-void CopySink::commit(const TwoPhaseRun& two_phase, const std::function<void()>& before_decision) {
+std::optional<std::string> CopySink::commit(const TwoPhaseRun& two_phase,
+                                            const std::function<void()>& before_decision) {
   {
     std::lock_guard lock(mu_);
     closing_ = true;
@@ -363,7 +364,8 @@ void CopySink::commit(const TwoPhaseRun& two_phase, const std::function<void()>&
   if (!in_doubt.empty())
     throw LoadError(kExitInDoubt, "the load is committed but COMMIT PREPARED did not finish on" + in_doubt +
                                       "; run `pgload recover` to finish it");
-  two_phase.forget_decision();
+  if (fault_requested("lose_coordinator_after_commit")) two_phase.lose_session_for_fault();
+  return two_phase.forget_decision();
 }
 
 void CopySink::abort() noexcept {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,8 +59,10 @@ class CopySink {
   void submit(std::shared_ptr<Batch> batch);
   // Finishes every COPY, then commits all shards atomically (two-phase). Throws LoadError on failure; on any
   // failure before the commit decision everything is rolled back. `before_decision` runs after every PREPARE and
-  // before the commit point; a LoadError from it rolls everything back (e.g. the shard lock was lost).
-  void commit(const TwoPhaseRun& two_phase, const std::function<void()>& before_decision = {});
+  // before the commit point; a LoadError from it rolls everything back (e.g. the shard lock was lost). Returns a
+  // warning when everything committed but the bookkeeping after it failed (the load stands).
+  [[nodiscard]] std::optional<std::string> commit(const TwoPhaseRun& two_phase,
+                                                  const std::function<void()>& before_decision = {});
   // Rolls back every transaction (prepared or not). Safe to call more than once.
   void abort() noexcept;
 

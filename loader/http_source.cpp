@@ -1,6 +1,8 @@
 // A download runs on its own thread: curl's write callback copies into a ring of ring_buffers * buffer_bytes and
 // blocks while the ring is full (TCP flow control then slows the server), and read() drains the ring. A dropped
 // connection is resumed with `Range: bytes=<delivered>-`; a server that answers 200 to that fails the load clearly.
+// A resumed request carries `If-Range` (the first response's strong ETag, else its Last-Modified), and its answer
+// must show the same entity (ETag, Last-Modified, total size): bytes of a replaced file are never spliced on.
 #include "loader/http_source.h"
 
 #include <curl/curl.h>
@@ -28,6 +30,10 @@ struct CurlCleanup {
   void operator()(CURL* c) const { curl_easy_cleanup(c); }
 };
 using CurlHandle = std::unique_ptr<CURL, CurlCleanup>;
+struct SlistCleanup {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using CurlHeaders = std::unique_ptr<curl_slist, SlistCleanup>;
 
 // The standard reason phrase, for HTTP/2 responses that carry none.
 const char* standard_reason(long status) {
@@ -92,7 +98,7 @@ class HttpSource final : public ByteSource {
  public:
   HttpSource(std::string url, const SourceOptions& opts)
       : url_(std::move(url)),
-        shown_url_(redact_url(url_)),
+        shown_url_(url_for_messages(url_)),
         opts_(opts),
         capacity_(std::max<size_t>(opts.ring_buffers, 1) * std::max<size_t>(opts.buffer_bytes, 64 << 10)),
         ring_(std::make_unique_for_overwrite<char[]>(capacity_)),
@@ -236,8 +242,26 @@ class HttpSource final : public ByteSource {
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &HttpSource::on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, this);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    CurlHeaders headers;
     if (attempt_start_ > 0) {
       curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(attempt_start_));
+      // Resuming within this run: ask for the rest only if it is still the entity the first bytes came from.
+      // If-Range needs a strong validator (RFC 9110 13.1.5): a weak ETag falls back to Last-Modified.
+      if_range_.clear();
+      if (ever_responded_) {
+        if (!identity_.etag.empty() && !identity_.etag.starts_with("W/"))
+          if_range_ = identity_.etag;
+        else if (!identity_.last_modified.empty())
+          if_range_ = identity_.last_modified;
+      }
+      if (!if_range_.empty()) {
+        headers.reset(curl_slist_append(nullptr, ("If-Range: " + if_range_).c_str()));
+        if (!headers) {
+          message = "cannot build the request headers for " + shown_url_;
+          return Outcome::Fatal;
+        }
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+      }
     }
 
     const CURLcode rc = curl_easy_perform(c);
@@ -299,6 +323,16 @@ class HttpSource final : public ByteSource {
            " bytes and the server does not support Range requests; cannot resume";
   }
 
+  // The entity behind the URL is not the one the first `delivered_` bytes came from.
+  std::string changed_message(const std::string& evidence) const {
+    return shown_url_ + " changed while it was being read: the connection dropped after " +
+           std::to_string(attempt_start_) +
+           " bytes and the resumed request (If-Range: " + (if_range_.empty() ? std::string("none") : if_range_) +
+           ") found another file (" + evidence +
+           "); not loaded, because its start and the new file's end would be spliced together. Load it again once "
+           "it stops changing";
+  }
+
   void reset_response() {
     status_ = 0;
     reason_.clear();
@@ -327,8 +361,29 @@ class HttpSource final : public ByteSource {
         return false;
       }
       if (status_ != 206) {
-        fatal_ = no_range_message();
+        // A 200 to If-Range means another entity, unless it carries the first response's validators: then the
+        // server merely ignored Range.
+        const bool same_entity =
+            !identity_.etag.empty() ? etag_ == identity_.etag : last_modified_ == identity_.last_modified;
+        fatal_ = ever_responded_ && !if_range_.empty() && !same_entity
+                     ? changed_message("the server answered 200 with a whole file" +
+                                       (etag_.empty() ? std::string() : ", ETag " + etag_))
+                     : no_range_message();
         return false;
+      }
+      if (ever_responded_) {
+        if (!identity_.etag.empty() && !etag_.empty() && etag_ != identity_.etag) {
+          fatal_ = changed_message("ETag was " + identity_.etag + ", now " + etag_);
+          return false;
+        }
+        if (!identity_.last_modified.empty() && !last_modified_.empty() && last_modified_ != identity_.last_modified) {
+          fatal_ = changed_message("Last-Modified was " + identity_.last_modified + ", now " + last_modified_);
+          return false;
+        }
+        if (!identity_.size.empty() && range_total_ && std::to_string(*range_total_) != identity_.size) {
+          fatal_ = changed_message("size was " + identity_.size + " bytes, now " + std::to_string(*range_total_));
+          return false;
+        }
       }
       if (range_start_ && *range_start_ != attempt_start_) {
         fatal_ = "server resumed " + shown_url_ + " at byte " + std::to_string(*range_start_) + " instead of " +
@@ -514,6 +569,7 @@ class HttpSource final : public ByteSource {
   bool encoded_ = false;
   std::optional<uint64_t> content_length_, range_start_, range_total_;
   std::string etag_, last_modified_;  // of the current response
+  std::string if_range_;              // the If-Range validator the current attempt sent, if any
   SourceIdentity identity_;           // of the first accepted response
   char errbuf_[CURL_ERROR_SIZE] = {};
 

@@ -166,7 +166,9 @@ void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table,
   std::atomic<bool> commit_failed{false};
   auto commit = [&](CopySink& sink) {
     try {
-      sink.commit(two_phase, [&] { lock.check_held(); });
+      if (auto note = sink.commit(two_phase, [&] { lock.check_held(); }))
+        std::fprintf(stderr, "pgload: warning: step %lld: %s\n", static_cast<long long>(decided.progress.step),
+                     note->c_str());
     } catch (...) {
       commit_failed = true;
       throw;
@@ -264,7 +266,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   so.insecure = o.insecure;
   so.start_offset = cs.run.progress.byte_offset;
   std::unique_ptr<ByteSource> source = open_source(o.url, so);
-  log::info("reading {}", redact_url(o.url));
+  log::info("reading {}", url_for_messages(o.url));
   if (o.checkpoint_bytes > 0 && !cs.resuming) cs.run.identity = source->identity();
   if (cs.resuming) {
     std::string change = identity_change(cs.run.identity, source->identity());
@@ -368,7 +370,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
           },
           rows_per_shard, counters);
       log::info("input done: {} rows in {} batch(es); two-phase commit", counters.rows.load(), batches);
-      sink.commit(*two_phase, [&] { lock->check_held(); });
+      if (auto note = sink.commit(*two_phase, [&] { lock->check_held(); })) report.warning = *note;
     } else {
       run_steps(o, catalog, table, sink_options, plan, *source, InputCursor{std::move(carry), first_line, first_byte},
                 names, rejects.get(), *two_phase, *lock, cs.run, rows_per_shard, counters);
@@ -489,6 +491,8 @@ int main(int argc, char** argv) {
   report.error = redact_conninfo(report.error);
   report.exit_code = code;
   if (code != kExitLoaded) report.outcome = code == kExitInDoubt ? "in_doubt" : "failed";
+  // Said even with --quiet or --json: it tells a caller not to load the input again.
+  if (!report.warning.empty()) std::fprintf(stderr, "pgload: warning: %s\n", report.warning.c_str());
   if (o.json) {
     std::printf("%s\n", report_json(report).c_str());
   } else if (!report.error.empty()) {

@@ -35,6 +35,7 @@ std::string report_json(const LoadReport& r) {
     s += (i ? "," : "") + (json_quote(r.node_rows[i].first) + ":" + std::to_string(r.node_rows[i].second));
   s += "}";
   if (!r.error.empty()) s += ",\"error\":" + json_quote(r.error);
+  if (!r.warning.empty()) s += ",\"warning\":" + json_quote(r.warning);
   s += ",\"exit_code\":" + std::to_string(r.exit_code) + "}";
   return s;
 }

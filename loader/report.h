@@ -17,6 +17,7 @@ struct LoadReport {
   std::vector<std::pair<int64_t, uint64_t>> shard_rows;     // shard id -> rows, in shard order
   std::vector<std::pair<std::string, uint64_t>> node_rows;  // host:port -> rows
   std::string error;
+  std::string warning;  // the load stands, but something after its commit did not finish (e.g. the bookkeeping)
   int exit_code = 0;
 };
 

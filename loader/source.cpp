@@ -169,6 +169,14 @@ std::string redact_url(const std::string& url) {
   return url.substr(0, authority) + "***" + url.substr(at);
 }
 
+std::string url_for_messages(const std::string& url) {
+  std::string shown = redact_url(url);
+  if (shown.find("://") == std::string::npos) return shown;  // a path: no query string
+  const size_t query = shown.find_first_of("?#");
+  if (query != std::string::npos) shown = shown.substr(0, query) + "?***";
+  return shown;
+}
+
 std::unique_ptr<ByteSource> open_source(const std::string& url, const SourceOptions& opts) {
   const Compression compression = compression_for(url);
   const std::string name = redact_url(url);

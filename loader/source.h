@@ -70,5 +70,8 @@ void check_source(const std::string& url);
 
 // `url` with any user:password@ replaced by ***@, safe for messages and logs.
 std::string redact_url(const std::string& url);
+// redact_url without the query string and fragment either (they may hold tokens or signatures): `?***` marks
+// that there was one. For error messages about a URL.
+std::string url_for_messages(const std::string& url);
 
 }  // namespace pgload

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <csignal>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <string_view>
 
 #include "common/session_conninfo.h"
 
@@ -42,11 +44,27 @@ std::string random_run_id() {
   return buf;
 }
 
-// gid = pgload_<run>_<node>_<n>; returns the run id or "" when the gid is not pgload's.
-std::string run_of_gid(const std::string& gid) {
-  if (gid.rfind("pgload_", 0) != 0) return "";
-  size_t end = gid.find('_', 7);
-  return end == std::string::npos ? "" : gid.substr(7, end - 7);
+constexpr std::string_view kGidPrefix = "pgload_";
+constexpr size_t kRunIdChars = 16;  // random_run_id(): 16 lower-case hex digits
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The run id of a gid made by TwoPhaseRun::gid, pgload_<16 hex>_<node>_<n> exactly; "" for any other gid. Recovery
+// touches only these: other tools' gids under the same prefix (pgmove's older pgload_move_<move>_<group>, prepared
+// on metadata workers between its coordinator and worker commits) must survive a load.
+std::string run_of_gid(std::string_view gid) {
+  if (!gid.starts_with(kGidPrefix)) return "";
+  const std::string_view rest = gid.substr(kGidPrefix.size());
+  if (rest.size() < kRunIdChars + 4 || rest[kRunIdChars] != '_') return "";
+  const std::string_view run = rest.substr(0, kRunIdChars);
+  if (!std::all_of(run.begin(), run.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+    return "";
+  const std::string_view tail = rest.substr(kRunIdChars + 1);
+  const size_t sep = tail.find('_');
+  if (sep == std::string_view::npos || !all_digits(tail.substr(0, sep)) || !all_digits(tail.substr(sep + 1))) return "";
+  return std::string(run);
 }
 
 }  // namespace
@@ -66,10 +84,15 @@ TwoPhaseRun::TwoPhaseRun(const PgConn& coordinator)
 }
 
 std::string TwoPhaseRun::gid(int32_t node_id, int n) const {
-  return "pgload_" + run_id_ + "_" + std::to_string(node_id) + "_" + std::to_string(n);
+  return std::string(kGidPrefix) + run_id_ + "_" + std::to_string(node_id) + "_" + std::to_string(n);
 }
 
 void TwoPhaseRun::record_decision(const std::vector<PreparedTxn>& txns) const {
+  // A session already lost (e.g. while an earlier step deleted its decision) certainly records nothing: say so as
+  // a plain failure, so the caller rolls back instead of reporting the outcome as unknown.
+  if (PQstatus(coordinator_.raw()) != CONNECTION_OK)
+    throw PgError("the coordinator session of run " + run_id_ + " was lost earlier", "08003", coordinator_.endpoint(),
+                  "", false);
   std::vector<std::string> gids, endpoints;
   for (const PreparedTxn& t : txns) {
     gids.push_back(t.gid);
@@ -77,14 +100,13 @@ void TwoPhaseRun::record_decision(const std::vector<PreparedTxn>& txns) const {
   }
   const char* insert =
       "INSERT INTO pgload.commit_decisions (run_id, gids, gid_endpoints) VALUES ($1, $2::text[], $3::text[])";
-  if (rider_sql_.empty()) {
-    coordinator_.exec(insert, {run_id_, array_literal(gids), array_literal(endpoints)});
-    return;
-  }
   coordinator_.run("BEGIN");
   try {
+    // The decision is the commit point: it must be durable (flushed, and on a synchronous standby if there is one)
+    // before any COMMIT PREPARED, whatever synchronous_commit the role or database sets.
+    coordinator_.run("SET LOCAL synchronous_commit = on");
     coordinator_.exec(insert, {run_id_, array_literal(gids), array_literal(endpoints)});
-    coordinator_.exec(rider_sql_, rider_params_);
+    if (!rider_sql_.empty()) coordinator_.exec(rider_sql_, rider_params_);
     coordinator_.run("COMMIT");
   } catch (const PgError& e) {
     if (!e.connection_lost()) {
@@ -103,8 +125,20 @@ void TwoPhaseRun::set_decision_rider(std::string sql, Params params) {
   rider_params_ = std::move(params);
 }
 
-void TwoPhaseRun::forget_decision() const {
-  coordinator_.exec("DELETE FROM pgload.commit_decisions WHERE run_id = $1", {run_id_});
+std::optional<std::string> TwoPhaseRun::forget_decision() const {
+  try {
+    coordinator_.exec("DELETE FROM pgload.commit_decisions WHERE run_id = $1", {run_id_});
+  } catch (const PgError& e) {
+    return "the load is committed on every worker, but deleting its commit decision (run " + run_id_ +
+           ") failed on the coordinator " + e.endpoint() + ": " + e.server_message() +
+           "; the leftover row is harmless and the next `pgload recover` (or load) deletes it. Do not load the "
+           "input again: its rows are in the table";
+  }
+  return std::nullopt;
+}
+
+void TwoPhaseRun::lose_session_for_fault() const noexcept {
+  PQclear(PQexec(coordinator_.raw(), "SELECT pg_terminate_backend(pg_backend_pid())"));
 }
 
 namespace {
@@ -272,21 +306,24 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
   return res;
 }
 
-void fault_point(const char* point) {
+bool fault_requested(const char* point) {
   static const char* spec = std::getenv("PGLOAD_FAULT");
-  if (!spec) return;
+  if (!spec) return false;
   static std::map<std::string, int> hits;
   static std::mutex mu;
   std::lock_guard lock(mu);
   std::string s(spec);
   std::string name = s.substr(0, s.find(':'));
-  if (name != point) return;
+  if (name != point) return false;
   int nth = s.find(':') == std::string::npos ? 1 : std::atoi(s.c_str() + s.find(':') + 1);
-  if (++hits[name] == nth) {
-    std::fprintf(stderr, "pgload: fault injected at %s:%d\n", point, nth);
-    std::fflush(stderr);
-    kill(getpid(), SIGKILL);
-  }
+  if (++hits[name] != nth) return false;
+  std::fprintf(stderr, "pgload: fault injected at %s:%d\n", point, nth);
+  std::fflush(stderr);
+  return true;
+}
+
+void fault_point(const char* point) {
+  if (fault_requested(point)) kill(getpid(), SIGKILL);
 }
 
 }  // namespace pgload

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,11 @@ class TwoPhaseRun {
   std::string gid(int32_t node_id, int n) const;
   // The commit point: durably records that every transaction in `txns` must commit.
   void record_decision(const std::vector<PreparedTxn>& txns) const;
-  // Removes the decision after every COMMIT PREPARED succeeded.
-  void forget_decision() const;
+  // Removes the decision after every COMMIT PREPARED succeeded. The load is committed whatever happens here, so a
+  // failure (say the coordinator connection dropped) is returned, not thrown: the next recover deletes the row.
+  [[nodiscard]] std::optional<std::string> forget_decision() const;
+  // Test hook for the fault point lose_coordinator_after_commit: ends the run's coordinator session.
+  void lose_session_for_fault() const noexcept;
   // A statement that commits in the same coordinator transaction as every later decision (a checkpoint's progress
   // row), so the two can never disagree; empty sql = none.
   void set_decision_rider(std::string sql, Params params);
@@ -66,5 +70,9 @@ RecoveryResult recover_prepared(const Catalog& catalog);
 // with SIGKILL there, exactly like a crash. Points: after_batch (a batch handed to the COPY sink), before_prepare,
 // after_prepare, after_decision, after_commit, and with --checkpoint after_step (a step committed, before the next).
 void fault_point(const char* point);
+// Test hook: true (once, at the Nth time) when PGLOAD_FAULT names `point`, for faults other than a crash. Points:
+// lose_coordinator_after_commit (every COMMIT PREPARED done; the coordinator session ends before the decision is
+// deleted).
+bool fault_requested(const char* point);
 
 }  // namespace pgload

@@ -37,15 +37,17 @@ void check_shard_kind(const PgConn& source, const std::string& relation) {
 // Old cleanup records of these shards would make Citus's cleaner drop the placement this move creates, so they
 // go first (Citus's own move does the same, DropOrphanedResourcesInSeparateTransaction).
 void drop_orphaned_resources(const PgConn& coord, const MoveUnit& u) {
+  // The shard names come from citus_shard_name (long names are shortened), spelled as Citus's
+  // quote_qualified_identifier spells them.
   const std::string q =
-      "SELECT count(*) FROM pg_catalog.pg_dist_shard s JOIN pg_class r ON r.oid = s.logicalrelid "
-      "JOIN pg_namespace n ON n.oid = r.relnamespace JOIN pg_catalog.pg_dist_cleanup c ON "
-      "c.object_name = quote_ident(n.nspname) || '.' || quote_ident(r.relname || '_' || s.shardid) "
-      "WHERE s.shardid = ANY($1::bigint[])";
-  const std::string ids = array_literal(u.shard_ids());
-  if (coord.scalar(q, {ids}).value_or("0") == "0") return;
+      "SELECT count(*) FROM unnest($1::text[], $2::text[]) AS s(nsp, name) JOIN pg_catalog.pg_dist_cleanup c ON "
+      "c.object_name = quote_ident(s.nsp) || '.' || quote_ident(s.name)";
+  std::vector<std::string> schemas, names;
+  for (const auto& s : u.shards) schemas.push_back(s.schema), names.push_back(s.table_name);
+  const Params params{array_literal(schemas), array_literal(names)};
+  if (coord.scalar(q, params).value_or("0") == "0") return;
   coord.run("CALL pg_catalog.citus_cleanup_orphaned_resources()");
-  if (coord.scalar(q, {ids}).value_or("0") != "0")
+  if (coord.scalar(q, params).value_or("0") != "0")
     throw std::runtime_error("Citus still has cleanup records (pg_dist_cleanup) for the shards of " + u.what() +
                              "; run CALL citus_cleanup_orphaned_resources() and retry");
 }

@@ -5,13 +5,18 @@
 #include "mover/citus_switch.h"
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace pgload {
 
 namespace {
 constexpr int kCleanupShardPlacement = 1;     // CLEANUP_OBJECT_SHARD_PLACEMENT
 constexpr int kCleanupDeferredOnSuccess = 2;  // CLEANUP_DEFERRED_ON_SUCCESS: dropped once the operation is over
-const char* const kGidPrefix = "pgload_move_";
+// pgmove's own gid namespace: pgload's recovery rolls back dead pgload_ gids, which must never include a switch.
+const char* const kGidPrefix = "pgmove_";
+// What pgmove used before; a switch of that form may still be prepared after an upgrade, so recovery finds both.
+const char* const kOldGidPrefix = "pgload_move_";
 
 void rollback_quietly(const PgConn& c) noexcept {
   if (c && PQstatus(c.raw()) == CONNECTION_OK && PQtransactionStatus(c.raw()) != PQTRANS_IDLE)
@@ -88,15 +93,20 @@ void CitusMetadataWorkers::rollback() noexcept {
 void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u) {
   const std::string ids = array_literal(u.shard_ids());
   const std::string src = std::to_string(u.source.group_id), dst = std::to_string(u.target.group_id);
-  // Citus's own spelling of the shard name (quote_qualified_identifier): its cleaner and its moves match on it.
+  // Citus's own spelling of the shard name (quote_qualified_identifier of AppendShardIdToName's name, which
+  // citus_shard_name mirrors): its cleaner and its moves match on it.
+  std::vector<int64_t> sorted_ids;
+  std::vector<std::string> schemas, names;
+  for (const auto& s : u.shards)
+    sorted_ids.push_back(s.shard_id), schemas.push_back(s.schema), names.push_back(s.table_name);
   coord.exec(
       "INSERT INTO pg_catalog.pg_dist_cleanup (record_id, operation_id, object_type, object_name, node_group_id, "
       "policy_type) SELECT nextval('pg_catalog.pg_dist_cleanup_recordid_seq'), op.id, $3::int, "
-      "quote_ident(n.nspname) || '.' || quote_ident(c.relname || '_' || s.shardid), $2::int, $4::int "
-      "FROM pg_catalog.pg_dist_shard s JOIN pg_class c ON c.oid = s.logicalrelid JOIN pg_namespace n ON "
-      "n.oid = c.relnamespace CROSS JOIN (SELECT nextval('pg_catalog.pg_dist_operationid_seq') AS id) op "
-      "WHERE s.shardid = ANY($1::bigint[]) ORDER BY s.shardid",
-      {ids, src, std::to_string(kCleanupShardPlacement), std::to_string(kCleanupDeferredOnSuccess)});
+      "quote_ident(s.nsp) || '.' || quote_ident(s.name), $2::int, $4::int "
+      "FROM unnest($1::bigint[], $5::text[], $6::text[]) AS s(shardid, nsp, name) "
+      "CROSS JOIN (SELECT nextval('pg_catalog.pg_dist_operationid_seq') AS id) op ORDER BY s.shardid",
+      {array_literal(sorted_ids), src, std::to_string(kCleanupShardPlacement),
+       std::to_string(kCleanupDeferredOnSuccess), array_literal(schemas), array_literal(names)});
   coord.exec(
       "INSERT INTO pg_catalog.pg_dist_placement (placementid, shardid, shardstate, shardlength, groupid) "
       "SELECT nextval('pg_catalog.pg_dist_placement_placementid_seq'), shardid, 1, shardlength, $2::int "
@@ -112,11 +122,15 @@ void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u) {
 
 int resolve_citus_switch(const Catalog& catalog, int64_t move_id, bool commit) {
   int resolved = 0;
-  const std::string like = kGidPrefix + std::to_string(move_id) + "\\_%";
+  // LIKE patterns: '_' is escaped so that pgmove_1_% does not match pgmove_12_3.
+  const std::string like = std::string(kGidPrefix) + std::to_string(move_id) + "\\_%";
+  const std::string old_like = std::string(kOldGidPrefix) + std::to_string(move_id) + "\\_%";
   for (const auto& n : catalog.nodes()) {
     if (n.is_coordinator() || !n.is_active || n.role != "primary") continue;
     PgConn c = PgConn::connect(catalog.node_conninfo(n), "pgmove-recovery");
-    auto gids = c.exec("SELECT gid FROM pg_prepared_xacts WHERE gid LIKE $1 AND database = current_database()", {like});
+    auto gids =
+        c.exec("SELECT gid FROM pg_prepared_xacts WHERE (gid LIKE $1 OR gid LIKE $2) AND database = current_database()",
+               {like, old_like});
     for (int i = 0; i < gids.rows(); ++i) {
       c.run(std::string(commit ? "COMMIT PREPARED " : "ROLLBACK PREPARED ") + quote_literal(gids.str(i, 0)));
       ++resolved;

@@ -18,7 +18,8 @@
 
 namespace pgload {
 
-// Global transaction id of move `move_id`'s prepared part on worker group `group_id`.
+// Global transaction id of move `move_id`'s prepared part on worker group `group_id`: pgmove_<move>_<group>, a
+// namespace of pgmove's own (pgload's recovery never resolves it).
 std::string citus_switch_gid(int64_t move_id, int32_t group_id);
 
 // One session per metadata-synced worker, each in a transaction that holds Citus's shard metadata lock, as
@@ -61,8 +62,8 @@ class CitusMetadataWorkers {
 // switch. Throws if the source placements are not exactly the unit's shards (the catalog changed meanwhile).
 void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u);
 
-// Finishes (commit = true) or rolls back the prepared parts of move `move_id` left on any node of the catalog;
-// returns how many it resolved.
+// Finishes (commit = true) or rolls back the prepared parts of move `move_id` left on any node of the catalog, in
+// the current form and in the pgload_move_<move>_<group> form of earlier versions; returns how many it resolved.
 int resolve_citus_switch(const Catalog& catalog, int64_t move_id, bool commit);
 
 }  // namespace pgload

@@ -16,6 +16,7 @@
 
 #include "common/catalog.h"
 #include "common/pg.h"
+#include "common/shard_name.h"
 #include "mover/executor.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
@@ -119,7 +120,7 @@ class LoadMoveTest : public ::testing::Test {
     for (int i = 0; i < r.rows(); ++i) {
       EXPECT_EQ(r.i64(i, 4), 1) << "shard " << r.str(i, 0) << " must have exactly one placement";
       const int port = static_cast<int>(r.i64(i, 3));
-      const std::string rel = "public." + kTable + "_" + r.str(i, 0);
+      const std::string rel = "public." + citus_shard_name(kTable, r.i64(i, 0));
       expected.insert(std::to_string(port) + ":" + rel);
       auto w = cluster_->connect_node(port);
       auto c = w.exec("SELECT count(*), count(*) FILTER (WHERE hashint8(user_id) BETWEEN " + r.str(i, 1) + " AND " +
@@ -227,7 +228,7 @@ TEST_P(LockTimeout, MoveGivesUpCleanlyWhileALoadHoldsTheLock) {
   EXPECT_NE(m.output.find("the load of pgload"), std::string::npos) << m.output;
   EXPECT_EQ(placements(), before);
   auto third = cluster_->connect_node(third_port_);
-  EXPECT_FALSE(third.scalar("SELECT to_regclass($1)", {"public." + kTable + "_" + shard}));
+  EXPECT_FALSE(third.scalar("SELECT to_regclass($1)", {"public." + citus_shard_name(kTable, std::stoll(shard))}));
   EXPECT_EQ(count(coord_, "SELECT count(*) FROM pgload.moves WHERE state = 'aborted' AND $1::bigint = ANY(shard_ids)",
                   {shard}),
             1);
@@ -306,7 +307,8 @@ TEST_F(LoadMoveTest, LogicalMoveBlocksWritesOnlyForTheFinalCatchUp) {
   for (const auto& id : written)
     EXPECT_EQ(count(coord_, "SELECT count(*) FROM " + kTable + " WHERE user_id = $1::bigint", {id}), 1) << id;
   auto third = cluster_->connect_node(third_port_);
-  EXPECT_EQ(count(third, "SELECT count(*) FROM public." + kTable + "_" + shard + " WHERE url = 'live'"),
+  EXPECT_EQ(count(third,
+                  "SELECT count(*) FROM public." + citus_shard_name(kTable, std::stoll(shard)) + " WHERE url = 'live'"),
             static_cast<int64_t>(written.size()));
   expect_consistent(static_cast<int64_t>(written.size()));
 }

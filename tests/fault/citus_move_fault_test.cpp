@@ -115,7 +115,10 @@ class CitusMoveFault : public ::testing::Test {
       if (nodes.boolean(i, 3)) {
         EXPECT_EQ(placements(w, where), coord_view) << where;
       }
-      EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'pgload_move_%'"), "0") << where;
+      EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'pgmove\\_%' OR gid LIKE "
+                          "'pgload\\_move\\_%'"),
+                "0")
+          << where;
       EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgload_move_%'"), "0")
           << where;
       EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_subscription WHERE subname LIKE 'pgload_move_%'"), "0") << where;

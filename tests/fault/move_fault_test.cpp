@@ -25,6 +25,7 @@
 
 #include "common/catalog.h"
 #include "common/pg.h"
+#include "common/shard_name.h"
 #include "mover/executor.h"
 #include "tests/support/fault_tally.h"
 #include "tests/support/files.h"
@@ -178,7 +179,7 @@ class MoveFault : public ::testing::Test {
       on_node[port].insert(shard);
       auto r = cluster_->connect_node(port).exec("SELECT count(*), count(*) FILTER (WHERE hashint8(user_id) BETWEEN " +
                                                  placed.str(i, 1) + " AND " + placed.str(i, 2) + ") FROM public." +
-                                                 kTable + "_" + std::to_string(shard));
+                                                 citus_shard_name(kTable, shard));
       EXPECT_EQ(r.i64(0, 0), r.i64(0, 1)) << "shard " << shard << " on " << port << " holds foreign rows";
       on_placements += r.i64(0, 0);
     }

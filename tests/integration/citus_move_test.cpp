@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/pg.h"
+#include "common/shard_name.h"
 #include "tests/support/citus_env.h"
 #include "tests/support/test_cluster.h"
 
@@ -132,10 +133,11 @@ class CitusMoveTest : public ::testing::Test {
       auto group = *w.scalar("SELECT groupid FROM pg_dist_local_group");
       for (const auto& [s, g] : after) {
         bool here = g == group;
-        auto rel = *coord_.scalar(
-            "SELECT quote_ident(relname) || '_' || $1 FROM pg_class WHERE oid = "
-            "(SELECT logicalrelid FROM pg_dist_shard WHERE shardid = $1::bigint)",
-            {s});
+        auto rel = quote_ident(
+            citus_shard_name(*coord_.scalar("SELECT relname FROM pg_class WHERE oid = "
+                                            "(SELECT logicalrelid FROM pg_dist_shard WHERE shardid = $1::bigint)",
+                                            {s}),
+                             std::stoll(s)));
         EXPECT_EQ(w.scalar("SELECT to_regclass($1)::text", {"public." + rel}).has_value(), here)
             << "shard table " << rel << " on group " << group;
       }

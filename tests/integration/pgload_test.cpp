@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/pg.h"
+#include "common/shard_name.h"
 #include "tests/support/files.h"
 #include "tests/support/serve_file.h"
 #include "tests/support/test_cluster.h"
@@ -105,7 +106,7 @@ class PgloadTest : public ::testing::Test {
     return out;
   }
   static std::string shard_relation(const std::string& table, int64_t shard_id) {
-    return quote_qualified("public", table + "_" + std::to_string(shard_id));
+    return quote_qualified("public", citus_shard_name(table, shard_id));
   }
 
   // Rows that lie outside their shard's hash range, summed over every shard on its own worker.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/pg.h"
+#include "common/shard_name.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
@@ -155,7 +156,7 @@ TEST(PgloadTypesTest, EveryRowLandsInTheShardOfItsServerHash) {
         "WHERE s.logicalrelid = '" +
         table + "'::regclass");
     for (int i = 0; i < shards.rows(); ++i) {
-      const std::string shard = table + "_" + shards.str(i, 0);
+      const std::string shard = citus_shard_name(table, shards.i64(i, 0));
       auto w = cluster.connect_node(static_cast<int>(shards.i64(i, 3)));
       w.run("CREATE FUNCTION pg_temp.h_date(date) RETURNS int4 LANGUAGE internal STRICT AS 'hashint4'");
       w.run("CREATE FUNCTION pg_temp.h_tstz(timestamptz) RETURNS int4 LANGUAGE internal STRICT AS 'timestamp_hash'");

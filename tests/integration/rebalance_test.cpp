@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/pg.h"
+#include "common/shard_name.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
@@ -97,8 +98,8 @@ int64_t check_placements(const TestCluster& cluster, const std::string& table, c
     expected[s.port].insert(s.shard_id);
     auto w = cluster.connect_node(s.port);
     auto r = w.exec("SELECT count(*), count(*) FILTER (WHERE hashint8(" + quote_ident(column) + ") BETWEEN " +
-                    std::to_string(s.min) + " AND " + std::to_string(s.max) + ") FROM public." + table + "_" +
-                    std::to_string(s.shard_id));
+                    std::to_string(s.min) + " AND " + std::to_string(s.max) + ") FROM public." +
+                    citus_shard_name(table, s.shard_id));
     EXPECT_EQ(r.i64(0, 0), r.i64(0, 1)) << "shard " << s.shard_id << " on port " << s.port
                                         << " holds rows of another shard's range";
     total += r.i64(0, 1);

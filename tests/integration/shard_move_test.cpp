@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/catalog.h"
+#include "common/shard_name.h"
 #include "mover/executor.h"
 #include "mover/move_journal.h"
 #include "tests/support/test_cluster.h"
@@ -92,7 +93,7 @@ void fill_shard(const TestCluster& cluster, const std::string& table, const Shar
   auto w = cluster.connect_node(s.port);
   // hashes are uniform: the shard's share of the hash space decides how many ids to try
   const int64_t candidates = static_cast<int64_t>(rows) * 4294967296LL / (s.max - s.min + 1);
-  w.run("INSERT INTO public." + table + "_" + std::to_string(s.shard_id) + " SELECT i, i % 7, repeat(md5(i::text), " +
+  w.run("INSERT INTO public." + citus_shard_name(table, s.shard_id) + " SELECT i, i % 7, repeat(md5(i::text), " +
         std::to_string(payload_bytes / 32 + 1) + ") FROM generate_series(1000000, 1000000 + " +
         std::to_string(candidates) + ") i WHERE hashint8(i) BETWEEN " + std::to_string(s.min) + " AND " +
         std::to_string(s.max));
@@ -109,7 +110,7 @@ MoveRequest request(const ShardRow& s, int target_port) {
   return {s.shard_id, "127.0.0.1", s.port, "127.0.0.1", target_port};
 }
 
-std::string shard_rel(const std::string& table, int64_t id) { return "public." + table + "_" + std::to_string(id); }
+std::string shard_rel(const std::string& table, int64_t id) { return "public." + citus_shard_name(table, id); }
 
 void terminate_app(const TestCluster& cluster, int port, const std::string& app) {
   cluster.connect_node(port).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",

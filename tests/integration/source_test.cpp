@@ -370,6 +370,59 @@ TEST(Source, DropResumesWithRangeAndBytesAreEqual) {
   EXPECT_EQ(src->bytes_in(), fx().csv.size());
 }
 
+// The same bytes with every digit changed: a replacement of the file with the same size.
+std::string same_size_other_file() {
+  std::string other = fx().csv;
+  for (char& c : other)
+    if (c >= '0' && c <= '9') c = static_cast<char>('0' + (c - '0' + 1) % 10);
+  const std::string path = fx().dir + "/replacement.csv";
+  spit(path, other);
+  // Ten seconds newer, so Last-Modified differs even when both files were written within one second.
+  const auto later = std::filesystem::last_write_time(fx().csv_path) + std::chrono::seconds(10);
+  std::filesystem::last_write_time(path, later);
+  return path;
+}
+
+// The file replaced (same size) between a drop and the retry: If-Range with the first ETag gets the whole new file
+// (200), which must fail the read at the drop's offset rather than splice the new file's end onto the old start.
+TEST(Source, FileReplacedAfterADropFailsInsteadOfSplicing) {
+  ServeFile server(fx().csv_path, {"--cut-after", "100000", "--replace-after-cut", same_size_other_file()});
+  uint64_t offset = 0;
+  const std::string msg = read_error(server.url("/users.csv?token=s3cr3t"), {}, &offset);
+  EXPECT_NE(msg.find(server.url("/users.csv?***") + " changed while it was being read"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("dropped after 100000 bytes"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("If-Range: \""), std::string::npos) << msg;
+  EXPECT_NE(msg.find("answered 200"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("s3cr3t"), std::string::npos) << msg;
+  EXPECT_EQ(offset, 100000u);
+}
+
+// Without an ETag the resumed request sends Last-Modified as its If-Range validator.
+TEST(Source, FileReplacedWithoutETagIsCaughtByLastModified) {
+  ServeFile server(fx().csv_path,
+                   {"--cut-after", "100000", "--no-etag", "--replace-after-cut", same_size_other_file()});
+  const std::string msg = read_error(server.url("/users.csv"));
+  EXPECT_NE(msg.find("changed while it was being read"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("If-Range: \""), std::string::npos) << msg;  // not an ETag
+  EXPECT_NE(msg.find(" GMT) found another file"), std::string::npos) << msg;
+}
+
+// A server that ignores If-Range answers 206 from the new file: its ETag gives it away.
+TEST(Source, ServerIgnoringIfRangeIsCaughtByTheETag) {
+  ServeFile server(fx().csv_path,
+                   {"--cut-after", "100000", "--ignore-if-range", "--replace-after-cut", same_size_other_file()});
+  const std::string msg = read_error(server.url("/users.csv"));
+  EXPECT_NE(msg.find("changed while it was being read"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("ETag was \""), std::string::npos) << msg;
+}
+
+// The same file after a drop: If-Range matches and the bytes are the file's.
+TEST(Source, UnchangedFileAfterADropResumesWithIfRange) {
+  ServeFile server(fx().csv_path, {"--cut-after", "250001", "--no-etag"});
+  auto src = open_source(server.url("/users.csv"), {});
+  EXPECT_EQ(read_all(*src, 65536), fx().csv);
+}
+
 TEST(Source, DropWithoutRangeSupportFailsClearly) {
   ServeFile server(fx().csv_path, {"--cut-after", "100000", "--no-range"});
   const std::string url = server.url("/users.csv");
@@ -434,6 +487,14 @@ TEST(Source, RedactUrlHidesCredentials) {
   EXPECT_EQ(redact_url("http://tok@h:8080/x?y=z@w"), "http://***@h:8080/x?y=z@w");
   EXPECT_EQ(redact_url("http://h/x@y"), "http://h/x@y");
   EXPECT_EQ(redact_url("/tmp/plain.csv"), "/tmp/plain.csv");
+}
+
+TEST(Source, UrlForMessagesHidesCredentialsAndQueryString) {
+  EXPECT_EQ(url_for_messages("https://alice:s3cret@example.com/a.csv?sig=abc&exp=1"),
+            "https://***@example.com/a.csv?***");
+  EXPECT_EQ(url_for_messages("http://h/x.csv#frag"), "http://h/x.csv?***");
+  EXPECT_EQ(url_for_messages("http://h/x.csv"), "http://h/x.csv");
+  EXPECT_EQ(url_for_messages("/tmp/a?b.csv"), "/tmp/a?b.csv");
 }
 
 TEST(Source, HttpErrorMessagesNeverShowThePassword) {
