@@ -51,9 +51,9 @@ std::string UiAccess::log_;
 TEST_F(UiAccess, TheTokenAsHeaderOrFormField) {
   ASSERT_EQ(run_command("grep -q serving " + sh(log_)).exit_code, 0) << run_command("cat " + sh(log_)).output;
   const std::string token = kToken;
-  EXPECT_EQ(status_of("-X POST", "/api/stop"), "401") << "no token";
-  EXPECT_EQ(status_of("-X POST -H 'Authorization: Bearer wrong-token-123'", "/api/stop"), "401");
-  EXPECT_EQ(status_of("-X POST -H " + sh("Authorization: Bearer " + token), "/api/stop"), "409");
+  EXPECT_EQ(status_of("-d ''", "/api/stop"), "401") << "no token";
+  EXPECT_EQ(status_of("-d '' -H 'Authorization: Bearer wrong-token-123'", "/api/stop"), "401");
+  EXPECT_EQ(status_of("-d '' -H " + sh("Authorization: Bearer " + token), "/api/stop"), "409");
   // The form field: refused (401) before the token was read after the body.
   EXPECT_EQ(status_of("-d " + sh("token=" + token), "/api/stop"), "409");
   EXPECT_EQ(status_of("-d " + sh("max_rate=16MB&token=" + token), "/api/rate"), "409");
@@ -61,7 +61,7 @@ TEST_F(UiAccess, TheTokenAsHeaderOrFormField) {
   EXPECT_EQ(status_of("-d token=wrong-token-123", "/api/stop"), "401");
   EXPECT_EQ(status_of("-d " + sh("token=" + token + "x"), "/api/stop"), "401");
   EXPECT_EQ(status_of("-d token=", "/api/stop"), "401");
-  EXPECT_EQ(status_of("-X POST", "/api/stop?token=" + token), "401") << "never from the query string";
+  EXPECT_EQ(status_of("-d ''", "/api/stop?token=" + token), "401") << "never from the query string";
   // From another site's page, even with the token.
   EXPECT_EQ(status_of("-d " + sh("token=" + token) + " -H 'Origin: http://evil.example'", "/api/stop"), "403");
   // Bad values are still checked once the token is accepted.

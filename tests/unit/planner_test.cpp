@@ -352,7 +352,7 @@ TEST(PgmoveOptions, RatesEndpointsAndValidation) {
   };
   auto o = parse({"rebalance", "--max-rate", "50MB/s", "--parallel=4", "--mode", "logical", "--threshold", "0.2"});
   EXPECT_EQ(o.command, "rebalance");
-  EXPECT_EQ(o.max_rate_bytes_per_s, 50000000);
+  EXPECT_EQ(o.max_rate_bytes_per_s, 50 << 20) << "50MB is 50 MiB, as in postgresql.conf";
   EXPECT_EQ(o.parallel, 4);
   EXPECT_EQ(o.mode, "logical");
   EXPECT_EQ(o.threshold, 0.2);
