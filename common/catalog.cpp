@@ -5,6 +5,8 @@
 #include <regex>
 #include <stdexcept>
 
+#include "common/endpoint.h"
+
 namespace pgload {
 
 const char* backend_name(Backend b) noexcept { return b == Backend::Citus ? "citus" : "local"; }
@@ -196,12 +198,13 @@ std::string Catalog::node_conninfo(const Node& node) const {
 }
 
 std::pair<std::string, std::string> parse_node_conninfo(std::string_view option) {
-  size_t eq = option.find('=');
-  size_t colon = option.substr(0, eq).rfind(':');
-  if (eq == std::string_view::npos || colon == std::string_view::npos || colon + 1 >= eq)
+  const size_t eq = option.find('=');
+  auto endpoint = parse_endpoint(option.substr(0, eq));
+  if (eq == std::string_view::npos || !endpoint)
     throw std::invalid_argument("--node-conninfo takes host:port=CONNINFO, got '" +
                                 redact_conninfo(std::string(option)) + "'");
-  return {std::string(option.substr(0, eq)), std::string(option.substr(eq + 1))};
+  // Keyed as Node::endpoint() prints it, so "[::1]:9701" finds the node "::1:9701".
+  return {endpoint->first + ":" + std::to_string(endpoint->second), std::string(option.substr(eq + 1))};
 }
 
 std::string redact_conninfo(std::string_view conninfo) {

@@ -110,7 +110,8 @@ class Catalog {
   std::map<std::string, std::string> overrides_;
 };
 
-// Splits "host:port=CONNINFO" into {"host:port", CONNINFO}; throws std::invalid_argument when malformed.
+// Splits "host:port=CONNINFO" (or "[v6]:port=CONNINFO") into {Node::endpoint() form, CONNINFO}; throws
+// std::invalid_argument when malformed.
 std::pair<std::string, std::string> parse_node_conninfo(std::string_view option);
 
 // Removes password=... from a conninfo string or URI so it can be printed.

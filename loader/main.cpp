@@ -14,7 +14,7 @@
 #include <map>
 
 #include "common/catalog.h"
-#include "common/conninfo.h"
+#include "common/connection_options.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "loader/binary_row.h"
@@ -425,16 +425,7 @@ int main(int argc, char** argv) {
   try {
     // Everything that can be checked without a server is checked first, so a typo is not reported as a
     // connection failure.
-    if (auto error = conninfo_error(o.coordinator)) throw LoadError(kExitUsage, "--coordinator: " + *error);
-    for (const auto& spec : o.node_conninfo) {
-      try {
-        auto [endpoint, conninfo] = parse_node_conninfo(spec);
-        if (auto error = conninfo_error(conninfo))
-          throw LoadError(kExitUsage, "--node-conninfo " + endpoint + ": " + *error);
-      } catch (const std::invalid_argument& e) {
-        throw LoadError(kExitUsage, e.what());
-      }
-    }
+    check_connection_options(o);
     if (o.command == "load") check_source(o.url);
     if (o.lock_timeout_ms) log::info("lock timeout {} ms", *o.lock_timeout_ms);
 
@@ -446,16 +437,10 @@ int main(int argc, char** argv) {
       log::failed_statement(e);
       throw LoadError(kExitCluster, "coordinator: " + std::string(e.what()));
     }
-    std::optional<Backend> forced;
-    if (!o.backend.empty()) forced = parse_backend(o.backend);
-    Catalog catalog = Catalog::load(coordinator, forced);
+    Catalog catalog = Catalog::load(coordinator, o.backend);
     log::info("catalog read from {}: backend {}, {} node(s)", coordinator.endpoint(), backend_name(catalog.backend()),
               catalog.nodes().size());
-    for (const auto& spec : o.node_conninfo) {
-      auto [endpoint, conninfo] = parse_node_conninfo(spec);
-      catalog.set_node_conninfo(endpoint, conninfo);
-      log::info("worker {} is reached with {}", endpoint, log::printable_conninfo(conninfo));
-    }
+    apply_node_conninfo(catalog, o);
     if (o.command == "recover") return run_recover(catalog, o.json);
     if (o.command == "status") return run_status(catalog.coordinator(), o.json);
     if (!o.dry_run) {

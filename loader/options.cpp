@@ -2,14 +2,16 @@
 // by the same rules (and with the same messages) as before CLI11, because scripts match those messages.
 #include "loader/options.h"
 
-#include <charconv>
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <string_view>
 #include <utility>
 
+#include "common/byte_size.h"
 #include "common/cli_format.h"
 #include "common/duration.h"
+#include "common/integer.h"
 #include "loader/text_tokenizer.h"
 
 namespace pgload {
@@ -41,13 +43,16 @@ char single_char(std::string_view opt, std::string_view v) {
   return v[0];
 }
 
-int64_t whole_number(std::string_view opt, std::string_view v, int64_t min_value) {
-  int64_t out = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || p != v.data() + v.size() || out < min_value)
+// A whole number in [min_value, max_value]; the message names the lower bound, which is the one people miss.
+int64_t whole_number(std::string_view opt, std::string_view v, int64_t min_value, int64_t max_value = INT64_MAX) {
+  auto n = parse_int64(v);
+  if (!n || *n < min_value)
     throw UsageError(std::string(opt) + " takes a whole number >= " + std::to_string(min_value) + ", got '" +
                      std::string(v) + "'");
-  return out;
+  if (*n > max_value)
+    throw UsageError(std::string(opt) + " takes a whole number <= " + std::to_string(max_value) + ", got '" +
+                     std::string(v) + "'");
+  return *n;
 }
 
 std::vector<std::string> split_columns(std::string_view v) {
@@ -66,21 +71,13 @@ std::vector<std::string> split_columns(std::string_view v) {
   return out;
 }
 
-// A size as PostgreSQL writes one: a bare number of bytes, or a number with B, kB, MB, GB or TB (powers of 1024).
+// A size as PostgreSQL writes one (common/byte_size.h), at least one byte.
 int64_t size_bytes(std::string_view opt, std::string_view v) {
-  int64_t n = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  std::string_view unit(p, static_cast<size_t>(v.data() + v.size() - p));
-  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
-  constexpr std::pair<std::string_view, int> kUnitShifts[] = {{"", 0},    {"B", 0},   {"kB", 10},
-                                                              {"MB", 20}, {"GB", 30}, {"TB", 40}};
-  int shift = -1;
-  for (const auto& [name, bits] : kUnitShifts)
-    if (unit == name) shift = bits;
-  if (ec != std::errc() || p == v.data() || shift < 0 || n < 1 || n > (INT64_MAX >> shift))
+  auto n = parse_size_bytes(v);
+  if (!n || *n < 1)
     throw UsageError(std::string(opt) + " takes a size such as 16MB, 256MB or 1GB (units B, kB, MB, GB, TB), got '" +
                      std::string(v) + "'");
-  return n << shift;
+  return *n;
 }
 
 using Apply = std::function<void(const std::string&)>;
@@ -105,19 +102,7 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
         [&o](const std::string& v) { o.url = v; });
   value(app, "--table", "TABLE", "distributed or reference table to load (optionally schema-qualified)",
         [&o](const std::string& v) { o.table = v; });
-  value(app, "--coordinator", "CONNINFO", "coordinator conninfo/URI (default: PG* environment, service file, .pgpass)",
-        [&o](const std::string& v) { o.coordinator = v; });
-  value(app, "--backend", "citus|local", "force the catalog backend (default: detected)", [&o](const std::string& v) {
-    if (v != "citus" && v != "local") throw UsageError("--backend takes citus or local, got '" + v + "'");
-    o.backend = v;
-  });
-  app.add_option_function<std::string>(
-         "--node-conninfo", [&o](const std::string& v) { o.node_conninfo.push_back(v); },
-         "connect to that worker with this conninfo (repeatable)")
-      ->type_name("host:port=CONNINFO")
-      ->group("options")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->trigger_on_parse();  // once per occurrence, in command-line order
+  declare_connection_options(app, o, "options");
   value(app, "--format", "csv|ndjson|text", "input format (default csv; text = PostgreSQL's COPY text format)",
         [&o](const std::string& v) {
           if (v == "csv")
@@ -151,13 +136,13 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
       throw UsageError("--encoding takes utf8 or latin1, got '" + v + "'");
   });
   value(app, "--threads", "N", "parser threads (default: all cores)",
-        [&o](const std::string& v) { o.threads = static_cast<int>(whole_number("--threads", v, 1)); });
+        [&o](const std::string& v) { o.threads = static_cast<int>(whole_number("--threads", v, 1, INT_MAX)); });
   value(app, "--max-errors", "N", "reject up to N bad rows and load the rest (default 0: any bad row aborts)",
         [&o](const std::string& v) { o.max_errors = whole_number("--max-errors", v, 0); });
   value(app, "--reject-file", "PATH", "write rejected rows verbatim with line number and reason",
         [&o](const std::string& v) { o.reject_file = v; });
   value(app, "--connections-per-worker", "N", "COPY connections per worker (default 4)", [&o](const std::string& v) {
-    o.connections_per_worker = static_cast<int>(whole_number("--connections-per-worker", v, 1));
+    o.connections_per_worker = static_cast<int>(whole_number("--connections-per-worker", v, 1, INT_MAX));
   });
   value(app, "--batch-bytes", "N", "bytes per shard batch sent as one COPY (default 4194304)",
         [&o](const std::string& v) { o.batch_bytes = whole_number("--batch-bytes", v, 1); });

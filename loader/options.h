@@ -7,19 +7,18 @@
 #include <string>
 #include <vector>
 
+#include "common/connection_options.h"
 #include "common/exit_code.h"
 
 namespace pgload {
 
 enum class InputFormat { Csv, Ndjson, Text };  // Text: PostgreSQL's COPY text format
 
-struct LoadOptions {
+// The connection options (coordinator, backend, node_conninfo) are the ones pgmove takes.
+struct LoadOptions : ConnectionOptions {
   std::string command = "load";  // load | recover | status | help | version
   std::string url;
   std::string table;
-  std::string coordinator;                 // libpq conninfo; empty = PG* environment, service file, .pgpass
-  std::string backend;                     // "", "local", "citus"
-  std::vector<std::string> node_conninfo;  // "host:port=CONNINFO" overrides
   InputFormat format = InputFormat::Csv;
   bool header = false;
   char delimiter = ',';     // after parsing: ',' for csv, TAB for text unless given

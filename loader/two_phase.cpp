@@ -16,6 +16,7 @@
 #include <set>
 #include <string_view>
 
+#include "common/endpoint.h"
 #include "common/session_conninfo.h"
 
 namespace pgload {
@@ -156,16 +157,13 @@ struct RunState {
   std::vector<PreparedTxn> txns;  // endpoint empty: an old-format decision, found through the gid's node id
 };
 
-std::optional<Node> parse_endpoint(const std::string& endpoint) {
-  size_t colon = endpoint.rfind(':');
-  if (colon == std::string::npos || colon == 0) return std::nullopt;
+// The node a recorded "host:port" names (not looked up in the catalog: it may have been removed since).
+std::optional<Node> node_at(const std::string& endpoint) {
+  auto ep = parse_endpoint(endpoint);
+  if (!ep) return std::nullopt;
   Node n;
-  n.host = endpoint.substr(0, colon);
-  try {
-    n.port = std::stoi(endpoint.substr(colon + 1));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  n.host = ep->first;
+  n.port = ep->second;
   n.role = "primary";
   n.is_active = false;
   return n;
@@ -228,7 +226,7 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
   if (have_endpoints) {
     auto r = coord.exec("SELECT DISTINCT e FROM pgload.commit_decisions d, unnest(d.gid_endpoints) e WHERE e <> ''");
     for (int i = 0; i < r.rows(); ++i)
-      if (auto n = parse_endpoint(r.str(i, 0)); n && !targets.count(r.str(i, 0))) targets[r.str(i, 0)] = {*n, false};
+      if (auto n = node_at(r.str(i, 0)); n && !targets.count(r.str(i, 0))) targets[r.str(i, 0)] = {*n, false};
   }
 
   std::map<std::string, std::string> unreachable;  // endpoint -> why

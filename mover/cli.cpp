@@ -2,24 +2,21 @@
 // was wrong (the same messages as before CLI11: scripts match them).
 #include "mover/cli.h"
 
-#include <cctype>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
 
+#include "common/byte_size.h"
 #include "common/cli_format.h"
 #include "common/duration.h"
+#include "common/integer.h"
 
 namespace pgload {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
+// --threshold: a fraction such as 0.1.
 std::optional<double> parse_number(std::string_view s) {
   if (s.empty()) return std::nullopt;
   std::string str(s);
@@ -29,69 +26,7 @@ std::optional<double> parse_number(std::string_view s) {
   return v;
 }
 
-std::optional<int> parse_int(std::string_view s) {
-  if (s.empty() || s.size() > 9) return std::nullopt;
-  int v = 0;
-  size_t i = 0;
-  bool neg = false;
-  if (s[0] == '-' || s[0] == '+') {
-    neg = s[0] == '-';
-    i = 1;
-  }
-  if (i == s.size()) return std::nullopt;
-  for (; i < s.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-    v = v * 10 + (s[i] - '0');
-  }
-  return neg ? -v : v;
-}
-
 }  // namespace
-
-std::optional<double> parse_rate(std::string_view text) {
-  std::string_view s = text;
-  if (s.size() >= 2 && (s.substr(s.size() - 2) == "/s" || s.substr(s.size() - 2) == "/S")) s.remove_suffix(2);
-  // The number is what strtod reads (digits, sign, point, exponent); the rest is the unit.
-  std::string str(s);
-  if (str.empty() ||
-      !(std::isdigit(static_cast<unsigned char>(str[0])) || str[0] == '.' || str[0] == '-' || str[0] == '+') ||
-      str.find_first_of("xX") != std::string::npos)
-    return std::nullopt;
-  char* end = nullptr;
-  double value = std::strtod(str.c_str(), &end);
-  if (end == str.c_str() || !std::isfinite(value)) return std::nullopt;
-  auto unit_at = static_cast<size_t>(end - str.c_str());
-  std::optional<double> number = value;
-  std::string unit = lower(s.substr(unit_at));
-  double mult = 0;
-  if (unit.empty() || unit == "b")
-    mult = 1;
-  else if (unit == "kb" || unit == "k")
-    mult = 1e3;
-  else if (unit == "mb" || unit == "m")
-    mult = 1e6;
-  else if (unit == "gb" || unit == "g")
-    mult = 1e9;
-  else if (unit == "kib")
-    mult = 1024.0;
-  else if (unit == "mib")
-    mult = 1024.0 * 1024;
-  else if (unit == "gib")
-    mult = 1024.0 * 1024 * 1024;
-  else
-    return std::nullopt;
-  return *number * mult;
-}
-
-std::optional<Endpoint> parse_endpoint(std::string_view text) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
-  std::string_view host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  auto port = parse_int(text.substr(colon + 1));
-  if (host.empty() || !port || *port < 1 || *port > 65535) return std::nullopt;
-  return Endpoint{std::string(host), *port};
-}
 
 namespace {
 
@@ -114,7 +49,7 @@ constexpr Command kCommands[] = {
      "move one shard (and the shards colocated with it) to another node"},
     {"drain", "drain HOST:PORT [move options]", "move every shard off a node, then mark it shouldhaveshards = false"},
     {"recover", "recover", "finish or roll back moves interrupted by a crash (the move journal)"},
-    {"ui", "ui [--listen HOST:PORT] [--token T]",
+    {"ui", "ui [--listen HOST:PORT] [--token T] [--allowed-host NAME]",
      "serve the Shard rebalancer page (status, plan, live progress; start, re-rate and stop a rebalance; add a "
      "node) and its JSON at /api/status"},
 };
@@ -165,28 +100,7 @@ void declare(CLI::App& app, CliOptions& o, std::vector<std::string>& words) {
   app.description(commands_text());
   app.footer(kExitCodes);
   app.add_option("command", words)->group("");  // hidden: the command list above documents them
-  value(app, kGlobal, "--coordinator", "CONNINFO",
-        "coordinator conninfo or URI; default: libpq's PG* variables, service file, .pgpass",
-        [&o](const std::string& v) { o.coordinator = v; });
-  app.add_option_function<std::string>(
-         "--node-conninfo",
-         [&o](const std::string& v) {
-           try {
-             (void)parse_node_conninfo(v);
-           } catch (const std::invalid_argument& e) {
-             throw UsageError(e.what());
-           }
-           o.node_conninfo.push_back(v);
-         },
-         "connect to that worker with this conninfo instead (repeatable)")
-      ->type_name("host:port=CONNINFO")
-      ->group(kGlobal)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->trigger_on_parse();  // once per occurrence, in command-line order
-  value(app, kGlobal, "--backend", "citus|local", "skip detection of the backend", [&o](const std::string& v) {
-    o.backend = parse_backend(v);
-    if (!o.backend) throw UsageError("--backend must be citus or local, not \"" + v + "\"");
-  });
+  declare_connection_options(app, o, kGlobal);
   app.add_flag("--json", o.json, "machine-readable output (status, plan, the move summary, add-node, recover)")
       ->group(kGlobal);
   app.add_flag("--verbose", o.verbose, "log each step on stderr (catalog, connections, moves)")->group(kGlobal);
@@ -219,13 +133,14 @@ void declare(CLI::App& app, CliOptions& o, std::vector<std::string>& words) {
     if (!o.to) throw UsageError("--to must be HOST:PORT, not \"" + v + "\"");
   });
   value(app, kMove, "--parallel", "N", "moves running at once (default 1)", [&o](const std::string& v) {
-    auto n = parse_int(v);
-    if (!n || *n <= 0) throw UsageError("--parallel must be a positive integer, not \"" + v + "\"");
-    o.parallel = *n;
+    auto n = parse_int64(v);
+    if (!n || *n <= 0 || *n > INT_MAX) throw UsageError("--parallel must be a positive integer, not \"" + v + "\"");
+    o.parallel = static_cast<int>(*n);
   });
-  value(app, kMove, "--max-rate", "RATE", "copy rate limit: 50MB/s, 20MiB/s, 500kB/s or plain bytes per second",
+  value(app, kMove, "--max-rate", "RATE",
+        "copy rate limit: 50MB/s, 500kB/s, 1GB/s (powers of 1024, as in postgresql.conf) or plain bytes per second",
         [&o](const std::string& v) {
-          auto r = parse_rate(v);
+          auto r = parse_rate_bytes_per_s(v);
           if (!r)
             throw UsageError("--max-rate \"" + v + "\" is not a rate; use e.g. 50MB/s, 20MiB/s, 500kB/s or bytes");
           if (*r < 1) throw UsageError("--max-rate must be positive, not \"" + v + "\"");
@@ -263,6 +178,19 @@ void declare(CLI::App& app, CliOptions& o, std::vector<std::string>& words) {
           if (v.size() < 8) throw UsageError("--token must be at least 8 characters");
           o.token = v;
         });
+  app.add_option_function<std::string>(
+         "--allowed-host",
+         [&o](const std::string& v) {
+           if (v.empty() || v.find_first_of(" \t/:[]@") != std::string::npos)
+             throw UsageError("--allowed-host takes a host name such as db-admin.example.com, not \"" + v + "\"");
+           o.allowed_hosts.push_back(v);
+         },
+         "another name the page may be reached by (Host header, with the --listen port; repeatable); "
+         "localhost, 127.0.0.1, [::1] and the --listen address always are")
+      ->type_name("NAME")
+      ->group(kUi)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->trigger_on_parse();
   app.add_flag("--progress", o.progress, "report progress while copying (stderr, when it is a TTY)")->group(kMove);
   app.add_flag("--dry-run", o.dry_run, "print the plan, move nothing")->group(kMove);
   app.add_flag("--citus-native", o.citus_native,
@@ -325,6 +253,7 @@ CliOptions parse_cli(int argc, const char* const* argv) {
   }
   if (o.to && o.command != "move") throw UsageError("--to only applies to move");
   if ((o.listen || !o.token.empty()) && o.command != "ui") throw UsageError("--listen and --token only apply to ui");
+  if (!o.allowed_hosts.empty() && o.command != "ui") throw UsageError("--allowed-host only applies to ui");
   if (o.drain && o.command != "plan") throw UsageError("--drain only applies to plan (use pgmove drain HOST:PORT)");
   if (!moves &&
       (o.mode || o.max_rate_bytes_per_s || o.parallel != 1 || !o.spool_dir.empty() || o.dry_run || o.citus_native))

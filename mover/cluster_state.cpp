@@ -149,21 +149,28 @@ ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
     if (auto it = length_of.find(ps.shard_id); it != length_of.end()) ps.shard_length = it->second;
 
   if (!with_sizes) return st;
-  // One query per node holding shards: size and row estimate of each of its shard tables.
-  std::map<int32_t, std::vector<size_t>> by_group;
-  for (size_t i = 0; i < st.shards.size(); ++i) by_group[st.shards[i].group_id].push_back(i);
+  // One query per node holding shards: size and row estimate of each of its shard tables. A reference table's
+  // shard is measured on the first node holding a placement (every placement is a full copy): one copy's size,
+  // as citus_table_size() reports for reference tables.
+  std::map<int32_t, std::vector<std::pair<int64_t, std::string>>> by_group;  // shard id, relation
   std::map<int64_t, const Table*> table_of;
   for (const auto& t : st.tables)
     for (const auto& s : t.shards) table_of[s.shard_id] = &t;
-  for (const auto& [group, indexes] : by_group) {
+  for (const PlannerShard& ps : st.shards)
+    by_group[ps.group_id].emplace_back(ps.shard_id, table_of.at(ps.shard_id)->shard_relation(ps.shard_id));
+  for (const Table& t : st.reference_tables)
+    for (const Shard& s : t.shards) {
+      auto g = std::find_if(s.groups.begin(), s.groups.end(),
+                            [&catalog](int32_t group) { return catalog.node_for_group(group) != nullptr; });
+      if (g != s.groups.end()) by_group[*g].emplace_back(s.shard_id, t.shard_relation(s.shard_id));
+    }
+  for (const auto& [group, shards] : by_group) {
     const Node* node = catalog.node_for_group(group);
     if (!node) continue;
     std::string values;
-    for (size_t i : indexes) {
-      const PlannerShard& ps = st.shards[i];
-      values += (values.empty() ? "(" : ", (") + std::to_string(ps.shard_id) + "::bigint, " +
-                quote_literal(table_of.at(ps.shard_id)->shard_relation(ps.shard_id)) + ")";
-    }
+    for (const auto& [shard_id, relation] : shards)
+      values +=
+          (values.empty() ? "(" : ", (") + std::to_string(shard_id) + "::bigint, " + quote_literal(relation) + ")";
     PgConn worker = PgConn::connect(catalog.node_conninfo(*node), "pgmove");
     auto r = worker.exec(
         // Rows: the live-tuple count of the statistics system (right right after a load), else the planner's

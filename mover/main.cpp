@@ -362,7 +362,7 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
   log::init("pgmove", o.debug ? log::Verbosity::Debug : o.verbose ? log::Verbosity::Verbose : log::Verbosity::Normal);
-  check_conninfo(o);
+  check_connection_options(o);
   if (o.command == "status") return cmd_status(o);
   if (o.command == "plan") return cmd_plan(o);
   if (o.command == "rebalance") return cmd_rebalance(o);

@@ -3,7 +3,6 @@
 
 #include <string>
 
-#include "common/conninfo.h"
 #include "common/log.h"
 
 namespace pgload {
@@ -19,19 +18,7 @@ Session::Session(const CliOptions& o)
     : coordinator(connect_coordinator(o)), catalog(Catalog::load(coordinator, o.backend)) {
   log::info("catalog read from {}: backend {}, {} node(s)", coordinator.endpoint(), backend_name(catalog.backend()),
             catalog.nodes().size());
-  for (const auto& spec : o.node_conninfo) {
-    auto [endpoint, conninfo] = parse_node_conninfo(spec);
-    catalog.set_node_conninfo(endpoint, conninfo);
-    log::info("worker {} is reached with {}", endpoint, log::printable_conninfo(conninfo));
-  }
-}
-
-void check_conninfo(const CliOptions& o) {
-  if (auto error = conninfo_error(o.coordinator)) throw UsageError("--coordinator: " + *error);
-  for (const auto& spec : o.node_conninfo) {
-    auto [endpoint, conninfo] = parse_node_conninfo(spec);
-    if (auto error = conninfo_error(conninfo)) throw UsageError("--node-conninfo " + endpoint + ": " + *error);
-  }
+  apply_node_conninfo(catalog, o);
 }
 
 }  // namespace pgload

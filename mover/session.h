@@ -16,7 +16,4 @@ struct Session {
   Catalog catalog;
 };
 
-// A conninfo libpq cannot parse is a usage error (UsageError), found before anything connects.
-void check_conninfo(const CliOptions& o);
-
 }  // namespace pgload

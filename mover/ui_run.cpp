@@ -15,7 +15,8 @@
 namespace pgload {
 
 namespace {
-constexpr double kRateWindowS = 4.0;  // the rate (and so the ETA) follows a re-rate within a few seconds
+constexpr double kRateWindowS = 4.0;           // the rate (and so the ETA) follows a re-rate within a few seconds
+constexpr double kBytesPerMB = 1024.0 * 1024;  // the page shows MB as --max-rate reads it (PostgreSQL's units)
 }  // namespace
 
 UiRun::UiRun(CliOptions base, std::function<void()> on_end) : base_(std::move(base)), on_end_(std::move(on_end)) {}
@@ -189,7 +190,7 @@ nlohmann::json UiRun::to_json() {
       }
     }
     const double secs = s ? s->seconds : 0;
-    const double mb_per_s = secs > 0 && s ? static_cast<double>(s->bytes_done) / 1e6 / secs : 0;
+    const double mb_per_s = secs > 0 && s ? static_cast<double>(s->bytes_done) / kBytesPerMB / secs : 0;
     nlohmann::json m{{"shard_id", u.shard_id},
                      {"source", u.source},
                      {"target", u.target},
@@ -200,7 +201,7 @@ nlohmann::json UiRun::to_json() {
                      {"seconds", secs},
                      {"mb_per_s", mb_per_s}};
     if (phase == MovePhase::Copying && mb_per_s > 0 && expected > 0)
-      m["eta_s"] = static_cast<double>(expected - static_cast<int64_t>(unit_done)) / (mb_per_s * 1e6);
+      m["eta_s"] = static_cast<double>(expected - static_cast<int64_t>(unit_done)) / (mb_per_s * kBytesPerMB);
     moves.push_back(std::move(m));
   }
   j["moves"] = std::move(moves);
@@ -217,7 +218,7 @@ nlohmann::json UiRun::to_json() {
     rate = static_cast<double>(samples_.back().second - samples_.front().second) /
            (samples_.back().first - samples_.front().first);
   if (rate <= 0 && elapsed_s > 0) rate = static_cast<double>(done_bytes) / elapsed_s;
-  j["mb_per_s"] = rate / 1e6;
+  j["mb_per_s"] = rate / kBytesPerMB;
   if (running_.load() && state_ == "running") {
     const double left = static_cast<double>(std::max<int64_t>(total_bytes - static_cast<int64_t>(done_bytes), 0));
     if (rate > 0) j["eta_s"] = left / rate;

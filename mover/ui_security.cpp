@@ -1,14 +1,31 @@
 // UI access checks; the token comparison touches every byte so its timing does not leak a prefix.
 #include "mover/ui_security.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <array>
+#include <cctype>
 #include <random>
 
 namespace pgload {
 
 namespace {
-bool is_loopback(std::string_view host) { return host == "localhost" || host == "::1" || host.substr(0, 4) == "127."; }
+
 bool is_wildcard(std::string_view host) { return host == "0.0.0.0" || host == "::" || host.empty(); }
+
+bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+bool is_ip_literal(const std::string& host) {
+  in6_addr buf{};  // big enough for either family
+  return inet_pton(AF_INET, host.c_str(), &buf) == 1 || inet_pton(AF_INET6, host.c_str(), &buf) == 1;
+}
+
 }  // namespace
 
 std::string random_ui_token() {
@@ -36,12 +53,22 @@ std::optional<std::string> bearer_token(std::string_view authorization) {
   return std::string(authorization.substr(kPrefix.size()));
 }
 
-bool ui_host_allowed(std::string_view host_header, const Endpoint& listen) {
-  auto ep = parse_endpoint(host_header);
+bool ui_host_allowed(std::string_view host_header, const Endpoint& listen,
+                     const std::vector<std::string>& allowed_hosts) {
+  if (host_header.empty()) return false;
+  std::optional<Endpoint> ep;
+  if (host_header.find(':') == std::string_view::npos || (host_header.front() == '[' && host_header.back() == ']'))
+    ep = parse_endpoint(std::string(host_header) + ":80");  // a browser leaves out the default port
+  else
+    ep = parse_endpoint(host_header);
   if (!ep || ep->second != listen.second) return false;
-  if (is_wildcard(listen.first)) return true;
-  if (ep->first == listen.first) return true;
-  return is_loopback(listen.first) && is_loopback(ep->first);
+  const std::string& host = ep->first;
+  for (std::string_view name : {"localhost", "127.0.0.1", "::1"})
+    if (same_name(host, name)) return true;
+  if (!is_wildcard(listen.first) && same_name(host, listen.first)) return true;
+  for (const auto& name : allowed_hosts)
+    if (same_name(host, name)) return true;
+  return is_wildcard(listen.first) && is_ip_literal(host);
 }
 
 bool ui_origin_allowed(std::string_view origin, std::string_view sec_fetch_site, std::string_view host_header) {

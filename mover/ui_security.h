@@ -5,8 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "mover/cli.h"
+#include "common/endpoint.h"
 
 namespace pgload {
 
@@ -19,9 +20,12 @@ bool ui_token_matches(std::string_view given, std::string_view expected) noexcep
 // "Bearer T" -> "T"; nullopt for any other Authorization value.
 std::optional<std::string> bearer_token(std::string_view authorization);
 
-// The Host header a browser sends for the address the server listens on: that host:port, plus localhost,
-// 127.0.0.1 and [::1] when listening on loopback; any host with the right port when listening on every address.
-bool ui_host_allowed(std::string_view host_header, const Endpoint& listen);
+// Whether a Host header names this server, so that a page of another site cannot reach it through a DNS name of
+// its own (DNS rebinding). The port must be the listening one (no port: 80), and the host one of localhost,
+// 127.0.0.1, [::1], the --listen address, an --allowed-host name (case-insensitive) or, when listening on every
+// address (0.0.0.0, ::), any IP address literal: a rebinding attack needs a name, and an address is not one.
+bool ui_host_allowed(std::string_view host_header, const Endpoint& listen,
+                     const std::vector<std::string>& allowed_hosts = {});
 
 // An action's Origin: absent (curl, scripts) or exactly http://<Host>. Sec-Fetch-Site, when sent, must be
 // same-origin or none (typed in / bookmarked).

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -12,7 +13,9 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "common/byte_size.h"
 #include "common/conninfo.h"
+#include "common/integer.h"
 #include "common/log.h"
 #include "mover/add_node.h"
 #include "mover/cluster_state.h"
@@ -150,11 +153,12 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
   send_json(res, status, {{"error", message}});
 }
 
-// Form fields of an action: the query string and a urlencoded body.
+// Form fields of an action: the query string and a urlencoded or multipart body.
 httplib::Params form_of(const httplib::Request& req) {
   httplib::Params p = req.params;
   if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0)
     httplib::detail::parse_query_text(req.body, p);
+  for (const auto& [name, part] : req.files) p.emplace(name, part.content);
   return p;
 }
 std::string field(const httplib::Params& p, const char* name) {
@@ -162,9 +166,35 @@ std::string field(const httplib::Params& p, const char* name) {
   return it == p.end() ? "" : it->second;
 }
 
+// The token an action carries: the Authorization: Bearer header, else a `token` field of the body (urlencoded or
+// multipart). Never the query string, which ends up in logs and browser history.
+std::string token_of(const httplib::Request& req) {
+  if (auto bearer = bearer_token(req.get_header_value("Authorization"))) return *bearer;
+  if (req.is_multipart_form_data()) return req.has_file("token") ? req.get_file_value("token").content : "";
+  httplib::Params body;
+  if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0)
+    httplib::detail::parse_query_text(req.body, body);
+  return field(body, "token");
+}
+
+using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+// An action: runs `handler` only with the right token. Checked here, once the body is read (the pre-routing
+// handler runs before it is, so a form field cannot be seen there).
+Handler with_token(const std::string& token, Handler handler) {
+  return [&token, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+    if (!ui_token_matches(token_of(req), token)) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      send_error(res, 401, "this action needs the token pgmove ui printed at start");
+      return;
+    }
+    handler(req, res);
+  };
+}
+
 std::optional<int64_t> rate_field(const std::string& text, std::string& why) {
   if (text.empty() || text == "0" || text == "unlimited") return 0;
-  auto r = parse_rate(text);
+  auto r = parse_rate_bytes_per_s(text);
   if (!r || *r < 1) {
     why = "max_rate \"" + text + "\" is not a rate; use e.g. 50MB/s, 20MiB/s, 500kB/s or bytes";
     return std::nullopt;
@@ -183,6 +213,7 @@ int run_ui(const CliOptions& o) {
   CliOptions base = o;
   base.listen.reset();
   base.token.clear();
+  base.allowed_hosts.clear();
 
   StatusCache status(base);
   UiRun run(base, [&status] { status.refresh(); });
@@ -194,9 +225,10 @@ int run_ui(const CliOptions& o) {
        {"Referrer-Policy", "no-referrer"},
        {"Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"}});
-  // Every request names this server in Host (DNS rebinding); actions also come from our own page and carry the token.
+  // Every request names this server in Host (DNS rebinding); actions also come from our own page, and carry the
+  // token (with_token, once the body is read).
   server.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
-    if (!ui_host_allowed(req.get_header_value("Host"), listen)) {
+    if (!ui_host_allowed(req.get_header_value("Host"), listen, o.allowed_hosts)) {
       send_error(res, 403, "unexpected Host header");
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -208,13 +240,6 @@ int run_ui(const CliOptions& o) {
     if (!ui_origin_allowed(req.get_header_value("Origin"), req.get_header_value("Sec-Fetch-Site"),
                            req.get_header_value("Host"))) {
       send_error(res, 403, "cross-origin request refused");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    std::string given = bearer_token(req.get_header_value("Authorization")).value_or("");
-    if (given.empty()) given = field(form_of(req), "token");
-    if (!ui_token_matches(given, token)) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      send_error(res, 401, "this action needs the token pgmove ui printed at start");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -256,58 +281,58 @@ int run_ui(const CliOptions& o) {
     }
   });
 
-  server.Post("/api/rebalance", [&](const httplib::Request& req, httplib::Response& res) {
-    const auto form = form_of(req);
-    UiRunRequest r;
-    std::string why;
-    if (auto s = field(form, "strategy"); !s.empty()) r.strategy = s;
-    if (auto m = field(form, "mode"); !m.empty()) {
-      if (m != "block_writes" && m != "logical") return send_error(res, 400, "mode must be block_writes or logical");
-      r.mode = m;
-    }
-    if (auto p = field(form, "parallel"); !p.empty()) {
-      r.parallel = std::atoi(p.c_str());
-      if (r.parallel < 1 || r.parallel > 64) return send_error(res, 400, "parallel must be between 1 and 64");
-    }
-    auto rate = rate_field(field(form, "max_rate"), why);
-    if (!rate) return send_error(res, 400, why);
-    r.max_rate_bytes_per_s = *rate;
-    if (!run.start(r, why)) return send_error(res, 409, why);
-    send_json(res, 202, {{"started", true}});
-  });
+  server.Post("/api/rebalance", with_token(token, [&](const httplib::Request& req, httplib::Response& res) {
+                const auto form = form_of(req);
+                UiRunRequest r;
+                std::string why;
+                if (auto s = field(form, "strategy"); !s.empty()) r.strategy = s;
+                if (auto m = field(form, "mode"); !m.empty()) {
+                  if (m != "block_writes" && m != "logical")
+                    return send_error(res, 400, "mode must be block_writes or logical");
+                  r.mode = m;
+                }
+                if (auto p = field(form, "parallel"); !p.empty()) {
+                  auto n = parse_int64(p);
+                  if (!n || *n < 1 || *n > 64) return send_error(res, 400, "parallel must be between 1 and 64");
+                  r.parallel = static_cast<int>(*n);
+                }
+                auto rate = rate_field(field(form, "max_rate"), why);
+                if (!rate) return send_error(res, 400, why);
+                r.max_rate_bytes_per_s = *rate;
+                if (!run.start(r, why)) return send_error(res, 409, why);
+                send_json(res, 202, {{"started", true}});
+              }));
 
-  server.Post("/api/rate", [&](const httplib::Request& req, httplib::Response& res) {
-    std::string why;
-    auto rate = rate_field(field(form_of(req), "max_rate"), why);
-    if (!rate) return send_error(res, 400, why);
-    if (!run.set_rate(*rate)) return send_error(res, 409, "no rebalance is running");
-    send_json(res, 200, {{"max_rate_bytes_per_s", *rate}});
-  });
+  server.Post("/api/rate", with_token(token, [&](const httplib::Request& req, httplib::Response& res) {
+                std::string why;
+                auto rate = rate_field(field(form_of(req), "max_rate"), why);
+                if (!rate) return send_error(res, 400, why);
+                if (!run.set_rate(*rate)) return send_error(res, 409, "no rebalance is running");
+                send_json(res, 200, {{"max_rate_bytes_per_s", *rate}});
+              }));
 
-  server.Post("/api/stop", [&](const httplib::Request&, httplib::Response& res) {
-    if (!run.stop()) return send_error(res, 409, "no rebalance is running");
-    send_json(res, 202, {{"stopping", true}});
-  });
+  server.Post("/api/stop", with_token(token, [&](const httplib::Request&, httplib::Response& res) {
+                if (!run.stop()) return send_error(res, 409, "no rebalance is running");
+                send_json(res, 202, {{"stopping", true}});
+              }));
 
-  server.Post("/api/nodes", [&](const httplib::Request& req, httplib::Response& res) {
-    auto ep = parse_endpoint(field(form_of(req), "node"));
-    if (!ep) return send_error(res, 400, "node must be HOST:PORT");
-    try {
-      Session s(base);
-      auto id = add_node(s.coordinator, s.catalog, *ep);
-      status.refresh();
-      send_json(res, 201, {{"node", ep->first + ":" + std::to_string(ep->second)}, {"nodeid", id.value_or("")}});
-    } catch (const std::exception& e) {
-      send_error(res, 502, redact_conninfo(e.what()));
-    }
-  });
+  server.Post("/api/nodes", with_token(token, [&](const httplib::Request& req, httplib::Response& res) {
+                auto ep = parse_endpoint(field(form_of(req), "node"));
+                if (!ep) return send_error(res, 400, "node must be HOST:PORT");
+                try {
+                  Session s(base);
+                  auto id = add_node(s.coordinator, s.catalog, *ep);
+                  status.refresh();
+                  send_json(res, 201, {{"node", format_endpoint(*ep)}, {"nodeid", id.value_or("")}});
+                } catch (const std::exception& e) {
+                  send_error(res, 502, redact_conninfo(e.what()));
+                }
+              }));
 
   if (!server.bind_to_port(listen.first, listen.second))
     throw std::runtime_error("cannot listen on " + listen.first + ":" + std::to_string(listen.second) +
                              " (in use, or not an address of this machine)");
-  const bool v6 = listen.first.find(':') != std::string::npos;
-  const std::string url =
-      "http://" + (v6 ? "[" + listen.first + "]" : listen.first) + ":" + std::to_string(listen.second) + "/";
+  const std::string url = "http://" + format_endpoint(listen) + "/";
   // The token is printed here once (in the URL's fragment, which browsers never send) and nowhere else.
   std::cout << "pgmove ui: serving the Shard rebalancer on " << url << "\n"
             << "open " << url << "#token=" << token << "\n"

@@ -18,7 +18,7 @@ function bytes(n) {
   if (!n) return "0 B";
   const units = ["B", "kB", "MB", "GB", "TB"];
   let i = 0;
-  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }  // PostgreSQL's units, as pgmove reads them
   return (n >= 100 || i === 0 ? n.toFixed(0) : n.toFixed(1)) + " " + units[i];
 }
 function duration(s) {
@@ -28,7 +28,8 @@ function duration(s) {
   if (s < 3600) return Math.floor(s / 60) + " min " + (s % 60) + " s";
   return Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
 }
-const rate = (bps) => (bps >= 1e6 ? (bps / 1e6).toFixed(1) + " MB/s" : bps > 0 ? bytes(bps) + "/s" : "unlimited");
+const MB = 1024 * 1024;  // as the max-rate field reads "50MB/s"
+const rate = (bps) => (bps >= MB ? (bps / MB).toFixed(1) + " MB/s" : bps > 0 ? bytes(bps) + "/s" : "unlimited");
 const pct = (a, b) => (b > 0 ? Math.min(100, (100 * a) / b) : 0);
 
 function el(tag, attrs, ...children) {

@@ -90,7 +90,7 @@ try {
   await page.click("#rate-form button[type=submit]");
   await waitForText(page, "#run-limit", "50.0 MB/s", 10000);
   const status = await (await fetch(UI_URL + "api/status")).json();
-  check(status.rebalance.max_rate_bytes_per_s === 50000000, "the running rebalance took the new rate");
+  check(status.rebalance.max_rate_bytes_per_s === 50 * 1024 * 1024, "the running rebalance took the new rate (50MB = 50 MiB)");
 
   // 5. Balanced again, without a reload.
   await waitForText(page, "#verdict", NOT_RECOMMENDED, 180000);

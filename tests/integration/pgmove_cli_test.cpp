@@ -6,6 +6,8 @@
 #include <memory>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
@@ -222,6 +224,31 @@ TEST_F(PgmoveCli, OneMoveIsSingularAndVerboseNamesTheSteps) {
   EXPECT_NE(dbg.output.find("pgmove: debug: failed on 127.0.0.1:" + std::to_string(closed) + " (SQLSTATE 08001)"),
             std::string::npos)
       << dbg.output;
+}
+
+// The demo's reference table showed 0 bytes in status and on the page: its shard was never measured.
+TEST_F(PgmoveCli, ReferenceTableWithRowsHasASize) {
+  ensure_table();
+  auto c = cluster_->connect();
+  c.run("CREATE TABLE merchants (merchant_id bigint PRIMARY KEY, name text)");
+  c.run("SELECT create_reference_table('merchants')");
+  c.run("INSERT INTO merchants SELECT i, 'merchant ' || i FROM generate_series(1, 1000) i");
+  auto r = pgmove("status --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const size_t json_at = r.output.rfind("\n{", r.output.size() - 2);  // after anything said on stderr
+  const auto status = nlohmann::json::parse(r.output.substr(json_at == std::string::npos ? 0 : json_at + 1));
+  bool found = false;
+  for (const auto& t : status.at("tables")) {
+    if (t.at("table_name") != "merchants") continue;
+    found = true;
+    EXPECT_EQ(t.at("type"), "reference") << t;
+    EXPECT_GT(t.at("bytes").get<int64_t>(), 0) << t;
+  }
+  EXPECT_TRUE(found) << r.output;
+  // The nodes' bytes stay those of the shards the rebalancer moves, as in Citus.
+  auto text = pgmove("status");
+  EXPECT_NE(text.output.find("merchants"), std::string::npos) << text.output;
+  c.run("DROP TABLE merchants");
 }
 
 }  // namespace

@@ -72,7 +72,7 @@ TEST(CliLoad, ValuesParseAsBefore) {
   EXPECT_EQ(o.connections_per_worker, 2);
   EXPECT_EQ(o.batch_bytes, 4096);
   EXPECT_TRUE(o.header && o.json && o.dry_run && o.quiet && o.insecure);
-  EXPECT_EQ(o.backend, "local");
+  EXPECT_EQ(o.backend, Backend::Local);
   EXPECT_EQ(o.node_conninfo, (std::vector<std::string>{"h:1=port=5", "h:2=port=6"}));
   EXPECT_FALSE(o.lock_timeout_ms);
   EXPECT_FALSE(o.verbose || o.debug);

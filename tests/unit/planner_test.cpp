@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/byte_size.h"
 #include "mover/cli.h"
 #include "tests/support/test_cluster.h"
 
@@ -329,15 +330,16 @@ TEST(Planner, CapacityWeightsTheShare) {
 
 // pgmove's option values (kept here with the planner's other pure checks).
 TEST(PgmoveOptions, RatesEndpointsAndValidation) {
-  EXPECT_EQ(parse_rate("50MB/s"), 50e6);
-  EXPECT_EQ(parse_rate("20MiB/s"), 20.0 * 1024 * 1024);
-  EXPECT_EQ(parse_rate("500kB/s"), 500e3);
-  EXPECT_EQ(parse_rate("1048576"), 1048576.0);
-  EXPECT_EQ(parse_rate("1.5GB"), 1.5e9);
-  EXPECT_FALSE(parse_rate("fast"));
-  EXPECT_FALSE(parse_rate("50XB/s"));
-  EXPECT_FALSE(parse_rate("0x10MB"));
-  EXPECT_FALSE(parse_rate(""));
+  // PostgreSQL's units: MB is 2^20 bytes (it was 10^6 before the tools shared one parser).
+  EXPECT_EQ(parse_rate_bytes_per_s("50MB/s"), 50.0 * 1024 * 1024);
+  EXPECT_EQ(parse_rate_bytes_per_s("20MiB/s"), 20.0 * 1024 * 1024);
+  EXPECT_EQ(parse_rate_bytes_per_s("500kB/s"), 500.0 * 1024);
+  EXPECT_EQ(parse_rate_bytes_per_s("1048576"), 1048576.0);
+  EXPECT_EQ(parse_rate_bytes_per_s("1.5GB"), 1.5 * 1024 * 1024 * 1024);
+  EXPECT_FALSE(parse_rate_bytes_per_s("fast"));
+  EXPECT_FALSE(parse_rate_bytes_per_s("50XB/s"));
+  EXPECT_FALSE(parse_rate_bytes_per_s("0x10MB"));
+  EXPECT_FALSE(parse_rate_bytes_per_s(""));
   EXPECT_EQ(parse_endpoint("127.0.0.1:9701"), (Endpoint{"127.0.0.1", 9701}));
   EXPECT_EQ(parse_endpoint("[::1]:5432"), (Endpoint{"::1", 5432}));
   EXPECT_FALSE(parse_endpoint("host"));
@@ -350,7 +352,7 @@ TEST(PgmoveOptions, RatesEndpointsAndValidation) {
   };
   auto o = parse({"rebalance", "--max-rate", "50MB/s", "--parallel=4", "--mode", "logical", "--threshold", "0.2"});
   EXPECT_EQ(o.command, "rebalance");
-  EXPECT_EQ(o.max_rate_bytes_per_s, 50000000);
+  EXPECT_EQ(o.max_rate_bytes_per_s, 50 << 20) << "50MB is 50 MiB, as in postgresql.conf";
   EXPECT_EQ(o.parallel, 4);
   EXPECT_EQ(o.mode, "logical");
   EXPECT_EQ(o.threshold, 0.2);

@@ -45,10 +45,37 @@ TEST(UiSecurity, HostHeaderNamesThisServer) {
   EXPECT_FALSE(ui_host_allowed("", loopback));
   const Endpoint lan{"10.0.0.5", 8080};
   EXPECT_TRUE(ui_host_allowed("10.0.0.5:8080", lan));
-  EXPECT_FALSE(ui_host_allowed("localhost:8080", lan));
+  EXPECT_TRUE(ui_host_allowed("localhost:8080", lan)) << "a loopback name cannot be rebound to another site";
+  EXPECT_FALSE(ui_host_allowed("10.0.0.6:8080", lan));
+  EXPECT_FALSE(ui_host_allowed("db-admin.internal:8080", lan));
+  EXPECT_TRUE(ui_host_allowed("DB-Admin.Internal:8080", lan, {"db-admin.internal"})) << "names are case-insensitive";
+}
+
+// With --listen 0.0.0.0 any name reached the page: a page of another site could rebind its own name to us.
+TEST(UiSecurity, ListeningOnEveryAddressStillChecksTheName) {
   const Endpoint any{"0.0.0.0", 9000};
-  EXPECT_TRUE(ui_host_allowed("db-admin.internal:9000", any));
-  EXPECT_FALSE(ui_host_allowed("db-admin.internal:9001", any));
+  EXPECT_FALSE(ui_host_allowed("db-admin.internal:9000", any)) << "DNS rebinding";
+  EXPECT_FALSE(ui_host_allowed("evil.example:9000", any));
+  EXPECT_TRUE(ui_host_allowed("db-admin.internal:9000", any, {"db-admin.internal", "other"}));
+  EXPECT_FALSE(ui_host_allowed("db-admin.internal:9001", any, {"db-admin.internal"})) << "the port must be ours";
+  EXPECT_TRUE(ui_host_allowed("localhost:9000", any));
+  EXPECT_TRUE(ui_host_allowed("127.0.0.1:9000", any));
+  EXPECT_TRUE(ui_host_allowed("[::1]:9000", any));
+  EXPECT_TRUE(ui_host_allowed("10.1.2.3:9000", any)) << "an address literal is not a name that can be rebound";
+  EXPECT_TRUE(ui_host_allowed("[fe80::1]:9000", any));
+  EXPECT_FALSE(ui_host_allowed("10.1.2.3.evil.example:9000", any));
+  EXPECT_FALSE(ui_host_allowed("", any));
+  EXPECT_FALSE(ui_host_allowed(":9000", any));
+  const Endpoint v6_any{"::", 9000};
+  EXPECT_FALSE(ui_host_allowed("evil.example:9000", v6_any));
+  EXPECT_TRUE(ui_host_allowed("[::1]:9000", v6_any));
+}
+
+TEST(UiSecurity, HostWithoutPortMeansPort80) {
+  const Endpoint http{"127.0.0.1", 80};
+  EXPECT_TRUE(ui_host_allowed("localhost", http));
+  EXPECT_TRUE(ui_host_allowed("[::1]", http));
+  EXPECT_FALSE(ui_host_allowed("localhost", Endpoint{"127.0.0.1", 8080}));
 }
 
 TEST(UiSecurity, OriginMustBeThePageItself) {
