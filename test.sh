@@ -10,16 +10,16 @@
 # PGLOAD_SKIP_LINT=1, PGLOAD_SKIP_PACKAGE=1, PGLOAD_SKIP_SANITIZE=1 (ASan, fuzzing, TSan) leave steps out;
 # PGLOAD_TEST_JOBS sets how many test binaries run at once (default 3).
 #
-# What each step costs, from a bare clone on this kind of machine (2 cores, idle; the whole run ~28 min, against
-# 56-58 min before the sanitizer trees moved to clang -O1 and the tests ran three at a time):
-#   dependencies  0 s when installed (the first install takes minutes; a busy package manager is waited for)
-#   build         ~4 min  GCC, RelWithDebInfo, -Werror, Ninja
-#   lint          ~5 min  clang-format 7 s; clang-tidy over every translation unit, -j2
-#   tests         ~6 min  ctest -j3, the longest first (load_move_test and move_fault_test take ~3.5 min each)
-#   package       ~1 min  cpack -G DEB, apt-get install, a load and a move with the installed tools, apt-get remove
-#   asan          ~4 min  clang ASan+UBSan -O1 tree with the fuzz targets; unit tests + 4 integration cases
-#   fuzz          ~2 min  4 targets x 60 s, two at a time, in the ASan tree
-#   tsan          ~2 min  clang TSan -O1 tree; unit tests + 2 move cases
+# What each step cost in a bare-clone `bash .ci/run` on this kind of machine (2 cores, idle), 2026-12-04: 20 min 41 s
+# in all, against 56-58 min before the sanitizer trees moved to clang -O1 and the tests ran three at a time.
+#   dependencies  0 s when installed (a first install takes minutes; a busy package manager is waited for)
+#   build         4 min 31 s  GCC, RelWithDebInfo, -Werror, Ninja
+#   lint          4 min 51 s  clang-format; clang-tidy over every translation unit, -j2
+#   tests         3 min 56 s  ctest -j3, the longest first (move_fault_test alone takes ~3 min)
+#   package         17 s      cpack -G DEB, apt-get install, a load and a move with the installed tools, apt-get remove
+#   asan          3 min 05 s  clang ASan+UBSan -O1 tree with the fuzz targets; unit tests + 4 integration cases
+#   fuzz          2 min 08 s  4 targets x 60 s, two at a time, in the ASan tree
+#   tsan          1 min 53 s  clang TSan -O1 tree; unit tests + 2 move cases
 set -euo pipefail
 cd "$(dirname "$0")"
 
