@@ -63,14 +63,18 @@ int free_port_range(int count) {
 }
 
 TestCluster::TestCluster(int workers) {
-  dir_ = temp_dir("pgload-cluster");
-  port_ = free_port_range(workers + 6);  // room for workers added later
-  auto r = run_command(std::string(PGCLUSTER_PATH) + " up --dir " + dir_ + " --workers " + std::to_string(workers) +
-                       " --port " + std::to_string(port_));
-  if (r.exit_code != 0) {
-    // The destructor won't run: stop whatever half-started before reporting.
+  // Test binaries run in parallel (ctest -j3): another one's cluster can take a port of the range between the check
+  // and the postmaster's bind, so a start that fails is retried on a new range.
+  CommandResult r;
+  for (int attempt = 1;; ++attempt) {
+    dir_ = temp_dir("pgload-cluster");
+    port_ = free_port_range(workers + 6);  // room for workers added later
+    r = run_command(std::string(PGCLUSTER_PATH) + " up --dir " + dir_ + " --workers " + std::to_string(workers) +
+                    " --port " + std::to_string(port_));
+    if (r.exit_code == 0) break;
+    // The destructor won't run: stop whatever half-started before retrying or reporting.
     (void)run_command(std::string(PGCLUSTER_PATH) + " destroy --dir " + dir_);
-    throw std::runtime_error("pgcluster up failed:\n" + r.output);
+    if (attempt == 3) throw std::runtime_error("pgcluster up failed 3 times; the last time:\n" + r.output);
   }
   // The last line of stdout is the coordinator's conninfo.
   std::string out = r.output;
