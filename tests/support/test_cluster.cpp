@@ -6,9 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -51,10 +53,17 @@ static bool port_free(int port) {
   return ok;
 }
 
+// Ports to listen on are drawn below the kernel's ephemeral range: a port the kernel handed to a client socket (any
+// test's libpq or curl connection) cannot be bound for listening until that connection closes, which once failed a
+// worker added to a running test cluster while other test binaries ran beside it.
 int free_port_range(int count) {
+  int ephemeral_low = 32768;
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  range >> ephemeral_low;
+  const int low = 10000, high = std::max(ephemeral_low, 20000) - count;
   std::mt19937 rng(std::random_device{}() ^ static_cast<unsigned>(getpid()));
   for (int attempt = 0; attempt < 200; ++attempt) {
-    int base = 20000 + static_cast<int>(rng() % 30000);
+    int base = low + static_cast<int>(rng() % static_cast<unsigned>(high - low));
     bool ok = true;
     for (int i = 0; i < count && ok; ++i) ok = port_free(base + i);
     if (ok) return base;
