@@ -16,6 +16,7 @@
 #include "common/catalog.h"
 #include "common/connection_options.h"
 #include "common/log.h"
+#include "common/pg_datetime.h"
 #include "common/version.h"
 #include "loader/binary_row.h"
 #include "loader/checkpoint.h"
@@ -310,6 +311,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     int idx = column_index(table, names[i]);
     plan.file_columns.push_back(idx);
     plan.types.push_back(column_type_for(table.columns[idx].type_oid, table.columns[idx].typmod));
+    plan.types.back().zone_offset_secs = fixed_offset_of_time_zone(table.time_zone);  // the sinks' TimeZone
     plan.not_null.push_back(table.columns[idx].not_null);
     if (idx == table.dist_column_index) plan.dist_field = static_cast<int>(i);
   }
@@ -328,6 +330,8 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   plan.binary = binary_encodable(plan.types);
   // Bench-only switches, so bench/run can measure what binary COPY and sorted batches win; not user options.
   if (std::getenv("PGLOAD_BENCH_CSV_COPY") != nullptr) plan.binary = false;
+  log::info("rows go as {} COPY{}", plan.binary ? "binary" : "CSV",
+            plan.binary ? "" : " (a column's type has no binary encoder here)");
   if (std::getenv("PGLOAD_BENCH_UNSORTED") != nullptr) plan.sort_batches = false;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
   if (!o.reject_file.empty()) {
