@@ -132,8 +132,8 @@ bool parse_pg_numeric(std::string_view text, int32_t typmod, PgNumeric& out) noe
   for (size_t k = 0; k < digits.size(); ++k) {
     const int e = first_exp - static_cast<int>(k);
     static constexpr int kPow[4] = {1, 10, 100, 1000};
-    base10000[static_cast<size_t>(weight - floor_div4(e))] +=
-        static_cast<int16_t>((digits[k] - '0') * kPow[e - 4 * floor_div4(e)]);
+    int16_t& group = base10000[static_cast<size_t>(weight - floor_div4(e))];
+    group = static_cast<int16_t>(group + (digits[k] - '0') * kPow[e - 4 * floor_div4(e)]);
   }
   out.digits = base10000;
   return true;

@@ -36,8 +36,8 @@ enum class When { OpThenLoad, LoadThenOp, CrashAfterPrepare, CrashAfterDecision,
 struct Op {
   std::string name;
   std::string sql;
-  bool reference = false;    // the load goes into the reference table
-  bool spare_added = true;   // the spare is in the cluster before the operation
+  bool reference = false;     // the load goes into the reference table
+  bool spare_added = true;    // the spare is in the cluster before the operation
   bool spare_shards = false;  // the table's shards are spread over the spare too (for a drain)
 };
 
@@ -48,19 +48,27 @@ struct Case {
 
 std::string when_name(When w) {
   switch (w) {
-    case When::OpThenLoad: return "OpThenLoad";
-    case When::LoadThenOp: return "LoadThenOp";
-    case When::CrashAfterPrepare: return "CrashAfterPrepare";
-    case When::CrashAfterDecision: return "CrashAfterDecision";
-    case When::CrashAfterCommit: return "CrashAfterCommit";
+    case When::OpThenLoad:
+      return "OpThenLoad";
+    case When::LoadThenOp:
+      return "LoadThenOp";
+    case When::CrashAfterPrepare:
+      return "CrashAfterPrepare";
+    case When::CrashAfterDecision:
+      return "CrashAfterDecision";
+    case When::CrashAfterCommit:
+      return "CrashAfterCommit";
   }
   return "";
 }
 
+// gtest looks this name up to print a parameter.
+// NOLINTNEXTLINE(readability-identifier-naming)
 void PrintTo(const Case& c, std::ostream* os) { *os << c.op.name << " " << when_name(c.when); }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
   return s;
 }
 
@@ -70,7 +78,7 @@ class CitusOpsMatrix : public ::testing::TestWithParam<Case> {
     if (!test::CitusEnv::from_env()) return;
     dir_ = new std::string(test::temp_dir("pgload-citus-ops"));
     std::string csv;
-    csv.reserve(kLoadRows * 24);
+    csv.reserve(static_cast<size_t>(kLoadRows) * 24);
     for (int i = 1; i <= kLoadRows; ++i) csv += std::to_string(i) + ",row " + std::to_string(i) + "\n";
     test::write_file(*dir_ + "/rows.csv", csv);
   }
@@ -115,11 +123,12 @@ class CitusOpsMatrix : public ::testing::TestWithParam<Case> {
   // Shard tables of this test's tables left on a node by an earlier case or run (only the shard tables: a removed
   // node's shell tables and metadata are Citus's to replace when it is added again).
   void drop_shard_tables_on(const std::string& host, const std::string& port) {
-    PgConn n = PgConn::connect("host=" + host + " port=" + port + " user=postgres dbname=" +
-                                   *coord_.scalar("SELECT current_database()"),
-                               "pgload-test");
-    auto left = n.exec("SELECT format('%I', relname) FROM pg_class WHERE relkind = 'r' AND relname ~ "
-                       "'^ops_matrix(_ref)?_[0-9]+$'");
+    PgConn n = PgConn::connect(
+        "host=" + host + " port=" + port + " user=postgres dbname=" + *coord_.scalar("SELECT current_database()"),
+        "pgload-test");
+    auto left = n.exec(
+        "SELECT format('%I', relname) FROM pg_class WHERE relkind = 'r' AND relname ~ "
+        "'^ops_matrix(_ref)?_[0-9]+$'");
     for (int i = 0; i < left.rows(); ++i) n.run("DROP TABLE IF EXISTS " + left.str(i, 0));
   }
 
@@ -156,8 +165,7 @@ class CitusOpsMatrix : public ::testing::TestWithParam<Case> {
                                       : "{ head -n " + half + " " + csv + "; sleep " + std::to_string(stall_s) +
                                             "; tail -n +" + std::to_string(kLoadRows / 2 + 1) + " " + csv + "; }";
     std::string cmd = source + " | " + (fault.empty() ? "" : "PGLOAD_FAULT=" + fault + " ") + PGLOAD_BIN +
-                      " --quiet --coordinator " + test::sh(env_.conninfo) + " --url - --table " + target() +
-                      " 2>&1";
+                      " --quiet --coordinator " + test::sh(env_.conninfo) + " --url - --table " + target() + " 2>&1";
     return std::async(std::launch::async, [cmd] { return run_command(cmd); });
   }
 
@@ -200,8 +208,8 @@ class CitusOpsMatrix : public ::testing::TestWithParam<Case> {
     auto nodes = coord_.exec("SELECT nodename, nodeport, groupid FROM pg_dist_node WHERE noderole = 'primary'");
     for (int i = 0; i < nodes.rows(); ++i) {
       const std::string ep = nodes.str(i, 0) + ":" + nodes.str(i, 1);
-      PgConn n = PgConn::connect("host=" + nodes.str(i, 0) + " port=" + nodes.str(i, 1) + " user=postgres dbname=" +
-                                     *coord_.scalar("SELECT current_database()"),
+      PgConn n = PgConn::connect("host=" + nodes.str(i, 0) + " port=" + nodes.str(i, 1) +
+                                     " user=postgres dbname=" + *coord_.scalar("SELECT current_database()"),
                                  "pgload-test");
       EXPECT_EQ(*n.scalar("SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'pgload%'"), "0") << ep;
       if (!distributed) continue;
@@ -269,12 +277,14 @@ TEST_P(CitusOpsMatrix, EveryDecidedRowOnceNoStrayShard) {
 }
 
 std::vector<Op> ops() {
-  const std::string move = "SELECT citus_move_shard_placement(%S, %SRC, %SRCPORT, %NEW, %NEWPORT, "
-                           "shard_transfer_mode := ";
+  const std::string move =
+      "SELECT citus_move_shard_placement(%S, %SRC, %SRCPORT, %NEW, %NEWPORT, "
+      "shard_transfer_mode := ";
   // Only the blocking split: Citus's non-blocking split decodes with its own output plugin, which PostgreSQL
   // 15.20 refuses ("library "citus" may not be used as an output plugin").
-  const std::string split = "SELECT citus_split_shard_by_split_points(%S, ARRAY[%MID], ARRAY[%N1, %N2], "
-                            "shard_transfer_mode := ";
+  const std::string split =
+      "SELECT citus_split_shard_by_split_points(%S, ARRAY[%MID], ARRAY[%N1, %N2], "
+      "shard_transfer_mode := ";
   return {
       {"MoveBlockWrites", move + "'block_writes')"},
       {"MoveLogical", move + "'force_logical')"},
