@@ -265,6 +265,9 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
 
   SourceOptions so;
   so.insecure = o.insecure;
+  so.s3_endpoint = o.s3_endpoint;
+  so.s3_region = o.s3_region;
+  so.s3_addressing = o.s3_addressing;
   so.start_offset = cs.run.progress.byte_offset;
   std::unique_ptr<ByteSource> source = open_source(o.url, so);
   log::info("reading {}", url_for_messages(o.url));
