@@ -18,9 +18,9 @@ struct AwsCredentials {
 
 struct AwsRequest {
   std::string method = "GET";
-  std::string host;                                         // the Host header's value (with :port if not default)
-  std::string path = "/";                                   // URI-encoded path, as sent
-  std::vector<std::pair<std::string, std::string>> query;   // decoded names and values
+  std::string host;                                          // the Host header's value (with :port if not default)
+  std::string path = "/";                                    // URI-encoded path, as sent
+  std::vector<std::pair<std::string, std::string>> query;    // decoded names and values
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers to sign (e.g. range), any case
 };
 

@@ -73,9 +73,10 @@ class S3Endpoint {
   }
   // What a refusal's message adds: where the credentials came from and where the request went.
   std::string context() const {
-    std::string from = !config_.credentials                   ? "no credentials (anonymous requests)"
-                       : std::getenv("AWS_ACCESS_KEY_ID") != nullptr ? "credentials from AWS_ACCESS_KEY_ID"
-                                                                      : "credentials of profile '" + config_.profile + "'";
+    std::string from = !config_.credentials ? "no credentials (anonymous requests)"
+                       : std::getenv("AWS_ACCESS_KEY_ID") != nullptr
+                           ? "credentials from AWS_ACCESS_KEY_ID"
+                           : "credentials of profile '" + config_.profile + "'";
     return from + ", region " + config_.region + ", endpoint " + base_;
   }
   bool insecure() const { return insecure_; }
@@ -184,8 +185,8 @@ std::string get_small(const S3Endpoint& ep, const std::string& path,
   curl_easy_setopt(c.get(), CURLOPT_SSL_VERIFYHOST, ep.insecure() ? 0L : 2L);
   const CURLcode rc = curl_easy_perform(c.get());
   if (rc != CURLE_OK)
-    throw SourceError("listing " + shown + " failed: " + curl_easy_strerror(rc) + (errbuf[0] ? std::string(": ") + errbuf : ""),
-                      0);
+    throw SourceError(
+        "listing " + shown + " failed: " + curl_easy_strerror(rc) + (errbuf[0] ? std::string(": ") + errbuf : ""), 0);
   long status = 0;
   curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status);
   if (status < 200 || status >= 300)
@@ -232,7 +233,8 @@ std::vector<S3Object> list_s3_objects(const std::string& url, const SourceOption
     const std::string body = get_small(ep, ep.path(""), query, "s3://" + p.bucket + "/" + prefix);
     for (size_t at = body.find("<Contents>"); at != std::string::npos; at = body.find("<Contents>", at + 1)) {
       const size_t end = body.find("</Contents>", at);
-      const std::string_view item = std::string_view(body).substr(at, end == std::string::npos ? std::string::npos : end - at);
+      const std::string_view item =
+          std::string_view(body).substr(at, end == std::string::npos ? std::string::npos : end - at);
       const auto key = element(item, "Key");
       if (!key) continue;
       if (has_wildcard(p.key) ? fnmatch(p.key.c_str(), key->c_str(), FNM_PATHNAME) != 0 : *key != p.key) continue;
@@ -244,7 +246,9 @@ std::vector<S3Object> list_s3_objects(const std::string& url, const SourceOption
     }
     if (element(body, "IsTruncated").value_or("false") != "true") break;
     token = element(body, "NextContinuationToken").value_or("");
-    if (token.empty()) throw SourceError("listing s3://" + p.bucket + "/" + prefix + ": a truncated page without a continuation token", 0);
+    if (token.empty())
+      throw SourceError("listing s3://" + p.bucket + "/" + prefix + ": a truncated page without a continuation token",
+                        0);
   }
   std::sort(out.begin(), out.end(), [](const S3Object& a, const S3Object& b) { return a.url < b.url; });
   return out;

@@ -223,6 +223,12 @@ class CitusOpsMatrix : public ::testing::TestWithParam<Case> {
           "AND NOT substring(c.relname from '_([0-9]+)$')::bigint = ANY($2::bigint[])",
           {t, placed.str(0, 0)});
       for (int r = 0; r < stray.rows(); ++r) ADD_FAILURE() << "shard table " << stray.str(r, 0) << " left on " << ep;
+      // A reference table's every replica holds every row: a replica made during a load must not miss its rows.
+      if (GetParam().op.reference && placed.str(0, 0) != "{}") {
+        auto shard = coord_.exec("SELECT shardid FROM pg_dist_shard WHERE logicalrelid = $1::regclass", {t});
+        EXPECT_EQ(*n.scalar("SELECT count(*) FROM " + t + "_" + shard.str(0, 0)), std::to_string(want))
+            << "the replica on " << ep;
+      }
     }
   }
 

@@ -41,8 +41,8 @@ class S3SourceTest : public ::testing::Test {
     }
     port_ = free_port_range(1);
     // s3rver encrypts its continuation tokens with DES, which Node 20's OpenSSL 3 has only in its legacy provider.
-    run_command("cd " + sh(js) + " && { nohup node --openssl-legacy-provider s3_server.mjs " + std::to_string(port_) + " " +
-                sh(*dir_ + "/store") + " exports other > " + sh(*dir_ + "/s3.log") + " 2>&1 & echo $! > " +
+    run_command("cd " + sh(js) + " && { nohup node --openssl-legacy-provider s3_server.mjs " + std::to_string(port_) +
+                " " + sh(*dir_ + "/store") + " exports other > " + sh(*dir_ + "/s3.log") + " 2>&1 & echo $! > " +
                 sh(*dir_ + "/s3.pid") + "; }");
     for (int i = 0; i < 200 && !up_; ++i) {
       up_ = run_command("grep -q listening " + sh(*dir_ + "/s3.log")).exit_code == 0;
@@ -79,7 +79,8 @@ std::string* S3SourceTest::setup_error_ = new std::string();
 int S3SourceTest::port_ = 0;
 bool S3SourceTest::up_ = false;
 
-constexpr const char* kKeys = "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_SHARED_CREDENTIALS_FILE=/nonexistent";
+constexpr const char* kKeys =
+    "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_SHARED_CREDENTIALS_FILE=/nonexistent";
 
 TEST_F(S3SourceTest, ObjectsPlainGzipAndZstdFromTwoBucketsLoadEveryRow) {
   const std::string csv = *dir_ + "/users.csv";
@@ -108,9 +109,10 @@ TEST_F(S3SourceTest, AnUnknownAccessKeyIsTheServers403AndAMissingKeyIts404BothEx
   auto c = TestCluster::shared().connect();
   c.run("CREATE TABLE s3_one (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
   c.run("SELECT create_distributed_table('s3_one', 'user_id', colocate_with => 'none', shard_count => 2)");
-  auto denied = pgload("AWS_ACCESS_KEY_ID=NOBODY AWS_SECRET_ACCESS_KEY=not-the-secret-XYZ "
-                       "AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
-                       "--url s3://exports/one.csv --table s3_one");
+  auto denied = pgload(
+      "AWS_ACCESS_KEY_ID=NOBODY AWS_SECRET_ACCESS_KEY=not-the-secret-XYZ "
+      "AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
+      "--url s3://exports/one.csv --table s3_one");
   EXPECT_EQ(denied.exit_code, 4) << denied.output;
   EXPECT_THAT(denied.output, HasSubstr("s3://exports/one.csv"));
   EXPECT_THAT(denied.output, HasSubstr("403"));
