@@ -27,10 +27,10 @@ class ColumnDefaultsTest : public ::testing::Test {
     return d;
   }
   // name,n per line (text form: TAB-separated; ndjson: objects).
-  static std::string input(const std::string& format) {
-    const std::string path = dir() + "/in." + format;
+  static std::string input(const std::string& format, int rows = kRows) {
+    const std::string path = dir() + "/in" + std::to_string(rows) + "." + format;
     std::string s;
-    for (int i = 0; i < kRows; ++i) {
+    for (int i = 0; i < rows; ++i) {
       const std::string name = "name " + std::to_string(i);
       if (format == "csv") s += name + "," + std::to_string(i) + "\n";
       if (format == "text") s += name + "\t" + std::to_string(i) + "\n";
@@ -132,7 +132,7 @@ TEST_F(ColumnDefaultsTest, NotNullColumnWithoutDefaultIsRefusedUpFront) {
   const int64_t seq_before = num("SELECT last_value FROM cd_refuse_id_seq");
   auto r = load("cd_refuse", input("csv"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("column \"must\" of public.cd_refuse is NOT NULL and has no default"));
+  EXPECT_THAT(r.output, HasSubstr("column \"must\" of \"public\".\"cd_refuse\" is NOT NULL and has no default"));
   EXPECT_THAT(r.output, HasSubstr("nothing was loaded"));
   EXPECT_EQ(num("SELECT count(*) FROM cd_refuse"), 0);
   EXPECT_EQ(num("SELECT last_value FROM cd_refuse_id_seq"), seq_before) << "no sequence value taken";
@@ -153,9 +153,14 @@ TEST_F(ColumnDefaultsTest, CheckpointedLoadTakesValuesPerStep) {
   c.run("DROP TABLE IF EXISTS cd_steps");
   c.run("CREATE TABLE cd_steps (id bigserial, name text, n int, at timestamptz DEFAULT now())");
   c.run("SELECT create_distributed_table('cd_steps', 'id')");
-  auto r = load("cd_steps", input("csv"), "--checkpoint 16kB --chunk-bytes 8kB");
+  constexpr int kMany = 300000;  // ~5 MB: steps of at least 1 MB
+  auto r = load("cd_steps", input("csv", kMany), "--checkpoint 1MB --verbose");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(num("SELECT count(DISTINCT id) FROM cd_steps"), kRows);
+  EXPECT_THAT(r.output, HasSubstr("step 3 committed"));
+  EXPECT_EQ(num("SELECT count(DISTINCT id) FROM cd_steps"), kMany);
+  EXPECT_EQ(num("SELECT count(*) FROM (SELECT id, lag(id) OVER (ORDER BY n) AS prev FROM cd_steps) x "
+                "WHERE id <= prev"),
+            0);
   EXPECT_GE(num("SELECT count(DISTINCT at) FROM cd_steps"), 1);
   EXPECT_EQ(misplaced("cd_steps", "id"), 0);
 }
