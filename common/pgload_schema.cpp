@@ -100,14 +100,15 @@ void ensure_pgload_schema(const PgConn& conn, bool create_missing) {
       } catch (const PgError& e) {
         if (e.sqlstate() != "42501") throw;
         throw std::runtime_error("role " + me + " may not create pgload's bookkeeping schema \"pgload\" in database " +
-                                 r.str(0, 3) + " on the coordinator " + conn.endpoint() + ": GRANT CREATE ON DATABASE " +
-                                 quote_ident(r.str(0, 3)) + " TO " + quote_ident(me) +
+                                 r.str(0, 3) + " on the coordinator " + conn.endpoint() +
+                                 ": GRANT CREATE ON DATABASE " + quote_ident(r.str(0, 3)) + " TO " + quote_ident(me) +
                                  " (or let a role that may create it run pgload once)");
       }
     } else if (!r.boolean(0, 1)) {
       throw std::runtime_error("pgload's schema \"pgload\" on the coordinator " + conn.endpoint() +
                                " was made by an older pgload (or is incomplete) and must be upgraded by its owner, "
-                               "role " + r.str(0, 0) + ": run pgload (e.g. `pgload status`) once as " + r.str(0, 0) +
+                               "role " +
+                               r.str(0, 0) + ": run pgload (e.g. `pgload status`) once as " + r.str(0, 0) +
                                " or as a superuser");
     }
     conn.run(kCreateTablesSql);

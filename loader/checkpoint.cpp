@@ -1,5 +1,6 @@
-// pgload.resumable_runs (one row per role, URL and table): written only as a decision rider (in the decision's transaction), read by --resume and
-// `pgload status`. The run's advisory lock keeps two loads of the same URL and table from stepping together.
+// pgload.resumable_runs (one row per role, URL and table): written only as a decision rider (in the decision's
+// transaction), read by --resume and `pgload status`. The run's advisory lock keeps two loads of the same URL and table
+// from stepping together.
 #include "loader/checkpoint.h"
 
 #include <chrono>
@@ -59,7 +60,8 @@ bool lock_run(const PgConn& session, const std::string& url, const std::string& 
 
 std::optional<ResumableRun> find_run(const PgConn& coordinator, const std::string& url, const std::string& table) {
   if (!table_exists(coordinator)) return std::nullopt;
-  auto r = coordinator.exec(std::string(kSelectSql) + "WHERE role = current_user AND url = $1 AND table_name = $2", {url, table});
+  auto r = coordinator.exec(std::string(kSelectSql) + "WHERE role = current_user AND url = $1 AND table_name = $2",
+                            {url, table});
   if (r.rows() == 0) return std::nullopt;
   ResumableRun run = run_of_row(r, 0);
   auto cols = coordinator.exec(
@@ -73,7 +75,8 @@ std::optional<ResumableRun> find_run(const PgConn& coordinator, const std::strin
 std::vector<ResumableRun> unfinished_runs(const PgConn& coordinator) {
   std::vector<ResumableRun> runs;
   if (!table_exists(coordinator)) return runs;
-  auto r = coordinator.exec(std::string(kSelectSql) + "WHERE role = current_user AND finished_at IS NULL ORDER BY updated_at, url, table_name");
+  auto r = coordinator.exec(std::string(kSelectSql) +
+                            "WHERE role = current_user AND finished_at IS NULL ORDER BY updated_at, url, table_name");
   for (int i = 0; i < r.rows(); ++i) runs.push_back(run_of_row(r, i));
   return runs;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,10 +19,15 @@ class ColumnDefaults {
   // server of `coordinator` (values are taken while the caller's transactions there stay open).
   ColumnDefaults(const PgConn& coordinator, std::vector<std::string> exprs);
   size_t columns() const noexcept { return columns_; }
-  // Evaluates every expression for `rows` rows into `out` (rows x columns values, row by row; nullopt = NULL). All
-  // values of one step come from one coordinator transaction, so now() is one value per load (per step with
-  // --checkpoint), as in a COPY; nextval(), random() and clock_timestamp() differ per row.
-  void fill(size_t rows, std::vector<std::optional<std::string>>& out);
+  // Queues the evaluation of every expression for `rows` rows into `out` (rows x columns values, row by row;
+  // nullopt = NULL) and returns at once: the returned future is ready (or holds the error) once `out` is filled.
+  // Requests run one after another on the session, in the order they were made, so sequence values follow the
+  // input; the query overlaps the pipeline's parsing. All values of one step come from one coordinator transaction,
+  // so now() is one value per load (per step with --checkpoint), as in a COPY; nextval(), random() and
+  // clock_timestamp() differ per row. `out` must stay in place until the future is ready.
+  std::shared_future<void> request(size_t rows, std::vector<std::optional<std::string>>& out);
+  // Waits for every request; the first failure among them is not rethrown here (each request's future holds it).
+  void wait() noexcept;
   // Commits the transaction the values were taken in, durably, before any shard commits: a sequence's advance is
   // then never lost in a coordinator crash (a value handed out twice). Called when a step's input is read.
   void finish();
@@ -30,7 +36,8 @@ class ColumnDefaults {
   PgConn conn_;
   std::string sql_;
   size_t columns_ = 0;
-  bool open_ = false;
+  bool open_ = false;              // touched only by the request in progress, or after wait()
+  std::shared_future<void> last_;  // the latest request: it waits for the one before it
 };
 
 }  // namespace pgload

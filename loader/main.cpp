@@ -62,8 +62,8 @@ std::string copy_options(const LoadOptions& o) {
 void add_default_columns(const Table& table, const std::vector<std::string>& names, bool dry_run, LoadPlan& plan) {
   for (size_t i = 0; i < table.columns.size(); ++i) {
     const Column& col = table.columns[i];
-    if (col.generated || std::find(plan.file_columns.begin(), plan.file_columns.end(), static_cast<int>(i)) !=
-                             plan.file_columns.end())
+    if (col.generated ||
+        std::find(plan.file_columns.begin(), plan.file_columns.end(), static_cast<int>(i)) != plan.file_columns.end())
       continue;
     if (col.default_expr.empty()) {
       if (col.not_null)

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <mutex>
 
 #include "loader/binary_row.h"
@@ -45,6 +46,7 @@ struct Chunk {
   // Values for the left-out columns with defaults: record i of the chunk takes row i (at least one row per record).
   std::vector<std::optional<std::string>> default_values;
   size_t default_rows = 0;
+  std::shared_future<void> defaults_ready;  // default_values are filled (or the evaluation failed)
 };
 
 // Appends `value` as a quoted CSV field (or the unquoted NULL string) after a delimiter.
@@ -164,6 +166,7 @@ class ChunkWorker {
     }
     c.rejects.clear();
     c.rows = 0;
+    if (c.defaults_ready.valid()) c.defaults_ready.get();  // rethrows a failed evaluation
     if (plan_.latin1) to_utf8_from_latin1(c);
     bool utf8_ok = !plan_.validate_utf8 || simdjson::validate_utf8(c.data.data(), c.data.size());
     if (plan_.format == InputFormat::Csv)
@@ -179,9 +182,10 @@ class ChunkWorker {
     std::string column;
     const size_t n = plan_.file_columns.size();
     if (field >= 0)
-      column = plan_.table->columns[static_cast<size_t>(field) < n ? plan_.file_columns[field]
-                                                                  : plan_.default_columns[field - n]]
-                   .name;
+      column =
+          plan_.table
+              ->columns[static_cast<size_t>(field) < n ? plan_.file_columns[field] : plan_.default_columns[field - n]]
+              .name;
     c.rejects.push_back({line, byte, std::move(column), std::move(reason), std::string(raw)});
   }
 
@@ -255,8 +259,8 @@ class ChunkWorker {
 
   // The values of the left-out columns for record `rec` of the chunk: checked, routed and (binary) encoded like
   // file fields. False (after recording a reject) when the row must be rejected.
-  bool add_defaults(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw, int& shard,
-                    bool& binary, uint64_t& key) const {
+  bool add_defaults(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw, int& shard, bool& binary,
+                    uint64_t& key) const {
     const size_t k_count = plan_.default_columns.size();
     if (k_count == 0) return true;
     const int n = static_cast<int>(plan_.file_columns.size());
@@ -638,7 +642,7 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
     if (plan.defaults) {
       // Every record ends at a line end, except an unterminated last one: one row of values each, in input order.
       c->default_rows = newlines + (!c->data.empty() && c->data.back() != line_end ? 1 : 0);
-      plan.defaults->fill(c->default_rows, c->default_values);
+      c->defaults_ready = plan.defaults->request(c->default_rows, c->default_values);
     }
     next_byte += cut;
     return c;
@@ -692,15 +696,20 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
     free_chunks.push_back(c);
   };
 
-  tbb::parallel_pipeline(tokens,
-                         tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, read_stage) &
-                             tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
-                                                              [&](Chunk* c) {
-                                                                worker.process(*c);
-                                                                return c;
-                                                              }) &
-                             tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, deliver_stage) &
-                             tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, seal_stage));
+  try {
+    tbb::parallel_pipeline(tokens,
+                           tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, read_stage) &
+                               tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
+                                                                [&](Chunk* c) {
+                                                                  worker.process(*c);
+                                                                  return c;
+                                                                }) &
+                               tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, deliver_stage) &
+                               tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, seal_stage));
+  } catch (...) {
+    if (plan.defaults) plan.defaults->wait();  // no evaluation may still write into the chunks freed below
+    throw;
+  }
 
   if (submit)
     for (OpenBatch& b : batcher.drain()) submit(batcher.seal(std::move(b)));

@@ -41,8 +41,8 @@ struct LoadPlan {
   int dist_field = -1;                 // field holding the distribution column; -1 for reference tables
   std::vector<ColumnType> types;       // per field
   std::vector<bool> not_null;          // per field
-  CsvDialect dialect;             // text format: only the delimiter counts
-  std::string null_string;        // compared with the raw field (csv: unquoted; text: before de-escaping)
+  CsvDialect dialect;                  // text format: only the delimiter counts
+  std::string null_string;             // compared with the raw field (csv: unquoted; text: before de-escaping)
   InputFormat format = InputFormat::Csv;
   bool skip_header = false;  // text format with --header: the first line is skipped unread, as COPY does
   bool validate_utf8 = true;

@@ -27,7 +27,8 @@ class CitusRolesTest : public CitusCoordinatorTest {
     CitusCoordinatorTest::SetUp();
     if (IsSkipped()) return;
     for (const std::string role : {"cr_a", "cr_b"})
-      if (!coord_.scalar("SELECT 1 FROM pg_roles WHERE rolname = $1", {role})) coord_.run("CREATE ROLE " + role + " LOGIN");
+      if (!coord_.scalar("SELECT 1 FROM pg_roles WHERE rolname = $1", {role}))
+        coord_.run("CREATE ROLE " + role + " LOGIN");
     coord_.run("GRANT CREATE ON DATABASE " + *coord_.scalar("SELECT quote_ident(current_database())") +
                " TO cr_a, cr_b");
     coord_.run("DROP SCHEMA IF EXISTS pgload CASCADE");

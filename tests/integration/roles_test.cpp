@@ -56,9 +56,13 @@ class RolesTest : public ::testing::Test {
     c.run("SELECT create_distributed_table('" + name + "', 'user_id', shard_count => 4, colocate_with => 'none')");
     c.run("ALTER TABLE " + name + " OWNER TO " + role);
     for (int port : cluster().worker_ports())
-      cluster().connect_node(port).run("DO $$ DECLARE r record; BEGIN FOR r IN SELECT oid::regclass AS t FROM pg_class "
-                                       "WHERE relname ~ '^" + name + "_[0-9]+$' AND relkind = 'r' LOOP "
-                                       "EXECUTE format('ALTER TABLE %s OWNER TO " + role + "', r.t); END LOOP; END $$");
+      cluster().connect_node(port).run(
+          "DO $$ DECLARE r record; BEGIN FOR r IN SELECT oid::regclass AS t FROM pg_class "
+          "WHERE relname ~ '^" +
+          name +
+          "_[0-9]+$' AND relkind = 'r' LOOP "
+          "EXECUTE format('ALTER TABLE %s OWNER TO " +
+          role + "', r.t); END LOOP; END $$");
   }
   static std::string as(const std::string& role) { return cluster().conninfo() + " user=" + role; }
   static std::string pgload(const std::string& role, const std::string& args, const std::string& env = "") {
@@ -80,7 +84,9 @@ class RolesTest : public ::testing::Test {
   static void wait_for_dead_runs() {
     auto c = cluster().connect();
     for (int i = 0; i < 400; ++i) {
-      if (*c.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name IN ('pgload', 'pgload defaults')") == "0") return;
+      if (*c.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name IN ('pgload', 'pgload defaults')") ==
+          "0")
+        return;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
   }
@@ -176,15 +182,18 @@ TEST_F(RolesTest, OlderSchemaIsUpgradedByItsOwnerOnly) {
   auto c = cluster().connect();
   // The layout of earlier pgload versions, made by the superuser.
   c.run("CREATE SCHEMA pgload");
-  c.run("CREATE TABLE pgload.commit_decisions (run_id text PRIMARY KEY, gids text[] NOT NULL, "
-        "decided_at timestamptz NOT NULL DEFAULT now())");
-  c.run("CREATE TABLE pgload.resumable_runs (url text NOT NULL, table_name text NOT NULL, source_etag text, "
-        "source_last_modified text, source_size text, source_mtime text, byte_offset bigint NOT NULL, "
-        "line bigint NOT NULL, rows_done bigint NOT NULL, rejected bigint NOT NULL, reject_file_bytes bigint NOT NULL "
-        "DEFAULT 0, columns text[], step bigint NOT NULL, run_id text, started_at timestamptz NOT NULL DEFAULT now(), "
-        "updated_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz, PRIMARY KEY (url, table_name))");
-  c.run("INSERT INTO pgload.resumable_runs (url, table_name, byte_offset, line, rows_done, rejected, step) "
-        "VALUES ('/old/file.csv', 'public.old', 10, 2, 1, 0, 1)");
+  c.run(
+      "CREATE TABLE pgload.commit_decisions (run_id text PRIMARY KEY, gids text[] NOT NULL, "
+      "decided_at timestamptz NOT NULL DEFAULT now())");
+  c.run(
+      "CREATE TABLE pgload.resumable_runs (url text NOT NULL, table_name text NOT NULL, source_etag text, "
+      "source_last_modified text, source_size text, source_mtime text, byte_offset bigint NOT NULL, "
+      "line bigint NOT NULL, rows_done bigint NOT NULL, rejected bigint NOT NULL, reject_file_bytes bigint NOT NULL "
+      "DEFAULT 0, columns text[], step bigint NOT NULL, run_id text, started_at timestamptz NOT NULL DEFAULT now(), "
+      "updated_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz, PRIMARY KEY (url, table_name))");
+  c.run(
+      "INSERT INTO pgload.resumable_runs (url, table_name, byte_offset, line, rows_done, rejected, step) "
+      "VALUES ('/old/file.csv', 'public.old', 10, 2, 1, 0, 1)");
   auto refused = load("rl_a", "rl_old_a");
   EXPECT_EQ(refused.exit_code, 3) << refused.output;
   EXPECT_THAT(refused.output, HasSubstr("must be upgraded by its owner, role postgres"));
