@@ -300,7 +300,7 @@ class ChunkWorker {
     const size_t ncols = plan_.file_columns.size();
     const size_t nfields = ncols + plan_.default_columns.size();
     for (const CsvRecord& r : c.tok.records) {
-      const size_t rec = static_cast<size_t>(&r - c.tok.records.data());
+      const auto rec = static_cast<size_t>(&r - c.tok.records.data());
       const uint64_t rec_line = line;
       line += r.newlines + 1;
       const uint64_t byte = c.byte_offset + r.begin;
@@ -449,7 +449,7 @@ class ChunkWorker {
       std::string_view text = all.substr(pos, end - pos);
       if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
       const uint64_t byte = c.byte_offset + pos;
-      const size_t rec = static_cast<size_t>(line - c.first_line);
+      const auto rec = static_cast<size_t>(line - c.first_line);
       const uint64_t rec_line = line++;
       pos = end + 1;
       if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines carry no row
