@@ -17,6 +17,7 @@
 #include "common/catalog.h"
 #include "common/connection_options.h"
 #include "common/log.h"
+#include "common/pg_datetime.h"
 #include "common/pgload_schema.h"
 #include "common/version.h"
 #include "loader/binary_row.h"
@@ -81,6 +82,7 @@ void add_default_columns(const Table& table, const std::vector<std::string>& nam
       plan.dist_field = static_cast<int>(plan.file_columns.size() + plan.default_columns.size());
     plan.default_columns.push_back(static_cast<int>(i));
     plan.types.push_back(column_type_for(col.type_oid, col.typmod));
+    plan.types.back().zone_offset_secs = fixed_offset_of_time_zone(table.time_zone);  // the sinks' TimeZone
     plan.not_null.push_back(col.not_null);
   }
 }
@@ -295,6 +297,9 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
 
   SourceOptions so;
   so.insecure = o.insecure;
+  so.s3_endpoint = o.s3_endpoint;
+  so.s3_region = o.s3_region;
+  so.s3_addressing = o.s3_addressing;
   so.start_offset = cs.run.progress.byte_offset;
   std::unique_ptr<ByteSource> source = open_source(o.url, so);
   log::info("reading {}", url_for_messages(o.url));
@@ -341,6 +346,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     int idx = column_index(table, names[i]);
     plan.file_columns.push_back(idx);
     plan.types.push_back(column_type_for(table.columns[idx].type_oid, table.columns[idx].typmod));
+    plan.types.back().zone_offset_secs = fixed_offset_of_time_zone(table.time_zone);  // the sinks' TimeZone
     plan.not_null.push_back(table.columns[idx].not_null);
     if (idx == table.dist_column_index) plan.dist_field = static_cast<int>(i);
   }
@@ -373,6 +379,8 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   }
   // Bench-only switches, so bench/run can measure what binary COPY and sorted batches win; not user options.
   if (std::getenv("PGLOAD_BENCH_CSV_COPY") != nullptr) plan.binary = false;
+  log::info("rows go as {} COPY{}", plan.binary ? "binary" : "CSV",
+            plan.binary ? "" : " (a column's type has no binary encoder here)");
   if (std::getenv("PGLOAD_BENCH_UNSORTED") != nullptr) plan.sort_batches = false;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
   if (!o.reject_file.empty()) {

@@ -98,7 +98,7 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
   app.footer(kExitCodes);
   app.set_help_flag("-h,--help", "print this help and exit")->group("options");
   app.add_option("command", words)->group("");  // hidden: the synopsis shows the verb
-  value(app, "--url", "URL", "input: http://, https://, file://, a path, or - for stdin (.gz/.zst decompressed)",
+  value(app, "--url", "URL", "input: http://, https://, s3://, file://, a path, or - for stdin (.gz/.zst decompressed)",
         [&o](const std::string& v) { o.url = v; });
   value(app, "--table", "TABLE", "distributed or reference table to load (optionally schema-qualified)",
         [&o](const std::string& v) { o.table = v; });
@@ -165,6 +165,20 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
   flag(app, "--dry-run", o.dry_run, "parse, validate and route only; print rows per shard and node; load nothing");
   flag(app, "--quiet", o.quiet, "no progress bar and no summary");
   flag(app, "--insecure", o.insecure, "do not verify HTTPS certificates (explicit opt-out)");
+  value(app, "--s3-endpoint", "URL",
+        "s3://: an S3-compatible service (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's "
+        "endpoint_url, else AWS)",
+        [&o](const std::string& v) { o.s3_endpoint = v; });
+  value(app, "--s3-region", "REGION",
+        "s3://: the region requests are signed for (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, "
+        "else us-east-1)",
+        [&o](const std::string& v) { o.s3_region = v; });
+  value(app, "--s3-addressing", "path|virtual",
+        "s3://: path-style or virtual-hosted-style requests (default: path with a custom endpoint, virtual on AWS)",
+        [&o](const std::string& v) {
+          if (v != "path" && v != "virtual") throw UsageError("--s3-addressing takes path or virtual, got '" + v + "'");
+          o.s3_addressing = v;
+        });
   flag(app, "--verbose", o.verbose, "log each step on stderr (catalog, connections, batches)");
   flag(app, "--debug", o.debug, "like --verbose, plus the SQL, endpoint and SQLSTATE of a failing statement");
   flag(app, "--version", version, "print the version and exit");
