@@ -210,8 +210,8 @@ LANGUAGE sql IMMUTABLE AS $$
          CASE WHEN p_type = 'varchar'::regtype THEN '::text' ELSE '' END || ')'
 $$;
 
--- Column definitions of a table for CREATE TABLE: type, collation, NOT NULL, defaults (not nextval ones on
--- shards: sequences stay on the coordinator), stored generated columns.
+-- Column definitions of a table for CREATE TABLE: type, collation, NOT NULL, defaults (not nextval ones or identity
+-- on shards: sequences stay on the coordinator, as in Citus), stored generated columns.
 CREATE FUNCTION pgcluster.column_definitions(p_table regclass, p_keep_sequence_defaults boolean) RETURNS text
 LANGUAGE sql STABLE AS $$
   SELECT string_agg(
@@ -219,6 +219,8 @@ LANGUAGE sql STABLE AS $$
            || CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
                    THEN ' COLLATE ' || a.attcollation::regcollation::text ELSE '' END
            || CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED'
+                   WHEN a.attidentity <> '' AND p_keep_sequence_defaults
+                   THEN ' GENERATED ' || CASE a.attidentity WHEN 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END || ' AS IDENTITY'
                    WHEN d.adbin IS NOT NULL AND (p_keep_sequence_defaults
                                                  OR pg_get_expr(d.adbin, d.adrelid) NOT LIKE '%nextval(%')
                    THEN ' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) ELSE '' END
@@ -424,7 +426,12 @@ DECLARE
 BEGIN
   SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
   FROM pg_attribute WHERE attrelid = p_old AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
-  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', p_new, cols, cols, p_old);
+  EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s', p_new, cols, cols, p_old);
+  -- identity columns got new sequences: carry on from where the old ones stood
+  FOR r IN SELECT a.attname FROM pg_attribute a WHERE a.attrelid = p_old AND a.attidentity <> '' AND NOT a.attisdropped LOOP
+    EXECUTE format('SELECT setval(%L, last_value, is_called) FROM %s', pg_get_serial_sequence(p_new::text, r.attname),
+                   pg_get_serial_sequence(p_old::text, r.attname));
+  END LOOP;
   -- serial columns: hand their sequences over before the old table (their owner) is dropped
   FOR r IN SELECT d.objid::regclass AS seq, a.attname
            FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid

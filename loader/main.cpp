@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include "common/connection_options.h"
 #include "common/log.h"
 #include "common/pg_datetime.h"
+#include "common/pgload_schema.h"
 #include "common/version.h"
 #include "loader/binary_row.h"
 #include "loader/checkpoint.h"
@@ -53,6 +55,36 @@ std::string copy_options(const LoadOptions& o) {
   return "FORMAT csv, DELIMITER " + quote_literal(std::string(1, o.delimiter)) + ", QUOTE " +
          quote_literal(std::string(1, o.quote)) + ", ESCAPE " + quote_literal(std::string(1, o.escape)) + ", NULL " +
          quote_literal(o.null_string) + ", ENCODING 'UTF8'";  // LATIN1 input is converted before sending
+}
+
+// The columns the input leaves out: a generated one is computed by the shards; one with a default (or identity)
+// gets the default's values, evaluated on the coordinator as Citus's COPY does; a NOT NULL one without a default is
+// refused here, before anything is loaded; any other is NULL, as in COPY.
+void add_default_columns(const Table& table, const std::vector<std::string>& names, bool dry_run, LoadPlan& plan) {
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    const Column& col = table.columns[i];
+    if (col.generated ||
+        std::find(plan.file_columns.begin(), plan.file_columns.end(), static_cast<int>(i)) != plan.file_columns.end())
+      continue;
+    if (col.default_expr.empty()) {
+      if (col.not_null)
+        throw LoadError(kExitUsage, "column \"" + col.name + "\" of " + table.qualified() +
+                                        " is NOT NULL and has no default, but the input leaves it out (its columns: " +
+                                        join(names) + "); nothing was loaded");
+      continue;
+    }
+    if (static_cast<int>(i) == table.dist_column_index && dry_run)
+      throw LoadError(kExitUsage, "--dry-run cannot place rows whose distribution column \"" + col.name +
+                                      "\" comes from its default (" + col.default_expr +
+                                      "): that needs the default evaluated, which may consume sequence values");
+    if (dry_run) continue;  // a dry run writes nothing: it evaluates no default
+    if (static_cast<int>(i) == table.dist_column_index)
+      plan.dist_field = static_cast<int>(plan.file_columns.size() + plan.default_columns.size());
+    plan.default_columns.push_back(static_cast<int>(i));
+    plan.types.push_back(column_type_for(col.type_oid, col.typmod));
+    plan.types.back().zone_offset_secs = fixed_offset_of_time_zone(table.time_zone);  // the sinks' TimeZone
+    plan.not_null.push_back(col.not_null);
+  }
 }
 
 int run_recover(const Catalog& catalog, bool json) {
@@ -318,6 +350,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     plan.not_null.push_back(table.columns[idx].not_null);
     if (idx == table.dist_column_index) plan.dist_field = static_cast<int>(i);
   }
+  add_default_columns(table, names, o.dry_run, plan);
   if (!table.is_reference() && plan.dist_field < 0)
     throw LoadError(kExitUsage, "the distribution column \"" + table.dist_column + "\" of " + table.qualified() +
                                     " is not among the input's columns (" + join(names) + ")");
@@ -331,6 +364,19 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   plan.batch_bytes = static_cast<size_t>(o.batch_bytes);
   plan.max_errors = o.max_errors;
   plan.binary = binary_encodable(plan.types);
+  std::optional<ColumnDefaults> defaults;
+  if (!plan.default_columns.empty()) {
+    std::vector<std::string> exprs;
+    std::string listed;
+    for (int idx : plan.default_columns) {
+      const Column& col = table.columns[idx];
+      exprs.push_back("(" + col.default_expr + ")::" + col.type_sql);
+      listed += (listed.empty() ? "" : ", ") + col.name + " = " + col.default_expr;
+    }
+    defaults.emplace(catalog.coordinator(), std::move(exprs));
+    plan.defaults = &*defaults;
+    log::info("columns left out of the input get their defaults, evaluated on the coordinator: {}", listed);
+  }
   // Bench-only switches, so bench/run can measure what binary COPY and sorted batches win; not user options.
   if (std::getenv("PGLOAD_BENCH_CSV_COPY") != nullptr) plan.binary = false;
   log::info("rows go as {} COPY{}", plan.binary ? "binary" : "CSV",
@@ -364,6 +410,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     sink_options.copy_options = copy_options(o);
     sink_options.binary = plan.binary;
     for (int idx : plan.file_columns) sink_options.columns.push_back(table.columns[idx].name);
+    for (int idx : plan.default_columns) sink_options.columns.push_back(table.columns[idx].name);
     log::info("COPY into {} shard(s) over {} connection(s) per worker, batches of {} bytes", table.shards.size(),
               o.connections_per_worker, o.batch_bytes);
     if (o.checkpoint_bytes == 0) {
@@ -448,6 +495,9 @@ int main(int argc, char** argv) {
     log::info("catalog read from {}: backend {}, {} node(s)", coordinator.endpoint(), backend_name(catalog.backend()),
               catalog.nodes().size());
     apply_node_conninfo(catalog, o);
+    // pgload's own schema: made current (an older one upgraded by its owner) before anything reads it; recover and
+    // status only read, so they never create it.
+    if (!o.dry_run) ensure_pgload_schema(catalog.coordinator(), o.command == "load");
     if (o.command == "recover") return run_recover(catalog, o.json);
     if (o.command == "status") return run_status(catalog.coordinator(), o.json);
     if (!o.dry_run) {

@@ -17,22 +17,22 @@
 #include <string_view>
 
 #include "common/endpoint.h"
+#include "common/pgload_schema.h"
 #include "common/session_conninfo.h"
 
 namespace pgload {
 namespace {
 
-constexpr const char* kSchemaSql =
-    "CREATE SCHEMA IF NOT EXISTS pgload;"
-    "CREATE TABLE IF NOT EXISTS pgload.commit_decisions ("
-    "  run_id text PRIMARY KEY, gids text[] NOT NULL, decided_at timestamptz NOT NULL DEFAULT now(),"
-    "  gid_endpoints text[])";
-// gid_endpoints[i] is the host:port gids[i] was prepared on.
+// Decisions made before endpoints were recorded have no gid_endpoints (common/pgload_schema.cpp adds the column).
 constexpr const char* kHasEndpointsSql =
     "SELECT 1 FROM pg_attribute WHERE attrelid = 'pgload.commit_decisions'::regclass AND attname = 'gid_endpoints' "
     "AND NOT attisdropped";
-constexpr const char* kAddEndpointsSql =
-    "ALTER TABLE pgload.commit_decisions ADD COLUMN IF NOT EXISTS gid_endpoints text[]";
+
+// A role resolves only the prepared transactions it owns (it prepared them as itself; COMMIT/ROLLBACK PREPARED of
+// another role's would fail): another role's crashed load is left to that role's recover or a superuser's.
+constexpr const char* kPreparedSql =
+    "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%' AND database = current_database() "
+    "AND (owner = current_user OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))";
 
 // Advisory lock key of a run: both the run and recover compute it the same way, on the server.
 constexpr const char* kLockKey = "hashtextextended('pgload:' || $1, 0)";
@@ -72,14 +72,7 @@ std::string run_of_gid(std::string_view gid) {
 
 TwoPhaseRun::TwoPhaseRun(const PgConn& coordinator)
     : coordinator_(PgConn::connect(session_conninfo(coordinator), "pgload")), run_id_(random_run_id()) {
-  // Concurrent first runs may race on CREATE ... IF NOT EXISTS; a unique violation there is harmless.
-  try {
-    coordinator_.run(kSchemaSql);
-    // Decisions made before endpoints were recorded have no gid_endpoints; add the column once (ALTER locks).
-    if (!coordinator_.scalar(kHasEndpointsSql)) coordinator_.run(kAddEndpointsSql);
-  } catch (const PgError& e) {
-    if (e.sqlstate() != "23505" && e.sqlstate() != "42P06" && e.sqlstate() != "42P07" && e.sqlstate() != "42701") throw;
-  }
+  ensure_pgload_schema(coordinator_);
   coordinator_.run(std::string("SELECT pg_advisory_lock(") + "hashtextextended('pgload:' || " + quote_literal(run_id_) +
                    ", 0))");
 }
@@ -239,8 +232,7 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
       unreachable[endpoint] = e.server_message();
       continue;
     }
-    auto prepared =
-        w.exec("SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%' AND database = current_database()");
+    auto prepared = w.exec(kPreparedSql);
     for (int i = 0; i < prepared.rows(); ++i) {
       std::string gid = prepared.str(i, 0);
       std::string run = run_of_gid(gid);
