@@ -44,7 +44,7 @@ struct Chunk {
   std::vector<Reject> rejects;
   std::string scratch, ndjson_row, bin_row, text_row;
   uint64_t rows = 0;
-  size_t row_group = 0;                         // parquet: the row group this chunk is
+  size_t row_group = 0;                        // parquet: the row group this chunk is
   std::vector<parquet::ColumnValues> pq_cols;  // parquet: its decoded columns (buffers reused)
 };
 
@@ -480,7 +480,7 @@ class ChunkWorker {
     const size_t ncols = plan_.file_columns.size();
     const int64_t nrows = in.file->meta().row_groups[c.row_group].num_rows;
     std::vector<size_t> next(in.leaves.size(), 0);  // per leaf read: its next value
-    std::vector<int> value_at(ncols);                // per field this row: the value's slot (-1 NULL)
+    std::vector<int> value_at(ncols);               // per field this row: the value's slot (-1 NULL)
     parquet::Converted conv;
     for (int64_t r = 0; r < nrows; ++r) {
       const uint64_t row_no = c.first_line + static_cast<uint64_t>(r);
@@ -511,9 +511,12 @@ class ChunkWorker {
         parquet::RawValue v;
         conv.bytes = {};
         conv.numeric_text.clear();
-        if (!col.ints.empty()) v.i = col.ints[k];
-        else if (!col.reals.empty()) v.r = col.reals[k];
-        else v.b = col.bytes[k];
+        if (!col.ints.empty())
+          v.i = col.ints[k];
+        else if (!col.reals.empty())
+          v.r = col.reals[k];
+        else
+          v.b = col.bytes[k];
         if (const char* why = parquet::append_pg_field(c.bin_row, leaf, in.targets[j], v, conv)) {
           reject(c, row_no, c.row_group, jj, why, {});
           ok = false;
@@ -730,14 +733,14 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
     if (plan.format == InputFormat::Text && c->text_tok.end_of_data) data_ended.store(true, std::memory_order_relaxed);
     for (const Reject& r : c->rejects) {
       ++rejected;
-      std::string where = plan.parquet ? "row group " + std::to_string(r.byte) + ", row " + std::to_string(r.line) +
-                                             (r.column.empty() ? "" : ", column " + r.column)
-                                       : "line " + std::to_string(r.line) +
-                                             (r.column.empty() ? "" : ", column " + r.column) + ", byte " +
-                                             std::to_string(r.byte);
+      std::string where = plan.parquet
+                              ? "row group " + std::to_string(r.byte) + ", row " + std::to_string(r.line) +
+                                    (r.column.empty() ? "" : ", column " + r.column)
+                              : "line " + std::to_string(r.line) + (r.column.empty() ? "" : ", column " + r.column) +
+                                    ", byte " + std::to_string(r.byte);
       if (first_reject.empty())
-        first_reject = where + ": " + r.reason +
-                       (plan.parquet ? "" : "\n  " + std::to_string(r.line) + " | " + excerpt(r.raw));
+        first_reject =
+            where + ": " + r.reason + (plan.parquet ? "" : "\n  " + std::to_string(r.line) + " | " + excerpt(r.raw));
       if (plan.reject_file) {
         std::fprintf(plan.reject_file, "# %s: %s\n", where.c_str(), r.reason.c_str());
         if (!plan.parquet) {

@@ -220,8 +220,8 @@ void ColumnValues::clear() {
   buffers.clear();
 }
 
-void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf, const ColumnMeta& meta,
-                       int64_t rows, ColumnValues& out) {
+void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf, const ColumnMeta& meta, int64_t rows,
+                       ColumnValues& out) {
   out.clear();
   if (rows < 0 || rows > kMaxRowGroupRows)
     throw ParquetError("row group declares " + std::to_string(rows) + " rows (at most " +
@@ -255,10 +255,10 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
         if (h.encoding != Encoding::Plain && h.encoding != Encoding::PlainDictionary)
           throw ParquetError(std::string("dictionary page in ") + encoding_name(h.encoding));
         std::string& buf = out.buffers.emplace_back(static_cast<size_t>(h.uncompressed_size), '\0');
-        decompress(meta.codec, payload, static_cast<size_t>(h.compressed_size),
-                   reinterpret_cast<uint8_t*>(buf.data()), buf.size());
-        decode_plain(reinterpret_cast<const uint8_t*>(buf.data()), buf.size(), static_cast<size_t>(h.num_values),
-                     leaf, dict.ints, dict.reals, dict.bytes);
+        decompress(meta.codec, payload, static_cast<size_t>(h.compressed_size), reinterpret_cast<uint8_t*>(buf.data()),
+                   buf.size());
+        decode_plain(reinterpret_cast<const uint8_t*>(buf.data()), buf.size(), static_cast<size_t>(h.num_values), leaf,
+                     dict.ints, dict.reals, dict.bytes);
         dict.present = true;
         continue;
       }
@@ -268,16 +268,16 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
       if (v2 ? !h.has_v2 : !h.has_data) throw ParquetError("data page without its header");
       const size_t n = static_cast<size_t>(h.num_values);
       if (static_cast<int64_t>(n) > rows - done)
-        throw ParquetError("page holds " + std::to_string(n) + " values, more than the " +
-                           std::to_string(rows - done) + " rows left in the row group");
+        throw ParquetError("page holds " + std::to_string(n) + " values, more than the " + std::to_string(rows - done) +
+                           " rows left in the row group");
       if (n == 0) throw ParquetError("data page with no values");
       const uint8_t* data;
       size_t data_size;
       size_t present = n;
       if (!v2) {
         std::string& buf = out.buffers.emplace_back(static_cast<size_t>(h.uncompressed_size), '\0');
-        decompress(meta.codec, payload, static_cast<size_t>(h.compressed_size),
-                   reinterpret_cast<uint8_t*>(buf.data()), buf.size());
+        decompress(meta.codec, payload, static_cast<size_t>(h.compressed_size), reinterpret_cast<uint8_t*>(buf.data()),
+                   buf.size());
         data = reinterpret_cast<const uint8_t*>(buf.data());
         data_size = buf.size();
         if (optional) {

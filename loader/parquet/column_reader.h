@@ -33,7 +33,7 @@ struct ColumnValues {
 
 // Decodes the chunk bytes [chunk, chunk + size) of a leaf column that must hold `rows` rows. Throws ParquetError
 // naming the page (0-based) where it went wrong.
-void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf, const ColumnMeta& meta,
-                       int64_t rows, ColumnValues& out);
+void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf, const ColumnMeta& meta, int64_t rows,
+                       ColumnValues& out);
 
 }  // namespace pgload::parquet

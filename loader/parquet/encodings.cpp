@@ -55,7 +55,8 @@ void unpack_bits(const uint8_t* data, size_t size, int bit_width, size_t n, uint
 
 RleDecoder::RleDecoder(const uint8_t* data, size_t size, int bit_width)
     : p_(data), end_(data + size), width_(bit_width) {
-  if (bit_width < 0 || bit_width > 32) throw ParquetError("RLE bit width " + std::to_string(bit_width) + " is impossible");
+  if (bit_width < 0 || bit_width > 32)
+    throw ParquetError("RLE bit width " + std::to_string(bit_width) + " is impossible");
 }
 
 bool RleDecoder::next_run() {
@@ -68,8 +69,9 @@ bool RleDecoder::next_run() {
     const uint64_t bytes = groups * static_cast<uint64_t>(width_);
     // The last run of a page may be cut short: only the bytes present are values.
     const size_t avail = static_cast<size_t>(end_ - p_);
-    const size_t have = bytes <= avail ? static_cast<size_t>(values)
-                                       : (width_ ? avail * 8 / static_cast<size_t>(width_) : static_cast<size_t>(values));
+    const size_t have = bytes <= avail
+                            ? static_cast<size_t>(values)
+                            : (width_ ? avail * 8 / static_cast<size_t>(width_) : static_cast<size_t>(values));
     if (have == 0) return false;
     unpacked_.resize(have);
     unpack_bits(p_, avail, width_, have, unpacked_.data());
@@ -120,8 +122,9 @@ size_t decode_delta_binary(const uint8_t* data, size_t size, size_t n, std::vect
       (block / minis) % 32 != 0)
     throw ParquetError("DELTA_BINARY_PACKED header has block size " + std::to_string(block) + " and " +
                        std::to_string(minis) + " miniblocks");
-  if (total < n) throw ParquetError("DELTA_BINARY_PACKED holds " + std::to_string(total) + " values, the page needs " +
-                                    std::to_string(n));
+  if (total < n)
+    throw ParquetError("DELTA_BINARY_PACKED holds " + std::to_string(total) + " values, the page needs " +
+                       std::to_string(n));
   const size_t per_mini = static_cast<size_t>(block / minis);
   uint64_t value = (first_z >> 1) ^ (~(first_z & 1) + 1);
   const size_t base = out.size();

@@ -34,7 +34,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
   if (name == "content-range") r->content_range = value;
   if (name == "etag") r->etag = value;
   if (name == "last-modified") r->last_modified = value;
@@ -118,8 +119,7 @@ class HttpRange : public RandomAccess {
       curl_easy_cleanup(c);
       curl_slist_free_all(headers);
       r.status = status;
-      if (status >= 400)
-        throw SourceError(where + ": HTTP " + std::to_string(status) + " for bytes " + range, offset);
+      if (status >= 400) throw SourceError(where + ": HTTP " + std::to_string(status) + " for bytes " + range, offset);
       if (status == 200 || r.overflow) {
         throw SourceError(where + (probe ? ": the server does not support Range requests (HTTP 200 to a Range "
                                            "request); Parquet needs them: download the file first"

@@ -310,9 +310,12 @@ RowGroupMeta read_row_group(CompactReader& r) {
       return true;
     }
     if (t != TType::I64) return false;
-    if (id == 3) g.num_rows = r.read_i64();
-    else if (id == 6) g.total_compressed_size = r.read_i64();
-    else return false;
+    if (id == 3)
+      g.num_rows = r.read_i64();
+    else if (id == 6)
+      g.total_compressed_size = r.read_i64();
+    else
+      return false;
     return true;
   });
   return g;
@@ -377,10 +380,14 @@ std::vector<LeafColumn> leaf_columns(const FileMeta& meta) {
     --stack.back().left;
     const Frame parent = stack.back();
     const SchemaElement& e = s[i++];
-    if (e.repetition < 0 || e.repetition > 2) throw ParquetError("schema element \"" + e.name + "\" has a bad repetition");
-    Frame f{e.num_children, static_cast<int16_t>(parent.def + (e.repetition != 0 ? 1 : 0)),
-            static_cast<int16_t>(parent.rep + (e.repetition == 2 ? 1 : 0)), parent.top.empty() ? e.name : parent.top,
-            parent.path.empty() ? e.name : parent.path + "." + e.name, parent.nested || stack.size() > 1 || e.repetition == 2};
+    if (e.repetition < 0 || e.repetition > 2)
+      throw ParquetError("schema element \"" + e.name + "\" has a bad repetition");
+    Frame f{e.num_children,
+            static_cast<int16_t>(parent.def + (e.repetition != 0 ? 1 : 0)),
+            static_cast<int16_t>(parent.rep + (e.repetition == 2 ? 1 : 0)),
+            parent.top.empty() ? e.name : parent.top,
+            parent.path.empty() ? e.name : parent.path + "." + e.name,
+            parent.nested || stack.size() > 1 || e.repetition == 2};
     if (e.num_children < 0) throw ParquetError("schema element \"" + e.name + "\" has a negative child count");
     if (e.num_children > 0) {
       stack.push_back(std::move(f));
@@ -522,8 +529,8 @@ const char* encoding_name(Encoding e) noexcept {
 }
 
 const char* physical_name(Physical p) noexcept {
-  static constexpr const char* names[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY",
-                                          "FIXED_LEN_BYTE_ARRAY"};
+  static constexpr const char* names[] = {"BOOLEAN", "INT32",  "INT64",      "INT96",
+                                          "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
   auto i = static_cast<size_t>(p);
   return i < 8 ? names[i] : "unknown type";
 }

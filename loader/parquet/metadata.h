@@ -22,7 +22,16 @@ enum class Physical : int32_t {
   FixedLenByteArray = 7
 };
 
-enum class Codec : int32_t { Uncompressed = 0, Snappy = 1, Gzip = 2, Lzo = 3, Brotli = 4, Lz4 = 5, Zstd = 6, Lz4Raw = 7 };
+enum class Codec : int32_t {
+  Uncompressed = 0,
+  Snappy = 1,
+  Gzip = 2,
+  Lzo = 3,
+  Brotli = 4,
+  Lz4 = 5,
+  Zstd = 6,
+  Lz4Raw = 7
+};
 
 enum class Encoding : int32_t {
   Plain = 0,

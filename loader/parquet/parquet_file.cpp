@@ -82,7 +82,9 @@ class ProgressSource : public ByteSource {
 
 }  // namespace
 
-std::unique_ptr<RandomAccess> memory_access(std::string bytes) { return std::make_unique<MemoryAccess>(std::move(bytes)); }
+std::unique_ptr<RandomAccess> memory_access(std::string bytes) {
+  return std::make_unique<MemoryAccess>(std::move(bytes));
+}
 
 std::unique_ptr<ByteSource> progress_source(const ParquetFile& file) { return std::make_unique<ProgressSource>(file); }
 
@@ -94,7 +96,8 @@ std::unique_ptr<ParquetFile> ParquetFile::open(const std::string& url, const Sou
   return std::make_unique<ParquetFile>(std::make_unique<LocalFile>(path, path), path);
 }
 
-ParquetFile::ParquetFile(std::unique_ptr<RandomAccess> io, std::string name) : io_(std::move(io)), name_(std::move(name)) {
+ParquetFile::ParquetFile(std::unique_ptr<RandomAccess> io, std::string name)
+    : io_(std::move(io)), name_(std::move(name)) {
   try {
     const uint64_t size = io_->size();
     if (size < 12) throw ParquetError("not a Parquet file: " + std::to_string(size) + " bytes are too few");
@@ -160,7 +163,9 @@ void ParquetFile::read_row_group(size_t g, const std::vector<int>& leaves, std::
       read_column_chunk(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size(), leaves_[c], rg.columns[c],
                         rg.num_rows, cols[k]);
     } catch (const ParquetError& e) {
-      throw ParquetError(name_ + ": row group " + std::to_string(g) + ", column " + leaves_[c].path + ": " + e.what());
+      const std::string_view why = e.what();
+      throw ParquetError(name_ + ": row group " + std::to_string(g) + ", column " + leaves_[c].path +
+                         (why.starts_with("page ") ? ", " : ": ") + std::string(why));
     }
   }
 }

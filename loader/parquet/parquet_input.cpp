@@ -22,9 +22,10 @@ ParquetInput plan_parquet(std::unique_ptr<ParquetFile> file, const Table& table,
     const auto& col = table.columns[static_cast<size_t>(idx)];
     std::optional<Target> t = target_for(col.type_oid, col.typmod);
     if (!t)
-      throw LoadError(kExitUsage, where + "column \"" + col.name + "\" has a type Parquet values cannot be loaded "
-                                          "into by pgload (boolean, integers, real, double precision, numeric, text, "
-                                          "varchar, char, json, jsonb, uuid, bytea, date, time, timestamp, timestamptz)");
+      throw LoadError(kExitUsage, where + "column \"" + col.name +
+                                      "\" has a type Parquet values cannot be loaded "
+                                      "into by pgload (boolean, integers, real, double precision, numeric, text, "
+                                      "varchar, char, json, jsonb, uuid, bytea, date, time, timestamp, timestamptz)");
     in.targets.push_back(*t);
     int found = -1, count = 0;
     for (size_t l = 0; l < leaves.size(); ++l)

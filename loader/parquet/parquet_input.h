@@ -16,9 +16,9 @@ namespace pgload::parquet {
 
 struct ParquetInput {
   std::unique_ptr<ParquetFile> file;
-  std::vector<int> leaves;          // leaf columns read, one per table column found in the file
-  std::vector<int> slot_of_field;   // per loaded column: index into `leaves`, -1 when the file lacks it (NULL)
-  std::vector<Target> targets;      // per loaded column
+  std::vector<int> leaves;         // leaf columns read, one per table column found in the file
+  std::vector<int> slot_of_field;  // per loaded column: index into `leaves`, -1 when the file lacks it (NULL)
+  std::vector<Target> targets;     // per loaded column
 };
 
 // Plans the load of `file` into the table columns `fields` (indexes into table.columns, in load order).

@@ -11,7 +11,23 @@ namespace pgload::parquet {
 namespace {
 
 // What a leaf's values are, from its physical and logical type.
-enum class Src : uint8_t { Bool, Int, UInt, Float, Double, String, Json, Binary, Uuid, Decimal, Date, Time, Timestamp, Int96, Unsupported };
+enum class Src : uint8_t {
+  Bool,
+  Int,
+  UInt,
+  Float,
+  Double,
+  String,
+  Json,
+  Binary,
+  Uuid,
+  Decimal,
+  Date,
+  Time,
+  Timestamp,
+  Int96,
+  Unsupported
+};
 
 Src source_kind(const LeafColumn& leaf) {
   const SchemaElement& e = leaf.element;
@@ -62,7 +78,8 @@ Src source_kind(const LeafColumn& leaf) {
 template <class T>
 void put_be(std::string& out, T v) {
   char b[sizeof(T)];
-  for (size_t k = 0; k < sizeof(T); ++k) b[k] = static_cast<char>(static_cast<uint64_t>(v) >> (8 * (sizeof(T) - 1 - k)));
+  for (size_t k = 0; k < sizeof(T); ++k)
+    b[k] = static_cast<char>(static_cast<uint64_t>(v) >> (8 * (sizeof(T) - 1 - k)));
   out.append(b, sizeof(T));
 }
 
@@ -192,12 +209,16 @@ const char* append_numeric(std::string& out, __int128 unscaled, int scale, const
     dscale = col_scale < 0 ? 0 : col_scale;
     // Digits before the point must fit precision - scale.
     const bool neg = unscaled < 0;
-    const std::string d = u128_digits(neg ? -static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled));
+    const std::string d =
+        u128_digits(neg ? -static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled));
     const int int_digits = d == "0" ? 0 : static_cast<int>(d.size()) - scale;
-    if (int_digits > precision - col_scale) return why("numeric field overflow (precision " + std::to_string(precision) + ", scale " + std::to_string(col_scale) + ")");
+    if (int_digits > precision - col_scale)
+      return why("numeric field overflow (precision " + std::to_string(precision) + ", scale " +
+                 std::to_string(col_scale) + ")");
   }
   const bool neg = unscaled < 0;
-  std::string d = u128_digits(neg ? -static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled));
+  std::string d =
+      u128_digits(neg ? -static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled));
   // A negative scale (a rounded value) means trailing zeros.
   if (scale < 0) {
     d.append(static_cast<size_t>(-scale), '0');
@@ -384,9 +405,12 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
       if (x > max || x < -max - 1) return out_of_range(t);
       conv.integer = static_cast<int64_t>(x);
       put_len(out, static_cast<size_t>(bytes));
-      if (bytes == 2) put_be<uint16_t>(out, static_cast<uint16_t>(conv.integer));
-      else if (bytes == 4) put_be<uint32_t>(out, static_cast<uint32_t>(conv.integer));
-      else put_be<uint64_t>(out, static_cast<uint64_t>(conv.integer));
+      if (bytes == 2)
+        put_be<uint16_t>(out, static_cast<uint16_t>(conv.integer));
+      else if (bytes == 4)
+        put_be<uint32_t>(out, static_cast<uint32_t>(conv.integer));
+      else
+        put_be<uint64_t>(out, static_cast<uint64_t>(conv.integer));
       return nullptr;
     }
     case PgTarget::Float4:
@@ -398,7 +422,9 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
         const __int128 x = integer_of(leaf, s, v);
         d = static_cast<double>(x);
         if (d >= 0x1p64 || d <= -0x1p63 || static_cast<__int128>(d) != x)
-          return why("integer " + std::string(x < 0 ? "-" : "") + u128_digits(x < 0 ? -static_cast<unsigned __int128>(x) : static_cast<unsigned __int128>(x)) + " has no exact " + target_name(t) + " value");
+          return why("integer " + std::string(x < 0 ? "-" : "") +
+                     u128_digits(x < 0 ? -static_cast<unsigned __int128>(x) : static_cast<unsigned __int128>(x)) +
+                     " has no exact " + target_name(t) + " value");
       } else {
         return cannot(leaf, t);
       }

@@ -52,7 +52,7 @@ struct RawValue {
 // What a converted value gives beyond its field: the text that routes a distribution value whose hash is not taken
 // from the typed form (numeric), the typed integer for those that are, and a sort key.
 struct Converted {
-  int64_t integer = 0;   // Int2/4/8, Date (days since 2000), Time/Timestamp[tz] (microseconds)
+  int64_t integer = 0;     // Int2/4/8, Date (days since 2000), Time/Timestamp[tz] (microseconds)
   std::string_view bytes;  // Text, Json, Jsonb, Bytea, Uuid (16 bytes): the payload
   double real = 0;         // Float4/Float8
   bool boolean = false;

@@ -109,7 +109,8 @@ void CompactReader::skip_depth(TType type, int depth) {
     case TType::Set: {
       TType el;
       uint32_t n = read_list_header(el);
-      for (uint32_t i = 0; i < n; ++i) skip_depth(el == TType::True || el == TType::False ? TType::Byte : el, depth + 1);
+      for (uint32_t i = 0; i < n; ++i)
+        skip_depth(el == TType::True || el == TType::False ? TType::Byte : el, depth + 1);
       return;
     }
     case TType::Map: {
