@@ -23,8 +23,8 @@ constexpr const char* kSynopsis =
     "       pgload status [--coordinator CONNINFO] [--json]\n";
 
 constexpr const char* kDescription =
-    "Loads CSV, NDJSON or COPY text straight into the shards of a Citus (or local pgcluster) table, all shards\n"
-    "committed together (two-phase commit) or not at all. `pgload recover` finishes or rolls back what\n"
+    "Loads CSV, NDJSON, COPY text or Parquet straight into the shards of a Citus (or local pgcluster) table, all\n"
+    "shards committed together (two-phase commit) or not at all. `pgload recover` finishes or rolls back what\n"
     "a crashed load left prepared (every load does this first by itself). With --checkpoint the input is\n"
     "committed in steps and an interrupted load continues with --resume; `pgload status` lists such loads.";
 
