@@ -17,50 +17,16 @@
 #include "loader/parquet/metadata.h"
 #include "loader/parquet/parquet_file.h"
 #include "tests/support/files.h"
+#include "tests/support/parquet_fixtures.h"
 #include "tests/support/serve_file.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
 namespace {
 
-// The columns of tests/parquet/write_fixtures.mjs's `types` table, in its order (the CSV's order too).
-constexpr const char* kTypesColumns =
-    "id bigint, i8 smallint, i16 smallint, i32 integer, i64 bigint, u8 smallint, u16 integer, u32 bigint, "
-    "u64 numeric(20,0), f real, d double precision, b boolean, s text, hs varchar(64), big text, e text, j jsonb, "
-    "u uuid, dec4 numeric(4,2), dec18 numeric(18,6), dec38 numeric(38,10), dt date, tm time, ts timestamp, "
-    "tsz timestamptz, ts_ms timestamp, ts_ns timestamp, bl bytea";
-constexpr int kTypesRows = 10000;
-
-// The fixture files, written once per test binary; empty (with the reason in skip_reason) when node or npm is
-// missing.
-struct Fixtures {
-  std::string dir, skip_reason;
-};
-
-const Fixtures& fixtures() {
-  static const Fixtures f = [] {
-    Fixtures out;
-    if (run_command("command -v node && command -v npm").exit_code != 0) {
-      out.skip_reason = "no node/npm (scripts/install-deps installs them)";
-      return out;
-    }
-    const std::string dir = temp_dir("pgload-parquet");
-    const std::string src = std::string(PGLOAD_SOURCE_DIR) + "/tests/parquet";
-    const std::string js = dir + "/js";
-    const CommandResult npm = run_command(
-        "mkdir -p " + sh(js) + " && cp " + sh(src + "/package.json") + " " + sh(src + "/package-lock.json") + " " +
-        sh(src + "/write_fixtures.mjs") + " " + sh(src + "/arrow_fixtures.mjs") + " " + sh(js) + " && cd " + sh(js) +
-        " && timeout 300 npm ci --no-audit --no-fund --loglevel=error 2>&1 && timeout 300 node write_fixtures.mjs " +
-        sh(dir) + " 2>&1 && timeout 300 node arrow_fixtures.mjs " + sh(dir) + " 2>&1");
-    if (npm.exit_code != 0) {
-      out.skip_reason = "npm ci or the DuckDB writer failed (no registry access?): " + npm.output;
-      return out;
-    }
-    out.dir = dir;
-    return out;
-  }();
-  return f;
-}
+constexpr const char* kTypesColumns = kParquetTypesColumns;
+constexpr int kTypesRows = kParquetTypesRows;
+const ParquetFixtures& fixtures() { return parquet_fixtures(); }
 
 #define REQUIRE_FIXTURES()                                              \
   do {                                                                  \
