@@ -75,7 +75,7 @@ void decode_plain(const uint8_t* data, size_t size, size_t n, const LeafColumn& 
     size_t pos = 0;
     for (size_t i = 0; i < n; ++i) {
       if (size - pos < 4) short_values("PLAIN");
-      const uint32_t len = load<uint32_t>(data + pos);
+      const auto len = load<uint32_t>(data + pos);
       pos += 4;
       if (len > size - pos) short_values("PLAIN");
       bytes.emplace_back(reinterpret_cast<const char*>(data + pos), len);
@@ -144,7 +144,7 @@ void decode_values(Encoding enc, const uint8_t* data, size_t size, size_t n, con
     case Encoding::Rle: {
       if (t != Physical::Boolean) break;
       if (size < 4) short_values("RLE");
-      const uint32_t len = load<uint32_t>(data);
+      const auto len = load<uint32_t>(data);
       if (len > size - 4) short_values("RLE");
       RleDecoder rle(data + 4, len, 1);
       std::vector<uint32_t> v(n);
@@ -266,7 +266,7 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
         throw ParquetError("unknown page type " + std::to_string(static_cast<int>(h.type)));
       const bool v2 = h.type == PageType::DataV2;
       if (v2 ? !h.has_v2 : !h.has_data) throw ParquetError("data page without its header");
-      const size_t n = static_cast<size_t>(h.num_values);
+      const auto n = static_cast<size_t>(h.num_values);
       if (static_cast<int64_t>(n) > rows - done)
         throw ParquetError("page holds " + std::to_string(n) + " values, more than the " + std::to_string(rows - done) +
                            " rows left in the row group");
@@ -293,7 +293,7 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
         }
       } else {
         if (h.rep_bytes != 0) throw ParquetError("repetition levels in a flat column");
-        const size_t levels = static_cast<size_t>(h.def_bytes);
+        const auto levels = static_cast<size_t>(h.def_bytes);
         if (levels > static_cast<size_t>(h.compressed_size) || levels > static_cast<size_t>(h.uncompressed_size))
           throw ParquetError("definition levels run past the page");
         if (optional) {
@@ -315,7 +315,6 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
       throw ParquetError("page " + std::to_string(page) + ": " + e.what());
     }
   }
-  if (!optional) return;
 }
 
 }  // namespace pgload::parquet

@@ -68,7 +68,7 @@ bool RleDecoder::next_run() {
     const uint64_t values = groups * 8;
     const uint64_t bytes = groups * static_cast<uint64_t>(width_);
     // The last run of a page may be cut short: only the bytes present are values.
-    const size_t avail = static_cast<size_t>(end_ - p_);
+    const auto avail = static_cast<size_t>(end_ - p_);
     const size_t have = bytes <= avail
                             ? static_cast<size_t>(values)
                             : (width_ ? avail * 8 / static_cast<size_t>(width_) : static_cast<size_t>(values));
@@ -125,7 +125,7 @@ size_t decode_delta_binary(const uint8_t* data, size_t size, size_t n, std::vect
   if (total < n)
     throw ParquetError("DELTA_BINARY_PACKED holds " + std::to_string(total) + " values, the page needs " +
                        std::to_string(n));
-  const size_t per_mini = static_cast<size_t>(block / minis);
+  const auto per_mini = static_cast<size_t>(block / minis);
   uint64_t value = (first_z >> 1) ^ (~(first_z & 1) + 1);
   const size_t base = out.size();
   out.resize(base + n);

@@ -51,9 +51,9 @@ void read_logical_type(CompactReader& r, SchemaElement& e) {
       case 5:
         e.logical = Logical::Decimal;
         read_struct(r, [&](int16_t f, TType ft) {
-          if (!is_int(ft)) return false;
-          (f == 1 ? e.scale : f == 2 ? e.precision : e.int_bits) = small_int(r, ft);
-          return f == 1 || f == 2;
+          if (!is_int(ft) || (f != 1 && f != 2)) return false;
+          (f == 1 ? e.scale : e.precision) = small_int(r, ft);
+          return true;
         });
         return true;
       case 6:
@@ -148,10 +148,10 @@ void apply_converted(SchemaElement& e, int32_t ct) {
     case 16:
     case 17:
     case 18: {
-      static constexpr int32_t bits[] = {8, 16, 32, 64};
+      static constexpr int32_t kBits[] = {8, 16, 32, 64};
       e.logical = Logical::Integer;
       e.int_signed = ct >= 15;
-      e.int_bits = bits[(ct - (ct >= 15 ? 15 : 11)) & 3];
+      e.int_bits = kBits[(ct - (ct >= 15 ? 15 : 11)) & 3];
       return;
     }
     case 19:
@@ -529,10 +529,10 @@ const char* encoding_name(Encoding e) noexcept {
 }
 
 const char* physical_name(Physical p) noexcept {
-  static constexpr const char* names[] = {"BOOLEAN", "INT32",  "INT64",      "INT96",
-                                          "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
+  static constexpr const char* kNames[] = {"BOOLEAN", "INT32",  "INT64",      "INT96",
+                                           "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
   auto i = static_cast<size_t>(p);
-  return i < 8 ? names[i] : "unknown type";
+  return i < 8 ? kNames[i] : "unknown type";
 }
 
 }  // namespace pgload::parquet

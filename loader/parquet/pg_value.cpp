@@ -177,7 +177,7 @@ std::string u128_digits(unsigned __int128 u) {
     buf[--i] = static_cast<char>('0' + static_cast<int>(u % 10));
     u /= 10;
   }
-  return std::string(buf + i, static_cast<size_t>(48 - i));
+  return {buf + i, static_cast<size_t>(48 - i)};
 }
 
 // numeric_send of unscaled * 10^-scale shown with `dscale` digits after the point (dscale >= scale), with the
@@ -429,7 +429,7 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
         return cannot(leaf, t);
       }
       if (t.kind == PgTarget::Float4) {
-        const float f = static_cast<float>(d);
+        const auto f = static_cast<float>(d);
         if (!std::isnan(d) && static_cast<double>(f) != d) return why(std::string("value has no exact real value"));
         uint32_t bits;
         std::memcpy(&bits, &f, 4);

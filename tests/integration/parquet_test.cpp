@@ -276,7 +276,7 @@ TEST(ParquetTest, BadFilesFailNamingWhereAndLoadNothing) {
   // Where the first page of row group 0's column `i8` starts, and its header.
   parquet::ParquetFile file(parquet::memory_access(read_file(good)), "good");
   const parquet::ColumnMeta& col = file.meta().row_groups[0].columns[1];
-  const size_t page =
+  const auto page =
       static_cast<size_t>(col.dictionary_page_offset && *col.dictionary_page_offset > 0 ? *col.dictionary_page_offset
                                                                                         : col.data_page_offset);
 
