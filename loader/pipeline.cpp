@@ -479,6 +479,18 @@ class ChunkWorker {
     const auto& leaves = in.file->leaves();
     const size_t ncols = plan_.file_columns.size();
     const int64_t nrows = in.file->meta().row_groups[c.row_group].num_rows;
+    // Each shard's rows sized up front from the decoded values (binary framing included), as process() does from
+    // a text chunk's size: no doubling while appending.
+    size_t bytes = static_cast<size_t>(nrows) * (2 + 4 * ncols);
+    for (const parquet::ColumnValues& col : c.pq_cols) {
+      bytes += 8 * (col.ints.size() + col.reals.size()) + 1;
+      for (std::string_view b : col.bytes) bytes += b.size();
+    }
+    const size_t shards = c.bin.size();
+    for (ShardRows& out : c.bin) {
+      out.data.reserve(bytes / shards + bytes / shards / 4 + 256);
+      out.rows.reserve(static_cast<size_t>(nrows) / shards + static_cast<size_t>(nrows) / shards / 4 + 16);
+    }
     std::vector<size_t> next(in.leaves.size(), 0);  // per leaf read: its next value
     std::vector<int> value_at(ncols);               // per field this row: the value's slot (-1 NULL)
     parquet::Converted conv;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "common/citus_hash.h"
 
@@ -77,9 +78,13 @@ Src source_kind(const LeafColumn& leaf) {
 
 template <class T>
 void put_be(std::string& out, T v) {
+  static_assert(sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8);
+  auto u = static_cast<std::make_unsigned_t<T>>(v);
+  if constexpr (sizeof(T) == 2) u = __builtin_bswap16(u);
+  if constexpr (sizeof(T) == 4) u = __builtin_bswap32(u);
+  if constexpr (sizeof(T) == 8) u = __builtin_bswap64(u);
   char b[sizeof(T)];
-  for (size_t k = 0; k < sizeof(T); ++k)
-    b[k] = static_cast<char>(static_cast<uint64_t>(v) >> (8 * (sizeof(T) - 1 - k)));
+  std::memcpy(b, &u, sizeof(T));
   out.append(b, sizeof(T));
 }
 
@@ -286,8 +291,16 @@ bool to_micros(int64_t v, TimeUnit u, int64_t& out) {
   return false;
 }
 
+// Valid UTF-8 without NUL (PostgreSQL's text). Most values are ASCII: one vectorisable pass decides them.
 bool valid_utf8_text(std::string_view s) {
-  return std::memchr(s.data(), 0, s.size()) == nullptr && simdjson::validate_utf8(s.data(), s.size());
+  unsigned char high = 0;
+  bool nul = false;
+  for (const char ch : s) {
+    high |= static_cast<unsigned char>(ch);
+    nul |= ch == '\0';
+  }
+  if (nul) return false;
+  return high < 0x80 || simdjson::validate_utf8(s.data(), s.size());
 }
 
 }  // namespace
