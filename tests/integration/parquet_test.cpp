@@ -168,7 +168,7 @@ TEST(ParquetTest, DistributionValuesOfEveryKindLandInTheShardOfTheirServerHash) 
   }
 }
 
-TEST(ParquetTest, CheckpointStepsByRowGroupAndDryRunLoadsNothing) {
+TEST(ParquetTest, CheckpointStepsByRowGroupResumeAfterAKillAndDryRunLoadsNothing) {
   REQUIRE_FIXTURES();
   TestCluster& cluster = TestCluster::shared();
   copy_csv_to_workers(cluster);
@@ -185,6 +185,19 @@ TEST(ParquetTest, CheckpointStepsByRowGroupAndDryRunLoadsNothing) {
   EXPECT_EQ(k.not_in_csv, 0);
   // One step per row group (4096 rows each): the run's record says 3 steps.
   EXPECT_EQ(c.scalar("SELECT step FROM pgload.resumable_runs WHERE table_name = 'public.pq_steps'").value_or("?"), "3");
+
+  // Killed after its first step, then resumed: it continues at the second row group, every row loaded once.
+  create_distributed(c, "pq_resume", kTypesColumns, "id");
+  const CommandResult killed =
+      run_command("PGLOAD_FAULT=after_step:1 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster.conninfo()) +
+                  " --table pq_resume --quiet --checkpoint 1B --url " + sh(url) + " 2>&1");
+  EXPECT_NE(killed.exit_code, 0) << killed.output;
+  EXPECT_EQ(check_against_csv(cluster, "pq_resume", "hashint8(id)").rows, 4096);
+  const CommandResult resumed = pgload(cluster, "pq_resume", url, "--checkpoint 1B --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  const Check again = check_against_csv(cluster, "pq_resume", "hashint8(id)");
+  EXPECT_EQ(again.rows, kTypesRows);
+  EXPECT_EQ(again.not_in_csv, 0);
 }
 
 TEST(ParquetTest, ValuesThatDoNotFitRejectTheirRowNamingRowGroupRowAndColumn) {
