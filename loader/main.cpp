@@ -28,6 +28,8 @@
 #include "loader/load_lock.h"
 #include "loader/load_progress.h"
 #include "loader/options.h"
+#include "loader/parquet/parquet_error.h"
+#include "loader/parquet/parquet_input.h"
 #include "loader/pipeline.h"
 #include "loader/report.h"
 #include "loader/source.h"
@@ -301,7 +303,16 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   so.s3_region = o.s3_region;
   so.s3_addressing = o.s3_addressing;
   so.start_offset = cs.run.progress.byte_offset;
-  std::unique_ptr<ByteSource> source = open_source(o.url, so);
+  // Parquet is read by row group with random access; its ByteSource only reports progress and identity.
+  std::unique_ptr<parquet::ParquetFile> parquet_file;
+  if (o.format == InputFormat::Parquet) {
+    try {
+      parquet_file = parquet::ParquetFile::open(o.url, so);
+    } catch (const parquet::ParquetError& e) {
+      throw LoadError(kExitInputErrors, std::string(e.what()) + "; nothing was loaded");
+    }
+  }
+  std::unique_ptr<ByteSource> source = parquet_file ? parquet::progress_source(*parquet_file) : open_source(o.url, so);
   log::info("reading {}", url_for_messages(o.url));
   if (o.checkpoint_bytes > 0 && !cs.resuming) cs.run.identity = source->identity();
   if (cs.resuming) {
@@ -373,9 +384,20 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
       exprs.push_back("(" + col.default_expr + ")::" + col.type_sql);
       listed += (listed.empty() ? "" : ", ") + col.name + " = " + col.default_expr;
     }
+    // Parquet rows are built from their typed columns only: refuse rather than load the defaulted columns wrong.
+    if (parquet_file)
+      throw LoadError(kExitUsage, "the Parquet input leaves out columns that have defaults (" + listed +
+                                      "); defaults are evaluated for CSV, text and NDJSON input only; nothing was "
+                                      "loaded");
     defaults.emplace(catalog.coordinator(), std::move(exprs));
     plan.defaults = &*defaults;
     log::info("columns left out of the input get their defaults, evaluated on the coordinator: {}", listed);
+  }
+  parquet::ParquetInput parquet_input;
+  if (parquet_file) {
+    parquet_input = parquet::plan_parquet(std::move(parquet_file), table, plan.file_columns, !o.columns.empty());
+    plan.parquet = &parquet_input;
+    plan.binary = true;  // every Parquet row goes as binary COPY, converted from its typed values
   }
   // Bench-only switches, so bench/run can measure what binary COPY and sorted batches win; not user options.
   if (std::getenv("PGLOAD_BENCH_CSV_COPY") != nullptr) plan.binary = false;

@@ -23,8 +23,8 @@ constexpr const char* kSynopsis =
     "       pgload status [--coordinator CONNINFO] [--json]\n";
 
 constexpr const char* kDescription =
-    "Loads CSV, NDJSON or COPY text straight into the shards of a Citus (or local pgcluster) table, all shards\n"
-    "committed together (two-phase commit) or not at all. `pgload recover` finishes or rolls back what\n"
+    "Loads CSV, NDJSON, COPY text or Parquet straight into the shards of a Citus (or local pgcluster) table, all\n"
+    "shards committed together (two-phase commit) or not at all. `pgload recover` finishes or rolls back what\n"
     "a crashed load left prepared (every load does this first by itself). With --checkpoint the input is\n"
     "committed in steps and an interrupted load continues with --resume; `pgload status` lists such loads.";
 
@@ -103,7 +103,8 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
   value(app, "--table", "TABLE", "distributed or reference table to load (optionally schema-qualified)",
         [&o](const std::string& v) { o.table = v; });
   declare_connection_options(app, o, "options");
-  value(app, "--format", "csv|ndjson|text", "input format (default csv; text = PostgreSQL's COPY text format)",
+  value(app, "--format", "csv|ndjson|text|parquet",
+        "input format (default csv, or parquet for a name ending in .parquet; text = PostgreSQL's COPY text format)",
         [&o](const std::string& v) {
           if (v == "csv")
             o.format = InputFormat::Csv;
@@ -111,8 +112,10 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
             o.format = InputFormat::Ndjson;
           else if (v == "text")
             o.format = InputFormat::Text;
+          else if (v == "parquet")
+            o.format = InputFormat::Parquet;
           else
-            throw UsageError("--format takes csv, ndjson or text, got '" + v + "'");
+            throw UsageError("--format takes csv, ndjson, text or parquet, got '" + v + "'");
         });
   flag(app, "--header", o.header,
        "first line is a header: csv: it must match the columns; text: skipped, as COPY does");
@@ -217,6 +220,13 @@ LoadOptions parse_load_options(int argc, const char* const* argv) {
     o.command = w;  // the verb may come before or after the connection options
   }
   if (o.escape == '\0') o.escape = o.quote;
+  if (app.count("--format") == 0) {
+    const std::string path = o.url.substr(0, o.url.find_first_of("?#"));
+    if (path.size() > 8 && path.compare(path.size() - 8, 8, ".parquet") == 0) o.format = InputFormat::Parquet;
+  }
+  if (o.format == InputFormat::Parquet)
+    for (const char* csv_only : {"--header", "--delimiter", "--quote", "--escape", "--null", "--encoding"})
+      if (app.count(csv_only) > 0) throw UsageError(std::string(csv_only) + " does not apply to --format parquet");
   const bool delimiter_given = app.count("--delimiter") > 0;
   if (o.format == InputFormat::Text) {
     for (const char* csv_only : {"--quote", "--escape"})

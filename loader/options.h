@@ -12,7 +12,7 @@
 
 namespace pgload {
 
-enum class InputFormat { Csv, Ndjson, Text };  // Text: PostgreSQL's COPY text format
+enum class InputFormat { Csv, Ndjson, Text, Parquet };  // Text: PostgreSQL's COPY text format
 
 // The connection options (coordinator, backend, node_conninfo) are the ones pgmove takes.
 struct LoadOptions : ConnectionOptions {

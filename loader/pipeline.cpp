@@ -16,6 +16,8 @@
 #include "loader/binary_row.h"
 #include "loader/load_error.h"
 #include "loader/ndjson_reader.h"
+#include "loader/parquet/parquet_error.h"
+#include "loader/parquet/parquet_input.h"
 #include "loader/router.h"
 #include "loader/shard_batcher.h"
 
@@ -46,7 +48,9 @@ struct Chunk {
   // Values for the left-out columns with defaults: record i of the chunk takes row i (at least one row per record).
   std::vector<std::optional<std::string>> default_values;
   size_t default_rows = 0;
-  std::shared_future<void> defaults_ready;  // default_values are filled (or the evaluation failed)
+  std::shared_future<void> defaults_ready;     // default_values are filled (or the evaluation failed)
+  size_t row_group = 0;                        // parquet: the row group this chunk is
+  std::vector<parquet::ColumnValues> pq_cols;  // parquet: its decoded columns (buffers reused)
 };
 
 // Appends `value` as a quoted CSV field (or the unquoted NULL string) after a delimiter.
@@ -166,6 +170,10 @@ class ChunkWorker {
     }
     c.rejects.clear();
     c.rows = 0;
+    if (plan_.parquet) {
+      process_parquet(c);
+      return;
+    }
     if (c.defaults_ready.valid()) c.defaults_ready.get();  // rethrows a failed evaluation
     if (plan_.latin1) to_utf8_from_latin1(c);
     bool utf8_ok = !plan_.validate_utf8 || simdjson::validate_utf8(c.data.data(), c.data.size());
@@ -489,6 +497,143 @@ class ChunkWorker {
     }
   }
 
+  // The hash of a distribution value from its typed form where the kind allows it, exactly as the text path
+  // hashes the same value; else (numeric, jsonb, enum, ...) the shard from its text through the router.
+  int parquet_shard(const parquet::Target& t, const parquet::Converted& v, std::string_view& text_out) const {
+    const std::optional<DistKind> kind = router_.kind();
+    if (!kind) return 0;
+    using parquet::PgTarget;
+    switch (t.kind) {
+      case PgTarget::Int2:
+      case PgTarget::Int4:
+        return router_.route_hash(hash_int4(static_cast<int32_t>(v.integer)));
+      case PgTarget::Int8:
+        return router_.route_hash(hash_int8(v.integer));
+      case PgTarget::Date:
+        return router_.route_hash(hash_int4(static_cast<int32_t>(v.integer)));
+      case PgTarget::Time:
+      case PgTarget::Timestamp:
+      case PgTarget::Timestamptz:
+        return router_.route_hash(hash_int8(v.integer));
+      case PgTarget::Float4:
+        return router_.route_hash(hash_float4(static_cast<float>(v.real)));
+      case PgTarget::Float8:
+        return router_.route_hash(hash_float8(v.real));
+      case PgTarget::Bool:
+        return router_.route_hash(hash_oid(v.boolean ? 1 : 0));
+      case PgTarget::Uuid: {
+        uint8_t u[16];
+        std::memcpy(u, v.bytes.data(), 16);
+        return router_.route_hash(hash_uuid(u));
+      }
+      case PgTarget::Bytea:
+        return router_.route_hash(hash_text(v.bytes));
+      case PgTarget::Text:
+        if (*kind == DistKind::Text) return router_.route_hash(hash_text(v.bytes));
+        if (*kind == DistKind::Bpchar) return router_.route_hash(hash_bpchar(v.bytes));
+        text_out = v.bytes;
+        return router_.route(v.bytes);
+      case PgTarget::Json:
+      case PgTarget::Jsonb:
+        text_out = v.bytes;
+        return router_.route(v.bytes);
+      case PgTarget::Numeric:
+        text_out = v.numeric_text;
+        return router_.route(v.numeric_text);
+    }
+    return -1;
+  }
+
+  // A row group: its columns decoded, then every row converted from the typed values into binary COPY.
+  void process_parquet(Chunk& c) const {
+    const parquet::ParquetInput& in = *plan_.parquet;
+    try {
+      in.file->read_row_group(c.row_group, in.leaves, c.pq_cols);
+    } catch (const parquet::ParquetError& e) {
+      throw LoadError(kExitInputErrors, e.what());
+    }
+    const auto& leaves = in.file->leaves();
+    const size_t ncols = plan_.file_columns.size();
+    const int64_t nrows = in.file->meta().row_groups[c.row_group].num_rows;
+    // Each shard's rows sized up front from the decoded values (binary framing included), as process() does from
+    // a text chunk's size: no doubling while appending.
+    size_t bytes = static_cast<size_t>(nrows) * (2 + 4 * ncols);
+    for (const parquet::ColumnValues& col : c.pq_cols) {
+      bytes += 8 * (col.ints.size() + col.reals.size()) + 1;
+      for (std::string_view b : col.bytes) bytes += b.size();
+    }
+    const size_t shards = c.bin.size();
+    for (ShardRows& out : c.bin) {
+      out.data.reserve(bytes / shards + bytes / shards / 4 + 256);
+      out.rows.reserve(static_cast<size_t>(nrows) / shards + static_cast<size_t>(nrows) / shards / 4 + 16);
+    }
+    std::vector<size_t> next(in.leaves.size(), 0);  // per leaf read: its next value
+    std::vector<int> value_at(ncols);               // per field this row: the value's slot (-1 NULL)
+    parquet::Converted conv;
+    for (int64_t r = 0; r < nrows; ++r) {
+      const uint64_t row_no = c.first_line + static_cast<uint64_t>(r);
+      for (size_t j = 0; j < ncols; ++j) {
+        const int slot = in.slot_of_field[j];
+        value_at[j] = -1;
+        if (slot < 0) continue;
+        const parquet::ColumnValues& col = c.pq_cols[static_cast<size_t>(slot)];
+        if (!col.defined.empty() && !col.defined[static_cast<size_t>(r)]) continue;
+        value_at[j] = static_cast<int>(next[static_cast<size_t>(slot)]++);
+      }
+      c.bin_row.clear();
+      append_binary_row_start(c.bin_row, static_cast<uint16_t>(ncols));
+      int shard = 0;
+      uint64_t key = 0;
+      bool ok = true;
+      for (size_t j = 0; j < ncols && ok; ++j) {
+        const int jj = static_cast<int>(j);
+        if (value_at[j] < 0) {
+          ok = check_field(c, row_no, c.row_group, jj, std::nullopt, {}, shard);
+          if (ok) append_binary_field(c.bin_row, plan_.types[j], std::nullopt);
+          continue;
+        }
+        const int slot = in.slot_of_field[j];
+        const parquet::ColumnValues& col = c.pq_cols[static_cast<size_t>(slot)];
+        const parquet::LeafColumn& leaf = leaves[static_cast<size_t>(in.leaves[static_cast<size_t>(slot)])];
+        const auto k = static_cast<size_t>(value_at[j]);
+        parquet::RawValue v;
+        conv.bytes = {};
+        conv.numeric_text.clear();
+        if (!col.ints.empty())
+          v.i = col.ints[k];
+        else if (!col.reals.empty())
+          v.r = col.reals[k];
+        else
+          v.b = col.bytes[k];
+        if (const char* why = parquet::append_pg_field(c.bin_row, leaf, in.targets[j], v, conv)) {
+          reject(c, row_no, c.row_group, jj, why, {});
+          ok = false;
+          break;
+        }
+        if (jj != plan_.dist_field) continue;
+        std::string_view text;
+        shard = parquet_shard(in.targets[j], conv, text);
+        if (shard == -1) {
+          reject(c, row_no, c.row_group, jj, router_.refusal(text, excerpt(text)), {});
+          ok = false;
+        } else if (shard == -2) {
+          reject(c, row_no, c.row_group, jj, "no shard's hash range holds this value (gap in pg_dist_shard)", {});
+          ok = false;
+        }
+        const auto t = in.targets[j].kind;
+        if (t == parquet::PgTarget::Int2 || t == parquet::PgTarget::Int4 || t == parquet::PgTarget::Int8 ||
+            t == parquet::PgTarget::Date || t == parquet::PgTarget::Time || t == parquet::PgTarget::Timestamp ||
+            t == parquet::PgTarget::Timestamptz)
+          key = static_cast<uint64_t>(conv.integer) ^ (uint64_t{1} << 63);
+        else
+          key = sort_key(PgType::Text, conv.bytes.empty() ? std::string_view(conv.numeric_text) : conv.bytes);
+      }
+      if (!ok) continue;
+      emit(c.bin[static_cast<size_t>(shard)], c.bin_row, {row_no, 0, 0, 0, key});
+      ++c.rows;
+    }
+  }
+
   const LoadPlan& plan_;
   const Router& router_;
 };
@@ -598,7 +743,36 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
   uint64_t rejected = counters.rejected.load(std::memory_order_relaxed);
   std::string first_reject;
 
+  // Parquet: the row group where this step starts (cursor.byte counts the bytes of the row groups before it).
+  size_t next_group = 0;
+  if (plan.parquet) {
+    const auto& file = *plan.parquet->file;
+    for (uint64_t at = 0; next_group < file.row_groups() && at < next_byte; ++next_group)
+      at += file.row_group_bytes(next_group);
+    eof = next_group >= file.row_groups();
+  }
+
   auto read_stage = [&](tbb::flow_control& fc) -> Chunk* {
+    if (plan.parquet) {
+      const auto& file = *plan.parquet->file;
+      if (eof || (step_bytes > 0 && next_byte - step_start_byte >= step_bytes)) {
+        fc.stop();
+        return nullptr;
+      }
+      Chunk* c;
+      {
+        std::lock_guard lock(pool_mu);
+        c = free_chunks.back();
+        free_chunks.pop_back();
+      }
+      c->row_group = next_group;
+      c->first_line = next_line;
+      c->byte_offset = next_byte;
+      next_line += static_cast<uint64_t>(file.meta().row_groups[next_group].num_rows);
+      next_byte += file.row_group_bytes(next_group);
+      eof = ++next_group >= file.row_groups();
+      return c;
+    }
     if ((eof && carry.empty()) || data_ended.load(std::memory_order_relaxed) ||
         (step_bytes > 0 && next_byte - step_start_byte >= step_bytes)) {
       fc.stop();
@@ -654,14 +828,20 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
     if (plan.format == InputFormat::Text && c->text_tok.end_of_data) data_ended.store(true, std::memory_order_relaxed);
     for (const Reject& r : c->rejects) {
       ++rejected;
-      std::string where = "line " + std::to_string(r.line) + (r.column.empty() ? "" : ", column " + r.column) +
-                          ", byte " + std::to_string(r.byte);
+      std::string where = plan.parquet
+                              ? "row group " + std::to_string(r.byte) + ", row " + std::to_string(r.line) +
+                                    (r.column.empty() ? "" : ", column " + r.column)
+                              : "line " + std::to_string(r.line) + (r.column.empty() ? "" : ", column " + r.column) +
+                                    ", byte " + std::to_string(r.byte);
       if (first_reject.empty())
-        first_reject = where + ": " + r.reason + "\n  " + std::to_string(r.line) + " | " + excerpt(r.raw);
+        first_reject =
+            where + ": " + r.reason + (plan.parquet ? "" : "\n  " + std::to_string(r.line) + " | " + excerpt(r.raw));
       if (plan.reject_file) {
         std::fprintf(plan.reject_file, "# %s: %s\n", where.c_str(), r.reason.c_str());
-        std::fwrite(r.raw.data(), 1, r.raw.size(), plan.reject_file);
-        std::fputc('\n', plan.reject_file);
+        if (!plan.parquet) {
+          std::fwrite(r.raw.data(), 1, r.raw.size(), plan.reject_file);
+          std::fputc('\n', plan.reject_file);
+        }
       }
     }
     counters.rejected.store(rejected, std::memory_order_relaxed);

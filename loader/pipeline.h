@@ -22,6 +22,9 @@
 #include "loader/value_check.h"
 
 namespace pgload {
+namespace parquet {
+struct ParquetInput;
+}
 
 // Progress counters: bumped by the pipeline, read by the reporter thread.
 struct LoadCounters {
@@ -53,6 +56,9 @@ struct LoadPlan {
   size_t batch_bytes = 1 << 20;
   int64_t max_errors = 0;
   std::FILE* reject_file = nullptr;
+  // Parquet input: row groups are the chunks (read by the file, not from the ByteSource), every row goes as binary
+  // COPY; cursor.byte counts the compressed bytes of the row groups done, cursor.line the next row (1-based).
+  const parquet::ParquetInput* parquet = nullptr;
 };
 
 // Reads the header record (CSV with --header) and returns its field values; `carry` receives bytes read past it.

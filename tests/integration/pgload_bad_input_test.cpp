@@ -184,7 +184,7 @@ std::vector<BadCase> catalog() {
       {"delimiter_equals_quote", Shape::Users, kGood, "--delimiter '\"'", 2,
        "pgload: --delimiter and --quote must differ"},
       {"unknown_format", Shape::Users, kGood, "--format xml", 2,
-       "pgload: --format takes csv, ndjson or text, got 'xml'"},
+       "pgload: --format takes csv, ndjson, text or parquet, got 'xml'"},
       {"text_octal_escape_invalid_utf8", Shape::Users, kGoodText + "2\tx\t\\351\tz\n", "--format text", 1,
        "pgload: line 2, column login, byte 12: invalid byte sequence for encoding \"UTF8\": 0xe9 (from an escape)"},
       {"text_hex_escape_nul", Shape::Users, kGoodText + "2\tx\t\\x00\tz\n", "--format text", 1,
