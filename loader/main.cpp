@@ -126,7 +126,9 @@ CheckpointStart start_checkpoint(const LoadOptions& o, const Catalog& catalog, c
                     "--checkpoint cannot resume compressed input (.gz/.zst) at an offset; decompress it "
                     "first, or load it without --checkpoint");
   CheckpointStart cs;
-  cs.run.url = redact_url(o.url);
+  // The key of a resumable run, shown by `pgload status`: without user:password and without the query string, which
+  // may be a token (an Azure SAS, a presigned URL) and changes when it is issued anew for the resumed run.
+  cs.run.url = url_for_messages(o.url);
   cs.run.table = table;
   ensure_checkpoint_table(two_phase.session());
   if (!lock_run(two_phase.session(), cs.run.url, table, kRunLockWaitMs))
