@@ -1,11 +1,14 @@
-// The lock transaction shares the catalog's coordinator connection so the catalog re-read happens inside it, after
-// the lock is granted; commit decisions use a connection of their own (they must commit while this stays open).
+// Citus takes these locks inside the coordinator transaction of its COPY; pgload's writes go straight to the
+// workers, so it holds them in a coordinator transaction of its own that writes nothing. Everything in it is local to
+// the coordinator (lock_relation_if_exists instead of LOCK TABLE, which Citus propagates), so it can be PREPAREd.
 #include "loader/load_lock.h"
 
 #include <algorithm>
 #include <iterator>
+#include <utility>
 #include <vector>
 
+#include "common/session_conninfo.h"
 #include "common/shard_lock.h"
 #include "loader/load_error.h"
 
@@ -28,18 +31,42 @@ bool same_columns(const Table& a, const Table& b) {
   return true;
 }
 
+std::string id_array(const std::vector<int64_t>& ids) {
+  std::string s = "ARRAY[";
+  for (size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
+  return s + "]::bigint[]";
+}
+
 }  // namespace
 
 LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_timeout_ms,
-                   std::function<void(const std::string&)> on_wait)
-    : conn_(catalog.coordinator()) {
+                   std::function<void(const std::string&)> on_wait) {
   const std::string name = table.qualified();
   try {
-    // READ COMMITTED whatever the user's default: the re-read below must see the placements as of after the lock.
+    conn_ = PgConn::connect(session_conninfo(catalog.coordinator()), "pgload");
     conn_.run("BEGIN ISOLATION LEVEL READ COMMITTED");
     open_ = true;
     // The transaction stays idle while the load streams; a server-side idle timeout would drop the lock.
     conn_.run("SELECT set_config('idle_in_transaction_session_timeout', '0', true)");
+    // Citus's COPY opens the table with RowExclusiveLock first: DDL and table rewrites wait for the load. lock_timeout
+    // bounds this wait as it bounds the shard lock's.
+    if (lock_timeout_ms)
+      conn_.exec("SELECT set_config('lock_timeout', $1, true)", {std::to_string(std::max<int64_t>(1, *lock_timeout_ms))});
+    try {
+      conn_.exec("SELECT pg_catalog.lock_relation_if_exists($1, 'ROW EXCLUSIVE')", {name});
+    } catch (const PgError& e) {
+      if (e.sqlstate() == "55P03")
+        throw LoadError(kExitCluster, "gave up after " + std::to_string(lock_timeout_ms.value_or(0)) +
+                                          " ms (lock timeout) waiting for a lock on " + name +
+                                          " held by a schema change or table rewrite; nothing was loaded");
+      if (e.sqlstate() == "42883")
+        throw LoadError(kExitCluster, "the coordinator " + e.endpoint() +
+                                          " has no lock_relation_if_exists(text, text) (a local cluster made by an "
+                                          "older pgcluster: load cluster/catalog.sql's definitions or re-create it); "
+                                          "nothing was loaded");
+      throw;
+    }
+    conn_.run("SELECT set_config('lock_timeout', '0', true)");
     ShardLockOptions opts;
     opts.mode = ShardLockMode::Share;
     opts.lock_timeout_ms = lock_timeout_ms;
@@ -55,8 +82,12 @@ LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_t
         throw LoadError(kExitCluster,
                         "the shards of " + name + " keep changing while pgload locks them; nothing was loaded");
       lock_shards(conn_, missing, opts);
+      // SerializeNonCommutativeWrites: RowExclusive on each shard's resource lock, after the metadata lock, in
+      // shard id order as Citus takes them (a reference table's UPDATE/DELETE takes it exclusively).
+      conn_.run("SELECT pg_catalog.lock_shard_resources(3, " + id_array(missing) + ")");
       locked.insert(locked.end(), missing.begin(), missing.end());
       std::sort(locked.begin(), locked.end());
+      // Read on the catalog's session, after the locks are granted: a move that held them has committed by then.
       catalog.reload_nodes();
       Table fresh = catalog.table(name);
       if (!same_columns(fresh, table))
@@ -64,7 +95,7 @@ LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_t
       table = std::move(fresh);
     }
   } catch (const ShardLockError& e) {
-    release();
+    (void)release();
     if (e.kind() == ShardLockError::Kind::NotOwner)
       throw LoadError(kExitCluster, std::string(e.what()) +
                                         ". pgload holds Citus's shard metadata lock for the whole load so that a "
@@ -72,32 +103,47 @@ LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_t
                                         "owner (or a member of the owner's role); nothing was loaded");
     throw LoadError(kExitCluster, std::string(e.what()) + "; nothing was loaded");
   } catch (const PgError& e) {
-    release();
-    throw LoadError(kExitCluster, "reading " + name + "'s placements under the shard lock failed: " +
-                                      std::string(e.what()) + "; nothing was loaded");
+    (void)release();
+    throw LoadError(kExitCluster, "locking " + name + " and reading its placements failed: " + std::string(e.what()) +
+                                      "; nothing was loaded");
   } catch (...) {
-    release();
+    (void)release();
     throw;
   }
 }
 
-LoadLock::~LoadLock() { release(); }
-
-void LoadLock::check_held() const {
-  try {
-    conn_.run("SELECT 1");
-  } catch (const PgError& e) {
-    throw LoadError(kExitCluster, "lost the coordinator session holding the shard lock (" + e.server_message() +
-                                      ") before the commit decision; every shard was rolled back, nothing was loaded");
-  }
+LoadLock::~LoadLock() {
+  if (!keep_) (void)release();
 }
 
-void LoadLock::release() noexcept {
-  if (!open_) return;
+void LoadLock::prepare(const std::string& gid) {
+  try {
+    conn_.run("PREPARE TRANSACTION " + quote_literal(gid));
+  } catch (const PgError& e) {
+    open_ = false;  // a failed PREPARE ends the transaction (rolled back), and a lost session has ended it too
+    throw LoadError(kExitCluster, "could not keep the load's locks for the commit (PREPARE TRANSACTION on the "
+                                  "coordinator " + e.endpoint() + ": " + e.server_message() +
+                                      "); every shard was rolled back, nothing was loaded");
+  }
   open_ = false;
-  // Nothing was written in this transaction: ending it only drops the lock, and a failure here changes nothing.
-  PGresult* r = PQexec(conn_.raw(), "ROLLBACK");
-  PQclear(r);
+  gid_ = gid;
+}
+
+std::optional<std::string> LoadLock::release() noexcept {
+  if (open_) {
+    open_ = false;
+    // Nothing was written in this transaction: ending it only drops the locks, and a failure here changes nothing.
+    PQclear(PQexec(conn_.raw(), "ROLLBACK"));
+  }
+  if (gid_.empty()) return std::nullopt;
+  const std::string gid = std::exchange(gid_, "");
+  try {
+    conn_.run("ROLLBACK PREPARED " + quote_literal(gid));
+  } catch (const std::exception& e) {
+    return "the load's prepared lock " + gid + " on the coordinator could not be released (" + e.what() +
+           "); shard moves of the table wait until `pgload recover` (or the next load) releases it";
+  }
+  return std::nullopt;
 }
 
 }  // namespace pgload

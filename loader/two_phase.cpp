@@ -68,6 +68,19 @@ std::string run_of_gid(std::string_view gid) {
   return std::string(run);
 }
 
+// The run id of a lock gid made by TwoPhaseRun::lock_gid, pgload_<16 hex>_lock_<n> exactly; "" for any other gid.
+std::string run_of_lock_gid(std::string_view gid) {
+  if (!gid.starts_with(kGidPrefix)) return "";
+  const std::string_view rest = gid.substr(kGidPrefix.size());
+  constexpr std::string_view kLock = "_lock_";
+  if (rest.size() < kRunIdChars + kLock.size() + 1 || rest.substr(kRunIdChars, kLock.size()) != kLock) return "";
+  const std::string_view run = rest.substr(0, kRunIdChars);
+  if (!std::all_of(run.begin(), run.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+    return "";
+  if (!all_digits(rest.substr(kRunIdChars + kLock.size()))) return "";
+  return std::string(run);
+}
+
 }  // namespace
 
 TwoPhaseRun::TwoPhaseRun(const PgConn& coordinator)
@@ -82,6 +95,11 @@ TwoPhaseRun::TwoPhaseRun(const PgConn& coordinator)
   }
   coordinator_.run(std::string("SELECT pg_advisory_lock(") + "hashtextextended('pgload:' || " + quote_literal(run_id_) +
                    ", 0))");
+  started_us_ = std::stoll(*coordinator_.scalar("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint"));
+}
+
+std::string TwoPhaseRun::lock_gid(int64_t n) const {
+  return std::string(kGidPrefix) + run_id_ + "_lock_" + std::to_string(n);
 }
 
 std::string TwoPhaseRun::gid(int32_t node_id, int n) const {
@@ -292,6 +310,31 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
           "run " + run + " is decided but not finished on node " + (ep.empty() ? "?" : ep) + " (" + why + "): ";
       for (size_t i = 0; i < gids.size(); ++i) line += (i ? ", " : "") + gids[i];
       res.unresolved.push_back(std::move(line));
+    }
+  }
+  // Last, the prepared lock transactions of dead runs (LoadLock::prepare): each keeps moves and rewrites of its table
+  // waiting until nothing of its run is left prepared, so it goes only once the run's decision is gone (every gid
+  // resolved) or the run never decided (its parts were rolled back, or will be: a move cannot lose them).
+  std::set<std::string> still_decided;
+  if (have_decisions) {
+    auto r = coord.exec("SELECT run_id FROM pgload.commit_decisions");
+    for (int i = 0; i < r.rows(); ++i) still_decided.insert(r.str(i, 0));
+  }
+  auto locks = coord.exec(
+      "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%\\_lock\\_%' AND database = current_database()");
+  for (int i = 0; i < locks.rows(); ++i) {
+    const std::string gid = locks.str(i, 0);
+    const std::string run = run_of_lock_gid(gid);
+    if (run.empty() || still_decided.count(run)) continue;
+    if (state_of(run).live) {
+      ++res.skipped_live;
+      continue;
+    }
+    try {
+      coord.run("ROLLBACK PREPARED " + quote_literal(gid));
+      ++res.locks_released;
+    } catch (const PgError& e) {
+      if (e.sqlstate() != "42704") throw;  // a concurrent recover released it first
     }
   }
   // An unreachable active node may still hold undecided transactions of a crashed run: say so, as before.
