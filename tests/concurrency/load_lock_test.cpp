@@ -221,9 +221,12 @@ TEST_F(LoadLockTest, TwoLoadsOfOneFileEndWithOneCommitted) {
 TEST_F(LoadLockTest, ALoadGivesWayToAnOlderLoadAndWaitsForAYoungerOne) {
   create_users("ll_waitdie", 4);
   auto c = coord();
+  const std::string csv = read_file(users_file());
+  const std::string key = csv.substr(0, csv.find(','));  // the input's first user_id
   auto placement = c.exec(
       "SELECT s.shardid, n.nodeport FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) JOIN pg_dist_node n "
-      "USING (groupid) WHERE s.shardid = get_shard_id_for_distribution_column('ll_waitdie', '1')");
+      "USING (groupid) WHERE s.shardid = get_shard_id_for_distribution_column('ll_waitdie', $1)",
+      {key});
   const std::string shard_table = "ll_waitdie_" + placement.str(0, 0);
   const int port = std::stoi(placement.str(0, 1));
 
@@ -231,7 +234,7 @@ TEST_F(LoadLockTest, ALoadGivesWayToAnOlderLoadAndWaitsForAYoungerOne) {
   {
     auto older = PgConn::connect(cluster().node_conninfo(port), "pgload 0000000000000001 1");
     older.run("BEGIN");
-    older.run("INSERT INTO " + shard_table + " (user_id) VALUES (1)");
+    older.run("INSERT INTO " + shard_table + " (user_id) VALUES (" + key + ")");
     auto r = run_command(pgload_cmd("--url " + sh(users_file()) + " --table ll_waitdie --quiet"));
     EXPECT_EQ(r.exit_code, 3) << r.output;
     EXPECT_THAT(r.output, HasSubstr("gave way to the earlier load (run 0000000000000001)"));
@@ -245,7 +248,7 @@ TEST_F(LoadLockTest, ALoadGivesWayToAnOlderLoadAndWaitsForAYoungerOne) {
   // Younger: started far in the future. The load waits for it; once it rolls back, the load commits everything.
   auto younger = PgConn::connect(cluster().node_conninfo(port), "pgload ffffffffffffffff 9999999999999999");
   younger.run("BEGIN");
-  younger.run("INSERT INTO " + shard_table + " (user_id) VALUES (1)");
+  younger.run("INSERT INTO " + shard_table + " (user_id) VALUES (" + key + ")");
   auto load = start(pgload_cmd("--url " + sh(users_file()) + " --table ll_waitdie --quiet") + " 2>&1");
   auto w = cluster().connect_node(port);
   bool waiting = false;

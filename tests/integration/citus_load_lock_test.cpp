@@ -192,7 +192,10 @@ TEST_F(CitusLoadLockTest, TwoLoadsOfOneFileEndWithOneCommitted) {
 TEST_F(CitusLoadLockTest, ALoadGivesWayToAnOlderLoad) {
   Catalog cat = Catalog::load(coord_);
   Table t = cat.table("lock_users");
-  const std::string shard = *coord_.scalar("SELECT get_shard_id_for_distribution_column('lock_users', '1')");
+  const std::string csv = test::read_file(*dir_ + "/users.csv");
+  const std::string key = csv.substr(0, csv.find(','));  // the input's first user_id
+  const std::string shard =
+      *coord_.scalar("SELECT get_shard_id_for_distribution_column('lock_users', $1)", {key});
   const Shard* s = nullptr;
   for (const auto& x : t.shards)
     if (std::to_string(x.shard_id) == shard) s = &x;
@@ -200,7 +203,7 @@ TEST_F(CitusLoadLockTest, ALoadGivesWayToAnOlderLoad) {
   const Node* node = cat.node_for_group(s->groups[0]);
   auto older = PgConn::connect(cat.node_conninfo(*node), "pgload 0000000000000001 1");
   older.run("BEGIN");
-  older.run("INSERT INTO " + t.shard_relation(s->shard_id) + " (user_id) VALUES (1)");
+  older.run("INSERT INTO " + t.shard_relation(s->shard_id) + " (user_id) VALUES (" + key + ")");
   auto r = run_command(pgload_cmd("--url " + test::sh(*dir_ + "/users.csv") + " --table lock_users --quiet"));
   older.run("ROLLBACK");
   EXPECT_EQ(r.exit_code, 3) << r.output;
