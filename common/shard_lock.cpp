@@ -48,7 +48,8 @@ std::string describe_prepared_loads(const PgConn& observer) {
   std::string out;
   for (int i = 0; i < r.rows(); ++i) {
     const std::string run = r.str(i, 0);
-    const bool dead = observer.scalar("SELECT pg_try_advisory_lock(hashtextextended('pgload:' || $1, 0))", {run}) == "t";
+    const bool dead =
+        observer.scalar("SELECT pg_try_advisory_lock(hashtextextended('pgload:' || $1, 0))", {run}) == "t";
     if (dead) observer.exec("SELECT pg_advisory_unlock(hashtextextended('pgload:' || $1, 0))", {run});
     out += std::string(out.empty() ? "" : ", and ") +
            (dead ? "a crashed load in doubt (run " + run + "): run `pgload recover`"

@@ -51,7 +51,8 @@ LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_t
     // Citus's COPY opens the table with RowExclusiveLock first: DDL and table rewrites wait for the load. lock_timeout
     // bounds this wait as it bounds the shard lock's.
     if (lock_timeout_ms)
-      conn_.exec("SELECT set_config('lock_timeout', $1, true)", {std::to_string(std::max<int64_t>(1, *lock_timeout_ms))});
+      conn_.exec("SELECT set_config('lock_timeout', $1, true)",
+                 {std::to_string(std::max<int64_t>(1, *lock_timeout_ms))});
     try {
       conn_.exec("SELECT pg_catalog.lock_relation_if_exists($1, 'ROW EXCLUSIVE')", {name});
     } catch (const PgError& e) {
@@ -121,9 +122,11 @@ void LoadLock::prepare(const std::string& gid) {
     conn_.run("PREPARE TRANSACTION " + quote_literal(gid));
   } catch (const PgError& e) {
     open_ = false;  // a failed PREPARE ends the transaction (rolled back), and a lost session has ended it too
-    throw LoadError(kExitCluster, "could not keep the load's locks for the commit (PREPARE TRANSACTION on the "
-                                  "coordinator " + e.endpoint() + ": " + e.server_message() +
-                                      "); every shard was rolled back, nothing was loaded");
+    throw LoadError(kExitCluster,
+                    "could not keep the load's locks for the commit (PREPARE TRANSACTION on the "
+                    "coordinator " +
+                        e.endpoint() + ": " + e.server_message() +
+                        "); every shard was rolled back, nothing was loaded");
   }
   open_ = false;
   gid_ = gid;

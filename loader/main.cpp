@@ -186,7 +186,8 @@ CommitWork lock_for_commit(Catalog& catalog, const Table& table, const LoadOptio
   w.lock = std::make_unique<LoadLock>(catalog, *w.table, o.lock_timeout_ms,
                                       [](const std::string& m) { std::fprintf(stderr, "pgload: %s\n", m.c_str()); });
   bool same = w.table->shards.size() == table.shards.size();
-  for (size_t s = 0; same && s < table.shards.size(); ++s) same = w.table->shards[s].shard_id == table.shards[s].shard_id;
+  for (size_t s = 0; same && s < table.shards.size(); ++s)
+    same = w.table->shards[s].shard_id == table.shards[s].shard_id;
   if (routed && !same)
     throw LoadError(kExitCluster, "the shards of " + table.qualified() + " changed since the load started (a split?)");
   return w;
@@ -264,9 +265,8 @@ void run_steps(const LoadOptions& o, Catalog& catalog, const Table& table, const
       } else {
         // The task's own copy of the work goes when the task ends (not when the future is read): a lock the next
         // step queues behind must not wait for this thread.
-        committed = std::async(std::launch::async, [&commit, w = std::make_shared<CommitWork>(std::move(work))] {
-          commit(std::move(*w));
-        });
+        committed = std::async(std::launch::async,
+                               [&commit, w = std::make_shared<CommitWork>(std::move(work))] { commit(std::move(*w)); });
       }
     } catch (...) {
       std::exception_ptr error = std::current_exception();

@@ -62,7 +62,7 @@ class TwoPhaseRun {
 struct RecoveryResult {
   int committed = 0;
   int rolled_back = 0;
-  int skipped_live = 0;  // belonged to a run that is still running
+  int skipped_live = 0;    // belonged to a run that is still running
   int locks_released = 0;  // prepared lock transactions of finished runs released on the coordinator
   // Decided runs that could not be finished, one line each naming the node and the gids left there; their
   // decisions stay on the coordinator for the next `pgload recover` (exit 5 while this is not empty).

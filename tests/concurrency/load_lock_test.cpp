@@ -116,12 +116,12 @@ TEST_F(LoadLockTest, CrashInDoubtKeepsAMoveWaitingUntilRecover) {
       "SELECT s.shardid, n.nodename || ':' || n.nodeport FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) "
       "JOIN pg_dist_node n USING (groupid) WHERE s.logicalrelid = 'll_crash'::regclass ORDER BY s.shardid LIMIT 1");
   const std::string shard_id = shard.str(0, 0), source = shard.str(0, 1);
-  const std::string target =
-      *c.scalar("SELECT nodename || ':' || nodeport FROM pg_dist_node WHERE groupid <> 0 AND nodename || ':' || "
-                "nodeport <> $1 ORDER BY nodeid LIMIT 1",
-                {source});
-  auto move = start("timeout 300 " + std::string(PGMOVE_BIN) + " --coordinator " + sh(cluster().conninfo()) +
-                    " move " + shard_id + " --to " + target + " --mode block_writes 2>&1");
+  const std::string target = *c.scalar(
+      "SELECT nodename || ':' || nodeport FROM pg_dist_node WHERE groupid <> 0 AND nodename || ':' || "
+      "nodeport <> $1 ORDER BY nodeid LIMIT 1",
+      {source});
+  auto move = start("timeout 300 " + std::string(PGMOVE_BIN) + " --coordinator " + sh(cluster().conninfo()) + " move " +
+                    shard_id + " --to " + target + " --mode block_writes 2>&1");
   ASSERT_TRUE(waits_for_lock("pgmove%")) << "the move never waited for the crashed load's lock";
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_EQ(move.wait_for(std::chrono::seconds(0)), std::future_status::timeout) << "the move did not wait";
@@ -161,9 +161,9 @@ TEST_F(LoadLockTest, CrashBeforeTheDecisionLeavesNoLock) {
 TEST_F(LoadLockTest, ALoadHoldsWhatCitusCopyHolds) {
   create_users("ll_holds", 4);
   const std::string csv = sh(users_file());
-  auto load = start("{ head -n " + std::to_string(kRows / 2) + " " + csv + "; sleep 4; tail -n +" +
-                    std::to_string(kRows / 2 + 1) + " " + csv + "; } | " +
-                    pgload_cmd("--quiet --url - --table ll_holds"));
+  auto load =
+      start("{ head -n " + std::to_string(kRows / 2) + " " + csv + "; sleep 4; tail -n +" +
+            std::to_string(kRows / 2 + 1) + " " + csv + "; } | " + pgload_cmd("--quiet --url - --table ll_holds"));
   auto c = coord();
   bool locked = false;
   for (int i = 0; i < 200 && !locked; ++i) {
@@ -173,7 +173,8 @@ TEST_F(LoadLockTest, ALoadHoldsWhatCitusCopyHolds) {
     if (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(locked) << "the load never took RowExclusiveLock on the table";
-  const std::string shard = *c.scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = 'll_holds'::regclass");
+  const std::string shard =
+      *c.scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = 'll_holds'::regclass");
   c.run("BEGIN; SET LOCAL lock_timeout = '300ms'");
   try {
     c.run("LOCK TABLE ll_holds IN EXCLUSIVE MODE");
@@ -225,7 +226,7 @@ TEST_F(LoadLockTest, ALoadGivesWayToAnOlderLoadAndWaitsForAYoungerOne) {
   const std::string key = csv.substr(0, csv.find(','));  // the input's first user_id
   auto placement = c.exec(
       "SELECT s.shardid, n.nodeport FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) JOIN pg_dist_node n "
-      "USING (groupid) WHERE s.shardid = get_shard_id_for_distribution_column('ll_waitdie', $1)",
+      "USING (groupid) WHERE s.shardid = get_shard_id_for_distribution_column('ll_waitdie', $1::text)",
       {key});
   const std::string shard_table = "ll_waitdie_" + placement.str(0, 0);
   const int port = std::stoi(placement.str(0, 1));
@@ -253,9 +254,10 @@ TEST_F(LoadLockTest, ALoadGivesWayToAnOlderLoadAndWaitsForAYoungerOne) {
   auto w = cluster().connect_node(port);
   bool waiting = false;
   for (int i = 0; i < 200 && !waiting; ++i) {
-    waiting = scalar_int(w,
-                         "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgload %' AND "
-                         "application_name <> 'pgload ffffffffffffffff 9999999999999999' AND wait_event_type = 'Lock'") > 0;
+    waiting =
+        scalar_int(w,
+                   "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgload %' AND "
+                   "application_name <> 'pgload ffffffffffffffff 9999999999999999' AND wait_event_type = 'Lock'") > 0;
     if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(waiting) << "the load never met the younger session's key";
@@ -272,9 +274,10 @@ TEST_F(LoadLockTest, ThreeDisjointLoadsAllCommit) {
   create_users("ll_disjoint", 8);
   const std::string csv = sh(users_file());
   const int third = kRows / 3;
-  std::vector<std::string> parts = {"head -n " + std::to_string(third) + " " + csv,
-                                    "sed -n '" + std::to_string(third + 1) + "," + std::to_string(2 * third) + "p' " + csv,
-                                    "tail -n +" + std::to_string(2 * third + 1) + " " + csv};
+  std::vector<std::string> parts = {
+      "head -n " + std::to_string(third) + " " + csv,
+      "sed -n '" + std::to_string(third + 1) + "," + std::to_string(2 * third) + "p' " + csv,
+      "tail -n +" + std::to_string(2 * third + 1) + " " + csv};
   std::vector<std::future<CommandResult>> loads;
   for (const auto& part : parts)
     loads.push_back(start(part + " | " + pgload_cmd("--quiet --url - --table ll_disjoint") + " 2>&1"));

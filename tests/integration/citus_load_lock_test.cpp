@@ -33,8 +33,8 @@ class CitusLoadLockTest : public ::testing::Test {
   static void SetUpTestSuite() {
     if (!test::CitusEnv::from_env()) return;
     dir_ = new std::string(pgload::test::temp_dir("pgload-citus-lock"));
-    auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --shuffle --out " +
-                         *dir_ + "/users.csv");
+    auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --shuffle --out " + *dir_ +
+                         "/users.csv");
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   void SetUp() override {
@@ -126,8 +126,7 @@ class CitusLoadLockTest : public ::testing::Test {
 std::string* CitusLoadLockTest::dir_ = nullptr;
 
 TEST_F(CitusLoadLockTest, CrashInDoubtThenBlockWritesRebalanceLosesNothing) {
-  crash_in_doubt_then_rebalance(
-      "SELECT rebalance_table_shards('lock_users', shard_transfer_mode := 'block_writes')");
+  crash_in_doubt_then_rebalance("SELECT rebalance_table_shards('lock_users', shard_transfer_mode := 'block_writes')");
 }
 
 TEST_F(CitusLoadLockTest, CrashInDoubtThenLogicalRebalanceLosesNothing) {
@@ -157,9 +156,10 @@ TEST_F(CitusLoadLockTest, TableRewritesAndSplitsWaitForALoad) {
     // Until the load holds its lock on the table.
     bool locked = false;
     for (int i = 0; i < 300 && !locked; ++i) {
-      locked = scalar_int("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.relation = "
-                          "'lock_users'::regclass AND l.mode = 'RowExclusiveLock' AND a.application_name = "
-                          "'pgload'") > 0;
+      locked = scalar_int(
+                   "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.relation = "
+                   "'lock_users'::regclass AND l.mode = 'RowExclusiveLock' AND a.application_name = "
+                   "'pgload'") > 0;
       if (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     ASSERT_TRUE(locked);
@@ -195,7 +195,7 @@ TEST_F(CitusLoadLockTest, ALoadGivesWayToAnOlderLoad) {
   const std::string csv = test::read_file(*dir_ + "/users.csv");
   const std::string key = csv.substr(0, csv.find(','));  // the input's first user_id
   const std::string shard =
-      *coord_.scalar("SELECT get_shard_id_for_distribution_column('lock_users', $1)", {key});
+      *coord_.scalar("SELECT get_shard_id_for_distribution_column('lock_users', $1::text)", {key});
   const Shard* s = nullptr;
   for (const auto& x : t.shards)
     if (std::to_string(x.shard_id) == shard) s = &x;
@@ -221,7 +221,8 @@ TEST_F(CitusLoadLockTest, ThreeDisjointLoadsAllCommit) {
       "sed -n '" + std::to_string(third + 1) + "," + std::to_string(2 * third) + "p' " + csv,
       "tail -n +" + std::to_string(2 * third + 1) + " " + csv};
   std::vector<std::future<CommandResult>> loads;
-  for (const auto& part : parts) loads.push_back(start(part + " | " + pgload_cmd("--quiet --url - --table lock_users") + " 2>&1"));
+  for (const auto& part : parts)
+    loads.push_back(start(part + " | " + pgload_cmd("--quiet --url - --table lock_users") + " 2>&1"));
   for (auto& l : loads) {
     auto r = l.get();
     EXPECT_EQ(r.exit_code, 0) << r.output;
