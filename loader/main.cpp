@@ -304,7 +304,6 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
       return kExitLoaded;
     }
   }
-  if (!o.dry_run && !two_phase) two_phase.emplace(catalog.coordinator());
   // Before the source is opened: a wait for a shard move should not hold an idle HTTP transfer open.
   CommitWork work;
   if (!o.dry_run) {
@@ -401,6 +400,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads, nullptr, rows_per_shard, counters);
     report.outcome = "dry_run";
   } else {
+    if (!two_phase) two_phase.emplace(catalog.coordinator());
     SinkOptions sink_options;
     sink_options.connections_per_worker = o.connections_per_worker;
     sink_options.copy_options = copy_options(o);
