@@ -231,7 +231,12 @@ void run_steps(const LoadOptions& o, Catalog& catalog, const Table& table, const
   for (bool done = false; !done;) {
     CommitWork work;
     try {
-      work = first.lock ? std::move(first) : lock_for_commit(catalog, table, o, true);
+      if (first.lock) {
+        work = std::move(first);
+        first = CommitWork{};  // later steps take locks of their own
+      } else {
+        work = lock_for_commit(catalog, table, o, true);
+      }
       work.sink = std::make_unique<CopySink>(catalog, *work.table, sink_options);
       std::vector<uint64_t> step_rows;
       done = run_pipeline_step(
