@@ -10,7 +10,6 @@
 #include <cstring>
 #include <map>
 #include <regex>
-#include <tuple>
 #include <utility>
 
 #include "loader/load_error.h"
@@ -39,25 +38,8 @@ struct CopySink::Conn {
   std::string gid;
 };
 
-namespace {
-
-// Citus's "first worker" (IsFirstWorkerNode: the active primary non-coordinator nodes sorted by name, then port),
-// where SerializeNonCommutativeWrites also locks a reference table's shard, so writes that start on metadata workers
-// serialize with a load too. Null when there is none.
-const Node* first_worker(const Catalog& catalog) {
-  const Node* first = nullptr;
-  for (const Node& n : catalog.nodes())
-    if (n.is_active && n.role == "primary" && !n.is_coordinator() &&
-        (!first || std::tie(n.host, n.port) < std::tie(first->host, first->port)))
-      first = &n;
-  return first;
-}
-
-}  // namespace
-
 CopySink::CopySink(const Catalog& catalog, const Table& table, SinkOptions options)
     : table_(table), options_(std::move(options)) {
-  const Node* first = table.is_reference() ? first_worker(catalog) : nullptr;
   rows_per_shard_.assign(table.shards.size(), 0);
   std::map<int32_t, std::vector<Conn*>> by_group;
   std::string column_list;
@@ -93,12 +75,6 @@ CopySink::CopySink(const Catalog& catalog, const Table& table, SinkOptions optio
             // A timestamptz without an offset must mean on the worker what it meant where it was routed.
             if (!table.time_zone.empty()) c->pg.run("SET TimeZone TO " + quote_literal(table.time_zone));
             c->pg.run("BEGIN");
-            // In the transaction that is PREPAREd with the load's rows, so the lock lasts as long as they are in
-            // doubt. A worker without Citus's function (the local cluster's plain nodes) has no writers to serialize.
-            if (first && node->group_id == first->group_id &&
-                c->pg.scalar("SELECT to_regprocedure('pg_catalog.lock_shard_resources(integer,bigint[])')"))
-              c->pg.run("SELECT pg_catalog.lock_shard_resources(3, ARRAY[" + std::to_string(shard.shard_id) +
-                        "]::bigint[])");
           } catch (const PgError& e) {
             throw LoadError(kExitCluster,
                             "cannot open a COPY connection to worker " + node->endpoint() + ": " + e.server_message());

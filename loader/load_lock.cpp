@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -37,24 +38,56 @@ std::string id_array(const std::vector<int64_t>& ids) {
   return s + "]::bigint[]";
 }
 
+// Citus's first worker (IsFirstWorkerNode: the active primary non-coordinator nodes sorted by name, then port), or
+// null when there is none.
+const Node* first_worker(const Catalog& catalog) {
+  const Node* first = nullptr;
+  for (const Node& n : catalog.nodes())
+    if (n.is_active && n.role == "primary" && !n.is_coordinator() &&
+        (!first || std::tie(n.host, n.port) < std::tie(first->host, first->port)))
+      first = &n;
+  return first;
+}
+
+void begin_lock_txn(const PgConn& c, std::optional<int64_t> lock_timeout_ms) {
+  c.run("BEGIN ISOLATION LEVEL READ COMMITTED");
+  // The transaction stays idle while the load streams; a server-side idle timeout would drop the lock.
+  c.run("SELECT set_config('idle_in_transaction_session_timeout', '0', true)");
+  if (lock_timeout_ms)
+    c.exec("SELECT set_config('lock_timeout', $1, true)", {std::to_string(std::max<int64_t>(1, *lock_timeout_ms))});
+}
+
 }  // namespace
 
 LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_timeout_ms,
                    std::function<void(const std::string&)> on_wait) {
   const std::string name = table.qualified();
   try {
-    conn_ = PgConn::connect(session_conninfo(catalog.coordinator()), "pgload");
-    conn_.run("BEGIN ISOLATION LEVEL READ COMMITTED");
-    open_ = true;
-    // The transaction stays idle while the load streams; a server-side idle timeout would drop the lock.
-    conn_.run("SELECT set_config('idle_in_transaction_session_timeout', '0', true)");
+    const Node* first = table.is_reference() ? first_worker(catalog) : nullptr;
+    if (first) {
+      first_worker_.conn = PgConn::connect(catalog.node_conninfo(*first), "pgload");
+      // A plain PostgreSQL worker (the local cluster) has no writers of its own to serialize with.
+      if (first_worker_.conn.scalar("SELECT to_regprocedure('pg_catalog.lock_shard_resources(integer,bigint[])')")) {
+        begin_lock_txn(first_worker_.conn, lock_timeout_ms);
+        first_worker_.open = true;
+        try {
+          first_worker_.conn.run("SELECT pg_catalog.lock_shard_resources(3, " + id_array(shard_ids(table)) + ")");
+        } catch (const PgError& e) {
+          if (e.sqlstate() != "55P03") throw;
+          throw LoadError(kExitCluster, "gave up after " + std::to_string(lock_timeout_ms.value_or(0)) +
+                                            " ms (lock timeout) waiting for a write to reference table " + name +
+                                            " on the first worker " + first->endpoint() + "; nothing was loaded");
+        }
+      }
+    }
+    coordinator_.conn = PgConn::connect(session_conninfo(catalog.coordinator()), "pgload");
+    const PgConn& conn = coordinator_.conn;
+    begin_lock_txn(conn, lock_timeout_ms);
+    coordinator_.open = true;
     // Citus's COPY opens the table with RowExclusiveLock first: DDL and table rewrites wait for the load. lock_timeout
     // bounds this wait as it bounds the shard lock's.
-    if (lock_timeout_ms)
-      conn_.exec("SELECT set_config('lock_timeout', $1, true)",
-                 {std::to_string(std::max<int64_t>(1, *lock_timeout_ms))});
     try {
-      conn_.exec("SELECT pg_catalog.lock_relation_if_exists($1, 'ROW EXCLUSIVE')", {name});
+      conn.exec("SELECT pg_catalog.lock_relation_if_exists($1, 'ROW EXCLUSIVE')", {name});
     } catch (const PgError& e) {
       if (e.sqlstate() == "55P03")
         throw LoadError(kExitCluster, "gave up after " + std::to_string(lock_timeout_ms.value_or(0)) +
@@ -67,7 +100,7 @@ LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_t
                                           "nothing was loaded");
       throw;
     }
-    conn_.run("SELECT set_config('lock_timeout', '0', true)");
+    conn.run("SELECT set_config('lock_timeout', '0', true)");
     ShardLockOptions opts;
     opts.mode = ShardLockMode::Share;
     opts.lock_timeout_ms = lock_timeout_ms;
@@ -82,10 +115,10 @@ LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_t
       if (attempt == 3)
         throw LoadError(kExitCluster,
                         "the shards of " + name + " keep changing while pgload locks them; nothing was loaded");
-      lock_shards(conn_, missing, opts);
+      lock_shards(conn, missing, opts);
       // SerializeNonCommutativeWrites: RowExclusive on each shard's resource lock, after the metadata lock, in
       // shard id order as Citus takes them (a reference table's UPDATE/DELETE takes it exclusively).
-      conn_.run("SELECT pg_catalog.lock_shard_resources(3, " + id_array(missing) + ")");
+      conn.run("SELECT pg_catalog.lock_shard_resources(3, " + id_array(missing) + ")");
       locked.insert(locked.end(), missing.begin(), missing.end());
       std::sort(locked.begin(), locked.end());
       // Read on the catalog's session, after the locks are granted: a move that held them has committed by then.
@@ -118,35 +151,43 @@ LoadLock::~LoadLock() {
 }
 
 void LoadLock::prepare(const std::string& gid) {
-  try {
-    conn_.run("PREPARE TRANSACTION " + quote_literal(gid));
-  } catch (const PgError& e) {
-    open_ = false;  // a failed PREPARE ends the transaction (rolled back), and a lost session has ended it too
-    throw LoadError(kExitCluster,
-                    "could not keep the load's locks for the commit (PREPARE TRANSACTION on the "
-                    "coordinator " +
-                        e.endpoint() + ": " + e.server_message() +
-                        "); every shard was rolled back, nothing was loaded");
+  for (Txn* t : {&first_worker_, &coordinator_}) {
+    if (!t->open) continue;
+    try {
+      t->conn.run("PREPARE TRANSACTION " + quote_literal(gid));
+    } catch (const PgError& e) {
+      t->open = false;  // a failed PREPARE ends the transaction (rolled back), and a lost session has ended it too
+      throw LoadError(kExitCluster, "could not keep the load's locks for the commit (PREPARE TRANSACTION on " +
+                                        e.endpoint() + ": " + e.server_message() +
+                                        "); every shard was rolled back, nothing was loaded");
+    }
+    t->open = false;
+    t->gid = gid;
   }
-  open_ = false;
-  gid_ = gid;
 }
 
-std::optional<std::string> LoadLock::release() noexcept {
-  if (open_) {
-    open_ = false;
+std::optional<std::string> LoadLock::end(Txn& t) noexcept {
+  if (t.open) {
+    t.open = false;
     // Nothing was written in this transaction: ending it only drops the locks, and a failure here changes nothing.
-    PQclear(PQexec(conn_.raw(), "ROLLBACK"));
+    PQclear(PQexec(t.conn.raw(), "ROLLBACK"));
   }
-  if (gid_.empty()) return std::nullopt;
-  const std::string gid = std::exchange(gid_, "");
+  if (t.gid.empty()) return std::nullopt;
+  const std::string gid = std::exchange(t.gid, "");
   try {
-    conn_.run("ROLLBACK PREPARED " + quote_literal(gid));
+    t.conn.run("ROLLBACK PREPARED " + quote_literal(gid));
   } catch (const std::exception& e) {
-    return "the load's prepared lock " + gid + " on the coordinator could not be released (" + e.what() +
+    return "the load's prepared lock " + gid + " could not be released (" + std::string(e.what()) +
            "); shard moves of the table wait until `pgload recover` (or the next load) releases it";
   }
   return std::nullopt;
+}
+
+std::optional<std::string> LoadLock::release() noexcept {
+  // The coordinator's first: the reverse of the order they were taken in.
+  std::optional<std::string> a = end(coordinator_), b = end(first_worker_);
+  if (a && b) return *a + "; " + *b;
+  return a ? a : b;
 }
 
 }  // namespace pgload

@@ -3,7 +3,11 @@
 // mode (SerializeNonCommutativeWrites) on every shard it writes, from before it reads placements until its last
 // COMMIT PREPARED. So a move never switches a placement under a load, and Citus operations that rewrite or replace a
 // table's shards (alter_distributed_table, undistribute_table, splits, DDL) wait for a load as for a Citus COPY.
-// Before the commit decision the lock transaction itself is PREPAREd (`pgload_<run>_lock_<n>`): its locks then
+// For a reference table (a replica on every node) Citus's SerializeNonCommutativeWrites also takes the shard
+// resource lock on the "first worker" first, so that writes started on metadata workers serialize too: pgload does
+// the same, in a transaction on that worker opened before the coordinator's, in Citus's order (first worker, then
+// coordinator), so it cannot deadlock with a Citus UPDATE that locks in that order.
+// Before the commit decision the lock transactions are PREPAREd (`pgload_<run>_lock_<n>`): their locks then
 // outlive the client, so after a crash in doubt every move waits until `pgload recover` has finished the run.
 #pragma once
 
@@ -40,10 +44,17 @@ class LoadLock {
   std::optional<std::string> release() noexcept;
 
  private:
-  PgConn conn_;
-  bool open_ = false;
+  // One lock transaction: the coordinator's, or the first worker's of a reference table.
+  struct Txn {
+    PgConn conn;
+    bool open = false;
+    std::string gid;  // set once prepared
+  };
+  static std::optional<std::string> end(Txn& t) noexcept;
+
+  Txn first_worker_;  // a reference table's lock on Citus's first worker (none on the local cluster)
+  Txn coordinator_;
   bool keep_ = false;
-  std::string gid_;  // set once prepared
 };
 
 }  // namespace pgload

@@ -247,8 +247,9 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
       if (auto n = node_at(r.str(i, 0)); n && !targets.count(r.str(i, 0))) targets[r.str(i, 0)] = {*n, false};
   }
 
-  std::map<std::string, std::string> unreachable;  // endpoint -> why
-  std::set<std::string> left_prepared;             // decided gids that are still prepared
+  std::map<std::string, std::string> unreachable;                // endpoint -> why
+  std::set<std::string> left_prepared;                           // decided gids that are still prepared
+  std::map<std::string, std::vector<std::string>> worker_locks;  // endpoint -> lock gids (a reference table's)
   for (const auto& [endpoint, target] : targets) {
     PgConn w;
     try {
@@ -261,6 +262,7 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
         w.exec("SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%' AND database = current_database()");
     for (int i = 0; i < prepared.rows(); ++i) {
       std::string gid = prepared.str(i, 0);
+      if (!run_of_lock_gid(gid).empty()) worker_locks[endpoint].push_back(gid);
       std::string run = run_of_gid(gid);
       if (run.empty()) continue;
       RunState& st = state_of(run);
@@ -320,23 +322,36 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
     auto r = coord.exec("SELECT run_id FROM pgload.commit_decisions");
     for (int i = 0; i < r.rows(); ++i) still_decided.insert(r.str(i, 0));
   }
-  auto locks = coord.exec(
-      "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%\\_lock\\_%' AND database = current_database()");
-  for (int i = 0; i < locks.rows(); ++i) {
-    const std::string gid = locks.str(i, 0);
-    const std::string run = run_of_lock_gid(gid);
-    if (run.empty() || still_decided.count(run)) continue;
-    if (state_of(run).live) {
-      ++res.skipped_live;
-      continue;
+  auto release_locks = [&](const PgConn& c, const std::vector<std::string>& gids) {
+    for (const std::string& gid : gids) {
+      const std::string run = run_of_lock_gid(gid);
+      if (run.empty() || still_decided.count(run)) continue;
+      if (state_of(run).live) {
+        ++res.skipped_live;
+        continue;
+      }
+      try {
+        c.run("ROLLBACK PREPARED " + quote_literal(gid));
+        ++res.locks_released;
+      } catch (const PgError& e) {
+        if (e.sqlstate() != "42704") throw;  // a concurrent recover released it first
+      }
     }
+  };
+  // A reference table's lock on the first worker (which may be the coordinator, if it is in pg_dist_node), then the
+  // coordinator's.
+  for (const auto& [endpoint, gids] : worker_locks) {
     try {
-      coord.run("ROLLBACK PREPARED " + quote_literal(gid));
-      ++res.locks_released;
-    } catch (const PgError& e) {
-      if (e.sqlstate() != "42704") throw;  // a concurrent recover released it first
+      release_locks(PgConn::connect(catalog.node_conninfo(targets[endpoint].node), "pgload recover"), gids);
+    } catch (const PgError&) {
+      // Found a moment ago; if it is gone now, the next recover releases it.
     }
   }
+  auto locks = coord.exec(
+      "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%\\_lock\\_%' AND database = current_database()");
+  std::vector<std::string> coord_locks;
+  for (int i = 0; i < locks.rows(); ++i) coord_locks.push_back(locks.str(i, 0));
+  release_locks(coord, coord_locks);
   // An unreachable active node may still hold undecided transactions of a crashed run: say so, as before.
   if (res.unresolved.empty() && !needed_unreachable)
     for (const auto& [ep, why] : unreachable)
