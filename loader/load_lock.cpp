@@ -78,6 +78,8 @@ LoadLock::LoadLock(Catalog& catalog, Table& table, std::optional<int64_t> lock_t
                                             " ms (lock timeout) waiting for a write to reference table " + name +
                                             " on the first worker " + first->endpoint() + "; nothing was loaded");
         }
+      } else {
+        first_worker_.conn = PgConn();
       }
     }
     coordinator_.conn = PgConn::connect(session_conninfo(catalog.coordinator()), "pgload");
