@@ -20,9 +20,9 @@ TEST(WaitDie, ApplicationNameRoundTrips) {
 }
 
 TEST(WaitDie, OtherSessionsAreNotLoads) {
-  for (const char* name : {"pgload", "pgload recover", "pgload watch", "pgload shard lock", "pgmove", "",
-                           "pgload 0123456789abcdef", "pgload 0123456789abcdef x", "pgload XYZ 12", "pgload  12",
-                           "pgload 0123456789abcdef 12 extra", "psql"})
+  for (const char* name :
+       {"pgload", "pgload recover", "pgload watch", "pgload shard lock", "pgmove", "", "pgload 0123456789abcdef",
+        "pgload 0123456789abcdef x", "pgload XYZ 12", "pgload  12", "pgload 0123456789abcdef 12 extra", "psql"})
     EXPECT_FALSE(parse_load_application_name(name)) << name;
 }
 
