@@ -963,6 +963,59 @@ BEGIN
 END
 $$;
 
+-- Citus's lock_shard_resources(lock_mode, shard_id[]) (resource_lock.c): the shard resource lock that serializes
+-- non-commutative writes (a COPY holds RowExclusiveLock (3) on every shard it writes, an UPDATE/DELETE of a
+-- replicated table ExclusiveLock (7)). Transaction-scoped advisory locks on the key pair (5, shard id), apart from
+-- lock_shard_metadata's; 1 and 3 share, 5 and 7 exclude (stricter than Citus's table, never looser). As in Citus the
+-- caller needs INSERT (mode 3) or UPDATE/DELETE/TRUNCATE on the shard's table; an unknown shard is skipped.
+CREATE FUNCTION pg_catalog.lock_shard_resources(lock_mode integer, shard_id bigint[]) RETURNS void
+LANGUAGE plpgsql STRICT AS $$
+DECLARE
+  sid bigint;
+  rel oid;
+BEGIN
+  IF lock_mode NOT IN (1, 3, 5, 7) THEN
+    RAISE EXCEPTION 'unsupported lockmode %', lock_mode;
+  END IF;
+  IF array_ndims(shard_id) IS NULL THEN
+    RAISE EXCEPTION 'no locks specified';
+  END IF;
+  FOREACH sid IN ARRAY shard_id LOOP
+    rel := NULL;
+    SELECT s.logicalrelid INTO rel FROM pg_catalog.pg_dist_shard s WHERE s.shardid = sid;
+    CONTINUE WHEN rel IS NULL;
+    IF NOT pg_catalog.has_table_privilege(rel, CASE WHEN lock_mode = 3 THEN 'INSERT,UPDATE,DELETE,TRUNCATE'
+                                                    ELSE 'UPDATE,DELETE,TRUNCATE' END) THEN
+      RAISE EXCEPTION 'permission denied for table %', (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = rel)
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF lock_mode IN (1, 3) THEN
+      PERFORM pg_catalog.pg_advisory_xact_lock_shared(5, sid::integer);
+    ELSE
+      PERFORM pg_catalog.pg_advisory_xact_lock(5, sid::integer);
+    END IF;
+  END LOOP;
+END
+$$;
+
+-- Citus's lock_relation_if_exists(table_name, lock_mode) (resource_lock.c): LOCK TABLE on this node only (Citus
+-- propagates a LOCK TABLE of a distributed table to the workers; this never does), with LOCK TABLE's privilege
+-- checks; false when the table does not exist.
+CREATE FUNCTION pg_catalog.lock_relation_if_exists(table_name text, lock_mode text) RETURNS boolean
+LANGUAGE plpgsql STRICT AS $$
+BEGIN
+  IF upper(lock_mode) NOT IN ('ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE',
+                              'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE') THEN
+    RAISE EXCEPTION 'unknown lock mode: %', lock_mode;
+  END IF;
+  IF pg_catalog.to_regclass(table_name) IS NULL THEN
+    RETURN false;
+  END IF;
+  EXECUTE format('LOCK TABLE ONLY %s IN %s MODE', pg_catalog.to_regclass(table_name)::text, upper(lock_mode));
+  RETURN true;
+END
+$$;
+
 -- The local cluster follows the seed (Azure Cosmos DB for PostgreSQL): by_shard_count is the default.
 INSERT INTO pg_catalog.pg_dist_rebalance_strategy VALUES
   ('by_shard_count', true, 'citus_shard_cost_1', 'citus_node_capacity_1', 'citus_shard_allowed_on_node_true', 0, 0, 0),

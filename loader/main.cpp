@@ -13,6 +13,7 @@
 #include <exception>
 #include <future>
 #include <map>
+#include <memory>
 
 #include "common/catalog.h"
 #include "common/connection_options.h"
@@ -189,23 +190,65 @@ std::string earlier_steps_stay(const ResumableRun& run) {
   }
 }
 
+// What one commit owns until it is resolved: its table as read under its locks, the locks, and the sink. Members are
+// destroyed in reverse order: the sink's rollback (if any) before the locks go.
+struct CommitWork {
+  std::shared_ptr<Table> table;
+  std::unique_ptr<LoadLock> lock;
+  std::unique_ptr<CopySink> sink;
+};
+
+// Commits `work` (two-phase) with its lock transaction PREPAREd as lock gid `n` before the decision, so that the locks
+// outlive a crash in doubt; then releases the locks. Everything `work` holds is gone when this returns or throws,
+// except a lock kept for `pgload recover` when the outcome is in doubt. Returns the warnings.
+std::vector<std::string> commit_work(CommitWork work, const TwoPhaseRun& two_phase, int64_t n) {
+  std::vector<std::string> notes;
+  try {
+    if (auto note = work.sink->commit(two_phase, [&] { work.lock->prepare(two_phase.lock_gid(n)); }))
+      notes.push_back(*note);
+  } catch (const LoadError& e) {
+    if (e.code() == kExitInDoubt) work.lock->keep_for_recovery();
+    throw;
+  }
+  work.sink.reset();
+  if (auto note = work.lock->release()) notes.push_back(*note);
+  return notes;
+}
+
+// Takes the locks of one commit and re-reads `table` under them. A later --checkpoint step (`routed`) must find the
+// shards the plan routes to.
+CommitWork lock_for_commit(Catalog& catalog, const Table& table, const LoadOptions& o, bool routed) {
+  CommitWork w;
+  w.table = std::make_shared<Table>(table);
+  w.lock = std::make_unique<LoadLock>(catalog, *w.table, o.lock_timeout_ms,
+                                      [](const std::string& m) { std::fprintf(stderr, "pgload: %s\n", m.c_str()); });
+  bool same = w.table->shards.size() == table.shards.size();
+  for (size_t s = 0; same && s < table.shards.size(); ++s)
+    same = w.table->shards[s].shard_id == table.shards[s].shard_id;
+  if (routed && !same)
+    throw LoadError(kExitCluster, "the shards of " + table.qualified() + " changed since the load started (a split?)");
+  return w;
+}
+
 // The input in steps of at least --checkpoint bytes, each its own all-shards two-phase commit whose decision also
 // records the run's progress; `run` arrives with the progress committed so far and leaves marked finished.
 // A step commits on a thread of its own while the next one is read and sent over new connections, so the workers
-// never wait for a step's drain, PREPAREs and decision; one commit at a time, in step order.
-void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table, const SinkOptions& sink_options,
+// never wait for a step's drain, PREPAREs and decision; one commit at a time, in step order. Each step holds locks
+// of its own, taken before it writes (the first step's are `first`): a step's locks are PREPAREd at its commit
+// and released once it committed, while the next step already writes under its own.
+void run_steps(const LoadOptions& o, Catalog& catalog, const Table& table, const SinkOptions& sink_options,
                const LoadPlan& plan, ByteSource& source, InputCursor cursor, const std::vector<std::string>& names,
-               std::FILE* rejects, TwoPhaseRun& two_phase, LoadLock& lock, ResumableRun& run,
+               std::FILE* rejects, TwoPhaseRun& two_phase, CommitWork first, ResumableRun& run,
                std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
   rows_per_shard.assign(table.shards.size(), 0);
   run.progress.columns = names;
   ResumableRun decided = run;  // the progress the step in flight (if any) records
   std::atomic<bool> commit_failed{false};
-  auto commit = [&](CopySink& sink) {
+  auto commit = [&](CommitWork work) {
+    const int64_t step = decided.progress.step;
     try {
-      if (auto note = sink.commit(two_phase, [&] { lock.check_held(); }))
-        std::fprintf(stderr, "pgload: warning: step %lld: %s\n", static_cast<long long>(decided.progress.step),
-                     note->c_str());
+      for (const std::string& note : commit_work(std::move(work), two_phase, step))
+        std::fprintf(stderr, "pgload: warning: step %lld: %s\n", static_cast<long long>(step), note.c_str());
     } catch (...) {
       commit_failed = true;
       throw;
@@ -215,7 +258,7 @@ void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table,
     fault_point("after_step");
   };
   // Declared after what the commit thread uses: an unfinished future waits for it when destroyed. The task owns
-  // its step's sink.
+  // its step's work.
   std::future<void> committed;
   auto await_commit = [&] {
     if (!committed.valid()) return;
@@ -223,15 +266,21 @@ void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table,
     run = decided;
   };
   for (bool done = false; !done;) {
-    std::unique_ptr<CopySink> sink;
+    CommitWork work;
     try {
-      sink = std::make_unique<CopySink>(catalog, table, sink_options);
+      if (first.lock) {
+        work = std::move(first);
+        first = CommitWork{};  // later steps take locks of their own
+      } else {
+        work = lock_for_commit(catalog, table, o, true);
+      }
+      work.sink = std::make_unique<CopySink>(catalog, *work.table, sink_options);
       std::vector<uint64_t> step_rows;
       done = run_pipeline_step(
           source, cursor, static_cast<uint64_t>(o.checkpoint_bytes), plan, o.threads,
           [&](std::shared_ptr<Batch> b) {
             if (commit_failed) throw LoadError(kExitCluster, "the step before this one failed to commit");
-            sink->submit(std::move(b));
+            work.sink->submit(std::move(b));
           },
           step_rows, counters);
       ResumableRun after = decided;
@@ -253,14 +302,18 @@ void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table,
       two_phase.set_decision_rider(std::move(sql), std::move(params));
       decided = std::move(after);
       if (done) {
-        commit(*sink);
+        commit(std::move(work));
         run = decided;
       } else {
-        committed = std::async(std::launch::async, [&commit, step = std::move(sink)] { commit(*step); });
+        // The task's own copy of the work goes when the task ends (not when the future is read): a lock the next
+        // step queues behind must not wait for this thread.
+        committed = std::async(std::launch::async,
+                               [&commit, w = std::make_shared<CommitWork>(std::move(work))] { commit(std::move(*w)); });
       }
     } catch (...) {
       std::exception_ptr error = std::current_exception();
-      sink.reset();  // rolls this step back
+      work.sink.reset();  // rolls this step back, then drops its locks
+      work.lock.reset();
       try {
         await_commit();  // the earlier step's outcome decides what stays loaded; its failure is the first one
       } catch (...) {
@@ -294,10 +347,11 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     }
   }
   // Before the source is opened: a wait for a shard move should not hold an idle HTTP transfer open.
-  std::optional<LoadLock> lock;
-  if (!o.dry_run)
-    lock.emplace(catalog, table, o.lock_timeout_ms,
-                 [](const std::string& m) { std::fprintf(stderr, "pgload: %s\n", m.c_str()); });
+  CommitWork work;
+  if (!o.dry_run) {
+    work = lock_for_commit(catalog, table, o, false);
+    table = *work.table;
+  }
 
   SourceOptions so;
   so.insecure = o.insecure;
@@ -435,25 +489,26 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     sink_options.binary = plan.binary;
     for (int idx : plan.file_columns) sink_options.columns.push_back(table.columns[idx].name);
     for (int idx : plan.default_columns) sink_options.columns.push_back(table.columns[idx].name);
+    sink_options.age = LoadAge{two_phase->started_us(), two_phase->run_id()};
     log::info("COPY into {} shard(s) over {} connection(s) per worker, batches of {} bytes", table.shards.size(),
               o.connections_per_worker, o.batch_bytes);
     if (o.checkpoint_bytes == 0) {
-      CopySink sink(catalog, table, sink_options);
+      work.sink = std::make_unique<CopySink>(catalog, *work.table, sink_options);
       uint64_t batches = 0;
       run_pipeline(
           *source, std::move(carry), first_line, first_byte, plan, o.threads,
           [&](std::shared_ptr<Batch> b) {
             ++batches;
-            sink.submit(std::move(b));
+            work.sink->submit(std::move(b));
           },
           rows_per_shard, counters);
       log::info("input done: {} rows in {} batch(es); two-phase commit", counters.rows.load(), batches);
-      if (auto note = sink.commit(*two_phase, [&] { lock->check_held(); })) report.warning = *note;
+      std::vector<std::string> notes = commit_work(std::move(work), *two_phase, 0);
+      for (size_t i = 0; i < notes.size(); ++i) report.warning += (i ? "; " : "") + notes[i];
     } else {
       run_steps(o, catalog, table, sink_options, plan, *source, InputCursor{std::move(carry), first_line, first_byte},
-                names, rejects.get(), *two_phase, *lock, cs.run, rows_per_shard, counters);
+                names, rejects.get(), *two_phase, std::move(work), cs.run, rows_per_shard, counters);
     }
-    lock->release();
     log::info("committed on every worker");
     report.outcome = "committed";
   }
