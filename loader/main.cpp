@@ -417,10 +417,11 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     plan.not_null.push_back(table.columns[idx].not_null);
     if (idx == table.dist_column_index) plan.dist_field = static_cast<int>(i);
   }
-  add_default_columns(table, names, o.dry_run, plan);
-  if (!table.is_reference() && plan.dist_field < 0)
+  // A distribution column the input leaves out and that has no default: say that, before the NOT NULL check would.
+  if (!table.is_reference() && plan.dist_field < 0 && table.columns[table.dist_column_index].default_expr.empty())
     throw LoadError(kExitUsage, "the distribution column \"" + table.dist_column + "\" of " + table.qualified() +
                                     " is not among the input's columns (" + join(names) + ")");
+  add_default_columns(table, names, o.dry_run, plan);  // a defaulted distribution column becomes plan.dist_field
   plan.dialect = dialect;
   plan.null_string = o.format == InputFormat::Ndjson ? "" : o.null_string;
   plan.format = o.format;
