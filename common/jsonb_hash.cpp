@@ -8,6 +8,7 @@
 
 #include "common/citus_hash.h"
 #include "common/pg_numeric.h"
+#include "common/utf8.h"
 
 namespace pgload {
 namespace {
@@ -130,23 +131,6 @@ class Parser {
     i_ += 4;
     return true;
   }
-  static void put_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
 
   // A JSON string, unescaped as jsonb stores it (UTF-8 database: \uXXXX becomes UTF-8, pairs combined).
   bool string(std::string& out) {
@@ -198,7 +182,7 @@ class Parser {
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             return false;
           }
-          put_utf8(out, cp);
+          append_utf8(out, cp);
           break;
         }
         default:

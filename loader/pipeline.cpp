@@ -752,6 +752,12 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
     eof = next_group >= file.row_groups();
   }
 
+  auto take_chunk = [&] {
+    std::lock_guard lock(pool_mu);
+    Chunk* c = free_chunks.back();
+    free_chunks.pop_back();
+    return c;
+  };
   auto read_stage = [&](tbb::flow_control& fc) -> Chunk* {
     if (plan.parquet) {
       const auto& file = *plan.parquet->file;
@@ -759,12 +765,7 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
         fc.stop();
         return nullptr;
       }
-      Chunk* c;
-      {
-        std::lock_guard lock(pool_mu);
-        c = free_chunks.back();
-        free_chunks.pop_back();
-      }
+      Chunk* c = take_chunk();
       c->row_group = next_group;
       c->first_line = next_line;
       c->byte_offset = next_byte;
@@ -778,12 +779,7 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
       fc.stop();
       return nullptr;
     }
-    Chunk* c;
-    {
-      std::lock_guard lock(pool_mu);
-      c = free_chunks.back();
-      free_chunks.pop_back();
-    }
+    Chunk* c = take_chunk();
     c->data.swap(carry);
     carry.clear();
     size_t cut = 0;

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/exit_code.h"
+#include "common/utf8.h"
 #include "loader/aws_config.h"
 #include "loader/http_source.h"
 
@@ -113,22 +114,7 @@ std::string xml_unescape(std::string_view s) {
     } else if (ent.size() > 1 && ent[0] == '#') {
       const bool hexa = ent[1] == 'x';
       const unsigned long cp = std::strtoul(std::string(ent.substr(hexa ? 2 : 1)).c_str(), nullptr, hexa ? 16 : 10);
-      // UTF-8 of the code point (keys are UTF-8)
-      if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-      } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-      } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-      } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-      }
+      append_utf8(out, static_cast<uint32_t>(cp));  // keys are UTF-8
     } else {
       out.append(s.substr(i, end - i + 1));
     }
