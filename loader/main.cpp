@@ -95,11 +95,12 @@ int run_recover(const Catalog& catalog, bool json) {
   for (const auto& line : r.unresolved)
     std::fprintf(stderr, "pgload: recover: %s; run `pgload recover` again\n", line.c_str());
   if (json)
-    std::printf("{\"committed\":%d,\"rolled_back\":%d,\"skipped_live\":%d}\n", r.committed, r.rolled_back,
-                r.skipped_live);
+    std::printf("{\"committed\":%d,\"rolled_back\":%d,\"skipped_live\":%d,\"locks_released\":%d}\n", r.committed,
+                r.rolled_back, r.skipped_live, r.locks_released);
   else
-    std::printf("recover: %d prepared %s committed, %d rolled back, %d left to a running load\n", r.committed,
-                r.committed == 1 ? "transaction" : "transactions", r.rolled_back, r.skipped_live);
+    std::printf("recover: %d prepared %s committed, %d rolled back, %d left to a running load, %d load %s released\n",
+                r.committed, r.committed == 1 ? "transaction" : "transactions", r.rolled_back, r.skipped_live,
+                r.locks_released, r.locks_released == 1 ? "lock" : "locks");
   return r.unresolved.empty() ? kExitLoaded : kExitInDoubt;
 }
 

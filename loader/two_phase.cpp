@@ -339,8 +339,10 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
       // Found a moment ago; if it is gone now, the next recover releases it.
     }
   }
+  // The same ownership rule as kPreparedSql: another role's lock is left to that role's recover or a superuser's.
   auto locks = coord.exec(
-      "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%\\_lock\\_%' AND database = current_database()");
+      "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%\\_lock\\_%' AND database = current_database() "
+      "AND (owner = current_user OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))");
   std::vector<std::string> coord_locks;
   for (int i = 0; i < locks.rows(); ++i) coord_locks.push_back(locks.str(i, 0));
   release_locks(coord, coord_locks);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/catalog.h"
+#include "common/pg.h"
 #include "tests/support/citus_fixture.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
@@ -57,12 +58,13 @@ class CitusRolesTest : public CitusCoordinatorTest {
   int64_t num(const std::string& sql, const std::string& role = "postgres") const {
     return std::stoll(*PgConn::connect(as(role), "pgload-test").scalar(sql));
   }
-  int64_t prepared() const {
+  // pgload's prepared transactions on every node; `like` narrows them (the load locks: 'pgload\\_%\\_lock\\_%').
+  int64_t prepared(const std::string& like = "pgload%") const {
     Catalog cat = Catalog::load(coord_);
     int64_t n = 0;
     for (const Node& node : cat.nodes())
       n += std::stoll(*PgConn::connect(cat.node_conninfo(node), "pgload-test")
-                           .scalar("SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'pgload%'"));
+                           .scalar("SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE " + quote_literal(like)));
     return n;
   }
   void wait_for_dead_runs() const {
@@ -108,7 +110,9 @@ TEST_F(CitusRolesTest, CrashedLoadIsResolvedOnlyByItsRoleOrASuperuser) {
   ASSERT_EQ(crash.exit_code, 128 + SIGKILL) << crash.output;
   wait_for_dead_runs();
   const int64_t left = prepared();
-  ASSERT_GT(left, 0);
+  const int64_t locks = prepared("pgload\\_%\\_lock\\_%");
+  ASSERT_GT(left, locks);
+  ASSERT_EQ(locks, 1) << "the crashed load's lock outlives it (prepared on the coordinator)";
   EXPECT_EQ(num("SELECT count(*) FROM pgload.commit_decisions", "cr_b"), 0);
   EXPECT_EQ(num("SELECT count(*) FROM pgload.resumable_runs", "cr_b"), 0);
   EXPECT_EQ(num("SELECT count(*) FROM pgload.commit_decisions", "cr_a"), 1);
@@ -123,7 +127,9 @@ TEST_F(CitusRolesTest, CrashedLoadIsResolvedOnlyByItsRoleOrASuperuser) {
   EXPECT_EQ(prepared(), left) << "role B must not touch role A's prepared transactions";
   auto recover_a = run_command(pgload("cr_a", "recover"));
   EXPECT_EQ(recover_a.exit_code, 0) << recover_a.output;
-  EXPECT_THAT(recover_a.output, HasSubstr("recover: " + std::to_string(left) + " prepared transactions committed"));
+  EXPECT_THAT(recover_a.output,
+              HasSubstr("recover: " + std::to_string(left - locks) + " prepared transactions committed"));
+  EXPECT_THAT(recover_a.output, HasSubstr(", 1 load lock released")) << recover_a.output;
   EXPECT_EQ(prepared(), 0);
   auto resume = load("cr_a", "cr_crash_a", "--checkpoint 1MB --resume");
   EXPECT_EQ(resume.exit_code, 0) << resume.output;
