@@ -131,6 +131,40 @@ bool append_date(std::string& out, std::string_view text) {
   return true;
 }
 
+bool append_time(std::string& out, std::string_view text) {
+  int64_t usecs = 0;
+  if (parse_pg_time(text, usecs) != DtParse::Ok) return false;
+  put_length(out, 8);
+  put_be<uint64_t>(out, static_cast<uint64_t>(usecs));
+  return true;
+}
+
+// byteain's hex form ("\x" then pairs of hex digits, either case), or its escape form without a backslash (the
+// bytes as they are). Whitespace between pairs and backslash escapes go as CSV: the server reads those.
+bool append_bytea(std::string& out, std::string_view text) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (text.size() >= 2 && text[0] == '\\' && text[1] == 'x') {
+    const std::string_view digits = text.substr(2);
+    if (digits.size() % 2 != 0) return false;
+    put_length(out, digits.size() / 2);
+    for (size_t i = 0; i < digits.size(); i += 2) {
+      const int hi = nibble(digits[i]), lo = nibble(digits[i + 1]);
+      if (hi < 0 || lo < 0) return false;
+      out.push_back(static_cast<char>((hi << 4) | lo));
+    }
+    return true;
+  }
+  if (text.find('\\') != std::string_view::npos) return false;
+  put_length(out, text.size());
+  out.append(text);
+  return true;
+}
+
 bool append_timestamp(std::string& out, std::string_view text, bool with_tz, std::optional<int32_t> zone_offset) {
   int64_t usecs = 0;
   if (parse_pg_timestamp(text, with_tz, zone_offset, usecs) != DtParse::Ok) return false;
@@ -179,6 +213,8 @@ bool binary_encodable(const std::vector<ColumnType>& types) noexcept {
       case PgType::Date:
       case PgType::Timestamp:
       case PgType::Timestamptz:
+      case PgType::Time:
+      case PgType::Bytea:
         break;
       case PgType::Other:
         return false;
@@ -248,6 +284,10 @@ bool append_binary_field(std::string& out, const ColumnType& t, std::optional<st
       return append_timestamp(out, v, false, std::nullopt);
     case PgType::Timestamptz:
       return append_timestamp(out, v, true, t.zone_offset_secs);
+    case PgType::Time:
+      return append_time(out, v);
+    case PgType::Bytea:
+      return append_bytea(out, v);
     case PgType::Other:
       return false;
   }

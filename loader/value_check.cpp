@@ -414,6 +414,10 @@ ColumnType column_type_for(uint32_t type_oid, int32_t typmod) noexcept {
       return {PgType::Timestamp};
     case 1184:
       return {PgType::Timestamptz};
+    case 1083:
+      return {PgType::Time};
+    case 17:
+      return {PgType::Bytea};
     case 114:
       return {PgType::Json};
     case 3802:
@@ -457,6 +461,9 @@ const char *check_value(const ColumnType &t, std::string_view text) noexcept {
       return check_datetime(text, "invalid input syntax for type timestamp");
     case PgType::Timestamptz:
       return check_datetime(text, "invalid input syntax for type timestamp with time zone");
+    case PgType::Time:   // the forms time_in takes are many: the server checks those the encoder does not convert
+    case PgType::Bytea:  // escape forms are checked by the server
+      return nullptr;
     case PgType::Json:
       return check_json(text, false);
     case PgType::Jsonb:
@@ -497,6 +504,10 @@ const char *pg_type_name(PgType type) noexcept {
       return "timestamp without time zone";
     case PgType::Timestamptz:
       return "timestamp with time zone";
+    case PgType::Time:
+      return "time without time zone";
+    case PgType::Bytea:
+      return "bytea";
     case PgType::Json:
       return "json";
     case PgType::Jsonb:

@@ -28,6 +28,8 @@ enum class PgType : uint8_t {
   Date,
   Timestamp,
   Timestamptz,
+  Time,
+  Bytea,
   Json,
   Jsonb,
   Other

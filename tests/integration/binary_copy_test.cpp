@@ -114,6 +114,30 @@ TEST_F(BinaryCopyTest, NumericDatesAndTimestampsGoAsBinaryAndMatchTheServersCsvC
   EXPECT_EQ(dump(c, "bin_dt"), dump(c, "bin_dt_plain"));
 }
 
+// Every form either goes as binary or (its row) as CSV: the table equals the server's own COPY of the file.
+TEST_F(BinaryCopyTest, TimeAndByteaGoAsBinaryAndMatchTheServersCsvCopy) {
+  auto c = cluster().connect();
+  const std::string cols = "id bigint PRIMARY KEY, t time, t0 time(0), b bytea";
+  c.run("CREATE TABLE bin_tb (" + cols + ")");
+  c.run("SELECT create_distributed_table('bin_tb', 'id', colocate_with => 'none', shard_count => 2)");
+  c.run("CREATE TABLE bin_tb_plain (" + cols + ")");
+  const std::string path = dir() + "/time_bytea.csv";
+  write_file(path,
+             "1,00:00:01.5,12:34:56.5,\\xdeadBEEF\n"
+             "2,24:00:00,23:59:59.6,plain bytes\n"
+             "3,23:59:60,allballs,\\x\n"
+             "4,04:05:06.7891234,04:05 PM,a\\\\b\\001\n"
+             "5,00:00,00:00:00.000001,\\xde ad\n"
+             "6,,,\n");
+  c.run("COPY bin_tb_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
+  auto r = pgload("--url " + sh(path) + " --table bin_tb --verbose");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("rows go as binary COPY"));
+  EXPECT_EQ(*c.scalar("SELECT t0::text || ' ' || encode(b, 'hex') FROM bin_tb WHERE id = 1"), "12:34:57 deadbeef")
+      << "time(0) rounds in time_recv as in time_in";
+  EXPECT_EQ(dump(c, "bin_tb"), dump(c, "bin_tb_plain"));
+}
+
 TEST_F(BinaryCopyTest, TableWithATypeWithoutEncoderGoesAsCsv) {
   auto c = cluster().connect();
   c.run("CREATE TABLE bin_inet (id bigint PRIMARY KEY, a inet, t text)");

@@ -114,9 +114,30 @@ TEST(BinaryRow, DateAndTimestamps) {
   EXPECT_EQ(field(PgType::Timestamptz, "2000-01-01 00:00:01.5"), "-");
 }
 
+TEST(BinaryRow, TimeAndBytea) {
+  EXPECT_EQ(field(PgType::Time, "00:00:01.5"),
+            "00000008"
+            "000000000016e360");  // time_send: microseconds since midnight
+  EXPECT_EQ(field(PgType::Time, "24:00:00"),
+            "00000008"
+            "000000141dd76000");
+  EXPECT_EQ(field(PgType::Time, "allballs"), "-");  // a special word: the server reads it
+  EXPECT_EQ(field(PgType::Bytea, "\\xDEad01"),
+            "00000003"
+            "dead01");
+  EXPECT_EQ(field(PgType::Bytea, "\\x"), "00000000");
+  EXPECT_EQ(field(PgType::Bytea, "abc"),
+            "00000003"
+            "616263");                               // the escape form without a backslash is the bytes themselves
+  EXPECT_EQ(field(PgType::Bytea, "\\xde ad"), "-");  // whitespace between pairs: left to byteain
+  EXPECT_EQ(field(PgType::Bytea, "\\xdea"), "-");    // odd digit count: the server's error
+  EXPECT_EQ(field(PgType::Bytea, "a\\\\b"), "-");    // escapes: the server reads them
+}
+
 TEST(BinaryRow, TypesWithoutEncoderGoAsCsv) {
   EXPECT_TRUE(binary_encodable({{PgType::Int8}, {PgType::Text}, {PgType::Jsonb}, {PgType::Bpchar, 4}}));
   EXPECT_TRUE(binary_encodable({{PgType::Int8}, {PgType::Numeric}, {PgType::Date}, {PgType::Timestamptz}}));
+  EXPECT_TRUE(binary_encodable({{PgType::Int8}, {PgType::Time}, {PgType::Bytea}}));
   EXPECT_FALSE(binary_encodable({{PgType::Int8}, {PgType::Other}}));
 }
 
