@@ -18,6 +18,9 @@ KEYS = [
     "move.pgmove_mb_per_s", "move.pgmove_seconds", "move.pgmove_logical_mb_per_s", "move.pgmove_logical_seconds",
     "ratio.move_vs_pipe", "throttle.mean_mb_per_s", "throttle.seconds", "throttle.error_pct",
     "load.pgload_small_rows_per_s",
+    "memory.peak_rss_mb_shards_32", "memory.peak_rss_mb_shards_256", "memory.peak_rss_mb_shards_1024",
+    "load.rows_per_s_shards_32", "load.rows_per_s_shards_256", "load.rows_per_s_shards_1024",
+    "ratio.rows_per_s_1024_vs_32_shards",
 ]
 PARSE_KEYS = ["parse.tokenize_gb_per_s_per_core", "parse.route_gb_per_s_per_core",
               "parse.route_all_threads_gb_per_s_per_core"]
@@ -46,6 +49,8 @@ RATIOS = [
     ("ratio.move_vs_pipe", "move.pipe_seconds", "move.pgmove_seconds",
      "pipe wall seconds / pgmove block_writes wall seconds, same shards (> 1: pgmove faster); wall clocks, "
      "so byte counts (text vs binary COPY) do not matter"),
+    ("ratio.rows_per_s_1024_vs_32_shards", "load.rows_per_s_shards_1024", "load.rows_per_s_shards_32",
+     "pgload rows/s into 1024 shards / into 32 shards, same rows, default --memory (smaller batches at 1024)"),
     ("ratio.load_vs_citus_copy", "load.pgload_citus_rows_per_s", "load.citus_copy_rows_per_s",
      "pgload rows/s / Citus coordinator \\copy rows/s, both on the --citus cluster, ids in random order"),
     ("ratio.load_vs_citus_copy_ordered", "load.pgload_citus_ordered_rows_per_s", "load.citus_copy_ordered_rows_per_s",

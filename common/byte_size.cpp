@@ -80,4 +80,16 @@ std::optional<double> parse_rate_bytes_per_s(std::string_view text) {
   return bytes;
 }
 
+std::string format_size_bytes(uint64_t bytes) {
+  // TB, GB, MB, kB: the first that keeps 10 or more of it; else bytes.
+  for (size_t i = kPostgresUnits.size() - 1; i >= 2; --i) {
+    const Unit& u = kPostgresUnits[i];
+    if ((bytes >> u.shift) >= 10) {
+      const uint64_t unit = uint64_t{1} << u.shift;
+      return std::to_string((bytes + unit - 1) / unit) + std::string(u.name);
+    }
+  }
+  return std::to_string(bytes) + "B";
+}
+
 }  // namespace pgload

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace pgload {
@@ -18,5 +19,9 @@ std::optional<int64_t> parse_size_bytes(std::string_view text);
 // values). A sign is read so that callers can say "must be positive"; nullopt when malformed, not finite, or
 // beyond INT64_MAX bytes per second.
 std::optional<double> parse_rate_bytes_per_s(std::string_view text);
+
+// A size in the largest of PostgreSQL's units that keeps it at 10 or more, rounded up ("163MB", "64kB", "900B"):
+// what a message may suggest for a size option, and parse_size_bytes() takes back.
+std::string format_size_bytes(uint64_t bytes);
 
 }  // namespace pgload

@@ -14,7 +14,10 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <thread>
+#include <variant>
 
+#include "common/byte_size.h"
 #include "common/catalog.h"
 #include "common/connection_options.h"
 #include "common/log.h"
@@ -28,6 +31,7 @@
 #include "loader/load_error.h"
 #include "loader/load_lock.h"
 #include "loader/load_progress.h"
+#include "loader/memory_budget.h"
 #include "loader/options.h"
 #include "loader/parquet/parquet_error.h"
 #include "loader/parquet/parquet_input.h"
@@ -430,7 +434,11 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   plan.latin1 = o.encoding == "latin1";
   plan.validate_utf8 = !plan.latin1;
   plan.chunk_bytes = static_cast<size_t>(o.chunk_bytes);
-  plan.batch_bytes = static_cast<size_t>(o.batch_bytes);
+  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const auto memory = plan_memory({static_cast<uint64_t>(o.memory_bytes), table.shards.size(), plan.chunk_bytes,
+                                   threads, static_cast<size_t>(o.batch_bytes)});
+  if (const auto* too_small = std::get_if<std::string>(&memory)) throw LoadError(kExitUsage, *too_small);
+  plan.batch_bytes = std::get<MemoryPlan>(memory).batch_bytes;
   plan.max_errors = o.max_errors;
   plan.binary = binary_encodable(plan.types);
   std::optional<ColumnDefaults> defaults;
@@ -487,13 +495,14 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     if (!two_phase) two_phase.emplace(catalog.coordinator());
     SinkOptions sink_options;
     sink_options.connections_per_worker = o.connections_per_worker;
+    sink_options.max_inflight_bytes = std::get<MemoryPlan>(memory).inflight_bytes;
     sink_options.copy_options = copy_options(o);
     sink_options.binary = plan.binary;
     for (int idx : plan.file_columns) sink_options.columns.push_back(table.columns[idx].name);
     for (int idx : plan.default_columns) sink_options.columns.push_back(table.columns[idx].name);
     sink_options.age = LoadAge{two_phase->started_us(), two_phase->run_id()};
-    log::info("COPY into {} shard(s) over {} connection(s) per worker, batches of {} bytes", table.shards.size(),
-              o.connections_per_worker, o.batch_bytes);
+    log::info("COPY into {} shard(s) over {} connection(s) per worker, batches of {} bytes (--memory {})",
+              table.shards.size(), o.connections_per_worker, plan.batch_bytes, format_size_bytes(o.memory_bytes));
     if (o.checkpoint_bytes == 0) {
       work.sink = std::make_unique<CopySink>(catalog, *work.table, sink_options);
       uint64_t batches = 0;

@@ -149,6 +149,10 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
   });
   value(app, "--batch-bytes", "N", "bytes per shard batch sent as one COPY (default 4194304)",
         [&o](const std::string& v) { o.batch_bytes = whole_number("--batch-bytes", v, 1); });
+  value(app, "--memory", "SIZE",
+        "memory for the load (default 512MB): batches get smaller than --batch-bytes where the table's shards "
+        "would not fit otherwise",
+        [&o](const std::string& v) { o.memory_bytes = size_bytes("--memory", v); });
   value(app, "--lock-timeout", "DURATION",
         "give up when a shard lock is not granted within DURATION: 500ms, 30s, 5min, 2h, 1d, a bare number is ms "
         "(default: wait forever)",

@@ -247,6 +247,17 @@ TEST_F(BadSourceTest, UnknownTable) {
               HasSubstr("pgload: table \"no_such_table\" does not exist (coordinator " + coordinator_endpoint() + ")"));
 }
 
+TEST_F(BadSourceTest, MemoryTooSmallForTheShards) {
+  create_table("bad_memory", Shape::Users);
+  auto r = pgload("--url " + sh(users_file()) + " --table bad_memory --threads 2 --memory 64MB");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("pgload: --memory 64MB is too small for 4 shards: batches of 64kB per shard need "
+                                  "at least --memory 91MB (or fewer --threads)"));
+  EXPECT_EQ(count("bad_memory"), 0);
+  r = pgload("--url " + sh(users_file()) + " --table bad_memory --threads 2 --memory 91MB");
+  EXPECT_EQ(r.exit_code, 0) << "the suggested --memory is enough: " << r.output;
+}
+
 TEST_F(BadSourceTest, MissingFile) {
   create_table("bad_missing_file", Shape::Users);
   auto r = pgload("--url " + sh(work_dir() + "/nope.csv") + " --table bad_missing_file");

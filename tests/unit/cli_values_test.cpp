@@ -42,6 +42,16 @@ TEST(CliValues, SizesArePostgresMemoryUnits) {
     EXPECT_FALSE(parse_size_bytes(bad)) << bad;
 }
 
+TEST(CliValues, SizesAreWrittenBackInTheLargestUnitRoundedUp) {
+  EXPECT_EQ(format_size_bytes(900), "900B");
+  EXPECT_EQ(format_size_bytes(64 << 10), "64kB");
+  EXPECT_EQ((format_size_bytes((uint64_t{163} << 20) - 5)), "163MB") << "rounded up: a suggested minimum must suffice";
+  EXPECT_EQ(format_size_bytes(uint64_t{512} << 20), "512MB") << "512MB, not 0GB";
+  EXPECT_EQ(format_size_bytes(uint64_t{12} << 30), "12GB");
+  for (uint64_t b : {uint64_t{1}, uint64_t{10240}, uint64_t{5000000}, uint64_t{3} << 40})
+    EXPECT_GE(static_cast<uint64_t>(*parse_size_bytes(format_size_bytes(b))), b) << "parse_size_bytes takes it back";
+}
+
 TEST(CliValues, RatesTakeSizesPerSecond) {
   const double mib = 1024.0 * 1024;
   EXPECT_EQ(parse_rate_bytes_per_s("16MB/s"), 16 * mib) << "16MB is 16 MiB in both tools";
