@@ -17,7 +17,7 @@ enum class InputFormat { Csv, Ndjson, Text, Parquet };  // Text: PostgreSQL's CO
 // The connection options (coordinator, backend, node_conninfo) are the ones pgmove takes.
 struct LoadOptions : ConnectionOptions {
   std::string command = "load";  // load | recover | status | help | version
-  std::string url;
+  std::vector<std::string> urls;  // --url, in order (each may be a glob or a directory)
   std::string table;
   InputFormat format = InputFormat::Csv;
   bool header = false;
@@ -28,6 +28,7 @@ struct LoadOptions : ConnectionOptions {
   std::vector<std::string> columns;
   std::string encoding = "utf8";
   int threads = 0;  // 0 = all cores
+  int parallel_files = 4;  // input files opened and read ahead at a time
   int64_t max_errors = 0;
   std::string reject_file;
   bool json = false;
@@ -44,7 +45,7 @@ struct LoadOptions : ConnectionOptions {
   int64_t batch_bytes = 4 << 20;  // bench/run on Citus: 11-24% less total CPU per row than 1 MiB batches
   int64_t chunk_bytes = 1 << 20;
   int64_t checkpoint_bytes = 0;  // commit every step of at least this many input bytes; 0 = all-or-nothing
-  bool resume = false;           // continue the unfinished checkpointed run of the same URL and table
+  bool resume = false;           // continue the unfinished checkpointed run of the same --url list and table
 };
 
 // Parses argv without side effects; throws UsageError whose message names the option. --help and --version

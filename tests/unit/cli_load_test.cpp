@@ -58,7 +58,7 @@ TEST(CliLoad, ValuesParseAsBefore) {
                   "--node-conninfo",
                   "h:2=port=6"});
   EXPECT_EQ(o.command, "load");
-  EXPECT_EQ(o.url, "-");
+  EXPECT_EQ(o.urls, (std::vector<std::string>{"-"}));
   EXPECT_EQ(o.table, "s.t");
   EXPECT_EQ(o.delimiter, '\t');
   EXPECT_EQ(o.quote, '\'');
@@ -78,7 +78,7 @@ TEST(CliLoad, ValuesParseAsBefore) {
   EXPECT_FALSE(o.verbose || o.debug);
 
   auto last = parse({"--url", "a", "--url", "b", "--table", "t", "--escape", "\\"});
-  EXPECT_EQ(last.url, "b");  // a repeated option keeps its last value
+  EXPECT_EQ(last.urls, (std::vector<std::string>{"a", "b"}));  // --url is repeatable: every input, in order
   EXPECT_EQ(last.escape, '\\');
   EXPECT_EQ(last.delimiter, ',');
   EXPECT_EQ(last.quote, '"');
