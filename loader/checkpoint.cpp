@@ -163,13 +163,13 @@ std::string status_json(const std::vector<ResumableRun>& runs) {
   for (size_t i = 0; i < runs.size(); ++i) {
     const ResumableRun& r = runs[i];
     out += (i ? "," : "") + std::string("{\"url\":") + json_quote(r.url) + ",\"table\":" + json_quote(r.table) +
-           ",\"files\":" + std::to_string(std::max<size_t>(1, r.inputs.size())) +
-           ",\"file_index\":" + std::to_string(r.progress.file_index) +
            ",\"bytes_done\":" + std::to_string(r.progress.byte_offset) +
            ",\"source_bytes\":" + (r.identity.size.empty() ? "null" : r.identity.size) +
            ",\"rows_done\":" + std::to_string(r.progress.rows) +
            ",\"rejected\":" + std::to_string(r.progress.rejected) + ",\"line\":" + std::to_string(r.progress.line) +
-           ",\"steps\":" + std::to_string(r.progress.step) + ",\"last_step_at\":" + json_quote(r.updated_at) + "}";
+           ",\"steps\":" + std::to_string(r.progress.step) + ",\"last_step_at\":" + json_quote(r.updated_at) +
+           ",\"files\":" + std::to_string(std::max<size_t>(1, r.inputs.size())) +
+           ",\"file_index\":" + std::to_string(r.progress.file_index) + "}";
   }
   return out + "]}";
 }

@@ -173,11 +173,12 @@ TEST(ManyInputs, AFaultMidLoadThenResumeLoadsEveryRowExactlyOnce) {
 
   // A list that changed is not resumed at a file index that would mean another file.
   create_table("many_resume_changed");
-  auto killed2 = pgload("--url " + sh(dir + "/part-*") + " --table many_resume_changed --checkpoint 500kB --quiet",
+  auto killed2 = pgload("--url " + sh(dir + "/part-*") + " --table many_resume_changed --header --checkpoint 500kB --quiet",
                         "PGLOAD_FAULT=after_step:1");
   EXPECT_NE(killed2.exit_code, 0) << killed2.output;
   write_part(dir + "/part-0.csv", 1000001, 1000002, true, 0);
-  auto changed = pgload("--url " + sh(dir + "/part-*") + " --table many_resume_changed --checkpoint 500kB --resume");
+  auto changed =
+      pgload("--url " + sh(dir + "/part-*") + " --table many_resume_changed --header --checkpoint 500kB --resume");
   EXPECT_EQ(changed.exit_code, 4) << changed.output;
   EXPECT_THAT(changed.output, HasSubstr("the input files changed since the checkpointed run: it read 4 file(s), now "
                                         "there are 5; file 1 was " +
@@ -191,9 +192,9 @@ TEST(ManyInputs, APartReplacedBetweenListingAndReadingIsExit4AndNothingIsLoaded)
   const std::string go = dir + "/go";
   const std::string log = dir + "/pgload.log";
   // The files after the first wait for `go` (a test hook), so the part is replaced after the listing saw it.
-  run_command("PGLOAD_TEST_HOLD_FILES=" + sh(go) + " timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " +
-              sh(TestCluster::shared().conninfo()) + " --url " + sh(dir + "/part-*.csv") +
-              " --table many_replaced > " + sh(log) + " 2>&1; echo exit=$? >> " + sh(log) + " &");
+  run_command("(PGLOAD_TEST_HOLD_FILES=" + sh(go) + " timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " +
+              sh(TestCluster::shared().conninfo()) + " --url " + sh(dir + "/part-*.csv") + " --table many_replaced > " +
+              sh(log) + " 2>&1; echo exit=$? >> " + sh(log) + ") > /dev/null 2>&1 &");
   auto held = run_command("for i in $(seq 300); do grep -q 'test hold' " + sh(log) +
                           " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
   ASSERT_EQ(held.exit_code, 0) << read_file(log);

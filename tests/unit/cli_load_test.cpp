@@ -310,7 +310,7 @@ TEST(CliLoad, StatusListsUnfinishedRuns) {
   EXPECT_EQ(status_json({sample_run()}),
             "{\"runs\":[{\"url\":\"http://***@h/users.csv\",\"table\":\"public.users\",\"bytes_done\":400,"
             "\"source_bytes\":1000,\"rows_done\":40,\"rejected\":1,\"line\":41,\"steps\":2,"
-            "\"last_step_at\":\"2026-12-01T23:00:00Z\"}]}");
+            "\"last_step_at\":\"2026-12-01T23:00:00Z\",\"files\":1,\"file_index\":0}]}");
 }
 
 TEST(CliLoad, IdentityChangeNamesWhatChanged) {
