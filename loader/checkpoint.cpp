@@ -148,13 +148,13 @@ std::string status_text(const std::vector<ResumableRun>& runs) {
                     (runs.size() == 1 ? "" : "s") + " (continue with the same command plus --resume)\n";
   for (const ResumableRun& r : runs)
     out += "  " + r.url + " -> " + r.table + ": " +
-           (r.inputs.size() > 1 ? "file " + std::to_string(r.progress.file_index + 1) + "/" +
-                                      std::to_string(r.inputs.size()) + ", "
-                                : std::string()) +
-           std::to_string(r.progress.byte_offset) +
-           (r.identity.size.empty() ? "" : " of " + r.identity.size) + " bytes, " + std::to_string(r.progress.rows) +
-           " rows, " + std::to_string(r.progress.rejected) + " rejected, line " + std::to_string(r.progress.line) +
-           ", " + std::to_string(r.progress.step) + " step(s), last step " + r.updated_at + "\n";
+           (r.inputs.size() > 1
+                ? "file " + std::to_string(r.progress.file_index + 1) + "/" + std::to_string(r.inputs.size()) + ", "
+                : std::string()) +
+           std::to_string(r.progress.byte_offset) + (r.identity.size.empty() ? "" : " of " + r.identity.size) +
+           " bytes, " + std::to_string(r.progress.rows) + " rows, " + std::to_string(r.progress.rejected) +
+           " rejected, line " + std::to_string(r.progress.line) + ", " + std::to_string(r.progress.step) +
+           " step(s), last step " + r.updated_at + "\n";
   return out;
 }
 

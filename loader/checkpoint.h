@@ -1,6 +1,7 @@
 // A checkpointed load's progress, kept on the coordinator in pgload.resumable_runs (one row per input list and
-// table): the files, the identity of the one a step ended in, and how far the committed steps reached. Each step's row is written in the same transaction
-// as the step's commit decision (TwoPhaseRun::set_decision_rider), so the row and the shards never disagree.
+// table): the files, the identity of the one a step ended in, and how far the committed steps reached. Each step's row
+// is written in the same transaction as the step's commit decision (TwoPhaseRun::set_decision_rider), so the row and
+// the shards never disagree.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +29,8 @@ struct RunProgress {
 
 // One row of pgload.resumable_runs.
 struct ResumableRun {
-  std::string url;    // redacted: a password never reaches the table
-  std::string table;  // schema.name
+  std::string url;                  // redacted: a password never reaches the table
+  std::string table;                // schema.name
   SourceIdentity identity;          // of the file progress.file_index names, when the step ended inside it
   std::vector<std::string> inputs;  // the files the --url values expanded to, in order, as messages show them
   RunProgress progress;

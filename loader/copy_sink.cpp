@@ -201,9 +201,8 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
     }
     if (row < b->rows.size()) {
       const RowOrigin& o = b->rows[row];
-      where = "input " +
-              (options_.input_names.size() > 1 ? options_.input_names[o.file] + " " : std::string()) + "line " +
-              std::to_string(o.line) + " (byte " + std::to_string(o.byte_offset) + ")";
+      where = "input " + (options_.input_names.size() > 1 ? options_.input_names[o.file] + " " : std::string()) +
+              "line " + std::to_string(o.line) + " (byte " + std::to_string(o.byte_offset) + ")";
       if (m[2].matched) where += ", column " + m[2].str();
       where += ": ";
     }

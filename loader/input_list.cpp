@@ -51,7 +51,7 @@ void add_directory(const std::string& dir, InputList& out) {
     }
     std::error_code dir_ec;
     out.skipped.push_back(path + (std::filesystem::is_directory(path, dir_ec) ? " (a directory: not descended into)"
-                                                                             : " (not a regular file)"));
+                                                                              : " (not a regular file)"));
   }
   if (found == 0) throw SourceError("directory " + dir + " holds no file to load", 0);
 }
@@ -63,7 +63,8 @@ void add_local_glob(const std::string& pattern, InputList& out) {
   std::vector<std::string> paths;
   for (size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
   globfree(&g);
-  if (rc == GLOB_ABORTED) throw SourceError("cannot list the directories of " + pattern + ": " + std::strerror(errno), 0);
+  if (rc == GLOB_ABORTED)
+    throw SourceError("cannot list the directories of " + pattern + ": " + std::strerror(errno), 0);
   std::sort(paths.begin(), paths.end());
   size_t found = 0;
   for (const std::string& path : paths) {
@@ -130,8 +131,8 @@ InputList expand_inputs(const std::vector<std::string>& urls, const SourceOption
         add_local_glob(*path, out);
       } else {
         check_source(url);  // the message open_source would give: missing, unreadable
-        out.files.push_back({url, url_for_messages(url), path ? local_file_identity(*path).value_or(SourceIdentity{})
-                                                              : SourceIdentity{}});
+        out.files.push_back({url, url_for_messages(url),
+                             path ? local_file_identity(*path).value_or(SourceIdentity{}) : SourceIdentity{}});
       }
     }
     for (size_t i = before; i < out.files.size(); ++i) {

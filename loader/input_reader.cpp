@@ -114,7 +114,8 @@ class InputReader::Ahead final : public ByteSource {
       {
         std::lock_guard lock(mu_);
         identity_ = id;
-        size_hint_ = file_.listed.size.empty() ? src->size_hint() : std::optional<uint64_t>(std::stoull(file_.listed.size));
+        size_hint_ =
+            file_.listed.size.empty() ? src->size_hint() : std::optional<uint64_t>(std::stoull(file_.listed.size));
         opened_ = true;
       }
       cv_.notify_all();

@@ -59,7 +59,7 @@ class InputReader {
   std::vector<SourceIdentity> opened_;         // per file: its identity once open
   std::atomic<uint64_t> done_bytes_{0};        // raw bytes of the finished files
   std::atomic<size_t> files_done_{0};
-  bool started_ = false;                 // a file has been opened
+  bool started_ = false;  // a file has been opened
 };
 
 }  // namespace pgload

@@ -177,13 +177,13 @@ CheckpointStart start_checkpoint(const LoadOptions& o, const Catalog& catalog, c
     if (was != cs.run.inputs) {
       size_t i = 0;
       while (i < was.size() && i < cs.run.inputs.size() && was[i] == cs.run.inputs[i]) ++i;
-      throw LoadError(kExitSource,
-                      "the input files changed since the checkpointed run: it read " + std::to_string(was.size()) +
-                          " file(s), now there are " + std::to_string(cs.run.inputs.size()) + "; file " +
-                          std::to_string(i + 1) + " was " + (i < was.size() ? was[i] : std::string("(none)")) +
-                          ", now " + (i < cs.run.inputs.size() ? cs.run.inputs[i] : std::string("(none)")) +
-                          "; not resumed (the " + std::to_string(prior->progress.rows) + " rows of its " +
-                          std::to_string(prior->progress.step) + " committed step(s) stay loaded)");
+      throw LoadError(kExitSource, "the input files changed since the checkpointed run: it read " +
+                                       std::to_string(was.size()) + " file(s), now there are " +
+                                       std::to_string(cs.run.inputs.size()) + "; file " + std::to_string(i + 1) +
+                                       " was " + (i < was.size() ? was[i] : std::string("(none)")) + ", now " +
+                                       (i < cs.run.inputs.size() ? cs.run.inputs[i] : std::string("(none)")) +
+                                       "; not resumed (the " + std::to_string(prior->progress.rows) + " rows of its " +
+                                       std::to_string(prior->progress.step) + " committed step(s) stay loaded)");
     }
     std::vector<std::string> inputs = std::move(cs.run.inputs);
     cs.run = *prior;
@@ -200,8 +200,7 @@ std::string earlier_steps_stay(const ResumableRun& run) {
          (run.inputs.size() > 1 && run.progress.file_index < run.inputs.size()
               ? run.inputs[run.progress.file_index] + " "
               : std::string()) +
-         "line " + std::to_string(run.progress.line) +
-         " stay loaded; --resume continues from there)";
+         "line " + std::to_string(run.progress.line) + " stay loaded; --resume continues from there)";
 }
 
 // The error of a failed step, saying which earlier steps stay committed (main's "nothing was loaded" is not true
@@ -564,8 +563,8 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report.bytes = counters.bytes.load() - resume_offset;  // this run's bytes, as its rows
   for (size_t i = 0; i < inputs.size(); ++i)
-    report.files.push_back({inputs.file(i).shown, i < counters.file_rows.size() ? counters.file_rows[i] : 0,
-                            counters.file_bytes[i]});
+    report.files.push_back(
+        {inputs.file(i).shown, i < counters.file_rows.size() ? counters.file_rows[i] : 0, counters.file_bytes[i]});
   report.rejected = counters.rejected.load();
   std::map<std::string, uint64_t> per_node;
   for (size_t s = 0; s < table.shards.size(); ++s) {

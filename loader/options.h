@@ -16,7 +16,7 @@ enum class InputFormat { Csv, Ndjson, Text, Parquet };  // Text: PostgreSQL's CO
 
 // The connection options (coordinator, backend, node_conninfo) are the ones pgmove takes.
 struct LoadOptions : ConnectionOptions {
-  std::string command = "load";  // load | recover | status | help | version
+  std::string command = "load";   // load | recover | status | help | version
   std::vector<std::string> urls;  // --url, in order (each may be a glob or a directory)
   std::string table;
   InputFormat format = InputFormat::Csv;
@@ -27,7 +27,7 @@ struct LoadOptions : ConnectionOptions {
   std::string null_string;  // after parsing: COPY's default, the unquoted empty string (csv) or \N (text)
   std::vector<std::string> columns;
   std::string encoding = "utf8";
-  int threads = 0;  // 0 = all cores
+  int threads = 0;         // 0 = all cores
   int parallel_files = 4;  // input files opened and read ahead at a time
   int64_t max_errors = 0;
   std::string reject_file;

@@ -740,15 +740,15 @@ void run_pipeline(InputReader& inputs, InputCursor cursor, const LoadPlan& plan,
   run_pipeline_step(inputs, cursor, 0, plan, threads, submit, rows_per_shard, counters);
 }
 
-bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan,
-                       int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
-                       std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
+bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan, int threads,
+                       const std::function<void(std::shared_ptr<Batch>)>& submit, std::vector<uint64_t>& rows_per_shard,
+                       LoadCounters& counters) {
   std::string& carry = cursor.carry;
   bool& eof = cursor.eof;
   uint64_t& next_line = cursor.line;
   uint64_t& next_byte = cursor.byte;
-  uint64_t step_read = 0;                         // input bytes this step has read (for step_bytes)
-  uint64_t total_read = counters.bytes.load();    // input bytes of the load consumed (for the counters)
+  uint64_t step_read = 0;                       // input bytes this step has read (for step_bytes)
+  uint64_t total_read = counters.bytes.load();  // input bytes of the load consumed (for the counters)
   const int parallelism = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::max(1, parallelism));
   Router router(*plan.table);
@@ -830,8 +830,7 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
       std::vector<std::string> header = open_input_file(inputs, cursor, plan.dialect, plan.csv_header);
       if (plan.csv_header && header != plan.header)
         throw LoadError(kExitUsage, inputs.where(cursor.file) + "line 1: header (" + join_names(header) +
-                                        ") does not match the columns of the load (" + join_names(plan.header) +
-                                        ")");
+                                        ") does not match the columns of the load (" + join_names(plan.header) + ")");
       first = next_byte == 0;
       step_read += next_byte;  // its header
       total_read += next_byte;
@@ -858,8 +857,8 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
       }
       if (cut > 0 || eof) break;
       if (c->data.size() > kMaxRecordBytes)
-        throw LoadError(kExitInputErrors, inputs.where(cursor.file) + "line " + std::to_string(next_line) +
-                                              ", byte " + std::to_string(next_byte) +
+        throw LoadError(kExitInputErrors, inputs.where(cursor.file) + "line " + std::to_string(next_line) + ", byte " +
+                                              std::to_string(next_byte) +
                                               ": a record longer than 256 MiB (unterminated quote?)");
     }
     if (eof) cut = c->data.size();
@@ -895,11 +894,12 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
       ended_file.store(static_cast<int64_t>(c->file), std::memory_order_relaxed);
     for (const Reject& r : c->rejects) {
       ++rejected;
-      std::string where = inputs.where(c->file) + (plan.parquet
-                              ? "row group " + std::to_string(r.byte) + ", row " + std::to_string(r.line) +
-                                    (r.column.empty() ? "" : ", column " + r.column)
-                              : "line " + std::to_string(r.line) + (r.column.empty() ? "" : ", column " + r.column) +
-                                    ", byte " + std::to_string(r.byte));
+      std::string where =
+          inputs.where(c->file) +
+          (plan.parquet ? "row group " + std::to_string(r.byte) + ", row " + std::to_string(r.line) +
+                              (r.column.empty() ? "" : ", column " + r.column)
+                        : "line " + std::to_string(r.line) + (r.column.empty() ? "" : ", column " + r.column) +
+                              ", byte " + std::to_string(r.byte));
       if (first_reject.empty())
         first_reject =
             where + ": " + r.reason + (plan.parquet ? "" : "\n  " + std::to_string(r.line) + " | " + excerpt(r.raw));

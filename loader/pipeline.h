@@ -92,9 +92,9 @@ std::vector<std::string> open_input_file(InputReader& inputs, InputCursor& curso
 // 0: to the end); then flushes every batch and advances `cursor`, opening the files in turn (each file's CSV header
 // must name plan.header). Returns true at the end of the last file. Rejects count on from counters.rejected
 // (--max-errors spans the steps).
-bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan,
-                       int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
-                       std::vector<uint64_t>& rows_per_shard, LoadCounters& counters);
+bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan, int threads,
+                       const std::function<void(std::shared_ptr<Batch>)>& submit, std::vector<uint64_t>& rows_per_shard,
+                       LoadCounters& counters);
 
 // Runs the pipeline to the end of the input. `submit` receives full batches (nullptr in a dry run);
 // rows_per_shard counts routed rows. Throws LoadError on a fatal input problem or when rejects pass max_errors.

@@ -43,7 +43,8 @@ class CitusManyInputsTest : public CitusCoordinatorTest {
       std::ofstream out(path);
       out << "id,v,n\n";
       for (long long id = (p - 1) * kPerPart + 1; id <= p * kPerPart; ++id) {
-        const std::string row = std::to_string(id) + ",\"part " + std::to_string(p) + ", row\"," + std::to_string(id % 97) + "\n";
+        const std::string row =
+            std::to_string(id) + ",\"part " + std::to_string(p) + ", row\"," + std::to_string(id % 97) + "\n";
         out << row;
         all << row;
       }
@@ -80,8 +81,8 @@ TEST_F(CitusManyInputsTest, ABadRowInTheSeventhPartLoadsNothingAndAKilledLoadRes
   const std::string dir = write_parts();
   create("pgload_many_bad");
   // part-07 is plain: its line 5 (ids 120001..) gets an id that is not a number.
-  auto e = run_command("cp " + sh(dir + "/part-07.csv") + " " + sh(dir + "/bad.csv") + " && sed -i '5s/^120004,/12x004,/' " +
-                       sh(dir + "/part-07.csv"));
+  auto e = run_command("cp " + sh(dir + "/part-07.csv") + " " + sh(dir + "/bad.csv") +
+                       " && sed -i '5s/^120004,/12x004,/' " + sh(dir + "/part-07.csv"));
   ASSERT_EQ(e.exit_code, 0) << e.output;
   auto bad = pgload("--url " + sh(dir + "/part-*") + " --table pgload_many_bad --header");
   EXPECT_EQ(bad.exit_code, 1) << bad.output;

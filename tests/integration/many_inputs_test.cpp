@@ -32,12 +32,15 @@ void create_table(const std::string& name) {
 
 // count/sum(id)/count(distinct id) of a table: every row exactly once gives rows/sum/rows.
 std::string tally(const std::string& table) {
-  return *TestCluster::shared().connect().scalar("SELECT count(*) || '/' || coalesce(sum(id), 0) || '/' || "
-                                                 "count(DISTINCT id) FROM " +
-                                                 table);
+  return *TestCluster::shared().connect().scalar(
+      "SELECT count(*) || '/' || coalesce(sum(id), 0) || '/' || "
+      "count(DISTINCT id) FROM " +
+      table);
 }
 
-std::string expected_tally(long long rows) { return std::to_string(rows) + "/" + std::to_string(rows * (rows + 1) / 2) + "/" + std::to_string(rows); }
+std::string expected_tally(long long rows) {
+  return std::to_string(rows) + "/" + std::to_string(rows * (rows + 1) / 2) + "/" + std::to_string(rows);
+}
 
 // Writes rows first..last as "id,part N row id" (with a header line when asked); returns the path.
 std::string write_part(const std::string& path, long long first, long long last, bool header, int part) {
@@ -68,7 +71,8 @@ TEST(ManyInputs, SeveralUrlsWithAHeaderEachAreOneLoadAndTheJsonCountsEachFile) {
   write_file(dir + "/d.csv", "id,w\n5000,x\n");
   auto bad = pgload("--url " + sh(a) + " --url " + sh(dir + "/d.csv") + " --table many_urls_bad_header --header");
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
-  EXPECT_THAT(bad.output, HasSubstr(dir + "/d.csv: line 1: header (id,w) does not match the columns of the load (id,v)"));
+  EXPECT_THAT(bad.output,
+              HasSubstr(dir + "/d.csv: line 1: header (id,w) does not match the columns of the load (id,v)"));
   EXPECT_EQ(tally("many_urls_bad_header"), "0/0/0");
 }
 
@@ -77,7 +81,8 @@ TEST(ManyInputs, AGlobOfTwentyPartsMixingCsvGzipAndZstdLoadsEveryRowOnce) {
   create_table("many_glob");
   std::string compress;
   for (int i = 1; i <= 20; ++i) {
-    const std::string path = write_part(dir + "/part-" + two_digits(i) + ".csv", (i - 1) * 500LL + 1, i * 500LL, false, i);
+    const std::string path =
+        write_part(dir + "/part-" + two_digits(i) + ".csv", (i - 1) * 500LL + 1, i * 500LL, false, i);
     if (i % 3 == 1) compress += "gzip " + sh(path) + " && ";
     if (i % 3 == 2) compress += "zstd -q --rm " + sh(path) + " && ";
   }
@@ -94,7 +99,8 @@ TEST(ManyInputs, AGlobOfTwentyPartsMixingCsvGzipAndZstdLoadsEveryRowOnce) {
 TEST(ManyInputs, ADirectoryLoadsItsFilesAndSaysWhatItSkips) {
   const std::string dir = temp_dir("pgload-many-dir");
   create_table("many_dir");
-  for (int i = 1; i <= 3; ++i) write_part(dir + "/p" + std::to_string(i) + ".csv", (i - 1) * 100LL + 1, i * 100LL, false, i);
+  for (int i = 1; i <= 3; ++i)
+    write_part(dir + "/p" + std::to_string(i) + ".csv", (i - 1) * 100LL + 1, i * 100LL, false, i);
   write_file(dir + "/.in-progress.csv", "1,not loaded\n");
   auto m = run_command("mkdir " + sh(dir + "/old"));
   ASSERT_EQ(m.exit_code, 0) << m.output;
@@ -108,7 +114,8 @@ TEST(ManyInputs, ADirectoryLoadsItsFilesAndSaysWhatItSkips) {
 TEST(ManyInputs, ABadRowInFileSevenIsNamedByFileAndLineAndNothingIsLoaded) {
   const std::string dir = temp_dir("pgload-many-bad");
   create_table("many_bad");
-  for (int i = 1; i <= 10; ++i) write_part(dir + "/part-" + two_digits(i) + ".csv", (i - 1) * 100LL + 1, i * 100LL, true, i);
+  for (int i = 1; i <= 10; ++i)
+    write_part(dir + "/part-" + two_digits(i) + ".csv", (i - 1) * 100LL + 1, i * 100LL, true, i);
   // Line 5 of part-07 (a header, then ids 601..): its id is not a number.
   auto e = run_command("sed -i '5s/^604,/60x4,/' " + sh(dir + "/part-07.csv"));
   ASSERT_EQ(e.exit_code, 0) << e.output;
@@ -173,8 +180,9 @@ TEST(ManyInputs, AFaultMidLoadThenResumeLoadsEveryRowExactlyOnce) {
 
   // A list that changed is not resumed at a file index that would mean another file.
   create_table("many_resume_changed");
-  auto killed2 = pgload("--url " + sh(dir + "/part-*") + " --table many_resume_changed --header --checkpoint 500kB --quiet",
-                        "PGLOAD_FAULT=after_step:1");
+  auto killed2 =
+      pgload("--url " + sh(dir + "/part-*") + " --table many_resume_changed --header --checkpoint 500kB --quiet",
+             "PGLOAD_FAULT=after_step:1");
   EXPECT_NE(killed2.exit_code, 0) << killed2.output;
   write_part(dir + "/part-0.csv", 1000001, 1000002, true, 0);
   auto changed =
@@ -188,7 +196,8 @@ TEST(ManyInputs, AFaultMidLoadThenResumeLoadsEveryRowExactlyOnce) {
 TEST(ManyInputs, APartReplacedBetweenListingAndReadingIsExit4AndNothingIsLoaded) {
   const std::string dir = temp_dir("pgload-many-replaced");
   create_table("many_replaced");
-  for (int i = 1; i <= 4; ++i) write_part(dir + "/part-" + std::to_string(i) + ".csv", (i - 1) * 100LL + 1, i * 100LL, false, i);
+  for (int i = 1; i <= 4; ++i)
+    write_part(dir + "/part-" + std::to_string(i) + ".csv", (i - 1) * 100LL + 1, i * 100LL, false, i);
   const std::string go = dir + "/go";
   const std::string log = dir + "/pgload.log";
   // The files after the first wait for `go` (a test hook), so the part is replaced after the listing saw it.
@@ -201,7 +210,8 @@ TEST(ManyInputs, APartReplacedBetweenListingAndReadingIsExit4AndNothingIsLoaded)
   write_part(dir + "/part-3.tmp", 201, 300, false, 33);  // other text: another size
   auto swap = run_command("mv " + sh(dir + "/part-3.tmp") + " " + sh(dir + "/part-3.csv") + " && touch " + sh(go));
   ASSERT_EQ(swap.exit_code, 0) << swap.output;
-  auto done = run_command("for i in $(seq 600); do grep -q '^exit=' " + sh(log) + " && exit 0; sleep 0.1; done; exit 1");
+  auto done =
+      run_command("for i in $(seq 600); do grep -q '^exit=' " + sh(log) + " && exit 0; sleep 0.1; done; exit 1");
   ASSERT_EQ(done.exit_code, 0) << read_file(log);
   const std::string out = read_file(log);
   EXPECT_THAT(out, HasSubstr("exit=4"));

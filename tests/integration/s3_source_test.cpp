@@ -200,7 +200,8 @@ TEST_F(S3SourceTest, AnObjectReplacedBetweenListingAndReadingIsExit4AndNothingIs
   write_file(other, "2,other,b,c\n");  // same key, another ETag
   put(other, "exports/swap/part-2.csv");
   write_file(go, "");
-  auto done = run_command("for i in $(seq 600); do grep -q '^exit=' " + sh(log) + " && exit 0; sleep 0.1; done; exit 1");
+  auto done =
+      run_command("for i in $(seq 600); do grep -q '^exit=' " + sh(log) + " && exit 0; sleep 0.1; done; exit 1");
   ASSERT_EQ(done.exit_code, 0) << read_file(log);
   const std::string out = read_file(log);
   EXPECT_THAT(out, HasSubstr("exit=4"));
