@@ -20,8 +20,6 @@
 namespace pgload {
 namespace {
 
-std::mutex g_bytes_mu;  // guards InputReader::ahead_ against bytes_in() on the progress thread
-
 // Test hook: with PGLOAD_TEST_HOLD_FILES=PATH every file but the first waits (at most 60 s) until PATH exists before
 // it is opened, so a test can change a listed file between the listing and its reading.
 void hold_for_test(size_t index) {
@@ -183,13 +181,13 @@ InputReader::InputReader(std::vector<InputFile> files, SourceOptions opts, size_
       opened_(files_.size()) {}
 
 InputReader::~InputReader() {
-  std::lock_guard lock(g_bytes_mu);
+  std::lock_guard lock(mu_);
   ahead_.clear();
 }
 
 void InputReader::start(size_t i, uint64_t start_offset) {
   auto a = std::make_shared<Ahead>(files_[i], opts_, i, start_offset);
-  std::lock_guard lock(g_bytes_mu);
+  std::lock_guard lock(mu_);
   ahead_[i] = std::move(a);
 }
 
@@ -215,7 +213,7 @@ ByteSource& InputReader::source(size_t i) { return *ahead_[i]; }
 void InputReader::finish(size_t i) {
   std::shared_ptr<Ahead> done;
   {
-    std::lock_guard lock(g_bytes_mu);
+    std::lock_guard lock(mu_);
     done.swap(ahead_[i]);
     if (done) done_bytes_.fetch_add(done->bytes_in(), std::memory_order_relaxed);
   }
@@ -225,7 +223,7 @@ void InputReader::finish(size_t i) {
 SourceIdentity InputReader::identity(size_t i) const { return opened_[i]; }
 
 uint64_t InputReader::bytes_in() const {
-  std::lock_guard lock(g_bytes_mu);
+  std::lock_guard lock(mu_);
   uint64_t n = done_bytes_.load(std::memory_order_relaxed);
   for (const auto& a : ahead_)
     if (a) n += a->bytes_in();
@@ -233,7 +231,7 @@ uint64_t InputReader::bytes_in() const {
 }
 
 std::optional<uint64_t> InputReader::total_bytes() const {
-  std::lock_guard lock(g_bytes_mu);
+  std::lock_guard lock(mu_);
   uint64_t total = 0;
   for (size_t i = 0; i < files_.size(); ++i) {
     if (!files_[i].listed.size.empty()) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,7 @@ class InputReader {
   std::vector<InputFile> files_;
   SourceOptions opts_;
   size_t parallel_;
+  mutable std::mutex mu_;                      // guards ahead_ against bytes_in() on the progress thread
   std::vector<std::shared_ptr<Ahead>> ahead_;  // per file: its reader while it is in flight
   std::vector<SourceIdentity> opened_;         // per file: its identity once open
   std::atomic<uint64_t> done_bytes_{0};        // raw bytes of the finished files

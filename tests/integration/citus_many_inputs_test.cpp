@@ -95,7 +95,7 @@ TEST_F(CitusManyInputsTest, ABadRowInTheSeventhPartLoadsNothingAndAKilledLoadRes
   const std::string args = "--url " + sh(dir + "/part-*") + " --table pgload_many_resume --header --checkpoint 300kB";
   auto killed = pgload(args + " --quiet", "PGLOAD_FAULT=after_step:3");
   EXPECT_NE(killed.exit_code, 0) << killed.output;
-  auto resumed = pgload(args + " --resume --quiet");
+  auto resumed = pgload(args + " --resume --json");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_THAT(resumed.output, HasSubstr("pgload: resuming at " + dir + "/part-"));
   const long long n = kParts * kPerPart;
