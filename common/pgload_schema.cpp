@@ -13,13 +13,15 @@ namespace {
 constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(hashtextextended('pgload:schema', 0))";
 
 // Current when all three tables carry the role column and force row-level security (the upgrade adds both in one
-// transaction, after everything else) and resumable_runs has its newest column (inputs).
+// transaction, after everything else) and resumable_runs has its newest column (inputs). Catalog joins, not
+// to_regclass: a role without USAGE on the schema must get "upgrade by its owner", not a permission error.
 constexpr const char* kCurrentSql =
     "SELECT count(*) = 3 FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'role' "
     "AND NOT a.attisdropped WHERE c.relnamespace = to_regnamespace('pgload') "
     "AND c.relname IN ('commit_decisions', 'resumable_runs', 'moves') AND c.relkind = 'r' AND c.relforcerowsecurity "
-    "AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('pgload.resumable_runs') "
-    "AND attname = 'inputs' AND NOT attisdropped)";
+    "AND EXISTS (SELECT 1 FROM pg_attribute r JOIN pg_class rc ON rc.oid = r.attrelid "
+    "WHERE rc.relnamespace = to_regnamespace('pgload') AND rc.relname = 'resumable_runs' AND r.attname = 'inputs' "
+    "AND NOT r.attisdropped)";
 
 constexpr const char* kCreateTablesSql =
     "CREATE TABLE IF NOT EXISTS pgload.commit_decisions ("
