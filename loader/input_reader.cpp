@@ -79,7 +79,7 @@ class InputReader::Ahead final : public ByteSource {
     const std::string& front = blocks_.front();
     lock.unlock();
     const size_t n = std::min(len, front.size() - front_at_);
-    std::memcpy(buf, front.data() + front_at_, n);
+    front.copy(buf, n, front_at_);
     front_at_ += n;
     if (front_at_ == front.size()) {
       lock.lock();
