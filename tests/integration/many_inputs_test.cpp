@@ -1,7 +1,8 @@
 // Many inputs as one load on a real local cluster: several --url files with a header each, a glob of 20 parts
 // mixing .csv, .csv.gz and .csv.zst, a directory; a bad row in file 7 and a duplicate key across files are named by
 // file and line with nothing loaded; a checkpointed load killed mid-way resumes at the right file and offset and
-// loads every row exactly once; a part replaced between the listing and its reading is exit 4 with nothing loaded.
+// loads every row exactly once; a part replaced or removed between the listing and its reading is exit 4 with
+// nothing loaded.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -193,31 +194,48 @@ TEST(ManyInputs, AFaultMidLoadThenResumeLoadsEveryRowExactlyOnce) {
                                         dir + "/part-1.csv, now " + dir + "/part-0.csv"));
 }
 
+// Loads parts 1-4 of `dir` into `table` while the files after the first wait (a test hook) until `change` (a shell
+// command) has run after the listing; returns pgload's output and "exit=N".
+std::string load_changed_after_listing(const std::string& dir, const std::string& table, const std::string& change) {
+  const std::string go = dir + "/go";
+  const std::string log = dir + "/pgload.log";
+  run_command("(PGLOAD_TEST_HOLD_FILES=" + sh(go) + " timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " +
+              sh(TestCluster::shared().conninfo()) + " --url " + sh(dir + "/part-*.csv") + " --table " + table + " > " +
+              sh(log) + " 2>&1; echo exit=$? >> " + sh(log) + ") > /dev/null 2>&1 &");
+  auto held = run_command("for i in $(seq 300); do grep -q 'test hold' " + sh(log) +
+                          " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
+  EXPECT_EQ(held.exit_code, 0) << read_file(log);
+  auto changed = run_command(change + " && touch " + sh(go));
+  EXPECT_EQ(changed.exit_code, 0) << changed.output;
+  auto done =
+      run_command("for i in $(seq 600); do grep -q '^exit=' " + sh(log) + " && exit 0; sleep 0.1; done; exit 1");
+  EXPECT_EQ(done.exit_code, 0) << read_file(log);
+  return read_file(log);
+}
+
 TEST(ManyInputs, APartReplacedBetweenListingAndReadingIsExit4AndNothingIsLoaded) {
   const std::string dir = temp_dir("pgload-many-replaced");
   create_table("many_replaced");
   for (int i = 1; i <= 4; ++i)
     write_part(dir + "/part-" + std::to_string(i) + ".csv", (i - 1) * 100LL + 1, i * 100LL, false, i);
-  const std::string go = dir + "/go";
-  const std::string log = dir + "/pgload.log";
-  // The files after the first wait for `go` (a test hook), so the part is replaced after the listing saw it.
-  run_command("(PGLOAD_TEST_HOLD_FILES=" + sh(go) + " timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " +
-              sh(TestCluster::shared().conninfo()) + " --url " + sh(dir + "/part-*.csv") + " --table many_replaced > " +
-              sh(log) + " 2>&1; echo exit=$? >> " + sh(log) + ") > /dev/null 2>&1 &");
-  auto held = run_command("for i in $(seq 300); do grep -q 'test hold' " + sh(log) +
-                          " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
-  ASSERT_EQ(held.exit_code, 0) << read_file(log);
   write_part(dir + "/part-3.tmp", 201, 300, false, 33);  // other text: another size
-  auto swap = run_command("mv " + sh(dir + "/part-3.tmp") + " " + sh(dir + "/part-3.csv") + " && touch " + sh(go));
-  ASSERT_EQ(swap.exit_code, 0) << swap.output;
-  auto done =
-      run_command("for i in $(seq 600); do grep -q '^exit=' " + sh(log) + " && exit 0; sleep 0.1; done; exit 1");
-  ASSERT_EQ(done.exit_code, 0) << read_file(log);
-  const std::string out = read_file(log);
+  const std::string out =
+      load_changed_after_listing(dir, "many_replaced", "mv " + sh(dir + "/part-3.tmp") + " " + sh(dir + "/part-3.csv"));
   EXPECT_THAT(out, HasSubstr("exit=4"));
-  EXPECT_THAT(out, HasSubstr(dir + "/part-3.csv changed since it was listed (size was "));
+  EXPECT_THAT(out, HasSubstr(dir + "/part-3.csv changed since it was listed (size was 1900, now 2000"));
   EXPECT_THAT(out, HasSubstr("nothing was loaded"));
   EXPECT_EQ(tally("many_replaced"), "0/0/0");
+}
+
+TEST(ManyInputs, APartRemovedBetweenListingAndReadingIsExit4AndNothingIsLoaded) {
+  const std::string dir = temp_dir("pgload-many-removed");
+  create_table("many_removed");
+  for (int i = 1; i <= 4; ++i)
+    write_part(dir + "/part-" + std::to_string(i) + ".csv", (i - 1) * 100LL + 1, i * 100LL, false, i);
+  const std::string out = load_changed_after_listing(dir, "many_removed", "rm " + sh(dir + "/part-2.csv"));
+  EXPECT_THAT(out, HasSubstr("exit=4"));
+  EXPECT_THAT(out, HasSubstr("cannot open " + dir + "/part-2.csv: No such file or directory; nothing was loaded"));
+  EXPECT_EQ(tally("many_removed"), "0/0/0");
 }
 
 TEST(ManyInputs, AnHttpGlobCannotBeListed) {
