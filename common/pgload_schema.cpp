@@ -13,11 +13,15 @@ namespace {
 constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(hashtextextended('pgload:schema', 0))";
 
 // Current when all three tables carry the role column and force row-level security (the upgrade adds both in one
-// transaction, after everything else).
+// transaction, after everything else) and resumable_runs has its newest column (inputs). Catalog joins, not
+// to_regclass: a role without USAGE on the schema must get "upgrade by its owner", not a permission error.
 constexpr const char* kCurrentSql =
     "SELECT count(*) = 3 FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'role' "
     "AND NOT a.attisdropped WHERE c.relnamespace = to_regnamespace('pgload') "
-    "AND c.relname IN ('commit_decisions', 'resumable_runs', 'moves') AND c.relkind = 'r' AND c.relforcerowsecurity";
+    "AND c.relname IN ('commit_decisions', 'resumable_runs', 'moves') AND c.relkind = 'r' AND c.relforcerowsecurity "
+    "AND EXISTS (SELECT 1 FROM pg_attribute r JOIN pg_class rc ON rc.oid = r.attrelid "
+    "WHERE rc.relnamespace = to_regnamespace('pgload') AND rc.relname = 'resumable_runs' AND r.attname = 'inputs' "
+    "AND NOT r.attisdropped)";
 
 constexpr const char* kCreateTablesSql =
     "CREATE TABLE IF NOT EXISTS pgload.commit_decisions ("
@@ -29,7 +33,8 @@ constexpr const char* kCreateTablesSql =
     "  byte_offset bigint NOT NULL, line bigint NOT NULL, rows_done bigint NOT NULL, rejected bigint NOT NULL,"
     "  reject_file_bytes bigint NOT NULL DEFAULT 0, columns text[], step bigint NOT NULL, run_id text,"
     "  started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(),"
-    "  finished_at timestamptz, PRIMARY KEY (role, url, table_name));"
+    "  finished_at timestamptz, file_index bigint NOT NULL DEFAULT 0, inputs text[],"
+    "  PRIMARY KEY (role, url, table_name));"
     "CREATE TABLE IF NOT EXISTS pgload.moves ("
     "  move_id bigserial PRIMARY KEY, shard_ids bigint[] NOT NULL, shard_relations text[] NOT NULL,"
     "  source_group int NOT NULL, target_group int NOT NULL, mode text NOT NULL,"
@@ -43,6 +48,8 @@ constexpr const char* kUpgradeSql =
     "ALTER TABLE pgload.commit_decisions ADD COLUMN IF NOT EXISTS gid_endpoints text[],"
     "  ADD COLUMN IF NOT EXISTS role name NOT NULL DEFAULT current_user;"
     "ALTER TABLE pgload.resumable_runs ADD COLUMN IF NOT EXISTS role name NOT NULL DEFAULT current_user;"
+    "ALTER TABLE pgload.resumable_runs ADD COLUMN IF NOT EXISTS file_index bigint NOT NULL DEFAULT 0,"
+    "  ADD COLUMN IF NOT EXISTS inputs text[];"
     "ALTER TABLE pgload.moves ADD COLUMN IF NOT EXISTS role name NOT NULL DEFAULT current_user;"
     "DO $$ BEGIN"
     "  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'pgload.resumable_runs'::regclass"

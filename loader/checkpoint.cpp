@@ -3,6 +3,7 @@
 // from stepping together.
 #include "loader/checkpoint.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -15,7 +16,8 @@ namespace {
 constexpr const char* kSelectSql =
     "SELECT url, table_name, source_etag, source_last_modified, source_size, source_mtime, byte_offset, line, "
     "rows_done, rejected, reject_file_bytes, step, finished_at IS NOT NULL, "
-    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM pgload.resumable_runs ";
+    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), file_index, "
+    "coalesce(cardinality(inputs), 1) FROM pgload.resumable_runs ";
 
 // Keyed by role too: two roles loading the same URL into same-named tables never wait for each other.
 constexpr const char* kLockSql =
@@ -40,6 +42,8 @@ ResumableRun run_of_row(const PgResult& r, int i) {
   run.progress.step = r.i64(i, 11);
   run.finished = r.boolean(i, 12);
   run.updated_at = r.str(i, 13);
+  run.progress.file_index = static_cast<uint64_t>(r.i64(i, 14));
+  run.inputs.resize(static_cast<size_t>(r.i64(i, 15)));  // the names themselves: find_run reads them
   return run;
 }
 
@@ -69,6 +73,12 @@ std::optional<ResumableRun> find_run(const PgConn& coordinator, const std::strin
       "WHERE role = current_user AND url = $1 AND table_name = $2 ORDER BY n",
       {url, table});
   for (int i = 0; i < cols.rows(); ++i) run.progress.columns.push_back(cols.str(i, 0));
+  auto inputs = coordinator.exec(
+      "SELECT f FROM pgload.resumable_runs, unnest(inputs) WITH ORDINALITY AS u(f, n) "
+      "WHERE role = current_user AND url = $1 AND table_name = $2 ORDER BY n",
+      {url, table});
+  run.inputs.clear();  // empty for a run of an older pgload, which kept no list
+  for (int i = 0; i < inputs.rows(); ++i) run.inputs.push_back(inputs.str(i, 0));
   return run;
 }
 
@@ -85,13 +95,16 @@ std::pair<std::string, Params> progress_statement(const ResumableRun& run) {
   const RunProgress& p = run.progress;
   std::string sql =
       "INSERT INTO pgload.resumable_runs (url, table_name, source_etag, source_last_modified, source_size, "
-      "source_mtime, byte_offset, line, rows_done, rejected, reject_file_bytes, columns, step, finished_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[], $13, CASE WHEN $14 THEN now() END) "
+      "source_mtime, byte_offset, line, rows_done, rejected, reject_file_bytes, columns, step, finished_at, "
+      "file_index, inputs) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[], $13, CASE WHEN $14 THEN now() END, $15, "
+      "$16::text[]) "
       "ON CONFLICT (role, url, table_name) DO UPDATE SET source_etag = EXCLUDED.source_etag, "
       "source_last_modified = EXCLUDED.source_last_modified, source_size = EXCLUDED.source_size, "
       "source_mtime = EXCLUDED.source_mtime, byte_offset = EXCLUDED.byte_offset, line = EXCLUDED.line, "
       "rows_done = EXCLUDED.rows_done, rejected = EXCLUDED.rejected, reject_file_bytes = EXCLUDED.reject_file_bytes, "
       "columns = EXCLUDED.columns, step = EXCLUDED.step, finished_at = EXCLUDED.finished_at, updated_at = now(), "
+      "file_index = EXCLUDED.file_index, inputs = EXCLUDED.inputs, "
       "started_at = CASE WHEN EXCLUDED.step = 1 THEN now() ELSE pgload.resumable_runs.started_at END";
   Params params{run.url,
                 run.table,
@@ -106,7 +119,9 @@ std::pair<std::string, Params> progress_statement(const ResumableRun& run) {
                 std::to_string(p.reject_file_bytes),
                 array_literal(p.columns),
                 std::to_string(p.step),
-                run.finished ? "true" : "false"};
+                run.finished ? "true" : "false",
+                std::to_string(p.file_index),
+                array_literal(run.inputs)};
   return {std::move(sql), std::move(params)};
 }
 
@@ -132,10 +147,14 @@ std::string status_text(const std::vector<ResumableRun>& runs) {
   std::string out = "status: " + std::to_string(runs.size()) + " unfinished checkpointed load" +
                     (runs.size() == 1 ? "" : "s") + " (continue with the same command plus --resume)\n";
   for (const ResumableRun& r : runs)
-    out += "  " + r.url + " -> " + r.table + ": " + std::to_string(r.progress.byte_offset) +
-           (r.identity.size.empty() ? "" : " of " + r.identity.size) + " bytes, " + std::to_string(r.progress.rows) +
-           " rows, " + std::to_string(r.progress.rejected) + " rejected, line " + std::to_string(r.progress.line) +
-           ", " + std::to_string(r.progress.step) + " step(s), last step " + r.updated_at + "\n";
+    out += "  " + r.url + " -> " + r.table + ": " +
+           (r.inputs.size() > 1
+                ? "file " + std::to_string(r.progress.file_index + 1) + "/" + std::to_string(r.inputs.size()) + ", "
+                : std::string()) +
+           std::to_string(r.progress.byte_offset) + (r.identity.size.empty() ? "" : " of " + r.identity.size) +
+           " bytes, " + std::to_string(r.progress.rows) + " rows, " + std::to_string(r.progress.rejected) +
+           " rejected, line " + std::to_string(r.progress.line) + ", " + std::to_string(r.progress.step) +
+           " step(s), last step " + r.updated_at + "\n";
   return out;
 }
 
@@ -148,7 +167,9 @@ std::string status_json(const std::vector<ResumableRun>& runs) {
            ",\"source_bytes\":" + (r.identity.size.empty() ? "null" : r.identity.size) +
            ",\"rows_done\":" + std::to_string(r.progress.rows) +
            ",\"rejected\":" + std::to_string(r.progress.rejected) + ",\"line\":" + std::to_string(r.progress.line) +
-           ",\"steps\":" + std::to_string(r.progress.step) + ",\"last_step_at\":" + json_quote(r.updated_at) + "}";
+           ",\"steps\":" + std::to_string(r.progress.step) + ",\"last_step_at\":" + json_quote(r.updated_at) +
+           ",\"files\":" + std::to_string(std::max<size_t>(1, r.inputs.size())) +
+           ",\"file_index\":" + std::to_string(r.progress.file_index) + "}";
   }
   return out + "]}";
 }

@@ -1,6 +1,7 @@
-// A checkpointed load's progress, kept on the coordinator in pgload.resumable_runs (one row per URL and table):
-// the input's identity and how far its committed steps reached. Each step's row is written in the same transaction
-// as the step's commit decision (TwoPhaseRun::set_decision_rider), so the row and the shards never disagree.
+// A checkpointed load's progress, kept on the coordinator in pgload.resumable_runs (one row per input list and
+// table): the files, the identity of the one a step ended in, and how far the committed steps reached. Each step's row
+// is written in the same transaction as the step's commit decision (TwoPhaseRun::set_decision_rider), so the row and
+// the shards never disagree.
 #pragma once
 
 #include <cstdint>
@@ -16,8 +17,9 @@ namespace pgload {
 
 // How far the committed steps of a run reached.
 struct RunProgress {
-  uint64_t byte_offset = 0;          // input bytes committed: the next step starts here (a record boundary)
-  uint64_t line = 1;                 // line number of the record at byte_offset
+  uint64_t file_index = 0;           // the input file the next step starts in (index into ResumableRun::inputs)
+  uint64_t byte_offset = 0;          // that file's bytes committed: the next step starts here (a record boundary)
+  uint64_t line = 1;                 // that file's line number of the record at byte_offset
   uint64_t rows = 0;                 // rows committed by all steps
   uint64_t rejected = 0;             // bad rows so far: --max-errors counts across steps
   uint64_t reject_file_bytes = 0;    // length of --reject-file after the last step (a resumed run truncates to it)
@@ -27,9 +29,10 @@ struct RunProgress {
 
 // One row of pgload.resumable_runs.
 struct ResumableRun {
-  std::string url;    // redacted: a password never reaches the table
-  std::string table;  // schema.name
-  SourceIdentity identity;
+  std::string url;                  // redacted: a password never reaches the table
+  std::string table;                // schema.name
+  SourceIdentity identity;          // of the file progress.file_index names, when the step ended inside it
+  std::vector<std::string> inputs;  // the files the --url values expanded to, in order, as messages show them
   RunProgress progress;
   bool finished = false;
   std::string updated_at;  // the last step's commit time, ISO 8601 UTC

@@ -200,8 +200,9 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
       }
     }
     if (row < b->rows.size()) {
-      where = "input line " + std::to_string(b->rows[row].line) + " (byte " + std::to_string(b->rows[row].byte_offset) +
-              ")";
+      const RowOrigin& o = b->rows[row];
+      where = "input " + (options_.input_names.size() > 1 ? options_.input_names[o.file] + " " : std::string()) +
+              "line " + std::to_string(o.line) + " (byte " + std::to_string(o.byte_offset) + ")";
       if (m[2].matched) where += ", column " + m[2].str();
       where += ": ";
     }

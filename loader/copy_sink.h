@@ -28,6 +28,7 @@ struct RowOrigin {
   uint32_t newlines;  // quoted '\n' inside the record: PostgreSQL counts them in its COPY line numbers
   uint32_t bytes;     // the row's bytes in its batch's data
   uint64_t sort_key;  // see sort_key() in loader/binary_row.h
+  uint32_t file = 0;  // index of the input file among the load's inputs (line and byte_offset are that file's)
 };
 
 // Rows of one shard sent as one COPY statement: complete CSV records each ending in '\n', or (binary) a binary
@@ -46,6 +47,9 @@ struct SinkOptions {
   std::string copy_options;               // e.g. "FORMAT csv, DELIMITER ',', ..." (without parentheses)
   std::vector<std::string> columns;       // the file's columns, in file order
   bool binary = false;                    // batches may be binary COPY as well as CSV
+  // The load's input files as messages name them (RowOrigin::file indexes it); with more than one, an error names
+  // the file of the row it is about.
+  std::vector<std::string> input_names;
   // The load's place in wait-die: its worker sessions are named after it, and a WaitDieWatcher makes the load fail
   // cleanly when it waits for an older load's rows. None: sessions named "pgload", no watcher.
   std::optional<LoadAge> age;

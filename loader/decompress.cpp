@@ -102,6 +102,7 @@ class GzipSource final : public ByteSource {
   }
   std::optional<uint64_t> size_hint() const override { return in_.raw().size_hint(); }
   uint64_t bytes_in() const override { return in_.raw().bytes_in(); }
+  SourceIdentity identity() const override { return in_.raw().identity(); }
 
  private:
   uint64_t consumed() const { return in_.pulled() - zs_.avail_in; }
@@ -157,6 +158,7 @@ class ZstdSource final : public ByteSource {
   }
   std::optional<uint64_t> size_hint() const override { return in_.raw().size_hint(); }
   uint64_t bytes_in() const override { return in_.raw().bytes_in(); }
+  SourceIdentity identity() const override { return in_.raw().identity(); }
 
  private:
   uint64_t consumed() const { return in_.pulled() - (zin_.size - zin_.pos); }

@@ -35,12 +35,15 @@ std::string format_bar(const LoadCounters& counters, uint64_t in, std::optional<
 }  // namespace
 
 ProgressBar::ProgressBar(bool enabled, const LoadCounters& counters, std::function<uint64_t()> bytes_in,
-                         std::optional<uint64_t> total_bytes)
+                         std::optional<uint64_t> total_bytes, size_t files, std::function<size_t()> files_done)
     : progress_(
           enabled,
-          [&counters, bytes_in = std::move(bytes_in), total_bytes, start = std::chrono::steady_clock::now()] {
+          [&counters, bytes_in = std::move(bytes_in), total_bytes, files, files_done = std::move(files_done),
+           start = std::chrono::steady_clock::now()] {
             double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            return format_bar(counters, bytes_in(), total_bytes, secs);
+            std::string bar = format_bar(counters, bytes_in(), total_bytes, secs);
+            if (files <= 1) return bar;
+            return "files " + std::to_string(std::min(files_done(), files)) + "/" + std::to_string(files) + " " + bar;
           },
           kRedrawPeriodMs) {}
 

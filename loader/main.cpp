@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -28,6 +29,8 @@
 #include "loader/checkpoint.h"
 #include "loader/copy_sink.h"
 #include "loader/decompress.h"
+#include "loader/input_list.h"
+#include "loader/input_reader.h"
 #include "loader/load_error.h"
 #include "loader/load_lock.h"
 #include "loader/load_progress.h"
@@ -125,17 +128,26 @@ struct CheckpointStart {
   bool already_done = false;  // --resume of a run that finished: nothing to do
 };
 
+// Where a run stands, for messages: "byte B, line L", after the file's name when the load has several.
+std::string run_position(const ResumableRun& run) {
+  const RunProgress& p = run.progress;
+  std::string where = run.inputs.size() > 1 && p.file_index < run.inputs.size()
+                          ? run.inputs[p.file_index] + " (file " + std::to_string(p.file_index + 1) + " of " +
+                                std::to_string(run.inputs.size()) + ") at "
+                          : std::string();
+  return where + "byte " + std::to_string(p.byte_offset) + ", line " + std::to_string(p.line);
+}
+
+// A compressed file cannot be resumed in its middle: steps end only after it (see run_pipeline_step).
 CheckpointStart start_checkpoint(const LoadOptions& o, const Catalog& catalog, const TwoPhaseRun& two_phase,
-                                 const std::string& table) {
-  if (compression_for(o.url) != Compression::None)
-    throw LoadError(kExitUsage,
-                    "--checkpoint cannot resume compressed input (.gz/.zst) at an offset; decompress it "
-                    "first, or load it without --checkpoint");
+                                 const std::string& table, const std::vector<InputFile>& files) {
   CheckpointStart cs;
-  // The key of a resumable run, shown by `pgload status`: without user:password and without the query string, which
-  // may be a token (an Azure SAS, a presigned URL) and changes when it is issued anew for the resumed run.
-  cs.run.url = url_for_messages(o.url);
+  // The key of a resumable run, shown by `pgload status`: the --url values in order, without user:password and
+  // without the query string, which may be a token (an Azure SAS, a presigned URL) and changes when it is issued
+  // anew for the resumed run.
+  cs.run.url = inputs_key(o.urls);
   cs.run.table = table;
+  for (const InputFile& f : files) cs.run.inputs.push_back(f.shown);
   ensure_checkpoint_table(two_phase.session());
   if (!lock_run(two_phase.session(), cs.run.url, table, kRunLockWaitMs))
     throw LoadError(kExitUsage, "another pgload is loading " + cs.run.url + " into " + table +
@@ -150,8 +162,8 @@ CheckpointStart start_checkpoint(const LoadOptions& o, const Catalog& catalog, c
   std::optional<ResumableRun> prior = find_run(two_phase.session(), cs.run.url, table);
   if (prior && !prior->finished && !o.resume)
     throw LoadError(kExitUsage, "an interrupted --checkpoint load of " + cs.run.url + " into " + table +
-                                    " stopped at byte " + std::to_string(prior->progress.byte_offset) + ", line " +
-                                    std::to_string(prior->progress.line) + " (" + std::to_string(prior->progress.rows) +
+                                    " stopped at " + run_position(*prior) + " (" +
+                                    std::to_string(prior->progress.rows) +
                                     " rows committed); run the same command with --resume to continue it");
   if (!o.resume) return cs;
   if (!prior) {
@@ -164,7 +176,23 @@ CheckpointStart start_checkpoint(const LoadOptions& o, const Catalog& catalog, c
                    table.c_str(), prior->updated_at.c_str());
     cs.already_done = true;
   } else {
+    // The list must be the one the committed steps read: a file index means nothing in another list. (A run of an
+    // older pgload kept no list: it had one input.)
+    const std::vector<std::string> was = prior->inputs.empty() ? std::vector<std::string>{cs.run.url} : prior->inputs;
+    if (was != cs.run.inputs) {
+      size_t i = 0;
+      while (i < was.size() && i < cs.run.inputs.size() && was[i] == cs.run.inputs[i]) ++i;
+      throw LoadError(kExitSource, "the input files changed since the checkpointed run: it read " +
+                                       std::to_string(was.size()) + " file(s), now there are " +
+                                       std::to_string(cs.run.inputs.size()) + "; file " + std::to_string(i + 1) +
+                                       " was " + (i < was.size() ? was[i] : std::string("(none)")) + ", now " +
+                                       (i < cs.run.inputs.size() ? cs.run.inputs[i] : std::string("(none)")) +
+                                       "; not resumed (the " + std::to_string(prior->progress.rows) + " rows of its " +
+                                       std::to_string(prior->progress.step) + " committed step(s) stay loaded)");
+    }
+    std::vector<std::string> inputs = std::move(cs.run.inputs);
     cs.run = *prior;
+    cs.run.inputs = std::move(inputs);
     cs.resuming = true;
   }
   return cs;
@@ -173,8 +201,11 @@ CheckpointStart start_checkpoint(const LoadOptions& o, const Catalog& catalog, c
 // Appended to the error of a failed step: main's "nothing was loaded" is not true once a step has committed.
 std::string earlier_steps_stay(const ResumableRun& run) {
   return " (in this step; the " + std::to_string(run.progress.rows) + " rows of the " +
-         std::to_string(run.progress.step) + " committed step(s) before line " + std::to_string(run.progress.line) +
-         " stay loaded; --resume continues from there)";
+         std::to_string(run.progress.step) + " committed step(s) before " +
+         (run.inputs.size() > 1 && run.progress.file_index < run.inputs.size()
+              ? run.inputs[run.progress.file_index] + " "
+              : std::string()) +
+         "line " + std::to_string(run.progress.line) + " stay loaded; --resume continues from there)";
 }
 
 // The error of a failed step, saying which earlier steps stay committed (main's "nothing was loaded" is not true
@@ -242,9 +273,10 @@ CommitWork lock_for_commit(Catalog& catalog, const Table& table, const LoadOptio
 // of its own, taken before it writes (the first step's are `first`): a step's locks are PREPAREd at its commit
 // and released once it committed, while the next step already writes under its own.
 void run_steps(const LoadOptions& o, Catalog& catalog, const Table& table, const SinkOptions& sink_options,
-               const LoadPlan& plan, ByteSource& source, InputCursor cursor, const std::vector<std::string>& names,
-               std::FILE* rejects, TwoPhaseRun& two_phase, CommitWork first, ResumableRun& run,
-               std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
+               const LoadPlan& plan, InputReader& inputs, InputCursor cursor,
+               const std::function<SourceIdentity(const InputCursor&)>& identity_at,
+               const std::vector<std::string>& names, std::FILE* rejects, TwoPhaseRun& two_phase, CommitWork first,
+               ResumableRun& run, std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
   rows_per_shard.assign(table.shards.size(), 0);
   run.progress.columns = names;
   ResumableRun decided = run;  // the progress the step in flight (if any) records
@@ -258,8 +290,8 @@ void run_steps(const LoadOptions& o, Catalog& catalog, const Table& table, const
       commit_failed = true;
       throw;
     }
-    log::info("step {} committed: input up to byte {}, line {}; {} rows so far", decided.progress.step,
-              decided.progress.byte_offset, decided.progress.line, decided.progress.rows);
+    log::info("step {} committed: input up to {}; {} rows so far", decided.progress.step, run_position(decided),
+              decided.progress.rows);
     fault_point("after_step");
   };
   // Declared after what the commit thread uses: an unfinished future waits for it when destroyed. The task owns
@@ -282,7 +314,7 @@ void run_steps(const LoadOptions& o, Catalog& catalog, const Table& table, const
       work.sink = std::make_unique<CopySink>(catalog, *work.table, sink_options);
       std::vector<uint64_t> step_rows;
       done = run_pipeline_step(
-          source, cursor, static_cast<uint64_t>(o.checkpoint_bytes), plan, o.threads,
+          inputs, cursor, static_cast<uint64_t>(o.checkpoint_bytes), plan, o.threads,
           [&](std::shared_ptr<Batch> b) {
             if (commit_failed) throw LoadError(kExitCluster, "the step before this one failed to commit");
             work.sink->submit(std::move(b));
@@ -294,8 +326,10 @@ void run_steps(const LoadOptions& o, Catalog& catalog, const Table& table, const
         after.progress.rows += table.is_reference() ? (s == 0 ? step_rows[s] : 0) : step_rows[s];
       }
       if (rejects) std::fflush(rejects);
+      after.progress.file_index = cursor.file;
       after.progress.byte_offset = cursor.byte;
       after.progress.line = cursor.line;
+      after.identity = identity_at(cursor);
       after.progress.rejected = counters.rejected.load();
       struct stat st {};
       after.progress.reject_file_bytes =
@@ -329,7 +363,8 @@ void run_steps(const LoadOptions& o, Catalog& catalog, const Table& table, const
   }
 }
 
-int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
+int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::vector<InputFile> files,
+             const SourceOptions& source_options) {
   auto start = std::chrono::steady_clock::now();
   Table table;
   try {
@@ -345,7 +380,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   CheckpointStart cs;
   if (o.checkpoint_bytes > 0) {
     two_phase.emplace(catalog.coordinator());
-    cs = start_checkpoint(o, catalog, *two_phase, report.table);
+    cs = start_checkpoint(o, catalog, *two_phase, report.table, files);
     if (cs.already_done) {
       report.outcome = "committed";
       return kExitLoaded;
@@ -358,56 +393,58 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     table = *work.table;
   }
 
-  SourceOptions so;
-  so.insecure = o.insecure;
-  so.s3_endpoint = o.s3_endpoint;
-  so.s3_region = o.s3_region;
-  so.s3_addressing = o.s3_addressing;
-  so.start_offset = cs.run.progress.byte_offset;
+  CsvDialect dialect{o.delimiter, o.quote, o.escape};
+  if (o.format == InputFormat::Ndjson) dialect = CsvDialect{};
+  const bool csv_header = o.header && o.format == InputFormat::Csv;
+  InputCursor cursor;
+  if (cs.resuming) {
+    cursor.file = cs.run.progress.file_index;
+    cursor.byte = cs.run.progress.byte_offset;
+    cursor.line = cs.run.progress.line;
+  }
+  const uint64_t resume_offset = cursor.byte;
+  InputReader inputs(std::move(files), source_options, static_cast<size_t>(o.parallel_files));
   // Parquet is read by row group with random access; its ByteSource only reports progress and identity.
   std::unique_ptr<parquet::ParquetFile> parquet_file;
+  std::unique_ptr<ByteSource> parquet_progress;
+  std::vector<std::string> header;
   if (o.format == InputFormat::Parquet) {
+    SourceOptions so = source_options;
+    so.start_offset = cursor.byte;
     try {
-      parquet_file = parquet::ParquetFile::open(o.url, so);
+      parquet_file = parquet::ParquetFile::open(inputs.file(0).url, so);
     } catch (const parquet::ParquetError& e) {
       throw LoadError(kExitInputErrors, std::string(e.what()) + "; nothing was loaded");
     }
+    parquet_progress = parquet::progress_source(*parquet_file);
+  } else {
+    header = open_input_file(inputs, cursor, dialect, csv_header);
   }
-  std::unique_ptr<ByteSource> source = parquet_file ? parquet::progress_source(*parquet_file) : open_source(o.url, so);
-  log::info("reading {}", url_for_messages(o.url));
-  if (o.checkpoint_bytes > 0 && !cs.resuming) cs.run.identity = source->identity();
+  log::info("reading {} file(s) from {}", inputs.size(), inputs.file(cursor.file).shown);
+  auto identity_at = [&](const InputCursor& c) {
+    if (parquet_progress) return parquet_progress->identity();
+    return c.open ? inputs.identity(c.file) : SourceIdentity{};
+  };
   if (cs.resuming) {
-    std::string change = identity_change(cs.run.identity, source->identity());
+    std::string change = identity_change(cs.run.identity, identity_at(cursor));
     if (!change.empty())
-      throw LoadError(kExitSource, "source changed since the checkpointed run: " + change + "; not resumed (the " +
-                                       std::to_string(cs.run.progress.rows) + " rows of its " +
+      throw LoadError(kExitSource, "source changed since the checkpointed run: " + inputs.where(cursor.file) + change +
+                                       "; not resumed (the " + std::to_string(cs.run.progress.rows) + " rows of its " +
                                        std::to_string(cs.run.progress.step) + " committed step(s) stay loaded)");
     if (!o.quiet)
-      std::fprintf(stderr, "pgload: resuming at byte %llu, line %llu (%llu rows committed in %lld step(s))\n",
-                   static_cast<unsigned long long>(cs.run.progress.byte_offset),
-                   static_cast<unsigned long long>(cs.run.progress.line),
-                   static_cast<unsigned long long>(cs.run.progress.rows), static_cast<long long>(cs.run.progress.step));
+      std::fprintf(stderr, "pgload: resuming at %s (%llu rows committed in %lld step(s))\n",
+                   run_position(cs.run).c_str(), static_cast<unsigned long long>(cs.run.progress.rows),
+                   static_cast<long long>(cs.run.progress.step));
   }
 
-  CsvDialect dialect{o.delimiter, o.quote, o.escape};
-  if (o.format == InputFormat::Ndjson) dialect = CsvDialect{};
-  std::string carry;
-  uint64_t first_line = 1, first_byte = 0;
   std::vector<std::string> names = o.columns;
-  if (cs.resuming && cs.run.progress.byte_offset > 0) {
-    // The header (if any) lies before the offset: the columns it named were recorded with the first step.
-    names = cs.run.progress.columns;
-    first_line = cs.run.progress.line;
-    first_byte = cs.run.progress.byte_offset;
-  } else if (o.header && o.format == InputFormat::Csv) {
-    uint64_t header_bytes = 0;
-    std::vector<std::string> header = read_csv_header(*source, dialect, carry, header_bytes);
+  if (!header.empty()) {
     if (!o.columns.empty() && header != o.columns)
-      throw LoadError(kExitUsage,
-                      "line 1: header (" + join(header) + ") does not match --columns (" + join(o.columns) + ")");
+      throw LoadError(kExitUsage, inputs.where(cursor.file) + "line 1: header (" + join(header) +
+                                      ") does not match --columns (" + join(o.columns) + ")");
     names = header;
-    first_line = 2;
-    first_byte = header_bytes;
+  } else if (cs.resuming && resume_offset > 0) {
+    names = cs.run.progress.columns;  // a header lies before the offset: the columns were recorded with the first step
   }
   if (names.empty())
     for (const auto& c : table.columns) names.push_back(c.name);
@@ -431,12 +468,16 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   plan.null_string = o.format == InputFormat::Ndjson ? "" : o.null_string;
   plan.format = o.format;
   plan.skip_header = o.header && o.format == InputFormat::Text;
+  plan.csv_header = csv_header;
+  plan.header = names;
   plan.latin1 = o.encoding == "latin1";
   plan.validate_utf8 = !plan.latin1;
   plan.chunk_bytes = static_cast<size_t>(o.chunk_bytes);
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const auto memory = plan_memory({static_cast<uint64_t>(o.memory_bytes), table.shards.size(), plan.chunk_bytes,
-                                   threads, static_cast<size_t>(o.batch_bytes)});
+                                   threads, static_cast<size_t>(o.batch_bytes),
+                                   std::min<uint64_t>(inputs.size(), static_cast<uint64_t>(o.parallel_files)) *
+                                       InputReader::kAheadBytes});
   if (const auto* too_small = std::get_if<std::string>(&memory)) throw LoadError(kExitUsage, *too_small);
   plan.batch_bytes = std::get<MemoryPlan>(memory).batch_bytes;
   plan.max_errors = o.max_errors;
@@ -451,7 +492,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
       listed += (listed.empty() ? "" : ", ") + col.name + " = " + col.default_expr;
     }
     // Parquet rows are built from their typed columns only: refuse rather than load the defaulted columns wrong.
-    if (parquet_file)
+    if (parquet_progress)
       throw LoadError(kExitUsage, "the Parquet input leaves out columns that have defaults (" + listed +
                                       "); defaults are evaluated for CSV, text and NDJSON input only; nothing was "
                                       "loaded");
@@ -460,7 +501,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     log::info("columns left out of the input get their defaults, evaluated on the coordinator: {}", listed);
   }
   parquet::ParquetInput parquet_input;
-  if (parquet_file) {
+  if (parquet_progress) {
     parquet_input = parquet::plan_parquet(std::move(parquet_file), table, plan.file_columns, !o.columns.empty());
     plan.parquet = &parquet_input;
     plan.binary = true;  // every Parquet row goes as binary COPY, converted from its typed values
@@ -484,12 +525,17 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
 
   LoadCounters counters;
   counters.rejected.store(cs.run.progress.rejected);
-  counters.bytes.store(so.start_offset);
+  counters.bytes.store(cursor.byte);  // the resumed offset, or the header's bytes
+  counters.file_bytes.assign(inputs.size(), 0);
+  counters.file_bytes[cursor.file] = cursor.byte - resume_offset;
   std::vector<uint64_t> rows_per_shard;
   ProgressBar progress(
-      !o.quiet && isatty(2), counters, [&] { return source->bytes_in(); }, source->size_hint());
+      !o.quiet && isatty(2), counters,
+      [&] { return parquet_progress ? parquet_progress->bytes_in() : inputs.bytes_in(); },
+      parquet_progress ? parquet_progress->size_hint() : inputs.total_bytes(), inputs.size(),
+      [&] { return inputs.files_done(); });
   if (o.dry_run) {
-    run_pipeline(*source, std::move(carry), first_line, first_byte, plan, o.threads, nullptr, rows_per_shard, counters);
+    run_pipeline(inputs, std::move(cursor), plan, o.threads, nullptr, rows_per_shard, counters);
     report.outcome = "dry_run";
   } else {
     if (!two_phase) two_phase.emplace(catalog.coordinator());
@@ -500,6 +546,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     sink_options.binary = plan.binary;
     for (int idx : plan.file_columns) sink_options.columns.push_back(table.columns[idx].name);
     for (int idx : plan.default_columns) sink_options.columns.push_back(table.columns[idx].name);
+    for (size_t i = 0; i < inputs.size(); ++i) sink_options.input_names.push_back(inputs.file(i).shown);
     sink_options.age = LoadAge{two_phase->started_us(), two_phase->run_id()};
     log::info("COPY into {} shard(s) over {} connection(s) per worker, batches of {} bytes (--memory {})",
               table.shards.size(), o.connections_per_worker, plan.batch_bytes, format_size_bytes(o.memory_bytes));
@@ -507,7 +554,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
       work.sink = std::make_unique<CopySink>(catalog, *work.table, sink_options);
       uint64_t batches = 0;
       run_pipeline(
-          *source, std::move(carry), first_line, first_byte, plan, o.threads,
+          inputs, std::move(cursor), plan, o.threads,
           [&](std::shared_ptr<Batch> b) {
             ++batches;
             work.sink->submit(std::move(b));
@@ -517,8 +564,8 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
       std::vector<std::string> notes = commit_work(std::move(work), *two_phase, 0);
       for (size_t i = 0; i < notes.size(); ++i) report.warning += (i ? "; " : "") + notes[i];
     } else {
-      run_steps(o, catalog, table, sink_options, plan, *source, InputCursor{std::move(carry), first_line, first_byte},
-                names, rejects.get(), *two_phase, std::move(work), cs.run, rows_per_shard, counters);
+      run_steps(o, catalog, table, sink_options, plan, inputs, std::move(cursor), identity_at, names, rejects.get(),
+                *two_phase, std::move(work), cs.run, rows_per_shard, counters);
     }
     log::info("committed on every worker");
     report.outcome = "committed";
@@ -526,7 +573,10 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   progress.stop();
 
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  report.bytes = counters.bytes.load() - so.start_offset;  // this run's bytes, as its rows
+  report.bytes = counters.bytes.load() - resume_offset;  // this run's bytes, as its rows
+  for (size_t i = 0; i < inputs.size(); ++i)
+    report.files.push_back(
+        {inputs.file(i).shown, i < counters.file_rows.size() ? counters.file_rows[i] : 0, counters.file_bytes[i]});
   report.rejected = counters.rejected.load();
   std::map<std::string, uint64_t> per_node;
   for (size_t s = 0; s < table.shards.size(); ++s) {
@@ -570,7 +620,21 @@ int main(int argc, char** argv) {
     // Everything that can be checked without a server is checked first, so a typo is not reported as a
     // connection failure.
     check_connection_options(o);
-    if (o.command == "load") check_source(o.url);
+    SourceOptions source_options;
+    source_options.insecure = o.insecure;
+    source_options.s3_endpoint = o.s3_endpoint;
+    source_options.s3_region = o.s3_region;
+    source_options.s3_addressing = o.s3_addressing;
+    InputList inputs;
+    if (o.command == "load") {
+      inputs = expand_inputs(o.urls, source_options);
+      if (inputs.files.size() > 1 && o.format == InputFormat::Parquet)
+        throw UsageError("--format parquet reads one file per load; the --url values name " +
+                         std::to_string(inputs.files.size()) + " files");
+      for (const std::string& skipped : inputs.skipped)
+        if (!o.quiet) std::fprintf(stderr, "pgload: skipped %s\n", skipped.c_str());
+      log::info("{} input file(s)", inputs.files.size());
+    }
     if (o.lock_timeout_ms) log::info("lock timeout {} ms", *o.lock_timeout_ms);
 
     PgConn coordinator;
@@ -601,7 +665,7 @@ int main(int argc, char** argv) {
       for (const auto& line : r.unresolved)
         std::fprintf(stderr, "pgload: warning: %s; run `pgload recover`\n", line.c_str());
     }
-    code = run_load(o, catalog, report);
+    code = run_load(o, catalog, report, std::move(inputs.files), source_options);
   } catch (const LoadError& e) {
     code = e.code();
     report.error = e.what();

@@ -29,7 +29,7 @@ std::variant<MemoryPlan, std::string> plan_memory(const MemoryNeeds& n) {
   const uint64_t chunks = static_cast<uint64_t>(2 * std::max(1, n.threads) + 1) * n.chunk_bytes * kChunkCopies;
   plan.inflight_bytes = static_cast<size_t>(std::min<uint64_t>(kMaxInflightBytes, n.budget_bytes / 8));
   plan.inflight_bytes = std::max(plan.inflight_bytes, std::min(n.max_batch_bytes, kMinBatchBytes));
-  plan.fixed_bytes = kProcessBytes + kSpareBytes + chunks + plan.inflight_bytes;
+  plan.fixed_bytes = kProcessBytes + kSpareBytes + n.read_ahead_bytes + chunks + plan.inflight_bytes;
   const size_t floor = std::min(n.max_batch_bytes, kMinBatchBytes);
   if (n.budget_bytes < plan.fixed_bytes + batches_bytes(n.shards, floor)) {
     // The smallest budget that fits: its in-flight share (1/8 of it, up to the cap) comes on top.

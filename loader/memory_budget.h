@@ -1,5 +1,5 @@
-// How a load shares out its memory (--memory): the fixed parts (the process, the parser's chunks, the bytes in
-// flight to the workers) come first, and the per-shard batches that are still filling take the rest. Batches only
+// How a load shares out its memory (--memory): the fixed parts (the process, the input read ahead, the parser's
+// chunks, the bytes in flight to the workers) come first, and the per-shard batches that are still filling take the rest. Batches only
 // get smaller, so the peak stays within the budget at any shard count and any file size.
 #pragma once
 
@@ -16,6 +16,7 @@ struct MemoryNeeds {
   size_t chunk_bytes = 0;        // the parser's read size
   int threads = 1;               // parser threads (the pipeline holds 2 chunks per thread, plus one)
   size_t max_batch_bytes = 0;    // --batch-bytes: the batch size when memory allows it
+  uint64_t read_ahead_bytes = 0;  // the input files read ahead at a time (loader/input_reader.h)
 };
 
 struct MemoryPlan {

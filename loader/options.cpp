@@ -2,6 +2,7 @@
 // by the same rules (and with the same messages) as before CLI11, because scripts match those messages.
 #include "loader/options.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <functional>
@@ -98,8 +99,14 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
   app.footer(kExitCodes);
   app.set_help_flag("-h,--help", "print this help and exit")->group("options");
   app.add_option("command", words)->group("");  // hidden: the synopsis shows the verb
-  value(app, "--url", "URL", "input: http://, https://, s3://, file://, a path, or - for stdin (.gz/.zst decompressed)",
-        [&o](const std::string& v) { o.url = v; });
+  app.add_option_function<std::string>(
+         "--url", [&o](const std::string& v) { o.urls.push_back(v); },
+         "input: http://, https://, s3://, file://, a path, or - for stdin (.gz/.zst decompressed); repeatable, and a "
+         "local or s3:// glob (part-*.csv) or a directory (its files, by name) loads many files as one load")
+      ->type_name("URL")
+      ->group("options")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->trigger_on_parse();  // once per occurrence, in command-line order
   value(app, "--table", "TABLE", "distributed or reference table to load (optionally schema-qualified)",
         [&o](const std::string& v) { o.table = v; });
   declare_connection_options(app, o, "options");
@@ -140,6 +147,11 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
   });
   value(app, "--threads", "N", "parser threads (default: all cores)",
         [&o](const std::string& v) { o.threads = static_cast<int>(whole_number("--threads", v, 1, INT_MAX)); });
+  value(app, "--parallel-files", "N",
+        "input files opened, decompressed and read ahead at a time, each up to 8 MiB ahead (default 4)",
+        [&o](const std::string& v) {
+          o.parallel_files = static_cast<int>(whole_number("--parallel-files", v, 1, 1024));
+        });
   value(app, "--max-errors", "N", "reject up to N bad rows and load the rest (default 0: any bad row aborts)",
         [&o](const std::string& v) { o.max_errors = whole_number("--max-errors", v, 0); });
   value(app, "--reject-file", "PATH", "write rejected rows verbatim with line number and reason",
@@ -167,7 +179,7 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
         "--resume can continue an interrupted load (default: all or nothing)",
         [&o](const std::string& v) { o.checkpoint_bytes = size_bytes("--checkpoint", v); });
   flag(app, "--resume", o.resume,
-       "continue the interrupted --checkpoint load of the same URL and table (from the start if there is none)");
+       "continue the interrupted --checkpoint load of the same --url list and table (from the start if there is none)");
   flag(app, "--json", o.json, "print one JSON object with the results on stdout (also for recover and status)");
   flag(app, "--dry-run", o.dry_run, "parse, validate and route only; print rows per shard and node; load nothing");
   flag(app, "--quiet", o.quiet, "no progress bar and no summary");
@@ -225,7 +237,8 @@ LoadOptions parse_load_options(int argc, const char* const* argv) {
   }
   if (o.escape == '\0') o.escape = o.quote;
   if (app.count("--format") == 0) {
-    const std::string path = o.url.substr(0, o.url.find_first_of("?#"));
+    const std::string url = o.urls.empty() ? std::string() : o.urls.front();
+    const std::string path = url.substr(0, url.find_first_of("?#"));
     if (path.size() > 8 && path.compare(path.size() - 8, 8, ".parquet") == 0) o.format = InputFormat::Parquet;
   }
   if (o.format == InputFormat::Parquet)
@@ -243,14 +256,14 @@ LoadOptions parse_load_options(int argc, const char* const* argv) {
     return o;
   }
   if (o.command == "load") {
-    if (o.url.empty()) throw UsageError("--url is required (see pgload --help)");
+    if (o.urls.empty()) throw UsageError("--url is required (see pgload --help)");
     if (o.table.empty()) throw UsageError("--table is required (see pgload --help)");
   }
   if (o.command == "load" && o.resume && o.checkpoint_bytes == 0)
     throw UsageError("--resume needs --checkpoint SIZE (the same command as the interrupted load, plus --resume)");
   if (o.command == "load" && o.checkpoint_bytes > 0) {
     if (o.dry_run) throw UsageError("--checkpoint and --resume cannot be combined with --dry-run");
-    if (o.url == "-")
+    if (std::find(o.urls.begin(), o.urls.end(), "-") != o.urls.end())
       throw UsageError("--checkpoint needs a file or http(s) URL: stdin cannot be resumed at an offset");
   }
   if (o.format == InputFormat::Text) {

@@ -16,8 +16,8 @@ enum class InputFormat { Csv, Ndjson, Text, Parquet };  // Text: PostgreSQL's CO
 
 // The connection options (coordinator, backend, node_conninfo) are the ones pgmove takes.
 struct LoadOptions : ConnectionOptions {
-  std::string command = "load";  // load | recover | status | help | version
-  std::string url;
+  std::string command = "load";   // load | recover | status | help | version
+  std::vector<std::string> urls;  // --url, in order (each may be a glob or a directory)
   std::string table;
   InputFormat format = InputFormat::Csv;
   bool header = false;
@@ -27,7 +27,8 @@ struct LoadOptions : ConnectionOptions {
   std::string null_string;  // after parsing: COPY's default, the unquoted empty string (csv) or \N (text)
   std::vector<std::string> columns;
   std::string encoding = "utf8";
-  int threads = 0;  // 0 = all cores
+  int threads = 0;         // 0 = all cores
+  int parallel_files = 4;  // input files opened and read ahead at a time
   int64_t max_errors = 0;
   std::string reject_file;
   bool json = false;
@@ -44,8 +45,8 @@ struct LoadOptions : ConnectionOptions {
   int64_t batch_bytes = 4 << 20;  // bench/run on Citus: 11-24% less total CPU per row than 1 MiB batches
   int64_t chunk_bytes = 1 << 20;
   int64_t memory_bytes = int64_t{512} << 20;  // --memory: batches shrink to keep the load within it
-  int64_t checkpoint_bytes = 0;               // commit every step of at least this many input bytes; 0 = all-or-nothing
-  bool resume = false;                        // continue the unfinished checkpointed run of the same URL and table
+  int64_t checkpoint_bytes = 0;  // commit every step of at least this many input bytes; 0 = all-or-nothing
+  bool resume = false;           // continue the unfinished checkpointed run of the same --url list and table
 };
 
 // Parses argv without side effects; throws UsageError whose message names the option. --help and --version

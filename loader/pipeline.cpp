@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "loader/binary_row.h"
+#include "loader/decompress.h"
 #include "loader/load_error.h"
 #include "loader/ndjson_reader.h"
 #include "loader/parquet/parquet_error.h"
@@ -35,7 +36,9 @@ struct Reject {
 
 struct Chunk {
   std::string data;
+  size_t file = 0;  // index of its input file; first_line and byte_offset are that file's
   uint64_t first_line = 1, byte_offset = 0;
+  uint64_t bytes_through = 0;  // input bytes of the load consumed up to this chunk's end (for the counters)
   bool at_eof = false, stream_start = false;
   CsvChunk tok;
   TextChunk text_tok;
@@ -295,8 +298,9 @@ class ChunkWorker {
       append_csv_field(out, dialect, null_string, c.default_values[rec * k_count + k]);
   }
 
-  static void emit(ShardRows& out, const std::string& row, RowOrigin origin) {
+  static void emit(size_t file, ShardRows& out, const std::string& row, RowOrigin origin) {
     origin.bytes = static_cast<uint32_t>(row.size());
+    origin.file = static_cast<uint32_t>(file);
     out.data.append(row);
     out.rows.push_back(origin);
   }
@@ -332,12 +336,12 @@ class ChunkWorker {
       }
       if (!ok || !add_defaults(c, rec, rec_line, byte, raw, shard, binary, key)) continue;
       if (binary) {
-        emit(c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
+        emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
       } else if (nfields > ncols) {
         c.text_row.assign(raw);
         append_csv_defaults(c, rec, c.text_row, plan_.dialect, plan_.null_string);
         c.text_row.push_back('\n');
-        emit(c.csv[shard], c.text_row, {rec_line, byte, r.newlines, 0, key});
+        emit(c.file, c.csv[shard], c.text_row, {rec_line, byte, r.newlines, 0, key});
       } else {
         ShardRows& out = c.csv[shard];
         out.data.append(raw);
@@ -430,10 +434,10 @@ class ChunkWorker {
       }
       if (!ok || !add_defaults(c, i, rec_line, byte, raw, shard, binary, key)) continue;
       if (binary) {
-        emit(c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
+        emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
       } else {
         append_text_row(c, r, i);
-        emit(c.csv[shard], c.text_row, {rec_line, byte, r.newlines, 0, key});
+        emit(c.file, c.csv[shard], c.text_row, {rec_line, byte, r.newlines, 0, key});
       }
       ++c.rows;
     }
@@ -487,11 +491,11 @@ class ChunkWorker {
       }
       if (!ok || !add_defaults(c, rec, rec_line, byte, text, shard, binary, sort)) continue;
       if (binary) {
-        emit(c.bin[shard], c.bin_row, {rec_line, byte, 0, 0, sort});
+        emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, 0, 0, sort});
       } else {
         append_csv_defaults(c, rec, c.ndjson_row, CsvDialect{}, "");
         c.ndjson_row.push_back('\n');
-        emit(c.csv[shard], c.ndjson_row, {rec_line, byte, 0, 0, sort});
+        emit(c.file, c.csv[shard], c.ndjson_row, {rec_line, byte, 0, 0, sort});
       }
       ++c.rows;
     }
@@ -629,7 +633,7 @@ class ChunkWorker {
           key = sort_key(PgType::Text, conv.bytes.empty() ? std::string_view(conv.numeric_text) : conv.bytes);
       }
       if (!ok) continue;
-      emit(c.bin[static_cast<size_t>(shard)], c.bin_row, {row_no, 0, 0, 0, key});
+      emit(c.file, c.bin[static_cast<size_t>(shard)], c.bin_row, {row_no, 0, 0, 0, key});
       ++c.rows;
     }
   }
@@ -649,6 +653,12 @@ uint64_t count_newlines(const std::string& s, char line_end = '\n') {
     ++p;
   }
   return n;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i) s += (i ? "," : "") + names[i];
+  return s;
 }
 
 // Reads from the source until `buf` holds at least `want` bytes or the input ends; returns false at EOF.
@@ -704,27 +714,49 @@ std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& d
   return names;
 }
 
-void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, uint64_t first_byte, const LoadPlan& plan,
-                  int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
-                  std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
-  InputCursor cursor{std::move(carry), first_line, first_byte, false};
-  run_pipeline_step(source, cursor, 0, plan, threads, submit, rows_per_shard, counters);
+std::vector<std::string> open_input_file(InputReader& inputs, InputCursor& cursor, const CsvDialect& dialect,
+                                         bool csv_header) {
+  ByteSource& source = inputs.open(cursor.file, cursor.byte);
+  cursor.open = true;
+  cursor.eof = false;
+  cursor.carry.clear();
+  cursor.eol = TextEol::Unknown;
+  if (cursor.byte > 0 || !csv_header) return {};
+  uint64_t header_bytes = 0;
+  std::vector<std::string> names;
+  try {
+    names = read_csv_header(source, dialect, cursor.carry, header_bytes);
+  } catch (const LoadError& e) {
+    throw LoadError(e.code(), inputs.where(cursor.file) + e.what());
+  }
+  cursor.line = 2;
+  cursor.byte = header_bytes;
+  return names;
 }
 
-bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan, int threads,
+void run_pipeline(InputReader& inputs, InputCursor cursor, const LoadPlan& plan, int threads,
+                  const std::function<void(std::shared_ptr<Batch>)>& submit, std::vector<uint64_t>& rows_per_shard,
+                  LoadCounters& counters) {
+  run_pipeline_step(inputs, cursor, 0, plan, threads, submit, rows_per_shard, counters);
+}
+
+bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan, int threads,
                        const std::function<void(std::shared_ptr<Batch>)>& submit, std::vector<uint64_t>& rows_per_shard,
                        LoadCounters& counters) {
   std::string& carry = cursor.carry;
   bool& eof = cursor.eof;
   uint64_t& next_line = cursor.line;
   uint64_t& next_byte = cursor.byte;
-  const uint64_t step_start_byte = cursor.byte;
+  uint64_t step_read = 0;                       // input bytes this step has read (for step_bytes)
+  uint64_t total_read = counters.bytes.load();  // input bytes of the load consumed (for the counters)
   const int parallelism = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::max(1, parallelism));
   Router router(*plan.table);
   ChunkWorker worker(plan, router);
   const size_t shards = plan.table->shards.size();
   rows_per_shard.assign(shards, 0);
+  counters.file_rows.resize(inputs.size(), 0);
+  counters.file_bytes.resize(inputs.size(), 0);
 
   // Chunks are pooled: their buffers keep their capacity, so steady state allocates nothing.
   const size_t tokens = static_cast<size_t>(std::max(2, parallelism * 2));
@@ -737,9 +769,12 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
   }
 
   bool first = next_byte == 0;
+  // A step may end inside a file only where a resumed run can seek back to: not in compressed input.
+  auto splittable = [&](size_t file) { return compression_for(inputs.file(file).url) == Compression::None; };
   ShardBatcher batcher(shards, plan.batch_bytes, plan.sort_batches && plan.dist_field >= 0);
-  TextEol& eol = cursor.eol;                        // text format: decided by the stream's first line terminator
-  std::atomic<bool> data_ended{cursor.data_ended};  // text format: a `\.` ended the data; later chunks are dropped
+  TextEol& eol = cursor.eol;  // text format: decided by each file's first line terminator
+  // Text format: the file whose `\.` ended its data; its later chunks are dropped, the next file goes on.
+  std::atomic<int64_t> ended_file{-1};
   uint64_t rejected = counters.rejected.load(std::memory_order_relaxed);
   std::string first_reject;
 
@@ -761,7 +796,7 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
   auto read_stage = [&](tbb::flow_control& fc) -> Chunk* {
     if (plan.parquet) {
       const auto& file = *plan.parquet->file;
-      if (eof || (step_bytes > 0 && next_byte - step_start_byte >= step_bytes)) {
+      if (eof || (step_bytes > 0 && step_read >= step_bytes)) {
         fc.stop();
         return nullptr;
       }
@@ -771,15 +806,39 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
       c->byte_offset = next_byte;
       next_line += static_cast<uint64_t>(file.meta().row_groups[next_group].num_rows);
       next_byte += file.row_group_bytes(next_group);
+      step_read += file.row_group_bytes(next_group);
+      total_read += file.row_group_bytes(next_group);
+      c->file = 0;
+      c->bytes_through = total_read;
       eof = ++next_group >= file.row_groups();
       return c;
     }
-    if ((eof && carry.empty()) || data_ended.load(std::memory_order_relaxed) ||
-        (step_bytes > 0 && next_byte - step_start_byte >= step_bytes)) {
-      fc.stop();
-      return nullptr;
+    for (;;) {
+      if (cursor.open &&
+          ((eof && carry.empty()) || ended_file.load(std::memory_order_relaxed) == static_cast<int64_t>(cursor.file))) {
+        inputs.finish(cursor.file);  // the next file starts at its line 1
+        ++cursor.file;
+        cursor.open = false;
+        next_byte = 0;
+        next_line = 1;
+      }
+      const bool step_full = step_bytes > 0 && step_read >= step_bytes;
+      if (cursor.file >= inputs.size() || (step_full && (!cursor.open || splittable(cursor.file)))) {
+        fc.stop();
+        return nullptr;
+      }
+      if (cursor.open) break;
+      std::vector<std::string> header = open_input_file(inputs, cursor, plan.dialect, plan.csv_header);
+      if (plan.csv_header && header != plan.header)
+        throw LoadError(kExitUsage, inputs.where(cursor.file) + "line 1: header (" + join_names(header) +
+                                        ") does not match the columns of the load (" + join_names(plan.header) + ")");
+      first = next_byte == 0;
+      step_read += next_byte;  // its header
+      total_read += next_byte;
+      counters.file_bytes[cursor.file] += next_byte;
     }
     Chunk* c = take_chunk();
+    ByteSource& source = inputs.source(cursor.file);
     c->data.swap(carry);
     carry.clear();
     size_t cut = 0;
@@ -794,12 +853,14 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
       }
       if (cut > 0 || eof) break;
       if (c->data.size() > kMaxRecordBytes)
-        throw LoadError(kExitInputErrors, "line " + std::to_string(next_line) + ", byte " + std::to_string(next_byte) +
+        throw LoadError(kExitInputErrors, inputs.where(cursor.file) + "line " + std::to_string(next_line) + ", byte " +
+                                              std::to_string(next_byte) +
                                               ": a record longer than 256 MiB (unterminated quote?)");
     }
     if (eof) cut = c->data.size();
     carry.assign(c->data, cut, std::string::npos);
     c->data.resize(cut);
+    c->file = cursor.file;
     c->first_line = next_line;
     c->byte_offset = next_byte;
     c->at_eof = eof && carry.empty();
@@ -815,20 +876,26 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
       c->defaults_ready = plan.defaults->request(c->default_rows, c->default_values);
     }
     next_byte += cut;
+    step_read += cut;
+    total_read += cut;
+    counters.file_bytes[cursor.file] += cut;
+    c->bytes_through = total_read;
     return c;
   };
 
   auto deliver_stage = [&](Chunk* c) {
     // Read before the `\.` was seen: the server would ignore it (the last stage returns the chunk to the pool).
-    if (data_ended.load(std::memory_order_relaxed)) return c;
-    if (plan.format == InputFormat::Text && c->text_tok.end_of_data) data_ended.store(true, std::memory_order_relaxed);
+    if (ended_file.load(std::memory_order_relaxed) == static_cast<int64_t>(c->file)) return c;
+    if (plan.format == InputFormat::Text && c->text_tok.end_of_data)
+      ended_file.store(static_cast<int64_t>(c->file), std::memory_order_relaxed);
     for (const Reject& r : c->rejects) {
       ++rejected;
-      std::string where = plan.parquet
-                              ? "row group " + std::to_string(r.byte) + ", row " + std::to_string(r.line) +
-                                    (r.column.empty() ? "" : ", column " + r.column)
-                              : "line " + std::to_string(r.line) + (r.column.empty() ? "" : ", column " + r.column) +
-                                    ", byte " + std::to_string(r.byte);
+      std::string where =
+          inputs.where(c->file) +
+          (plan.parquet ? "row group " + std::to_string(r.byte) + ", row " + std::to_string(r.line) +
+                              (r.column.empty() ? "" : ", column " + r.column)
+                        : "line " + std::to_string(r.line) + (r.column.empty() ? "" : ", column " + r.column) +
+                              ", byte " + std::to_string(r.byte));
       if (first_reject.empty())
         first_reject =
             where + ": " + r.reason + (plan.parquet ? "" : "\n  " + std::to_string(r.line) + " | " + excerpt(r.raw));
@@ -858,7 +925,8 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
       }
     }
     counters.rows.fetch_add(c->rows, std::memory_order_relaxed);
-    counters.bytes.store(next_byte, std::memory_order_relaxed);
+    counters.file_rows[c->file] += c->rows;
+    counters.bytes.store(c->bytes_through, std::memory_order_relaxed);
     return c;
   };
 
@@ -890,8 +958,16 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
   if (submit)
     for (OpenBatch& b : batcher.drain()) submit(batcher.seal(std::move(b)));
   if (plan.defaults) plan.defaults->finish();  // before the caller's commit decision
-  cursor.data_ended = data_ended.load(std::memory_order_relaxed);
-  return (eof && carry.empty()) || cursor.data_ended;
+  if (plan.parquet) return eof;
+  if (cursor.open && ended_file.load() == static_cast<int64_t>(cursor.file)) {
+    // The rest of a file whose data a `\.` ended is not read: the next step starts with the next file.
+    inputs.finish(cursor.file);
+    ++cursor.file;
+    cursor.open = false;
+    cursor.byte = 0;
+    cursor.line = 1;
+  }
+  return cursor.file >= inputs.size();
 }
 
 }  // namespace pgload

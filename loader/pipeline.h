@@ -16,6 +16,7 @@
 #include "loader/column_defaults.h"
 #include "loader/copy_sink.h"
 #include "loader/csv_tokenizer.h"
+#include "loader/input_reader.h"
 #include "loader/options.h"
 #include "loader/source.h"
 #include "loader/text_tokenizer.h"
@@ -31,6 +32,8 @@ struct LoadCounters {
   std::atomic<uint64_t> bytes{0};  // decompressed input bytes consumed
   std::atomic<uint64_t> rows{0};   // rows routed (not rejected)
   std::atomic<uint64_t> rejected{0};
+  // Per input file, this run's rows and input bytes: written by the pipeline's serial stages, read once it is done.
+  std::vector<uint64_t> file_rows, file_bytes;
 };
 
 // What the pipeline needs to know about the target, resolved once before it starts.
@@ -47,7 +50,9 @@ struct LoadPlan {
   CsvDialect dialect;                  // text format: only the delimiter counts
   std::string null_string;             // compared with the raw field (csv: unquoted; text: before de-escaping)
   InputFormat format = InputFormat::Csv;
-  bool skip_header = false;  // text format with --header: the first line is skipped unread, as COPY does
+  bool skip_header = false;  // text format with --header: the first line of each file is skipped unread, as COPY does
+  bool csv_header = false;   // csv with --header: each file's first record is a header...
+  std::vector<std::string> header;  // ...that must name these columns
   bool validate_utf8 = true;
   bool latin1 = false;       // input is LATIN1: converted to UTF-8 before parsing, sent as UTF-8
   bool binary = false;       // rows go as binary COPY where they can (binary_encodable(types)); else CSV
@@ -65,28 +70,36 @@ struct LoadPlan {
 std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& dialect, std::string& carry,
                                          uint64_t& header_bytes);
 
-// Where the pipeline stands in the input between two steps of a checkpointed load: the bytes read past the last
-// record end, and the line and byte offset of the next record.
+// Where the pipeline stands in the load's input between two steps of a checkpointed load: the file, the bytes read
+// past its last record end, and the (file-local) line and byte offset of its next record.
 struct InputCursor {
+  size_t file = 0;    // index into the load's inputs
+  bool open = false;  // `file` is open: `carry` holds its bytes past `byte`, `eof` and `eol` are its own
   std::string carry;
   uint64_t line = 1;
   uint64_t byte = 0;
-  bool eof = false;                // the source has returned its end
-  TextEol eol = TextEol::Unknown;  // text format: the stream's line terminator, once known
-  bool data_ended = false;         // text format: a `\.` ended the data
+  bool eof = false;                // the file's stream has returned its end
+  TextEol eol = TextEol::Unknown;  // text format: the file's line terminator, once known
 };
 
+// Opens the cursor's file at cursor.byte (the files before it are done with). At the start of a file with a CSV
+// header (`csv_header`), reads the header, moves the cursor past it and returns its names; else returns {}.
+std::vector<std::string> open_input_file(InputReader& inputs, InputCursor& cursor, const CsvDialect& dialect,
+                                         bool csv_header);
+
 // Runs the pipeline from `cursor` until the chunk that reaches step_bytes more input bytes (chunks end at record
-// boundaries) or the end of the input (step_bytes 0: to the end); then flushes every batch and advances `cursor`.
-// Returns true at the end of the input. Rejects count on from counters.rejected (--max-errors spans the steps).
-bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan, int threads,
+// boundaries; a compressed file is never left in the middle: a step ends after it) or the end of the input (step_bytes
+// 0: to the end); then flushes every batch and advances `cursor`, opening the files in turn (each file's CSV header
+// must name plan.header). Returns true at the end of the last file. Rejects count on from counters.rejected
+// (--max-errors spans the steps).
+bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_bytes, const LoadPlan& plan, int threads,
                        const std::function<void(std::shared_ptr<Batch>)>& submit, std::vector<uint64_t>& rows_per_shard,
                        LoadCounters& counters);
 
 // Runs the pipeline to the end of the input. `submit` receives full batches (nullptr in a dry run);
 // rows_per_shard counts routed rows. Throws LoadError on a fatal input problem or when rejects pass max_errors.
-void run_pipeline(ByteSource& source, std::string carry, uint64_t first_line, uint64_t first_byte, const LoadPlan& plan,
-                  int threads, const std::function<void(std::shared_ptr<Batch>)>& submit,
-                  std::vector<uint64_t>& rows_per_shard, LoadCounters& counters);
+void run_pipeline(InputReader& inputs, InputCursor cursor, const LoadPlan& plan, int threads,
+                  const std::function<void(std::shared_ptr<Batch>)>& submit, std::vector<uint64_t>& rows_per_shard,
+                  LoadCounters& counters);
 
 }  // namespace pgload

@@ -33,7 +33,11 @@ std::string report_json(const LoadReport& r) {
   s += "},\"nodes\":{";
   for (size_t i = 0; i < r.node_rows.size(); ++i)
     s += (i ? "," : "") + (json_quote(r.node_rows[i].first) + ":" + std::to_string(r.node_rows[i].second));
-  s += "}";
+  s += "},\"files\":[";
+  for (size_t i = 0; i < r.files.size(); ++i)
+    s += (i ? ",{\"url\":" : "{\"url\":") + json_quote(r.files[i].url) +
+         ",\"rows\":" + std::to_string(r.files[i].rows) + ",\"bytes\":" + std::to_string(r.files[i].bytes) + "}";
+  s += "]";
   if (!r.error.empty()) s += ",\"error\":" + json_quote(r.error);
   if (!r.warning.empty()) s += ",\"warning\":" + json_quote(r.warning);
   s += ",\"exit_code\":" + std::to_string(r.exit_code) + "}";

@@ -16,6 +16,11 @@ struct LoadReport {
   double seconds = 0;
   std::vector<std::pair<int64_t, uint64_t>> shard_rows;     // shard id -> rows, in shard order
   std::vector<std::pair<std::string, uint64_t>> node_rows;  // host:port -> rows
+  struct FileRows {
+    std::string url;  // as messages show it
+    uint64_t rows = 0, bytes = 0;
+  };
+  std::vector<FileRows> files;  // per input file, in load order: this run's rows and (decompressed) input bytes
   std::string error;
   std::string warning;  // the load stands, but something after its commit did not finish (e.g. the bookkeeping)
   int exit_code = 0;

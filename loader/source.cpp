@@ -24,6 +24,15 @@ SourceError::SourceError(std::string what, uint64_t byte_offset)
 
 namespace {
 
+SourceIdentity identity_of(const struct stat& st) {
+  SourceIdentity id;
+  id.size = std::to_string(st.st_size);
+  char mtime[48];
+  std::snprintf(mtime, sizeof mtime, "%lld.%09ld", static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec);
+  id.mtime = mtime;
+  return id;
+}
+
 // A file descriptor (a file, a pipe or stdin); owns it unless it is stdin.
 class FdSource final : public ByteSource {
  public:
@@ -32,10 +41,7 @@ class FdSource final : public ByteSource {
     struct stat st {};
     if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
       size_ = static_cast<uint64_t>(st.st_size);
-      identity_.size = std::to_string(st.st_size);
-      char mtime[48];
-      std::snprintf(mtime, sizeof mtime, "%lld.%09ld", static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec);
-      identity_.mtime = mtime;
+      identity_ = identity_of(st);
       posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
     if (start_offset > 0) {
@@ -154,11 +160,25 @@ int open_local(const std::string& path, const std::string& name) {
 
 }  // namespace
 
+void check_url_scheme(const std::string& url) { check_scheme(url); }
+
 void check_source(const std::string& url) {
   check_scheme(url);
   if (is_s3_url(url)) return check_s3_url(url);
   if (url == "-" || starts_with_ci(url, "http://") || starts_with_ci(url, "https://")) return;
   close(open_local(starts_with_ci(url, "file://") ? path_of_file_url(url) : url, redact_url(url)));
+}
+
+std::optional<SourceIdentity> local_file_identity(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return identity_of(st);
+}
+
+std::optional<std::string> local_path_of(const std::string& url) {
+  if (url == "-" || starts_with_ci(url, "http://") || starts_with_ci(url, "https://") || is_s3_url(url))
+    return std::nullopt;
+  return starts_with_ci(url, "file://") ? path_of_file_url(url) : url;
 }
 
 std::string redact_url(const std::string& url) {

@@ -42,6 +42,10 @@ struct SourceIdentity {
   std::string mtime;  // file modification time, seconds.nanoseconds since the epoch
 };
 
+// The identity of the local file at `path` as a file source reports it (size and mtime), or nullopt when it cannot
+// be stat'ed or is not a regular file.
+std::optional<SourceIdentity> local_file_identity(const std::string& path);
+
 // A failure of the byte stream. what() says what happened and where (redacted URL or path); byte_offset() is the
 // offset in the raw (still compressed) stream at which it happened.
 class SourceError : public std::runtime_error {
@@ -74,9 +78,15 @@ class ByteSource {
 // scheme throws UsageError. A start_offset past 0 is refused (UsageError) for stdin and compressed input.
 std::unique_ptr<ByteSource> open_source(const std::string& url, const SourceOptions& opts);
 
+// Throws UsageError for a URL whose scheme pgload does not read (ftp://, ...), naming the ones it does.
+void check_url_scheme(const std::string& url);
+
 // Checks `url` before anything connects: an unsupported scheme (ftp://, s3://, ...) throws UsageError; a local
 // file that cannot be opened throws the SourceError open_source would throw. http(s) and stdin are not probed.
 void check_source(const std::string& url);
+
+// The local path `url` names (a plain path, or file://PATH with %XX decoded); nullopt for http(s), s3:// and stdin.
+std::optional<std::string> local_path_of(const std::string& url);
 
 // `url` with any user:password@ replaced by ***@, safe for messages and logs.
 std::string redact_url(const std::string& url);

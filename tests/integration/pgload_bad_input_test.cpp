@@ -252,9 +252,9 @@ TEST_F(BadSourceTest, MemoryTooSmallForTheShards) {
   auto r = pgload("--url " + sh(users_file()) + " --table bad_memory --threads 2 --memory 64MB");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("pgload: --memory 64MB is too small for 4 shards: batches of 64kB per shard need "
-                                  "at least --memory 91MB (or fewer --threads)"));
+                                  "at least --memory 100MB (or fewer --threads)"));
   EXPECT_EQ(count("bad_memory"), 0);
-  r = pgload("--url " + sh(users_file()) + " --table bad_memory --threads 2 --memory 91MB");
+  r = pgload("--url " + sh(users_file()) + " --table bad_memory --threads 2 --memory 100MB");
   EXPECT_EQ(r.exit_code, 0) << "the suggested --memory is enough: " << r.output;
 }
 

@@ -2,7 +2,8 @@
 // others, but does not verify SigV4 signatures, which tests/unit/aws_sigv4_test.cpp checks against AWS's worked
 // examples): objects plain, gzip and zstd from two buckets load like local files; an unknown access key is the
 // server's 403 and a missing key its 404, both exit 4 with the s3:// URL named and no secret shown; a listing of
-// more than 1,000 keys follows the continuation tokens, and globs match within one path segment.
+// more than 1,000 keys follows the continuation tokens, and globs match within one path segment; a glob over more than
+// 1,000 objects is one load, and an object replaced between the listing and its reading is exit 4.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <cstdlib>
@@ -153,6 +154,60 @@ TEST_F(S3SourceTest, ListingFollowsContinuationTokensAndGlobsStayInOneSegment) {
   }
   unsetenv("AWS_ACCESS_KEY_ID");
   unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
+TEST_F(S3SourceTest, AGlobOverMoreThanAThousandObjectsIsOneLoadWithARowPerFile) {
+  const std::string small = *dir_ + "/row.csv";
+  write_file(small, "7,a,b,c\n");
+  put(small, "exports/parts/part-[0000-" + std::to_string(kManyKeys - 1) + "].csv");
+  auto c = TestCluster::shared().connect();
+  // No primary key: every object holds the same row.
+  c.run("CREATE TABLE s3_parts (user_id bigint, url text, login text, avatar_url text)");
+  c.run("SELECT create_distributed_table('s3_parts', 'user_id', colocate_with => 'none', shard_count => 2)");
+  auto r = pgload(kKeys, "--url 's3://exports/parts/part-*.csv' --table s3_parts --json --parallel-files 16");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM s3_parts"), std::to_string(kManyKeys));
+  EXPECT_THAT(r.output, HasSubstr("{\"url\":\"s3://exports/parts/part-0000.csv\",\"rows\":1,\"bytes\":8}"));
+  EXPECT_THAT(r.output, HasSubstr("{\"url\":\"s3://exports/parts/part-1004.csv\",\"rows\":1,\"bytes\":8}"));
+  // s3://bucket/prefix/ is the objects right under the prefix, as a directory is its files.
+  c.run("TRUNCATE s3_parts");
+  auto dir = pgload(kKeys, "--url s3://exports/parts/ --table s3_parts --quiet --parallel-files 16");
+  ASSERT_EQ(dir.exit_code, 0) << dir.output;
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM s3_parts"), std::to_string(kManyKeys));
+  auto none = pgload(kKeys, "--url 's3://exports/parts/nothing-*.csv' --table s3_parts");
+  EXPECT_EQ(none.exit_code, 4) << none.output;
+  EXPECT_THAT(none.output, HasSubstr("no object matches s3://exports/parts/nothing-*.csv"));
+}
+
+TEST_F(S3SourceTest, AnObjectReplacedBetweenListingAndReadingIsExit4AndNothingIsLoaded) {
+  for (int i = 1; i <= 3; ++i) {
+    const std::string part = *dir_ + "/swap-" + std::to_string(i) + ".csv";
+    write_file(part, std::to_string(i) + ",a,b,c\n");
+    put(part, "exports/swap/part-" + std::to_string(i) + ".csv");
+  }
+  auto c = TestCluster::shared().connect();
+  c.run("CREATE TABLE s3_swap (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
+  c.run("SELECT create_distributed_table('s3_swap', 'user_id', colocate_with => 'none', shard_count => 2)");
+  const std::string go = *dir_ + "/swap-go", log = *dir_ + "/swap.log";
+  run_command("(" + std::string(kKeys) + " PGLOAD_TEST_HOLD_FILES=" + sh(go) + " timeout 120 " + PGLOAD_BIN +
+              " --coordinator " + sh(TestCluster::shared().conninfo()) + " --s3-endpoint " + endpoint() +
+              " --url 's3://exports/swap/part-*.csv' --table s3_swap > " + sh(log) + " 2>&1; echo exit=$? >> " +
+              sh(log) + ") > /dev/null 2>&1 &");
+  auto held = run_command("for i in $(seq 300); do grep -q 'test hold' " + sh(log) +
+                          " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
+  ASSERT_EQ(held.exit_code, 0) << read_file(log);
+  const std::string other = *dir_ + "/swap-other.csv";
+  write_file(other, "2,other,b,c\n");  // same key, another ETag
+  put(other, "exports/swap/part-2.csv");
+  write_file(go, "");
+  auto done =
+      run_command("for i in $(seq 600); do grep -q '^exit=' " + sh(log) + " && exit 0; sleep 0.1; done; exit 1");
+  ASSERT_EQ(done.exit_code, 0) << read_file(log);
+  const std::string out = read_file(log);
+  EXPECT_THAT(out, HasSubstr("exit=4"));
+  EXPECT_THAT(out, HasSubstr("s3://exports/swap/part-2.csv changed since it was listed (ETag was \""));
+  EXPECT_THAT(out, HasSubstr("nothing was loaded"));
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM s3_swap"), "0");
 }
 
 }  // namespace

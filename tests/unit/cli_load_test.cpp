@@ -58,7 +58,7 @@ TEST(CliLoad, ValuesParseAsBefore) {
                   "--node-conninfo",
                   "h:2=port=6"});
   EXPECT_EQ(o.command, "load");
-  EXPECT_EQ(o.url, "-");
+  EXPECT_EQ(o.urls, (std::vector<std::string>{"-"}));
   EXPECT_EQ(o.table, "s.t");
   EXPECT_EQ(o.delimiter, '\t');
   EXPECT_EQ(o.quote, '\'');
@@ -78,7 +78,7 @@ TEST(CliLoad, ValuesParseAsBefore) {
   EXPECT_FALSE(o.verbose || o.debug);
 
   auto last = parse({"--url", "a", "--url", "b", "--table", "t", "--escape", "\\"});
-  EXPECT_EQ(last.url, "b");  // a repeated option keeps its last value
+  EXPECT_EQ(last.urls, (std::vector<std::string>{"a", "b"}));  // --url is repeatable: every input, in order
   EXPECT_EQ(last.escape, '\\');
   EXPECT_EQ(last.delimiter, ',');
   EXPECT_EQ(last.quote, '"');
@@ -310,7 +310,7 @@ TEST(CliLoad, StatusListsUnfinishedRuns) {
   EXPECT_EQ(status_json({sample_run()}),
             "{\"runs\":[{\"url\":\"http://***@h/users.csv\",\"table\":\"public.users\",\"bytes_done\":400,"
             "\"source_bytes\":1000,\"rows_done\":40,\"rejected\":1,\"line\":41,\"steps\":2,"
-            "\"last_step_at\":\"2026-12-01T23:00:00Z\"}]}");
+            "\"last_step_at\":\"2026-12-01T23:00:00Z\",\"files\":1,\"file_index\":0}]}");
 }
 
 TEST(CliLoad, IdentityChangeNamesWhatChanged) {
