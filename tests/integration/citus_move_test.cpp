@@ -11,10 +11,15 @@
 #include <future>
 #include <map>
 #include <string>
+#include <thread>
 
+#include "common/catalog.h"
 #include "common/pg.h"
 #include "common/shard_name.h"
+#include "mover/move/executor.h"
+#include "mover/move/move_control.h"
 #include "tests/support/citus_env.h"
+#include "tests/support/rate_probe.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
@@ -200,5 +205,53 @@ TEST_F(CitusMoveTest, LogicalRebalanceIsACitusMove) { rebalance_and_check("logic
 TEST_F(CitusMoveTest, WritesDuringABlockWritesRebalanceAllLand) { rebalance_under_writes("block_writes"); }
 
 TEST_F(CitusMoveTest, WritesDuringALogicalRebalanceAllLand) { rebalance_under_writes("logical"); }
+
+// A re-rate reaches a running direct move (pgmove's own copy on Citus, the page's "change the max-rate"): started at
+// 512 KiB/s and re-rated to 2 MiB/s once it copies, its rate over 4 s after a settling second is 2 MiB/s within 5%.
+TEST_F(CitusMoveTest, ReRateReachesADirectMove) {
+  coord_.run("DROP TABLE IF EXISTS cm_rate");
+  set_new_node_shards(false);
+  coord_.run("CREATE TABLE cm_rate (id bigint PRIMARY KEY, payload text)");
+  coord_.run("SELECT create_distributed_table('cm_rate', 'id', shard_count := 2, colocate_with := 'none')");
+  coord_.run("INSERT INTO cm_rate SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, 30000) g");
+  set_new_node_shards(true);
+  auto r = coord_.exec(
+      "SELECT p.shardid, n.nodename, n.nodeport FROM pg_dist_placement p JOIN pg_dist_shard s USING (shardid) "
+      "JOIN pg_dist_node n ON n.groupid = p.groupid WHERE s.logicalrelid = 'cm_rate'::regclass ORDER BY 1 LIMIT 1");
+  ASSERT_EQ(r.rows(), 1);
+  const MoveRequest request{r.i64(0, 0), r.str(0, 1), static_cast<int32_t>(r.i64(0, 2)), host_, std::stoi(port_)};
+  constexpr double kRate = 2.0 * 1024 * 1024;
+  MoveControl control;
+  test::RateProbe probe;
+  ExecutorOptions opts;
+  opts.max_rate_bytes_per_s = 512 * 1024;
+  opts.control = &control;
+  opts.hooks.after_target_chunk = [&](int64_t shard, int, uint64_t bytes) { probe.chunk(shard, bytes); };
+  auto cat = Catalog::load(coord_);
+  MoveSummary sum;
+  std::string error;
+  testing::internal::CaptureStdout();
+  std::thread mover([&] {
+    try {
+      sum = execute_moves(cat, {request}, opts);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  const bool copying = probe.wait_bytes(512 * 1024, std::chrono::seconds(60));
+  control.set_rate(static_cast<int64_t>(kRate));
+  const auto from = test::RateProbe::Clock::now() + std::chrono::seconds(1);
+  const auto to = from + std::chrono::seconds(4);
+  std::this_thread::sleep_until(to);
+  const double rate = probe.rate_between(from, to);
+  control.set_rate(0);  // the rest at full speed
+  mover.join();
+  testing::internal::GetCapturedStdout();
+  coord_.run("DROP TABLE IF EXISTS cm_rate");
+  ASSERT_TRUE(copying) << error;
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(sum.path, "citus_direct");
+  EXPECT_NEAR(rate, kRate, kRate * 0.05) << "measured " << rate / 1024 / 1024 << " MiB/s after a re-rate to 2 MiB/s";
+}
 
 }  // namespace

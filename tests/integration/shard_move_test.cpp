@@ -13,8 +13,10 @@
 
 #include "common/catalog.h"
 #include "common/shard_name.h"
-#include "mover/executor.h"
-#include "mover/move_journal.h"
+#include "mover/move/executor.h"
+#include "mover/move/move_control.h"
+#include "mover/move/move_journal.h"
+#include "tests/support/rate_probe.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
@@ -477,6 +479,46 @@ TEST(ShardMove, ThrottleCapsTheRate) {
   MoveSummary sum = run_moves(cat, {request(s, env.new_port)}, opts);
   ASSERT_GE(sum.bytes, 18'000'000u);
   EXPECT_GE(sum.seconds, 1.5);
+}
+
+// A re-rate reaches a running move (what the page's "change the max-rate" does): started at 512 KiB/s and re-rated
+// to 2 MiB/s once it copies, the move's rate measured over 4 s after a settling second is 2 MiB/s within 5%.
+TEST(ShardMove, ReRateReachesARunningMove) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "rr_a", 4, 0);
+  auto rr = shards_of(coord, "rr_a");
+  auto s = rr[not_on(rr, env.new_port)];
+  fill_shard(env.cluster, "rr_a", s, 16000, 1000);
+  constexpr double kRate = 2.0 * 1024 * 1024;
+  MoveControl control;
+  test::RateProbe probe;
+  ExecutorOptions opts;
+  opts.max_rate_bytes_per_s = 512 * 1024;
+  opts.control = &control;
+  opts.hooks.after_target_chunk = [&](int64_t shard, int, uint64_t bytes) { probe.chunk(shard, bytes); };
+  auto cat = Catalog::load(coord);
+  MoveSummary sum;
+  std::string error;
+  std::thread mover([&] {
+    try {
+      sum = run_moves(cat, {request(s, env.new_port)}, opts);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  const bool copying = probe.wait_bytes(512 * 1024, std::chrono::seconds(60));
+  control.set_rate(static_cast<int64_t>(kRate));
+  const auto from = test::RateProbe::Clock::now() + std::chrono::seconds(1);
+  const auto to = from + std::chrono::seconds(4);
+  std::this_thread::sleep_until(to);
+  const double rate = probe.rate_between(from, to);
+  control.set_rate(0);  // the rest at full speed
+  mover.join();
+  ASSERT_TRUE(copying) << error;
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(sum.moves, 1);
+  EXPECT_NEAR(rate, kRate, kRate * 0.05) << "measured " << rate / 1024 / 1024 << " MiB/s after a re-rate to 2 MiB/s";
 }
 
 // Two moves in parallel, each a different shard to the new worker; both switch.

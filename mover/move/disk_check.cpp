@@ -1,0 +1,79 @@
+// Sizes come from pg_total_relation_size on the sources; free space from statvfs on this machine's filesystems.
+#include "mover/move/disk_check.h"
+
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace pgload {
+
+namespace {
+
+// Free bytes of the filesystem holding `path`, or nullopt when it cannot be read.
+std::optional<uint64_t> free_bytes(const std::string& path) {
+  struct statvfs st {};
+  if (statvfs(path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+bool is_loopback(const std::string& host) { return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1"; }
+
+}  // namespace
+
+void check_disk_space(const Catalog& catalog, const std::vector<MoveUnit>& units, const ExecutorOptions& opts) {
+  if (catalog.backend() == Backend::Citus) return;
+  std::vector<uint64_t> sizes;
+  std::map<std::string, uint64_t> per_target;
+  std::map<std::string, const Node*> target_nodes;
+  for (const auto& u : units) {
+    PgConn src = PgConn::connect(catalog.node_conninfo(u.source), "pgmove");
+    std::string arr = "{";
+    for (const auto& r : u.relations()) {
+      arr += (arr.size() > 1 ? "," : "") + std::string("\"");
+      for (char ch : r) {
+        if (ch == '"' || ch == '\\') arr.push_back('\\');
+        arr.push_back(ch);
+      }
+      arr += "\"";
+    }
+    arr += "}";
+    uint64_t bytes = std::stoull(
+        src.scalar("SELECT coalesce(sum(pg_total_relation_size(to_regclass(x))), 0) FROM unnest($1::text[]) x", {arr})
+            .value_or("0"));
+    sizes.push_back(bytes);
+    per_target[u.target.endpoint()] += bytes;
+    target_nodes[u.target.endpoint()] = &u.target;
+  }
+  if (!opts.spool_dir.empty()) {
+    std::sort(sizes.rbegin(), sizes.rend());
+    uint64_t need = 0;
+    for (size_t i = 0; i < sizes.size() && i < static_cast<size_t>(opts.parallel); ++i) need += sizes[i];
+    auto have = free_bytes(opts.spool_dir);
+    if (!have)
+      throw std::runtime_error("cannot read free space of --spool " + opts.spool_dir + ": " + std::strerror(errno));
+    if (*have < need + need / 10)
+      throw std::runtime_error("not enough free disk for the spool in " + opts.spool_dir + ": " +
+                               std::to_string(need / 1000000) + " MB needed, " + std::to_string(*have / 1000000) +
+                               " MB free; nothing was moved");
+  }
+  for (const auto& [endpoint, need] : per_target) {
+    const Node* n = target_nodes[endpoint];
+    if (!is_loopback(n->host)) continue;
+    PgConn t = PgConn::connect(catalog.node_conninfo(*n), "pgmove");
+    auto dir = t.scalar("SELECT current_setting('data_directory', true)");
+    if (!dir || dir->empty()) continue;
+    auto have = free_bytes(*dir);
+    if (have && *have < need + need / 10)
+      throw std::runtime_error("not enough free disk on target " + endpoint + ": " + std::to_string(need / 1000000) +
+                               " MB planned onto it, " + std::to_string(*have / 1000000) +
+                               " MB free; nothing was moved");
+  }
+}
+
+}  // namespace pgload
