@@ -1,7 +1,7 @@
 #include "mover/rebalance.h"
 
 #include "common/log.h"
-#include "mover/move/executor.h"
+#include "mover/engine.h"
 #include "mover/move/move_mode.h"
 
 namespace pgload {

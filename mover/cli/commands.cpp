@@ -13,7 +13,7 @@
 #include "mover/cluster/report_json.h"
 #include "mover/cluster/session.h"
 #include "mover/cluster/status_report.h"
-#include "mover/move/executor.h"
+#include "mover/engine.h"
 #include "mover/move/move_mode.h"
 #include "mover/plan/colocation_unit.h"
 #include "mover/plan/planner.h"

@@ -1,4 +1,4 @@
-// Sizes come from pg_total_relation_size on the sources; free space from statvfs on this machine's filesystems.
+// Sizes come from the backend (each unit on its source); free space from statvfs on this machine's filesystems.
 #include "mover/move/disk_check.h"
 
 #include <sys/statvfs.h>
@@ -26,34 +26,19 @@ bool is_loopback(const std::string& host) { return host == "localhost" || host.r
 
 }  // namespace
 
-void check_disk_space(const Catalog& catalog, const std::vector<MoveUnit>& units, const ExecutorOptions& opts) {
-  if (catalog.backend() == Backend::Citus) return;
-  std::vector<uint64_t> sizes;
+void check_disk_space(const Catalog& catalog, const std::vector<MoveUnit>& units, const std::vector<uint64_t>& sizes,
+                      const ExecutorOptions& opts) {
   std::map<std::string, uint64_t> per_target;
   std::map<std::string, const Node*> target_nodes;
-  for (const auto& u : units) {
-    PgConn src = PgConn::connect(catalog.node_conninfo(u.source), "pgmove");
-    std::string arr = "{";
-    for (const auto& r : u.relations()) {
-      arr += (arr.size() > 1 ? "," : "") + std::string("\"");
-      for (char ch : r) {
-        if (ch == '"' || ch == '\\') arr.push_back('\\');
-        arr.push_back(ch);
-      }
-      arr += "\"";
-    }
-    arr += "}";
-    uint64_t bytes = std::stoull(
-        src.scalar("SELECT coalesce(sum(pg_total_relation_size(to_regclass(x))), 0) FROM unnest($1::text[]) x", {arr})
-            .value_or("0"));
-    sizes.push_back(bytes);
-    per_target[u.target.endpoint()] += bytes;
-    target_nodes[u.target.endpoint()] = &u.target;
+  for (size_t i = 0; i < units.size() && i < sizes.size(); ++i) {
+    per_target[units[i].target.endpoint()] += sizes[i];
+    target_nodes[units[i].target.endpoint()] = &units[i].target;
   }
   if (!opts.spool_dir.empty()) {
-    std::sort(sizes.rbegin(), sizes.rend());
+    std::vector<uint64_t> largest = sizes;
+    std::sort(largest.rbegin(), largest.rend());
     uint64_t need = 0;
-    for (size_t i = 0; i < sizes.size() && i < static_cast<size_t>(opts.parallel); ++i) need += sizes[i];
+    for (size_t i = 0; i < largest.size() && i < static_cast<size_t>(opts.parallel); ++i) need += largest[i];
     auto have = free_bytes(opts.spool_dir);
     if (!have)
       throw std::runtime_error("cannot read free space of --spool " + opts.spool_dir + ": " + std::strerror(errno));

@@ -12,6 +12,8 @@ namespace pgload {
 
 // Checked before anything moves: the spool must hold the `parallel` largest units at once, and a target on this
 // machine must hold everything planned onto it (with 10% headroom). Remote targets cannot be measured over SQL.
-void check_disk_space(const Catalog& catalog, const std::vector<MoveUnit>& units, const ExecutorOptions& opts);
+// `sizes`: each unit's bytes on its source (MoveBackend::unit_sizes).
+void check_disk_space(const Catalog& catalog, const std::vector<MoveUnit>& units, const std::vector<uint64_t>& sizes,
+                      const ExecutorOptions& opts);
 
 }  // namespace pgload

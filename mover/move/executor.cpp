@@ -1,6 +1,6 @@
 // Scheduling of shard moves: recover earlier crashes, validate every request, check disk space, then run the
-// units on `parallel` threads, stopping at the first failure. The steps of a move are in local_move (local
-// backend) and citus_move (Citus backend).
+// units on `parallel` threads, stopping at the first failure. The steps of a move are the backend's move()
+// (move_steps, or Citus's own).
 #include "mover/move/executor.h"
 
 #include <algorithm>
@@ -8,19 +8,16 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
-#include <map>
 #include <mutex>
-#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "mover/citus/citus_move.h"
-#include "mover/local/local_move.h"
 #include "mover/move/disk_check.h"
 #include "mover/move/move_context.h"
 #include "mover/move/move_control.h"
+#include "mover/move/move_recovery.h"
 #include "mover/move/move_validation.h"
 
 namespace pgload {
@@ -58,28 +55,17 @@ struct ControlAttachment {
   MoveControl* control;
 };
 
-// The units' total size on their sources as citus_shards reports it (one query: it asks every worker), for the
-// run's ETA; 0 on the local backend.
-uint64_t units_size_bytes(const Catalog& catalog, const std::vector<MoveUnit>& units) {
-  if (catalog.backend() != Backend::Citus || units.empty()) return 0;
-  auto r = catalog.coordinator().exec(
-      "SELECT shardid, nodename || ':' || nodeport, shard_size FROM pg_catalog.citus_shards");
-  std::map<std::pair<int64_t, std::string>, uint64_t> size;
-  for (int i = 0; i < r.rows(); ++i) size[{r.i64(i, 0), r.str(i, 1)}] = static_cast<uint64_t>(r.i64(i, 2));
-  uint64_t total = 0;
-  for (const auto& u : units)
-    for (int64_t id : u.shard_ids()) total += size[{id, u.source.endpoint()}];
-  return total;
-}
 }  // namespace
 
-MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& moves, const ExecutorOptions& opts) {
+MoveSummary schedule_moves(Catalog& catalog, MoveBackend& backend, const std::vector<MoveRequest>& moves,
+                           const ExecutorOptions& opts) {
   auto start = Clock::now();
   if (opts.parallel < 1) throw std::runtime_error("parallel must be at least 1");
-  (void)recover_moves_reporting(catalog);
+  (void)resolve_orphans_reporting(catalog, backend);
   catalog.reload_nodes();
   auto units = validate(catalog, moves);
-  check_disk_space(catalog, units, opts);
+  const std::vector<uint64_t> sizes = backend.unit_sizes(units);
+  check_disk_space(catalog, units, sizes, opts);
   MoveControl* control = opts.control;
   ExecutorOptions run_opts = opts;
   if (control) {
@@ -88,10 +74,10 @@ MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& move
   }
   MoveContext run(catalog, run_opts);
   ControlAttachment attachment(control, run.bucket);
-  std::optional<CitusRun> citus;
-  if (catalog.backend() == Backend::Citus) citus.emplace(catalog, run_opts);
-  run.summary.path = !citus ? "local" : citus->path() == CitusPath::Direct ? "citus_direct" : "citus_native";
-  run.progress.configure(opts.json, units_size_bytes(catalog, units));
+  run.summary.path = backend.path();
+  uint64_t total_bytes = 0;
+  for (uint64_t b : sizes) total_bytes += b;
+  run.progress.configure(opts.json, total_bytes);
 
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
@@ -107,10 +93,7 @@ MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& move
           control->check_cancel();
           control->started(id);
         }
-        if (catalog.backend() == Backend::Citus)
-          move_citus(run, *citus, units[i]);
-        else
-          move_local(run, units[i]);
+        backend.move(run, units[i]);
         if (control) control->finished(id, MovePhase::Done);
       } catch (...) {
         // The move names itself in a rethrown error, so a stop is recognised by the flag, not the exception type.

@@ -1,24 +1,19 @@
-// Executes shard moves: each request moves a colocation unit (every shard with the same colocation id and shard
-// index) from one worker to another, journaled on the coordinator so a crashed run can be cleaned or finished.
+// Scheduling of shard moves over a chosen backend: each request moves a colocation unit (every shard with the same
+// colocation id and shard index) from one worker to another, journaled on the coordinator so that a crashed run can
+// be cleaned or finished. mover/engine.h picks the backend; this file knows none.
 #pragma once
 
 #include <vector>
 
 #include "common/catalog.h"
+#include "mover/move/move_backend.h"
 #include "mover/move/move_types.h"
 
 namespace pgload {
 
-// Runs the moves (each request = a colocation unit: every shard with the same colocation id and shard index moves
-// with it). Prints `NOTICE:  Moving shard 102008 from 127.0.0.1:9701 to 127.0.0.1:9703 ...` to stdout when a move
-// starts. Throws (PgError or std::runtime_error naming shard and node) if a move fails, after cleaning that move;
-// moves already switched stay switched. Requests are validated before any move starts.
-MoveSummary execute_moves(Catalog& catalog, const std::vector<MoveRequest>& moves, const ExecutorOptions& opts);
-
-// Cleans or finishes moves a crashed run left in the journal (pgload.moves); returns how many entries were resolved.
-// Moves owned by a live pgmove (its advisory lock is held) are left alone.
-int recover_moves(Catalog& catalog);
-// recover_moves, saying on stderr how many it resolved (when any): what every move command does first.
-int recover_moves_reporting(Catalog& catalog);
+// Resolves what crashed runs left, validates every request, checks disk space, then runs the units on `parallel`
+// threads with `backend`, stopping at the first failure (rethrown, naming the move; moves switched stay switched).
+MoveSummary schedule_moves(Catalog& catalog, MoveBackend& backend, const std::vector<MoveRequest>& moves,
+                           const ExecutorOptions& opts);
 
 }  // namespace pgload

@@ -1,4 +1,4 @@
-// Construction of the shared move state; the moves themselves are in local_move and citus_move.
+// Construction of the shared move state; the moves themselves are in move_steps (and Citus's own, citus_native).
 #include "mover/move/move_context.h"
 
 namespace pgload {
@@ -19,6 +19,14 @@ MoveContext::MoveContext(const Catalog& catalog, const ExecutorOptions& opts)
 
 void MoveContext::step(const MoveUnit& u, std::string_view name) const {
   if (opts.hooks.on_step) opts.hooks.on_step(u.request.shard_id, name);
+}
+
+void MoveContext::count_moved(const ShardCopyStats& copied) {
+  std::lock_guard lock(stats_mu);
+  summary.moves += 1;
+  summary.bytes += copied.bytes;
+  summary.source_reads += copied.source_reads;
+  summary.target_attempts += copied.target_attempts;
 }
 
 }  // namespace pgload

@@ -1,14 +1,13 @@
-// What the moves of one execute_moves call share: options, the throttle, the progress display, the summary, and
-// the per-colocation-group locks of the Citus backend.
+// What the moves of one execute_moves call share: options, the run's one throttle (the bucket every copy draws
+// from and MoveControl re-rates), the progress display and the summary.
 #pragma once
 
-#include <cstdint>
-#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 
 #include "common/catalog.h"
+#include "mover/copy/shard_copy.h"
 #include "mover/copy/token_bucket.h"
 #include "mover/move/move_progress.h"
 #include "mover/move/move_types.h"
@@ -24,18 +23,17 @@ struct MoveContext {
 
   // Calls the on_step test hook, if any.
   void step(const MoveUnit& u, std::string_view name) const;
+  // A unit switched: its copy's figures join the summary.
+  void count_moved(const ShardCopyStats& copied);
 
   const Catalog& catalog;
   const ExecutorOptions& opts;
   const std::string coordinator_conninfo;
+  // --max-rate: the total over all parallel moves, whatever their path (there is no other bucket).
   TokenBucket bucket;
   MoveProgress progress;
   std::mutex stats_mu;
   MoveSummary summary;
-  // Citus takes a colocation-group lock per move ("could not acquire the lock required to move"): moves of one
-  // group run one after another, different groups in parallel.
-  std::mutex citus_mu;
-  std::map<int32_t, std::mutex> citus_group_locks;
 };
 
 }  // namespace pgload

@@ -23,13 +23,12 @@ void check_unit_target(const MoveUnit& u, const PgConn& source, const PgConn& ta
                              wal.value_or("?") + "); use block_writes");
 }
 
-UnitCopy::UnitCopy(const MoveContext& run, const MoveUnit& u, TokenBucket& bucket,
-                   std::shared_ptr<MoveProgress::Entry> progress)
+UnitCopy::UnitCopy(MoveContext& run, const MoveUnit& u, std::shared_ptr<MoveProgress::Entry> progress)
     : run_(run), unit_(u), progress_(std::move(progress)) {
   options_.binary = run.opts.binary_copy;
   options_.spool_dir = run.opts.spool_dir;
   options_.max_target_attempts = run.opts.max_target_attempts;
-  options_.bucket = &bucket;
+  options_.bucket = &run.bucket;
   options_.progress_bytes = &progress_->bytes;
 }
 

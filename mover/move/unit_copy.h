@@ -21,8 +21,8 @@ void check_unit_target(const MoveUnit& u, const PgConn& source, const PgConn& ta
 
 class UnitCopy {
  public:
-  UnitCopy(const MoveContext& run, const MoveUnit& u, TokenBucket& bucket,
-           std::shared_ptr<MoveProgress::Entry> progress);
+  // Draws from the run's bucket (the one --max-rate and the page's re-rate set).
+  UnitCopy(MoveContext& run, const MoveUnit& u, std::shared_ptr<MoveProgress::Entry> progress);
   // Copies the rows of every shard visible to `source`'s transaction, then builds their indexes and constraints.
   void copy_rows(const PgConn& source, PgConn& target, const std::function<PgConn()>& connect_target,
                  const std::vector<ShardDdl>& ddls);

@@ -21,7 +21,7 @@
 
 #include "common/catalog.h"
 #include "common/pg.h"
-#include "mover/move/executor.h"
+#include "mover/engine.h"
 #include "tests/support/citus_env.h"
 #include "tests/support/test_cluster.h"
 

@@ -16,7 +16,7 @@
 #include "common/catalog.h"
 #include "common/pg.h"
 #include "common/shard_name.h"
-#include "mover/move/executor.h"
+#include "mover/engine.h"
 #include "mover/move/move_control.h"
 #include "tests/support/citus_env.h"
 #include "tests/support/rate_probe.h"

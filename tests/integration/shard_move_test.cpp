@@ -13,7 +13,7 @@
 
 #include "common/catalog.h"
 #include "common/shard_name.h"
-#include "mover/move/executor.h"
+#include "mover/engine.h"
 #include "mover/move/move_control.h"
 #include "mover/move/move_journal.h"
 #include "tests/support/rate_probe.h"
