@@ -76,10 +76,11 @@ class CitusUnitMove : public UnitMove {
     pool_.give("coordinator", std::move(coord));
   }
 
+  bool writes_take_shard_lock() const noexcept override { return true; }
   void start(const PgConn& coord) override {
     drop_orphaned_resources(coord, unit_);
     const std::string gpid = coord.scalar("SELECT pg_catalog.citus_backend_gpid()::text").value_or("0");
-    workers_.emplace(run_.catalog, gpid, pool_);
+    workers_.emplace(run_.catalog, coord, gpid, pool_);
   }
   std::string check_source_table(const PgConn& source, const UnitShard& s) override {
     check_shard_kind(source, s.relation);

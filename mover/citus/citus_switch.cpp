@@ -28,9 +28,9 @@ std::string citus_switch_gid(int64_t move_id, int32_t group_id) {
   return kGidPrefix + std::to_string(move_id) + "_" + std::to_string(group_id);
 }
 
-CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const std::string& coordinator_gpid,
-                                           SessionPool& pool) {
-  auto rows = catalog.coordinator().exec(
+CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const PgConn& coordinator,
+                                           const std::string& coordinator_gpid, SessionPool& pool) {
+  auto rows = coordinator.exec(
       "SELECT groupid FROM pg_catalog.pg_dist_node WHERE hasmetadata AND metadatasynced AND isactive "
       "AND noderole = 'primary' AND groupid <> 0 ORDER BY groupid");
   for (int i = 0; i < rows.rows(); ++i) {

@@ -29,9 +29,11 @@ std::string citus_switch_gid(int64_t move_id, int32_t group_id);
 // session cannot set).
 class CitusMetadataWorkers {
  public:
-  // Connects to every active primary worker with hasmetadata and metadatasynced; coordinator_gpid ties the
-  // sessions to the coordinator's backend in citus_stat_activity.
-  CitusMetadataWorkers(const Catalog& catalog, const std::string& coordinator_gpid, SessionPool& pool);
+  // Connects to every active primary worker with hasmetadata and metadatasynced (read over `coordinator`, the move's
+  // own session: the catalog's is not to be shared between parallel moves); coordinator_gpid ties the sessions to
+  // the coordinator's backend in citus_stat_activity.
+  CitusMetadataWorkers(const Catalog& catalog, const PgConn& coordinator, const std::string& coordinator_gpid,
+                       SessionPool& pool);
   CitusMetadataWorkers(CitusMetadataWorkers&&) = default;
   CitusMetadataWorkers& operator=(CitusMetadataWorkers&&) = default;
   ~CitusMetadataWorkers();

@@ -1,5 +1,6 @@
 #include "mover/cluster/report_json.h"
 
+#include <cmath>
 #include <string>
 
 namespace pgload {
@@ -24,7 +25,7 @@ ordered_json plan_json(const RebalancePlan& plan, const Strategy& strategy) {
                     {"targetname", r.target_host},
                     {"targetport", r.target_port}});
   return {{"strategy", strategy.name},
-          {"threshold", plan.threshold_used},
+          {"threshold", std::round(plan.threshold_used * 1e6) / 1e6},  // a float: 0.1, not 0.10000000149
           {"moves", std::move(moves)},
           {"rows", std::move(rows)},
           {"notices", plan.notices}};

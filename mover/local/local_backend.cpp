@@ -30,6 +30,7 @@ class LocalUnitMove : public UnitMove {
   std::string publisher_conninfo() const override { return source_info_; }
   void release(PgConn, PgConn, PgConn) override {}  // closed here: a local move opens its own sessions
 
+  bool writes_take_shard_lock() const noexcept override { return false; }  // loads only
   void start(const PgConn&) override {}
   std::string check_source_table(const PgConn&, const UnitShard&) override { return ""; }
   // Writes through the coordinator wait on its tables (coordinator_lock.h says why there).

@@ -35,6 +35,8 @@ class UnitMove {
   virtual void release(PgConn coordinator, PgConn source, PgConn target) = 0;
 
   // ---- steps ----
+  // Whether every write through the coordinator takes the shard lock (Citus's metadata lock), not only loads.
+  virtual bool writes_take_shard_lock() const noexcept = 0;
   // Before the journal entry, on the coordinator session.
   virtual void start(const PgConn& coordinator) = 0;
   // Checks a source shard table before anything is created; returns the owner its target table gets ("": the

@@ -91,7 +91,10 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
       // The slot's snapshot waits for every transaction running on the source, a load's too: hold the shard lock
       // while it is made, so that a running load is waited for (and named, and bounded by the lock timeout) here,
       // and a load starting now waits the moment it takes to make the slot and then writes after its snapshot.
-      lock_unit_shards();
+      // Where every write takes that lock (Citus), one that already wrote on the source would wait on it while the
+      // slot waits for that writer, across two nodes: there the slot is made without it, as Citus's own move does.
+      const bool lock_for_slot = !m->writes_take_shard_lock();
+      if (lock_for_slot) lock_unit_shards();
       source.run("CREATE PUBLICATION " + quote_ident(repl) + " FOR TABLE " + join_sql_list(u.relations(), ", "));
       published = true;
       {
@@ -102,7 +105,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
         std::string snapshot = slot.str(0, slot.col("snapshot_name"));
         source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
         source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
-        coord.run("COMMIT");  // loads go on during the copy: what they write after the snapshot comes through the slot
+        if (lock_for_slot) coord.run("COMMIT");  // loads go on during the copy: what they write comes through the slot
         copy.copy_rows(source, target, connect_target, ddls);
         // The bulk copy is checked against the snapshot it was read from, while nothing else writes the target;
         // what changes after the snapshot arrives through the slot, which logical replication delivers in full.

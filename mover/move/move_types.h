@@ -32,7 +32,8 @@ struct MoveHooks {
   // unit are blocked from here to the switch), "verified" (logical: the bulk copy matches the exported snapshot,
   // before the subscription applies anything), "copied" (rows, indexes and foreign keys on the target; in logical
   // mode the subscription is streaming and writes flow), "switching" (verified, just before the catalog update).
-  // block_writes: blocking, copied, switching; logical: verified, copied, blocking, switching.
+  // block_writes: blocking, copied, switching; logical: verified, copied, blocking, switching. Citus's direct move
+  // adds "prepared" (workers' parts prepared, before the coordinator's COMMIT) and "switched" (after it).
   std::function<void(int64_t shard_id, std::string_view step)> on_step;
 };
 

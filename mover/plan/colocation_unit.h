@@ -2,12 +2,9 @@
 // index (Citus's colocated shards); a table in no group (colocation id 0) is a group of its own.
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <string>
-#include <vector>
-
-#include "mover/plan/planner.h"
+#include <tuple>
 
 namespace pgload {
 
@@ -15,15 +12,12 @@ struct ColocationUnit {
   int32_t colocation_id = 0;
   std::string table;  // set only for colocation id 0: the table is its own group
   int shard_index = 0;
-  auto operator<=>(const ColocationUnit&) const = default;
+  bool operator==(const ColocationUnit&) const = default;
+  bool operator<(const ColocationUnit& o) const {
+    return std::tie(colocation_id, table, shard_index) < std::tie(o.colocation_id, o.table, o.shard_index);
+  }
 };
 
+// `table` names the table (any stable spelling); it counts only when colocation_id is 0.
 ColocationUnit colocation_unit(int32_t colocation_id, const std::string& table, int shard_index);
-inline ColocationUnit colocation_unit(const PlannerShard& s) {
-  return colocation_unit(s.colocation_id, s.table_name, s.shard_index);
-}
-
-// The shards of `shards` in the unit of shard `shard_id`, by shard id; empty when `shard_id` is not among them.
-std::vector<const PlannerShard*> unit_members(const std::vector<PlannerShard>& shards, int64_t shard_id);
-
 }  // namespace pgload

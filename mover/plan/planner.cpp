@@ -10,8 +10,6 @@
 #include <map>
 #include <tuple>
 
-#include "mover/plan/colocation_unit.h"
-
 namespace pgload {
 
 namespace {
@@ -344,6 +342,19 @@ bool rebalance_recommended(const std::vector<PlannerNode>& nodes, const std::vec
                            const Strategy& strategy, std::optional<double> threshold,
                            std::optional<std::pair<std::string, int>> drain_node) {
   return !compute_rebalance(nodes, shards, strategy, threshold, std::move(drain_node)).moves.empty();
+}
+
+std::vector<const PlannerShard*> unit_members(const std::vector<PlannerShard>& shards, int64_t shard_id) {
+  auto first =
+      std::find_if(shards.begin(), shards.end(), [&](const PlannerShard& s) { return s.shard_id == shard_id; });
+  std::vector<const PlannerShard*> members;
+  if (first == shards.end()) return members;
+  const ColocationUnit unit = colocation_unit(*first);
+  for (const auto& s : shards)
+    if (colocation_unit(s) == unit) members.push_back(&s);
+  std::sort(members.begin(), members.end(),
+            [](const PlannerShard* a, const PlannerShard* b) { return a->shard_id < b->shard_id; });
+  return members;
 }
 
 }  // namespace pgload

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "mover/plan/colocation_unit.h"
+
 namespace pgload {
 
 // One shard of a distributed (non-reference) table as the planner sees it.
@@ -20,6 +22,13 @@ struct PlannerShard {
   int shard_index = 0;       // position in the table's shard list ordered by hash range; same index = colocated
   int64_t shard_length = 0;  // pg_dist_placement.shardlength: what Citus's plan prints as shard_size
 };
+
+// The unit a shard moves with (colocation_unit.h).
+inline ColocationUnit colocation_unit(const PlannerShard& s) {
+  return colocation_unit(s.colocation_id, s.table_name, s.shard_index);
+}
+// The shards of `shards` in the unit of shard `shard_id`, by shard id; empty when `shard_id` is not among them.
+std::vector<const PlannerShard*> unit_members(const std::vector<PlannerShard>& shards, int64_t shard_id);
 
 // One node that could hold shards (active primaries).
 struct PlannerNode {

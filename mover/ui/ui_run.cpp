@@ -8,7 +8,7 @@
 
 #include "common/conninfo.h"
 #include "mover/cluster/session.h"
-#include "mover/plan/colocation_unit.h"
+#include "mover/plan/planner.h"
 #include "mover/rebalance.h"
 
 namespace pgload {

@@ -31,7 +31,7 @@ namespace pgload {
 
 namespace {
 
-using json = nlohmann::ordered_json;
+using Json = nlohmann::ordered_json;
 constexpr int kRefreshPeriodMs = 1000;
 const Endpoint kDefaultListen{"127.0.0.1", 8080};
 
@@ -53,7 +53,7 @@ class StatusCache {
   // Reads the cluster now (serialized with the background reads).
   void refresh() {
     std::lock_guard serial(refresh_mu_);
-    json j;
+    Json j;
     std::string error;
     try {
       Session s(options_);
@@ -69,9 +69,9 @@ class StatusCache {
     if (error.empty()) last_.erase("error");
     last_at_ = std::chrono::steady_clock::now();
   }
-  json get() {
+  Json get() {
     std::lock_guard lock(mu_);
-    json j = last_;
+    Json j = last_;
     j["age_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_at_).count();
     return j;
   }
@@ -91,12 +91,12 @@ class StatusCache {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;                                // under mu_
-  json last_ = json::object();                       // under mu_
+  Json last_ = Json::object();                       // under mu_
   std::chrono::steady_clock::time_point last_at_{};  // under mu_
   std::thread thread_;                               // last: its loop uses the members above
 };
 
-void send_json(httplib::Response& res, int status, const json& j) {
+void send_json(httplib::Response& res, int status, const Json& j) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
   res.set_content(j.dump(), "application/json");
@@ -201,8 +201,8 @@ int run_ui(const UiOptions& o) {
     });
 
   server.Get("/api/status", [&](const httplib::Request&, httplib::Response& res) {
-    json j = status.get();
-    json r = run.to_json();
+    Json j = status.get();
+    Json r = run.to_json();
     const bool underway = r.value("state", "") == "running" || r.value("state", "") == "planning";
     j["verdict"] = underway ? kVerdictUnderway : j.value("cluster_verdict", kVerdictNotRecommended);
     j["rebalance"] = std::move(r);
@@ -218,9 +218,9 @@ int run_ui(const UiOptions& o) {
       ClusterState st = load_cluster_state(s.catalog, strategy.by_disk_size);
       RebalancePlan plan;
       if (!st.tables.empty()) plan = compute_rebalance(st.nodes, st.shards, strategy, std::nullopt, std::nullopt);
-      json strategies = json::array();
+      Json strategies = Json::array();
       for (const auto& sg : load_strategies(s.coordinator)) strategies.push_back(sg.name);
-      json j = plan_json(plan, strategy);
+      Json j = plan_json(plan, strategy);
       j["strategies"] = std::move(strategies);
       send_json(res, 200, j);
     } catch (const PlanInputError& e) {

@@ -224,7 +224,7 @@ TEST_F(CitusMoveTest, ReRateReachesADirectMove) {
   MoveControl control;
   test::RateProbe probe;
   ExecutorOptions opts;
-  opts.max_rate_bytes_per_s = 512 * 1024;
+  opts.max_rate_bytes_per_s = int64_t{512} * 1024;
   opts.control = &control;
   opts.hooks.after_target_chunk = [&](int64_t shard, int, uint64_t bytes) { probe.chunk(shard, bytes); };
   auto cat = Catalog::load(coord_);
@@ -238,17 +238,12 @@ TEST_F(CitusMoveTest, ReRateReachesADirectMove) {
       error = e.what();
     }
   });
-  const bool copying = probe.wait_bytes(512 * 1024, std::chrono::seconds(60));
-  control.set_rate(static_cast<int64_t>(kRate));
-  const auto from = test::RateProbe::Clock::now() + std::chrono::seconds(1);
-  const auto to = from + std::chrono::seconds(4);
-  std::this_thread::sleep_until(to);
-  const double rate = probe.rate_between(from, to);
-  control.set_rate(0);  // the rest at full speed
+  const double rate = test::rate_after_rerate(control, probe, uint64_t{512} * 1024, static_cast<int64_t>(kRate),
+                                              std::chrono::seconds(4));
   mover.join();
   testing::internal::GetCapturedStdout();
   coord_.run("DROP TABLE IF EXISTS cm_rate");
-  ASSERT_TRUE(copying) << error;
+  ASSERT_GT(rate, 0) << "the move never copied 512 KiB: " << error;
   EXPECT_EQ(error, "");
   EXPECT_EQ(sum.path, "citus_direct");
   EXPECT_NEAR(rate, kRate, kRate * 0.05) << "measured " << rate / 1024 / 1024 << " MiB/s after a re-rate to 2 MiB/s";

@@ -7,8 +7,11 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
+
+#include "mover/move/move_control.h"
 
 namespace pgload::test {
 
@@ -55,5 +58,19 @@ class RateProbe {
   uint64_t total_ = 0;
   std::vector<std::pair<Clock::time_point, uint64_t>> samples_;
 };
+
+// The re-rate the tests make of a running move (started slower, its first `started_bytes` copied): sets
+// `rate_bytes_per_s` through `control`, as the page does, and returns the rate measured over `window` after a
+// settling second (0 when the move never copied that far); then lifts the limit so that the rest goes at full speed.
+inline double rate_after_rerate(MoveControl& control, RateProbe& probe, uint64_t started_bytes,
+                                int64_t rate_bytes_per_s, std::chrono::seconds window) {
+  if (!probe.wait_bytes(started_bytes, std::chrono::seconds(60))) return 0;
+  control.set_rate(rate_bytes_per_s);
+  const auto from = RateProbe::Clock::now() + std::chrono::seconds(1);
+  const auto to = from + window;
+  std::this_thread::sleep_until(to);
+  control.set_rate(0);
+  return probe.rate_between(from, to);
+}
 
 }  // namespace pgload::test
