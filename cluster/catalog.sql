@@ -210,8 +210,8 @@ LANGUAGE sql IMMUTABLE AS $$
          CASE WHEN p_type = 'varchar'::regtype THEN '::text' ELSE '' END || ')'
 $$;
 
--- Column definitions of a table for CREATE TABLE: type, collation, NOT NULL, defaults (not nextval ones on
--- shards: sequences stay on the coordinator), stored generated columns.
+-- Column definitions of a table for CREATE TABLE: type, collation, NOT NULL, defaults (not nextval ones or identity
+-- on shards: sequences stay on the coordinator, as in Citus), stored generated columns.
 CREATE FUNCTION pgcluster.column_definitions(p_table regclass, p_keep_sequence_defaults boolean) RETURNS text
 LANGUAGE sql STABLE AS $$
   SELECT string_agg(
@@ -219,6 +219,8 @@ LANGUAGE sql STABLE AS $$
            || CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
                    THEN ' COLLATE ' || a.attcollation::regcollation::text ELSE '' END
            || CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED'
+                   WHEN a.attidentity <> '' AND p_keep_sequence_defaults
+                   THEN ' GENERATED ' || CASE a.attidentity WHEN 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END || ' AS IDENTITY'
                    WHEN d.adbin IS NOT NULL AND (p_keep_sequence_defaults
                                                  OR pg_get_expr(d.adbin, d.adrelid) NOT LIKE '%nextval(%')
                    THEN ' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) ELSE '' END
@@ -424,7 +426,12 @@ DECLARE
 BEGIN
   SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
   FROM pg_attribute WHERE attrelid = p_old AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
-  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', p_new, cols, cols, p_old);
+  EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s', p_new, cols, cols, p_old);
+  -- identity columns got new sequences: carry on from where the old ones stood
+  FOR r IN SELECT a.attname FROM pg_attribute a WHERE a.attrelid = p_old AND a.attidentity <> '' AND NOT a.attisdropped LOOP
+    EXECUTE format('SELECT setval(%L, last_value, is_called) FROM %s', pg_get_serial_sequence(p_new::text, r.attname),
+                   pg_get_serial_sequence(p_old::text, r.attname));
+  END LOOP;
   -- serial columns: hand their sequences over before the old table (their owner) is dropped
   FOR r IN SELECT d.objid::regclass AS seq, a.attname
            FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
@@ -953,6 +960,59 @@ BEGIN
       PERFORM pg_catalog.pg_advisory_xact_lock(sid);
     END IF;
   END LOOP;
+END
+$$;
+
+-- Citus's lock_shard_resources(lock_mode, shard_id[]) (resource_lock.c): the shard resource lock that serializes
+-- non-commutative writes (a COPY holds RowExclusiveLock (3) on every shard it writes, an UPDATE/DELETE of a
+-- replicated table ExclusiveLock (7)). Transaction-scoped advisory locks on the key pair (5, shard id), apart from
+-- lock_shard_metadata's; 1 and 3 share, 5 and 7 exclude (stricter than Citus's table, never looser). As in Citus the
+-- caller needs INSERT (mode 3) or UPDATE/DELETE/TRUNCATE on the shard's table; an unknown shard is skipped.
+CREATE FUNCTION pg_catalog.lock_shard_resources(lock_mode integer, shard_id bigint[]) RETURNS void
+LANGUAGE plpgsql STRICT AS $$
+DECLARE
+  sid bigint;
+  rel oid;
+BEGIN
+  IF lock_mode NOT IN (1, 3, 5, 7) THEN
+    RAISE EXCEPTION 'unsupported lockmode %', lock_mode;
+  END IF;
+  IF array_ndims(shard_id) IS NULL THEN
+    RAISE EXCEPTION 'no locks specified';
+  END IF;
+  FOREACH sid IN ARRAY shard_id LOOP
+    rel := NULL;
+    SELECT s.logicalrelid INTO rel FROM pg_catalog.pg_dist_shard s WHERE s.shardid = sid;
+    CONTINUE WHEN rel IS NULL;
+    IF NOT pg_catalog.has_table_privilege(rel, CASE WHEN lock_mode = 3 THEN 'INSERT,UPDATE,DELETE,TRUNCATE'
+                                                    ELSE 'UPDATE,DELETE,TRUNCATE' END) THEN
+      RAISE EXCEPTION 'permission denied for table %', (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = rel)
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF lock_mode IN (1, 3) THEN
+      PERFORM pg_catalog.pg_advisory_xact_lock_shared(5, sid::integer);
+    ELSE
+      PERFORM pg_catalog.pg_advisory_xact_lock(5, sid::integer);
+    END IF;
+  END LOOP;
+END
+$$;
+
+-- Citus's lock_relation_if_exists(table_name, lock_mode) (resource_lock.c): LOCK TABLE on this node only (Citus
+-- propagates a LOCK TABLE of a distributed table to the workers; this never does), with LOCK TABLE's privilege
+-- checks; false when the table does not exist.
+CREATE FUNCTION pg_catalog.lock_relation_if_exists(table_name text, lock_mode text) RETURNS boolean
+LANGUAGE plpgsql STRICT AS $$
+BEGIN
+  IF upper(lock_mode) NOT IN ('ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE',
+                              'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE') THEN
+    RAISE EXCEPTION 'unknown lock mode: %', lock_mode;
+  END IF;
+  IF pg_catalog.to_regclass(table_name) IS NULL THEN
+    RETURN false;
+  END IF;
+  EXECUTE format('LOCK TABLE ONLY %s IN %s MODE', pg_catalog.to_regclass(table_name)::text, upper(lock_mode));
+  RETURN true;
 END
 $$;
 

@@ -119,8 +119,13 @@ Table Catalog::load_table(uint32_t oid) const {
   if (!r.is_null(0, 5)) t.dist_column = r.str(0, 5);
 
   auto cols = coordinator_->exec(
-      "SELECT attname, attnum, atttypid, atttypmod, format_type(atttypid, atttypmod), attnotnull "
-      "FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+      "SELECT a.attname, a.attnum, a.atttypid, a.atttypmod, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+      "       CASE WHEN a.attgenerated <> '' THEN NULL "
+      "            WHEN a.attidentity <> '' THEN 'nextval(' || quote_literal(pg_get_serial_sequence("
+      "                 a.attrelid::regclass::text, a.attname)) || '::regclass)' "
+      "            ELSE pg_get_expr(d.adbin, d.adrelid) END, a.attgenerated <> '' "
+      "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+      "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
       {soid});
   for (int i = 0; i < cols.rows(); ++i) {
     Column c;
@@ -130,6 +135,8 @@ Table Catalog::load_table(uint32_t oid) const {
     c.typmod = static_cast<int32_t>(cols.i64(i, 3));
     c.type_sql = cols.str(i, 4);
     c.not_null = cols.boolean(i, 5);
+    c.default_expr = cols.opt(i, 6).value_or("");
+    c.generated = cols.boolean(i, 7);
     if (c.name == t.dist_column) t.dist_column_index = i;
     t.columns.push_back(std::move(c));
   }

@@ -40,6 +40,10 @@ struct Column {
   int32_t typmod = -1;
   std::string type_sql;  // format_type(), e.g. "character varying(20)"
   bool not_null = false;
+  // What fills the column when a load leaves it out: its DEFAULT expression (pg_get_expr), or for an identity
+  // column nextval of its sequence; empty when none. A generated column has none: the shards compute it.
+  std::string default_expr;
+  bool generated = false;
   // For an enum type: each label with its pg_enum oid (hashenum hashes the oid, not the label).
   std::vector<std::pair<std::string, uint32_t>> enum_labels;
   bool is_enum = false;

@@ -33,21 +33,22 @@ inline int floor_div4(int e) noexcept { return e >= 0 ? e / 4 : -((-e + 3) / 4);
 
 }  // namespace
 
-bool hash_pg_numeric_text(std::string_view text, int32_t typmod, int32_t& hash_out) noexcept {
+bool parse_pg_numeric(std::string_view text, int32_t typmod, PgNumeric& out) noexcept {
+  out = PgNumeric{};
   while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
   while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
   if (iequals(text, "nan")) {
-    hash_out = 0;
+    out.kind = PgNumeric::Kind::NaN;
     return true;
   }
   if (iequals(text, "infinity") || iequals(text, "+infinity") || iequals(text, "-infinity")) {
     if (typmod >= 4) return false;  // "numeric field overflow": a typmod'd column cannot hold an infinity
-    hash_out = 0;
+    out.kind = text[0] == '-' ? PgNumeric::Kind::NegInf : PgNumeric::Kind::PosInf;
     return true;
   }
   size_t i = 0;
   const size_t n = text.size();
-  if (i < n && (text[i] == '+' || text[i] == '-')) ++i;
+  if (i < n && (text[i] == '+' || text[i] == '-')) out.negative = text[i++] == '-';
   // Significant digits (leading zeros dropped) into scratch; first_exp = decimal exponent of scratch[0].
   thread_local std::string digits;
   digits.clear();
@@ -116,27 +117,45 @@ bool hash_pg_numeric_text(std::string_view text, int32_t typmod, int32_t& hash_o
     if (!digits.empty() && first_exp + 1 > precision - scale) return false;  // numeric field overflow
   }
   if (dscale > kMaxDscale) return false;
+  out.dscale = static_cast<uint16_t>(dscale);
   if (digits.empty()) {
-    hash_out = -1;
+    out.negative = false;  // make_result: zero is never negative
     return true;
   }
   const int weight = floor_div4(first_exp);
   if (weight > kMaxWeight || weight < kMinWeight) return false;
+  out.weight = static_cast<int16_t>(weight);
   const int last_exp = first_exp - static_cast<int>(digits.size()) + 1;
   const int groups = weight - floor_div4(last_exp) + 1;
-  thread_local std::string bytes;
-  bytes.assign(static_cast<size_t>(groups) * 2, '\0');
+  thread_local std::basic_string<int16_t> base10000;
+  base10000.assign(static_cast<size_t>(groups), 0);
   for (size_t k = 0; k < digits.size(); ++k) {
     const int e = first_exp - static_cast<int>(k);
-    const int g = weight - floor_div4(e);
     static constexpr int kPow[4] = {1, 10, 100, 1000};
-    auto* p = reinterpret_cast<unsigned char*>(bytes.data()) + 2 * static_cast<size_t>(g);
-    int v = p[0] | (p[1] << 8);
-    v += (digits[k] - '0') * kPow[e - 4 * floor_div4(e)];
-    p[0] = static_cast<unsigned char>(v & 0xff);  // NumericDigit is int16, little-endian on the server
-    p[1] = static_cast<unsigned char>(v >> 8);
+    int16_t& group = base10000[static_cast<size_t>(weight - floor_div4(e))];
+    group = static_cast<int16_t>(group + (digits[k] - '0') * kPow[e - 4 * floor_div4(e)]);
   }
-  hash_out = static_cast<int32_t>(hash_bytes(bytes.data(), bytes.size()) ^ static_cast<uint32_t>(weight));
+  out.digits = base10000;
+  return true;
+}
+
+int32_t hash_pg_numeric(const PgNumeric& value) noexcept {
+  if (value.kind != PgNumeric::Kind::Finite) return 0;
+  if (value.digits.empty()) return -1;
+  // hash_any over the NumericDigit array as the server holds it: int16, little-endian.
+  thread_local std::string bytes;
+  bytes.resize(value.digits.size() * 2);
+  for (size_t k = 0; k < value.digits.size(); ++k) {
+    bytes[2 * k] = static_cast<char>(value.digits[k] & 0xff);
+    bytes[2 * k + 1] = static_cast<char>((value.digits[k] >> 8) & 0xff);
+  }
+  return static_cast<int32_t>(hash_bytes(bytes.data(), bytes.size()) ^ static_cast<uint32_t>(value.weight));
+}
+
+bool hash_pg_numeric_text(std::string_view text, int32_t typmod, int32_t& hash_out) noexcept {
+  PgNumeric value;
+  if (!parse_pg_numeric(text, typmod, value)) return false;
+  hash_out = hash_pg_numeric(value);
   return true;
 }
 

@@ -36,7 +36,33 @@ ShardLockError classify(const PgError& e, const std::vector<int64_t>& ids) {
 
 }  // namespace
 
+namespace {
+
+// pgload's prepared lock transactions (pgload_<run>_lock_<n>, see loader/load_lock.h) on this server, in words; pid
+// 0 in pg_blocking_pids is a prepared transaction. A run that still holds its advisory lock is committing; one that
+// does not has crashed in doubt and only `pgload recover` (or the next load) releases its lock.
+std::string describe_prepared_loads(const PgConn& observer) {
+  auto r = observer.exec(
+      "SELECT DISTINCT substr(gid, 8, 16) FROM pg_catalog.pg_prepared_xacts "
+      "WHERE gid ~ '^pgload_[0-9a-f]{16}_lock_[0-9]+$' AND database = current_database() ORDER BY 1");
+  std::string out;
+  for (int i = 0; i < r.rows(); ++i) {
+    const std::string run = r.str(i, 0);
+    const bool dead =
+        observer.scalar("SELECT pg_try_advisory_lock(hashtextextended('pgload:' || $1, 0))", {run}) == "t";
+    if (dead) observer.exec("SELECT pg_advisory_unlock(hashtextextended('pgload:' || $1, 0))", {run});
+    out += std::string(out.empty() ? "" : ", and ") +
+           (dead ? "a crashed load in doubt (run " + run + "): run `pgload recover`"
+                 : "the commit of the load of pgload (run " + run + ") to finish");
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string describe_lock_holders(const PgConn& observer, int waiting_pid, const std::vector<int64_t>& shard_ids) {
+  if (observer.scalar("SELECT 0 = ANY(pg_catalog.pg_blocking_pids($1::int))", {std::to_string(waiting_pid)}) == "t")
+    if (std::string prepared = describe_prepared_loads(observer); !prepared.empty()) return prepared;
   auto holders = observer.exec(
       "SELECT pid, coalesce(application_name, ''), coalesce(state, '') FROM pg_stat_activity "
       "WHERE pid = ANY(pg_blocking_pids($1::int)) ORDER BY pid",

@@ -40,9 +40,10 @@ class ShardLockError : public std::runtime_error {
 // timeout the transaction is aborted.
 void lock_shards(const PgConn& coordinator, std::vector<int64_t> shard_ids, const ShardLockOptions& options);
 
-// Who holds a lock that backend `waiting_pid` waits for, in words: the move (shard, source -> target) from pgmove's
-// journal (pgload.moves) or Citus's get_rebalance_progress(), else the holder's pid and application_name. Empty when
-// nobody blocks it.
+// Who holds a lock that backend `waiting_pid` waits for, in words: a load's prepared lock transaction ("a crashed
+// load in doubt (run …): run `pgload recover`", or a load that is committing), the move (shard, source -> target) from
+// pgmove's journal (pgload.moves) or Citus's get_rebalance_progress(), else the holder's pid and application_name.
+// Empty when nobody blocks it.
 std::string describe_lock_holders(const PgConn& observer, int waiting_pid, const std::vector<int64_t>& shard_ids);
 
 }  // namespace pgload

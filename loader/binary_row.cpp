@@ -1,7 +1,10 @@
 // Send formats mirrored from PostgreSQL 15: int2send/int4send/int8send (big-endian), float4send/float8send (the
 // IEEE bits, big-endian), boolsend (one byte), uuid_send (16 bytes), textsend/varcharsend/bpcharsend/json_send (the
-// bytes), jsonb_send (version byte 1, then the text). The receive functions of text types run the same length and
-// encoding checks as their input functions, so text values need no conversion here.
+// bytes), jsonb_send (version byte 1, then the text), numeric_send (ndigits, weight, sign, dscale, base-10000
+// digits), date_send (int32 days since 2000-01-01), timestamp_send/timestamptz_send (int64 microseconds since
+// 2000-01-01, UTC for timestamptz). The receive functions apply the column's typmod as the input functions do. The
+// receive functions of text types run the same length and encoding checks as their input functions, so text values need
+// no conversion here.
 #include "loader/binary_row.h"
 
 #include <fast_float/fast_float.h>
@@ -9,6 +12,9 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+
+#include "common/pg_datetime.h"
+#include "common/pg_numeric.h"
 
 namespace pgload {
 namespace {
@@ -100,6 +106,39 @@ bool append_uuid(std::string& out, std::string_view text) {
   return true;
 }
 
+// numeric_in's value as numeric_send writes it; the server's numeric_recv then applies the column's typmod exactly
+// as numeric_in would (round, or "numeric field overflow").
+bool append_numeric(std::string& out, std::string_view text) {
+  PgNumeric n;
+  if (!parse_pg_numeric(text, -1, n)) return false;
+  static constexpr uint16_t kSign[] = {0x0000, 0xC000, 0xD000, 0xF000};  // POS, NAN, PINF, NINF
+  const uint16_t sign =
+      n.kind == PgNumeric::Kind::Finite ? (n.negative ? 0x4000 : 0x0000) : kSign[static_cast<int>(n.kind)];
+  put_length(out, 8 + 2 * n.digits.size());
+  put_be<uint16_t>(out, static_cast<uint16_t>(n.digits.size()));
+  put_be<uint16_t>(out, static_cast<uint16_t>(n.weight));
+  put_be<uint16_t>(out, sign);
+  put_be<uint16_t>(out, n.dscale);
+  for (int16_t d : n.digits) put_be<uint16_t>(out, static_cast<uint16_t>(d));
+  return true;
+}
+
+bool append_date(std::string& out, std::string_view text) {
+  int32_t days = 0;
+  if (parse_pg_date(text, days) != DtParse::Ok) return false;
+  put_length(out, 4);
+  put_be<uint32_t>(out, static_cast<uint32_t>(days));
+  return true;
+}
+
+bool append_timestamp(std::string& out, std::string_view text, bool with_tz, std::optional<int32_t> zone_offset) {
+  int64_t usecs = 0;
+  if (parse_pg_timestamp(text, with_tz, zone_offset, usecs) != DtParse::Ok) return false;
+  put_length(out, 8);
+  put_be<uint64_t>(out, static_cast<uint64_t>(usecs));
+  return true;
+}
+
 }  // namespace
 
 bool parse_pg_int(std::string_view text, int64_t min, int64_t max, int64_t& out) noexcept {
@@ -136,11 +175,11 @@ bool binary_encodable(const std::vector<ColumnType>& types) noexcept {
       case PgType::Uuid:
       case PgType::Json:
       case PgType::Jsonb:
-        break;
       case PgType::Numeric:
       case PgType::Date:
       case PgType::Timestamp:
       case PgType::Timestamptz:
+        break;
       case PgType::Other:
         return false;
     }
@@ -202,9 +241,13 @@ bool append_binary_field(std::string& out, const ColumnType& t, std::optional<st
       out.append(v);
       return true;
     case PgType::Numeric:
+      return append_numeric(out, v);
     case PgType::Date:
+      return append_date(out, v);
     case PgType::Timestamp:
+      return append_timestamp(out, v, false, std::nullopt);
     case PgType::Timestamptz:
+      return append_timestamp(out, v, true, t.zone_offset_secs);
     case PgType::Other:
       return false;
   }

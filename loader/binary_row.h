@@ -13,8 +13,8 @@
 
 namespace pgload {
 
-// True when every column type has a binary encoder (numeric, date/time and unknown types do not): only then may
-// a table's rows go as binary COPY.
+// True when every column type has a binary encoder (types the validator does not know have none): only then may a
+// table's rows go as binary COPY.
 bool binary_encodable(const std::vector<ColumnType>& types) noexcept;
 
 // The 19-byte file header that starts every binary COPY stream, and the 2-byte trailer that ends it.

@@ -1,31 +1,25 @@
-// pgload.resumable_runs: written only as a decision rider (in the decision's transaction), read by --resume and
-// `pgload status`. The run's advisory lock keeps two loads of the same URL and table from stepping together.
+// pgload.resumable_runs (one row per role, URL and table): written only as a decision rider (in the decision's
+// transaction), read by --resume and `pgload status`. The run's advisory lock keeps two loads of the same URL and table
+// from stepping together.
 #include "loader/checkpoint.h"
 
 #include <chrono>
 #include <thread>
 
 #include "common/json_text.h"
+#include "common/pgload_schema.h"
 
 namespace pgload {
 namespace {
-
-constexpr const char* kTableSql =
-    "CREATE SCHEMA IF NOT EXISTS pgload;"
-    "CREATE TABLE IF NOT EXISTS pgload.resumable_runs ("
-    "  url text NOT NULL, table_name text NOT NULL,"
-    "  source_etag text, source_last_modified text, source_size text, source_mtime text,"
-    "  byte_offset bigint NOT NULL, line bigint NOT NULL, rows_done bigint NOT NULL, rejected bigint NOT NULL,"
-    "  reject_file_bytes bigint NOT NULL DEFAULT 0, columns text[], step bigint NOT NULL, run_id text,"
-    "  started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(),"
-    "  finished_at timestamptz, PRIMARY KEY (url, table_name))";
 
 constexpr const char* kSelectSql =
     "SELECT url, table_name, source_etag, source_last_modified, source_size, source_mtime, byte_offset, line, "
     "rows_done, rejected, reject_file_bytes, step, finished_at IS NOT NULL, "
     "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM pgload.resumable_runs ";
 
-constexpr const char* kLockSql = "SELECT pg_try_advisory_lock(hashtextextended('pgload-run:' || $1 || ' ' || $2, 0))";
+// Keyed by role too: two roles loading the same URL into same-named tables never wait for each other.
+constexpr const char* kLockSql =
+    "SELECT pg_try_advisory_lock(hashtextextended('pgload-run:' || current_user || ' ' || $1 || ' ' || $2, 0))";
 
 std::optional<std::string> or_null(const std::string& s) {
   if (s.empty()) return std::nullopt;
@@ -53,15 +47,7 @@ bool table_exists(const PgConn& c) { return c.scalar("SELECT to_regclass('pgload
 
 }  // namespace
 
-void ensure_checkpoint_table(const PgConn& coordinator) {
-  if (table_exists(coordinator)) return;
-  // Concurrent first runs may race on CREATE ... IF NOT EXISTS; a unique violation there is harmless.
-  try {
-    coordinator.run(kTableSql);
-  } catch (const PgError& e) {
-    if (e.sqlstate() != "23505" && e.sqlstate() != "42P06" && e.sqlstate() != "42P07") throw;
-  }
-}
+void ensure_checkpoint_table(const PgConn& coordinator) { ensure_pgload_schema(coordinator); }
 
 bool lock_run(const PgConn& session, const std::string& url, const std::string& table, int64_t wait_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
@@ -74,12 +60,13 @@ bool lock_run(const PgConn& session, const std::string& url, const std::string& 
 
 std::optional<ResumableRun> find_run(const PgConn& coordinator, const std::string& url, const std::string& table) {
   if (!table_exists(coordinator)) return std::nullopt;
-  auto r = coordinator.exec(std::string(kSelectSql) + "WHERE url = $1 AND table_name = $2", {url, table});
+  auto r = coordinator.exec(std::string(kSelectSql) + "WHERE role = current_user AND url = $1 AND table_name = $2",
+                            {url, table});
   if (r.rows() == 0) return std::nullopt;
   ResumableRun run = run_of_row(r, 0);
   auto cols = coordinator.exec(
       "SELECT c FROM pgload.resumable_runs, unnest(columns) WITH ORDINALITY AS u(c, n) "
-      "WHERE url = $1 AND table_name = $2 ORDER BY n",
+      "WHERE role = current_user AND url = $1 AND table_name = $2 ORDER BY n",
       {url, table});
   for (int i = 0; i < cols.rows(); ++i) run.progress.columns.push_back(cols.str(i, 0));
   return run;
@@ -88,7 +75,8 @@ std::optional<ResumableRun> find_run(const PgConn& coordinator, const std::strin
 std::vector<ResumableRun> unfinished_runs(const PgConn& coordinator) {
   std::vector<ResumableRun> runs;
   if (!table_exists(coordinator)) return runs;
-  auto r = coordinator.exec(std::string(kSelectSql) + "WHERE finished_at IS NULL ORDER BY updated_at, url, table_name");
+  auto r = coordinator.exec(std::string(kSelectSql) +
+                            "WHERE role = current_user AND finished_at IS NULL ORDER BY updated_at, url, table_name");
   for (int i = 0; i < r.rows(); ++i) runs.push_back(run_of_row(r, i));
   return runs;
 }
@@ -99,7 +87,7 @@ std::pair<std::string, Params> progress_statement(const ResumableRun& run) {
       "INSERT INTO pgload.resumable_runs (url, table_name, source_etag, source_last_modified, source_size, "
       "source_mtime, byte_offset, line, rows_done, rejected, reject_file_bytes, columns, step, finished_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[], $13, CASE WHEN $14 THEN now() END) "
-      "ON CONFLICT (url, table_name) DO UPDATE SET source_etag = EXCLUDED.source_etag, "
+      "ON CONFLICT (role, url, table_name) DO UPDATE SET source_etag = EXCLUDED.source_etag, "
       "source_last_modified = EXCLUDED.source_last_modified, source_size = EXCLUDED.source_size, "
       "source_mtime = EXCLUDED.source_mtime, byte_offset = EXCLUDED.byte_offset, line = EXCLUDED.line, "
       "rows_done = EXCLUDED.rows_done, rejected = EXCLUDED.rejected, reject_file_bytes = EXCLUDED.reject_file_bytes, "

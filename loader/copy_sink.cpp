@@ -22,7 +22,12 @@ constexpr size_t kPutChunkBytes = size_t{256} * 1024;  // libpq buffers each put
 
 struct CopySink::Conn {
   PgConn pg;
-  const Node* node = nullptr;
+  Node node;  // a copy: a later --checkpoint step may re-read the catalog's nodes while this one commits
+  PGcancel* cancel = nullptr;
+  std::atomic<int64_t> shard_id{0};  // the shard being copied, for the wait-die watcher's thread
+  ~Conn() {
+    if (cancel) PQfreeCancel(cancel);
+  }
   int index = 0;                             // per node
   std::deque<std::shared_ptr<Batch>> queue;  // guarded by CopySink::mu_
   std::shared_ptr<Batch> current;
@@ -59,10 +64,12 @@ CopySink::CopySink(const Catalog& catalog, const Table& table, SinkOptions optio
       if (group_conns.empty()) {
         for (int i = 0; i < options_.connections_per_worker; ++i) {
           auto c = std::make_unique<Conn>();
-          c->node = node;
+          c->node = *node;
           c->index = i;
           try {
-            c->pg = PgConn::connect(catalog.node_conninfo(*node), "pgload");
+            c->pg = PgConn::connect(catalog.node_conninfo(*node),
+                                    options_.age ? load_application_name(*options_.age) : "pgload");
+            c->cancel = PQgetCancel(c->pg.raw());
             // Binary COPY takes text values in the client encoding (CSV batches name theirs): UTF-8, as validated.
             if (options_.binary) c->pg.run("SET client_encoding TO 'UTF8'");
             // A timestamptz without an offset must mean on the worker what it meant where it was routed.
@@ -90,9 +97,35 @@ CopySink::CopySink(const Catalog& catalog, const Table& table, SinkOptions optio
     if (PQsetnonblocking(c->pg.raw(), 1) != 0) throw LoadError(kExitCluster, "cannot set non-blocking mode");
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   loop_ = std::thread([this] { event_loop(); });
+  if (options_.age) {
+    std::vector<std::pair<std::string, std::string>> workers;
+    for (const auto& [group, conns] : by_group)
+      workers.emplace_back(conns.front()->node.endpoint(), catalog.node_conninfo(conns.front()->node));
+    watcher_ = std::make_unique<WaitDieWatcher>(std::move(workers), *options_.age,
+                                                [this](const OlderLoadInTheWay& w) { give_way(w); });
+  }
+}
+
+void CopySink::give_way(const OlderLoadInTheWay& w) {
+  std::string shard;
+  for (auto& c : conns_)
+    if (c->node.endpoint() == w.endpoint && PQbackendPID(c->pg.raw()) == w.waiting_pid && c->shard_id.load() != 0)
+      shard = " (shard " + std::to_string(c->shard_id.load()) + ")";
+  fail("this load (run " + options_.age->run_id + ") gave way to the earlier load (run " + w.older.run_id +
+           ") whose uncommitted rows it waited for on worker " + w.endpoint + shard +
+           ": both write the same keys, and loads that wait for each other on different workers would wait "
+           "forever; nothing was loaded; rerun when it has finished",
+       kExitCluster);
+  // The waiting COPY sits in a lock wait on the server and reads nothing more: cancel every statement of the load
+  // so the rollback can go through.
+  char err[256];
+  for (auto& c : conns_)
+    if (c->cancel) (void)PQcancel(c->cancel, err, sizeof err);
+  wake();
 }
 
 CopySink::~CopySink() {
+  if (watcher_) watcher_->stop();
   {
     std::lock_guard lock(mu_);
     closing_ = true;
@@ -175,7 +208,7 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
   }
   if (where.empty() && !context.empty()) primary += " (server context: " + context + ")";
   bool lost = PQstatus(c.pg.raw()) != CONNECTION_OK;
-  std::string msg = "worker " + c.node->endpoint() + " " + (lost ? "connection lost" : "rejected") + " while " + doing +
+  std::string msg = "worker " + c.node.endpoint() + " " + (lost ? "connection lost" : "rejected") + " while " + doing +
                     (shard_id ? " shard " + std::to_string(shard_id) : std::string()) + ": " + where + primary +
                     (state.empty() ? "" : " [SQLSTATE " + state + "]") + "; nothing was loaded";
   throw LoadError(kExitCluster, msg);
@@ -204,6 +237,7 @@ bool CopySink::advance(Conn& c) {
       c.queue.pop_front();
       lock.unlock();
       c.used = true;
+      c.shard_id.store(table_.shards[c.current->shard_index].shard_id);
       const auto& sql = c.current->binary ? copy_binary_sql_ : copy_sql_;
       if (!PQsendQuery(pg, sql[c.current->shard_index].c_str())) fail_with_result(c, nullptr, "starting COPY into");
       c.state = Conn::State::WaitCopyIn;
@@ -303,6 +337,7 @@ std::optional<std::string> CopySink::commit(const TwoPhaseRun& two_phase,
   }
   wake();
   if (loop_.joinable()) loop_.join();
+  if (watcher_) watcher_->stop();  // every COPY is done: nothing of this load waits any more
   {
     std::lock_guard lock(mu_);
     if (failed_) {
@@ -319,10 +354,10 @@ std::optional<std::string> CopySink::commit(const TwoPhaseRun& two_phase,
         c->pg.run("ROLLBACK");  // nothing written here: nothing to commit
         continue;
       }
-      c->gid = two_phase.gid(c->node->node_id, c->index);
+      c->gid = two_phase.gid(c->node.node_id, c->index);
       c->pg.run("PREPARE TRANSACTION " + quote_literal(c->gid));
       c->prepared = true;
-      prepared.push_back({c->gid, c->node->endpoint()});
+      prepared.push_back({c->gid, c->node.endpoint()});
       fault_point("after_prepare");
     }
   } catch (const PgError& e) {
@@ -357,7 +392,7 @@ std::optional<std::string> CopySink::commit(const TwoPhaseRun& two_phase,
       c->prepared = false;
       fault_point("after_commit");
     } catch (const PgError& e) {
-      in_doubt += " " + c->node->endpoint() + " (" + c->gid + ")";
+      in_doubt += " " + c->node.endpoint() + " (" + c->gid + ")";
     }
   }
   finished_ = true;

@@ -17,6 +17,7 @@
 #include "common/catalog.h"
 #include "loader/options.h"
 #include "loader/two_phase.h"
+#include "loader/wait_die.h"
 
 namespace pgload {
 
@@ -45,6 +46,9 @@ struct SinkOptions {
   std::string copy_options;               // e.g. "FORMAT csv, DELIMITER ',', ..." (without parentheses)
   std::vector<std::string> columns;       // the file's columns, in file order
   bool binary = false;                    // batches may be binary COPY as well as CSV
+  // The load's place in wait-die: its worker sessions are named after it, and a WaitDieWatcher makes the load fail
+  // cleanly when it waits for an older load's rows. None: sessions named "pgload", no watcher.
+  std::optional<LoadAge> age;
 };
 
 class CopySink {
@@ -78,6 +82,7 @@ class CopySink {
   [[noreturn]] void fail_with_result(Conn& c, PGresult* r, const char* doing);
   void finish_batch(Conn& c);
   void wake();
+  void give_way(const OlderLoadInTheWay& w);
 
   const Table& table_;
   SinkOptions options_;
@@ -97,6 +102,7 @@ class CopySink {
   std::atomic<uint64_t> bytes_sent_{0};
   int wake_fd_ = -1;
   std::thread loop_;
+  std::unique_ptr<WaitDieWatcher> watcher_;  // declared last: stopped before anything it touches goes
   bool finished_ = false;
 };
 

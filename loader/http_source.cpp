@@ -243,6 +243,20 @@ class HttpSource final : public ByteSource {
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, this);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     CurlHeaders headers;
+    auto add_header = [&](const std::string& h) {
+      curl_slist* l = curl_slist_append(headers.get(), h.c_str());
+      if (l == nullptr) return false;
+      (void)headers.release();  // l is the same list, grown
+      headers.reset(l);
+      return true;
+    };
+    // Signed requests (s3://) are signed anew for every attempt: a signature is valid for 15 minutes.
+    if (opts_.request_headers)
+      for (const std::string& h : opts_.request_headers())
+        if (!add_header(h)) {
+          message = "cannot build the request headers for " + shown_url_;
+          return Outcome::Fatal;
+        }
     if (attempt_start_ > 0) {
       curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(attempt_start_));
       // Resuming within this run: ask for the rest only if it is still the entity the first bytes came from.
@@ -254,15 +268,15 @@ class HttpSource final : public ByteSource {
         else if (!identity_.last_modified.empty())
           if_range_ = identity_.last_modified;
       }
-      if (!if_range_.empty()) {
-        headers.reset(curl_slist_append(nullptr, ("If-Range: " + if_range_).c_str()));
-        if (!headers) {
-          message = "cannot build the request headers for " + shown_url_;
-          return Outcome::Fatal;
-        }
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+      // S3 ignores If-Range; it answers If-Match on the ETag with 412 when the object was replaced.
+      const bool if_match = opts_.resume_if_match && ever_responded_ && !identity_.etag.empty();
+      if ((!if_range_.empty() && !add_header("If-Range: " + if_range_)) ||
+          (if_match && !add_header("If-Match: " + identity_.etag))) {
+        message = "cannot build the request headers for " + shown_url_;
+        return Outcome::Fatal;
       }
     }
+    if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
 
     const CURLcode rc = curl_easy_perform(c);
     curl_off_t downloaded = 0;
@@ -349,6 +363,10 @@ class HttpSource final : public ByteSource {
   bool check_response() {
     response_checked_ = true;
     if (status_ == 0 && curl_ != nullptr) curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status_);
+    if (status_ == 412 && attempt_start_ > 0 && ever_responded_) {
+      fatal_ = changed_message("the server answered 412 Precondition Failed to If-Match: " + identity_.etag);
+      return false;
+    }
     if (status_ < 200 || status_ >= 300) {
       std::string reason = reason_.empty() ? standard_reason(status_) : reason_;
       fatal_ = "HTTP " + std::to_string(status_) + (reason.empty() ? "" : " " + reason) + " for " + shown_url_;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -12,10 +13,13 @@
 #include <exception>
 #include <future>
 #include <map>
+#include <memory>
 
 #include "common/catalog.h"
 #include "common/connection_options.h"
 #include "common/log.h"
+#include "common/pg_datetime.h"
+#include "common/pgload_schema.h"
 #include "common/version.h"
 #include "loader/binary_row.h"
 #include "loader/checkpoint.h"
@@ -25,6 +29,8 @@
 #include "loader/load_lock.h"
 #include "loader/load_progress.h"
 #include "loader/options.h"
+#include "loader/parquet/parquet_error.h"
+#include "loader/parquet/parquet_input.h"
 #include "loader/pipeline.h"
 #include "loader/report.h"
 #include "loader/source.h"
@@ -52,6 +58,36 @@ std::string copy_options(const LoadOptions& o) {
   return "FORMAT csv, DELIMITER " + quote_literal(std::string(1, o.delimiter)) + ", QUOTE " +
          quote_literal(std::string(1, o.quote)) + ", ESCAPE " + quote_literal(std::string(1, o.escape)) + ", NULL " +
          quote_literal(o.null_string) + ", ENCODING 'UTF8'";  // LATIN1 input is converted before sending
+}
+
+// The columns the input leaves out: a generated one is computed by the shards; one with a default (or identity)
+// gets the default's values, evaluated on the coordinator as Citus's COPY does; a NOT NULL one without a default is
+// refused here, before anything is loaded; any other is NULL, as in COPY.
+void add_default_columns(const Table& table, const std::vector<std::string>& names, bool dry_run, LoadPlan& plan) {
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    const Column& col = table.columns[i];
+    if (col.generated ||
+        std::find(plan.file_columns.begin(), plan.file_columns.end(), static_cast<int>(i)) != plan.file_columns.end())
+      continue;
+    if (col.default_expr.empty()) {
+      if (col.not_null)
+        throw LoadError(kExitUsage, "column \"" + col.name + "\" of " + table.qualified() +
+                                        " is NOT NULL and has no default, but the input leaves it out (its columns: " +
+                                        join(names) + "); nothing was loaded");
+      continue;
+    }
+    if (static_cast<int>(i) == table.dist_column_index && dry_run)
+      throw LoadError(kExitUsage, "--dry-run cannot place rows whose distribution column \"" + col.name +
+                                      "\" comes from its default (" + col.default_expr +
+                                      "): that needs the default evaluated, which may consume sequence values");
+    if (dry_run) continue;  // a dry run writes nothing: it evaluates no default
+    if (static_cast<int>(i) == table.dist_column_index)
+      plan.dist_field = static_cast<int>(plan.file_columns.size() + plan.default_columns.size());
+    plan.default_columns.push_back(static_cast<int>(i));
+    plan.types.push_back(column_type_for(col.type_oid, col.typmod));
+    plan.types.back().zone_offset_secs = fixed_offset_of_time_zone(table.time_zone);  // the sinks' TimeZone
+    plan.not_null.push_back(col.not_null);
+  }
 }
 
 int run_recover(const Catalog& catalog, bool json) {
@@ -91,7 +127,9 @@ CheckpointStart start_checkpoint(const LoadOptions& o, const Catalog& catalog, c
                     "--checkpoint cannot resume compressed input (.gz/.zst) at an offset; decompress it "
                     "first, or load it without --checkpoint");
   CheckpointStart cs;
-  cs.run.url = redact_url(o.url);
+  // The key of a resumable run, shown by `pgload status`: without user:password and without the query string, which
+  // may be a token (an Azure SAS, a presigned URL) and changes when it is issued anew for the resumed run.
+  cs.run.url = url_for_messages(o.url);
   cs.run.table = table;
   ensure_checkpoint_table(two_phase.session());
   if (!lock_run(two_phase.session(), cs.run.url, table, kRunLockWaitMs))
@@ -152,23 +190,65 @@ std::string earlier_steps_stay(const ResumableRun& run) {
   }
 }
 
+// What one commit owns until it is resolved: its table as read under its locks, the locks, and the sink. Members are
+// destroyed in reverse order: the sink's rollback (if any) before the locks go.
+struct CommitWork {
+  std::shared_ptr<Table> table;
+  std::unique_ptr<LoadLock> lock;
+  std::unique_ptr<CopySink> sink;
+};
+
+// Commits `work` (two-phase) with its lock transaction PREPAREd as lock gid `n` before the decision, so that the locks
+// outlive a crash in doubt; then releases the locks. Everything `work` holds is gone when this returns or throws,
+// except a lock kept for `pgload recover` when the outcome is in doubt. Returns the warnings.
+std::vector<std::string> commit_work(CommitWork work, const TwoPhaseRun& two_phase, int64_t n) {
+  std::vector<std::string> notes;
+  try {
+    if (auto note = work.sink->commit(two_phase, [&] { work.lock->prepare(two_phase.lock_gid(n)); }))
+      notes.push_back(*note);
+  } catch (const LoadError& e) {
+    if (e.code() == kExitInDoubt) work.lock->keep_for_recovery();
+    throw;
+  }
+  work.sink.reset();
+  if (auto note = work.lock->release()) notes.push_back(*note);
+  return notes;
+}
+
+// Takes the locks of one commit and re-reads `table` under them. A later --checkpoint step (`routed`) must find the
+// shards the plan routes to.
+CommitWork lock_for_commit(Catalog& catalog, const Table& table, const LoadOptions& o, bool routed) {
+  CommitWork w;
+  w.table = std::make_shared<Table>(table);
+  w.lock = std::make_unique<LoadLock>(catalog, *w.table, o.lock_timeout_ms,
+                                      [](const std::string& m) { std::fprintf(stderr, "pgload: %s\n", m.c_str()); });
+  bool same = w.table->shards.size() == table.shards.size();
+  for (size_t s = 0; same && s < table.shards.size(); ++s)
+    same = w.table->shards[s].shard_id == table.shards[s].shard_id;
+  if (routed && !same)
+    throw LoadError(kExitCluster, "the shards of " + table.qualified() + " changed since the load started (a split?)");
+  return w;
+}
+
 // The input in steps of at least --checkpoint bytes, each its own all-shards two-phase commit whose decision also
 // records the run's progress; `run` arrives with the progress committed so far and leaves marked finished.
 // A step commits on a thread of its own while the next one is read and sent over new connections, so the workers
-// never wait for a step's drain, PREPAREs and decision; one commit at a time, in step order.
-void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table, const SinkOptions& sink_options,
+// never wait for a step's drain, PREPAREs and decision; one commit at a time, in step order. Each step holds locks
+// of its own, taken before it writes (the first step's are `first`): a step's locks are PREPAREd at its commit
+// and released once it committed, while the next step already writes under its own.
+void run_steps(const LoadOptions& o, Catalog& catalog, const Table& table, const SinkOptions& sink_options,
                const LoadPlan& plan, ByteSource& source, InputCursor cursor, const std::vector<std::string>& names,
-               std::FILE* rejects, TwoPhaseRun& two_phase, LoadLock& lock, ResumableRun& run,
+               std::FILE* rejects, TwoPhaseRun& two_phase, CommitWork first, ResumableRun& run,
                std::vector<uint64_t>& rows_per_shard, LoadCounters& counters) {
   rows_per_shard.assign(table.shards.size(), 0);
   run.progress.columns = names;
   ResumableRun decided = run;  // the progress the step in flight (if any) records
   std::atomic<bool> commit_failed{false};
-  auto commit = [&](CopySink& sink) {
+  auto commit = [&](CommitWork work) {
+    const int64_t step = decided.progress.step;
     try {
-      if (auto note = sink.commit(two_phase, [&] { lock.check_held(); }))
-        std::fprintf(stderr, "pgload: warning: step %lld: %s\n", static_cast<long long>(decided.progress.step),
-                     note->c_str());
+      for (const std::string& note : commit_work(std::move(work), two_phase, step))
+        std::fprintf(stderr, "pgload: warning: step %lld: %s\n", static_cast<long long>(step), note.c_str());
     } catch (...) {
       commit_failed = true;
       throw;
@@ -178,7 +258,7 @@ void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table,
     fault_point("after_step");
   };
   // Declared after what the commit thread uses: an unfinished future waits for it when destroyed. The task owns
-  // its step's sink.
+  // its step's work.
   std::future<void> committed;
   auto await_commit = [&] {
     if (!committed.valid()) return;
@@ -186,15 +266,21 @@ void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table,
     run = decided;
   };
   for (bool done = false; !done;) {
-    std::unique_ptr<CopySink> sink;
+    CommitWork work;
     try {
-      sink = std::make_unique<CopySink>(catalog, table, sink_options);
+      if (first.lock) {
+        work = std::move(first);
+        first = CommitWork{};  // later steps take locks of their own
+      } else {
+        work = lock_for_commit(catalog, table, o, true);
+      }
+      work.sink = std::make_unique<CopySink>(catalog, *work.table, sink_options);
       std::vector<uint64_t> step_rows;
       done = run_pipeline_step(
           source, cursor, static_cast<uint64_t>(o.checkpoint_bytes), plan, o.threads,
           [&](std::shared_ptr<Batch> b) {
             if (commit_failed) throw LoadError(kExitCluster, "the step before this one failed to commit");
-            sink->submit(std::move(b));
+            work.sink->submit(std::move(b));
           },
           step_rows, counters);
       ResumableRun after = decided;
@@ -216,14 +302,18 @@ void run_steps(const LoadOptions& o, const Catalog& catalog, const Table& table,
       two_phase.set_decision_rider(std::move(sql), std::move(params));
       decided = std::move(after);
       if (done) {
-        commit(*sink);
+        commit(std::move(work));
         run = decided;
       } else {
-        committed = std::async(std::launch::async, [&commit, step = std::move(sink)] { commit(*step); });
+        // The task's own copy of the work goes when the task ends (not when the future is read): a lock the next
+        // step queues behind must not wait for this thread.
+        committed = std::async(std::launch::async,
+                               [&commit, w = std::make_shared<CommitWork>(std::move(work))] { commit(std::move(*w)); });
       }
     } catch (...) {
       std::exception_ptr error = std::current_exception();
-      sink.reset();  // rolls this step back
+      work.sink.reset();  // rolls this step back, then drops its locks
+      work.lock.reset();
       try {
         await_commit();  // the earlier step's outcome decides what stays loaded; its failure is the first one
       } catch (...) {
@@ -257,15 +347,28 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     }
   }
   // Before the source is opened: a wait for a shard move should not hold an idle HTTP transfer open.
-  std::optional<LoadLock> lock;
-  if (!o.dry_run)
-    lock.emplace(catalog, table, o.lock_timeout_ms,
-                 [](const std::string& m) { std::fprintf(stderr, "pgload: %s\n", m.c_str()); });
+  CommitWork work;
+  if (!o.dry_run) {
+    work = lock_for_commit(catalog, table, o, false);
+    table = *work.table;
+  }
 
   SourceOptions so;
   so.insecure = o.insecure;
+  so.s3_endpoint = o.s3_endpoint;
+  so.s3_region = o.s3_region;
+  so.s3_addressing = o.s3_addressing;
   so.start_offset = cs.run.progress.byte_offset;
-  std::unique_ptr<ByteSource> source = open_source(o.url, so);
+  // Parquet is read by row group with random access; its ByteSource only reports progress and identity.
+  std::unique_ptr<parquet::ParquetFile> parquet_file;
+  if (o.format == InputFormat::Parquet) {
+    try {
+      parquet_file = parquet::ParquetFile::open(o.url, so);
+    } catch (const parquet::ParquetError& e) {
+      throw LoadError(kExitInputErrors, std::string(e.what()) + "; nothing was loaded");
+    }
+  }
+  std::unique_ptr<ByteSource> source = parquet_file ? parquet::progress_source(*parquet_file) : open_source(o.url, so);
   log::info("reading {}", url_for_messages(o.url));
   if (o.checkpoint_bytes > 0 && !cs.resuming) cs.run.identity = source->identity();
   if (cs.resuming) {
@@ -310,12 +413,15 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     int idx = column_index(table, names[i]);
     plan.file_columns.push_back(idx);
     plan.types.push_back(column_type_for(table.columns[idx].type_oid, table.columns[idx].typmod));
+    plan.types.back().zone_offset_secs = fixed_offset_of_time_zone(table.time_zone);  // the sinks' TimeZone
     plan.not_null.push_back(table.columns[idx].not_null);
     if (idx == table.dist_column_index) plan.dist_field = static_cast<int>(i);
   }
-  if (!table.is_reference() && plan.dist_field < 0)
+  // A distribution column the input leaves out and that has no default: say that, before the NOT NULL check would.
+  if (!table.is_reference() && plan.dist_field < 0 && table.columns[table.dist_column_index].default_expr.empty())
     throw LoadError(kExitUsage, "the distribution column \"" + table.dist_column + "\" of " + table.qualified() +
                                     " is not among the input's columns (" + join(names) + ")");
+  add_default_columns(table, names, o.dry_run, plan);  // a defaulted distribution column becomes plan.dist_field
   plan.dialect = dialect;
   plan.null_string = o.format == InputFormat::Ndjson ? "" : o.null_string;
   plan.format = o.format;
@@ -326,8 +432,34 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   plan.batch_bytes = static_cast<size_t>(o.batch_bytes);
   plan.max_errors = o.max_errors;
   plan.binary = binary_encodable(plan.types);
+  std::optional<ColumnDefaults> defaults;
+  if (!plan.default_columns.empty()) {
+    std::vector<std::string> exprs;
+    std::string listed;
+    for (int idx : plan.default_columns) {
+      const Column& col = table.columns[idx];
+      exprs.push_back("(" + col.default_expr + ")::" + col.type_sql);
+      listed += (listed.empty() ? "" : ", ") + col.name + " = " + col.default_expr;
+    }
+    // Parquet rows are built from their typed columns only: refuse rather than load the defaulted columns wrong.
+    if (parquet_file)
+      throw LoadError(kExitUsage, "the Parquet input leaves out columns that have defaults (" + listed +
+                                      "); defaults are evaluated for CSV, text and NDJSON input only; nothing was "
+                                      "loaded");
+    defaults.emplace(catalog.coordinator(), std::move(exprs));
+    plan.defaults = &*defaults;
+    log::info("columns left out of the input get their defaults, evaluated on the coordinator: {}", listed);
+  }
+  parquet::ParquetInput parquet_input;
+  if (parquet_file) {
+    parquet_input = parquet::plan_parquet(std::move(parquet_file), table, plan.file_columns, !o.columns.empty());
+    plan.parquet = &parquet_input;
+    plan.binary = true;  // every Parquet row goes as binary COPY, converted from its typed values
+  }
   // Bench-only switches, so bench/run can measure what binary COPY and sorted batches win; not user options.
   if (std::getenv("PGLOAD_BENCH_CSV_COPY") != nullptr) plan.binary = false;
+  log::info("rows go as {} COPY{}", plan.binary ? "binary" : "CSV",
+            plan.binary ? "" : " (a column's type has no binary encoder here)");
   if (std::getenv("PGLOAD_BENCH_UNSORTED") != nullptr) plan.sort_batches = false;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
   if (!o.reject_file.empty()) {
@@ -357,25 +489,27 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
     sink_options.copy_options = copy_options(o);
     sink_options.binary = plan.binary;
     for (int idx : plan.file_columns) sink_options.columns.push_back(table.columns[idx].name);
+    for (int idx : plan.default_columns) sink_options.columns.push_back(table.columns[idx].name);
+    sink_options.age = LoadAge{two_phase->started_us(), two_phase->run_id()};
     log::info("COPY into {} shard(s) over {} connection(s) per worker, batches of {} bytes", table.shards.size(),
               o.connections_per_worker, o.batch_bytes);
     if (o.checkpoint_bytes == 0) {
-      CopySink sink(catalog, table, sink_options);
+      work.sink = std::make_unique<CopySink>(catalog, *work.table, sink_options);
       uint64_t batches = 0;
       run_pipeline(
           *source, std::move(carry), first_line, first_byte, plan, o.threads,
           [&](std::shared_ptr<Batch> b) {
             ++batches;
-            sink.submit(std::move(b));
+            work.sink->submit(std::move(b));
           },
           rows_per_shard, counters);
       log::info("input done: {} rows in {} batch(es); two-phase commit", counters.rows.load(), batches);
-      if (auto note = sink.commit(*two_phase, [&] { lock->check_held(); })) report.warning = *note;
+      std::vector<std::string> notes = commit_work(std::move(work), *two_phase, 0);
+      for (size_t i = 0; i < notes.size(); ++i) report.warning += (i ? "; " : "") + notes[i];
     } else {
       run_steps(o, catalog, table, sink_options, plan, *source, InputCursor{std::move(carry), first_line, first_byte},
-                names, rejects.get(), *two_phase, *lock, cs.run, rows_per_shard, counters);
+                names, rejects.get(), *two_phase, std::move(work), cs.run, rows_per_shard, counters);
     }
-    lock->release();
     log::info("committed on every worker");
     report.outcome = "committed";
   }
@@ -441,6 +575,9 @@ int main(int argc, char** argv) {
     log::info("catalog read from {}: backend {}, {} node(s)", coordinator.endpoint(), backend_name(catalog.backend()),
               catalog.nodes().size());
     apply_node_conninfo(catalog, o);
+    // pgload's own schema: made current (an older one upgraded by its owner) before anything reads it; recover and
+    // status only read, so they never create it.
+    if (!o.dry_run) ensure_pgload_schema(catalog.coordinator(), o.command == "load");
     if (o.command == "recover") return run_recover(catalog, o.json);
     if (o.command == "status") return run_status(catalog.coordinator(), o.json);
     if (!o.dry_run) {

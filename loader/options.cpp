@@ -23,8 +23,8 @@ constexpr const char* kSynopsis =
     "       pgload status [--coordinator CONNINFO] [--json]\n";
 
 constexpr const char* kDescription =
-    "Loads CSV, NDJSON or COPY text straight into the shards of a Citus (or local pgcluster) table, all shards\n"
-    "committed together (two-phase commit) or not at all. `pgload recover` finishes or rolls back what\n"
+    "Loads CSV, NDJSON, COPY text or Parquet straight into the shards of a Citus (or local pgcluster) table, all\n"
+    "shards committed together (two-phase commit) or not at all. `pgload recover` finishes or rolls back what\n"
     "a crashed load left prepared (every load does this first by itself). With --checkpoint the input is\n"
     "committed in steps and an interrupted load continues with --resume; `pgload status` lists such loads.";
 
@@ -98,12 +98,13 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
   app.footer(kExitCodes);
   app.set_help_flag("-h,--help", "print this help and exit")->group("options");
   app.add_option("command", words)->group("");  // hidden: the synopsis shows the verb
-  value(app, "--url", "URL", "input: http://, https://, file://, a path, or - for stdin (.gz/.zst decompressed)",
+  value(app, "--url", "URL", "input: http://, https://, s3://, file://, a path, or - for stdin (.gz/.zst decompressed)",
         [&o](const std::string& v) { o.url = v; });
   value(app, "--table", "TABLE", "distributed or reference table to load (optionally schema-qualified)",
         [&o](const std::string& v) { o.table = v; });
   declare_connection_options(app, o, "options");
-  value(app, "--format", "csv|ndjson|text", "input format (default csv; text = PostgreSQL's COPY text format)",
+  value(app, "--format", "csv|ndjson|text|parquet",
+        "input format (default csv, or parquet for a name ending in .parquet; text = PostgreSQL's COPY text format)",
         [&o](const std::string& v) {
           if (v == "csv")
             o.format = InputFormat::Csv;
@@ -111,8 +112,10 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
             o.format = InputFormat::Ndjson;
           else if (v == "text")
             o.format = InputFormat::Text;
+          else if (v == "parquet")
+            o.format = InputFormat::Parquet;
           else
-            throw UsageError("--format takes csv, ndjson or text, got '" + v + "'");
+            throw UsageError("--format takes csv, ndjson, text or parquet, got '" + v + "'");
         });
   flag(app, "--header", o.header,
        "first line is a header: csv: it must match the columns; text: skipped, as COPY does");
@@ -165,6 +168,20 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
   flag(app, "--dry-run", o.dry_run, "parse, validate and route only; print rows per shard and node; load nothing");
   flag(app, "--quiet", o.quiet, "no progress bar and no summary");
   flag(app, "--insecure", o.insecure, "do not verify HTTPS certificates (explicit opt-out)");
+  value(app, "--s3-endpoint", "URL",
+        "s3://: an S3-compatible service (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's "
+        "endpoint_url, else AWS)",
+        [&o](const std::string& v) { o.s3_endpoint = v; });
+  value(app, "--s3-region", "REGION",
+        "s3://: the region requests are signed for (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, "
+        "else us-east-1)",
+        [&o](const std::string& v) { o.s3_region = v; });
+  value(app, "--s3-addressing", "path|virtual",
+        "s3://: path-style or virtual-hosted-style requests (default: path with a custom endpoint, virtual on AWS)",
+        [&o](const std::string& v) {
+          if (v != "path" && v != "virtual") throw UsageError("--s3-addressing takes path or virtual, got '" + v + "'");
+          o.s3_addressing = v;
+        });
   flag(app, "--verbose", o.verbose, "log each step on stderr (catalog, connections, batches)");
   flag(app, "--debug", o.debug, "like --verbose, plus the SQL, endpoint and SQLSTATE of a failing statement");
   flag(app, "--version", version, "print the version and exit");
@@ -203,6 +220,13 @@ LoadOptions parse_load_options(int argc, const char* const* argv) {
     o.command = w;  // the verb may come before or after the connection options
   }
   if (o.escape == '\0') o.escape = o.quote;
+  if (app.count("--format") == 0) {
+    const std::string path = o.url.substr(0, o.url.find_first_of("?#"));
+    if (path.size() > 8 && path.compare(path.size() - 8, 8, ".parquet") == 0) o.format = InputFormat::Parquet;
+  }
+  if (o.format == InputFormat::Parquet)
+    for (const char* csv_only : {"--header", "--delimiter", "--quote", "--escape", "--null", "--encoding"})
+      if (app.count(csv_only) > 0) throw UsageError(std::string(csv_only) + " does not apply to --format parquet");
   const bool delimiter_given = app.count("--delimiter") > 0;
   if (o.format == InputFormat::Text) {
     for (const char* csv_only : {"--quote", "--escape"})

@@ -12,7 +12,7 @@
 
 namespace pgload {
 
-enum class InputFormat { Csv, Ndjson, Text };  // Text: PostgreSQL's COPY text format
+enum class InputFormat { Csv, Ndjson, Text, Parquet };  // Text: PostgreSQL's COPY text format
 
 // The connection options (coordinator, backend, node_conninfo) are the ones pgmove takes.
 struct LoadOptions : ConnectionOptions {
@@ -34,8 +34,11 @@ struct LoadOptions : ConnectionOptions {
   bool dry_run = false;
   bool quiet = false;
   bool insecure = false;
-  bool verbose = false;                    // log each step on stderr
-  bool debug = false;                      // also the SQL, endpoint and SQLSTATE of a failing statement
+  std::string s3_endpoint;    // s3:// (empty: found as the AWS CLI finds it, see loader/aws_config.h)
+  std::string s3_region;      // s3://
+  std::string s3_addressing;  // s3://: "path", "virtual", or "" (path with a custom endpoint, virtual on AWS)
+  bool verbose = false;       // log each step on stderr
+  bool debug = false;         // also the SQL, endpoint and SQLSTATE of a failing statement
   std::optional<int64_t> lock_timeout_ms;  // wait for a conflicting shard lock; unset = forever
   int connections_per_worker = 4;
   int64_t batch_bytes = 4 << 20;  // bench/run on Citus: 11-24% less total CPU per row than 1 MiB batches

@@ -10,11 +10,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <mutex>
 
 #include "loader/binary_row.h"
 #include "loader/load_error.h"
 #include "loader/ndjson_reader.h"
+#include "loader/parquet/parquet_error.h"
+#include "loader/parquet/parquet_input.h"
 #include "loader/router.h"
 #include "loader/shard_batcher.h"
 
@@ -42,7 +45,29 @@ struct Chunk {
   std::vector<Reject> rejects;
   std::string scratch, ndjson_row, bin_row, text_row;
   uint64_t rows = 0;
+  // Values for the left-out columns with defaults: record i of the chunk takes row i (at least one row per record).
+  std::vector<std::optional<std::string>> default_values;
+  size_t default_rows = 0;
+  std::shared_future<void> defaults_ready;     // default_values are filled (or the evaluation failed)
+  size_t row_group = 0;                        // parquet: the row group this chunk is
+  std::vector<parquet::ColumnValues> pq_cols;  // parquet: its decoded columns (buffers reused)
 };
+
+// Appends `value` as a quoted CSV field (or the unquoted NULL string) after a delimiter.
+void append_csv_field(std::string& out, const CsvDialect& d, std::string_view null_string,
+                      const std::optional<std::string>& value) {
+  out.push_back(d.delimiter);
+  if (!value) {
+    out.append(null_string);
+    return;
+  }
+  out.push_back(d.quote);
+  for (char ch : *value) {
+    if (ch == d.quote || ch == d.escape) out.push_back(d.escape);
+    out.push_back(ch);
+  }
+  out.push_back(d.quote);
+}
 
 // Excerpt of a record for messages: the first 200 bytes, control characters shown as spaces.
 std::string excerpt(std::string_view raw) {
@@ -145,6 +170,11 @@ class ChunkWorker {
     }
     c.rejects.clear();
     c.rows = 0;
+    if (plan_.parquet) {
+      process_parquet(c);
+      return;
+    }
+    if (c.defaults_ready.valid()) c.defaults_ready.get();  // rethrows a failed evaluation
     if (plan_.latin1) to_utf8_from_latin1(c);
     bool utf8_ok = !plan_.validate_utf8 || simdjson::validate_utf8(c.data.data(), c.data.size());
     if (plan_.format == InputFormat::Csv)
@@ -158,7 +188,12 @@ class ChunkWorker {
  private:
   void reject(Chunk& c, uint64_t line, uint64_t byte, int field, std::string reason, std::string_view raw) const {
     std::string column;
-    if (field >= 0) column = plan_.table->columns[plan_.file_columns[field]].name;
+    const size_t n = plan_.file_columns.size();
+    if (field >= 0)
+      column =
+          plan_.table
+              ->columns[static_cast<size_t>(field) < n ? plan_.file_columns[field] : plan_.default_columns[field - n]]
+              .name;
     c.rejects.push_back({line, byte, std::move(column), std::move(reason), std::string(raw)});
   }
 
@@ -230,6 +265,36 @@ class ChunkWorker {
     if (j == plan_.dist_field && value) key = sort_key(plan_.types[j].type, *value);
   }
 
+  // The values of the left-out columns for record `rec` of the chunk: checked, routed and (binary) encoded like
+  // file fields. False (after recording a reject) when the row must be rejected.
+  bool add_defaults(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw, int& shard, bool& binary,
+                    uint64_t& key) const {
+    const size_t k_count = plan_.default_columns.size();
+    if (k_count == 0) return true;
+    const int n = static_cast<int>(plan_.file_columns.size());
+    if (rec >= c.default_rows) {  // more records than line ends: cannot happen, but never send a row without them
+      reject(c, line, byte, -1, "internal error: no default values for this record", raw);
+      return false;
+    }
+    for (size_t k = 0; k < k_count; ++k) {
+      const auto& v = c.default_values[rec * k_count + k];
+      std::optional<std::string_view> value;
+      if (v) value = *v;
+      const int j = n + static_cast<int>(k);
+      if (!check_field(c, line, byte, j, value, raw, shard)) return false;
+      add_field(c, j, value, binary, key);
+    }
+    return true;
+  }
+
+  // Appends the record's default values as fields of `dialect` CSV.
+  void append_csv_defaults(Chunk& c, size_t rec, std::string& out, const CsvDialect& dialect,
+                           std::string_view null_string) const {
+    const size_t k_count = plan_.default_columns.size();
+    for (size_t k = 0; k < k_count; ++k)
+      append_csv_field(out, dialect, null_string, c.default_values[rec * k_count + k]);
+  }
+
   static void emit(ShardRows& out, const std::string& row, RowOrigin origin) {
     origin.bytes = static_cast<uint32_t>(row.size());
     out.data.append(row);
@@ -241,7 +306,9 @@ class ChunkWorker {
     tokenize_csv(data, c.data.size(), plan_.dialect, c.at_eof, c.tok, c.stream_start);
     uint64_t line = c.first_line;
     const size_t ncols = plan_.file_columns.size();
+    const size_t nfields = ncols + plan_.default_columns.size();
     for (const CsvRecord& r : c.tok.records) {
+      const auto rec = static_cast<size_t>(&r - c.tok.records.data());
       const uint64_t rec_line = line;
       line += r.newlines + 1;
       const uint64_t byte = c.byte_offset + r.begin;
@@ -253,7 +320,7 @@ class ChunkWorker {
       if (!check_record(c, rec_line, byte, raw, r.field_count, utf8_ok)) continue;
       int shard = 0;
       bool ok = true;
-      bool binary = start_binary_row(c, ncols);
+      bool binary = start_binary_row(c, nfields);
       uint64_t key = 0;
       for (size_t j = 0; j < ncols && ok; ++j) {
         const CsvField& f = c.tok.fields[r.first_field + j];
@@ -263,9 +330,14 @@ class ChunkWorker {
         ok = check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard);
         if (ok) add_field(c, static_cast<int>(j), value, binary, key);
       }
-      if (!ok) continue;
+      if (!ok || !add_defaults(c, rec, rec_line, byte, raw, shard, binary, key)) continue;
       if (binary) {
         emit(c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
+      } else if (nfields > ncols) {
+        c.text_row.assign(raw);
+        append_csv_defaults(c, rec, c.text_row, plan_.dialect, plan_.null_string);
+        c.text_row.push_back('\n');
+        emit(c.csv[shard], c.text_row, {rec_line, byte, r.newlines, 0, key});
       } else {
         ShardRows& out = c.csv[shard];
         out.data.append(raw);
@@ -297,7 +369,7 @@ class ChunkWorker {
   }
 
   // The row in canonical COPY text form (TAB between fields, \N for NULL), for rows that cannot go as binary.
-  void append_text_row(Chunk& c, const TextRecord& r) const {
+  void append_text_row(Chunk& c, const TextRecord& r, size_t rec) const {
     c.text_row.clear();
     for (uint32_t j = 0; j < r.field_count; ++j) {
       const TextField& f = c.text_tok.fields[r.first_field + j];
@@ -308,6 +380,15 @@ class ChunkWorker {
       }
       bool needs_check = false;
       append_text_escaped(c.text_row, text_field_value(c.data.data(), f, c.scratch, needs_check));
+    }
+    const size_t k_count = plan_.default_columns.size();
+    for (size_t k = 0; k < k_count; ++k) {
+      const auto& v = c.default_values[rec * k_count + k];
+      c.text_row.push_back('\t');
+      if (v)
+        append_text_escaped(c.text_row, *v);
+      else
+        c.text_row += "\\N";
     }
     c.text_row.push_back('\n');
   }
@@ -320,6 +401,7 @@ class ChunkWorker {
     tokenize_text(data, c.data.size(), plan_.dialect.delimiter, c.eol, c.at_eof, c.text_tok);
     uint64_t line = c.first_line;
     const size_t ncols = plan_.file_columns.size();
+    const size_t nfields = ncols + plan_.default_columns.size();
     const auto& records = c.text_tok.records;
     // COPY's HEADER skips the first line whatever it holds (only a `\.` in it still ends the data).
     const size_t first = c.stream_start && plan_.skip_header && !records.empty() && records[0].begin == 0 ? 1 : 0;
@@ -337,7 +419,7 @@ class ChunkWorker {
       if (!check_record(c, rec_line, byte, raw, r.field_count, utf8_ok)) continue;
       int shard = 0;
       bool ok = true;
-      bool binary = start_binary_row(c, ncols);
+      bool binary = start_binary_row(c, nfields);
       uint64_t key = 0;
       for (size_t j = 0; j < ncols && ok; ++j) {
         const TextField& f = c.text_tok.fields[r.first_field + j];
@@ -346,11 +428,11 @@ class ChunkWorker {
              check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard);
         if (ok) add_field(c, static_cast<int>(j), value, binary, key);
       }
-      if (!ok) continue;
+      if (!ok || !add_defaults(c, i, rec_line, byte, raw, shard, binary, key)) continue;
       if (binary) {
         emit(c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
       } else {
-        append_text_row(c, r);
+        append_text_row(c, r, i);
         emit(c.csv[shard], c.text_row, {rec_line, byte, r.newlines, 0, key});
       }
       ++c.rows;
@@ -375,6 +457,7 @@ class ChunkWorker {
       std::string_view text = all.substr(pos, end - pos);
       if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
       const uint64_t byte = c.byte_offset + pos;
+      const auto rec = static_cast<size_t>(line - c.first_line);
       const uint64_t rec_line = line++;
       pos = end + 1;
       if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines carry no row
@@ -396,19 +479,157 @@ class ChunkWorker {
       const auto& values = reader->values();
       int shard = 0;
       bool ok = true;
-      bool binary = start_binary_row(c, values.size());
+      bool binary = start_binary_row(c, values.size() + plan_.default_columns.size());
       uint64_t sort = 0;
       for (size_t j = 0; j < values.size() && ok; ++j) {
         ok = check_field(c, rec_line, byte, static_cast<int>(j), values[j], text, shard);
         if (ok) add_field(c, static_cast<int>(j), values[j], binary, sort);
       }
-      if (!ok) continue;
+      if (!ok || !add_defaults(c, rec, rec_line, byte, text, shard, binary, sort)) continue;
       if (binary) {
         emit(c.bin[shard], c.bin_row, {rec_line, byte, 0, 0, sort});
       } else {
+        append_csv_defaults(c, rec, c.ndjson_row, CsvDialect{}, "");
         c.ndjson_row.push_back('\n');
         emit(c.csv[shard], c.ndjson_row, {rec_line, byte, 0, 0, sort});
       }
+      ++c.rows;
+    }
+  }
+
+  // The hash of a distribution value from its typed form where the kind allows it, exactly as the text path
+  // hashes the same value; else (numeric, jsonb, enum, ...) the shard from its text through the router.
+  int parquet_shard(const parquet::Target& t, const parquet::Converted& v, std::string_view& text_out) const {
+    const std::optional<DistKind> kind = router_.kind();
+    if (!kind) return 0;
+    using parquet::PgTarget;
+    switch (t.kind) {
+      case PgTarget::Int2:
+      case PgTarget::Int4:
+        return router_.route_hash(hash_int4(static_cast<int32_t>(v.integer)));
+      case PgTarget::Int8:
+        return router_.route_hash(hash_int8(v.integer));
+      case PgTarget::Date:
+        return router_.route_hash(hash_int4(static_cast<int32_t>(v.integer)));
+      case PgTarget::Time:
+      case PgTarget::Timestamp:
+      case PgTarget::Timestamptz:
+        return router_.route_hash(hash_int8(v.integer));
+      case PgTarget::Float4:
+        return router_.route_hash(hash_float4(static_cast<float>(v.real)));
+      case PgTarget::Float8:
+        return router_.route_hash(hash_float8(v.real));
+      case PgTarget::Bool:
+        return router_.route_hash(hash_oid(v.boolean ? 1 : 0));
+      case PgTarget::Uuid: {
+        uint8_t u[16];
+        std::memcpy(u, v.bytes.data(), 16);
+        return router_.route_hash(hash_uuid(u));
+      }
+      case PgTarget::Bytea:
+        return router_.route_hash(hash_text(v.bytes));
+      case PgTarget::Text:
+        if (*kind == DistKind::Text) return router_.route_hash(hash_text(v.bytes));
+        if (*kind == DistKind::Bpchar) return router_.route_hash(hash_bpchar(v.bytes));
+        text_out = v.bytes;
+        return router_.route(v.bytes);
+      case PgTarget::Json:
+      case PgTarget::Jsonb:
+        text_out = v.bytes;
+        return router_.route(v.bytes);
+      case PgTarget::Numeric:
+        text_out = v.numeric_text;
+        return router_.route(v.numeric_text);
+    }
+    return -1;
+  }
+
+  // A row group: its columns decoded, then every row converted from the typed values into binary COPY.
+  void process_parquet(Chunk& c) const {
+    const parquet::ParquetInput& in = *plan_.parquet;
+    try {
+      in.file->read_row_group(c.row_group, in.leaves, c.pq_cols);
+    } catch (const parquet::ParquetError& e) {
+      throw LoadError(kExitInputErrors, e.what());
+    }
+    const auto& leaves = in.file->leaves();
+    const size_t ncols = plan_.file_columns.size();
+    const int64_t nrows = in.file->meta().row_groups[c.row_group].num_rows;
+    // Each shard's rows sized up front from the decoded values (binary framing included), as process() does from
+    // a text chunk's size: no doubling while appending.
+    size_t bytes = static_cast<size_t>(nrows) * (2 + 4 * ncols);
+    for (const parquet::ColumnValues& col : c.pq_cols) {
+      bytes += 8 * (col.ints.size() + col.reals.size()) + 1;
+      for (std::string_view b : col.bytes) bytes += b.size();
+    }
+    const size_t shards = c.bin.size();
+    for (ShardRows& out : c.bin) {
+      out.data.reserve(bytes / shards + bytes / shards / 4 + 256);
+      out.rows.reserve(static_cast<size_t>(nrows) / shards + static_cast<size_t>(nrows) / shards / 4 + 16);
+    }
+    std::vector<size_t> next(in.leaves.size(), 0);  // per leaf read: its next value
+    std::vector<int> value_at(ncols);               // per field this row: the value's slot (-1 NULL)
+    parquet::Converted conv;
+    for (int64_t r = 0; r < nrows; ++r) {
+      const uint64_t row_no = c.first_line + static_cast<uint64_t>(r);
+      for (size_t j = 0; j < ncols; ++j) {
+        const int slot = in.slot_of_field[j];
+        value_at[j] = -1;
+        if (slot < 0) continue;
+        const parquet::ColumnValues& col = c.pq_cols[static_cast<size_t>(slot)];
+        if (!col.defined.empty() && !col.defined[static_cast<size_t>(r)]) continue;
+        value_at[j] = static_cast<int>(next[static_cast<size_t>(slot)]++);
+      }
+      c.bin_row.clear();
+      append_binary_row_start(c.bin_row, static_cast<uint16_t>(ncols));
+      int shard = 0;
+      uint64_t key = 0;
+      bool ok = true;
+      for (size_t j = 0; j < ncols && ok; ++j) {
+        const int jj = static_cast<int>(j);
+        if (value_at[j] < 0) {
+          ok = check_field(c, row_no, c.row_group, jj, std::nullopt, {}, shard);
+          if (ok) append_binary_field(c.bin_row, plan_.types[j], std::nullopt);
+          continue;
+        }
+        const int slot = in.slot_of_field[j];
+        const parquet::ColumnValues& col = c.pq_cols[static_cast<size_t>(slot)];
+        const parquet::LeafColumn& leaf = leaves[static_cast<size_t>(in.leaves[static_cast<size_t>(slot)])];
+        const auto k = static_cast<size_t>(value_at[j]);
+        parquet::RawValue v;
+        conv.bytes = {};
+        conv.numeric_text.clear();
+        if (!col.ints.empty())
+          v.i = col.ints[k];
+        else if (!col.reals.empty())
+          v.r = col.reals[k];
+        else
+          v.b = col.bytes[k];
+        if (const char* why = parquet::append_pg_field(c.bin_row, leaf, in.targets[j], v, conv)) {
+          reject(c, row_no, c.row_group, jj, why, {});
+          ok = false;
+          break;
+        }
+        if (jj != plan_.dist_field) continue;
+        std::string_view text;
+        shard = parquet_shard(in.targets[j], conv, text);
+        if (shard == -1) {
+          reject(c, row_no, c.row_group, jj, router_.refusal(text, excerpt(text)), {});
+          ok = false;
+        } else if (shard == -2) {
+          reject(c, row_no, c.row_group, jj, "no shard's hash range holds this value (gap in pg_dist_shard)", {});
+          ok = false;
+        }
+        const auto t = in.targets[j].kind;
+        if (t == parquet::PgTarget::Int2 || t == parquet::PgTarget::Int4 || t == parquet::PgTarget::Int8 ||
+            t == parquet::PgTarget::Date || t == parquet::PgTarget::Time || t == parquet::PgTarget::Timestamp ||
+            t == parquet::PgTarget::Timestamptz)
+          key = static_cast<uint64_t>(conv.integer) ^ (uint64_t{1} << 63);
+        else
+          key = sort_key(PgType::Text, conv.bytes.empty() ? std::string_view(conv.numeric_text) : conv.bytes);
+      }
+      if (!ok) continue;
+      emit(c.bin[static_cast<size_t>(shard)], c.bin_row, {row_no, 0, 0, 0, key});
       ++c.rows;
     }
   }
@@ -522,7 +743,36 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
   uint64_t rejected = counters.rejected.load(std::memory_order_relaxed);
   std::string first_reject;
 
+  // Parquet: the row group where this step starts (cursor.byte counts the bytes of the row groups before it).
+  size_t next_group = 0;
+  if (plan.parquet) {
+    const auto& file = *plan.parquet->file;
+    for (uint64_t at = 0; next_group < file.row_groups() && at < next_byte; ++next_group)
+      at += file.row_group_bytes(next_group);
+    eof = next_group >= file.row_groups();
+  }
+
   auto read_stage = [&](tbb::flow_control& fc) -> Chunk* {
+    if (plan.parquet) {
+      const auto& file = *plan.parquet->file;
+      if (eof || (step_bytes > 0 && next_byte - step_start_byte >= step_bytes)) {
+        fc.stop();
+        return nullptr;
+      }
+      Chunk* c;
+      {
+        std::lock_guard lock(pool_mu);
+        c = free_chunks.back();
+        free_chunks.pop_back();
+      }
+      c->row_group = next_group;
+      c->first_line = next_line;
+      c->byte_offset = next_byte;
+      next_line += static_cast<uint64_t>(file.meta().row_groups[next_group].num_rows);
+      next_byte += file.row_group_bytes(next_group);
+      eof = ++next_group >= file.row_groups();
+      return c;
+    }
     if ((eof && carry.empty()) || data_ended.load(std::memory_order_relaxed) ||
         (step_bytes > 0 && next_byte - step_start_byte >= step_bytes)) {
       fc.stop();
@@ -560,7 +810,14 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
     c->stream_start = first;
     c->eol = eol;
     first = false;
-    next_line += count_newlines(c->data, eol == TextEol::Cr ? '\r' : '\n');
+    const char line_end = eol == TextEol::Cr ? '\r' : '\n';
+    const uint64_t newlines = count_newlines(c->data, line_end);
+    next_line += newlines;
+    if (plan.defaults) {
+      // Every record ends at a line end, except an unterminated last one: one row of values each, in input order.
+      c->default_rows = newlines + (!c->data.empty() && c->data.back() != line_end ? 1 : 0);
+      c->defaults_ready = plan.defaults->request(c->default_rows, c->default_values);
+    }
     next_byte += cut;
     return c;
   };
@@ -571,14 +828,20 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
     if (plan.format == InputFormat::Text && c->text_tok.end_of_data) data_ended.store(true, std::memory_order_relaxed);
     for (const Reject& r : c->rejects) {
       ++rejected;
-      std::string where = "line " + std::to_string(r.line) + (r.column.empty() ? "" : ", column " + r.column) +
-                          ", byte " + std::to_string(r.byte);
+      std::string where = plan.parquet
+                              ? "row group " + std::to_string(r.byte) + ", row " + std::to_string(r.line) +
+                                    (r.column.empty() ? "" : ", column " + r.column)
+                              : "line " + std::to_string(r.line) + (r.column.empty() ? "" : ", column " + r.column) +
+                                    ", byte " + std::to_string(r.byte);
       if (first_reject.empty())
-        first_reject = where + ": " + r.reason + "\n  " + std::to_string(r.line) + " | " + excerpt(r.raw);
+        first_reject =
+            where + ": " + r.reason + (plan.parquet ? "" : "\n  " + std::to_string(r.line) + " | " + excerpt(r.raw));
       if (plan.reject_file) {
         std::fprintf(plan.reject_file, "# %s: %s\n", where.c_str(), r.reason.c_str());
-        std::fwrite(r.raw.data(), 1, r.raw.size(), plan.reject_file);
-        std::fputc('\n', plan.reject_file);
+        if (!plan.parquet) {
+          std::fwrite(r.raw.data(), 1, r.raw.size(), plan.reject_file);
+          std::fputc('\n', plan.reject_file);
+        }
       }
     }
     counters.rejected.store(rejected, std::memory_order_relaxed);
@@ -613,18 +876,24 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
     free_chunks.push_back(c);
   };
 
-  tbb::parallel_pipeline(tokens,
-                         tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, read_stage) &
-                             tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
-                                                              [&](Chunk* c) {
-                                                                worker.process(*c);
-                                                                return c;
-                                                              }) &
-                             tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, deliver_stage) &
-                             tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, seal_stage));
+  try {
+    tbb::parallel_pipeline(tokens,
+                           tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, read_stage) &
+                               tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
+                                                                [&](Chunk* c) {
+                                                                  worker.process(*c);
+                                                                  return c;
+                                                                }) &
+                               tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, deliver_stage) &
+                               tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, seal_stage));
+  } catch (...) {
+    if (plan.defaults) plan.defaults->wait();  // no evaluation may still write into the chunks freed below
+    throw;
+  }
 
   if (submit)
     for (OpenBatch& b : batcher.drain()) submit(batcher.seal(std::move(b)));
+  if (plan.defaults) plan.defaults->finish();  // before the caller's commit decision
   cursor.data_ended = data_ended.load(std::memory_order_relaxed);
   return (eof && carry.empty()) || cursor.data_ended;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/catalog.h"
+#include "loader/column_defaults.h"
 #include "loader/copy_sink.h"
 #include "loader/csv_tokenizer.h"
 #include "loader/options.h"
@@ -21,6 +22,9 @@
 #include "loader/value_check.h"
 
 namespace pgload {
+namespace parquet {
+struct ParquetInput;
+}
 
 // Progress counters: bumped by the pipeline, read by the reporter thread.
 struct LoadCounters {
@@ -33,11 +37,15 @@ struct LoadCounters {
 struct LoadPlan {
   const Table* table = nullptr;
   std::vector<int> file_columns;  // file field i -> index into table->columns
-  int dist_field = -1;            // file field holding the distribution column; -1 for reference tables
-  std::vector<ColumnType> types;  // per file field
-  std::vector<bool> not_null;     // per file field
-  CsvDialect dialect;             // text format: only the delimiter counts
-  std::string null_string;        // compared with the raw field (csv: unquoted; text: before de-escaping)
+  // Columns the input leaves out that have a DEFAULT (index into table->columns): each row gets their values from
+  // `defaults`, after its file fields. Fields 0..n-1 below are the file's, n.. these.
+  std::vector<int> default_columns;
+  ColumnDefaults* defaults = nullptr;  // set when default_columns is not empty
+  int dist_field = -1;                 // field holding the distribution column; -1 for reference tables
+  std::vector<ColumnType> types;       // per field
+  std::vector<bool> not_null;          // per field
+  CsvDialect dialect;                  // text format: only the delimiter counts
+  std::string null_string;             // compared with the raw field (csv: unquoted; text: before de-escaping)
   InputFormat format = InputFormat::Csv;
   bool skip_header = false;  // text format with --header: the first line is skipped unread, as COPY does
   bool validate_utf8 = true;
@@ -48,6 +56,9 @@ struct LoadPlan {
   size_t batch_bytes = 1 << 20;
   int64_t max_errors = 0;
   std::FILE* reject_file = nullptr;
+  // Parquet input: row groups are the chunks (read by the file, not from the ByteSource), every row goes as binary
+  // COPY; cursor.byte counts the compressed bytes of the row groups done, cursor.line the next row (1-based).
+  const parquet::ParquetInput* parquet = nullptr;
 };
 
 // Reads the header record (CSV with --header) and returns its field values; `carry` receives bytes read past it.

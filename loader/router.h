@@ -33,6 +33,13 @@ class Router {
     int idx = map_.index_of(hash);
     return idx < 0 ? -2 : idx;
   }
+  // The shard for a hash computed from a typed value (-2 in a gap); the kind says which hash that must be.
+  int route_hash(int32_t hash) const noexcept {
+    if (!kind_) return 0;
+    int idx = map_.index_of(hash);
+    return idx < 0 ? -2 : idx;
+  }
+  std::optional<DistKind> kind() const noexcept { return kind_; }
 
  private:
   std::optional<DistKind> kind_;

@@ -15,6 +15,7 @@
 #include "common/exit_code.h"
 #include "loader/decompress.h"
 #include "loader/http_source.h"
+#include "loader/s3_source.h"
 
 namespace pgload {
 
@@ -133,9 +134,9 @@ std::string scheme_of(const std::string& url) {
 
 void check_scheme(const std::string& url) {
   const std::string scheme = scheme_of(url);
-  if (!scheme.empty() && scheme != "http" && scheme != "https" && scheme != "file")
+  if (!scheme.empty() && scheme != "http" && scheme != "https" && scheme != "s3" && scheme != "file")
     throw UsageError("--url " + redact_url(url) + ": unsupported scheme '" + scheme +
-                     "://' (supported: http://, https://, file://, a path, or - for stdin)");
+                     "://' (supported: http://, https://, s3://, file://, a path, or - for stdin)");
 }
 
 // Opens a local file for reading; the SourceError names the path.
@@ -155,6 +156,7 @@ int open_local(const std::string& path, const std::string& name) {
 
 void check_source(const std::string& url) {
   check_scheme(url);
+  if (is_s3_url(url)) return check_s3_url(url);
   if (url == "-" || starts_with_ci(url, "http://") || starts_with_ci(url, "https://")) return;
   close(open_local(starts_with_ci(url, "file://") ? path_of_file_url(url) : url, redact_url(url)));
 }
@@ -187,6 +189,8 @@ std::unique_ptr<ByteSource> open_source(const std::string& url, const SourceOpti
     throw UsageError("--url " + name + ": compressed input cannot be resumed at an offset");
   if (starts_with_ci(url, "http://") || starts_with_ci(url, "https://")) {
     raw = open_http_source(url, opts);
+  } else if (is_s3_url(url)) {
+    raw = open_s3_object(url, opts);
   } else if (url == "-") {
     raw = std::make_unique<FdSource>(STDIN_FILENO, false, "stdin");
   } else {

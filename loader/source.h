@@ -4,10 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace pgload {
 
@@ -20,6 +22,14 @@ struct SourceOptions {
   size_t ring_buffers = 8;             // http(s): the download ring holds ring_buffers * buffer_bytes
   size_t buffer_bytes = 4 << 20;       // also the read size for files and the compressed input chunk
   uint64_t start_offset = 0;           // begin at this byte (lseek, or an HTTP Range): a resumed load
+  // s3:// (see loader/aws_config.h for what is found when these are empty): --s3-endpoint, --s3-region, and the
+  // addressing style, "path", "virtual", or "" = path style with a custom endpoint, virtual-hosted style on AWS.
+  std::string s3_endpoint;
+  std::string s3_region;
+  std::string s3_addressing;
+  // http(s): headers added to every request, computed anew for each attempt (the S3 source's signature).
+  std::function<std::vector<std::string>()> request_headers;
+  bool resume_if_match = false;  // http(s): a resumed request also sends If-Match with the first ETag (S3)
 };
 
 // What identifies the bytes behind a URL, to tell whether a resumed load reads the input it started on. Each field

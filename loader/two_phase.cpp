@@ -17,22 +17,22 @@
 #include <string_view>
 
 #include "common/endpoint.h"
+#include "common/pgload_schema.h"
 #include "common/session_conninfo.h"
 
 namespace pgload {
 namespace {
 
-constexpr const char* kSchemaSql =
-    "CREATE SCHEMA IF NOT EXISTS pgload;"
-    "CREATE TABLE IF NOT EXISTS pgload.commit_decisions ("
-    "  run_id text PRIMARY KEY, gids text[] NOT NULL, decided_at timestamptz NOT NULL DEFAULT now(),"
-    "  gid_endpoints text[])";
-// gid_endpoints[i] is the host:port gids[i] was prepared on.
+// Decisions made before endpoints were recorded have no gid_endpoints (common/pgload_schema.cpp adds the column).
 constexpr const char* kHasEndpointsSql =
     "SELECT 1 FROM pg_attribute WHERE attrelid = 'pgload.commit_decisions'::regclass AND attname = 'gid_endpoints' "
     "AND NOT attisdropped";
-constexpr const char* kAddEndpointsSql =
-    "ALTER TABLE pgload.commit_decisions ADD COLUMN IF NOT EXISTS gid_endpoints text[]";
+
+// A role resolves only the prepared transactions it owns (it prepared them as itself; COMMIT/ROLLBACK PREPARED of
+// another role's would fail): another role's crashed load is left to that role's recover or a superuser's.
+constexpr const char* kPreparedSql =
+    "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%' AND database = current_database() "
+    "AND (owner = current_user OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))";
 
 // Advisory lock key of a run: both the run and recover compute it the same way, on the server.
 constexpr const char* kLockKey = "hashtextextended('pgload:' || $1, 0)";
@@ -68,20 +68,31 @@ std::string run_of_gid(std::string_view gid) {
   return std::string(run);
 }
 
+// The run id of a lock gid made by TwoPhaseRun::lock_gid, pgload_<16 hex>_lock_<n> exactly; "" for any other gid.
+std::string run_of_lock_gid(std::string_view gid) {
+  if (!gid.starts_with(kGidPrefix)) return "";
+  const std::string_view rest = gid.substr(kGidPrefix.size());
+  constexpr std::string_view kLock = "_lock_";
+  if (rest.size() < kRunIdChars + kLock.size() + 1 || rest.substr(kRunIdChars, kLock.size()) != kLock) return "";
+  const std::string_view run = rest.substr(0, kRunIdChars);
+  if (!std::all_of(run.begin(), run.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+    return "";
+  if (!all_digits(rest.substr(kRunIdChars + kLock.size()))) return "";
+  return std::string(run);
+}
+
 }  // namespace
 
 TwoPhaseRun::TwoPhaseRun(const PgConn& coordinator)
     : coordinator_(PgConn::connect(session_conninfo(coordinator), "pgload")), run_id_(random_run_id()) {
-  // Concurrent first runs may race on CREATE ... IF NOT EXISTS; a unique violation there is harmless.
-  try {
-    coordinator_.run(kSchemaSql);
-    // Decisions made before endpoints were recorded have no gid_endpoints; add the column once (ALTER locks).
-    if (!coordinator_.scalar(kHasEndpointsSql)) coordinator_.run(kAddEndpointsSql);
-  } catch (const PgError& e) {
-    if (e.sqlstate() != "23505" && e.sqlstate() != "42P06" && e.sqlstate() != "42P07" && e.sqlstate() != "42701") throw;
-  }
+  ensure_pgload_schema(coordinator_);
   coordinator_.run(std::string("SELECT pg_advisory_lock(") + "hashtextextended('pgload:' || " + quote_literal(run_id_) +
                    ", 0))");
+  started_us_ = std::stoll(*coordinator_.scalar("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint"));
+}
+
+std::string TwoPhaseRun::lock_gid(int64_t n) const {
+  return std::string(kGidPrefix) + run_id_ + "_lock_" + std::to_string(n);
 }
 
 std::string TwoPhaseRun::gid(int32_t node_id, int n) const {
@@ -229,8 +240,9 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
       if (auto n = node_at(r.str(i, 0)); n && !targets.count(r.str(i, 0))) targets[r.str(i, 0)] = {*n, false};
   }
 
-  std::map<std::string, std::string> unreachable;  // endpoint -> why
-  std::set<std::string> left_prepared;             // decided gids that are still prepared
+  std::map<std::string, std::string> unreachable;                // endpoint -> why
+  std::set<std::string> left_prepared;                           // decided gids that are still prepared
+  std::map<std::string, std::vector<std::string>> worker_locks;  // endpoint -> lock gids (a reference table's)
   for (const auto& [endpoint, target] : targets) {
     PgConn w;
     try {
@@ -239,10 +251,10 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
       unreachable[endpoint] = e.server_message();
       continue;
     }
-    auto prepared =
-        w.exec("SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%' AND database = current_database()");
+    auto prepared = w.exec(kPreparedSql);
     for (int i = 0; i < prepared.rows(); ++i) {
       std::string gid = prepared.str(i, 0);
+      if (!run_of_lock_gid(gid).empty()) worker_locks[endpoint].push_back(gid);
       std::string run = run_of_gid(gid);
       if (run.empty()) continue;
       RunState& st = state_of(run);
@@ -294,6 +306,44 @@ RecoveryResult recover_prepared(const Catalog& catalog) {
       res.unresolved.push_back(std::move(line));
     }
   }
+  // Last, the prepared lock transactions of dead runs (LoadLock::prepare): each keeps moves and rewrites of its table
+  // waiting until nothing of its run is left prepared, so it goes only once the run's decision is gone (every gid
+  // resolved) or the run never decided (its parts were rolled back, or will be: a move cannot lose them).
+  std::set<std::string> still_decided;
+  if (have_decisions) {
+    auto r = coord.exec("SELECT run_id FROM pgload.commit_decisions");
+    for (int i = 0; i < r.rows(); ++i) still_decided.insert(r.str(i, 0));
+  }
+  auto release_locks = [&](const PgConn& c, const std::vector<std::string>& gids) {
+    for (const std::string& gid : gids) {
+      const std::string run = run_of_lock_gid(gid);
+      if (run.empty() || still_decided.count(run)) continue;
+      if (state_of(run).live) {
+        ++res.skipped_live;
+        continue;
+      }
+      try {
+        c.run("ROLLBACK PREPARED " + quote_literal(gid));
+        ++res.locks_released;
+      } catch (const PgError& e) {
+        if (e.sqlstate() != "42704") throw;  // a concurrent recover released it first
+      }
+    }
+  };
+  // A reference table's lock on the first worker (which may be the coordinator, if it is in pg_dist_node), then the
+  // coordinator's.
+  for (const auto& [endpoint, gids] : worker_locks) {
+    try {
+      release_locks(PgConn::connect(catalog.node_conninfo(targets[endpoint].node), "pgload recover"), gids);
+    } catch (const PgError&) {
+      // Found a moment ago; if it is gone now, the next recover releases it.
+    }
+  }
+  auto locks = coord.exec(
+      "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'pgload\\_%\\_lock\\_%' AND database = current_database()");
+  std::vector<std::string> coord_locks;
+  for (int i = 0; i < locks.rows(); ++i) coord_locks.push_back(locks.str(i, 0));
+  release_locks(coord, coord_locks);
   // An unreachable active node may still hold undecided transactions of a crashed run: say so, as before.
   if (res.unresolved.empty() && !needed_unreachable)
     for (const auto& [ep, why] : unreachable)

@@ -32,6 +32,12 @@ class TwoPhaseRun {
   const std::string& run_id() const noexcept { return run_id_; }
   // Global transaction id for connection `n` of node `node_id`.
   std::string gid(int32_t node_id, int n) const;
+  // Global transaction id of the coordinator lock transaction of commit `n` (0, or the --checkpoint step): see
+  // LoadLock::prepare. Recovery releases it last, once none of the run's worker transactions is still prepared.
+  std::string lock_gid(int64_t n) const;
+  // When the run started, in microseconds by the coordinator's clock: with the run id, the order of wait-die.
+  int64_t started_us() const noexcept { return started_us_; }
+
   // The commit point: durably records that every transaction in `txns` must commit.
   void record_decision(const std::vector<PreparedTxn>& txns) const;
   // Removes the decision after every COMMIT PREPARED succeeded. The load is committed whatever happens here, so a
@@ -48,6 +54,7 @@ class TwoPhaseRun {
  private:
   PgConn coordinator_;  // its own session: decisions commit while the caller's transactions stay open
   std::string run_id_;
+  int64_t started_us_ = 0;
   std::string rider_sql_;
   Params rider_params_;
 };
@@ -55,7 +62,8 @@ class TwoPhaseRun {
 struct RecoveryResult {
   int committed = 0;
   int rolled_back = 0;
-  int skipped_live = 0;  // belonged to a run that is still running
+  int skipped_live = 0;    // belonged to a run that is still running
+  int locks_released = 0;  // prepared lock transactions of finished runs released on the coordinator
   // Decided runs that could not be finished, one line each naming the node and the gids left there; their
   // decisions stay on the coordinator for the next `pgload recover` (exit 5 while this is not empty).
   std::vector<std::string> unresolved;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace pgload {
@@ -32,11 +33,14 @@ enum class PgType : uint8_t {
   Other
 };
 
-// A column's type as the validator needs it. max_chars is n of
-// varchar(n)/char(n), -1 when unlimited.
+// A column's type as the validator and the binary encoder need it. max_chars is
+// n of varchar(n)/char(n), -1 when unlimited. zone_offset_secs: for
+// timestamptz, the fixed UTC offset of the workers' session TimeZone when it is
+// known exactly (a value without an offset is read at it), else nullopt.
 struct ColumnType {
   PgType type = PgType::Other;
   int32_t max_chars = -1;
+  std::optional<int32_t> zone_offset_secs;
 };
 
 // Maps pg_attribute.atttypid / atttypmod to a ColumnType (domains, arrays and

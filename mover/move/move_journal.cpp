@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "common/pgload_schema.h"
+
 namespace pgload {
 
 namespace {
@@ -49,30 +51,8 @@ MoveJournal MoveJournal::sharing(const PgConn& coordinator) {
 
 MoveJournal::MoveJournal(const PgConn* coordinator) : conn_(coordinator) {}
 
-void MoveJournal::create_table() {
-  conn_->run("BEGIN");
-  try {
-    conn_->run("SELECT pg_advisory_xact_lock(" + kLock + ", 0)");
-    conn_->run("SET LOCAL client_min_messages = warning");
-    conn_->run("CREATE SCHEMA IF NOT EXISTS pgload");
-    conn_->run(
-        "CREATE TABLE IF NOT EXISTS pgload.moves ("
-        " move_id bigserial PRIMARY KEY,"
-        " shard_ids bigint[] NOT NULL,"
-        " shard_relations text[] NOT NULL,"
-        " source_group int NOT NULL,"
-        " target_group int NOT NULL,"
-        " mode text NOT NULL,"
-        " state text NOT NULL CHECK (state IN ('started', 'switched', 'done', 'aborted')),"
-        " error text,"
-        " started_at timestamptz NOT NULL DEFAULT now(),"
-        " updated_at timestamptz NOT NULL DEFAULT now())");
-    conn_->run("COMMIT");
-  } catch (...) {
-    PQexec(conn_->raw(), "ROLLBACK");
-    throw;
-  }
-}
+// pgload.moves is created and upgraded with the rest of pgload's schema (one role column, row-level security).
+void MoveJournal::create_table() { ensure_pgload_schema(*conn_); }
 
 int64_t MoveJournal::begin(const std::vector<int64_t>& shard_ids, const std::vector<std::string>& shard_relations,
                            int32_t source_group, int32_t target_group, std::string_view mode) {

@@ -194,7 +194,7 @@ TEST_F(LoadFaultTest, WorkerKilledMidLoadLeavesNothing) {
   auto w = cluster().connect_node(port);
   for (int i = 0; i < 400 && !copying; ++i) {
     copying = *w.scalar(
-                  "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgload' AND "
+                  "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgload %' AND "
                   "query LIKE 'COPY %'") != "0";
     if (!copying) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }

@@ -184,7 +184,7 @@ std::vector<BadCase> catalog() {
       {"delimiter_equals_quote", Shape::Users, kGood, "--delimiter '\"'", 2,
        "pgload: --delimiter and --quote must differ"},
       {"unknown_format", Shape::Users, kGood, "--format xml", 2,
-       "pgload: --format takes csv, ndjson or text, got 'xml'"},
+       "pgload: --format takes csv, ndjson, text or parquet, got 'xml'"},
       {"text_octal_escape_invalid_utf8", Shape::Users, kGoodText + "2\tx\t\\351\tz\n", "--format text", 1,
        "pgload: line 2, column login, byte 12: invalid byte sequence for encoding \"UTF8\": 0xe9 (from an escape)"},
       {"text_hex_escape_nul", Shape::Users, kGoodText + "2\tx\t\\x00\tz\n", "--format text", 1,
@@ -484,11 +484,16 @@ TEST_F(FirstTryTest, UnsupportedSchemeIsNamed) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("pgload: --url ftp://example.com/users.csv: unsupported scheme "
                                   "'ftp://' "
-                                  "(supported: http://, https://, file://, a path, or - for stdin)\n"));
-  auto secret = pgload("--url 's3://key:sekrit-pw@bucket/users.csv' --table t --json");
+                                  "(supported: http://, https://, s3://, file://, a path, or - for stdin)\n"));
+  auto secret = pgload("--url 'gopher://key:sekrit-pw@host/users.csv' --table t --json");
   EXPECT_EQ(secret.exit_code, 2) << secret.output;
-  EXPECT_THAT(secret.output, HasSubstr("unsupported scheme 's3://'"));
+  EXPECT_THAT(secret.output, HasSubstr("unsupported scheme 'gopher://'"));
   EXPECT_EQ(secret.output.find("sekrit-pw"), std::string::npos) << secret.output;
+  // An S3 URL carries no credentials: refused before anything connects, the secret not shown.
+  auto s3 = pgload("--url 's3://key:sekrit-pw@bucket/users.csv' --table t");
+  EXPECT_EQ(s3.exit_code, 2) << s3.output;
+  EXPECT_THAT(s3.output, HasSubstr("s3://***@bucket/users.csv: an s3:// URL carries no credentials"));
+  EXPECT_EQ(s3.output.find("sekrit-pw"), std::string::npos) << s3.output;
 }
 
 TEST_F(FirstTryTest, MissingFileIsReportedBeforeConnecting) {

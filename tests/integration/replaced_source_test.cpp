@@ -89,5 +89,29 @@ TEST(ReplacedSource, UnchangedFileAfterADropLoadsEveryRowOnce) {
             std::to_string(kRows));
 }
 
+// A checkpointed load of a URL whose query string is a token (an Azure SAS, a presigned S3 URL): the token is
+// neither stored in pgload.resumable_runs nor shown by `pgload status`, and the resumed run, with a token issued
+// anew, continues where the first stopped.
+TEST(ReplacedSource, ATokenInTheQueryStringIsNeverStoredAndAFreshOneResumes) {
+  create_table("replaced_src_token");
+  ServeFile server("--file " + files().first, files().dir);
+  auto killed = run_command("PGLOAD_FAULT=after_step:1 timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " +
+                            sh(TestCluster::shared().conninfo()) + " --url " +
+                            sh(server.url("a.csv") + "?sig=SECRET-ONE&se=2026") +
+                            " --table replaced_src_token --checkpoint 1MB 2>&1");
+  ASSERT_NE(killed.exit_code, 0) << killed.output;
+  auto c = TestCluster::shared().connect();
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM pgload.resumable_runs WHERE url LIKE '%SECRET%'"), "0");
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM pgload.resumable_runs WHERE url LIKE '%/a.csv?***'"), "1");
+  auto status = pgload("status");
+  EXPECT_EQ(status.output.find("SECRET"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("a.csv?***"), std::string::npos) << status.output;
+  auto resumed = pgload("--url " + sh(server.url("a.csv") + "?sig=SECRET-TWO&se=2027") +
+                        " --table replaced_src_token --checkpoint 1MB --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(resumed.output.find("SECRET"), std::string::npos) << resumed.output;
+  EXPECT_EQ(rows_of("replaced_src_token"), std::to_string(kRows + 1) + "/1");
+}
+
 }  // namespace
 }  // namespace pgload::test

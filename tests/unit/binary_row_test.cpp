@@ -59,11 +59,65 @@ TEST(BinaryRow, BoolUuidText) {
   EXPECT_EQ(field(PgType::Text, std::nullopt), "ffffffff");
 }
 
+// The expected bytes are numeric_send/date_send/timestamp_send of a PostgreSQL 15 server for the same values.
+TEST(BinaryRow, Numeric) {
+  EXPECT_EQ(field(PgType::Numeric, "1.5"),
+            "0000000c"
+            "000200000000000100011388");
+  EXPECT_EQ(field(PgType::Numeric, " -0.00 "),
+            "00000008"
+            "0000000000000002");
+  EXPECT_EQ(field(PgType::Numeric, "12345678.9"),
+            "0000000e"
+            "000300010000000104d2162e2328");
+  EXPECT_EQ(field(PgType::Numeric, "1e-5"),
+            "0000000a"
+            "0001fffe0000000503e8");
+  EXPECT_EQ(field(PgType::Numeric, "0.00001"),
+            "0000000a"
+            "0001fffe0000000503e8");
+  EXPECT_EQ(field(PgType::Numeric, "NaN"),
+            "00000008"
+            "00000000c0000000");
+  EXPECT_EQ(field(PgType::Numeric, "-Infinity"),
+            "00000008"
+            "00000000f0000000");
+  EXPECT_EQ(field(PgType::Numeric, "1e1001"), "-");  // the server's "value overflows numeric format"
+  EXPECT_EQ(field(PgType::Numeric, "1,5"), "-");
+}
+
+TEST(BinaryRow, DateAndTimestamps) {
+  EXPECT_EQ(field(PgType::Date, "1999-12-31"),
+            "00000004"
+            "ffffffff");
+  EXPECT_EQ(field(PgType::Date, "infinity"),
+            "00000004"
+            "7fffffff");
+  EXPECT_EQ(field(PgType::Date, "Jan 8 1999"), "-");  // not an ISO form: the row goes as CSV
+  EXPECT_EQ(field(PgType::Timestamp, "2000-01-01 00:00:01.5"),
+            "00000008"
+            "000000000016e360");
+  EXPECT_EQ(field(PgType::Timestamp, "2000-01-01 00:00:01.5+05"),
+            "00000008"
+            "000000000016e360");  // offset ignored
+  std::string out;
+  ASSERT_TRUE(append_binary_field(out, ColumnType{PgType::Timestamptz, -1, 0}, "2000-01-01 05:00:01.5+05"));
+  EXPECT_EQ(hex(out),
+            "00000008"
+            "000000000016e360");
+  out.clear();
+  ASSERT_TRUE(append_binary_field(out, ColumnType{PgType::Timestamptz, -1, 3600}, "2000-01-01 01:00:01.5"));
+  EXPECT_EQ(hex(out),
+            "00000008"
+            "000000000016e360");
+  // Without a known fixed offset of the session's TimeZone, a value without one is left to the server.
+  EXPECT_EQ(field(PgType::Timestamptz, "2000-01-01 00:00:01.5"), "-");
+}
+
 TEST(BinaryRow, TypesWithoutEncoderGoAsCsv) {
   EXPECT_TRUE(binary_encodable({{PgType::Int8}, {PgType::Text}, {PgType::Jsonb}, {PgType::Bpchar, 4}}));
-  EXPECT_FALSE(binary_encodable({{PgType::Int8}, {PgType::Numeric}}));
-  EXPECT_FALSE(binary_encodable({{PgType::Timestamptz}}));
-  EXPECT_FALSE(binary_encodable({{PgType::Other}}));
+  EXPECT_TRUE(binary_encodable({{PgType::Int8}, {PgType::Numeric}, {PgType::Date}, {PgType::Timestamptz}}));
+  EXPECT_FALSE(binary_encodable({{PgType::Int8}, {PgType::Other}}));
 }
 
 TEST(BinaryRow, HeaderAndTrailer) {

@@ -146,7 +146,7 @@ TEST(CliLoad, MessagesNameTheOption) {
             "--delimiter takes one character, got 'ab'");
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--delimiter", "\""}), "--delimiter and --quote must differ");
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "xml"}),
-            "--format takes csv, ndjson or text, got 'xml'");
+            "--format takes csv, ndjson, text or parquet, got 'xml'");
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--max-errors", "-1"}),
             "--max-errors takes a whole number >= 0, got '-1'");
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--threads", "0"}),
@@ -154,6 +154,18 @@ TEST(CliLoad, MessagesNameTheOption) {
   EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--columns", "a,,b"}),
             "--columns has an empty column name in 'a,,b'");
   EXPECT_NE(usage_error({"--url"}).find("--url"), std::string::npos);
+}
+
+TEST(CliLoad, ParquetByNameOrFormatAndItRefusesTheCsvOptions) {
+  EXPECT_EQ(parse({"--url", "data/x.parquet", "--table", "t"}).format, InputFormat::Parquet);
+  EXPECT_EQ(parse({"--url", "https://h/x.parquet?sig=1", "--table", "t"}).format, InputFormat::Parquet);
+  EXPECT_EQ(parse({"--url", "x.parquet", "--table", "t", "--format", "csv"}).format, InputFormat::Csv);
+  EXPECT_EQ(parse({"--url", "x", "--table", "t", "--format", "parquet"}).format, InputFormat::Parquet);
+  EXPECT_EQ(parse({"--url", "x.parquet.csv", "--table", "t"}).format, InputFormat::Csv);
+  EXPECT_EQ(usage_error({"--url", "x.parquet", "--table", "t", "--header"}),
+            "--header does not apply to --format parquet");
+  EXPECT_EQ(usage_error({"--url", "x", "--table", "t", "--format", "parquet", "--delimiter", "|"}),
+            "--delimiter does not apply to --format parquet");
 }
 
 TEST(CliLoad, TextFormatDefaultsAndChecks) {

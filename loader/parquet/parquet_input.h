@@ -1,0 +1,30 @@
+// A Parquet file planned for a load: which leaf column feeds each loaded table column (by name, as NDJSON keys
+// do), and the PostgreSQL target each value is converted into. Everything that would fail for every row (a
+// nested column, a column type Parquet values cannot go into, a NOT NULL column the file lacks) fails here,
+// before anything is sent.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/catalog.h"
+#include "loader/parquet/parquet_file.h"
+#include "loader/parquet/pg_value.h"
+
+namespace pgload::parquet {
+
+struct ParquetInput {
+  std::unique_ptr<ParquetFile> file;
+  std::vector<int> leaves;         // leaf columns read, one per table column found in the file
+  std::vector<int> slot_of_field;  // per loaded column: index into `leaves`, -1 when the file lacks it (NULL)
+  std::vector<Target> targets;     // per loaded column
+};
+
+// Plans the load of `file` into the table columns `fields` (indexes into table.columns, in load order).
+// `columns_given`: --columns chose them, so file columns outside them are ignored; otherwise a file column that
+// is not a table column is an error. Throws LoadError (exit 2) with the column named.
+ParquetInput plan_parquet(std::unique_ptr<ParquetFile> file, const Table& table, const std::vector<int>& fields,
+                          bool columns_given);
+
+}  // namespace pgload::parquet

@@ -1,0 +1,563 @@
+#include "loader/parquet/pg_value.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+#include "common/citus_hash.h"
+
+namespace pgload::parquet {
+namespace {
+
+// What a leaf's values are, from its physical and logical type.
+enum class Src : uint8_t {
+  Bool,
+  Int,
+  UInt,
+  Float,
+  Double,
+  String,
+  Json,
+  Binary,
+  Uuid,
+  Decimal,
+  Date,
+  Time,
+  Timestamp,
+  Int96,
+  Unsupported
+};
+
+Src source_kind(const LeafColumn& leaf) {
+  const SchemaElement& e = leaf.element;
+  const Physical t = *e.type;
+  const bool bytes = t == Physical::ByteArray || t == Physical::FixedLenByteArray;
+  const bool ints = t == Physical::Int32 || t == Physical::Int64;
+  switch (e.logical) {
+    case Logical::String:
+      return bytes ? Src::String : Src::Unsupported;
+    case Logical::Json:
+      return bytes ? Src::Json : Src::Unsupported;
+    case Logical::Bson:
+      return bytes ? Src::Binary : Src::Unsupported;
+    case Logical::Uuid:
+      return t == Physical::FixedLenByteArray && e.type_length == 16 ? Src::Uuid : Src::Unsupported;
+    case Logical::Decimal:
+      return (ints || bytes) && e.scale >= 0 && e.scale <= 1000 ? Src::Decimal : Src::Unsupported;
+    case Logical::Date:
+      return t == Physical::Int32 ? Src::Date : Src::Unsupported;
+    case Logical::Time:
+      return ints ? Src::Time : Src::Unsupported;
+    case Logical::Timestamp:
+      return t == Physical::Int64 ? Src::Timestamp : Src::Unsupported;
+    case Logical::Integer:
+      return ints ? (e.int_signed ? Src::Int : Src::UInt) : Src::Unsupported;
+    case Logical::None:
+      break;
+    default:
+      return Src::Unsupported;
+  }
+  switch (t) {
+    case Physical::Boolean:
+      return Src::Bool;
+    case Physical::Int32:
+    case Physical::Int64:
+      return Src::Int;
+    case Physical::Int96:
+      return Src::Int96;
+    case Physical::Float:
+      return Src::Float;
+    case Physical::Double:
+      return Src::Double;
+    default:
+      return Src::Binary;
+  }
+}
+
+template <class T>
+void put_be(std::string& out, T v) {
+  static_assert(sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8);
+  auto u = static_cast<std::make_unsigned_t<T>>(v);
+  if constexpr (sizeof(T) == 2) u = __builtin_bswap16(u);
+  if constexpr (sizeof(T) == 4) u = __builtin_bswap32(u);
+  if constexpr (sizeof(T) == 8) u = __builtin_bswap64(u);
+  char b[sizeof(T)];
+  std::memcpy(b, &u, sizeof(T));
+  out.append(b, sizeof(T));
+}
+
+void put_len(std::string& out, size_t n) { put_be<uint32_t>(out, static_cast<uint32_t>(n)); }
+
+const char* target_name(const Target& t) {
+  switch (t.kind) {
+    case PgTarget::Bool:
+      return "boolean";
+    case PgTarget::Int2:
+      return "smallint";
+    case PgTarget::Int4:
+      return "integer";
+    case PgTarget::Int8:
+      return "bigint";
+    case PgTarget::Float4:
+      return "real";
+    case PgTarget::Float8:
+      return "double precision";
+    case PgTarget::Numeric:
+      return "numeric";
+    case PgTarget::Text:
+      return pg_type_name(t.check.type);
+    case PgTarget::Json:
+      return "json";
+    case PgTarget::Jsonb:
+      return "jsonb";
+    case PgTarget::Uuid:
+      return "uuid";
+    case PgTarget::Bytea:
+      return "bytea";
+    case PgTarget::Date:
+      return "date";
+    case PgTarget::Time:
+      return "time without time zone";
+    case PgTarget::Timestamp:
+      return "timestamp without time zone";
+    case PgTarget::Timestamptz:
+      return "timestamp with time zone";
+  }
+  return "?";
+}
+
+const char* why(std::string s) {
+  thread_local std::string msg;
+  msg = std::move(s);
+  return msg.c_str();
+}
+
+const char* cannot(const LeafColumn& leaf, const Target& t) {
+  return why("a Parquet " + parquet_type_name(leaf) + " value cannot go into type " + target_name(t));
+}
+
+const char* out_of_range(const Target& t) { return why(std::string("value out of range for type ") + target_name(t)); }
+
+// The integer of an Int/UInt source.
+__int128 integer_of(const LeafColumn& leaf, Src s, const RawValue& v) {
+  if (s == Src::UInt)
+    return *leaf.element.type == Physical::Int32 ? static_cast<__int128>(static_cast<uint32_t>(v.i))
+                                                 : static_cast<__int128>(static_cast<uint64_t>(v.i));
+  return v.i;
+}
+
+// The unscaled integer of a DECIMAL (big-endian two's complement for byte arrays); false past 128 bits.
+bool decimal_unscaled(const LeafColumn& leaf, const RawValue& v, __int128& out) {
+  const Physical t = *leaf.element.type;
+  if (t == Physical::Int32 || t == Physical::Int64) {
+    out = v.i;
+    return true;
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(v.b.data());
+  size_t n = v.b.size();
+  if (n == 0) {
+    out = 0;
+    return true;
+  }
+  const bool neg = p[0] & 0x80;
+  // Leading sign-extension bytes beyond 16 carry nothing.
+  while (n > 16 && p[0] == (neg ? 0xff : 0x00)) {
+    ++p;
+    --n;
+  }
+  if (n > 16) return false;
+  unsigned __int128 u = neg ? ~static_cast<unsigned __int128>(0) : 0;
+  for (size_t k = 0; k < n; ++k) u = (u << 8) | p[k];
+  out = static_cast<__int128>(u);
+  return true;
+}
+
+std::string u128_digits(unsigned __int128 u) {
+  if (u == 0) return "0";
+  char buf[48];
+  int i = 48;
+  while (u > 0) {
+    buf[--i] = static_cast<char>('0' + static_cast<int>(u % 10));
+    u /= 10;
+  }
+  return {buf + i, static_cast<size_t>(48 - i)};
+}
+
+// numeric_send of unscaled * 10^-scale shown with `dscale` digits after the point (dscale >= scale), with the
+// column's precision checked; also its text. Returns a reason or nullptr.
+const char* append_numeric(std::string& out, __int128 unscaled, int scale, const Target& t, Converted& conv) {
+  int dscale = scale;
+  if (t.typmod >= 4) {
+    const int32_t tm = t.typmod - 4;
+    const int precision = (tm >> 16) & 0xffff;
+    int col_scale = tm & 0x7ff;
+    if (col_scale & 0x400) col_scale -= 0x800;  // PostgreSQL 15 allows negative scales
+    if (col_scale < scale) {
+      // Rounded half away from zero, as numeric's apply_typmod does.
+      const int drop = scale - col_scale;
+      const bool neg = unscaled < 0;
+      unsigned __int128 u = neg ? -static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled);
+      if (drop > 38) {
+        u = 0;
+      } else {
+        unsigned __int128 p10 = 1;
+        for (int k = 0; k < drop; ++k) p10 *= 10;
+        const unsigned __int128 rem = u % p10;
+        u /= p10;
+        if (rem * 2 >= p10) ++u;
+      }
+      unscaled = neg ? -static_cast<__int128>(u) : static_cast<__int128>(u);
+      scale = col_scale;
+    }
+    dscale = col_scale < 0 ? 0 : col_scale;
+    // Digits before the point must fit precision - scale.
+    const bool neg = unscaled < 0;
+    const std::string d =
+        u128_digits(neg ? -static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled));
+    const int int_digits = d == "0" ? 0 : static_cast<int>(d.size()) - scale;
+    if (int_digits > precision - col_scale)
+      return why("numeric field overflow (precision " + std::to_string(precision) + ", scale " +
+                 std::to_string(col_scale) + ")");
+  }
+  const bool neg = unscaled < 0;
+  std::string d =
+      u128_digits(neg ? -static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled));
+  // A negative scale (a rounded value) means trailing zeros.
+  if (scale < 0) {
+    d.append(static_cast<size_t>(-scale), '0');
+    scale = 0;
+  }
+  if (d.size() <= static_cast<size_t>(scale)) d.insert(0, static_cast<size_t>(scale) + 1 - d.size(), '0');
+  std::string ip = d.substr(0, d.size() - static_cast<size_t>(scale));
+  std::string fp = d.substr(d.size() - static_cast<size_t>(scale));
+  conv.numeric_text = (neg ? "-" : "") + ip + (fp.empty() ? "" : "." + fp);
+  // Base-10000 groups: the integer part aligned from the point leftwards, the fraction rightwards.
+  if (ip.size() % 4) ip.insert(0, 4 - ip.size() % 4, '0');
+  if (fp.size() % 4) fp.append(4 - fp.size() % 4, '0');
+  std::vector<int16_t> groups;
+  for (size_t k = 0; k < ip.size(); k += 4) groups.push_back(static_cast<int16_t>(std::stoi(ip.substr(k, 4))));
+  int weight = static_cast<int>(ip.size() / 4) - 1;
+  for (size_t k = 0; k < fp.size(); k += 4) groups.push_back(static_cast<int16_t>(std::stoi(fp.substr(k, 4))));
+  size_t first = 0;
+  while (first < groups.size() && groups[first] == 0) {
+    ++first;
+    --weight;
+  }
+  size_t last = groups.size();
+  while (last > first && groups[last - 1] == 0) --last;
+  const size_t ndigits = last - first;
+  if (ndigits == 0) weight = 0;
+  put_len(out, 8 + 2 * ndigits);
+  put_be<int16_t>(out, static_cast<int16_t>(ndigits));
+  put_be<int16_t>(out, static_cast<int16_t>(weight));
+  put_be<uint16_t>(out, ndigits && neg ? 0x4000 : 0x0000);
+  put_be<int16_t>(out, static_cast<int16_t>(dscale));
+  for (size_t k = first; k < last; ++k) put_be<int16_t>(out, groups[k]);
+  return nullptr;
+}
+
+constexpr int64_t kUnixToPgDays = 10957;  // 1970-01-01 .. 2000-01-01
+constexpr int64_t kUnixToPgMicros = kUnixToPgDays * 86400LL * 1000000LL;
+constexpr int64_t kMinTimestamp = -211813488000000000LL;  // 4714-11-24 00:00:00 BC, PostgreSQL's MIN_TIMESTAMP
+constexpr int64_t kEndTimestamp = 9223371331200000000LL;  // 294277-01-01, END_TIMESTAMP (exclusive)
+
+// Nanoseconds as microseconds, rounded as PostgreSQL's input rounds the same value's text: the fraction of a
+// second read as a double, times 10^6, rint (ParseFractionalSecond).
+int64_t nanos_to_micros(int64_t ns) {
+  int64_t secs = ns / 1000000000;
+  int64_t sub = ns % 1000000000;
+  if (sub < 0) {
+    sub += 1000000000;
+    --secs;
+  }
+  const double frac = static_cast<double>(sub) / 1e9;
+  return secs * 1000000 + static_cast<int64_t>(std::rint(frac * 1000000));
+}
+
+// A TIME/TIMESTAMP value in its unit as microseconds; false on overflow.
+bool to_micros(int64_t v, TimeUnit u, int64_t& out) {
+  switch (u) {
+    case TimeUnit::Millis:
+      return !__builtin_mul_overflow(v, int64_t{1000}, &out);
+    case TimeUnit::Micros:
+      out = v;
+      return true;
+    case TimeUnit::Nanos:
+      out = nanos_to_micros(v);
+      return true;
+  }
+  return false;
+}
+
+// Valid UTF-8 without NUL (PostgreSQL's text). Most values are ASCII: one vectorisable pass decides them.
+bool valid_utf8_text(std::string_view s) {
+  unsigned char high = 0;
+  bool nul = false;
+  for (const char ch : s) {
+    high |= static_cast<unsigned char>(ch);
+    nul |= ch == '\0';
+  }
+  if (nul) return false;
+  return high < 0x80 || simdjson::validate_utf8(s.data(), s.size());
+}
+
+}  // namespace
+
+std::optional<Target> target_for(uint32_t oid, int32_t typmod) noexcept {
+  Target t;
+  t.check = column_type_for(oid, typmod);
+  t.typmod = typmod;
+  switch (oid) {
+    case 16:
+      t.kind = PgTarget::Bool;
+      break;
+    case 17:
+      t.kind = PgTarget::Bytea;
+      break;
+    case 20:
+      t.kind = PgTarget::Int8;
+      break;
+    case 21:
+      t.kind = PgTarget::Int2;
+      break;
+    case 23:
+      t.kind = PgTarget::Int4;
+      break;
+    case 25:
+    case 1042:
+    case 1043:
+      t.kind = PgTarget::Text;
+      break;
+    case 114:
+      t.kind = PgTarget::Json;
+      break;
+    case 700:
+      t.kind = PgTarget::Float4;
+      break;
+    case 701:
+      t.kind = PgTarget::Float8;
+      break;
+    case 1082:
+      t.kind = PgTarget::Date;
+      break;
+    case 1083:
+      t.kind = PgTarget::Time;
+      break;
+    case 1114:
+      t.kind = PgTarget::Timestamp;
+      break;
+    case 1184:
+      t.kind = PgTarget::Timestamptz;
+      break;
+    case 1700:
+      t.kind = PgTarget::Numeric;
+      break;
+    case 2950:
+      t.kind = PgTarget::Uuid;
+      break;
+    case 3802:
+      t.kind = PgTarget::Jsonb;
+      break;
+    default:
+      return std::nullopt;
+  }
+  return t;
+}
+
+std::string parquet_type_name(const LeafColumn& leaf) {
+  const SchemaElement& e = leaf.element;
+  auto unit = [&] { return e.unit == TimeUnit::Millis ? "MILLIS" : e.unit == TimeUnit::Micros ? "MICROS" : "NANOS"; };
+  switch (e.logical) {
+    case Logical::String:
+      return e.is_enum ? "ENUM" : "STRING";
+    case Logical::Json:
+      return "JSON";
+    case Logical::Bson:
+      return "BSON";
+    case Logical::Uuid:
+      return "UUID";
+    case Logical::Decimal:
+      return "DECIMAL(" + std::to_string(e.precision) + "," + std::to_string(e.scale) + ")";
+    case Logical::Date:
+      return "DATE";
+    case Logical::Time:
+      return std::string("TIME(") + unit() + (e.utc ? ",UTC)" : ")");
+    case Logical::Timestamp:
+      return std::string("TIMESTAMP(") + unit() + (e.utc ? ",UTC)" : ")");
+    case Logical::Integer:
+      return std::string(e.int_signed ? "INT" : "UINT") + std::to_string(e.int_bits);
+    case Logical::Float16:
+      return "FLOAT16";
+    case Logical::Other:
+      return std::string(physical_name(*e.type)) + " (unsupported annotation)";
+    case Logical::None:
+      break;
+  }
+  return physical_name(*e.type);
+}
+
+const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Target& t, const RawValue& v,
+                            Converted& conv) {
+  const Src s = source_kind(leaf);
+  switch (t.kind) {
+    case PgTarget::Bool:
+      if (s != Src::Bool) return cannot(leaf, t);
+      conv.boolean = v.i != 0;
+      put_len(out, 1);
+      out.push_back(conv.boolean ? 1 : 0);
+      return nullptr;
+    case PgTarget::Int2:
+    case PgTarget::Int4:
+    case PgTarget::Int8: {
+      if (s != Src::Int && s != Src::UInt) return cannot(leaf, t);
+      const __int128 x = integer_of(leaf, s, v);
+      const int bytes = t.kind == PgTarget::Int2 ? 2 : t.kind == PgTarget::Int4 ? 4 : 8;
+      const __int128 max = (static_cast<__int128>(1) << (8 * bytes - 1)) - 1;
+      if (x > max || x < -max - 1) return out_of_range(t);
+      conv.integer = static_cast<int64_t>(x);
+      put_len(out, static_cast<size_t>(bytes));
+      if (bytes == 2)
+        put_be<uint16_t>(out, static_cast<uint16_t>(conv.integer));
+      else if (bytes == 4)
+        put_be<uint32_t>(out, static_cast<uint32_t>(conv.integer));
+      else
+        put_be<uint64_t>(out, static_cast<uint64_t>(conv.integer));
+      return nullptr;
+    }
+    case PgTarget::Float4:
+    case PgTarget::Float8: {
+      double d;
+      if (s == Src::Float || s == Src::Double) {
+        d = v.r;
+      } else if (s == Src::Int || s == Src::UInt) {
+        const __int128 x = integer_of(leaf, s, v);
+        d = static_cast<double>(x);
+        if (d >= 0x1p64 || d <= -0x1p63 || static_cast<__int128>(d) != x)
+          return why("integer " + std::string(x < 0 ? "-" : "") +
+                     u128_digits(x < 0 ? -static_cast<unsigned __int128>(x) : static_cast<unsigned __int128>(x)) +
+                     " has no exact " + target_name(t) + " value");
+      } else {
+        return cannot(leaf, t);
+      }
+      if (t.kind == PgTarget::Float4) {
+        const auto f = static_cast<float>(d);
+        if (!std::isnan(d) && static_cast<double>(f) != d) return why(std::string("value has no exact real value"));
+        uint32_t bits;
+        std::memcpy(&bits, &f, 4);
+        put_len(out, 4);
+        put_be<uint32_t>(out, bits);
+      } else {
+        uint64_t bits;
+        std::memcpy(&bits, &d, 8);
+        put_len(out, 8);
+        put_be<uint64_t>(out, bits);
+      }
+      conv.real = d;
+      return nullptr;
+    }
+    case PgTarget::Numeric: {
+      __int128 unscaled;
+      int scale = 0;
+      if (s == Src::Decimal) {
+        if (!decimal_unscaled(leaf, v, unscaled)) return why("DECIMAL value wider than 128 bits");
+        scale = leaf.element.scale;
+      } else if (s == Src::Int || s == Src::UInt) {
+        unscaled = integer_of(leaf, s, v);
+      } else {
+        return cannot(leaf, t);
+      }
+      return append_numeric(out, unscaled, scale, t, conv);
+    }
+    case PgTarget::Text:
+    case PgTarget::Json:
+    case PgTarget::Jsonb: {
+      if (s != Src::String && s != Src::Json && s != Src::Binary) return cannot(leaf, t);
+      if (!valid_utf8_text(v.b))
+        return why(std::string("invalid byte sequence for encoding \"UTF8\"") +
+                   (s == Src::Binary ? " (an unannotated BYTE_ARRAY)" : ""));
+      if (const char* bad = check_value(t.check, v.b)) return bad;
+      conv.bytes = v.b;
+      if (t.kind == PgTarget::Jsonb) {
+        put_len(out, v.b.size() + 1);
+        out.push_back(1);  // jsonb_recv's version number
+      } else {
+        put_len(out, v.b.size());
+      }
+      out.append(v.b);
+      return nullptr;
+    }
+    case PgTarget::Uuid: {
+      thread_local uint8_t u[16];
+      if (s == Src::Uuid) {
+        std::memcpy(u, v.b.data(), 16);
+      } else if (s == Src::String) {
+        if (!parse_pg_uuid(v.b, u)) return why("invalid input syntax for type uuid");
+      } else {
+        return cannot(leaf, t);
+      }
+      put_len(out, 16);
+      out.append(reinterpret_cast<const char*>(u), 16);
+      conv.bytes = std::string_view(reinterpret_cast<const char*>(u), 16);
+      return nullptr;
+    }
+    case PgTarget::Bytea:
+      if (s != Src::Binary && s != Src::String && s != Src::Json && s != Src::Uuid) return cannot(leaf, t);
+      conv.bytes = v.b;
+      put_len(out, v.b.size());
+      out.append(v.b);
+      return nullptr;
+    case PgTarget::Date: {
+      if (s != Src::Date) return cannot(leaf, t);
+      const int64_t d = v.i - kUnixToPgDays;
+      // PostgreSQL's IS_VALID_DATE: julian day 0 up to (not including) DATE_END_JULIAN.
+      if (d < -2451545 || d >= 2147483494LL - 2451545) return why("date out of range");
+      conv.integer = d;
+      put_len(out, 4);
+      put_be<uint32_t>(out, static_cast<uint32_t>(d));
+      return nullptr;
+    }
+    case PgTarget::Time: {
+      if (s != Src::Time) return cannot(leaf, t);
+      int64_t us;
+      if (!to_micros(v.i, leaf.element.unit, us) || us < 0 || us > 86400LL * 1000000) return why("time out of range");
+      conv.integer = us;
+      put_len(out, 8);
+      put_be<uint64_t>(out, static_cast<uint64_t>(us));
+      return nullptr;
+    }
+    case PgTarget::Timestamp:
+    case PgTarget::Timestamptz: {
+      int64_t us;
+      if (s == Src::Timestamp) {
+        // An instant (UTC-adjusted) goes into timestamptz, a local date-time into timestamp: never a time zone
+        // guessed.
+        if (leaf.element.utc != (t.kind == PgTarget::Timestamptz))
+          return why(std::string("a Parquet ") + parquet_type_name(leaf) + " value cannot go into a " + target_name(t) +
+                     " column (" + (leaf.element.utc ? "an instant: use timestamptz" : "no time zone: use timestamp") +
+                     ")");
+        if (!to_micros(v.i, leaf.element.unit, us)) return why("timestamp out of range");
+      } else if (s == Src::Int96) {
+        // Legacy INT96: nanoseconds of the day, then the Julian day; an instant in UTC.
+        int64_t nanos;
+        int32_t jd;
+        std::memcpy(&nanos, v.b.data(), 8);
+        std::memcpy(&jd, v.b.data() + 8, 4);
+        if (nanos < 0 || nanos >= 86400LL * 1000000000) return why("INT96 timestamp has an impossible time of day");
+        us = (static_cast<int64_t>(jd) - 2440588) * 86400LL * 1000000 + nanos_to_micros(nanos);
+      } else {
+        return cannot(leaf, t);
+      }
+      if (__builtin_sub_overflow(us, kUnixToPgMicros, &us) || us < kMinTimestamp || us >= kEndTimestamp)
+        return why("timestamp out of range");
+      conv.integer = us;
+      put_len(out, 8);
+      put_be<uint64_t>(out, static_cast<uint64_t>(us));
+      return nullptr;
+    }
+  }
+  return cannot(leaf, t);
+}
+
+}  // namespace pgload::parquet

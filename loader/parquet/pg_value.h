@@ -1,0 +1,70 @@
+// Parquet values into PostgreSQL's binary COPY fields, from their typed form: integers, floats, decimals, dates
+// and times are converted arithmetically (never through text), checked against the column type, and refused with
+// a reason when they cannot go into it exactly.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "loader/parquet/metadata.h"
+#include "loader/value_check.h"
+
+namespace pgload::parquet {
+
+// The PostgreSQL column types a Parquet value can go into (by type oid).
+enum class PgTarget : uint8_t {
+  Bool,
+  Int2,
+  Int4,
+  Int8,
+  Float4,
+  Float8,
+  Numeric,
+  Text,  // text, varchar(n), char(n): `check` carries the length limit
+  Json,
+  Jsonb,
+  Uuid,
+  Bytea,
+  Date,
+  Time,
+  Timestamp,
+  Timestamptz,
+};
+
+struct Target {
+  PgTarget kind = PgTarget::Text;
+  ColumnType check;     // what value_check knows of the column (text lengths, json)
+  int32_t typmod = -1;  // numeric(p,s)
+};
+
+// The target for a column type oid; nullopt for a type Parquet values cannot be loaded into.
+std::optional<Target> target_for(uint32_t type_oid, int32_t typmod) noexcept;
+
+// One non-null value of a leaf column, as ColumnValues holds it.
+struct RawValue {
+  int64_t i = 0;
+  double r = 0;
+  std::string_view b;
+};
+
+// What a converted value gives beyond its field: the text that routes a distribution value whose hash is not taken
+// from the typed form (numeric), the typed integer for those that are, and a sort key.
+struct Converted {
+  int64_t integer = 0;     // Int2/4/8, Date (days since 2000), Time/Timestamp[tz] (microseconds)
+  std::string_view bytes;  // Text, Json, Jsonb, Bytea, Uuid (16 bytes): the payload
+  double real = 0;         // Float4/Float8
+  bool boolean = false;
+  std::string numeric_text;  // Numeric: the decimal as text (rounded to the column's scale)
+};
+
+// Appends the binary COPY field (length, then the type's send format) of `v` from `leaf` into a column of
+// `target`. Returns nullptr, or why the value cannot go into the column (out leaves `out` partly written).
+const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Target& target, const RawValue& v,
+                            Converted& conv);
+
+// The name of a leaf's Parquet type for messages ("INT64", "STRING", "DECIMAL(10,2)", "TIMESTAMP(MICROS,UTC)").
+std::string parquet_type_name(const LeafColumn& leaf);
+
+}  // namespace pgload::parquet
