@@ -249,4 +249,30 @@ TEST_F(CitusMoveTest, ReRateReachesADirectMove) {
   EXPECT_NEAR(rate, kRate, kRate * 0.05) << "measured " << rate / 1024 / 1024 << " MiB/s after a re-rate to 2 MiB/s";
 }
 
+// `pgmove rebalance --parallel 2` on Citus could hang: parallel moves listed the metadata workers over the one
+// catalog session (a libpq connection is not thread-safe). Each move now reads over its own coordinator session.
+// Both modes, each bounded by timeout(1) (exit 124 is the hang), and Citus agrees afterwards.
+TEST_F(CitusMoveTest, ParallelRebalanceFinishes) {
+  for (const std::string mode : {"block_writes", "logical"}) {
+    auto r = run_command("timeout 300 " + std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ +
+                         "' rebalance --parallel 2 --mode " + mode + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << mode << (r.exit_code == 124 ? " (hung)" : "") << ": " << r.output;
+    EXPECT_NE(r.output.find("Citus: pgmove copies"), std::string::npos) << r.output;
+    EXPECT_GT(std::stoi(*coord_.scalar("SELECT count(*) FROM citus_shards WHERE table_name = 'cm_users'::regclass "
+                                       "AND nodename = $1 AND nodeport = $2::int",
+                                       {host_, port_})),
+              1)
+        << mode << ": " << r.output;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan()"), "0") << mode;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_items i JOIN cm_users u ON u.id = i.user_id"),
+              std::to_string(kRows))
+        << mode;
+    // Back to the old workers for the next mode.
+    coord_.run("SELECT citus_drain_node(" + quote_literal(host_) + ", " + port_ +
+               ", shard_transfer_mode := 'block_writes')");
+    set_new_node_shards(true);
+    coord_.run("CALL citus_cleanup_orphaned_resources()");
+  }
+}
+
 }  // namespace
