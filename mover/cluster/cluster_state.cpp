@@ -150,8 +150,8 @@ ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
 
   if (!with_sizes) return st;
   // One query per node holding shards: size and row estimate of each of its shard tables. A reference table's
-  // shard is measured on the first node holding a placement (every placement is a full copy): one copy's size,
-  // as citus_table_size() reports for reference tables.
+  // shard is measured on the first node holding a placement (every placement is a full copy): one copy's size
+  // (Citus 13's citus_total_relation_size() adds up every copy).
   std::map<int32_t, std::vector<std::pair<int64_t, std::string>>> by_group;  // shard id, relation
   std::map<int64_t, const Table*> table_of;
   for (const auto& t : st.tables)
