@@ -55,11 +55,14 @@ void CitusNativeBackend::move(MoveContext& run, const MoveUnit& u) {
   progress->total_bytes = bytes;
   progress->set_phase("copying (Citus)");
   try {
+    // The mode goes as an untyped literal that the function's own argument type takes: naming the type
+    // (citus.shard_transfer_mode) would need USAGE on schema citus, which a managed service's user lacks.
     coord.exec(
         "SELECT pg_catalog.citus_move_shard_placement($1::bigint, $2::text, $3::int, $4::text, $5::int, "
-        "shard_transfer_mode := $6::citus.shard_transfer_mode)",
+        "shard_transfer_mode := " +
+            quote_literal(transfer_mode_name(run.opts.mode)) + ")",
         {std::to_string(u.request.shard_id), u.source.host, std::to_string(u.source.port), u.target.host,
-         std::to_string(u.target.port), std::string(transfer_mode_name(run.opts.mode))});
+         std::to_string(u.target.port)});
   } catch (...) {
     done(u);
     run.progress.remove(progress);

@@ -51,7 +51,8 @@ void check_disk_space(const Catalog& catalog, const std::vector<MoveUnit>& units
     const Node* n = target_nodes[endpoint];
     if (!is_loopback(n->host)) continue;
     PgConn t = PgConn::connect(catalog.node_conninfo(*n), "pgmove");
-    auto dir = t.scalar("SELECT current_setting('data_directory', true)");
+    // pg_settings leaves out what the role may not read (data_directory needs pg_read_all_settings): no row, no check.
+    auto dir = t.scalar("SELECT setting FROM pg_catalog.pg_settings WHERE name = 'data_directory'");
     if (!dir || dir->empty()) continue;
     auto have = free_bytes(*dir);
     if (have && *have < need + need / 10)

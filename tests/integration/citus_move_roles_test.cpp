@@ -60,10 +60,10 @@ class CitusMoveRolesTest : public ::testing::Test {
                        sh(env_.conninfo + " user=" + kRole) + " " + args + " 2>&1");
   }
   int on_new_node() const {
-    return std::stoi(*coord_.scalar(
-        "SELECT count(*) FROM citus_shards WHERE table_name = 'cmr_users'::regclass AND nodename = $1 "
-        "AND nodeport = $2::int",
-        {env_.new_host, env_.new_port}));
+    return std::stoi(
+        *coord_.scalar("SELECT count(*) FROM citus_shards WHERE table_name = 'cmr_users'::regclass AND nodename = $1 "
+                       "AND nodeport = $2::int",
+                       {env_.new_host, env_.new_port}));
   }
 
   test::CitusEnv env_;
