@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "common/conninfo.h"
 #include "mover/citus/citus_switch.h"
 #include "mover/move/replication.h"
 
@@ -66,9 +67,12 @@ class CitusUnitMove : public UnitMove {
   std::string source_conninfo() const override { return source_info_; }
   // The subscription learns its tables from the source's pg_publication_tables, a pg_class view in which Citus
   // hides shards: without the setting it subscribes to nothing and silently skips every change.
+  // No password: Citus completes the stored conninfo with its node-to-node authentication (citus_use_authinfo:
+  // pg_dist_authinfo and citus.node_conninfo), as its own moves' subscriptions do.
   std::string publisher_conninfo() const override {
-    return source_info_ + " options='-c citus.show_shards_for_app_name_prefixes=*'";
+    return conninfo_without_secrets(source_info_) + " options='-c citus.show_shards_for_app_name_prefixes=*'";
   }
+  std::string subscription_options() const override { return ", citus_use_authinfo = true"; }
   void release(PgConn coord, PgConn source, PgConn target) override {
     if (workers_) workers_->release(pool_);
     pool_.give(source_key_, std::move(source));

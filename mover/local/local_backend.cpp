@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/conninfo.h"
 #include "mover/local/coordinator_lock.h"
 #include "mover/move/replication.h"
 
@@ -27,7 +28,9 @@ class LocalUnitMove : public UnitMove {
     return PgConn::connect(target_info_, "pgmove-" + purpose + "-" + sid_);
   }
   std::string source_conninfo() const override { return source_info_; }
-  std::string publisher_conninfo() const override { return source_info_; }
+  // The target's server authenticates to the source on its own (trust, or the server's ~/.pgpass).
+  std::string publisher_conninfo() const override { return conninfo_without_secrets(source_info_); }
+  std::string subscription_options() const override { return ""; }
   void release(PgConn, PgConn, PgConn) override {}  // closed here: a local move opens its own sessions
 
   bool writes_take_shard_lock() const noexcept override { return false; }  // loads only

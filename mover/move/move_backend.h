@@ -27,10 +27,12 @@ class UnitMove {
   // Sessions on the source and the target; `purpose` names them ("source", "target", "cleanup").
   virtual PgConn connect_source(const std::string& purpose) = 0;
   virtual PgConn connect_target(const std::string& purpose) = 0;
-  // The source's conninfo (the replication connection that makes the slot) and the one the target's subscription
-  // connects with.
+  // The source's conninfo (the replication connection that makes the slot).
   virtual std::string source_conninfo() const = 0;
+  // What the target's subscription is created with: its CONNECTION (stored in pg_subscription, so without any
+  // password: the target authenticates on its own) and the options added to its WITH list ("" for none).
   virtual std::string publisher_conninfo() const = 0;
+  virtual std::string subscription_options() const = 0;
   // After a move that succeeded: the sessions, idle, for the next move (or closed).
   virtual void release(PgConn coordinator, PgConn source, PgConn target) = 0;
 

@@ -118,7 +118,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
       UnitCopy::add_foreign_keys(target, ddls);
       target.run("CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " + quote_literal(m->publisher_conninfo()) +
                  " PUBLICATION " + quote_ident(repl) + " WITH (create_slot = false, copy_data = false, slot_name = " +
-                 quote_literal(repl) + ", enabled = true)");
+                 quote_literal(repl) + ", enabled = true" + m->subscription_options() + ")");
       // A subscription that learnt fewer tables than the unit has would skip changes silently.
       auto subscribed = target.scalar(
           "SELECT count(*) FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = $1",

@@ -275,4 +275,31 @@ TEST_F(CitusMoveTest, ParallelRebalanceFinishes) {
   }
 }
 
+// The subscription of a logical move on Citus is created as Citus creates its own (citus_use_authinfo: the target
+// completes the conninfo from pg_dist_authinfo and citus.node_conninfo): the password pgmove connected with is
+// never in the target's pg_subscription, nor in the --debug output.
+TEST_F(CitusMoveTest, SubscriptionNeverHoldsThePassword) {
+  std::atomic<bool> done{false};
+  std::string stored;
+  std::thread watch([&] {
+    PgConn t = PgConn::connect("host=" + host_ + " port=" + port_ + " user=postgres dbname=postgres", "pgload-test");
+    while (!done.load()) {
+      if (auto v = t.scalar("SELECT string_agg(subconninfo, ' | ') FROM pg_subscription WHERE subname LIKE "
+                            "'pgload%'"))
+        stored = *v;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  auto r = run_command(std::string(PGMOVE_BIN) + " --debug --coordinator '" + conninfo_ +
+                       " password=S3cretPw!' rebalance --mode logical 2>&1");
+  done = true;
+  watch.join();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Citus: pgmove copies"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("S3cret"), std::string::npos) << r.output;
+  ASSERT_NE(stored, "") << "no subscription seen during the move";
+  EXPECT_EQ(stored.find("S3cret"), std::string::npos) << stored;
+  EXPECT_NE(stored.find("port="), std::string::npos) << stored;
+}
+
 }  // namespace

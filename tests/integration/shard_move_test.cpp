@@ -538,3 +538,30 @@ TEST(ShardMove, ParallelMovesBothSwitch) {
   EXPECT_EQ(after[i1].port, env.new_port);
   EXPECT_EQ(count(coord, "SELECT count(*) FROM par_a"), 400);
 }
+
+// A logical move's subscription is stored on the target (pg_subscription): the conninfo it gets carries no
+// password, even when pgmove connected with one (trust auth ignores it here, so the move still connects).
+TEST(ShardMove, SubscriptionStoresNoPassword) {
+  auto& env = Env::get();
+  PgConn coord = PgConn::connect(env.cluster.conninfo() + " password=S3cretPw!", "pgload-test");
+  make_table(coord, "sp_a", 4, 400);
+  auto all = shards_of(coord, "sp_a");
+  const ShardRow s = all[not_on(all, env.new_port)];
+  ExecutorOptions opts;
+  opts.mode = TransferMode::Logical;
+  std::string stored;
+  opts.hooks.on_step = [&](int64_t, std::string_view step) {
+    if (step != "copied") return;  // the subscription is streaming
+    stored = env.cluster.connect_node(env.new_port)
+                 .scalar("SELECT string_agg(subconninfo, ' | ') FROM pg_subscription WHERE subname LIKE 'pgload%'")
+                 .value_or("");
+  };
+  auto cat = Catalog::load(coord);
+  auto sum = run_moves(cat, {request(s, env.new_port)}, opts);
+  EXPECT_EQ(sum.moves, 1);
+  ASSERT_NE(stored, "") << "no subscription seen at the copied step";
+  EXPECT_NE(stored.find("port='" + std::to_string(s.port) + "'"), std::string::npos) << stored;
+  EXPECT_EQ(stored.find("S3cret"), std::string::npos) << stored;
+  EXPECT_EQ(stored.find("password"), std::string::npos) << stored;
+  EXPECT_EQ(count(coord, "SELECT count(*) FROM sp_a"), 400);
+}
