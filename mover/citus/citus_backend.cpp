@@ -8,6 +8,7 @@
 
 #include "common/conninfo.h"
 #include "mover/citus/citus_switch.h"
+#include "mover/move/move_recovery.h"
 #include "mover/move/replication.h"
 
 namespace pgload {
@@ -147,7 +148,16 @@ bool CitusBackend::resolve_orphan(MoveJournal& journal, const JournalEntry& e) {
     if (dst) {
       PgConn t = connect_citus_worker(catalog_.node_conninfo(*dst), "pgmove-recovery");
       drop_subscription(t, repl);
-      for (const auto& rel : e.shard_relations) t.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
+      // Only what the catalog proves is nobody's: no placement there, and no cleanup record (a Citus move to the
+      // same node that is under way or failed owns its tables; Citus's cleaner drops them).
+      for (const auto& rel : droppable_relations(catalog_.coordinator(), e, e.target_group)) {
+        if (catalog_.coordinator()
+                .scalar("SELECT 1 FROM pg_catalog.pg_dist_cleanup WHERE object_name = $1 AND node_group_id = $2",
+                        {rel, std::to_string(e.target_group)})
+                .has_value())
+          continue;
+        t.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
+      }
     }
     if (src) drop_slot_and_publication(connect_citus_worker(catalog_.node_conninfo(*src), "pgmove-recovery"), repl);
     journal.set_state(e.move_id, "aborted", "cleaned by recovery: partial target dropped");

@@ -5,6 +5,7 @@
 
 #include "common/conninfo.h"
 #include "mover/local/coordinator_lock.h"
+#include "mover/move/move_recovery.h"
 #include "mover/move/replication.h"
 
 namespace pgload {
@@ -88,7 +89,8 @@ bool LocalBackend::resolve_orphan(MoveJournal& journal, const JournalEntry& e) {
     if (dst) {
       PgConn t = PgConn::connect(catalog_.node_conninfo(*dst), "pgmove-recovery");
       drop_subscription(t, repl);
-      for (const auto& rel : e.shard_relations) t.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
+      for (const auto& rel : droppable_relations(catalog_.coordinator(), e, e.target_group))
+        t.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
     }
     if (logical && src)
       drop_slot_and_publication(PgConn::connect(catalog_.node_conninfo(*src), "pgmove-recovery"), repl);
@@ -98,7 +100,8 @@ bool LocalBackend::resolve_orphan(MoveJournal& journal, const JournalEntry& e) {
   if (e.state == "switched") {
     if (!src) return false;
     PgConn s = PgConn::connect(catalog_.node_conninfo(*src), "pgmove-recovery");
-    for (const auto& rel : e.shard_relations) s.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
+    for (const auto& rel : droppable_relations(catalog_.coordinator(), e, e.source_group))
+      s.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
     if (logical) drop_slot_and_publication(s, repl);
     if (dst && logical) drop_subscription(PgConn::connect(catalog_.node_conninfo(*dst), "pgmove-recovery"), repl);
     journal.set_state(e.move_id, "done", "finished by recovery: source shard dropped");

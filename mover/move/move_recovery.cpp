@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <set>
 
 #include "mover/move/move_context.h"
 #include "mover/move/move_journal.h"
@@ -29,6 +30,27 @@ int resolve_orphans(Catalog& catalog, MoveBackend& backend) {
     }
   }
   return resolved;
+}
+
+std::vector<std::string> droppable_relations(const PgConn& coordinator, const JournalEntry& e, int32_t group) {
+  auto placed = coordinator.exec(
+      "SELECT DISTINCT shardid FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $2",
+      {array_literal(e.shard_ids), std::to_string(group)});
+  std::set<int64_t> live;
+  for (int i = 0; i < placed.rows(); ++i) live.insert(placed.i64(i, 0));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < e.shard_ids.size() && i < e.shard_relations.size(); ++i) {
+    if (!live.count(e.shard_ids[i])) {
+      out.push_back(e.shard_relations[i]);
+      continue;
+    }
+    std::fprintf(stderr,
+                 "pgmove: warning: journal move %lld: shard %lld has a placement on group %d now (placed since the "
+                 "move stopped): its table %s there is kept\n",
+                 static_cast<long long>(e.move_id), static_cast<long long>(e.shard_ids[i]), group,
+                 e.shard_relations[i].c_str());
+  }
+  return out;
 }
 
 int resolve_orphans_reporting(Catalog& catalog, MoveBackend& backend) {

@@ -96,6 +96,39 @@ class CitusMoveFault : public ::testing::Test {
     }
   }
 
+  // Runs the move in a forked copy of this process that SIGKILLs itself at `step` ("chunk": after a copied chunk);
+  // returns its wait status once every pgmove session of it is gone.
+  int kill_pgmove_at(const MoveRequest& move, TransferMode mode, const std::string& step) {
+    std::fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+      // The child never returns into gtest and never runs destructors (the parent's connections are shared).
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, STDOUT_FILENO);
+      dup2(devnull, STDERR_FILENO);
+      try {
+        PgConn c = PgConn::connect(conninfo_, "pgmove");
+        Catalog cat = Catalog::load(c);
+        ExecutorOptions o;
+        o.mode = mode;
+        o.hooks.after_target_chunk = [step](int64_t, int, uint64_t) {
+          if (step == "chunk") raise(SIGKILL);
+        };
+        o.hooks.on_step = [step](int64_t, std::string_view s) {
+          if (s == step) raise(SIGKILL);
+        };
+        execute_moves(cat, {move}, o);
+      } catch (...) {
+      }
+      _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    wait_for_pgmove_sessions_to_go();
+    return status;
+  }
+
   void check_after_recovery(const std::string& point, const MoveRequest& m, bool moved) {
     auto coord_view = placements(coord_, point + ", coordinator");
     auto target_group =
@@ -154,37 +187,10 @@ TEST_F(CitusMoveFault, PgmoveKilledAtEachStep) {
   };
   for (const auto& f : faults) {
     MoveRequest move = reset_layout();
-    std::fflush(stdout);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      // The child never returns into gtest and never runs destructors (the parent's connections are shared).
-      int devnull = open("/dev/null", O_WRONLY);
-      dup2(devnull, STDOUT_FILENO);
-      dup2(devnull, STDERR_FILENO);
-      try {
-        PgConn c = PgConn::connect(conninfo_, "pgmove");
-        Catalog cat = Catalog::load(c);
-        ExecutorOptions o;
-        o.mode = f.mode;
-        const std::string step = f.step;
-        o.hooks.after_target_chunk = [step](int64_t, int, uint64_t) {
-          if (step == "chunk") raise(SIGKILL);
-        };
-        o.hooks.on_step = [step](int64_t, std::string_view s) {
-          if (s == step) raise(SIGKILL);
-        };
-        execute_moves(cat, {move}, o);
-      } catch (...) {
-      }
-      _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
+    const int status = kill_pgmove_at(move, f.mode, f.step);
     const std::string point = "pgmove killed: " + f.name;
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << point << ": the step was never reached";
     std::printf("[ point ] %s\n", point.c_str());
-    wait_for_pgmove_sessions_to_go();
     placements(coord_, point + ", before recovery");  // one placement per shard even now
     auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' recover 2>&1");
     ASSERT_EQ(r.exit_code, 0) << point << ": " << r.output;
@@ -198,6 +204,34 @@ TEST_F(CitusMoveFault, PgmoveKilledAtEachStep) {
       EXPECT_EQ(again.exit_code, 0) << point << ": " << again.output;
     }
   }
+}
+
+// Recovery of a move killed while copying ('started') dropped the unit's tables on the target without asking the
+// catalog. Here the operator removed the partial tables and Citus then moved the shard to that same node: the
+// tables there are Citus's live placement, which `pgmove recover` must keep (and say so).
+TEST_F(CitusMoveFault, RecoveryKeepsAPlacementCitusMadeSince) {
+  MoveRequest move = reset_layout();
+  const int status = kill_pgmove_at(move, TransferMode::BlockWrites, "chunk");
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the copy was never reached";
+  {
+    PgConn t = PgConn::connect("host=" + host_ + " port=" + std::to_string(port_) + " user=postgres dbname=postgres",
+                               "pgload-test");
+    t.run("SET citus.show_shards_for_app_name_prefixes = '*'");
+    t.run("SET citus.enable_manual_changes_to_shards = on");
+    auto partial = t.scalar(
+        "SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') FROM pg_class c JOIN pg_namespace n ON "
+        "n.oid = c.relnamespace WHERE c.relkind = 'r' AND c.relname ~ '^cf_(users|items)_[0-9]+$'");
+    ASSERT_TRUE(partial.has_value()) << "the killed move left no table on the target";
+    t.run("DROP TABLE " + *partial);
+  }
+  coord_.run("SELECT citus_move_shard_placement(" + std::to_string(move.shard_id) + ", " +
+             quote_literal(move.source_host) + ", " + std::to_string(move.source_port) + ", " + quote_literal(host_) +
+             ", " + std::to_string(port_) + ", shard_transfer_mode := 'block_writes')");
+  auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' recover 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("has a placement on group"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("resolved 1 interrupted move"), std::string::npos) << r.output;
+  check_after_recovery("killed pgmove move, then Citus's move to the same node", move, /*moved=*/true);
 }
 
 }  // namespace

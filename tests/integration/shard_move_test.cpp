@@ -539,6 +539,57 @@ TEST(ShardMove, ParallelMovesBothSwitch) {
   EXPECT_EQ(count(coord, "SELECT count(*) FROM par_a"), 400);
 }
 
+// Recovery of a move that stopped after its journal entry ('started') dropped the shard's table on the target
+// without looking at the catalog: if the shard has been placed there since (Citus's rebalancer, another move),
+// that was live data. Now the table of a shard with a placement on the target stays, and the entry is aborted.
+TEST(ShardMove, RecoveryNeverDropsATableWhoseShardIsPlacedThere) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "rl_a", 4, 400);
+  auto all = shards_of(coord, "rl_a");
+  const ShardRow s = all[not_on(all, env.new_port)];
+  auto new_group = static_cast<int32_t>(
+      count(coord, "SELECT groupid FROM pg_dist_node WHERE nodeport = " + std::to_string(env.new_port)));
+  // A pgmove move of the shard stopped after its journal entry...
+  int64_t stopped = 0;
+  {
+    MoveJournal crashed(env.cluster.connect());
+    stopped = crashed.begin({s.shard_id}, {"\"public\".\"rl_a_" + std::to_string(s.shard_id) + "\""}, s.group,
+                            new_group, "block_writes");
+  }
+  // ...and the shard was then moved to the same node by someone else (here: a move that recovery does not see,
+  // since this run's own recovery is what the test is about).
+  {
+    auto dst = env.cluster.connect_node(env.new_port);
+    auto src = env.cluster.connect_node(s.port);
+    auto ddl =
+        coord.exec("SELECT unnest(pgcluster.shard_ddl('rl_a'::regclass, $1::bigint))", {std::to_string(s.shard_id)});
+    for (int i = 0; i < ddl.rows(); ++i) dst.run(ddl.str(i, 0));
+    const std::string rel = shard_rel("rl_a", s.shard_id);
+    dst.run("INSERT INTO " + rel + " VALUES " +
+            *src.scalar("SELECT string_agg(format('(%s,%s,%L)', id, v, payload), ',') FROM " + rel));
+    coord.run("UPDATE pg_dist_placement SET groupid = " + std::to_string(new_group) +
+              " WHERE shardid = " + std::to_string(s.shard_id));
+    src.run("DROP TABLE " + rel);
+  }
+  const int64_t rows = count(coord, "SELECT count(*) FROM rl_a");
+  ASSERT_EQ(rows, 400);
+
+  auto cat = Catalog::load(coord);
+  testing::internal::CaptureStderr();
+  EXPECT_GE(recover_moves(cat), 1);
+  const std::string said = testing::internal::GetCapturedStderr();
+  auto dst = env.cluster.connect_node(env.new_port);
+  EXPECT_TRUE(table_exists(dst, shard_rel("rl_a", s.shard_id))) << "recovery dropped a live placement";
+  EXPECT_EQ(count(coord, "SELECT count(*) FROM rl_a"), rows);
+  EXPECT_NE(said.find("shard " + std::to_string(s.shard_id) + " has a placement on group " + std::to_string(new_group) +
+                      " now"),
+            std::string::npos)
+      << said;
+  EXPECT_EQ(*coord.scalar("SELECT state FROM pgload.moves WHERE move_id = $1", {std::to_string(stopped)}), "aborted");
+  EXPECT_EQ(unfinished_journal_entries(coord), 0);
+}
+
 // A logical move's subscription is stored on the target (pg_subscription): the conninfo it gets carries no
 // password, even when pgmove connected with one (trust auth ignores it here, so the move still connects).
 TEST(ShardMove, SubscriptionStoresNoPassword) {
