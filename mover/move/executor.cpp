@@ -25,6 +25,11 @@ namespace pgload {
 namespace {
 using Clock = std::chrono::steady_clock;
 
+// Whether a stop may act at `step`: only before anything of the switch is prepared. Citus's direct move reports
+// "prepared" (the workers' metadata prepared) and "switched" (the coordinator committed, the workers not yet): a stop
+// there would leave the workers' parts in doubt until the next run's recovery, so the move finishes instead.
+bool stop_may_act_at(std::string_view step) { return step != "prepared" && step != "switched"; }
+
 // The caller's hooks, preceded by the control's bookkeeping and its cancel checks (safe points: nothing is switched
 // yet, so a MoveCancelled thrown there rolls the move back).
 MoveHooks controlled_hooks(const MoveHooks& hooks, MoveControl& control) {
@@ -35,7 +40,7 @@ MoveHooks controlled_hooks(const MoveHooks& hooks, MoveControl& control) {
     control.check_cancel();
   };
   out.on_step = [hooks, &control](int64_t shard_id, std::string_view step) {
-    control.check_cancel();
+    if (stop_may_act_at(step)) control.check_cancel();
     control.step(shard_id, step);
     if (hooks.on_step) hooks.on_step(shard_id, step);
   };

@@ -22,6 +22,7 @@
 #include "common/catalog.h"
 #include "common/pg.h"
 #include "mover/engine.h"
+#include "mover/move/move_control.h"
 #include "tests/support/citus_env.h"
 #include "tests/support/test_cluster.h"
 
@@ -232,6 +233,67 @@ TEST_F(CitusMoveFault, RecoveryKeepsAPlacementCitusMadeSince) {
   EXPECT_NE(r.output.find("has a placement on group"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("resolved 1 interrupted move"), std::string::npos) << r.output;
   check_after_recovery("killed pgmove move, then Citus's move to the same node", move, /*moved=*/true);
+}
+
+// The page's "stop" at every step of a direct Citus move, without any recovery afterwards: a stop before the switch
+// rolls the move back, one once the switch is under way lets the move finish (a stop between the coordinator's
+// commit and the workers' COMMIT PREPARED used to leave the workers' metadata prepared, in doubt, until the next
+// run). Either way the coordinator and every metadata worker agree at once, and nothing is left prepared.
+TEST_F(CitusMoveFault, StopAtEveryStepLeavesBothCatalogsAgreeing) {
+  struct StopAt {
+    TransferMode mode;
+    std::string step;
+    bool moved;  // the stop acts at the next safe point: "switching" and later ones come too late
+  };
+  const std::vector<StopAt> stops = {
+      {TransferMode::BlockWrites, "blocking", false}, {TransferMode::BlockWrites, "copied", false},
+      {TransferMode::BlockWrites, "switching", true}, {TransferMode::BlockWrites, "prepared", true},
+      {TransferMode::Logical, "verified", false},     {TransferMode::Logical, "blocking", false},
+      {TransferMode::Logical, "switching", true},     {TransferMode::Logical, "prepared", true},
+  };
+  for (const auto& stop : stops) {
+    const std::string point =
+        std::string("stop at ") + stop.step + (stop.mode == TransferMode::Logical ? " (logical)" : " (block_writes)");
+    MoveRequest move = reset_layout();
+    MoveControl control;
+    ExecutorOptions o;
+    o.mode = stop.mode;
+    o.control = &control;
+    o.hooks.on_step = [&](int64_t, std::string_view s) {
+      if (s == stop.step) control.cancel();
+    };
+    bool cancelled = false;
+    {
+      PgConn c = PgConn::connect(conninfo_, "pgload-test");
+      Catalog cat = Catalog::load(c);
+      testing::internal::CaptureStdout();
+      try {
+        execute_moves(cat, {move}, o);
+      } catch (const std::exception&) {
+        cancelled = true;
+      }
+      testing::internal::GetCapturedStdout();
+    }
+    EXPECT_EQ(cancelled, !stop.moved) << point;
+    wait_for_pgmove_sessions_to_go();
+    auto coord_view = placements(coord_, point + ", coordinator");
+    const std::string group = *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodeport = $1::int",
+                                             {std::to_string(stop.moved ? move.target_port : move.source_port)});
+    EXPECT_EQ(coord_view[std::to_string(move.shard_id)], group) << point;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cf_users"), std::to_string(kRows)) << point;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM pgload.moves WHERE state IN ('started', 'switched')"), "0") << point;
+    auto nodes = coord_.exec("SELECT nodename, nodeport, hasmetadata FROM pg_dist_node WHERE groupid <> 0");
+    for (int i = 0; i < nodes.rows(); ++i) {
+      PgConn w = PgConn::connect(
+          "host=" + nodes.str(i, 0) + " port=" + nodes.str(i, 1) + " user=postgres dbname=postgres", "pgload-test");
+      const std::string where = point + ", " + nodes.str(i, 0) + ":" + nodes.str(i, 1);
+      if (nodes.boolean(i, 2)) {
+        EXPECT_EQ(placements(w, where), coord_view) << where;
+      }
+      EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'pgmove\\_%'"), "0") << where;
+      EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_subscription WHERE subname LIKE 'pgload_move_%'"), "0") << where;
+    }
+  }
 }
 
 }  // namespace
