@@ -92,6 +92,8 @@ class CitusUnitMove : public UnitMove {
     return source.scalar("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = $1::regclass", {s.relation})
         .value_or("");
   }
+  void lock_before_shards(const PgConn&, const ShardLockOptions&) override {
+  }  // Citus's writers take the shard lock first
   // Citus's shard metadata lock on the metadata workers too: a write through any node waits where Citus's own move
   // would make it wait.
   void block_writes(const PgConn&, const ShardLockOptions& lock) override { workers_->lock(unit_.shard_ids(), lock); }

@@ -6,10 +6,10 @@
 
 namespace pgload {
 
-void lock_coordinator_tables(const PgConn& coord, const MoveUnit& u) {
+void lock_coordinator_tables(const PgConn& coord, const MoveUnit& u, const ShardLockOptions& lock) {
   std::vector<std::string> names;
   for (const auto& s : u.shards) names.push_back("ONLY " + s.logical_relation);
-  coord.run("LOCK TABLE " + join_sql_list(names, ", ") + " IN EXCLUSIVE MODE");
+  lock_waiting(coord, "LOCK TABLE " + join_sql_list(names, ", ") + " IN EXCLUSIVE MODE", u.shard_ids(), lock);
 }
 
 }  // namespace pgload

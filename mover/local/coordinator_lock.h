@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/pg.h"
+#include "common/shard_lock.h"
 #include "mover/move/move_unit.h"
 
 namespace pgload {
@@ -11,6 +12,7 @@ namespace pgload {
 // shard while holding the coordinator table, which the switch's re-pointing of the foreign partition (DETACH)
 // needs exclusively: that cross-server wait would be a deadlock nobody detects. Foreign partitions cannot be
 // locked, so this is the partitioned table itself (ONLY: not its partitions); reads go on.
-void lock_coordinator_tables(const PgConn& coord, const MoveUnit& u);
+// Waits as for the shard lock (lock_waiting): bounded by --lock-timeout, naming whom it waits for.
+void lock_coordinator_tables(const PgConn& coord, const MoveUnit& u, const ShardLockOptions& lock);
 
 }  // namespace pgload

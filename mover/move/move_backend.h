@@ -44,6 +44,9 @@ class UnitMove {
   // Checks a source shard table before anything is created; returns the owner its target table gets ("": the
   // session's role).
   virtual std::string check_source_table(const PgConn& source, const UnitShard& shard) = 0;
+  // In the coordinator's transaction, just before the shard lock: what writers take before that lock, taken in the
+  // same order so that the two cannot deadlock (on the local cluster, a load locks the distributed table first).
+  virtual void lock_before_shards(const PgConn& coordinator, const ShardLockOptions& lock) = 0;
   // Blocks writes to the unit, on top of the shard lock the coordinator's transaction holds (the source's own table
   // lock follows in the script).
   virtual void block_writes(const PgConn& coordinator, const ShardLockOptions& lock) = 0;

@@ -44,10 +44,11 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   UnitCopy copy(run, u, progress);
   // The shard metadata lock (Exclusive) on every shard of the unit, in a coordinator transaction: a running load
   // (Share, until its last COMMIT PREPARED) finishes first, a starting load waits and then reads the new placements.
-  // Taken before any table lock, so a move never holds a table a load writes while it waits: the load waits only on
-  // this lock, before it touches a worker, and the two cannot deadlock.
+  // Whatever a load takes before it (the backend's lock_before_shards: on the local cluster the distributed table)
+  // is taken first, in the load's order, and no source table is held while waiting: the two cannot deadlock.
   auto lock_unit_shards = [&] {
     coord.run("BEGIN");
+    m->lock_before_shards(coord, lock_opts);
     lock_shards(coord, u.shard_ids(), lock_opts);
     run.progress.set_status(progress, "");
   };
