@@ -5,6 +5,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "common/conninfo.h"
 #include "common/endpoint.h"
 
 namespace pgload {
@@ -176,16 +177,6 @@ Table Catalog::load_table(uint32_t oid) const {
     t.shards.push_back(std::move(s));
   }
   return t;
-}
-
-// libpq conninfo values are single-quoted with backslash escapes (not SQL's doubled quotes).
-static std::string conninfo_value(std::string_view v) {
-  std::string out = "'";
-  for (char ch : v) {
-    if (ch == '\\' || ch == '\'') out.push_back('\\');
-    out.push_back(ch);
-  }
-  return out + "'";
 }
 
 std::string Catalog::node_conninfo(const Node& node) const {

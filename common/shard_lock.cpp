@@ -113,8 +113,14 @@ void lock_shards(const PgConn& c, std::vector<int64_t> shard_ids, const ShardLoc
   std::sort(shard_ids.begin(), shard_ids.end());
   shard_ids.erase(std::unique(shard_ids.begin(), shard_ids.end()), shard_ids.end());
   if (shard_ids.empty()) return;
-  const std::string sql = "SELECT pg_catalog.lock_shard_metadata(" + std::to_string(static_cast<int>(options.mode)) +
-                          ", ARRAY[" + join_ids(shard_ids) + "]::bigint[])";
+  lock_waiting(c,
+               "SELECT pg_catalog.lock_shard_metadata(" + std::to_string(static_cast<int>(options.mode)) + ", ARRAY[" +
+                   join_ids(shard_ids) + "]::bigint[])",
+               shard_ids, options);
+}
+
+void lock_waiting(const PgConn& c, const std::string& sql, const std::vector<int64_t>& shard_ids,
+                  const ShardLockOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   auto saved = c.exec("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')");
   const std::string saved_lock_timeout = saved.str(0, 0), saved_statement_timeout = saved.str(0, 1);

@@ -39,6 +39,11 @@ class ShardLockError : public std::runtime_error {
 // must be inside an open transaction; the lock lasts until that transaction ends. Throws ShardLockError; after a
 // timeout the transaction is aborted.
 void lock_shards(const PgConn& coordinator, std::vector<int64_t> shard_ids, const ShardLockOptions& options);
+// Runs `lock_statement` (another lock a writer of `shard_ids` takes, e.g. a LOCK TABLE) the way lock_shards takes
+// its lock: inside the caller's transaction, bounded by options.lock_timeout_ms, telling options.on_wait whom it
+// waits for, ShardLockError on a timeout.
+void lock_waiting(const PgConn& coordinator, const std::string& lock_statement, const std::vector<int64_t>& shard_ids,
+                  const ShardLockOptions& options);
 
 // Who holds a lock that backend `waiting_pid` waits for, in words: a load's prepared lock transaction ("a crashed
 // load in doubt (run …): run `pgload recover`", or a load that is committing), the move (shard, source -> target) from

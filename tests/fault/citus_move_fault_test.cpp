@@ -21,7 +21,8 @@
 
 #include "common/catalog.h"
 #include "common/pg.h"
-#include "mover/executor.h"
+#include "mover/engine.h"
+#include "mover/move/move_control.h"
 #include "tests/support/citus_env.h"
 #include "tests/support/test_cluster.h"
 
@@ -96,6 +97,39 @@ class CitusMoveFault : public ::testing::Test {
     }
   }
 
+  // Runs the move in a forked copy of this process that SIGKILLs itself at `step` ("chunk": after a copied chunk);
+  // returns its wait status once every pgmove session of it is gone.
+  int kill_pgmove_at(const MoveRequest& move, TransferMode mode, const std::string& step) {
+    std::fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+      // The child never returns into gtest and never runs destructors (the parent's connections are shared).
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, STDOUT_FILENO);
+      dup2(devnull, STDERR_FILENO);
+      try {
+        PgConn c = PgConn::connect(conninfo_, "pgmove");
+        Catalog cat = Catalog::load(c);
+        ExecutorOptions o;
+        o.mode = mode;
+        o.hooks.after_target_chunk = [step](int64_t, int, uint64_t) {
+          if (step == "chunk") raise(SIGKILL);
+        };
+        o.hooks.on_step = [step](int64_t, std::string_view s) {
+          if (s == step) raise(SIGKILL);
+        };
+        execute_moves(cat, {move}, o);
+      } catch (...) {
+      }
+      _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    wait_for_pgmove_sessions_to_go();
+    return status;
+  }
+
   void check_after_recovery(const std::string& point, const MoveRequest& m, bool moved) {
     auto coord_view = placements(coord_, point + ", coordinator");
     auto target_group =
@@ -154,37 +188,10 @@ TEST_F(CitusMoveFault, PgmoveKilledAtEachStep) {
   };
   for (const auto& f : faults) {
     MoveRequest move = reset_layout();
-    std::fflush(stdout);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      // The child never returns into gtest and never runs destructors (the parent's connections are shared).
-      int devnull = open("/dev/null", O_WRONLY);
-      dup2(devnull, STDOUT_FILENO);
-      dup2(devnull, STDERR_FILENO);
-      try {
-        PgConn c = PgConn::connect(conninfo_, "pgmove");
-        Catalog cat = Catalog::load(c);
-        ExecutorOptions o;
-        o.mode = f.mode;
-        const std::string step = f.step;
-        o.hooks.after_target_chunk = [step](int64_t, int, uint64_t) {
-          if (step == "chunk") raise(SIGKILL);
-        };
-        o.hooks.on_step = [step](int64_t, std::string_view s) {
-          if (s == step) raise(SIGKILL);
-        };
-        execute_moves(cat, {move}, o);
-      } catch (...) {
-      }
-      _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
+    const int status = kill_pgmove_at(move, f.mode, f.step);
     const std::string point = "pgmove killed: " + f.name;
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << point << ": the step was never reached";
     std::printf("[ point ] %s\n", point.c_str());
-    wait_for_pgmove_sessions_to_go();
     placements(coord_, point + ", before recovery");  // one placement per shard even now
     auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' recover 2>&1");
     ASSERT_EQ(r.exit_code, 0) << point << ": " << r.output;
@@ -196,6 +203,95 @@ TEST_F(CitusMoveFault, PgmoveKilledAtEachStep) {
                                std::to_string(move.shard_id) + " --to " + host_ + ":" + std::to_string(port_) +
                                " --mode block_writes 2>&1");
       EXPECT_EQ(again.exit_code, 0) << point << ": " << again.output;
+    }
+  }
+}
+
+// Recovery of a move killed while copying ('started') dropped the unit's tables on the target without asking the
+// catalog. Here the operator removed the partial tables and Citus then moved the shard to that same node: the
+// tables there are Citus's live placement, which `pgmove recover` must keep (and say so).
+TEST_F(CitusMoveFault, RecoveryKeepsAPlacementCitusMadeSince) {
+  MoveRequest move = reset_layout();
+  const int status = kill_pgmove_at(move, TransferMode::BlockWrites, "chunk");
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the copy was never reached";
+  {
+    PgConn t = PgConn::connect("host=" + host_ + " port=" + std::to_string(port_) + " user=postgres dbname=postgres",
+                               "pgload-test");
+    t.run("SET citus.show_shards_for_app_name_prefixes = '*'");
+    t.run("SET citus.enable_manual_changes_to_shards = on");
+    auto partial = t.scalar(
+        "SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') FROM pg_class c JOIN pg_namespace n ON "
+        "n.oid = c.relnamespace WHERE c.relkind = 'r' AND c.relname ~ '^cf_(users|items)_[0-9]+$'");
+    ASSERT_TRUE(partial.has_value()) << "the killed move left no table on the target";
+    t.run("DROP TABLE " + *partial);
+  }
+  coord_.run("SELECT citus_move_shard_placement(" + std::to_string(move.shard_id) + ", " +
+             quote_literal(move.source_host) + ", " + std::to_string(move.source_port) + ", " + quote_literal(host_) +
+             ", " + std::to_string(port_) + ", shard_transfer_mode := 'block_writes')");
+  auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' recover 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("has a placement on group"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("resolved 1 interrupted move"), std::string::npos) << r.output;
+  check_after_recovery("killed pgmove move, then Citus's move to the same node", move, /*moved=*/true);
+}
+
+// The page's "stop" at every step of a direct Citus move, without any recovery afterwards: a stop before the switch
+// rolls the move back, one once the switch is under way lets the move finish (a stop between the coordinator's
+// commit and the workers' COMMIT PREPARED used to leave the workers' metadata prepared, in doubt, until the next
+// run). Either way the coordinator and every metadata worker agree at once, and nothing is left prepared.
+TEST_F(CitusMoveFault, StopAtEveryStepLeavesBothCatalogsAgreeing) {
+  struct StopAt {
+    TransferMode mode;
+    std::string step;
+    bool moved;  // the stop acts at the next safe point: "switching" and later ones come too late
+  };
+  const std::vector<StopAt> stops = {
+      {TransferMode::BlockWrites, "blocking", false}, {TransferMode::BlockWrites, "copied", false},
+      {TransferMode::BlockWrites, "switching", true}, {TransferMode::BlockWrites, "prepared", true},
+      {TransferMode::Logical, "verified", false},     {TransferMode::Logical, "blocking", false},
+      {TransferMode::Logical, "switching", true},     {TransferMode::Logical, "prepared", true},
+  };
+  for (const auto& stop : stops) {
+    const std::string point =
+        std::string("stop at ") + stop.step + (stop.mode == TransferMode::Logical ? " (logical)" : " (block_writes)");
+    MoveRequest move = reset_layout();
+    MoveControl control;
+    ExecutorOptions o;
+    o.mode = stop.mode;
+    o.control = &control;
+    o.hooks.on_step = [&](int64_t, std::string_view s) {
+      if (s == stop.step) control.cancel();
+    };
+    bool cancelled = false;
+    {
+      PgConn c = PgConn::connect(conninfo_, "pgload-test");
+      Catalog cat = Catalog::load(c);
+      testing::internal::CaptureStdout();
+      try {
+        execute_moves(cat, {move}, o);
+      } catch (const std::exception&) {
+        cancelled = true;
+      }
+      testing::internal::GetCapturedStdout();
+    }
+    EXPECT_EQ(cancelled, !stop.moved) << point;
+    wait_for_pgmove_sessions_to_go();
+    auto coord_view = placements(coord_, point + ", coordinator");
+    const std::string group = *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodeport = $1::int",
+                                             {std::to_string(stop.moved ? move.target_port : move.source_port)});
+    EXPECT_EQ(coord_view[std::to_string(move.shard_id)], group) << point;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cf_users"), std::to_string(kRows)) << point;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM pgload.moves WHERE state IN ('started', 'switched')"), "0") << point;
+    auto nodes = coord_.exec("SELECT nodename, nodeport, hasmetadata FROM pg_dist_node WHERE groupid <> 0");
+    for (int i = 0; i < nodes.rows(); ++i) {
+      PgConn w = PgConn::connect(
+          "host=" + nodes.str(i, 0) + " port=" + nodes.str(i, 1) + " user=postgres dbname=postgres", "pgload-test");
+      const std::string where = point + ", " + nodes.str(i, 0) + ":" + nodes.str(i, 1);
+      if (nodes.boolean(i, 2)) {
+        EXPECT_EQ(placements(w, where), coord_view) << where;
+      }
+      EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'pgmove\\_%'"), "0") << where;
+      EXPECT_EQ(*w.scalar("SELECT count(*) FROM pg_subscription WHERE subname LIKE 'pgload_move_%'"), "0") << where;
     }
   }
 }

@@ -26,7 +26,7 @@
 #include "common/catalog.h"
 #include "common/pg.h"
 #include "common/shard_name.h"
-#include "mover/executor.h"
+#include "mover/engine.h"
 #include "tests/support/fault_tally.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"

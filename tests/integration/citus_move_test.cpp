@@ -11,10 +11,15 @@
 #include <future>
 #include <map>
 #include <string>
+#include <thread>
 
+#include "common/catalog.h"
 #include "common/pg.h"
 #include "common/shard_name.h"
+#include "mover/engine.h"
+#include "mover/move/move_control.h"
 #include "tests/support/citus_env.h"
+#include "tests/support/rate_probe.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
@@ -200,5 +205,101 @@ TEST_F(CitusMoveTest, LogicalRebalanceIsACitusMove) { rebalance_and_check("logic
 TEST_F(CitusMoveTest, WritesDuringABlockWritesRebalanceAllLand) { rebalance_under_writes("block_writes"); }
 
 TEST_F(CitusMoveTest, WritesDuringALogicalRebalanceAllLand) { rebalance_under_writes("logical"); }
+
+// A re-rate reaches a running direct move (pgmove's own copy on Citus, the page's "change the max-rate"): started at
+// 512 KiB/s and re-rated to 2 MiB/s once it copies, its rate over 4 s after a settling second is 2 MiB/s within 5%.
+TEST_F(CitusMoveTest, ReRateReachesADirectMove) {
+  coord_.run("DROP TABLE IF EXISTS cm_rate");
+  set_new_node_shards(false);
+  coord_.run("CREATE TABLE cm_rate (id bigint PRIMARY KEY, payload text)");
+  coord_.run("SELECT create_distributed_table('cm_rate', 'id', shard_count := 2, colocate_with := 'none')");
+  coord_.run("INSERT INTO cm_rate SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, 30000) g");
+  set_new_node_shards(true);
+  auto r = coord_.exec(
+      "SELECT p.shardid, n.nodename, n.nodeport FROM pg_dist_placement p JOIN pg_dist_shard s USING (shardid) "
+      "JOIN pg_dist_node n ON n.groupid = p.groupid WHERE s.logicalrelid = 'cm_rate'::regclass ORDER BY 1 LIMIT 1");
+  ASSERT_EQ(r.rows(), 1);
+  const MoveRequest request{r.i64(0, 0), r.str(0, 1), static_cast<int32_t>(r.i64(0, 2)), host_, std::stoi(port_)};
+  constexpr double kRate = 2.0 * 1024 * 1024;
+  MoveControl control;
+  test::RateProbe probe;
+  ExecutorOptions opts;
+  opts.max_rate_bytes_per_s = int64_t{512} * 1024;
+  opts.control = &control;
+  opts.hooks.after_target_chunk = [&](int64_t shard, int, uint64_t bytes) { probe.chunk(shard, bytes); };
+  auto cat = Catalog::load(coord_);
+  MoveSummary sum;
+  std::string error;
+  testing::internal::CaptureStdout();
+  std::thread mover([&] {
+    try {
+      sum = execute_moves(cat, {request}, opts);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  const double rate = test::rate_after_rerate(control, probe, uint64_t{512} * 1024, static_cast<int64_t>(kRate),
+                                              std::chrono::seconds(4));
+  mover.join();
+  testing::internal::GetCapturedStdout();
+  coord_.run("DROP TABLE IF EXISTS cm_rate");
+  ASSERT_GT(rate, 0) << "the move never copied 512 KiB: " << error;
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(sum.path, "citus_direct");
+  EXPECT_NEAR(rate, kRate, kRate * 0.05) << "measured " << rate / 1024 / 1024 << " MiB/s after a re-rate to 2 MiB/s";
+}
+
+// `pgmove rebalance --parallel 2` on Citus could hang: parallel moves listed the metadata workers over the one
+// catalog session (a libpq connection is not thread-safe). Each move now reads over its own coordinator session.
+// Both modes, each bounded by timeout(1) (exit 124 is the hang), and Citus agrees afterwards.
+TEST_F(CitusMoveTest, ParallelRebalanceFinishes) {
+  for (const std::string mode : {"block_writes", "logical"}) {
+    auto r = run_command("timeout 300 " + std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ +
+                         "' rebalance --parallel 2 --mode " + mode + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << mode << (r.exit_code == 124 ? " (hung)" : "") << ": " << r.output;
+    EXPECT_NE(r.output.find("Citus: pgmove copies"), std::string::npos) << r.output;
+    EXPECT_GT(std::stoi(*coord_.scalar("SELECT count(*) FROM citus_shards WHERE table_name = 'cm_users'::regclass "
+                                       "AND nodename = $1 AND nodeport = $2::int",
+                                       {host_, port_})),
+              1)
+        << mode << ": " << r.output;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan()"), "0") << mode;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_items i JOIN cm_users u ON u.id = i.user_id"),
+              std::to_string(kRows))
+        << mode;
+    // Back to the old workers for the next mode.
+    coord_.run("SELECT citus_drain_node(" + quote_literal(host_) + ", " + port_ +
+               ", shard_transfer_mode := 'block_writes')");
+    set_new_node_shards(true);
+    coord_.run("CALL citus_cleanup_orphaned_resources()");
+  }
+}
+
+// The subscription of a logical move on Citus is created as Citus creates its own (citus_use_authinfo: the target
+// completes the conninfo from pg_dist_authinfo and citus.node_conninfo): the password pgmove connected with is
+// never in the target's pg_subscription, nor in the --debug output.
+TEST_F(CitusMoveTest, SubscriptionNeverHoldsThePassword) {
+  std::atomic<bool> done{false};
+  std::string stored;
+  std::thread watch([&] {
+    PgConn t = PgConn::connect("host=" + host_ + " port=" + port_ + " user=postgres dbname=postgres", "pgload-test");
+    while (!done.load()) {
+      if (auto v = t.scalar("SELECT string_agg(subconninfo, ' | ') FROM pg_subscription WHERE subname LIKE "
+                            "'pgload%'"))
+        stored = *v;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  auto r = run_command(std::string(PGMOVE_BIN) + " --debug --coordinator '" + conninfo_ +
+                       " password=S3cretPw!' rebalance --mode logical 2>&1");
+  done = true;
+  watch.join();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Citus: pgmove copies"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("S3cret"), std::string::npos) << r.output;
+  ASSERT_NE(stored, "") << "no subscription seen during the move";
+  EXPECT_EQ(stored.find("S3cret"), std::string::npos) << stored;
+  EXPECT_NE(stored.find("port="), std::string::npos) << stored;
+}
 
 }  // namespace

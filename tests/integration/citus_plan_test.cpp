@@ -112,4 +112,25 @@ TEST_F(CitusPlanTest, SkewedTableBothStrategiesAndBaseCosts) {
   expect_same_plans("skewed");
 }
 
+// The demo's reference table showed 0 bytes in `pgmove status` (1,000 rows): its size is one copy's (table, indexes
+// and TOAST); Citus 13's citus_total_relation_size() adds up every placement (one per node, the coordinator's too).
+TEST_F(CitusPlanTest, ReferenceTableHasItsSizeInStatus) {
+  coord_.run("DROP TABLE IF EXISTS plan_merchants");
+  coord_.run("CREATE TABLE plan_merchants (merchant_id bigint PRIMARY KEY, name text)");
+  coord_.run("SELECT create_reference_table('plan_merchants')");
+  coord_.run("INSERT INTO plan_merchants SELECT g, 'merchant ' || g FROM generate_series(1, 1000) g");
+  const int64_t citus_size = std::stoll(*coord_.scalar("SELECT citus_total_relation_size('plan_merchants')"));
+  const int64_t copies =
+      std::stoll(*coord_.scalar("SELECT count(*) FROM pg_dist_placement p JOIN pg_dist_shard s USING (shardid) "
+                                "WHERE s.logicalrelid = 'plan_merchants'::regclass"));
+  auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' status --json 2>/dev/null");
+  coord_.run("DROP TABLE plan_merchants");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::regex row("\"table_name\":\"plan_merchants\",\"type\":\"reference\"[^}]*\"bytes\":(\\d+)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m, row)) << r.output;
+  EXPECT_GT(std::stoll(m[1].str()), 0) << r.output;
+  EXPECT_EQ(std::stoll(m[1].str()) * copies, citus_size) << "one copy's size against citus_total_relation_size()";
+}
+
 }  // namespace

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/catalog.h"
-#include "mover/citus_switch.h"
+#include "mover/citus/citus_switch.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <csignal>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -437,6 +438,48 @@ TEST_F(SecuritySecrets, PgpasswordNeverPrinted) {
       sh("host=127.0.0.1 port=" + std::to_string(test::free_port_range(1)) + " dbname=postgres user=postgres");
   expect_clean(pgload("--coordinator " + dead + " --url " + file + " --table secret_t --json", env), 3, "dead port");
   expect_clean(pgmove("--coordinator " + dead + " status", env), 3, "pgmove dead port");
+}
+
+// A logical move with --debug, the password in the conninfo or in PGPASSWORD: it is never printed, and the target's
+// pg_subscription (read while the move runs) never holds it: the subscription's conninfo has none to quote.
+TEST_F(SecuritySecrets, LogicalMoveWithDebugNeverPrintsNorStoresPassword) {
+  PgConn coord = cluster().connect();
+  coord.run("DROP TABLE IF EXISTS secret_lg");
+  coord.run("CREATE TABLE secret_lg (id bigint PRIMARY KEY, v text)");
+  coord.run("SELECT create_distributed_table('secret_lg', 'id', colocate_with := 'none')");  // a unit of its own
+  coord.run("INSERT INTO secret_lg SELECT g, 'v' || g FROM generate_series(1, 1000) g");
+  const std::string shard =
+      *coord.scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = 'secret_lg'::regclass");
+  for (const std::string& env : {std::string(), std::string("PGPASSWORD=") + sh(kPassword)}) {
+    SCOPED_TRACE(env.empty() ? "conninfo" : "PGPASSWORD");
+    const std::string conn = env.empty() ? kv() : cluster().conninfo();
+    const int from = std::stoi(*coord.scalar(
+        "SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) WHERE p.shardid = $1::bigint",
+        {shard}));
+    const int to = from == cluster().worker_ports()[0] ? cluster().worker_ports()[1] : cluster().worker_ports()[0];
+    // The subscription exists only during the move: a second session watches the target for it.
+    std::atomic<bool> done{false};
+    std::string stored;
+    std::thread watch([&] {
+      PgConn t = cluster().connect_node(to);
+      while (!done.load()) {
+        auto s = t.scalar("SELECT string_agg(subconninfo, ' | ') FROM pg_subscription");
+        if (s) stored = *s;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+    auto r = pgmove("--debug --coordinator " + sh(conn) + " move " + shard + " --to 127.0.0.1:" + std::to_string(to) +
+                        " --mode logical",
+                    env);
+    done = true;
+    watch.join();
+    expect_clean(r, 0, "pgmove --debug move --mode logical");
+    EXPECT_NE(stored, "") << "the subscription was never seen";
+    EXPECT_EQ(stored.find(kSecretStem), std::string::npos) << stored;
+    EXPECT_EQ(stored.find("password"), std::string::npos) << stored;
+  }
+  EXPECT_EQ(count_rows(coord, "secret_lg"), 1000);
+  coord.run("DROP TABLE secret_lg");
 }
 
 // A worker that is down: the worker conninfo (built from the coordinator's, password included) must not leak.

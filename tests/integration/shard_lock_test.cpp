@@ -13,7 +13,7 @@
 #include "common/pg.h"
 #include "loader/load_error.h"
 #include "loader/load_lock.h"
-#include "mover/move_journal.h"
+#include "mover/move/move_journal.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 

@@ -13,8 +13,10 @@
 
 #include "common/catalog.h"
 #include "common/shard_name.h"
-#include "mover/executor.h"
-#include "mover/move_journal.h"
+#include "mover/engine.h"
+#include "mover/move/move_control.h"
+#include "mover/move/move_journal.h"
+#include "tests/support/rate_probe.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
@@ -479,6 +481,41 @@ TEST(ShardMove, ThrottleCapsTheRate) {
   EXPECT_GE(sum.seconds, 1.5);
 }
 
+// A re-rate reaches a running move (what the page's "change the max-rate" does): started at 512 KiB/s and re-rated
+// to 2 MiB/s once it copies, the move's rate measured over 4 s after a settling second is 2 MiB/s within 5%.
+TEST(ShardMove, ReRateReachesARunningMove) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "rr_a", 4, 0);
+  auto rr = shards_of(coord, "rr_a");
+  auto s = rr[not_on(rr, env.new_port)];
+  fill_shard(env.cluster, "rr_a", s, 16000, 1000);
+  constexpr double kRate = 2.0 * 1024 * 1024;
+  MoveControl control;
+  test::RateProbe probe;
+  ExecutorOptions opts;
+  opts.max_rate_bytes_per_s = int64_t{512} * 1024;
+  opts.control = &control;
+  opts.hooks.after_target_chunk = [&](int64_t shard, int, uint64_t bytes) { probe.chunk(shard, bytes); };
+  auto cat = Catalog::load(coord);
+  MoveSummary sum;
+  std::string error;
+  std::thread mover([&] {
+    try {
+      sum = run_moves(cat, {request(s, env.new_port)}, opts);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  const double rate = test::rate_after_rerate(control, probe, uint64_t{512} * 1024, static_cast<int64_t>(kRate),
+                                              std::chrono::seconds(4));
+  mover.join();
+  ASSERT_GT(rate, 0) << "the move never copied 512 KiB: " << error;
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(sum.moves, 1);
+  EXPECT_NEAR(rate, kRate, kRate * 0.05) << "measured " << rate / 1024 / 1024 << " MiB/s after a re-rate to 2 MiB/s";
+}
+
 // Two moves in parallel, each a different shard to the new worker; both switch.
 TEST(ShardMove, ParallelMovesBothSwitch) {
   auto& env = Env::get();
@@ -500,4 +537,82 @@ TEST(ShardMove, ParallelMovesBothSwitch) {
   EXPECT_EQ(after[i0].port, env.new_port);
   EXPECT_EQ(after[i1].port, env.new_port);
   EXPECT_EQ(count(coord, "SELECT count(*) FROM par_a"), 400);
+}
+
+// Recovery of a move that stopped after its journal entry ('started') dropped the shard's table on the target
+// without looking at the catalog: if the shard has been placed there since (Citus's rebalancer, another move),
+// that was live data. Now the table of a shard with a placement on the target stays, and the entry is aborted.
+TEST(ShardMove, RecoveryNeverDropsATableWhoseShardIsPlacedThere) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "rl_a", 4, 400);
+  auto all = shards_of(coord, "rl_a");
+  const ShardRow s = all[not_on(all, env.new_port)];
+  auto new_group = static_cast<int32_t>(
+      count(coord, "SELECT groupid FROM pg_dist_node WHERE nodeport = " + std::to_string(env.new_port)));
+  // A pgmove move of the shard stopped after its journal entry...
+  int64_t stopped = 0;
+  {
+    MoveJournal crashed(env.cluster.connect());
+    stopped = crashed.begin({s.shard_id}, {"\"public\".\"rl_a_" + std::to_string(s.shard_id) + "\""}, s.group,
+                            new_group, "block_writes");
+  }
+  // ...and the shard was then moved to the same node by someone else (here: a move that recovery does not see,
+  // since this run's own recovery is what the test is about).
+  {
+    auto dst = env.cluster.connect_node(env.new_port);
+    auto src = env.cluster.connect_node(s.port);
+    auto ddl =
+        coord.exec("SELECT unnest(pgcluster.shard_ddl('rl_a'::regclass, $1::bigint))", {std::to_string(s.shard_id)});
+    for (int i = 0; i < ddl.rows(); ++i) dst.run(ddl.str(i, 0));
+    const std::string rel = shard_rel("rl_a", s.shard_id);
+    dst.run("INSERT INTO " + rel + " VALUES " +
+            *src.scalar("SELECT string_agg(format('(%s,%s,%L)', id, v, payload), ',') FROM " + rel));
+    coord.run("UPDATE pg_dist_placement SET groupid = " + std::to_string(new_group) +
+              " WHERE shardid = " + std::to_string(s.shard_id));
+    src.run("DROP TABLE " + rel);
+  }
+  const int64_t rows = count(coord, "SELECT count(*) FROM rl_a");
+  ASSERT_EQ(rows, 400);
+
+  auto cat = Catalog::load(coord);
+  testing::internal::CaptureStderr();
+  EXPECT_GE(recover_moves(cat), 1);
+  const std::string said = testing::internal::GetCapturedStderr();
+  auto dst = env.cluster.connect_node(env.new_port);
+  EXPECT_TRUE(table_exists(dst, shard_rel("rl_a", s.shard_id))) << "recovery dropped a live placement";
+  EXPECT_EQ(count(coord, "SELECT count(*) FROM rl_a"), rows);
+  EXPECT_NE(said.find("shard " + std::to_string(s.shard_id) + " has a placement on group " + std::to_string(new_group) +
+                      " now"),
+            std::string::npos)
+      << said;
+  EXPECT_EQ(*coord.scalar("SELECT state FROM pgload.moves WHERE move_id = $1", {std::to_string(stopped)}), "aborted");
+  EXPECT_EQ(unfinished_journal_entries(coord), 0);
+}
+
+// A logical move's subscription is stored on the target (pg_subscription): the conninfo it gets carries no
+// password, even when pgmove connected with one (trust auth ignores it here, so the move still connects).
+TEST(ShardMove, SubscriptionStoresNoPassword) {
+  auto& env = Env::get();
+  PgConn coord = PgConn::connect(env.cluster.conninfo() + " password=S3cretPw!", "pgload-test");
+  make_table(coord, "sp_a", 4, 400);
+  auto all = shards_of(coord, "sp_a");
+  const ShardRow s = all[not_on(all, env.new_port)];
+  ExecutorOptions opts;
+  opts.mode = TransferMode::Logical;
+  std::string stored;
+  opts.hooks.on_step = [&](int64_t, std::string_view step) {
+    if (step != "copied") return;  // the subscription is streaming
+    stored = env.cluster.connect_node(env.new_port)
+                 .scalar("SELECT string_agg(subconninfo, ' | ') FROM pg_subscription WHERE subname LIKE 'pgload%'")
+                 .value_or("");
+  };
+  auto cat = Catalog::load(coord);
+  auto sum = run_moves(cat, {request(s, env.new_port)}, opts);
+  EXPECT_EQ(sum.moves, 1);
+  ASSERT_NE(stored, "") << "no subscription seen at the copied step";
+  EXPECT_NE(stored.find("port='" + std::to_string(s.port) + "'"), std::string::npos) << stored;
+  EXPECT_EQ(stored.find("S3cret"), std::string::npos) << stored;
+  EXPECT_EQ(stored.find("password"), std::string::npos) << stored;
+  EXPECT_EQ(count(coord, "SELECT count(*) FROM sp_a"), 400);
 }

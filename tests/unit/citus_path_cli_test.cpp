@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "common/progress.h"
-#include "mover/cli.h"
+#include "mover/cli/cli.h"
 
 namespace pgload {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "mover/cli.h"
+#include "mover/cli/cli.h"
 #include "tests/support/cli_args.h"
 
 namespace pgload {

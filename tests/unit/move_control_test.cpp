@@ -1,6 +1,6 @@
 // MoveControl without a database: the rate reaches the attached bucket, chunks add up per unit, a stop throws at the
 // next check, and the phases follow the executor's calls.
-#include "mover/move_control.h"
+#include "mover/move/move_control.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The planner against Citus's own plan (checked-in reference output) and hand-computed layouts; no database.
-#include "mover/planner.h"
+#include "mover/plan/planner.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "common/byte_size.h"
-#include "mover/cli.h"
+#include "mover/cli/cli.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload {

@@ -1,6 +1,6 @@
 // Spool: io_uring and pread/pwrite give identical bytes, short transfers are looped over, and the consumer can read
 // while the producer writes and re-read from the start (the retry path of a failed target).
-#include "mover/spool.h"
+#include "mover/copy/spool.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

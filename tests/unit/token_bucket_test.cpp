@@ -1,5 +1,5 @@
 // TokenBucket: the rate over time on a fake clock, the burst cap after idling, and no lost updates under threads.
-#include "mover/token_bucket.h"
+#include "mover/copy/token_bucket.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The pgmove ui access rules: token comparison, Bearer parsing, Host (DNS rebinding) and Origin checks.
-#include "mover/ui_security.h"
+#include "mover/ui/ui_security.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,179 @@
+#include "mover/citus/citus_backend.h"
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "common/conninfo.h"
+#include "mover/citus/citus_switch.h"
+#include "mover/move/move_recovery.h"
+#include "mover/move/replication.h"
+
+namespace pgload {
+
+namespace {
+
+// The DDL pgmove can recreate is a plain heap table's; anything else (partitioned shards, columnar) is Citus's.
+void check_shard_kind(const PgConn& source, const std::string& relation) {
+  auto r = source.exec(
+      "SELECT c.relkind::text, coalesce(a.amname, '') FROM pg_class c LEFT JOIN pg_am a ON a.oid = c.relam "
+      "WHERE c.oid = $1::regclass",
+      {relation});
+  if (r.rows() != 1 || r.str(0, 0) != "r" || r.str(0, 1) != "heap")
+    throw std::runtime_error(relation + " is not a plain heap table (relkind " + (r.rows() ? r.str(0, 0) : "?") +
+                             ", access method " + (r.rows() ? r.str(0, 1) : "?") + "); move it with --citus-native");
+}
+
+// Old cleanup records of these shards would make Citus's cleaner drop the placement this move creates, so they
+// go first (Citus's own move does the same, DropOrphanedResourcesInSeparateTransaction).
+void drop_orphaned_resources(const PgConn& coord, const MoveUnit& u) {
+  // The shard names come from citus_shard_name (long names are shortened), spelled as Citus's
+  // quote_qualified_identifier spells them.
+  const std::string q =
+      "SELECT count(*) FROM unnest($1::text[], $2::text[]) AS s(nsp, name) JOIN pg_catalog.pg_dist_cleanup c ON "
+      "c.object_name = quote_ident(s.nsp) || '.' || quote_ident(s.name)";
+  std::vector<std::string> schemas, names;
+  for (const auto& s : u.shards) schemas.push_back(s.schema), names.push_back(s.table_name);
+  const Params params{array_literal(schemas), array_literal(names)};
+  if (coord.scalar(q, params).value_or("0") == "0") return;
+  coord.run("CALL pg_catalog.citus_cleanup_orphaned_resources()");
+  if (coord.scalar(q, params).value_or("0") != "0")
+    throw std::runtime_error("Citus still has cleanup records (pg_dist_cleanup) for the shards of " + u.what() +
+                             "; run CALL citus_cleanup_orphaned_resources() and retry");
+}
+
+class CitusUnitMove : public UnitMove {
+ public:
+  CitusUnitMove(MoveContext& run, SessionPool& pool, const MoveUnit& u)
+      : run_(run),
+        pool_(pool),
+        unit_(u),
+        source_info_(run.catalog.node_conninfo(u.source)),
+        target_info_(run.catalog.node_conninfo(u.target)),
+        source_key_("worker " + u.source.endpoint()),
+        target_key_("worker " + u.target.endpoint()) {}
+
+  PgConn connect_coordinator() override {
+    return pool_.take("coordinator", [&] { return PgConn::connect(run_.coordinator_conninfo, "pgmove"); });
+  }
+  PgConn connect_source(const std::string& purpose) override {
+    if (purpose != "source") return connect_citus_worker(source_info_, "pgmove-" + purpose);
+    return pool_.take(source_key_, [&] { return connect_citus_worker(source_info_, "pgmove-source"); });
+  }
+  PgConn connect_target(const std::string& purpose) override {
+    return pool_.take(target_key_, [&] { return connect_citus_worker(target_info_, "pgmove-" + purpose); });
+  }
+  std::string source_conninfo() const override { return source_info_; }
+  // The subscription learns its tables from the source's pg_publication_tables, a pg_class view in which Citus
+  // hides shards: without the setting it subscribes to nothing and silently skips every change.
+  // No password: Citus completes the stored conninfo with its node-to-node authentication (citus_use_authinfo:
+  // pg_dist_authinfo and citus.node_conninfo), as its own moves' subscriptions do.
+  std::string publisher_conninfo() const override {
+    return conninfo_without_secrets(source_info_) + " options='-c citus.show_shards_for_app_name_prefixes=*'";
+  }
+  std::string subscription_options() const override { return ", citus_use_authinfo = true"; }
+  void release(PgConn coord, PgConn source, PgConn target) override {
+    if (workers_) workers_->release(pool_);
+    pool_.give(source_key_, std::move(source));
+    pool_.give(target_key_, std::move(target));
+    pool_.give("coordinator", std::move(coord));
+  }
+
+  bool writes_take_shard_lock() const noexcept override { return true; }
+  void start(const PgConn& coord) override {
+    drop_orphaned_resources(coord, unit_);
+    const std::string gpid = coord.scalar("SELECT pg_catalog.citus_backend_gpid()::text").value_or("0");
+    workers_.emplace(run_.catalog, coord, gpid, pool_);
+  }
+  std::string check_source_table(const PgConn& source, const UnitShard& s) override {
+    check_shard_kind(source, s.relation);
+    return source.scalar("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = $1::regclass", {s.relation})
+        .value_or("");
+  }
+  void lock_before_shards(const PgConn&, const ShardLockOptions&) override {
+  }  // Citus's writers take the shard lock first
+  // Citus's shard metadata lock on the metadata workers too: a write through any node waits where Citus's own move
+  // would make it wait.
+  void block_writes(const PgConn&, const ShardLockOptions& lock) override { workers_->lock(unit_.shard_ids(), lock); }
+  void switch_placements(const PgConn& coord, int64_t move_id) override {
+    switch_coordinator_placements(coord, unit_);
+    workers_->prepare_switch(unit_, move_id);
+    run_.step(unit_, "prepared");
+  }
+  // The workers' prepared parts commit; the old placement is pg_dist_cleanup's.
+  void finish(const PgConn&) override {
+    run_.step(unit_, "switched");
+    workers_->commit_prepared();
+  }
+  void abort() noexcept override {
+    if (workers_) workers_->rollback();
+  }
+
+ private:
+  MoveContext& run_;
+  SessionPool& pool_;
+  const MoveUnit& unit_;
+  const std::string source_info_, target_info_, source_key_, target_key_;
+  std::optional<CitusMetadataWorkers> workers_;
+};
+
+}  // namespace
+
+std::vector<uint64_t> CitusBackend::unit_sizes(const std::vector<MoveUnit>& units) {
+  if (units.empty()) return {};
+  auto r = catalog_.coordinator().exec(
+      "SELECT shardid, nodename || ':' || nodeport, shard_size FROM pg_catalog.citus_shards");
+  std::map<std::pair<int64_t, std::string>, uint64_t> size;
+  for (int i = 0; i < r.rows(); ++i) size[{r.i64(i, 0), r.str(i, 1)}] = static_cast<uint64_t>(r.i64(i, 2));
+  std::vector<uint64_t> sizes;
+  for (const auto& u : units) {
+    uint64_t total = 0;
+    for (int64_t id : u.shard_ids()) total += size[{id, u.source.endpoint()}];
+    sizes.push_back(total);
+  }
+  return sizes;
+}
+
+std::unique_ptr<UnitMove> CitusBackend::begin(MoveContext& run, const MoveUnit& u) {
+  return std::make_unique<CitusUnitMove>(run, sessions_, u);
+}
+
+bool CitusBackend::resolve_orphan(MoveJournal& journal, const JournalEntry& e) {
+  const Node* src = catalog_.node_for_group(e.source_group);
+  const Node* dst = catalog_.node_for_group(e.target_group);
+  const std::string repl = replication_name(e.move_id);
+  if (e.state == "started") {
+    // The coordinator never committed: prepared worker parts are rolled back, the partial target goes.
+    resolve_citus_switch(catalog_, e.move_id, /*commit=*/false);
+    if (dst) {
+      PgConn t = connect_citus_worker(catalog_.node_conninfo(*dst), "pgmove-recovery");
+      drop_subscription(t, repl);
+      // Only what the catalog proves is nobody's: no placement there, and no cleanup record (a Citus move to the
+      // same node that is under way or failed owns its tables; Citus's cleaner drops them).
+      for (const auto& rel : droppable_relations(catalog_.coordinator(), e, e.target_group)) {
+        if (catalog_.coordinator()
+                .scalar("SELECT 1 FROM pg_catalog.pg_dist_cleanup WHERE object_name = $1 AND node_group_id = $2",
+                        {rel, std::to_string(e.target_group)})
+                .has_value())
+          continue;
+        t.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
+      }
+    }
+    if (src) drop_slot_and_publication(connect_citus_worker(catalog_.node_conninfo(*src), "pgmove-recovery"), repl);
+    journal.set_state(e.move_id, "aborted", "cleaned by recovery: partial target dropped");
+    return true;
+  }
+  if (e.state == "switched") {
+    // The coordinator committed: the workers' parts follow; the old placement is pg_dist_cleanup's.
+    resolve_citus_switch(catalog_, e.move_id, /*commit=*/true);
+    if (dst) drop_subscription(connect_citus_worker(catalog_.node_conninfo(*dst), "pgmove-recovery"), repl);
+    if (src) drop_slot_and_publication(connect_citus_worker(catalog_.node_conninfo(*src), "pgmove-recovery"), repl);
+    journal.set_state(e.move_id, "done", "finished by recovery: prepared worker metadata committed");
+    return true;
+  }
+  return false;
+}
+
+}  // namespace pgload

@@ -1,0 +1,36 @@
+// Real Citus, with pgmove copying the units itself (the "direct" path): the local engine's copy with Citus's locks
+// on the coordinator and every metadata worker, and Citus's own catalog switch (citus_switch) done as one
+// two-phase transaction, so that Citus afterwards sees a move of its own; the old placement is handed to Citus's
+// deferred cleanup (pg_dist_cleanup), as Citus's own move does. Needs superuser on every node (citus_path.h).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "common/catalog.h"
+#include "mover/citus/citus_sessions.h"
+#include "mover/move/move_backend.h"
+
+namespace pgload {
+
+class CitusBackend : public MoveBackend {
+ public:
+  explicit CitusBackend(const Catalog& catalog) : catalog_(catalog) {}
+  const char* path() const noexcept override { return "citus_direct"; }
+  // citus_shards' shard_size of the units' shards on their sources (one query: it asks every worker).
+  std::vector<uint64_t> unit_sizes(const std::vector<MoveUnit>& units) override;
+  std::unique_ptr<UnitMove> begin(MoveContext& run, const MoveUnit& u) override;
+  // 'started': prepared worker parts roll back and the partial target goes; 'switched': they commit.
+  bool resolve_orphan(MoveJournal& journal, const JournalEntry& e) override;
+
+  // Sessions kept between the run's moves (a Citus backend's first statements are its costliest).
+  SessionPool& sessions() noexcept { return sessions_; }
+
+ protected:
+  const Catalog& catalog_;
+
+ private:
+  SessionPool sessions_;
+};
+
+}  // namespace pgload

@@ -1,0 +1,52 @@
+#include "mover/citus/citus_path.h"
+
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "mover/citus/citus_backend.h"
+#include "mover/citus/citus_native.h"
+#include "mover/citus/citus_sessions.h"
+
+namespace pgload {
+
+namespace {
+
+// Why the direct path cannot run on `catalog`'s nodes, or "" when it can; the sessions it opened on the workers
+// go to `pool` for the moves.
+std::string direct_path_blocker(const Catalog& catalog, SessionPool& pool) {
+  auto su = catalog.coordinator().scalar("SELECT current_setting('is_superuser')");
+  if (!su || *su != "on") return "the coordinator's role is not a superuser";
+  for (const auto& n : catalog.nodes()) {
+    if (n.is_coordinator() || !n.is_active || n.role != "primary") continue;
+    try {
+      PgConn c = connect_citus_worker(catalog.node_conninfo(n), "pgmove");
+      auto r = c.exec("SELECT current_setting('is_superuser'), current_setting('max_prepared_transactions')::int");
+      if (r.str(0, 0) != "on") return "the role is not a superuser on " + n.endpoint();
+      if (r.i64(0, 1) < 1) return "max_prepared_transactions is 0 on " + n.endpoint();
+      pool.give("worker " + n.endpoint(), std::move(c));
+    } catch (const PgError& e) {
+      return "cannot reach " + n.endpoint() + " directly (" + e.server_message() + ")";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+std::unique_ptr<MoveBackend> choose_citus_backend(const Catalog& catalog, const ExecutorOptions& opts) {
+  std::string reason = "--citus-native";
+  if (!opts.citus_native) {
+    auto direct = std::make_unique<CitusBackend>(catalog);
+    reason = direct_path_blocker(catalog, direct->sessions());
+    if (reason.empty()) {
+      std::fprintf(stderr, "pgmove: Citus: pgmove copies the shards and switches the placements itself (%s)\n",
+                   "superuser on every node");
+      return direct;
+    }
+  }
+  std::fprintf(stderr, "pgmove: Citus: moving with citus_move_shard_placement() (%s)\n", reason.c_str());
+  return std::make_unique<CitusNativeBackend>(catalog);
+}
+
+}  // namespace pgload

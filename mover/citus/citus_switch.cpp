@@ -1,0 +1,142 @@
+// SQL of the Citus switch. The coordinator's part mirrors TransferShards (InsertCleanupRecordsForShardPlacementsOnNode,
+// InsertShardPlacementRow, DropShardPlacementsFromMetadata); the workers' part mirrors
+// UpdateColocatedShardPlacementMetadataOnWorkers, which keeps each worker's placement id (only the coordinator
+// gets new ones).
+#include "mover/citus/citus_switch.h"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pgload {
+
+namespace {
+constexpr int kCleanupShardPlacement = 1;     // CLEANUP_OBJECT_SHARD_PLACEMENT
+constexpr int kCleanupDeferredOnSuccess = 2;  // CLEANUP_DEFERRED_ON_SUCCESS: dropped once the operation is over
+// pgmove's own gid namespace: pgload's recovery rolls back dead pgload_ gids, which must never include a switch.
+const char* const kGidPrefix = "pgmove_";
+// What pgmove used before; a switch of that form may still be prepared after an upgrade, so recovery finds both.
+const char* const kOldGidPrefix = "pgload_move_";
+
+void rollback_quietly(const PgConn& c) noexcept {
+  if (c && PQstatus(c.raw()) == CONNECTION_OK && PQtransactionStatus(c.raw()) != PQTRANS_IDLE)
+    PQclear(PQexec(c.raw(), "ROLLBACK"));
+}
+}  // namespace
+
+std::string citus_switch_gid(int64_t move_id, int32_t group_id) {
+  return kGidPrefix + std::to_string(move_id) + "_" + std::to_string(group_id);
+}
+
+CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const PgConn& coordinator,
+                                           const std::string& coordinator_gpid, SessionPool& pool) {
+  auto rows = coordinator.exec(
+      "SELECT groupid FROM pg_catalog.pg_dist_node WHERE hasmetadata AND metadatasynced AND isactive "
+      "AND noderole = 'primary' AND groupid <> 0 ORDER BY groupid");
+  for (int i = 0; i < rows.rows(); ++i) {
+    const Node* n = catalog.node_for_group(static_cast<int32_t>(rows.i64(i, 0)));
+    if (!n) continue;
+    const std::string key = "metadata " + n->endpoint() + " gpid " + coordinator_gpid;
+    PgConn c = pool.take(
+        key, [&] { return PgConn::connect(catalog.node_conninfo(*n), "citus_internal gpid=" + coordinator_gpid); });
+    workers_.push_back({*n, std::move(c), "", key});
+  }
+}
+
+CitusMetadataWorkers::~CitusMetadataWorkers() { rollback(); }
+
+void CitusMetadataWorkers::lock(const std::vector<int64_t>& shard_ids, const ShardLockOptions& options) {
+  for (auto& w : workers_) {
+    w.conn.run("BEGIN");
+    lock_shards(w.conn, shard_ids, options);
+  }
+}
+
+void CitusMetadataWorkers::prepare_switch(const MoveUnit& u, int64_t move_id) {
+  for (auto& w : workers_) {
+    if (PQtransactionStatus(w.conn.raw()) == PQTRANS_IDLE) w.conn.run("BEGIN");
+    for (const auto& s : u.shards)
+      w.conn.exec("SELECT pg_catalog.citus_internal_update_placement_metadata($1::bigint, $2::int, $3::int)",
+                  {std::to_string(s.shard_id), std::to_string(u.source.group_id), std::to_string(u.target.group_id)});
+    const std::string gid = citus_switch_gid(move_id, w.node.group_id);
+    w.conn.run("PREPARE TRANSACTION " + quote_literal(gid));
+    w.gid = gid;
+  }
+}
+
+void CitusMetadataWorkers::commit_prepared() {
+  for (auto& w : workers_) {
+    if (w.gid.empty()) continue;
+    w.conn.run("COMMIT PREPARED " + quote_literal(w.gid));
+    w.gid.clear();
+  }
+}
+
+void CitusMetadataWorkers::release(SessionPool& pool) {
+  for (auto& w : workers_)
+    if (w.gid.empty()) pool.give(w.key, std::move(w.conn));
+  workers_.clear();
+}
+
+void CitusMetadataWorkers::rollback() noexcept {
+  for (auto& w : workers_) {
+    if (!w.conn || PQstatus(w.conn.raw()) != CONNECTION_OK) continue;
+    if (!w.gid.empty()) {
+      PQclear(PQexec(w.conn.raw(), ("ROLLBACK PREPARED " + quote_literal(w.gid)).c_str()));
+      w.gid.clear();
+    } else {
+      rollback_quietly(w.conn);
+    }
+  }
+}
+
+void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u) {
+  const std::string ids = array_literal(u.shard_ids());
+  const std::string src = std::to_string(u.source.group_id), dst = std::to_string(u.target.group_id);
+  // Citus's own spelling of the shard name (quote_qualified_identifier of AppendShardIdToName's name, which
+  // citus_shard_name mirrors): its cleaner and its moves match on it.
+  std::vector<int64_t> sorted_ids;
+  std::vector<std::string> schemas, names;
+  for (const auto& s : u.shards)
+    sorted_ids.push_back(s.shard_id), schemas.push_back(s.schema), names.push_back(s.table_name);
+  coord.exec(
+      "INSERT INTO pg_catalog.pg_dist_cleanup (record_id, operation_id, object_type, object_name, node_group_id, "
+      "policy_type) SELECT nextval('pg_catalog.pg_dist_cleanup_recordid_seq'), op.id, $3::int, "
+      "quote_ident(s.nsp) || '.' || quote_ident(s.name), $2::int, $4::int "
+      "FROM unnest($1::bigint[], $5::text[], $6::text[]) AS s(shardid, nsp, name) "
+      "CROSS JOIN (SELECT nextval('pg_catalog.pg_dist_operationid_seq') AS id) op ORDER BY s.shardid",
+      {array_literal(sorted_ids), src, std::to_string(kCleanupShardPlacement),
+       std::to_string(kCleanupDeferredOnSuccess), array_literal(schemas), array_literal(names)});
+  coord.exec(
+      "INSERT INTO pg_catalog.pg_dist_placement (placementid, shardid, shardstate, shardlength, groupid) "
+      "SELECT nextval('pg_catalog.pg_dist_placement_placementid_seq'), shardid, 1, shardlength, $2::int "
+      "FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $3::int ORDER BY shardid",
+      {ids, dst, src});
+  auto del = coord.exec(
+      "DELETE FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $2::int", {ids, src});
+  std::string deleted = PQcmdTuples(del.raw());
+  if (deleted != std::to_string(u.shards.size()))
+    throw std::runtime_error("pg_dist_placement changed during the move: found " + deleted + " of " +
+                             std::to_string(u.shards.size()) + " source placements");
+}
+
+int resolve_citus_switch(const Catalog& catalog, int64_t move_id, bool commit) {
+  int resolved = 0;
+  // LIKE patterns: '_' is escaped so that pgmove_1_% does not match pgmove_12_3.
+  const std::string like = std::string(kGidPrefix) + std::to_string(move_id) + "\\_%";
+  const std::string old_like = std::string(kOldGidPrefix) + std::to_string(move_id) + "\\_%";
+  for (const auto& n : catalog.nodes()) {
+    if (n.is_coordinator() || !n.is_active || n.role != "primary") continue;
+    PgConn c = PgConn::connect(catalog.node_conninfo(n), "pgmove-recovery");
+    auto gids =
+        c.exec("SELECT gid FROM pg_prepared_xacts WHERE (gid LIKE $1 OR gid LIKE $2) AND database = current_database()",
+               {like, old_like});
+    for (int i = 0; i < gids.rows(); ++i) {
+      c.run(std::string(commit ? "COMMIT PREPARED " : "ROLLBACK PREPARED ") + quote_literal(gids.str(i, 0)));
+      ++resolved;
+    }
+  }
+  return resolved;
+}
+
+}  // namespace pgload

@@ -1,0 +1,71 @@
+// The catalog switch of a move on real Citus, done the way Citus's own TransferShards does it, as one distributed
+// transaction: on the coordinator new pg_dist_placement rows for the target group (placement ids from Citus's
+// sequence), the source rows deleted and the old shards handed to Citus's deferred cleanup (pg_dist_cleanup); on
+// every metadata-synced worker citus_internal_update_placement_metadata per shard. The workers' parts are
+// prepared (two-phase commit) before the coordinator commits, and the move journal's state commits with the
+// coordinator's part, so the journal is the decision a recovering run follows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/catalog.h"
+#include "common/pg.h"
+#include "common/shard_lock.h"
+#include "mover/citus/citus_sessions.h"
+#include "mover/move/move_unit.h"
+
+namespace pgload {
+
+// Global transaction id of move `move_id`'s prepared part on worker group `group_id`: pgmove_<move>_<group>, a
+// namespace of pgmove's own (pgload's recovery never resolves it).
+std::string citus_switch_gid(int64_t move_id, int32_t group_id);
+
+// One session per metadata-synced worker, each in a transaction that holds Citus's shard metadata lock, as
+// BlockWritesToShardList takes it (LockShardListMetadataOnWorkers); sessions are named the way the coordinator
+// names its own (application_name "citus_internal gpid=..."), which is what citus_internal_update_placement_metadata
+// requires of a caller (its safety belt, citus.enable_manual_metadata_changes_for_user, is a PGC_SIGHUP setting a
+// session cannot set).
+class CitusMetadataWorkers {
+ public:
+  // Connects to every active primary worker with hasmetadata and metadatasynced (read over `coordinator`, the move's
+  // own session: the catalog's is not to be shared between parallel moves); coordinator_gpid ties the sessions to
+  // the coordinator's backend in citus_stat_activity.
+  CitusMetadataWorkers(const Catalog& catalog, const PgConn& coordinator, const std::string& coordinator_gpid,
+                       SessionPool& pool);
+  CitusMetadataWorkers(CitusMetadataWorkers&&) = default;
+  CitusMetadataWorkers& operator=(CitusMetadataWorkers&&) = default;
+  ~CitusMetadataWorkers();
+
+  // BEGIN and lock_shard_metadata(mode, ids) on each worker (in node order, after the coordinator).
+  void lock(const std::vector<int64_t>& shard_ids, const ShardLockOptions& options);
+  // Updates the unit's placements from source to target group and PREPAREs each worker's transaction.
+  void prepare_switch(const MoveUnit& u, int64_t move_id);
+  // COMMIT PREPARED on each worker (after the coordinator committed).
+  void commit_prepared();
+  // Rolls back what is open or prepared; never throws (a prepared part it cannot reach is left to recovery).
+  void rollback() noexcept;
+  // Hands the (idle) sessions back to the pool.
+  void release(SessionPool& pool);
+  size_t size() const noexcept { return workers_.size(); }
+
+ private:
+  struct Worker {
+    Node node;
+    PgConn conn;
+    std::string gid;  // set once prepared
+    std::string key;  // in the session pool
+  };
+  std::vector<Worker> workers_;
+};
+
+// On the coordinator's open transaction (holding the shard locks): the placement rows and cleanup records of the
+// switch. Throws if the source placements are not exactly the unit's shards (the catalog changed meanwhile).
+void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u);
+
+// Finishes (commit = true) or rolls back the prepared parts of move `move_id` left on any node of the catalog, in
+// the current form and in the pgload_move_<move>_<group> form of earlier versions; returns how many it resolved.
+int resolve_citus_switch(const Catalog& catalog, int64_t move_id, bool commit);
+
+}  // namespace pgload

@@ -1,0 +1,118 @@
+#include "mover/local/local_backend.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "common/conninfo.h"
+#include "mover/local/coordinator_lock.h"
+#include "mover/move/move_recovery.h"
+#include "mover/move/replication.h"
+
+namespace pgload {
+
+namespace {
+
+class LocalUnitMove : public UnitMove {
+ public:
+  LocalUnitMove(const MoveContext& run, const MoveUnit& u)
+      : run_(run),
+        unit_(u),
+        sid_(std::to_string(u.request.shard_id)),
+        source_info_(run.catalog.node_conninfo(u.source)),
+        target_info_(run.catalog.node_conninfo(u.target)) {}
+
+  PgConn connect_coordinator() override { return PgConn::connect(run_.coordinator_conninfo, "pgmove"); }
+  PgConn connect_source(const std::string& purpose) override {
+    return PgConn::connect(source_info_, "pgmove-" + purpose + "-" + sid_);
+  }
+  PgConn connect_target(const std::string& purpose) override {
+    return PgConn::connect(target_info_, "pgmove-" + purpose + "-" + sid_);
+  }
+  std::string source_conninfo() const override { return source_info_; }
+  // The target's server authenticates to the source on its own (trust, or the server's ~/.pgpass).
+  std::string publisher_conninfo() const override { return conninfo_without_secrets(source_info_); }
+  std::string subscription_options() const override { return ""; }
+  void release(PgConn, PgConn, PgConn) override {}  // closed here: a local move opens its own sessions
+
+  bool writes_take_shard_lock() const noexcept override { return false; }  // loads only
+  void start(const PgConn&) override {}
+  std::string check_source_table(const PgConn&, const UnitShard&) override { return ""; }
+  // Writes through the coordinator wait on its tables (coordinator_lock.h says why there), from before the shard
+  // lock: a load takes the distributed table (RowExclusive, as Citus's COPY) and then the shard lock, and a move
+  // that took them the other way round deadlocked with it.
+  void lock_before_shards(const PgConn& coord, const ShardLockOptions& lock) override {
+    lock_coordinator_tables(coord, unit_, lock);
+  }
+  void block_writes(const PgConn&, const ShardLockOptions&) override {}  // held since lock_before_shards
+  void switch_placements(const PgConn& coord, int64_t) override {
+    auto upd = coord.exec(
+        "UPDATE pg_catalog.pg_dist_placement SET groupid = $1::int WHERE shardid = ANY($2::bigint[]) AND groupid = "
+        "$3::int",
+        {std::to_string(unit_.target.group_id), array_literal(unit_.shard_ids()),
+         std::to_string(unit_.source.group_id)});
+    std::string updated = PQcmdTuples(upd.raw());
+    if (updated != std::to_string(unit_.shards.size()))
+      throw std::runtime_error("pg_dist_placement changed during the move: updated " + updated + " of " +
+                               std::to_string(unit_.shards.size()) + " placements");
+  }
+  // The old shard tables go in the source transaction that held the lock.
+  void finish(const PgConn& source) override {
+    for (const auto& s : unit_.shards) source.run("DROP TABLE IF EXISTS " + s.relation + " CASCADE");
+  }
+  void abort() noexcept override {}
+
+ private:
+  const MoveContext& run_;
+  const MoveUnit& unit_;
+  const std::string sid_, source_info_, target_info_;
+};
+
+}  // namespace
+
+std::vector<uint64_t> LocalBackend::unit_sizes(const std::vector<MoveUnit>& units) {
+  std::vector<uint64_t> sizes;
+  for (const auto& u : units) {
+    PgConn src = PgConn::connect(catalog_.node_conninfo(u.source), "pgmove");
+    sizes.push_back(std::stoull(
+        src.scalar("SELECT coalesce(sum(pg_total_relation_size(to_regclass(x))), 0) FROM unnest($1::text[]) x",
+                   {array_literal(u.relations())})
+            .value_or("0")));
+  }
+  return sizes;
+}
+
+std::unique_ptr<UnitMove> LocalBackend::begin(MoveContext& run, const MoveUnit& u) {
+  return std::make_unique<LocalUnitMove>(run, u);
+}
+
+bool LocalBackend::resolve_orphan(MoveJournal& journal, const JournalEntry& e) {
+  const Node* src = catalog_.node_for_group(e.source_group);
+  const Node* dst = catalog_.node_for_group(e.target_group);
+  const std::string repl = replication_name(e.move_id);
+  const bool logical = e.mode == "logical";
+  if (e.state == "started") {
+    if (dst) {
+      PgConn t = PgConn::connect(catalog_.node_conninfo(*dst), "pgmove-recovery");
+      drop_subscription(t, repl);
+      for (const auto& rel : droppable_relations(catalog_.coordinator(), e, e.target_group))
+        t.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
+    }
+    if (logical && src)
+      drop_slot_and_publication(PgConn::connect(catalog_.node_conninfo(*src), "pgmove-recovery"), repl);
+    journal.set_state(e.move_id, "aborted", "cleaned by recovery: partial target dropped");
+    return true;
+  }
+  if (e.state == "switched") {
+    if (!src) return false;
+    PgConn s = PgConn::connect(catalog_.node_conninfo(*src), "pgmove-recovery");
+    for (const auto& rel : droppable_relations(catalog_.coordinator(), e, e.source_group))
+      s.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
+    if (logical) drop_slot_and_publication(s, repl);
+    if (dst && logical) drop_subscription(PgConn::connect(catalog_.node_conninfo(*dst), "pgmove-recovery"), repl);
+    journal.set_state(e.move_id, "done", "finished by recovery: source shard dropped");
+    return true;
+  }
+  return false;
+}
+
+}  // namespace pgload

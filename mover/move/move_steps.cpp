@@ -1,0 +1,195 @@
+#include "mover/move/move_steps.h"
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/shard_lock.h"
+#include "mover/copy/shard_copy.h"
+#include "mover/move/move_cleanup.h"
+#include "mover/move/move_journal.h"
+#include "mover/move/replication.h"
+#include "mover/move/unit_copy.h"
+#include "mover/move/verify.h"
+
+namespace pgload {
+
+void MoveBackend::move(MoveContext& run, const MoveUnit& u) { run_move_steps(run, *this, u); }
+
+void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
+  const auto& opts = run.opts;
+  const bool logical = opts.mode == TransferMode::Logical;
+  const std::string sid = std::to_string(u.request.shard_id);
+  const std::unique_ptr<UnitMove> m = backend.begin(run, u);
+  auto connect_target = [&] { return m->connect_target("target"); };
+
+  PgConn coord = m->connect_coordinator();
+  m->start(coord);
+  // The journal shares `coord`: its state changes join the transaction that switches the placements.
+  MoveJournal journal = MoveJournal::sharing(coord);
+  const int64_t move_id = journal.begin(u.shard_ids(), u.relations(), u.source.group_id, u.target.group_id,
+                                        logical ? "logical" : "block_writes");
+  const std::string repl = replication_name(move_id);
+  run.progress.notice_moving(u);
+  auto progress = run.progress.add(u.what());
+
+  ShardLockOptions lock_opts;
+  lock_opts.mode = ShardLockMode::Exclusive;
+  lock_opts.lock_timeout_ms = opts.lock_timeout_ms;
+  lock_opts.on_wait = [&](const std::string& msg) { run.progress.note(progress, u.what() + ": " + msg); };
+
+  PgConn source, target;
+  bool created_target = false, published = false, switch_in_doubt = false;
+  UnitCopy copy(run, u, progress);
+  // The shard metadata lock (Exclusive) on every shard of the unit, in a coordinator transaction: a running load
+  // (Share, until its last COMMIT PREPARED) finishes first, a starting load waits and then reads the new placements.
+  // Whatever a load takes before it (the backend's lock_before_shards: on the local cluster the distributed table)
+  // is taken first, in the load's order, and no source table is held while waiting: the two cannot deadlock.
+  auto lock_unit_shards = [&] {
+    coord.run("BEGIN");
+    m->lock_before_shards(coord, lock_opts);
+    lock_shards(coord, u.shard_ids(), lock_opts);
+    run.progress.set_status(progress, "");
+  };
+  // Writes wait from here to the switch: the backend's blocks first (where writers come in), then the source shards
+  // themselves, so that the checksum compares a still picture even against a writer that bypasses the coordinator.
+  auto block_writes = [&] {
+    m->block_writes(coord, lock_opts);
+    source.run("BEGIN");
+    source.run("LOCK TABLE " + join_sql_list(u.relations(), ", ") + " IN EXCLUSIVE MODE");
+    run.step(u, "blocking");
+  };
+  try {
+    source = m->connect_source("source");
+    target = connect_target();
+    std::vector<ShardDdl> ddls;
+    std::vector<std::string> owners;
+    uint64_t total_bytes = 0;
+    for (const auto& s : u.shards) {
+      owners.push_back(m->check_source_table(source, s));
+      ddls.push_back(read_shard_ddl(source, s.schema, s.table_name));
+      total_bytes += std::stoull(source.scalar("SELECT pg_relation_size($1::regclass)", {s.relation}).value_or("0"));
+    }
+    progress->total_bytes = total_bytes;
+    check_unit_target(u, source, target, ddls, logical);
+    created_target = true;  // from here on, cleanup drops what exists of the unit on the target
+    for (size_t i = 0; i < ddls.size(); ++i) {
+      if (!target.scalar("SELECT to_regnamespace($1)::text", {ddls[i].schema}))
+        target.run("CREATE SCHEMA " + quote_ident(ddls[i].schema));
+      target.run(ddls[i].create_table);
+      if (!owners[i].empty()) target.run("ALTER TABLE " + ddls[i].relation + " OWNER TO " + quote_ident(owners[i]));
+    }
+
+    if (!logical) {
+      lock_unit_shards();
+      block_writes();
+      copy.copy_rows(source, target, connect_target, ddls);
+      UnitCopy::add_foreign_keys(target, ddls);
+      run.step(u, "copied");
+      verify_copy(u, source, target);
+    } else {
+      // The slot's snapshot waits for every transaction running on the source, a load's too: hold the shard lock
+      // while it is made, so that a running load is waited for (and named, and bounded by the lock timeout) here,
+      // and a load starting now waits the moment it takes to make the slot and then writes after its snapshot.
+      // Where every write takes that lock (Citus), one that already wrote on the source would wait on it while the
+      // slot waits for that writer, across two nodes: there the slot is made without it, as Citus's own move does.
+      const bool lock_for_slot = !m->writes_take_shard_lock();
+      if (lock_for_slot) lock_unit_shards();
+      source.run("CREATE PUBLICATION " + quote_ident(repl) + " FOR TABLE " + join_sql_list(u.relations(), ", "));
+      published = true;
+      {
+        // The slot's exported snapshot is valid while this replication connection stays open and idle.
+        PgConn walsender = PgConn::connect(m->source_conninfo() + " replication=database", "pgmove-slot-" + sid);
+        auto slot =
+            walsender.exec("CREATE_REPLICATION_SLOT " + quote_ident(repl) + " LOGICAL pgoutput (SNAPSHOT 'export')");
+        std::string snapshot = slot.str(0, slot.col("snapshot_name"));
+        source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
+        source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
+        if (lock_for_slot) coord.run("COMMIT");  // loads go on during the copy: what they write comes through the slot
+        copy.copy_rows(source, target, connect_target, ddls);
+        // The bulk copy is checked against the snapshot it was read from, while nothing else writes the target;
+        // what changes after the snapshot arrives through the slot, which logical replication delivers in full.
+        verify_copy(u, source, target);
+        source.run("COMMIT");
+      }
+      run.step(u, "verified");
+      // Constraints and indexes came with the copy; foreign keys too, so nothing is built while writes wait (the
+      // subscription applies as a replica: foreign keys do not fire there).
+      UnitCopy::add_foreign_keys(target, ddls);
+      target.run("CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " + quote_literal(m->publisher_conninfo()) +
+                 " PUBLICATION " + quote_ident(repl) + " WITH (create_slot = false, copy_data = false, slot_name = " +
+                 quote_literal(repl) + ", enabled = true" + m->subscription_options() + ")");
+      // A subscription that learnt fewer tables than the unit has would skip changes silently.
+      auto subscribed = target.scalar(
+          "SELECT count(*) FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = $1",
+          {repl});
+      if (subscribed.value_or("0") != std::to_string(u.shards.size()))
+        throw std::runtime_error("subscription " + repl + " on " + u.target.endpoint() + " covers " +
+                                 subscribed.value_or("0") + " of the unit's " + std::to_string(u.shards.size()) +
+                                 " shard tables");
+      progress->set_phase("catching up");
+      run.step(u, "copied");
+      wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // most of the backlog, writes still flowing
+      lock_unit_shards();
+      // Loads are excluded now, other writes may still flow: drain what a load that just finished left in the slot
+      // before writes are blocked, so the pause below does not grow with the load.
+      wait_for_catchup(u, source, repl, opts.catchup_timeout_s);
+      block_writes();
+      wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // the rest, writes blocked
+      drop_subscription(target, repl);
+    }
+
+    progress->set_phase("switching");
+    run.step(u, "switching");
+    // The switch: placements and the journal flip together, so the journal never lies about who owns the data.
+    m->switch_placements(coord, move_id);
+    journal.set_state(move_id, "switched");
+    switch_in_doubt = true;
+    coord.run("COMMIT");
+    switch_in_doubt = false;
+  } catch (...) {
+    std::string error;
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    // A COMMIT that failed on a live connection was rolled back; only a lost connection leaves it in doubt.
+    if (switch_in_doubt && coord && PQstatus(coord.raw()) == CONNECTION_OK) switch_in_doubt = false;
+    if (!switch_in_doubt) {
+      if (coord && PQstatus(coord.raw()) == CONNECTION_OK && PQtransactionStatus(coord.raw()) != PQTRANS_IDLE)
+        PQclear(PQexec(coord.raw(), "ROLLBACK"));
+      m->abort();
+      source = PgConn();  // closing it rolls back and releases the shard table locks
+      target = PgConn();
+    }
+    clean_up_failed_move(run, journal, {u, move_id, repl, error, created_target, published || logical, switch_in_doubt},
+                         connect_target, [&] { return m->connect_source("cleanup"); });
+    run.progress.remove(progress);
+    rethrow_named(u);
+  }
+
+  // Switched: the target is authoritative. The backend finishes in the source transaction that held the lock (a
+  // write that waited on it fails instead of landing in an old shard), and the replication objects go; a failure
+  // here is finished by the next run (journal state 'switched').
+  try {
+    m->finish(source);
+    if (logical) source.run("DROP PUBLICATION IF EXISTS " + quote_ident(repl));
+    source.run("COMMIT");
+    if (logical) drop_slot_and_publication(source, repl);
+    journal.set_state(move_id, "done");
+  } catch (const std::exception& e) {
+    run.progress.warn(u.what() + " is switched but finishing it failed: " + e.what() +
+                      "; the next pgmove run (or pgmove recover) finishes it");
+  }
+  try {
+    journal.release(move_id);
+  } catch (const std::exception&) {
+  }
+  run.progress.finish(progress);
+  run.count_moved(copy.totals());
+  m->release(std::move(coord), std::move(source), std::move(target));
+}
+
+}  // namespace pgload

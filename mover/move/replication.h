@@ -1,0 +1,25 @@
+// Logical replication plumbing of a move in logical mode: a publication and slot on the source, a subscription on
+// the target, all named after the journal's move id so that recovery finds what a crashed run left behind.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/pg.h"
+#include "mover/move/move_unit.h"
+
+namespace pgload {
+
+// Name of the publication, slot and subscription of journal move `move_id`.
+std::string replication_name(int64_t move_id);
+
+// Drops the subscription `name` on the target if it exists, without reaching out to the source.
+void drop_subscription(const PgConn& target, const std::string& name);
+// Drops slot and publication `name` on the source (waits briefly for a just-disabled walsender to let go).
+void drop_slot_and_publication(const PgConn& source, const std::string& name);
+
+// Waits until the slot on the source confirmed everything up to the source's current WAL position; throws after
+// timeout_s naming the move and the target.
+void wait_for_catchup(const MoveUnit& u, const PgConn& source, const std::string& slot, int timeout_s);
+
+}  // namespace pgload

@@ -1,0 +1,113 @@
+// Real Citus (gated on PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER): pgmove run by a role that is not a
+// superuser but owns its tables and may create schemas (a managed service's user, as on the seed's cluster). Every
+// command works for it: status, plan, rebalance and move go through Citus's own citus_move_shard_placement() (the
+// direct path needs a superuser), without any privilege on Citus's `citus` schema; recover finds nothing to do.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/pg.h"
+#include "tests/support/citus_env.h"
+#include "tests/support/files.h"
+#include "tests/support/test_cluster.h"
+
+using namespace pgload;
+using pgload::test::run_command;
+using pgload::test::sh;
+
+namespace {
+
+constexpr int kRows = 10000;
+constexpr const char* kRole = "cmr_owner";
+
+class CitusMoveRolesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto env = test::CitusEnv::from_env();
+    if (!env)
+      GTEST_SKIP() << "PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER are not both set: no Citus to move on";
+    env_ = *env;
+    coord_ = PgConn::connect(env_.conninfo, "pgload-test");
+    env_.add_new_node(coord_);
+    if (!coord_.scalar("SELECT 1 FROM pg_roles WHERE rolname = $1", {kRole}))
+      coord_.run(std::string("CREATE ROLE ") + kRole + " LOGIN");  // Citus creates it on every worker too
+    coord_.run("GRANT CREATE ON DATABASE " + *coord_.scalar("SELECT quote_ident(current_database())") + " TO " + kRole);
+    // Its tables' schema is one it may create in (PostgreSQL 15's public is not, by default): Citus's move creates
+    // the shard tables on the target as the owner. Citus propagates the grant to the workers.
+    coord_.run(std::string("GRANT CREATE ON SCHEMA public TO ") + kRole);
+    // The role must not get what a superuser has: no privilege on schema citus.
+    ASSERT_EQ(*coord_.scalar("SELECT has_schema_privilege($1, 'citus', 'USAGE')::text", {kRole}), "false");
+    coord_.run("DROP TABLE IF EXISTS cmr_items, cmr_users");
+    env_.new_node_takes_shards(coord_, false);
+    coord_.run("CREATE TABLE cmr_users (id bigint PRIMARY KEY, name text)");
+    coord_.run("CREATE TABLE cmr_items (user_id bigint, item int, PRIMARY KEY (user_id, item))");
+    coord_.run("SELECT create_distributed_table('cmr_users', 'id', shard_count := 6)");
+    coord_.run("SELECT create_distributed_table('cmr_items', 'user_id', colocate_with := 'cmr_users')");
+    coord_.run("INSERT INTO cmr_users SELECT g, 'u' || g FROM generate_series(1, " + std::to_string(kRows) + ") g");
+    coord_.run("INSERT INTO cmr_items SELECT g, 1 FROM generate_series(1, " + std::to_string(kRows) + ") g");
+    for (const char* t : {"cmr_users", "cmr_items"})
+      coord_.run(std::string("ALTER TABLE ") + t + " OWNER TO " + kRole);  // Citus changes the shards' owner too
+    env_.new_node_takes_shards(coord_, true);
+  }
+  void TearDown() override {
+    if (!coord_) return;
+    coord_.run("DROP TABLE IF EXISTS cmr_items, cmr_users");
+    coord_.run("CALL citus_cleanup_orphaned_resources()");
+  }
+
+  test::CommandResult pgmove(const std::string& args) const {
+    return run_command("timeout 300 " + std::string(PGMOVE_BIN) + " --coordinator " +
+                       sh(env_.conninfo + " user=" + kRole) + " " + args + " 2>&1");
+  }
+  int on_new_node() const {
+    return std::stoi(
+        *coord_.scalar("SELECT count(*) FROM citus_shards WHERE table_name = 'cmr_users'::regclass AND nodename = $1 "
+                       "AND nodeport = $2::int",
+                       {env_.new_host, env_.new_port}));
+  }
+
+  test::CitusEnv env_;
+  PgConn coord_;
+};
+
+TEST_F(CitusMoveRolesTest, EveryCommandAsANonSuperuserTableOwner) {
+  auto status = pgmove("status");
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("cmr_users"), std::string::npos) << status.output;
+  auto plan = pgmove("plan");
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_NE(plan.output.find("cmr_users"), std::string::npos) << plan.output;
+
+  for (const std::string mode : {"block_writes", "logical"}) {
+    SCOPED_TRACE(mode);
+    auto r = pgmove("rebalance --mode " + mode);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("citus_move_shard_placement() (the coordinator's role is not a superuser)"),
+              std::string::npos)
+        << r.output;
+    EXPECT_EQ(r.output.find("permission denied"), std::string::npos) << r.output;
+    EXPECT_GT(on_new_node(), 0) << r.output;
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan()"), "0");
+    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cmr_items i JOIN cmr_users u ON u.id = i.user_id"),
+              std::to_string(kRows));
+    // One shard back by hand (`move`), for the next mode to have something to do.
+    auto shard = *coord_.scalar(
+        "SELECT shardid FROM citus_shards WHERE table_name = 'cmr_users'::regclass AND nodename = $1 "
+        "AND nodeport = $2::int ORDER BY shardid LIMIT 1",
+        {env_.new_host, env_.new_port});
+    auto other = *coord_.scalar(
+        "SELECT nodename || ':' || nodeport FROM pg_dist_node WHERE groupid <> 0 AND isactive AND NOT "
+        "(nodename = $1 AND nodeport = $2::int) ORDER BY nodeport LIMIT 1",
+        {env_.new_host, env_.new_port});
+    const int before = on_new_node();
+    auto m = pgmove("move " + shard + " --to " + other + " --mode " + mode);
+    ASSERT_EQ(m.exit_code, 0) << m.output;
+    EXPECT_EQ(on_new_node(), before - 1) << m.output;
+    coord_.run("CALL citus_cleanup_orphaned_resources()");
+  }
+  auto rec = pgmove("recover");
+  EXPECT_EQ(rec.exit_code, 0) << rec.output;
+  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cmr_users"), std::to_string(kRows));
+}
+
+}  // namespace
