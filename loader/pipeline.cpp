@@ -740,7 +740,7 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
   ShardBatcher batcher(shards, plan.batch_bytes, plan.sort_batches && plan.dist_field >= 0);
   TextEol& eol = cursor.eol;                        // text format: decided by the stream's first line terminator
   std::atomic<bool> data_ended{cursor.data_ended};  // text format: a `\.` ended the data; later chunks are dropped
-  uint64_t rejected = counters.rejected.load(std::memory_order_relaxed);
+  uint64_t rejected = 0;
   std::string first_reject;
 
   // Parquet: the row group where this step starts (cursor.byte counts the bytes of the row groups before it).
@@ -826,8 +826,9 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
     // Read before the `\.` was seen: the server would ignore it (the last stage returns the chunk to the pool).
     if (data_ended.load(std::memory_order_relaxed)) return c;
     if (plan.format == InputFormat::Text && c->text_tok.end_of_data) data_ended.store(true, std::memory_order_relaxed);
+    // The budget is shared with the rows the workers refuse (loader/copy_sink.cpp), counted on another thread.
+    if (!c->rejects.empty()) rejected = counters.rejected.fetch_add(c->rejects.size()) + c->rejects.size();
     for (const Reject& r : c->rejects) {
-      ++rejected;
       std::string where = plan.parquet
                               ? "row group " + std::to_string(r.byte) + ", row " + std::to_string(r.line) +
                                     (r.column.empty() ? "" : ", column " + r.column)
@@ -837,14 +838,15 @@ bool run_pipeline_step(ByteSource& source, InputCursor& cursor, uint64_t step_by
         first_reject =
             where + ": " + r.reason + (plan.parquet ? "" : "\n  " + std::to_string(r.line) + " | " + excerpt(r.raw));
       if (plan.reject_file) {
+        flockfile(plan.reject_file);
         std::fprintf(plan.reject_file, "# %s: %s\n", where.c_str(), r.reason.c_str());
         if (!plan.parquet) {
           std::fwrite(r.raw.data(), 1, r.raw.size(), plan.reject_file);
           std::fputc('\n', plan.reject_file);
         }
+        funlockfile(plan.reject_file);
       }
     }
-    counters.rejected.store(rejected, std::memory_order_relaxed);
     if (rejected > static_cast<uint64_t>(plan.max_errors)) {
       std::string msg = first_reject;
       if (rejected > 1)
