@@ -17,7 +17,7 @@
 namespace pgload {
 
 namespace {
-constexpr size_t kPutChunkBytes = size_t{256} * 1024;  // libpq buffers each put; bigger pieces only grow its buffer
+constexpr size_t kPutChunkBytes = size_t{256} * 1024;    // libpq buffers each put; bigger pieces only grow its buffer
 constexpr const char* kBatchSavepoint = "pgload_batch";  // --max-errors: every batch under it
 constexpr const char* kPartSavepoint = "pgload_part";    // --max-errors: each replayed part of a refused batch
 
@@ -423,8 +423,8 @@ void CopySink::refuse_row(Conn& c, size_t row, const WorkerError& e) {
   const int64_t shard_id = table_.shards[b.shard_index].shard_id;
   const std::string where = "line " + std::to_string(o.line) + (e.column.empty() ? "" : ", column " + e.column) +
                             ", byte " + std::to_string(o.byte_offset);
-  const std::string reason = "shard " + std::to_string(shard_id) + " on worker " + c.node.endpoint() +
-                             " refused it: " + e.describe(shard_id);
+  const std::string reason =
+      "shard " + std::to_string(shard_id) + " on worker " + c.node.endpoint() + " refused it: " + e.describe(shard_id);
   const WorkerRejects& w = options_.rejects;
   if (std::FILE* f = w.reject_file) {
     flockfile(f);
@@ -457,10 +457,10 @@ bool CopySink::advance(Conn& c) {
       c.shard_id.store(table_.shards[c.current->shard_index].shard_id);
       if (options_.upsert.action != OnConflict::None && c.staging.empty()) {
         // Once per connection, blocking: the staging table takes the loaded columns' types from a shard here.
-        const std::string staging = staging_relation(options_.age ? options_.age->run_id : "pgload", c.node.node_id,
-                                                     c.index);
-        if (PGresult* r = exec_all(pg, create_staging_sql(staging, table_.shard_relation(c.shard_id.load()),
-                                                          options_.upsert.columns)))
+        const std::string staging =
+            staging_relation(options_.age ? options_.age->run_id : "pgload", c.node.node_id, c.index);
+        if (PGresult* r = exec_all(
+                pg, create_staging_sql(staging, table_.shard_relation(c.shard_id.load()), options_.upsert.columns)))
           fail_with_result(c, r, "creating the staging table for");
         c.staging = staging;
       }

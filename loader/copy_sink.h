@@ -71,8 +71,8 @@ struct SinkOptions {
   // The load's place in wait-die: its worker sessions are named after it, and a WaitDieWatcher makes the load fail
   // cleanly when it waits for an older load's rows. None: sessions named "pgload", no watcher.
   std::optional<LoadAge> age;
-  UpsertPlan upsert;        // action None: COPY straight into the shard
-  WorkerRejects rejects;    // max_errors 0: all or nothing
+  UpsertPlan upsert;      // action None: COPY straight into the shard
+  WorkerRejects rejects;  // max_errors 0: all or nothing
   ApplyCounts* counts = nullptr;
 };
 

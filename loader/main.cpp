@@ -484,8 +484,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report) {
   // Rows of one shard go as one kind of COPY in input order, so that a key repeated in the input is applied in
   // input order (a shard's CSV and binary rows are separate batches); a row a worker refuses is written to the
   // reject file as its input record. Parquet rows are all binary anyway.
-  if (!plan.parquet &&
-      (upsert.action != OnConflict::None || (o.max_errors > 0 && !o.reject_file.empty())))
+  if (!plan.parquet && (upsert.action != OnConflict::None || (o.max_errors > 0 && !o.reject_file.empty())))
     plan.binary = false;
   log::info("rows go as {} COPY{}", plan.binary ? "binary" : "CSV",
             plan.binary ? "" : " (a column's type has no binary encoder here)");

@@ -140,9 +140,11 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
   });
   value(app, "--threads", "N", "parser threads (default: all cores)",
         [&o](const std::string& v) { o.threads = static_cast<int>(whole_number("--threads", v, 1, INT_MAX)); });
-  value(app, "--max-errors", "N", "reject up to N bad rows, the client's and the workers' (constraints), and load the rest (default 0: any bad row "
-        "aborts)",
-        [&o](const std::string& v) { o.max_errors = whole_number("--max-errors", v, 0); });
+  value(
+      app, "--max-errors", "N",
+      "reject up to N bad rows, the client's and the workers' (constraints), and load the rest (default 0: any bad row "
+      "aborts)",
+      [&o](const std::string& v) { o.max_errors = whole_number("--max-errors", v, 0); });
   value(app, "--reject-file", "PATH", "write rejected rows verbatim with line number and reason",
         [&o](const std::string& v) { o.reject_file = v; });
   value(app, "--on-conflict", "nothing|update",

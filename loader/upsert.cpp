@@ -34,8 +34,8 @@ UpsertPlan plan_upsert(const Table& table, OnConflict action, const std::vector<
   p.columns = columns;
   p.key = key;
   if (key.empty())
-    throw LoadError(kExitUsage, table.qualified() +
-                                    " has no primary key: name the columns of a unique index with --conflict-key");
+    throw LoadError(kExitUsage,
+                    table.qualified() + " has no primary key: name the columns of a unique index with --conflict-key");
   for (const std::string& k : key)
     if (!contains(columns, k))
       throw LoadError(kExitUsage, "--conflict-key column \"" + k + "\" is not among the loaded columns (" +
@@ -49,7 +49,8 @@ UpsertPlan plan_upsert(const Table& table, OnConflict action, const std::vector<
       if (!contains(key, c)) p.update.push_back(c);
     if (p.update.empty())
       throw LoadError(kExitUsage, "--on-conflict update has nothing to set: every input column (" +
-                                      plain_list(input_columns) + ") is in the conflict key; use --on-conflict nothing");
+                                      plain_list(input_columns) +
+                                      ") is in the conflict key; use --on-conflict nothing");
     return p;
   }
   for (const std::string& c : update_option) {
@@ -57,8 +58,8 @@ UpsertPlan plan_upsert(const Table& table, OnConflict action, const std::vector<
       throw LoadError(kExitUsage, "--update-columns column \"" + c + "\" is not among the loaded columns (" +
                                       plain_list(columns) + ")");
     if (contains(key, c))
-      throw LoadError(kExitUsage, "--update-columns column \"" + c + "\" is in the conflict key (" +
-                                      plain_list(key) + "), which an update never changes");
+      throw LoadError(kExitUsage, "--update-columns column \"" + c + "\" is in the conflict key (" + plain_list(key) +
+                                      "), which an update never changes");
     if (!table.is_reference() && c == table.dist_column)
       throw LoadError(kExitUsage, "--update-columns cannot set the distribution column \"" + c + "\"");
     if (!contains(p.update, c)) p.update.push_back(c);
@@ -73,16 +74,16 @@ void ensure_staging_schema(const PgConn& worker) {
   } catch (const PgError& e) {
     if (e.sqlstate() == "23505" || e.sqlstate() == "42P06") return;  // a concurrent load created it first
     throw LoadError(kExitCluster, "--on-conflict needs the schema " + std::string(kStagingSchema) + " on worker " +
-                                      worker.endpoint() + " for its staging tables, and creating it failed: " +
-                                      e.server_message() + "; create it once as a superuser (CREATE SCHEMA " +
-                                      kStagingSchema + ") and GRANT CREATE, USAGE ON SCHEMA " + kStagingSchema +
-                                      " to the loading role");
+                                      worker.endpoint() +
+                                      " for its staging tables, and creating it failed: " + e.server_message() +
+                                      "; create it once as a superuser (CREATE SCHEMA " + kStagingSchema +
+                                      ") and GRANT CREATE, USAGE ON SCHEMA " + kStagingSchema + " to the loading role");
   }
 }
 
 std::string staging_relation(const std::string& run_id, int32_t node_id, int connection) {
-  return quote_qualified(kStagingSchema, "s_" + run_id + "_" + std::to_string(node_id) + "_" +
-                                             std::to_string(connection));
+  return quote_qualified(kStagingSchema,
+                         "s_" + run_id + "_" + std::to_string(node_id) + "_" + std::to_string(connection));
 }
 
 std::string create_staging_sql(const std::string& staging, const std::string& shard_relation,

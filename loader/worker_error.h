@@ -14,11 +14,11 @@ namespace pgload {
 struct RowOrigin;
 
 struct WorkerError {
-  std::string primary;     // message, with its detail in parentheses
-  std::string context;     // the server's CONTEXT, e.g. "COPY x_102008, line 12, column login: ..."
+  std::string primary;  // message, with its detail in parentheses
+  std::string context;  // the server's CONTEXT, e.g. "COPY x_102008, line 12, column login: ..."
   std::string sqlstate;
-  std::string constraint;  // PG_DIAG_CONSTRAINT_NAME, when the server names one
-  std::string column;      // from the COPY context or PG_DIAG_COLUMN_NAME
+  std::string constraint;             // PG_DIAG_CONSTRAINT_NAME, when the server names one
+  std::string column;                 // from the COPY context or PG_DIAG_COLUMN_NAME
   std::optional<uint64_t> copy_line;  // COPY's line (binary: row) number within the statement
 
   static WorkerError from(const PGresult* r, PGconn* conn);

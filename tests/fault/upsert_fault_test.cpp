@@ -1,5 +1,5 @@
-// A crash (PGLOAD_FAULT: the process SIGKILLs itself) at each step of an --on-conflict update of 200,000 rows over
-// 100,000 existing ones, and one with --max-errors refusing rows: after `pgload recover` the table is as it was
+// A crash (PGLOAD_FAULT: the process SIGKILLs itself) at each step of an --on-conflict update of 100,000 rows over
+// 50,000 existing ones, and one with --max-errors refusing rows: after `pgload recover` the table is as it was
 // before the load or as the whole load leaves it, never in between, and no staging table or prepared xact is left.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -19,7 +19,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr int kRows = 200000;
+constexpr int kRows = 100000;
 
 FaultTally& tally = fault_tally();
 const auto* const kPrinter = ::testing::AddGlobalTestEnvironment(new FaultTallyPrinter);
@@ -36,8 +36,7 @@ const Inputs& inputs() {
     i.old = dir + "/old.csv";
     auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --out " + i.all);
     if (r.exit_code != 0) throw std::runtime_error("gen_users failed: " + r.output);
-    r = run_command("head -n " + std::to_string(kRows / 2) + " " + sh(i.all) +
-                    " | sed 's/$/old/' > " + sh(i.old));
+    r = run_command("head -n " + std::to_string(kRows / 2) + " " + sh(i.all) + " | sed 's/$/old/' > " + sh(i.old));
     if (r.exit_code != 0) throw std::runtime_error("sed failed: " + r.output);
     return i;
   }();
@@ -61,8 +60,8 @@ CommandResult recover() {
 }
 
 std::string digest(const std::string& table) {
-  return *TestCluster::shared().connect().scalar("SELECT md5(string_agg(u::text, ';' ORDER BY user_id)) FROM " +
-                                                 table + " u");
+  return *TestCluster::shared().connect().scalar("SELECT md5(string_agg(u::text, ';' ORDER BY user_id)) FROM " + table +
+                                                 " u");
 }
 
 struct FaultPoint {
@@ -103,9 +102,9 @@ TEST_P(UpsertFaultTest, TableAsItWasOrFullyApplied) {
   for (int port : TestCluster::shared().worker_ports()) {
     PgConn w = TestCluster::shared().connect_node(port);
     prepared += std::stoll(*w.scalar("SELECT count(*) FROM pg_prepared_xacts"));
-    staging += std::stoll(*w.scalar(
-        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
-        "'pgload_staging'"));
+    staging += std::stoll(
+        *w.scalar("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+                  "'pgload_staging'"));
   }
   EXPECT_EQ(prepared, 0);
   EXPECT_EQ(staging, 0);
@@ -114,12 +113,14 @@ TEST_P(UpsertFaultTest, TableAsItWasOrFullyApplied) {
 
 INSTANTIATE_TEST_SUITE_P(Points, UpsertFaultTest,
                          ::testing::Values(FaultPoint{"after_batch:3", "uf_after_batch_3", false},
-                                           FaultPoint{"after_batch:40", "uf_after_batch_40", false},
+                                           FaultPoint{"after_batch:20", "uf_after_batch_20", false},
                                            FaultPoint{"before_prepare", "uf_before_prepare", false},
                                            FaultPoint{"after_prepare:3", "uf_after_prepare_3", false},
                                            FaultPoint{"after_decision", "uf_after_decision", true},
                                            FaultPoint{"after_commit:2", "uf_after_commit_2", true}),
-                         [](const ::testing::TestParamInfo<FaultPoint>& info) { return std::string(info.param.table); });
+                         [](const ::testing::TestParamInfo<FaultPoint>& info) {
+                           return std::string(info.param.table);
+                         });
 
 }  // namespace
 }  // namespace pgload::test

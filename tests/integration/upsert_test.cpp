@@ -53,7 +53,9 @@ TEST(UpsertTest, BadOptionsNameTheProblem) {
   c.run("SELECT create_distributed_table('up_opts', 'id', colocate_with => 'none')");
   const std::string path = env().dir + "/opts.csv";
   write_file(path, "1,x,y\n");
-  auto run = [&](const std::string& extra) { return upsert::pgload(env(), "--url " + sh(path) + " --table up_opts " + extra); };
+  auto run = [&](const std::string& extra) {
+    return upsert::pgload(env(), "--url " + sh(path) + " --table up_opts " + extra);
+  };
   auto r = run("--on-conflict replace");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("--on-conflict takes nothing or update, got 'replace'"));

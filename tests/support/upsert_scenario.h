@@ -45,7 +45,8 @@ inline std::vector<Row> random_rows(int count, int64_t key_range, uint32_t seed)
   std::mt19937 rng(seed);
   std::vector<Row> rows;
   for (int i = 0; i < count; ++i)
-    rows.push_back({static_cast<int64_t>(rng() % key_range), "r" + std::to_string(i), static_cast<int64_t>(rng() % 1000)});
+    rows.push_back(
+        {static_cast<int64_t>(rng() % key_range), "r" + std::to_string(i), static_cast<int64_t>(rng() % 1000)});
   return rows;
 }
 
@@ -142,13 +143,13 @@ inline void upsert_equals_row_by_row(const Env& env, const std::string& action, 
   const std::vector<Row> rows = random_rows(3000, 4000, 11);
   const std::string path = env.dir + "/" + table + ".csv";
   write_file(path, csv(rows));
-  auto r = pgload_json(env, "--url " + sh(path) + " --table " + table + " --on-conflict " + action +
-                                " --batch-bytes 2048");
+  auto r =
+      pgload_json(env, "--url " + sh(path) + " --table " + table + " --on-conflict " + action + " --batch-bytes 2048");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const bool update = action == "update";
-  apply_row_by_row(c, expect, rows, "id, name, n",
-                   update ? "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, n = EXCLUDED.n"
-                          : "ON CONFLICT (id) DO NOTHING");
+  apply_row_by_row(
+      c, expect, rows, "id, name, n",
+      update ? "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, n = EXCLUDED.n" : "ON CONFLICT (id) DO NOTHING");
   EXPECT_EQ(differing_rows(c, table, expect, "id, name, n"), 0);
   EXPECT_EQ(*c.scalar("SELECT count(*) FROM " + table), *c.scalar("SELECT count(*) FROM " + expect));
   if (kind == Kind::Reference) expect_every_placement_equals(c, table, expect, "x.id");
@@ -172,8 +173,9 @@ inline void colocated_update_columns(const Env& env, const std::string& prefix) 
   c.run("DROP TABLE IF EXISTS " + orders + ", " + users + ", " + expect);
   c.run("CREATE TABLE " + users + " (user_id bigint PRIMARY KEY, name text)");
   c.run("SELECT create_distributed_table('" + users + "', 'user_id', colocate_with => 'none')");
-  const std::string def = " (user_id bigint, order_id bigint, amount int, note text DEFAULT 'kept', "
-                          "UNIQUE (order_id, user_id))";
+  const std::string def =
+      " (user_id bigint, order_id bigint, amount int, note text DEFAULT 'kept', "
+      "UNIQUE (order_id, user_id))";
   c.run("CREATE TABLE " + orders + def);
   c.run("CREATE TABLE " + expect + def);
   c.run("SELECT create_distributed_table('" + orders + "', 'user_id', colocate_with => '" + users + "')");
@@ -196,9 +198,10 @@ inline void colocated_update_columns(const Env& env, const std::string& prefix) 
   }
   const std::string path = env.dir + "/" + orders + ".csv";
   write_file(path, file);
-  auto r = pgload_json(env, "--url " + sh(path) + " --table " + orders +
-                                " --columns user_id,order_id,amount --on-conflict update --conflict-key order_id,user_id"
-                                " --update-columns amount --batch-bytes 1024");
+  auto r =
+      pgload_json(env, "--url " + sh(path) + " --table " + orders +
+                           " --columns user_id,order_id,amount --on-conflict update --conflict-key order_id,user_id"
+                           " --update-columns amount --batch-bytes 1024");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   c.run("DO $$ DECLARE r record; BEGIN FOR r IN SELECT * FROM (VALUES " + values +
         ") v(ord, u, o, a) ORDER BY ord LOOP INSERT INTO " + expect +
@@ -314,7 +317,7 @@ inline void refused_rows_without_budget(const Env& env, const std::string& table
     EXPECT_THAT(r.output, ::testing::HasSubstr("nothing was loaded")) << r.output;
     EXPECT_THAT(r.output, ::testing::HasSubstr("--max-errors N rejects up to N such rows")) << r.output;
     EXPECT_THAT(r.output, ::testing::ContainsRegex(extra.empty() ? "input line (300|600|900) \\(byte"
-                                                                : "a row of the batch of input lines [0-9]+-[0-9]+: "))
+                                                                 : "a row of the batch of input lines [0-9]+-[0-9]+: "))
         << r.output;
     auto over = pgload(env, "--url " + sh(path) + " --table " + table + extra + " --max-errors 2");
     EXPECT_EQ(over.exit_code, 1) << over.output;
