@@ -68,6 +68,8 @@ struct CopySink::Conn {
 
 CopySink::CopySink(const Catalog& catalog, const Table& table, SinkOptions options)
     : table_(table), options_(std::move(options)) {
+  static std::atomic<int> sinks{0};
+  sink_number_ = sinks.fetch_add(1);
   rows_per_shard_.assign(table.shards.size(), 0);
   std::map<int32_t, std::vector<Conn*>> by_group;
   std::string column_list;
@@ -458,7 +460,7 @@ bool CopySink::advance(Conn& c) {
       if (options_.upsert.action != OnConflict::None && c.staging.empty()) {
         // Once per connection, blocking: the staging table takes the loaded columns' types from a shard here.
         const std::string staging =
-            staging_relation(options_.age ? options_.age->run_id : "pgload", c.node.node_id, c.index);
+            staging_relation(options_.age ? options_.age->run_id : "pgload", sink_number_, c.node.node_id, c.index);
         if (PGresult* r = exec_all(
                 pg, create_staging_sql(staging, table_.shard_relation(c.shard_id.load()), options_.upsert.columns)))
           fail_with_result(c, r, "creating the staging table for");

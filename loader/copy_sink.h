@@ -117,6 +117,7 @@ class CopySink {
 
   const Table& table_;
   SinkOptions options_;
+  int sink_number_ = 0;  // this process's sinks in order: part of the staging tables' names
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<std::vector<Conn*>> shard_conns_;  // shard index -> one connection per placement
   std::vector<std::string> copy_sql_;            // shard index -> COPY statement (CSV)

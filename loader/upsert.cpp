@@ -81,9 +81,9 @@ void ensure_staging_schema(const PgConn& worker) {
   }
 }
 
-std::string staging_relation(const std::string& run_id, int32_t node_id, int connection) {
-  return quote_qualified(kStagingSchema,
-                         "s_" + run_id + "_" + std::to_string(node_id) + "_" + std::to_string(connection));
+std::string staging_relation(const std::string& run_id, int sink, int32_t node_id, int connection) {
+  return quote_qualified(kStagingSchema, "s_" + run_id + "_" + std::to_string(sink) + "_" + std::to_string(node_id) +
+                                             "_" + std::to_string(connection));
 }
 
 std::string create_staging_sql(const std::string& staging, const std::string& shard_relation,

@@ -36,9 +36,9 @@ UpsertPlan plan_upsert(const Table& table, OnConflict action, const std::vector<
 // queue behind its catalog row). Throws LoadError saying which grant is missing.
 void ensure_staging_schema(const PgConn& worker);
 
-// The staging table of one connection (unique per run, node and connection, so concurrent loads never wait on
-// each other's catalog rows).
-std::string staging_relation(const std::string& run_id, int32_t node_id, int connection);
+// The staging table of one connection (unique per run, sink, node and connection, so concurrent loads, and a
+// --checkpoint step next to the one still committing, never wait on each other's catalog rows).
+std::string staging_relation(const std::string& run_id, int sink, int32_t node_id, int connection);
 // Creates it with the types (and collations) of the shard's loaded columns and no constraint of its own.
 std::string create_staging_sql(const std::string& staging, const std::string& shard_relation,
                                const std::vector<std::string>& columns);

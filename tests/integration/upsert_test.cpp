@@ -23,6 +23,11 @@ TEST(UpsertTest, NothingEqualsRowByRowInsertOnConflict) {
   upsert::upsert_equals_row_by_row(env(), "nothing", "up_nothing", upsert::Kind::Distributed);
 }
 
+// Steps commit while the next one is sent: each step's staging tables are its own.
+TEST(UpsertTest, CheckpointedUpdateEqualsRowByRow) {
+  upsert::upsert_equals_row_by_row(env(), "update", "up_steps", upsert::Kind::Distributed, " --checkpoint 8kB");
+}
+
 TEST(UpsertTest, ReferenceTableEveryReplica) {
   upsert::upsert_equals_row_by_row(env(), "update", "up_ref", upsert::Kind::Reference);
 }

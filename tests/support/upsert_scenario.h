@@ -123,7 +123,8 @@ enum class Kind { Distributed, Reference };
 
 // --on-conflict `action` (nothing|update) of 3000 rows over 1000 existing ones, keys repeated in the input and across
 // batches (--batch-bytes 2kB): the table equals the row-by-row result, and the summary's counts are PostgreSQL's.
-inline void upsert_equals_row_by_row(const Env& env, const std::string& action, const std::string& table, Kind kind) {
+inline void upsert_equals_row_by_row(const Env& env, const std::string& action, const std::string& table, Kind kind,
+                                     const std::string& extra = "") {
   PgConn c = PgConn::connect(env.conninfo, "pgload-test");
   const std::string expect = table + "_expect";
   c.run("DROP TABLE IF EXISTS " + table + ", " + expect);
@@ -143,8 +144,8 @@ inline void upsert_equals_row_by_row(const Env& env, const std::string& action, 
   const std::vector<Row> rows = random_rows(3000, 4000, 11);
   const std::string path = env.dir + "/" + table + ".csv";
   write_file(path, csv(rows));
-  auto r =
-      pgload_json(env, "--url " + sh(path) + " --table " + table + " --on-conflict " + action + " --batch-bytes 2048");
+  auto r = pgload_json(
+      env, "--url " + sh(path) + " --table " + table + " --on-conflict " + action + " --batch-bytes 2048" + extra);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const bool update = action == "update";
   apply_row_by_row(
