@@ -9,16 +9,40 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <regex>
 #include <utility>
 
+#include "loader/binary_row.h"
 #include "loader/load_error.h"
 
 namespace pgload {
 
 namespace {
-constexpr size_t kPutChunkBytes = size_t{256} * 1024;  // libpq buffers each put; bigger pieces only grow its buffer
+constexpr size_t kPutChunkBytes = size_t{256} * 1024;    // libpq buffers each put; bigger pieces only grow its buffer
+constexpr const char* kBatchSavepoint = "pgload_batch";  // --max-errors: every batch under it
+constexpr const char* kPartSavepoint = "pgload_part";    // --max-errors: each replayed part of a refused batch
+
+// Runs one statement (or several) on a blocking session; returns the first error's result (the caller clears it)
+// or nullptr, and the first statement's affected-row count or value in `first`.
+PGresult* exec_all(PGconn* pg, const std::string& sql, std::string* first = nullptr) {
+  if (!PQsendQuery(pg, sql.c_str())) return nullptr;
+  PGresult* error = nullptr;
+  bool seen = false;
+  while (PGresult* r = PQgetResult(pg)) {
+    const auto st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      if (!error) {
+        error = r;
+        continue;
+      }
+    } else if (!seen && first) {
+      *first = st == PGRES_TUPLES_OK && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : PQcmdTuples(r);
+    }
+    seen = true;
+    PQclear(r);
+  }
+  return error;
 }
+}  // namespace
 
 struct CopySink::Conn {
   PgConn pg;
@@ -32,14 +56,20 @@ struct CopySink::Conn {
   std::deque<std::shared_ptr<Batch>> queue;  // guarded by CopySink::mu_
   std::shared_ptr<Batch> current;
   size_t sent = 0;
-  enum class State { Idle, WaitCopyIn, Sending, Ending, WaitResult } state = State::Idle;
+  enum class State { Idle, WaitCopyIn, Sending, Ending, WaitResult, WaitApply } state = State::Idle;
   bool used = false;
   bool prepared = false;
   std::string gid;
+  std::string staging;  // --on-conflict: this connection's staging table, once created
+  int apply_results = 0;
+  uint64_t batch_inserted = 0;          // the current batch's inserted rows (--on-conflict)
+  std::vector<uint32_t> batch_refused;  // the current batch's refused rows (--max-errors)
 };
 
 CopySink::CopySink(const Catalog& catalog, const Table& table, SinkOptions options)
     : table_(table), options_(std::move(options)) {
+  static std::atomic<int> sinks{0};
+  sink_number_ = sinks.fetch_add(1);
   rows_per_shard_.assign(table.shards.size(), 0);
   std::map<int32_t, std::vector<Conn*>> by_group;
   std::string column_list;
@@ -74,7 +104,14 @@ CopySink::CopySink(const Catalog& catalog, const Table& table, SinkOptions optio
             if (options_.binary) c->pg.run("SET client_encoding TO 'UTF8'");
             // A timestamptz without an offset must mean on the worker what it meant where it was routed.
             if (!table.time_zone.empty()) c->pg.run("SET TimeZone TO " + quote_literal(table.time_zone));
+            if (options_.upsert.action != OnConflict::None) {
+              // The staging tables are this worker's own: Citus must not send their DDL to other nodes.
+              c->pg.run("SET citus.enable_ddl_propagation TO off");
+              if (i == 0) ensure_staging_schema(c->pg);
+            }
             c->pg.run("BEGIN");
+            // A deferred constraint would refuse a row only at PREPARE, too late to reject just that row.
+            if (options_.rejects.max_errors > 0) c->pg.run("SET CONSTRAINTS ALL IMMEDIATE");
           } catch (const PgError& e) {
             throw LoadError(kExitCluster,
                             "cannot open a COPY connection to worker " + node->endpoint() + ": " + e.server_message());
@@ -166,70 +203,253 @@ void CopySink::fail(const std::string& message, ExitCode code) {
   space_cv_.notify_all();
 }
 
-// Maps "COPY x_102008, line 12, column login: ..." back to the input's line, byte and column.
+// Maps "COPY x_102008, line 12, column login: ..." back to the input's line, byte and column; an error without a
+// line (an upsert's INSERT, a foreign key checked at the end of the COPY) names the batch's lines.
 void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
-  std::string primary, context, state;
-  if (r) {
-    if (const char* m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) primary = m;
-    if (const char* d = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)) primary += std::string(" (") + d + ")";
-    if (const char* x = PQresultErrorField(r, PG_DIAG_CONTEXT)) context = x;
-    if (const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) state = s;
-  }
-  if (primary.empty()) {
-    primary = PQerrorMessage(c.pg.raw());
-    while (!primary.empty() && (primary.back() == '\n' || primary.back() == ' ')) primary.pop_back();
-  }
+  WorkerError e = WorkerError::from(r, c.pg.raw());
   if (r) PQclear(r);
   std::string where;
   const Batch* b = c.current.get();
   int64_t shard_id = b ? table_.shards[b->shard_index].shard_id : 0;
-  static const std::regex line_re(R"(line (\d+)(?:, column ([^:]+))?)");
-  std::smatch m;
-  if (b && std::regex_search(context, m, line_re)) {
-    // PostgreSQL's COPY line number counts quoted newlines too, but only once the stream's end-of-line style
-    // is known, i.e. not inside the first record (copyfromparse.c counts them only when eol_type is set).
-    // A binary COPY's "line" is the row number.
-    const uint64_t n = std::stoull(m[1].str());
-    size_t row = b->binary && n >= 1 ? static_cast<size_t>(n - 1) : b->rows.size();
-    uint64_t pg_line = 0;
-    for (size_t i = 0; i < b->rows.size() && !b->binary; ++i) {
-      pg_line += 1 + (i > 0 ? b->rows[i].newlines : 0);
-      if (pg_line >= n) {
-        row = i;
-        break;
-      }
-    }
+  if (b && e.copy_line) {
+    const size_t row = row_at_copy_line(b->rows, 0, b->rows.size(), *e.copy_line, b->binary);
     if (row < b->rows.size()) {
       const RowOrigin& o = b->rows[row];
       where = "input " + (options_.input_names.size() > 1 ? options_.input_names[o.file] + " " : std::string()) +
               "line " + std::to_string(o.line) + " (byte " + std::to_string(o.byte_offset) + ")";
-      if (m[2].matched) where += ", column " + m[2].str();
+      if (!e.column.empty()) where += ", column " + e.column;
       where += ": ";
     }
+  } else if (b && !b->rows.empty() && options_.upsert.action != OnConflict::None && !e.sqlstate.empty()) {
+    auto [lo, hi] = std::minmax_element(b->rows.begin(), b->rows.end(),
+                                        [](const RowOrigin& x, const RowOrigin& y) { return x.line < y.line; });
+    where = "a row of the batch of input lines " + std::to_string(lo->line) + "-" + std::to_string(hi->line) + ": ";
   }
-  if (where.empty() && !context.empty()) primary += " (server context: " + context + ")";
+  if (where.empty() && !e.context.empty()) e.primary += " (server context: " + e.context + ")";
   bool lost = PQstatus(c.pg.raw()) != CONNECTION_OK;
   std::string msg = "worker " + c.node.endpoint() + " " + (lost ? "connection lost" : "rejected") + " while " + doing +
-                    (shard_id ? " shard " + std::to_string(shard_id) : std::string()) + ": " + where + primary +
-                    (state.empty() ? "" : " [SQLSTATE " + state + "]") + "; nothing was loaded";
+                    (shard_id ? " shard " + std::to_string(shard_id) : std::string()) + ": " + where + e.primary +
+                    (e.sqlstate.empty() ? "" : " [SQLSTATE " + e.sqlstate + "]") + "; nothing was loaded";
+  std::string hints;
+  if (e.sqlstate == "23505" && options_.upsert.action == OnConflict::None)
+    hints = "--on-conflict nothing|update loads over existing keys; ";
+  if (e.is_row_error() && options_.rejects.max_errors == 0 && !lost)
+    hints += "--max-errors N rejects up to N such rows and loads the rest; ";
+  if (!hints.empty()) msg += " (" + hints.substr(0, hints.size() - 2) + ")";
   throw LoadError(kExitCluster, msg);
 }
 
 void CopySink::finish_batch(Conn& c) {
   Batch& b = *c.current;
+  const bool first_placement = shard_conns_[b.shard_index].front() == &c;
+  if (options_.rejects.max_errors > 0) {
+    if (!b.refused) {
+      b.refused = c.batch_refused;
+    } else if (*b.refused != c.batch_refused) {
+      throw LoadError(kExitCluster, "the placements of shard " + std::to_string(table_.shards[b.shard_index].shard_id) +
+                                        " refused different rows of the same batch (worker " + c.node.endpoint() +
+                                        "): its replicas differ; nothing was loaded");
+    }
+  }
+  if (first_placement && options_.counts) {
+    ApplyCounts& n = *options_.counts;
+    const uint64_t accepted = b.rows.size() - c.batch_refused.size();
+    switch (options_.upsert.action) {
+      case OnConflict::None:
+        n.inserted += accepted;
+        break;
+      case OnConflict::Nothing:
+        n.inserted += c.batch_inserted;
+        n.skipped += accepted - c.batch_inserted;
+        break;
+      case OnConflict::Update:
+        // A key repeated in the batch is one INSERT row (the last wins); its earlier rows count as updates, as
+        // they would row by row.
+        n.inserted += c.batch_inserted;
+        n.updated += accepted - c.batch_inserted;
+        break;
+    }
+    if (!c.batch_refused.empty()) {
+      n.refused += c.batch_refused.size();
+      std::lock_guard lock(n.mu);
+      n.refused_per_shard.resize(table_.shards.size());
+      n.refused_per_shard[b.shard_index] += c.batch_refused.size();
+    }
+  }
   if (b.pending_placements.fetch_sub(1) == 1) {
     std::lock_guard lock(mu_);
-    rows_per_shard_[b.shard_index] += b.rows.size();
+    rows_per_shard_[b.shard_index] += b.rows.size() - (b.refused ? b.refused->size() : 0);
     inflight_bytes_ -= b.data.size();
     space_cv_.notify_all();
   }
   c.current.reset();
   c.sent = 0;
+  c.batch_inserted = 0;
+  c.batch_refused.clear();
   c.state = Conn::State::Idle;
+}
+
+std::string CopySink::copy_statement(Conn& c, const Batch& b, bool savepoint) const {
+  std::string sql = savepoint ? std::string("SAVEPOINT ") + kBatchSavepoint + "; " : std::string();
+  if (options_.upsert.action == OnConflict::None) return sql + (b.binary ? copy_binary_sql_ : copy_sql_)[b.shard_index];
+  return sql + "COPY " + c.staging + " FROM STDIN WITH (" + (b.binary ? "FORMAT binary" : options_.copy_options) + ")";
+}
+
+std::string CopySink::apply_statement(Conn& c, const Batch& b, bool release) const {
+  std::string sql;
+  if (options_.upsert.action != OnConflict::None)
+    sql = apply_sql(options_.upsert, table_.shard_relation(table_.shards[b.shard_index].shard_id), c.staging) +
+          "; TRUNCATE " + c.staging;
+  if (release) sql += (sql.empty() ? "" : "; ") + std::string("RELEASE SAVEPOINT ") + kBatchSavepoint;
+  return sql;
+}
+
+// A batch failed on `c`. With --max-errors and a refusal of row values, the refused rows are found and rejected
+// and the rest of the batch applied; anything else fails the load.
+void CopySink::batch_failed(Conn& c, PGresult* r, const char* doing) {
+  if (options_.rejects.max_errors == 0 || PQstatus(c.pg.raw()) != CONNECTION_OK) fail_with_result(c, r, doing);
+  const WorkerError e = WorkerError::from(r, c.pg.raw());
+  if (!e.is_row_error()) fail_with_result(c, r, doing);
+  isolate_refused_rows(c, r);
+  finish_batch(c);
+}
+
+// Slow path, blocking: back to the batch's savepoint, then rows [lo, hi) each under a savepoint of its own, in input
+// order (so a key repeated in the input is applied in order, as on the fast path): a part that fails is split at
+// the row COPY names, or in halves when the error names none (a constraint checked by the INSERT of an upsert, a
+// foreign key checked at the end of the statement), down to single rows, which are the refused ones. Costs a COPY
+// per part: about (refused rows + 1) × log2(batch rows) statements.
+void CopySink::isolate_refused_rows(Conn& c, PGresult* first_error) {
+  PGconn* pg = c.pg.raw();
+  if (first_error) PQclear(first_error);
+  PQsetnonblocking(pg, 0);
+  while (PGresult* r = PQgetResult(pg)) {
+    const bool copy_in = PQresultStatus(r) == PGRES_COPY_IN;
+    PQclear(r);
+    if (copy_in) PQputCopyEnd(pg, "pgload: replaying the batch in parts");
+  }
+  const Batch& b = *c.current;
+  auto must = [&](const std::string& sql) {
+    if (PGresult* r = exec_all(pg, sql)) fail_with_result(c, r, "replaying a refused batch on");
+    if (PQstatus(pg) != CONNECTION_OK) fail_with_result(c, nullptr, "replaying a refused batch on");
+  };
+  must(std::string("ROLLBACK TO SAVEPOINT ") + kBatchSavepoint);
+  c.batch_inserted = 0;
+  c.batch_refused.clear();
+  std::vector<std::pair<size_t, size_t>> todo{{0, b.rows.size()}};  // a stack: the leftmost part on top
+  while (!todo.empty()) {
+    auto [lo, hi] = todo.back();
+    todo.pop_back();
+    if (lo >= hi) continue;
+    uint64_t inserted = 0;
+    std::optional<WorkerError> e = try_rows(c, lo, hi, inserted);
+    if (!e) {
+      c.batch_inserted += inserted;
+      continue;
+    }
+    if (hi - lo == 1) {
+      refuse_row(c, lo, *e);
+      continue;
+    }
+    size_t bad = e->copy_line ? row_at_copy_line(b.rows, lo, hi, *e->copy_line, b.binary) : hi;
+    if (bad < hi) {
+      refuse_row(c, bad, *e);
+      todo.emplace_back(bad + 1, hi);
+      todo.emplace_back(lo, bad);
+    } else {
+      const size_t mid = lo + (hi - lo) / 2;
+      todo.emplace_back(mid, hi);
+      todo.emplace_back(lo, mid);
+    }
+  }
+  std::sort(c.batch_refused.begin(), c.batch_refused.end());
+  must(std::string("RELEASE SAVEPOINT ") + kBatchSavepoint);
+  PQsetnonblocking(pg, 1);
+}
+
+// Rows [lo, hi) of the current batch as one COPY (and apply) under a savepoint: nullopt when they went in; the
+// error (after rolling them back) when a row's values were refused; LoadError for any other failure.
+std::optional<WorkerError> CopySink::try_rows(Conn& c, size_t lo, size_t hi, uint64_t& inserted) {
+  PGconn* pg = c.pg.raw();
+  const Batch& b = *c.current;
+  size_t begin = b.binary ? kBinaryHeaderBytes : 0;
+  for (size_t i = 0; i < lo; ++i) begin += b.rows[i].bytes;
+  size_t end = begin;
+  for (size_t i = lo; i < hi; ++i) end += b.rows[i].bytes;
+  if (end > b.data.size()) throw LoadError(kExitCluster, "internal error: a batch's rows do not match its data");
+  auto must = [&](const std::string& sql) {
+    if (PGresult* r = exec_all(pg, sql)) fail_with_result(c, r, "replaying a refused batch on");
+  };
+  must(std::string("SAVEPOINT ") + kPartSavepoint);
+  PGresult* error = nullptr;
+  PGresult* r = PQexec(pg, copy_statement(c, b, false).c_str());
+  if (!r || PQresultStatus(r) != PGRES_COPY_IN) fail_with_result(c, r, "replaying a refused batch on");
+  PQclear(r);
+  bool sent = true;
+  if (b.binary) sent = PQputCopyData(pg, b.data.data(), static_cast<int>(kBinaryHeaderBytes)) == 1;
+  for (size_t at = begin; sent && at < end; at += kPutChunkBytes)
+    sent = PQputCopyData(pg, b.data.data() + at, static_cast<int>(std::min(kPutChunkBytes, end - at))) == 1;
+  if (sent && b.binary) sent = PQputCopyData(pg, b.data.data() + b.data.size() - 2, 2) == 1;
+  if (!sent || PQputCopyEnd(pg, nullptr) != 1) fail_with_result(c, nullptr, "replaying a refused batch on");
+  while ((r = PQgetResult(pg)) != nullptr) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && !error)
+      error = r;
+    else
+      PQclear(r);
+  }
+  if (!error && options_.upsert.action != OnConflict::None) {
+    std::string first;
+    error = exec_all(pg, apply_statement(c, b, false), &first);
+    if (!error) inserted = std::strtoull(first.c_str(), nullptr, 10);
+  } else if (!error) {
+    inserted = hi - lo;
+  }
+  if (!error) {
+    must(std::string("RELEASE SAVEPOINT ") + kPartSavepoint);
+    return std::nullopt;
+  }
+  if (PQstatus(pg) != CONNECTION_OK) fail_with_result(c, error, "replaying a refused batch on");
+  WorkerError e = WorkerError::from(error, pg);
+  if (!e.is_row_error()) fail_with_result(c, error, "replaying a refused batch on");
+  PQclear(error);
+  must(std::string("ROLLBACK TO SAVEPOINT ") + kPartSavepoint + "; RELEASE SAVEPOINT " + kPartSavepoint);
+  return e;
+}
+
+// One refused row: counted against --max-errors and written to the reject file by the shard's first placement
+// (the others must refuse the same rows, see finish_batch).
+void CopySink::refuse_row(Conn& c, size_t row, const WorkerError& e) {
+  c.batch_refused.push_back(static_cast<uint32_t>(row));
+  const Batch& b = *c.current;
+  if (shard_conns_[b.shard_index].front() != &c) return;
+  const RowOrigin& o = b.rows[row];
+  const int64_t shard_id = table_.shards[b.shard_index].shard_id;
+  const std::string where = (options_.input_names.size() > 1 ? options_.input_names[o.file] + ": " : std::string()) +
+                            "line " + std::to_string(o.line) + (e.column.empty() ? "" : ", column " + e.column) +
+                            ", byte " + std::to_string(o.byte_offset);
+  const std::string reason =
+      "shard " + std::to_string(shard_id) + " on worker " + c.node.endpoint() + " refused it: " + e.describe(shard_id);
+  const WorkerRejects& w = options_.rejects;
+  if (std::FILE* f = w.reject_file) {
+    flockfile(f);
+    std::fprintf(f, "# %s: %s\n", where.c_str(), reason.c_str());
+    if (!b.binary) {
+      size_t at = 0;
+      for (size_t i = 0; i < row; ++i) at += b.rows[i].bytes;
+      std::fwrite(b.data.data() + at, 1, o.bytes, f);  // the row as sent, its '\n' included
+    }
+    funlockfile(f);
+  }
+  const uint64_t total = w.rejected ? w.rejected->fetch_add(1) + 1 : 1;
+  if (total > static_cast<uint64_t>(w.max_errors))
+    throw LoadError(kExitInputErrors, where + ": " + reason + "\n(" + std::to_string(total) +
+                                          " rows rejected so far; --max-errors is " + std::to_string(w.max_errors) +
+                                          ")\nnothing was loaded");
 }
 
 bool CopySink::advance(Conn& c) {
   PGconn* pg = c.pg.raw();
+  const bool savepoints = options_.rejects.max_errors > 0;
   switch (c.state) {
     case Conn::State::Idle: {
       std::unique_lock lock(mu_);
@@ -239,17 +459,33 @@ bool CopySink::advance(Conn& c) {
       lock.unlock();
       c.used = true;
       c.shard_id.store(table_.shards[c.current->shard_index].shard_id);
-      const auto& sql = c.current->binary ? copy_binary_sql_ : copy_sql_;
-      if (!PQsendQuery(pg, sql[c.current->shard_index].c_str())) fail_with_result(c, nullptr, "starting COPY into");
+      if (options_.upsert.action != OnConflict::None && c.staging.empty()) {
+        // Once per connection, blocking: the staging table takes the loaded columns' types from a shard here.
+        const std::string staging =
+            staging_relation(options_.age ? options_.age->run_id : "pgload", sink_number_, c.node.node_id, c.index);
+        if (PGresult* r = exec_all(
+                pg, create_staging_sql(staging, table_.shard_relation(c.shard_id.load()), options_.upsert.columns)))
+          fail_with_result(c, r, "creating the staging table for");
+        c.staging = staging;
+      }
+      if (!PQsendQuery(pg, copy_statement(c, *c.current, savepoints).c_str()))
+        fail_with_result(c, nullptr, "starting COPY into");
       c.state = Conn::State::WaitCopyIn;
       return true;
     }
     case Conn::State::WaitCopyIn: {
       if (PQflush(pg) < 0 || !PQconsumeInput(pg)) fail_with_result(c, nullptr, "starting COPY into");
-      if (PQisBusy(pg)) return false;
-      PGresult* r = PQgetResult(pg);
-      if (!r || PQresultStatus(r) != PGRES_COPY_IN) fail_with_result(c, r, "starting COPY into");
-      PQclear(r);
+      for (;;) {
+        if (PQisBusy(pg)) return false;
+        PGresult* r = PQgetResult(pg);
+        if (r && PQresultStatus(r) == PGRES_COMMAND_OK) {  // the batch's SAVEPOINT
+          PQclear(r);
+          continue;
+        }
+        if (!r || PQresultStatus(r) != PGRES_COPY_IN) fail_with_result(c, r, "starting COPY into");
+        PQclear(r);
+        break;
+      }
       c.state = Conn::State::Sending;
       return true;
     }
@@ -280,11 +516,41 @@ bool CopySink::advance(Conn& c) {
       if (f < 0 || !PQconsumeInput(pg)) fail_with_result(c, nullptr, "finishing COPY into");
       if (f == 1 || PQisBusy(pg)) return false;
       PGresult* r = PQgetResult(pg);
-      if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) fail_with_result(c, r, "copying into");
+      if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        batch_failed(c, r, "copying into");
+        return true;
+      }
       PQclear(r);
       while ((r = PQgetResult(pg)) != nullptr) PQclear(r);
-      finish_batch(c);
+      const std::string apply = apply_statement(c, *c.current, savepoints);
+      if (apply.empty()) {
+        finish_batch(c);
+        return true;
+      }
+      if (!PQsendQuery(pg, apply.c_str())) fail_with_result(c, nullptr, "applying a batch to");
+      c.apply_results = 0;
+      c.state = Conn::State::WaitApply;
       return true;
+    }
+    case Conn::State::WaitApply: {
+      if (PQflush(pg) < 0 || !PQconsumeInput(pg)) fail_with_result(c, nullptr, "applying a batch to");
+      while (!PQisBusy(pg)) {
+        PGresult* r = PQgetResult(pg);
+        if (!r) {
+          finish_batch(c);
+          return true;
+        }
+        const auto st = PQresultStatus(r);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+          batch_failed(c, r, "applying a batch to");
+          return true;
+        }
+        if (c.apply_results++ == 0 && options_.upsert.action != OnConflict::None)
+          c.batch_inserted = std::strtoull(
+              st == PGRES_TUPLES_OK && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : PQcmdTuples(r), nullptr, 10);
+        PQclear(r);
+      }
+      return false;
     }
   }
   return false;
@@ -355,6 +621,8 @@ std::optional<std::string> CopySink::commit(const TwoPhaseRun& two_phase,
         c->pg.run("ROLLBACK");  // nothing written here: nothing to commit
         continue;
       }
+      // The staging table goes with this transaction: nothing of it is left once it is prepared.
+      if (!c->staging.empty()) c->pg.run("DROP TABLE " + c->staging);
       c->gid = two_phase.gid(c->node.node_id, c->index);
       c->pg.run("PREPARE TRANSACTION " + quote_literal(c->gid));
       c->prepared = true;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -17,7 +18,9 @@
 #include "common/catalog.h"
 #include "loader/options.h"
 #include "loader/two_phase.h"
+#include "loader/upsert.h"
 #include "loader/wait_die.h"
+#include "loader/worker_error.h"
 
 namespace pgload {
 
@@ -39,6 +42,25 @@ struct Batch {
   std::string data;
   std::vector<RowOrigin> rows;
   std::atomic<int> pending_placements{0};
+  // Rows (indexes into `rows`) a worker refused, from the first placement done: every other placement of a
+  // reference table must refuse the same ones. Touched by the sink's event loop only.
+  std::optional<std::vector<uint32_t>> refused;
+};
+
+// What the batches did on the workers, summed over the load (a reference table's rows once): a plain COPY inserts
+// every row; --on-conflict splits them into inserted, updated and skipped; worker rejects are `refused`.
+struct ApplyCounts {
+  std::atomic<uint64_t> inserted{0}, updated{0}, skipped{0}, refused{0};
+  std::mutex mu;
+  std::vector<uint64_t> refused_per_shard;  // by shard index, guarded by mu
+};
+
+// --max-errors on the workers: each batch runs under a savepoint; a batch a worker refuses is rolled back to it and
+// replayed in parts until the refused rows are found, which go to the reject file; the rest stays.
+struct WorkerRejects {
+  int64_t max_errors = 0;                     // 0: a refused row fails the load (no savepoints)
+  std::atomic<uint64_t>* rejected = nullptr;  // the load's budget, shared with the client's rejects
+  std::FILE* reject_file = nullptr;
 };
 
 struct SinkOptions {
@@ -53,6 +75,9 @@ struct SinkOptions {
   // The load's place in wait-die: its worker sessions are named after it, and a WaitDieWatcher makes the load fail
   // cleanly when it waits for an older load's rows. None: sessions named "pgload", no watcher.
   std::optional<LoadAge> age;
+  UpsertPlan upsert;      // action None: COPY straight into the shard
+  WorkerRejects rejects;  // max_errors 0: all or nothing
+  ApplyCounts* counts = nullptr;
 };
 
 class CopySink {
@@ -84,12 +109,19 @@ class CopySink {
   bool advance(Conn& c);  // returns true if it made progress
   void fail(const std::string& message, ExitCode code);
   [[noreturn]] void fail_with_result(Conn& c, PGresult* r, const char* doing);
+  void batch_failed(Conn& c, PGresult* r, const char* doing);
+  void isolate_refused_rows(Conn& c, PGresult* first_error);
+  std::optional<WorkerError> try_rows(Conn& c, size_t lo, size_t hi, uint64_t& inserted);
+  void refuse_row(Conn& c, size_t row, const WorkerError& e);
+  std::string copy_statement(Conn& c, const Batch& b, bool savepoint) const;
+  std::string apply_statement(Conn& c, const Batch& b, bool release) const;
   void finish_batch(Conn& c);
   void wake();
   void give_way(const OlderLoadInTheWay& w);
 
   const Table& table_;
   SinkOptions options_;
+  int sink_number_ = 0;  // this process's sinks in order: part of the staging tables' names
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<std::vector<Conn*>> shard_conns_;  // shard index -> one connection per placement
   std::vector<std::string> copy_sql_;            // shard index -> COPY statement (CSV)

@@ -42,6 +42,7 @@
 #include "loader/report.h"
 #include "loader/source.h"
 #include "loader/two_phase.h"
+#include "loader/upsert.h"
 
 using namespace pgload;
 
@@ -500,6 +501,28 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
     plan.defaults = &*defaults;
     log::info("columns left out of the input get their defaults, evaluated on the coordinator: {}", listed);
   }
+  // --on-conflict: the key and the columns an update sets, checked against the table before anything is read.
+  UpsertPlan upsert;
+  if (o.on_conflict != OnConflict::None) {
+    std::vector<std::string> key = o.conflict_key;
+    const Shard& first = table.shards.front();
+    const Node* node = first.groups.empty() ? nullptr : catalog.node_for_group(first.groups.front());
+    if (!node) throw LoadError(kExitCluster, "shard " + std::to_string(first.shard_id) + " has no active placement");
+    PgConn worker = PgConn::connect(catalog.node_conninfo(*node), "pgload");
+    const std::string shard = table.shard_relation(first.shard_id);
+    if (key.empty()) {
+      key = primary_key_columns(worker, shard);
+    } else if (!has_unique_index_on(worker, shard, key)) {
+      throw LoadError(kExitUsage, "--conflict-key " + join(key) + ": " + table.qualified() +
+                                      " has no unique index or constraint on exactly these columns (without a WHERE "
+                                      "clause or expressions), which ON CONFLICT needs");
+    }
+    std::vector<std::string> loaded = names;
+    for (int idx : plan.default_columns) loaded.push_back(table.columns[idx].name);
+    upsert = plan_upsert(table, o.on_conflict, loaded, names, key, o.update_columns);
+    log::info("--on-conflict {}: key ({}){}", o.on_conflict == OnConflict::Update ? "update" : "nothing", join(key),
+              upsert.update.empty() ? "" : ", sets " + join(upsert.update));
+  }
   parquet::ParquetInput parquet_input;
   if (parquet_progress) {
     parquet_input = parquet::plan_parquet(std::move(parquet_file), table, plan.file_columns, !o.columns.empty());
@@ -508,6 +531,11 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
   }
   // Bench-only switches, so bench/run can measure what binary COPY and sorted batches win; not user options.
   if (std::getenv("PGLOAD_BENCH_CSV_COPY") != nullptr) plan.binary = false;
+  // Rows of one shard go as one kind of COPY in input order, so that a key repeated in the input is applied in
+  // input order (a shard's CSV and binary rows are separate batches); a row a worker refuses is written to the
+  // reject file as its input record. Parquet rows are all binary anyway.
+  if (!plan.parquet && (upsert.action != OnConflict::None || (o.max_errors > 0 && !o.reject_file.empty())))
+    plan.binary = false;
   log::info("rows go as {} COPY{}", plan.binary ? "binary" : "CSV",
             plan.binary ? "" : " (a column's type has no binary encoder here)");
   if (std::getenv("PGLOAD_BENCH_UNSORTED") != nullptr) plan.sort_batches = false;
@@ -524,6 +552,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
   }
 
   LoadCounters counters;
+  ApplyCounts applied;
   counters.rejected.store(cs.run.progress.rejected);
   counters.bytes.store(cursor.byte);  // the resumed offset, or the header's bytes
   counters.file_bytes.assign(inputs.size(), 0);
@@ -548,6 +577,9 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
     for (int idx : plan.default_columns) sink_options.columns.push_back(table.columns[idx].name);
     for (size_t i = 0; i < inputs.size(); ++i) sink_options.input_names.push_back(inputs.file(i).shown);
     sink_options.age = LoadAge{two_phase->started_us(), two_phase->run_id()};
+    sink_options.upsert = upsert;
+    sink_options.rejects = WorkerRejects{o.max_errors, &counters.rejected, rejects.get()};
+    sink_options.counts = &applied;
     log::info("COPY into {} shard(s) over {} connection(s) per worker, batches of {} bytes (--memory {})",
               table.shards.size(), o.connections_per_worker, plan.batch_bytes, format_size_bytes(o.memory_bytes));
     if (o.checkpoint_bytes == 0) {
@@ -578,6 +610,14 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
     report.files.push_back(
         {inputs.file(i).shown, i < counters.file_rows.size() ? counters.file_rows[i] : 0, counters.file_bytes[i]});
   report.rejected = counters.rejected.load();
+  report.on_conflict = o.on_conflict != OnConflict::None;
+  report.inserted = applied.inserted.load();
+  report.updated = applied.updated.load();
+  report.skipped = applied.skipped.load();
+  report.refused = applied.refused.load();
+  // The rows the workers refused were routed, but are not loaded.
+  for (size_t s = 0; s < applied.refused_per_shard.size() && s < rows_per_shard.size(); ++s)
+    rows_per_shard[s] -= std::min(rows_per_shard[s], applied.refused_per_shard[s]);
   std::map<std::string, uint64_t> per_node;
   for (size_t s = 0; s < table.shards.size(); ++s) {
     report.rows += rows_per_shard[s];

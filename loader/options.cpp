@@ -56,7 +56,7 @@ int64_t whole_number(std::string_view opt, std::string_view v, int64_t min_value
   return *n;
 }
 
-std::vector<std::string> split_columns(std::string_view v) {
+std::vector<std::string> split_columns(std::string_view v, std::string_view opt = "--columns") {
   std::vector<std::string> out;
   size_t pos = 0;
   while (pos <= v.size()) {
@@ -65,7 +65,7 @@ std::vector<std::string> split_columns(std::string_view v) {
     auto name = v.substr(pos, comma - pos);
     while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
     while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    if (name.empty()) throw UsageError("--columns has an empty column name in '" + std::string(v) + "'");
+    if (name.empty()) throw UsageError(std::string(opt) + " has an empty column name in '" + std::string(v) + "'");
     out.emplace_back(name);
     pos = comma + 1;
   }
@@ -152,10 +152,29 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
         [&o](const std::string& v) {
           o.parallel_files = static_cast<int>(whole_number("--parallel-files", v, 1, 1024));
         });
-  value(app, "--max-errors", "N", "reject up to N bad rows and load the rest (default 0: any bad row aborts)",
-        [&o](const std::string& v) { o.max_errors = whole_number("--max-errors", v, 0); });
+  value(
+      app, "--max-errors", "N",
+      "reject up to N bad rows, the client's and the workers' (constraints), and load the rest (default 0: any bad row "
+      "aborts)",
+      [&o](const std::string& v) { o.max_errors = whole_number("--max-errors", v, 0); });
   value(app, "--reject-file", "PATH", "write rejected rows verbatim with line number and reason",
         [&o](const std::string& v) { o.reject_file = v; });
+  value(app, "--on-conflict", "nothing|update",
+        "rows whose key exists: nothing = skip them, update = overwrite them (the last of a repeated key wins); "
+        "through a staging table per connection (default: a plain COPY, an existing key fails the load)",
+        [&o](const std::string& v) {
+          if (v == "nothing")
+            o.on_conflict = OnConflict::Nothing;
+          else if (v == "update")
+            o.on_conflict = OnConflict::Update;
+          else
+            throw UsageError("--on-conflict takes nothing or update, got '" + v + "'");
+        });
+  value(app, "--conflict-key", "a,b", "--on-conflict: the columns of a unique index (default: the primary key)",
+        [&o](const std::string& v) { o.conflict_key = split_columns(v, "--conflict-key"); });
+  value(app, "--update-columns", "a,b",
+        "--on-conflict update: the columns it sets (default: every input column outside the key)",
+        [&o](const std::string& v) { o.update_columns = split_columns(v, "--update-columns"); });
   value(app, "--connections-per-worker", "N", "COPY connections per worker (default 4)", [&o](const std::string& v) {
     o.connections_per_worker = static_cast<int>(whole_number("--connections-per-worker", v, 1, INT_MAX));
   });
@@ -259,6 +278,10 @@ LoadOptions parse_load_options(int argc, const char* const* argv) {
     if (o.urls.empty()) throw UsageError("--url is required (see pgload --help)");
     if (o.table.empty()) throw UsageError("--table is required (see pgload --help)");
   }
+  if (o.on_conflict == OnConflict::None && app.count("--conflict-key") > 0)
+    throw UsageError("--conflict-key needs --on-conflict nothing|update");
+  if (o.on_conflict != OnConflict::Update && app.count("--update-columns") > 0)
+    throw UsageError("--update-columns needs --on-conflict update");
   if (o.command == "load" && o.resume && o.checkpoint_bytes == 0)
     throw UsageError("--resume needs --checkpoint SIZE (the same command as the interrupted load, plus --resume)");
   if (o.command == "load" && o.checkpoint_bytes > 0) {

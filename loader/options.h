@@ -13,6 +13,8 @@
 namespace pgload {
 
 enum class InputFormat { Csv, Ndjson, Text, Parquet };  // Text: PostgreSQL's COPY text format
+// What a row whose key is already in the table does: None = a plain COPY (the key's unique index refuses it).
+enum class OnConflict { None, Nothing, Update };
 
 // The connection options (coordinator, backend, node_conninfo) are the ones pgmove takes.
 struct LoadOptions : ConnectionOptions {
@@ -30,6 +32,9 @@ struct LoadOptions : ConnectionOptions {
   int threads = 0;         // 0 = all cores
   int parallel_files = 4;  // input files opened and read ahead at a time
   int64_t max_errors = 0;
+  OnConflict on_conflict = OnConflict::None;
+  std::vector<std::string> conflict_key;    // empty: the primary key
+  std::vector<std::string> update_columns;  // empty: every loaded column outside the key
   std::string reject_file;
   bool json = false;
   bool dry_run = false;

@@ -775,7 +775,7 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
   TextEol& eol = cursor.eol;  // text format: decided by each file's first line terminator
   // Text format: the file whose `\.` ended its data; its later chunks are dropped, the next file goes on.
   std::atomic<int64_t> ended_file{-1};
-  uint64_t rejected = counters.rejected.load(std::memory_order_relaxed);
+  uint64_t rejected = 0;
   std::string first_reject;
 
   // Parquet: the row group where this step starts (cursor.byte counts the bytes of the row groups before it).
@@ -888,8 +888,9 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
     if (ended_file.load(std::memory_order_relaxed) == static_cast<int64_t>(c->file)) return c;
     if (plan.format == InputFormat::Text && c->text_tok.end_of_data)
       ended_file.store(static_cast<int64_t>(c->file), std::memory_order_relaxed);
+    // The budget is shared with the rows the workers refuse (loader/copy_sink.cpp), counted on another thread.
+    if (!c->rejects.empty()) rejected = counters.rejected.fetch_add(c->rejects.size()) + c->rejects.size();
     for (const Reject& r : c->rejects) {
-      ++rejected;
       std::string where =
           inputs.where(c->file) +
           (plan.parquet ? "row group " + std::to_string(r.byte) + ", row " + std::to_string(r.line) +
@@ -900,14 +901,15 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
         first_reject =
             where + ": " + r.reason + (plan.parquet ? "" : "\n  " + std::to_string(r.line) + " | " + excerpt(r.raw));
       if (plan.reject_file) {
+        flockfile(plan.reject_file);
         std::fprintf(plan.reject_file, "# %s: %s\n", where.c_str(), r.reason.c_str());
         if (!plan.parquet) {
           std::fwrite(r.raw.data(), 1, r.raw.size(), plan.reject_file);
           std::fputc('\n', plan.reject_file);
         }
+        funlockfile(plan.reject_file);
       }
     }
-    counters.rejected.store(rejected, std::memory_order_relaxed);
     if (rejected > static_cast<uint64_t>(plan.max_errors)) {
       std::string msg = first_reject;
       if (rejected > 1)

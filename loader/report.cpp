@@ -26,6 +26,10 @@ std::string report_json(const LoadReport& r) {
                 static_cast<unsigned long long>(r.rows), static_cast<unsigned long long>(r.bytes), r.seconds, rps, mbps,
                 static_cast<unsigned long long>(r.rejected));
   std::string s = "{\"outcome\":\"" + r.outcome + "\",\"table\":" + json_quote(r.table) + "," + nums;
+  std::snprintf(nums, sizeof nums, ",\"rejected_by_workers\":%llu,\"inserted\":%llu,\"updated\":%llu,\"skipped\":%llu",
+                static_cast<unsigned long long>(r.refused), static_cast<unsigned long long>(r.inserted),
+                static_cast<unsigned long long>(r.updated), static_cast<unsigned long long>(r.skipped));
+  s += nums;
   s += ",\"shards\":{";
   for (size_t i = 0; i < r.shard_rows.size(); ++i)
     s += (i ? "," : "") +
@@ -75,6 +79,13 @@ std::string report_text(const LoadReport& r, bool per_shard) {
                 plural(r.rows, "row", "rows"), static_cast<double>(r.bytes) / 1e6, r.table.c_str(), r.seconds, rps,
                 mbps, static_cast<unsigned long long>(r.rejected));
   std::string s = head;
+  if (r.on_conflict && r.outcome != "dry_run") {
+    s.pop_back();  // the '\n'
+    std::snprintf(head, sizeof head, "; %llu inserted, %llu updated, %llu skipped\n",
+                  static_cast<unsigned long long>(r.inserted), static_cast<unsigned long long>(r.updated),
+                  static_cast<unsigned long long>(r.skipped));
+    s += head;
+  }
   if (per_shard) {
     std::vector<std::string> ids;
     std::vector<uint64_t> counts;

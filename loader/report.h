@@ -13,6 +13,9 @@ struct LoadReport {
   std::string outcome;  // committed | dry_run | failed
   std::string table;
   uint64_t rows = 0, bytes = 0, rejected = 0;
+  bool on_conflict = false;                         // --on-conflict: the summary splits the rows
+  uint64_t inserted = 0, updated = 0, skipped = 0;  // of rows; a plain load inserts every row
+  uint64_t refused = 0;                             // of rejected: the rows a worker refused
   double seconds = 0;
   std::vector<std::pair<int64_t, uint64_t>> shard_rows;     // shard id -> rows, in shard order
   std::vector<std::pair<std::string, uint64_t>> node_rows;  // host:port -> rows

@@ -1,0 +1,134 @@
+// SQL of the staged apply; see loader/upsert.h.
+#include "loader/upsert.h"
+
+#include <algorithm>
+
+#include "loader/load_error.h"
+
+namespace pgload {
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::string list(const std::vector<std::string>& names, const std::string& prefix = "") {
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + prefix + quote_ident(names[i]);
+  return s;
+}
+
+std::string plain_list(const std::vector<std::string>& names) {
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i) s += (i ? "," : "") + names[i];
+  return s;
+}
+
+}  // namespace
+
+UpsertPlan plan_upsert(const Table& table, OnConflict action, const std::vector<std::string>& columns,
+                       const std::vector<std::string>& input_columns, const std::vector<std::string>& key,
+                       const std::vector<std::string>& update_option) {
+  UpsertPlan p;
+  p.action = action;
+  p.columns = columns;
+  p.key = key;
+  if (key.empty())
+    throw LoadError(kExitUsage,
+                    table.qualified() + " has no primary key: name the columns of a unique index with --conflict-key");
+  for (const std::string& k : key)
+    if (!contains(columns, k))
+      throw LoadError(kExitUsage, "--conflict-key column \"" + k + "\" is not among the loaded columns (" +
+                                      plain_list(columns) + ")");
+  if (!table.is_reference() && !contains(key, table.dist_column))
+    throw LoadError(kExitUsage, "--conflict-key (" + plain_list(key) + ") must include the distribution column \"" +
+                                    table.dist_column + "\": a unique index of a distributed table always does");
+  if (action != OnConflict::Update) return p;
+  if (update_option.empty()) {
+    for (const std::string& c : input_columns)
+      if (!contains(key, c)) p.update.push_back(c);
+    if (p.update.empty())
+      throw LoadError(kExitUsage, "--on-conflict update has nothing to set: every input column (" +
+                                      plain_list(input_columns) +
+                                      ") is in the conflict key; use --on-conflict nothing");
+    return p;
+  }
+  for (const std::string& c : update_option) {
+    if (!contains(columns, c))
+      throw LoadError(kExitUsage, "--update-columns column \"" + c + "\" is not among the loaded columns (" +
+                                      plain_list(columns) + ")");
+    if (contains(key, c))
+      throw LoadError(kExitUsage, "--update-columns column \"" + c + "\" is in the conflict key (" + plain_list(key) +
+                                      "), which an update never changes");
+    if (!table.is_reference() && c == table.dist_column)
+      throw LoadError(kExitUsage, "--update-columns cannot set the distribution column \"" + c + "\"");
+    if (!contains(p.update, c)) p.update.push_back(c);
+  }
+  return p;
+}
+
+void ensure_staging_schema(const PgConn& worker) {
+  try {
+    if (worker.scalar("SELECT 1 FROM pg_namespace WHERE nspname = $1", {std::string(kStagingSchema)})) return;
+    worker.run(std::string("CREATE SCHEMA IF NOT EXISTS ") + kStagingSchema);
+  } catch (const PgError& e) {
+    if (e.sqlstate() == "23505" || e.sqlstate() == "42P06") return;  // a concurrent load created it first
+    throw LoadError(kExitCluster, "--on-conflict needs the schema " + std::string(kStagingSchema) + " on worker " +
+                                      worker.endpoint() +
+                                      " for its staging tables, and creating it failed: " + e.server_message() +
+                                      "; create it once as a superuser (CREATE SCHEMA " + kStagingSchema +
+                                      ") and GRANT CREATE, USAGE ON SCHEMA " + kStagingSchema + " to the loading role");
+  }
+}
+
+std::string staging_relation(const std::string& run_id, int sink, int32_t node_id, int connection) {
+  return quote_qualified(kStagingSchema, "s_" + run_id + "_" + std::to_string(sink) + "_" + std::to_string(node_id) +
+                                             "_" + std::to_string(connection));
+}
+
+std::string create_staging_sql(const std::string& staging, const std::string& shard_relation,
+                               const std::vector<std::string>& columns) {
+  return "CREATE UNLOGGED TABLE " + staging + " AS SELECT " + list(columns) + " FROM " + shard_relation +
+         " WITH NO DATA";
+}
+
+std::string apply_sql(const UpsertPlan& plan, const std::string& shard_relation, const std::string& staging) {
+  const std::string cols = list(plan.columns);
+  const std::string key = list(plan.key);
+  if (plan.action == OnConflict::Nothing)
+    return "INSERT INTO " + shard_relation + " (" + cols + ") SELECT " + cols + " FROM " + staging + " ON CONFLICT (" +
+           key + ") DO NOTHING";
+  std::string set;
+  for (size_t i = 0; i < plan.update.size(); ++i)
+    set += (i ? ", " : "") + quote_ident(plan.update[i]) + " = EXCLUDED." + quote_ident(plan.update[i]);
+  // A row version that an ON CONFLICT update made carries the updater's lock in xmax; a fresh insert has none.
+  return "WITH applied AS (INSERT INTO " + shard_relation + " AS t (" + cols + ") SELECT DISTINCT ON (" + key + ") " +
+         cols + " FROM " + staging + " ORDER BY " + key + ", ctid DESC ON CONFLICT (" + key + ") DO UPDATE SET " + set +
+         " RETURNING t.xmax = 0 AS inserted) SELECT count(*) FILTER (WHERE inserted) FROM applied";
+}
+
+std::vector<std::string> primary_key_columns(const PgConn& worker, const std::string& shard_relation) {
+  PgResult r = worker.exec(
+      "SELECT a.attname FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+      "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+      "WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY k.n",
+      {shard_relation});
+  std::vector<std::string> key;
+  for (int i = 0; i < r.rows(); ++i) key.push_back(r.str(i, 0));
+  return key;
+}
+
+bool has_unique_index_on(const PgConn& worker, const std::string& shard_relation, const std::vector<std::string>& key) {
+  std::vector<std::string> sorted = key;
+  std::sort(sorted.begin(), sorted.end());
+  auto n = worker.scalar(
+      "SELECT count(*) FROM pg_index i WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indpred IS NULL "
+      "AND i.indexprs IS NULL AND i.indnkeyatts = cardinality($2::text[]) "
+      "AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) FROM unnest(i.indkey[0:i.indnkeyatts - 1]) "
+      "k(attnum) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) = "
+      "(SELECT array_agg(c ORDER BY c) FROM unnest($2::text[]) c)",
+      {shard_relation, array_literal(sorted)});
+  return n && *n != "0";
+}
+
+}  // namespace pgload
