@@ -51,8 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           out.clear();
           (void)rows.null();
           (void)rows.append_json(out, true);
-          if (shape.array_dims() > 0 && shape.array_dims() <= kMaxArrayDims)
-            (void)rows.append_array(out, *text, 25);
+          if (shape.array_dims() > 0 && shape.array_dims() <= kMaxArrayDims) (void)rows.append_array(out, *text, 25);
         }
       }
     }

@@ -609,8 +609,8 @@ class ChunkWorker {
         if (const int n = in.nested_of_field[j]; n >= 0) {  // never the distribution column
           const parquet::NestedPlan& p = in.nested[static_cast<size_t>(n)];
           parquet::NestedRows& rows = nested[static_cast<size_t>(n)];
-          const char* why = p.array ? rows.append_array(c.bin_row, p.element, p.element_oid)
-                                    : rows.append_json(c.bin_row, p.jsonb);
+          const char* why =
+              p.array ? rows.append_array(c.bin_row, p.element, p.element_oid) : rows.append_json(c.bin_row, p.jsonb);
           if (why) {
             reject(c, row_no, c.row_group, jj, why, {});
             ok = false;

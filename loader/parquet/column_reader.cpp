@@ -217,7 +217,8 @@ size_t read_levels(const uint8_t* data, size_t size, size_t n, int max, std::vec
   rle.get(levels.data(), n);
   size_t at_max = 0;
   for (uint32_t l : levels) {
-    if (l > static_cast<uint32_t>(max)) throw ParquetError("level " + std::to_string(l) + " above the column's maximum");
+    if (l > static_cast<uint32_t>(max))
+      throw ParquetError("level " + std::to_string(l) + " above the column's maximum");
     out.push_back(static_cast<uint8_t>(l));
     at_max += l == static_cast<uint32_t>(max);
   }
@@ -272,9 +273,9 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
   for (int page = 0; done < want; ++page) {
     try {
       if (pos >= size)
-        throw ParquetError("the column chunk ends after " + std::to_string(done) + " of the " +
-                           (nested ? "chunk's " + std::to_string(want) + " values"
-                                   : "row group's " + std::to_string(rows) + " rows"));
+        throw ParquetError(
+            "the column chunk ends after " + std::to_string(done) + " of the " +
+            (nested ? "chunk's " + std::to_string(want) + " values" : "row group's " + std::to_string(rows) + " rows"));
       size_t header_bytes = 0;
       const PageHeader h = parse_page_header(chunk + pos, size - pos, header_bytes);
       pos += header_bytes;
@@ -338,7 +339,8 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
           data_size -= 4 + len;
         }
       } else {
-        if (h.rep_bytes != 0 && leaf.max_rep == 0) throw ParquetError("repetition levels in a column that repeats nowhere");
+        if (h.rep_bytes != 0 && leaf.max_rep == 0)
+          throw ParquetError("repetition levels in a column that repeats nowhere");
         if (h.rep_bytes < 0 || h.def_bytes < 0) throw ParquetError("negative level lengths");
         const auto rep_bytes = static_cast<size_t>(h.rep_bytes);
         const size_t levels = rep_bytes + static_cast<size_t>(h.def_bytes);

@@ -125,7 +125,7 @@ NestedShape nested_shape(const FileMeta& meta, const std::vector<LeafColumn>& le
   for (int k = 0; k < top; ++k) skip_subtree(meta.schema, pos);
   const SchemaElement& e = meta.schema.at(pos);
   shape.name = e.name;
-  shape.kind = e.repetition == 2               ? "repeated field"
+  shape.kind = e.repetition == 2            ? "repeated field"
                : e.logical == Logical::List ? "LIST"
                : e.logical == Logical::Map  ? "MAP"
                                             : "struct";

@@ -21,11 +21,11 @@ struct NestedShape {
   enum class Kind : uint8_t { Leaf, Struct, List, Map };
   struct Node {
     Kind kind = Kind::Leaf;
-    std::string name;  // the schema field's name (a struct member's JSON key)
-    int def = 0;       // definition level from which this node is not NULL
-    int elem_def = 0;  // List/Map: the definition level from which it holds at least one element
-    int elem_rep = 0;  // List/Map: the repetition level that starts each of its elements
-    int leaf = -1;     // Leaf: index into `leaves`
+    std::string name;                  // the schema field's name (a struct member's JSON key)
+    int def = 0;                       // definition level from which this node is not NULL
+    int elem_def = 0;                  // List/Map: the definition level from which it holds at least one element
+    int elem_rep = 0;                  // List/Map: the repetition level that starts each of its elements
+    int leaf = -1;                     // Leaf: index into `leaves`
     int first_leaf = 0, end_leaf = 0;  // the leaves under it: [first_leaf, end_leaf) of `leaves`
     std::vector<int> children;         // Struct: its members; List: the element; Map: key (and value)
   };
@@ -74,8 +74,9 @@ class NestedRows {
   std::vector<const LeafColumn*> leaf_;
   std::vector<const ColumnValues*> cols_;
   std::vector<uint32_t> row_start_, row_end_;  // per leaf: the current row's level entries
-  std::vector<size_t> value_start_, value_next_, value_at_;  // per leaf: the row's first value, the next row's, the cursor
-  std::vector<std::vector<Range>> ranges_;                   // per depth, per leaf
+  std::vector<size_t> value_start_, value_next_,
+      value_at_;                            // per leaf: the row's first value, the next row's, the cursor
+  std::vector<std::vector<Range>> ranges_;  // per depth, per leaf
   std::string text_, elems_;
   const Target* element_ = nullptr;
   std::vector<int> dims_;

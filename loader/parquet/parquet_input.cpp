@@ -81,10 +81,11 @@ ParquetInput plan_parquet(std::unique_ptr<ParquetFile> file, const Table& table,
     in.nested_of_field.push_back(-1);
     std::optional<Target> t = target_for(col.type_oid, col.typmod);
     if (!t)
-      throw LoadError(kExitUsage, named + " has a type Parquet values cannot be loaded into by pgload (boolean, "
-                                          "integers, real, double precision, numeric, text, varchar, char, json, "
-                                          "jsonb, uuid, bytea, date, time, timestamp, timestamptz; arrays of these "
-                                          "take LIST columns)");
+      throw LoadError(kExitUsage, named +
+                                      " has a type Parquet values cannot be loaded into by pgload (boolean, "
+                                      "integers, real, double precision, numeric, text, varchar, char, json, "
+                                      "jsonb, uuid, bytea, date, time, timestamp, timestamptz; arrays of these "
+                                      "take LIST columns)");
     in.targets.push_back(*t);
     if (found < 0) {
       if (col.not_null || idx == table.dist_column_index)

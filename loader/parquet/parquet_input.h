@@ -28,7 +28,7 @@ struct NestedPlan {
 struct ParquetInput {
   std::unique_ptr<ParquetFile> file;
   std::vector<int> leaves;  // leaf columns read: one per flat table column found in the file, all of a nested one's
-  std::vector<int> slot_of_field;    // per loaded column: index into `leaves`, -1 when the file lacks it or it is nested
+  std::vector<int> slot_of_field;  // per loaded column: index into `leaves`, -1 when the file lacks it or it is nested
   std::vector<int> nested_of_field;  // per loaded column: index into `nested`, -1 when it is not nested
   std::vector<Target> targets;       // per loaded column (a nested one: json/jsonb, or its array's element)
   std::vector<NestedPlan> nested;

@@ -697,8 +697,8 @@ const char* append_json_value(std::string& out, const LeafColumn& leaf, const Ra
     case Src::Json:
       if (!valid_utf8_text(v.b)) return why("invalid byte sequence for encoding \"UTF8\"");
       if (s == Src::Json) {
-        static const ColumnType kJson = column_type_for(114, -1);
-        if (const char* bad = check_value(kJson, v.b)) return bad;
+        static const ColumnType json_type = column_type_for(114, -1);
+        if (const char* bad = check_value(json_type, v.b)) return bad;
         out += v.b;
       } else {
         append_json_string(out, v.b);

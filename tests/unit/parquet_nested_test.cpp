@@ -39,7 +39,7 @@ std::string data_page_header(int32_t size, int32_t values) {
   h.push_back(0);
   return h;
 }
-std::string le32(uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); }
+std::string le32(uint32_t v) { return {reinterpret_cast<const char*>(&v), 4}; }
 std::string be32(uint32_t v) { return le32(__builtin_bswap32(v)); }
 
 SchemaElement group(const std::string& name, int repetition, int children, Logical logical = Logical::None) {
@@ -188,8 +188,9 @@ TEST(ParquetNested, ListsMapsAndStructsAssembleIntoJsonWithNullAtEveryLevel) {
 TEST(ParquetNested, ListsOfListsBecomeRectangularArraysOrRejectTheRow) {
   // ll: optional LIST of optional LIST of optional int64.
   FileMeta meta;
-  meta.schema = {group("root", 0, 1),  group("ll", 1, 1, Logical::List), group("list", 2, 1),
-                 group("element", 1, 1, Logical::List), group("list", 2, 1), leaf("element", 1, Physical::Int64)};
+  meta.schema = {group("root", 0, 1), group("ll", 1, 1, Logical::List),
+                 group("list", 2, 1), group("element", 1, 1, Logical::List),
+                 group("list", 2, 1), leaf("element", 1, Physical::Int64)};
   const std::vector<LeafColumn> leaves = leaf_columns(meta);
   ASSERT_EQ(leaves[0].max_def, 5);
   ASSERT_EQ(leaves[0].max_rep, 2);
