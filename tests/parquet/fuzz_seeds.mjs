@@ -16,7 +16,7 @@ if (!out) {
 const db = await DuckDBInstance.create(':memory:');
 const c = await db.connect();
 await c.run(`CREATE TABLE flat AS SELECT i AS id, CASE WHEN i % 3 = 0 THEN NULL ELSE 's' || (i % 4) END AS s,
-  (i / 3.0)::DOUBLE AS d, i % 2 = 0 AS b, (i * 1.25)::DECIMAL(9, 2) AS dec, DATE '2020-01-01' + i AS dt,
+  (i / 3.0)::DOUBLE AS d, i % 2 = 0 AS b, (i * 1.25)::DECIMAL(9, 2) AS dec, DATE '2020-01-01' + i::INTEGER AS dt,
   TIMESTAMP '2020-01-01' + to_microseconds(i * 1000003) AS ts FROM range(12) r(i)`);
 await c.run(`CREATE TABLE nested AS SELECT i AS id,
   CASE i % 4 WHEN 0 THEN NULL WHEN 1 THEN [] ELSE [i, NULL, i + 1] END AS li,
