@@ -1,10 +1,12 @@
-// bench/run's DuckDB side of the Parquet figures: `convert CSV OUT CODEC` writes the users CSV as Parquet;
-// `time FILE` prints {"count_s":..,"scan_s":..} for count(*) and a full scan of every column, one thread each,
-// best of 3. Run from a directory where tests/parquet's package is installed (npm ci).
+// The DuckDB side of the Parquet figures (bench/run, bench/parquet): `convert CSV OUT CODEC` writes the users CSV
+// as Parquet; `time FILE [THREADS]` prints {"count_s":..,"scan_s":..} for count(*) and a full scan of every
+// column on THREADS threads (default 1), best of 3. Run from a directory where tests/parquet's package is
+// installed (npm ci).
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const [cmd, a, b, codec] = process.argv.slice(2);
-const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+const threads = cmd === 'time' && b ? b : '1';
+const db = await DuckDBInstance.create(':memory:', { threads });
 const c = await db.connect();
 if (cmd === 'convert') {
   await c.run(`COPY (SELECT * FROM read_csv('${a}', header = false, quote = '"', escape = '"',
@@ -25,6 +27,6 @@ if (cmd === 'convert') {
                              FROM read_parquet('${a}')`);
   console.log(JSON.stringify({ count_s, scan_s }));
 } else {
-  console.error('usage: node parquet_duckdb.mjs convert CSV OUT CODEC | time FILE');
+  console.error('usage: node parquet_duckdb.mjs convert CSV OUT CODEC | time FILE [THREADS]');
   process.exit(2);
 }

@@ -574,11 +574,25 @@ class ChunkWorker {
     std::vector<size_t> next(in.leaves.size(), 0);  // per leaf read: its next value
     std::vector<int> value_at(ncols);               // per field this row: the value's slot (-1 NULL)
     parquet::Converted conv;
+    std::vector<parquet::NestedRows> nested;  // per nested field: its rows assembled from its leaves' levels
+    for (const parquet::NestedPlan& p : in.nested) {
+      std::vector<const parquet::ColumnValues*> cols;
+      for (int slot : p.slots) cols.push_back(&c.pq_cols[static_cast<size_t>(slot)]);
+      nested.emplace_back(p.shape, leaves, std::move(cols));
+    }
     for (int64_t r = 0; r < nrows; ++r) {
       const uint64_t row_no = c.first_line + static_cast<uint64_t>(r);
+      for (parquet::NestedRows& n : nested)
+        if (!n.next_row())
+          throw LoadError(kExitInputErrors, in.file->name() + ": row group " + std::to_string(c.row_group) +
+                                                ": a nested column's levels end before row " + std::to_string(r));
       for (size_t j = 0; j < ncols; ++j) {
         const int slot = in.slot_of_field[j];
         value_at[j] = -1;
+        if (const int n = in.nested_of_field[j]; n >= 0) {
+          value_at[j] = nested[static_cast<size_t>(n)].null() ? -1 : 0;
+          continue;
+        }
         if (slot < 0) continue;
         const parquet::ColumnValues& col = c.pq_cols[static_cast<size_t>(slot)];
         if (!col.defined.empty() && !col.defined[static_cast<size_t>(r)]) continue;
@@ -594,6 +608,17 @@ class ChunkWorker {
         if (value_at[j] < 0) {
           ok = check_field(c, row_no, c.row_group, jj, std::nullopt, {}, shard);
           if (ok) append_binary_field(c.bin_row, plan_.types[j], std::nullopt);
+          continue;
+        }
+        if (const int n = in.nested_of_field[j]; n >= 0) {  // never the distribution column
+          const parquet::NestedPlan& p = in.nested[static_cast<size_t>(n)];
+          parquet::NestedRows& rows = nested[static_cast<size_t>(n)];
+          const char* why =
+              p.array ? rows.append_array(c.bin_row, p.element, p.element_oid) : rows.append_json(c.bin_row, p.jsonb);
+          if (why) {
+            reject(c, row_no, c.row_group, jj, why, {});
+            ok = false;
+          }
           continue;
         }
         const int slot = in.slot_of_field[j];

@@ -206,6 +206,15 @@ std::unique_ptr<ByteSource> open_s3_object(const std::string& url, const SourceO
   }
 }
 
+std::string s3_object_http_url(const std::string& url, SourceOptions& opts) {
+  const S3Path p = parse(url);
+  if (p.key.empty() || p.key.back() == '/') throw UsageError("--url " + url + ": no object key (s3://BUCKET/KEY)");
+  auto ep = std::make_shared<const S3Endpoint>(p.bucket, opts);
+  const std::string path = ep->path(p.key);
+  opts.request_headers = [ep, path] { return ep->headers(path, {}); };
+  return ep->url(path, "");
+}
+
 std::vector<S3Object> list_s3_objects(const std::string& url, const SourceOptions& opts) {
   const S3Path p = parse(url);
   const S3Endpoint ep(p.bucket, opts);

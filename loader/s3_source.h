@@ -20,6 +20,10 @@ void check_s3_url(const std::string& url);
 // key) throw SourceError naming the s3:// URL.
 std::unique_ptr<ByteSource> open_s3_object(const std::string& url, const SourceOptions& opts);
 
+// For readers that make their own requests (Parquet's Range reads): the http(s) URL of an s3:// object, and in
+// `opts` the signer of every request to it (request_headers). Throws UsageError for a URL without a key.
+std::string s3_object_http_url(const std::string& url, SourceOptions& opts);
+
 struct S3Object {
   std::string url;  // s3://bucket/key
   uint64_t size = 0;

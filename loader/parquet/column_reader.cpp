@@ -210,10 +210,39 @@ size_t read_def_levels(const uint8_t* data, size_t size, size_t n, const LeafCol
   return present;
 }
 
+// Levels of a nested leaf (n entries, each at most max) appended to out; returns how many equal max.
+size_t read_levels(const uint8_t* data, size_t size, size_t n, int max, std::vector<uint8_t>& out) {
+  RleDecoder rle(data, size, bit_width(max));
+  std::vector<uint32_t> levels(n);
+  rle.get(levels.data(), n);
+  size_t at_max = 0;
+  for (uint32_t l : levels) {
+    if (l > static_cast<uint32_t>(max))
+      throw ParquetError("level " + std::to_string(l) + " above the column's maximum");
+    out.push_back(static_cast<uint8_t>(l));
+    at_max += l == static_cast<uint32_t>(max);
+  }
+  return at_max;
+}
+
+// A v1 page's level block: a 4-byte length, then RLE/bit-packed levels; advances data past it.
+size_t read_v1_levels(const uint8_t*& data, size_t& size, size_t n, int max, std::vector<uint8_t>& out) {
+  if (size < 4) throw ParquetError("levels are truncated");
+  uint32_t len;
+  std::memcpy(&len, data, 4);
+  if (len > size - 4) throw ParquetError("levels run past the page");
+  const size_t at_max = read_levels(data + 4, len, n, max, out);
+  data += 4 + len;
+  size -= 4 + len;
+  return at_max;
+}
+
 }  // namespace
 
 void ColumnValues::clear() {
   defined.clear();
+  def_levels.clear();
+  rep_levels.clear();
   ints.clear();
   reals.clear();
   bytes.clear();
@@ -230,14 +259,23 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
     throw ParquetError(std::string("compression codec ") + codec_name(meta.codec) + " is not supported");
   if (meta.type != *leaf.element.type) throw ParquetError("column chunk's physical type differs from the schema's");
   const bool optional = leaf.max_def > 0;
+  // A nested leaf's pages hold level entries, not rows (a row may even continue on the next page): it reads until
+  // the chunk's declared value count, then checks that the entries starting a row match the row count.
+  const bool nested = leaf.nested;
+  if (nested && (meta.num_values < 0 || meta.num_values > kMaxLevelEntries))
+    throw ParquetError("column chunk declares " + std::to_string(meta.num_values) + " values (at most " +
+                       std::to_string(kMaxLevelEntries) + " are read for a nested column)");
   Dictionary dict;
-  int64_t done = 0;
+  int64_t done = 0;     // rows (flat) or level entries (nested) read
+  int64_t started = 0;  // nested: entries that start a row
+  const int64_t want = nested ? meta.num_values : rows;
   size_t pos = 0;
-  for (int page = 0; done < rows; ++page) {
+  for (int page = 0; done < want; ++page) {
     try {
       if (pos >= size)
-        throw ParquetError("the column chunk ends after " + std::to_string(done) + " of the row group's " +
-                           std::to_string(rows) + " rows");
+        throw ParquetError(
+            "the column chunk ends after " + std::to_string(done) + " of the " +
+            (nested ? "chunk's " + std::to_string(want) + " values" : "row group's " + std::to_string(rows) + " rows"));
       size_t header_bytes = 0;
       const PageHeader h = parse_page_header(chunk + pos, size - pos, header_bytes);
       pos += header_bytes;
@@ -267,9 +305,9 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
       const bool v2 = h.type == PageType::DataV2;
       if (v2 ? !h.has_v2 : !h.has_data) throw ParquetError("data page without its header");
       const auto n = static_cast<size_t>(h.num_values);
-      if (static_cast<int64_t>(n) > rows - done)
-        throw ParquetError("page holds " + std::to_string(n) + " values, more than the " + std::to_string(rows - done) +
-                           " rows left in the row group");
+      if (static_cast<int64_t>(n) > want - done)
+        throw ParquetError("page holds " + std::to_string(n) + " values, more than the " + std::to_string(want - done) +
+                           (nested ? " left in the column chunk" : " rows left in the row group"));
       if (n == 0) throw ParquetError("data page with no values");
       const uint8_t* data;
       size_t data_size;
@@ -280,7 +318,16 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
                    buf.size());
         data = reinterpret_cast<const uint8_t*>(buf.data());
         data_size = buf.size();
-        if (optional) {
+        if (nested) {
+          if (h.def_encoding != Encoding::Rle)
+            throw ParquetError(std::string("definition levels in ") + encoding_name(h.def_encoding));
+          if (leaf.max_rep > 0) read_v1_levels(data, data_size, n, leaf.max_rep, out.rep_levels);
+          if (optional) {
+            present = read_v1_levels(data, data_size, n, leaf.max_def, out.def_levels);
+          } else {
+            out.def_levels.resize(out.def_levels.size() + n, 0);
+          }
+        } else if (optional) {
           if (h.def_encoding != Encoding::Rle)
             throw ParquetError(std::string("definition levels in ") + encoding_name(h.def_encoding));
           if (data_size < 4) throw ParquetError("definition levels are truncated");
@@ -292,11 +339,23 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
           data_size -= 4 + len;
         }
       } else {
-        if (h.rep_bytes != 0) throw ParquetError("repetition levels in a flat column");
-        const auto levels = static_cast<size_t>(h.def_bytes);
+        if (h.rep_bytes != 0 && leaf.max_rep == 0)
+          throw ParquetError("repetition levels in a column that repeats nowhere");
+        if (h.rep_bytes < 0 || h.def_bytes < 0) throw ParquetError("negative level lengths");
+        const auto rep_bytes = static_cast<size_t>(h.rep_bytes);
+        const size_t levels = rep_bytes + static_cast<size_t>(h.def_bytes);
         if (levels > static_cast<size_t>(h.compressed_size) || levels > static_cast<size_t>(h.uncompressed_size))
           throw ParquetError("definition levels run past the page");
-        if (optional) {
+        if (nested) {
+          if (leaf.max_rep > 0) read_levels(payload, rep_bytes, n, leaf.max_rep, out.rep_levels);
+          if (optional) {
+            present = read_levels(payload + rep_bytes, levels - rep_bytes, n, leaf.max_def, out.def_levels);
+          } else if (levels != rep_bytes) {
+            throw ParquetError("definition levels in a required column");
+          } else {
+            out.def_levels.resize(out.def_levels.size() + n, 0);
+          }
+        } else if (optional) {
           present = read_def_levels(payload, levels, n, leaf, out);
         } else if (levels != 0) {
           throw ParquetError("definition levels in a required column");
@@ -311,10 +370,22 @@ void read_column_chunk(const uint8_t* chunk, size_t size, const LeafColumn& leaf
       }
       decode_values(h.encoding, data, data_size, present, leaf, dict, out);
       done += static_cast<int64_t>(n);
+      if (nested) {
+        if (leaf.max_rep == 0) {
+          started += static_cast<int64_t>(n);
+        } else {
+          for (size_t k = out.rep_levels.size() - n; k < out.rep_levels.size(); ++k) started += out.rep_levels[k] == 0;
+        }
+        if (done == static_cast<int64_t>(n) && leaf.max_rep > 0 && out.rep_levels[0] != 0)
+          throw ParquetError("the column chunk's first value continues a row (repetition level not 0)");
+      }
     } catch (const ParquetError& e) {
       throw ParquetError("page " + std::to_string(page) + ": " + e.what());
     }
   }
+  if (nested && started != rows)
+    throw ParquetError("the column chunk holds " + std::to_string(started) + " rows, the row group " +
+                       std::to_string(rows));
 }
 
 }  // namespace pgload::parquet

@@ -56,14 +56,17 @@ size_t on_write(char* data, size_t size, size_t n, void* user) {
 
 class HttpRange : public RandomAccess {
  public:
-  HttpRange(std::string url, const SourceOptions& opts) : url_(std::move(url)), opts_(opts) {
+  HttpRange(std::string url, SourceOptions opts, std::string display)
+      : url_(std::move(url)), display_(std::move(display)), opts_(std::move(opts)) {
+    if (display_.empty()) display_ = url_for_messages(url_);
     std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    uint8_t one;
-    Response r = fetch(0, 1, &one, true);
-    // "bytes 0-0/12345"
+    // Four bytes (the magic), not one: some S3-compatible servers answer "bytes=0-0" with the whole object.
+    uint8_t magic[4];
+    Response r = fetch(0, sizeof magic, magic, true);
+    // "bytes 0-3/12345"
     const size_t slash = r.content_range.rfind('/');
     if (slash == std::string::npos || r.content_range.compare(slash + 1, std::string::npos, "*") == 0)
-      throw SourceError(url_for_messages(url_) + ": the server gave no file size in its Content-Range", 0);
+      throw SourceError(display_ + ": the server gave no file size in its Content-Range", 0);
     size_ = std::stoull(r.content_range.substr(slash + 1));
     etag_ = r.etag;
     last_modified_ = r.last_modified;
@@ -81,7 +84,7 @@ class HttpRange : public RandomAccess {
 
  private:
   Response fetch(uint64_t offset, size_t len, uint8_t* out, bool probe) {
-    const std::string where = url_for_messages(url_);
+    const std::string& where = display_;
     for (int attempt = 0;; ++attempt) {
       Response r;
       r.out = out;
@@ -94,6 +97,8 @@ class HttpRange : public RandomAccess {
       // Later requests must read the file the probe saw: If-Range turns a changed file into a 200.
       if (!probe && !(etag_.empty() && last_modified_.empty()))
         headers = curl_slist_append(headers, ("If-Range: " + (etag_.empty() ? last_modified_ : etag_)).c_str());
+      if (opts_.request_headers)
+        for (const std::string& h : opts_.request_headers()) headers = curl_slist_append(headers, h.c_str());
       curl_easy_setopt(c, CURLOPT_URL, url_.c_str());
       curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
       curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -126,7 +131,7 @@ class HttpRange : public RandomAccess {
                                          : ": the file changed on the server while it was being loaded"),
                           offset);
       }
-      if (rc == CURLE_OK && status == 206 && r.got == len) return r;
+      if (rc == CURLE_OK && status == 206 && (r.got == len || probe)) return r;  // a file under 4 bytes: its size
       if (attempt >= opts_.max_retries)
         throw SourceError(where + ": bytes " + range + ": " +
                               (rc != CURLE_OK ? std::string(errbuf[0] ? errbuf : curl_easy_strerror(rc))
@@ -137,7 +142,7 @@ class HttpRange : public RandomAccess {
     }
   }
 
-  std::string url_;
+  std::string url_, display_;
   SourceOptions opts_;
   uint64_t size_ = 0;
   std::string etag_, last_modified_;
@@ -146,8 +151,9 @@ class HttpRange : public RandomAccess {
 
 }  // namespace
 
-std::unique_ptr<RandomAccess> http_range_access(const std::string& url, const SourceOptions& opts) {
-  return std::make_unique<HttpRange>(url, opts);
+std::unique_ptr<RandomAccess> http_range_access(const std::string& url, const SourceOptions& opts,
+                                                const std::string& display) {
+  return std::make_unique<HttpRange>(url, opts, display);
 }
 
 }  // namespace pgload::parquet

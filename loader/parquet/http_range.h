@@ -10,7 +10,10 @@
 
 namespace pgload::parquet {
 
-// Probes `url` with a one-byte Range request. Throws SourceError (HTTP errors, no Range support).
-std::unique_ptr<RandomAccess> http_range_access(const std::string& url, const SourceOptions& opts);
+// Probes `url` with a one-byte Range request; every request carries opts.request_headers() when set (s3://: signed
+// anew each time). Messages name `display` (the s3:// URL) when given. Throws SourceError (HTTP errors, no Range
+// support).
+std::unique_ptr<RandomAccess> http_range_access(const std::string& url, const SourceOptions& opts,
+                                                const std::string& display = "");
 
 }  // namespace pgload::parquet

@@ -56,6 +56,12 @@ void read_logical_type(CompactReader& r, SchemaElement& e) {
           return true;
         });
         return true;
+      case 2:
+        e.logical = Logical::Map;
+        break;
+      case 3:
+        e.logical = Logical::List;
+        break;
       case 6:
         e.logical = Logical::Date;
         break;
@@ -154,6 +160,13 @@ void apply_converted(SchemaElement& e, int32_t ct) {
       e.int_bits = kBits[(ct - (ct >= 15 ? 15 : 11)) & 3];
       return;
     }
+    case 1:
+    case 2:
+      e.logical = Logical::Map;  // MAP, MAP_KEY_VALUE
+      return;
+    case 3:
+      e.logical = Logical::List;
+      return;
     case 19:
       e.logical = Logical::Json;
       return;
@@ -161,7 +174,7 @@ void apply_converted(SchemaElement& e, int32_t ct) {
       e.logical = Logical::Bson;
       return;
     default:
-      e.logical = Logical::Other;  // MAP, MAP_KEY_VALUE, LIST (groups), INTERVAL
+      e.logical = Logical::Other;  // INTERVAL
       return;
   }
 }
@@ -365,10 +378,12 @@ std::vector<LeafColumn> leaf_columns(const FileMeta& meta) {
     int16_t def, rep;
     std::string top, path;
     bool nested;
+    int top_index;
   };
+  int tops = 0;
   std::vector<Frame> stack;
   if (s[0].num_children < 0) throw ParquetError("schema root has a negative child count");
-  stack.push_back({s[0].num_children, 0, 0, "", "", false});
+  stack.push_back({s[0].num_children, 0, 0, "", "", false, -1});
   size_t i = 1;
   while (!stack.empty()) {
     if (stack.back().left == 0) {
@@ -387,7 +402,8 @@ std::vector<LeafColumn> leaf_columns(const FileMeta& meta) {
             static_cast<int16_t>(parent.rep + (e.repetition == 2 ? 1 : 0)),
             parent.top.empty() ? e.name : parent.top,
             parent.path.empty() ? e.name : parent.path + "." + e.name,
-            parent.nested || stack.size() > 1 || e.repetition == 2};
+            parent.nested || stack.size() > 1 || e.repetition == 2,
+            stack.size() == 1 ? tops++ : parent.top_index};
     if (e.num_children < 0) throw ParquetError("schema element \"" + e.name + "\" has a negative child count");
     if (e.num_children > 0) {
       stack.push_back(std::move(f));
@@ -396,7 +412,7 @@ std::vector<LeafColumn> leaf_columns(const FileMeta& meta) {
     if (!e.type) throw ParquetError("schema leaf \"" + f.path + "\" has no physical type");
     if (*e.type == Physical::FixedLenByteArray && (e.type_length <= 0 || e.type_length > (1 << 20)))
       throw ParquetError("schema leaf \"" + f.path + "\" has a bad fixed length " + std::to_string(e.type_length));
-    leaves.push_back({f.top, f.path, e, f.def, f.rep, f.nested});
+    leaves.push_back({f.top, f.path, e, f.def, f.rep, f.nested, f.top_index});
   }
   if (i != s.size()) throw ParquetError("schema holds elements outside the tree");
   return leaves;

@@ -60,7 +60,9 @@ enum class Logical : uint8_t {
   Timestamp,
   Integer,
   Float16,
-  Other,  // MAP/LIST annotations on a leaf, INTERVAL, VARIANT, ...
+  List,   // a LIST group (LogicalType LIST or ConvertedType LIST)
+  Map,    // a MAP group (MAP or the legacy MAP_KEY_VALUE)
+  Other,  // INTERVAL, VARIANT, ...
 };
 
 struct SchemaElement {
@@ -109,6 +111,7 @@ struct LeafColumn {
   SchemaElement element;
   int16_t max_def = 0, max_rep = 0;
   bool nested = false;  // inside a group (LIST, MAP, struct) or repeated
+  int top = 0;          // index of its top-level field among the root's children
 };
 
 // Decodes FileMetaData from the footer bytes. Throws ParquetError.

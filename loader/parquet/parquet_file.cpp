@@ -9,6 +9,7 @@
 
 #include "loader/parquet/http_range.h"
 #include "loader/parquet/parquet_error.h"
+#include "loader/s3_source.h"
 
 namespace pgload::parquet {
 namespace {
@@ -92,6 +93,11 @@ std::unique_ptr<ParquetFile> ParquetFile::open(const std::string& url, const Sou
   std::string path = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
   if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0)
     return std::make_unique<ParquetFile>(http_range_access(url, opts), url_for_messages(url));
+  if (is_s3_url(url)) {
+    SourceOptions signed_opts = opts;
+    const std::string http = s3_object_http_url(url, signed_opts);
+    return std::make_unique<ParquetFile>(http_range_access(http, signed_opts, url), url);
+  }
   if (url == "-") throw SourceError("Parquet cannot be read from stdin (it needs random access)", 0);
   return std::make_unique<ParquetFile>(std::make_unique<LocalFile>(path, path), path);
 }

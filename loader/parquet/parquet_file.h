@@ -26,8 +26,8 @@ class RandomAccess {
 
 class ParquetFile {
  public:
-  // Opens a local path (or file://PATH) and reads its footer. Throws SourceError (I/O) or ParquetError (format),
-  // the latter's message already naming the file.
+  // Opens a local path (or file://PATH), an http(s):// or s3:// URL (Range requests) and reads its footer. Throws
+  // SourceError (I/O) or ParquetError (format), the latter's message already naming the file.
   static std::unique_ptr<ParquetFile> open(const std::string& url, const SourceOptions& opts);
   // The same over an already opened byte range (tests and the fuzzer).
   ParquetFile(std::unique_ptr<RandomAccess> io, std::string name);

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
@@ -390,6 +391,8 @@ std::string parquet_type_name(const LeafColumn& leaf) {
       return std::string(e.int_signed ? "INT" : "UINT") + std::to_string(e.int_bits);
     case Logical::Float16:
       return "FLOAT16";
+    case Logical::List:
+    case Logical::Map:
     case Logical::Other:
       return std::string(physical_name(*e.type)) + " (unsupported annotation)";
     case Logical::None:
@@ -558,6 +561,262 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
     }
   }
   return cannot(leaf, t);
+}
+
+namespace {
+
+// Days since 1970-01-01 as a proleptic Gregorian date (H. Hinnant's civil_from_days).
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
+}
+
+// "YYYY-MM-DD" (PostgreSQL's ISO style; years before 1 as "YYYY-MM-DD BC" are appended by the caller).
+void append_date(std::string& out, int64_t days, bool& bc) {
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  bc = y <= 0;
+  char b[32];
+  std::snprintf(b, sizeof b, "%04lld-%02u-%02u", static_cast<long long>(bc ? 1 - y : y), m, d);
+  out += b;
+}
+
+// "HH:MM:SS[.ffffff]" of microseconds in a day, trailing zeros of the fraction dropped as PostgreSQL does.
+void append_time(std::string& out, int64_t us) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%02lld:%02lld:%02lld", static_cast<long long>(us / 3600000000),
+                static_cast<long long>(us / 60000000 % 60), static_cast<long long>(us / 1000000 % 60));
+  out += b;
+  if (int64_t frac = us % 1000000) {
+    std::snprintf(b, sizeof b, ".%06lld", static_cast<long long>(frac));
+    std::string_view f(b);
+    while (f.back() == '0') f.remove_suffix(1);
+    out += f;
+  }
+}
+
+// A timestamp of Unix microseconds as to_jsonb shows it ("2020-01-02T03:04:05.5"; an instant in UTC, "+00:00":
+// a JSON string keeps no time zone to convert it to).
+void append_timestamp(std::string& out, int64_t unix_us, bool utc) {
+  int64_t days = unix_us / 86400000000;
+  int64_t us = unix_us % 86400000000;
+  if (us < 0) {
+    us += 86400000000;
+    --days;
+  }
+  out += '"';
+  bool bc = false;
+  append_date(out, days, bc);
+  out += 'T';
+  append_time(out, us);
+  if (utc) out += "+00:00";
+  if (bc) out += " BC";
+  out += '"';
+}
+
+template <class F>
+void append_real(std::string& out, F f) {
+  if (std::isnan(f)) {
+    out += "\"NaN\"";
+  } else if (std::isinf(f)) {
+    out += f > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  } else {
+    char b[64];
+    const auto r = std::to_chars(b, b + sizeof b, f);
+    out.append(b, r.ptr);
+  }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      switch (c) {
+        case '\n':
+          out += "\\n";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        default:
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+      }
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+const char* append_json_value(std::string& out, const LeafColumn& leaf, const RawValue& v) {
+  const Src s = source_kind(leaf);
+  switch (s) {
+    case Src::Bool:
+      out += v.i ? "true" : "false";
+      return nullptr;
+    case Src::Int:
+    case Src::UInt: {
+      const __int128 x = integer_of(leaf, s, v);
+      if (x < 0) out += '-';
+      out += u128_digits(x < 0 ? -static_cast<unsigned __int128>(x) : static_cast<unsigned __int128>(x));
+      return nullptr;
+    }
+    case Src::Float:
+      append_real(out, static_cast<float>(v.r));
+      return nullptr;
+    case Src::Double:
+      append_real(out, v.r);
+      return nullptr;
+    case Src::String:
+    case Src::Json:
+      if (!valid_utf8_text(v.b)) return why("invalid byte sequence for encoding \"UTF8\"");
+      if (s == Src::Json) {
+        static const ColumnType json_type = column_type_for(114, -1);
+        if (const char* bad = check_value(json_type, v.b)) return bad;
+        out += v.b;
+      } else {
+        append_json_string(out, v.b);
+      }
+      return nullptr;
+    case Src::Binary: {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\"\\\\x";
+      for (const char ch : v.b) {
+        out += kHex[static_cast<unsigned char>(ch) >> 4];
+        out += kHex[static_cast<unsigned char>(ch) & 15];
+      }
+      out += '"';
+      return nullptr;
+    }
+    case Src::Uuid: {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += '"';
+      for (size_t k = 0; k < 16; ++k) {
+        if (k == 4 || k == 6 || k == 8 || k == 10) out += '-';
+        out += kHex[static_cast<unsigned char>(v.b[k]) >> 4];
+        out += kHex[static_cast<unsigned char>(v.b[k]) & 15];
+      }
+      out += '"';
+      return nullptr;
+    }
+    case Src::Decimal: {
+      __int128 unscaled;
+      if (!decimal_unscaled(leaf, v, unscaled)) return why("DECIMAL value wider than 128 bits");
+      thread_local std::string scratch;
+      scratch.clear();
+      Converted conv;
+      Target t;
+      t.kind = PgTarget::Numeric;
+      if (const char* bad = append_numeric(scratch, unscaled, leaf.element.scale, t, conv)) return bad;
+      out += conv.numeric_text;
+      return nullptr;
+    }
+    case Src::Date: {
+      bool bc = false;
+      out += '"';
+      append_date(out, v.i, bc);
+      if (bc) out += " BC";
+      out += '"';
+      return nullptr;
+    }
+    case Src::Time: {
+      int64_t us;
+      if (!to_micros(v.i, leaf.element.unit, us) || us < 0 || us > 86400LL * 1000000) return why("time out of range");
+      out += '"';
+      append_time(out, us);
+      out += '"';
+      return nullptr;
+    }
+    case Src::Timestamp: {
+      int64_t us, pg;
+      if (!to_micros(v.i, leaf.element.unit, us) || __builtin_sub_overflow(us, kUnixToPgMicros, &pg) ||
+          pg < kMinTimestamp || pg >= kEndTimestamp)
+        return why("timestamp out of range");
+      append_timestamp(out, us, leaf.element.utc);
+      return nullptr;
+    }
+    case Src::Int96: {
+      int64_t nanos;
+      int32_t jd;
+      std::memcpy(&nanos, v.b.data(), 8);
+      std::memcpy(&jd, v.b.data() + 8, 4);
+      if (nanos < 0 || nanos >= 86400LL * 1000000000) return why("INT96 timestamp has an impossible time of day");
+      append_timestamp(out, (static_cast<int64_t>(jd) - 2440588) * 86400LL * 1000000 + nanos_to_micros(nanos), true);
+      return nullptr;
+    }
+    case Src::Unsupported:
+      break;
+  }
+  return why("a Parquet " + parquet_type_name(leaf) + " value has no JSON form in pgload");
+}
+
+uint32_t array_element_oid(uint32_t array_oid) noexcept {
+  switch (array_oid) {
+    case 1000:
+      return 16;  // bool
+    case 1001:
+      return 17;  // bytea
+    case 1005:
+      return 21;  // int2
+    case 1007:
+      return 23;  // int4
+    case 1016:
+      return 20;  // int8
+    case 1009:
+      return 25;  // text
+    case 1014:
+      return 1042;  // bpchar
+    case 1015:
+      return 1043;  // varchar
+    case 199:
+      return 114;  // json
+    case 1021:
+      return 700;  // float4
+    case 1022:
+      return 701;  // float8
+    case 1182:
+      return 1082;  // date
+    case 1183:
+      return 1083;  // time
+    case 1115:
+      return 1114;  // timestamp
+    case 1185:
+      return 1184;  // timestamptz
+    case 1231:
+      return 1700;  // numeric
+    case 2951:
+      return 2950;  // uuid
+    case 3807:
+      return 3802;  // jsonb
+    default:
+      return 0;
+  }
 }
 
 }  // namespace pgload::parquet

@@ -64,6 +64,18 @@ struct Converted {
 const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Target& target, const RawValue& v,
                             Converted& conv);
 
+// Appends `v` of `leaf` as a JSON value, as PostgreSQL's to_jsonb shows the value of the type it maps to (numbers
+// for integers, floats and decimals; strings for text, dates and times in ISO 8601, "\\x..." for binary; NaN and
+// infinities as strings). Returns nullptr, or why it cannot.
+const char* append_json_value(std::string& out, const LeafColumn& leaf, const RawValue& v);
+
+// A JSON string literal of s (which must be valid UTF-8) appended to out.
+void append_json_string(std::string& out, std::string_view s);
+
+// The element type of a PostgreSQL array type a Parquet LIST can go into (bool[] .. timestamptz[]: the elements
+// target_for knows), by their fixed oids; 0 for any other type.
+uint32_t array_element_oid(uint32_t array_oid) noexcept;
+
 // The name of a leaf's Parquet type for messages ("INT64", "STRING", "DECIMAL(10,2)", "TIMESTAMP(MICROS,UTC)").
 std::string parquet_type_name(const LeafColumn& leaf);
 

@@ -1,7 +1,8 @@
 // Real Citus (gated on PGLOAD_TEST_CITUS; CI has no Citus): a Parquet file written by DuckDB, loaded by pgload,
 // equals Citus's own \copy of the same rows as CSV (EXCEPT ALL both ways through the coordinator), for tables
 // distributed by a bigint, a varchar, a timestamptz and a numeric column, and every row lies in the shard Citus's
-// get_shard_id_for_distribution_column names.
+// get_shard_id_for_distribution_column names; and a file of LIST, MAP and STRUCT columns loaded into array and jsonb
+// columns equals Citus's \copy of DuckDB's export of the same rows.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -61,6 +62,35 @@ TEST_F(CitusParquetTest, ParquetLoadEqualsCitusCopyOfTheSameRowsAsCsv) {
   }
   coord_.run("DROP TABLE pgload_parquet_mine");
   coord_.run("DROP TABLE pgload_parquet_citus");
+}
+
+TEST_F(CitusParquetTest, NestedColumnsIntoArraysAndJsonbEqualCitusCopyOfDuckDbsExport) {
+  const std::string dir = parquet_fixtures().dir;
+  const std::string columns = "id bigint, li integer[], lt text[], ll integer[], m jsonb, st jsonb, ls jsonb";
+  for (const char* name : {"pgload_parquet_nested_mine", "pgload_parquet_nested_citus"}) {
+    coord_.run(std::string("DROP TABLE IF EXISTS ") + name);
+    coord_.run(std::string("CREATE TABLE ") + name + " (" + columns + ")");
+    coord_.run(std::string("SELECT create_distributed_table('") + name +
+               "', 'id', shard_count := 32, colocate_with := 'none')");
+  }
+  const CommandResult load =
+      run_command("timeout 300 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(conninfo_) +
+                  " --table pgload_parquet_nested_mine --quiet --url " + sh(dir + "/nesting.parquet") + " 2>&1");
+  ASSERT_EQ(load.exit_code, 0) << load.output;
+  const CommandResult copy = psql("\\copy pgload_parquet_nested_citus FROM '" + dir + "/nested_arrays.csv' WITH CSV");
+  ASSERT_EQ(copy.exit_code, 0) << copy.output;
+  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM pgload_parquet_nested_mine"), "5000");
+  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM (SELECT * FROM pgload_parquet_nested_mine EXCEPT ALL "
+                           "SELECT * FROM pgload_parquet_nested_citus) x"),
+            "0");
+  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM (SELECT * FROM pgload_parquet_nested_citus EXCEPT ALL "
+                           "SELECT * FROM pgload_parquet_nested_mine) x"),
+            "0");
+  EXPECT_EQ(*coord_.scalar("SELECT ll::text FROM pgload_parquet_nested_mine WHERE id = 2"),
+            "{{2,NULL},{3,4},{NULL,NULL}}");
+  EXPECT_EQ(misplaced_rows("pgload_parquet_nested_mine"), 0);
+  coord_.run("DROP TABLE pgload_parquet_nested_mine");
+  coord_.run("DROP TABLE pgload_parquet_nested_citus");
 }
 
 }  // namespace

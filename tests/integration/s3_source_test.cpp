@@ -3,7 +3,8 @@
 // examples): objects plain, gzip and zstd from two buckets load like local files; an unknown access key is the
 // server's 403 and a missing key its 404, both exit 4 with the s3:// URL named and no secret shown; a listing of
 // more than 1,000 keys follows the continuation tokens, and globs match within one path segment; a glob over more than
-// 1,000 objects is one load, and an object replaced between the listing and its reading is exit 4.
+// 1,000 objects is one load, an object replaced between the listing and its reading is exit 4, and a Parquet object
+// (DuckDB-written) is read by signed Range requests.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "common/pg.h"
 #include "loader/s3_source.h"
 #include "tests/support/files.h"
+#include "tests/support/parquet_fixtures.h"
 #include "tests/support/test_cluster.h"
 
 namespace pgload::test {
@@ -101,6 +103,22 @@ TEST_F(S3SourceTest, ObjectsPlainGzipAndZstdFromTwoBucketsLoadEveryRow) {
     ASSERT_EQ(r.exit_code, 0) << url << ": " << r.output;
     EXPECT_EQ(*c.scalar("SELECT count(*) FROM s3_users"), std::to_string(kRows)) << url;
   }
+}
+
+TEST_F(S3SourceTest, AParquetObjectIsReadByRangeRequestsAndAMissingOneIsNamed) {
+  const ParquetFixtures& fx = parquet_fixtures();
+  if (fx.dir.empty()) GTEST_SKIP() << fx.skip_reason;
+  put(fx.dir + "/types_zstd_v1.parquet", "exports/pq/types.parquet");
+  auto c = TestCluster::shared().connect();
+  c.run(std::string("CREATE TABLE s3_types (") + kParquetTypesColumns + ")");
+  c.run("SELECT create_distributed_table('s3_types', 'id', colocate_with => 'none', shard_count => 4)");
+  auto r = pgload(kKeys, "--url s3://exports/pq/types.parquet --table s3_types --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM s3_types"), std::to_string(kParquetTypesRows));
+  auto missing = pgload(kKeys, "--url s3://exports/pq/none.parquet --table s3_types");
+  EXPECT_EQ(missing.exit_code, 4) << missing.output;
+  EXPECT_THAT(missing.output, HasSubstr("s3://exports/pq/none.parquet"));
+  EXPECT_THAT(missing.output, HasSubstr("404"));
 }
 
 TEST_F(S3SourceTest, AnUnknownAccessKeyIsTheServers403AndAMissingKeyIts404BothExit4) {

@@ -57,6 +57,42 @@ for (const codec of codecs)
 await c.run(`COPY (SELECT i AS id, CASE WHEN i = 3000 THEN 3000000000 ELSE i END AS v,
                    CASE WHEN i = 3002 THEN 'x' ELSE NULL END AS w FROM range(5000) r(i))
              TO '${out}/bad_values.parquet' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+// Nested columns, NULL at every level, empty lists, lists long enough to span pages, in three row groups: LIST of
+// INTEGER and of VARCHAR (into arrays), a LIST of LISTs (a two-dimensional array; rectangular), a MAP, a STRUCT
+// holding a LIST, a LIST of STRUCTs holding LISTs (into jsonb). nested_arrays.csv has the lists as PostgreSQL array
+// literals (made here by DuckDB from the same values) and the rest as DuckDB's to_json; nested_json.csv has every
+// nested column as to_json.
+await c.run(`CREATE TABLE nested AS SELECT
+  i AS id,
+  CASE i % 7 WHEN 0 THEN NULL WHEN 1 THEN [] WHEN 2 THEN [NULL] WHEN 3 THEN [i, NULL, -i]
+       ELSE list_transform(range(i % 300), x -> CASE WHEN x % 10 = 9 THEN NULL ELSE (x * i)::INTEGER END) END AS li,
+  CASE i % 5 WHEN 0 THEN NULL WHEN 1 THEN [] WHEN 2 THEN [NULL, '']
+       WHEN 3 THEN ['quote " back \\ comma , {brace}', 'ünïcödé ☃ ' || i] ELSE ['s' || i, 's' || (i + 1)] END AS lt,
+  CASE i % 4 WHEN 0 THEN NULL WHEN 1 THEN [] WHEN 2 THEN [[i, NULL], [i + 1, i + 2], [NULL, NULL]]
+       ELSE [[i]] END AS ll,
+  CASE i % 6 WHEN 0 THEN NULL WHEN 1 THEN MAP {} ELSE MAP {'k' || i: i, 'n': NULL, 'x"y': -i} END AS m,
+  CASE i % 8 WHEN 0 THEN NULL
+       ELSE {'a': CASE WHEN i % 3 = 0 THEN NULL ELSE i END, 'b': 'b' || i,
+             'c': CASE i % 5 WHEN 0 THEN NULL WHEN 1 THEN [] ELSE [i / 4, NULL] END} END AS st,
+  CASE i % 9 WHEN 0 THEN NULL WHEN 1 THEN [] WHEN 2 THEN [NULL]
+       ELSE [{'k': i, 'v': ['x', NULL]}, {'k': NULL, 'v': NULL}, {'k': -i, 'v': []}] END AS ls
+FROM range(5000) r(i)`);
+await c.run(`COPY nested TO '${out}/nesting.parquet' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+await c.run(`COPY nested TO '${out}/nesting_v2_zstd.parquet'
+             (FORMAT parquet, PARQUET_VERSION v2, COMPRESSION zstd, ROW_GROUP_SIZE 2048)`);
+const pgInts = (e) => `'{' || array_to_string(list_transform(${e}, x -> coalesce(x::VARCHAR, 'NULL')), ',') || '}'`;
+const pgText = `'{' || array_to_string(list_transform(lt, x -> CASE WHEN x IS NULL THEN 'NULL'
+                 ELSE '"' || replace(replace(x, '\\', '\\\\'), '"', '\\"') || '"' END), ',') || '}'`;
+await c.run(`COPY (SELECT id, ${pgInts('li')}, ${pgText},
+                   '{' || array_to_string(list_transform(ll, r -> ${pgInts('r')}), ',') || '}',
+                   to_json(m), to_json(st), to_json(ls) FROM nested)
+             TO '${out}/nested_arrays.csv' (HEADER false)`);
+await c.run(`COPY (SELECT id, to_json(li), to_json(lt), to_json(ll), to_json(m), to_json(st), to_json(ls) FROM nested)
+             TO '${out}/nested_json.csv' (HEADER false)`);
+// Lists a PostgreSQL array cannot hold (inner lists of different lengths, a NULL inner list) in row group 1.
+await c.run(`COPY (SELECT i AS id, CASE WHEN i = 3000 THEN [[1], [2, 3]] WHEN i = 3001 THEN [[1], NULL]
+                   ELSE [[i, i]] END AS ll FROM range(5000) r(i))
+             TO '${out}/ragged.parquet' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
 // A LIST and a struct column, and a file lacking a nullable column.
 await c.run(`COPY (SELECT i AS id, [i, i + 1] AS tags, {'a': i} AS st FROM range(3) r(i))
              TO '${out}/nested.parquet' (FORMAT parquet)`);
