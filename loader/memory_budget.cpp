@@ -40,8 +40,8 @@ std::variant<MemoryPlan, std::string> plan_memory(const MemoryNeeds& n) {
            format_size_bytes(need) + " (or fewer --threads)";
   }
   // The largest batch whose open batches fit what the fixed parts leave.
-  const uint64_t per_batch =
-      (n.budget_bytes - plan.fixed_bytes) * kOpenBatchDen / (n.shards * kOpenBatchNum + kSealingBatches * kOpenBatchDen);
+  const uint64_t per_batch = (n.budget_bytes - plan.fixed_bytes) * kOpenBatchDen /
+                             (n.shards * kOpenBatchNum + kSealingBatches * kOpenBatchDen);
   plan.batch_bytes = static_cast<size_t>(std::clamp<uint64_t>(per_batch, floor, n.max_batch_bytes));
   return plan;
 }

@@ -50,8 +50,8 @@ struct LoadOptions : ConnectionOptions {
   int64_t batch_bytes = 4 << 20;  // bench/run on Citus: 11-24% less total CPU per row than 1 MiB batches
   int64_t chunk_bytes = 1 << 20;
   int64_t memory_bytes = int64_t{512} << 20;  // --memory: batches shrink to keep the load within it
-  int64_t checkpoint_bytes = 0;  // commit every step of at least this many input bytes; 0 = all-or-nothing
-  bool resume = false;           // continue the unfinished checkpointed run of the same --url list and table
+  int64_t checkpoint_bytes = 0;               // commit every step of at least this many input bytes; 0 = all-or-nothing
+  bool resume = false;  // continue the unfinished checkpointed run of the same --url list and table
 };
 
 // Parses argv without side effects; throws UsageError whose message names the option. --help and --version
