@@ -596,8 +596,7 @@ void CopySink::event_loop() {
   }
 }
 
-std::optional<std::string> CopySink::commit(const TwoPhaseRun& two_phase,
-                                            const std::function<void()>& before_decision) {
+void CopySink::finish_copies() {
   {
     std::lock_guard lock(mu_);
     closing_ = true;
@@ -605,13 +604,16 @@ std::optional<std::string> CopySink::commit(const TwoPhaseRun& two_phase,
   wake();
   if (loop_.joinable()) loop_.join();
   if (watcher_) watcher_->stop();  // every COPY is done: nothing of this load waits any more
-  {
-    std::lock_guard lock(mu_);
-    if (failed_) {
-      abort();
-      throw LoadError(failure_code_, failure_);
-    }
+  std::lock_guard lock(mu_);
+  if (failed_) {
+    abort();
+    throw LoadError(failure_code_, failure_);
   }
+}
+
+std::optional<std::string> CopySink::commit(const TwoPhaseRun& two_phase,
+                                            const std::function<void()>& before_decision) {
+  finish_copies();
   std::vector<PreparedTxn> prepared;
   try {
     fault_point("before_prepare");

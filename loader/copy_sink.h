@@ -90,6 +90,9 @@ class CopySink {
   // Queues a batch for every placement of its shard; blocks while too many bytes are in flight.
   // Throws LoadError if the sink already failed.
   void submit(std::shared_ptr<Batch> batch);
+  // Waits until every submitted batch is written (and its refused rows replayed and rejected); no batch may be
+  // submitted after it. Throws LoadError if the sink failed (everything rolled back). commit() starts with it.
+  void finish_copies();
   // Finishes every COPY, then commits all shards atomically (two-phase). Throws LoadError on failure; on any
   // failure before the commit decision everything is rolled back. `before_decision` runs after every PREPARE and
   // before the commit point; a LoadError from it rolls everything back (e.g. the shard lock was lost). Returns a

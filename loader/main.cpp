@@ -326,6 +326,9 @@ void run_steps(const LoadOptions& o, Catalog& catalog, const Table& table, const
         rows_per_shard[s] += step_rows[s];
         after.progress.rows += table.is_reference() ? (s == 0 ? step_rows[s] : 0) : step_rows[s];
       }
+      // Rows the workers refuse are known only once the step's batches are written: its progress row must count
+      // them (and end the reject file after them), or a resumed run would cut their lines and miscount.
+      if (o.max_errors > 0) work.sink->finish_copies();
       if (rejects) std::fflush(rejects);
       after.progress.file_index = cursor.file;
       after.progress.byte_offset = cursor.byte;
@@ -475,10 +478,10 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
   plan.validate_utf8 = !plan.latin1;
   plan.chunk_bytes = static_cast<size_t>(o.chunk_bytes);
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const auto memory = plan_memory({static_cast<uint64_t>(o.memory_bytes), table.shards.size(), plan.chunk_bytes,
-                                   threads, static_cast<size_t>(o.batch_bytes),
-                                   std::min<uint64_t>(inputs.size(), static_cast<uint64_t>(o.parallel_files)) *
-                                       InputReader::kAheadBytes});
+  const auto memory = plan_memory(
+      {static_cast<uint64_t>(o.memory_bytes), table.shards.size(), plan.chunk_bytes, threads,
+       static_cast<size_t>(o.batch_bytes),
+       std::min<uint64_t>(inputs.size(), static_cast<uint64_t>(o.parallel_files)) * InputReader::kAheadBytes});
   if (const auto* too_small = std::get_if<std::string>(&memory)) throw LoadError(kExitUsage, *too_small);
   plan.batch_bytes = std::get<MemoryPlan>(memory).batch_bytes;
   plan.max_errors = o.max_errors;

@@ -36,6 +36,10 @@ TEST_F(CitusUpsertTest, WorkerRejectsAreExactlyTheViolatingRows) { upsert::worke
 
 TEST_F(CitusUpsertTest, WorkerRejectsDuringAnUpsert) { upsert::worker_rejects(env(), "cu_rej_upd", "update"); }
 
+TEST_F(CitusUpsertTest, CheckpointedWorkerRejectsSurviveAResume) {
+  upsert::checkpointed_worker_rejects(env(), "cu_rej_steps");
+}
+
 TEST_F(CitusUpsertTest, ForeignKeyRejects) { upsert::foreign_key_rejects(env(), "cu_fk"); }
 
 TEST_F(CitusUpsertTest, RefusedRowWithoutBudgetLoadsNothing) {

@@ -38,6 +38,10 @@ TEST(UpsertTest, WorkerRejectsAreExactlyTheViolatingRows) { upsert::worker_rejec
 
 TEST(UpsertTest, WorkerRejectsDuringAnUpsert) { upsert::worker_rejects(env(), "up_rej_upd", "update"); }
 
+TEST(UpsertTest, CheckpointedWorkerRejectsSurviveAResume) {
+  upsert::checkpointed_worker_rejects(env(), "up_rej_steps");
+}
+
 TEST(UpsertTest, RefusedRowWithoutBudgetLoadsNothing) { upsert::refused_rows_without_budget(env(), "up_strict"); }
 
 TEST(UpsertTest, StagingTablesLeaveNothingBehind) {

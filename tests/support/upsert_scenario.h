@@ -300,6 +300,45 @@ inline void worker_rejects(const Env& env, const std::string& table, const std::
   EXPECT_EQ(differing_rows(c, table, expect, "id, name, n"), 0);
 }
 
+// A checkpointed load whose steps hold refused rows, killed after its first step and resumed: each step's progress
+// row counts the rows the workers refused in it and ends the reject file after them, so the resumed run keeps every
+// entry once and loads every other row once.
+inline void checkpointed_worker_rejects(const Env& env, const std::string& table) {
+  PgConn c = PgConn::connect(env.conninfo, "pgload-test");
+  c.run("DROP TABLE IF EXISTS " + table);
+  c.run("CREATE TABLE " + table + " (id bigint PRIMARY KEY, n int CHECK (n >= 0), pad text)");
+  c.run("SELECT create_distributed_table('" + table + "', 'id', colocate_with => 'none')");
+  std::string file;
+  std::vector<int64_t> refused;
+  const std::string pad(1000, 'p');  // 3 MB: a step reads whole 1 MiB chunks, so this makes about three steps
+  for (int64_t line = 1; line <= 3000; ++line) {
+    const bool bad = line % 97 == 0;
+    if (bad) refused.push_back(line);
+    file += std::to_string(line) + "," + std::to_string(bad ? -line : line) + "," + pad + "\n";
+  }
+  const std::string path = env.dir + "/" + table + ".csv", rejects = env.dir + "/" + table + ".rejects";
+  write_file(path, file);
+  const std::string args = "--url " + sh(path) + " --table " + table + " --checkpoint 1MB --batch-bytes 65536 " +
+                           "--max-errors 100 --reject-file " + sh(rejects);
+  auto killed = run_command("PGLOAD_FAULT=after_step:1 timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " +
+                            sh(env.conninfo) + " " + args + " --quiet");
+  ASSERT_NE(killed.exit_code, 0) << killed.output;
+  const auto first = rejects_by_line(rejects);
+  ASSERT_FALSE(first.empty()) << "the first step refused rows";
+  auto resumed = pgload_json(env, args + " --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  const auto entries = rejects_by_line(rejects);
+  std::vector<int64_t> got;
+  for (const auto& [line, text] : entries) got.push_back(line);
+  EXPECT_EQ(got, refused) << read_file(rejects);
+  const std::string all = read_file(rejects);
+  int64_t comments = 0;
+  for (size_t at = all.find("# line "); at != std::string::npos; at = all.find("# line ", at + 1)) ++comments;
+  EXPECT_EQ(comments, static_cast<int64_t>(refused.size())) << "each refused row once";
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM " + table), std::to_string(3000 - refused.size()));
+  EXPECT_EQ(*c.scalar("SELECT count(DISTINCT id) FROM " + table), std::to_string(3000 - refused.size()));
+}
+
 // Without --max-errors a refused row still fails the whole load, naming line, shard and constraint; with a budget
 // smaller than the refusals, the load fails as a client-side excess does. Nothing is loaded either way.
 inline void refused_rows_without_budget(const Env& env, const std::string& table) {
