@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (auto& w : words) argv.push_back(w.data());
   try {
     auto o = pgload::parse_load_options(static_cast<int>(argv.size()), argv.data());
-    if (o.command == "load" && (o.url.empty() || o.table.empty())) std::abort();
+    if (o.command == "load" && (o.urls.empty() || o.table.empty())) std::abort();
     if (o.command != "help" && o.escape == '\0') std::abort();  // the escape character always resolves
   } catch (const pgload::UsageError&) {
   }
