@@ -294,6 +294,10 @@ bool append_binary_field(std::string& out, const ColumnType& t, std::optional<st
   return false;
 }
 
+bool sort_key_is_exact(PgType t) noexcept {
+  return t == PgType::Int2 || t == PgType::Int4 || t == PgType::Int8 || t == PgType::Text || t == PgType::Varchar;
+}
+
 uint64_t sort_key(PgType t, std::string_view value) noexcept {
   if (t == PgType::Int2 || t == PgType::Int4 || t == PgType::Int8) {
     int64_t v = 0;

@@ -33,6 +33,10 @@ bool append_binary_field(std::string& out, const ColumnType& t, std::optional<st
 // A key whose unsigned order follows the B-tree order of the distribution column (integers by value, other types
 // by their first 8 bytes): batches sorted by it insert into neighbouring index pages.
 uint64_t sort_key(PgType t, std::string_view value) noexcept;
+// Whether every value of type t that equals another (as the server compares them) has the same sort_key: integers
+// (parsed) and text/varchar (bytes, under a deterministic collation). Not numeric ("1.0" = "1.00"), char(n)
+// (trailing blanks), uuid (case) or times.
+bool sort_key_is_exact(PgType t) noexcept;
 
 // pg_strtoint64's accepted form ([ws][+-]digits[ws]) within [min, max]; false for anything else.
 bool parse_pg_int(std::string_view text, int64_t min, int64_t max, int64_t& out) noexcept;

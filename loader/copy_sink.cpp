@@ -298,7 +298,8 @@ std::string CopySink::copy_statement(Conn& c, const Batch& b, bool savepoint) co
 std::string CopySink::apply_statement(Conn& c, const Batch& b, bool release) const {
   std::string sql;
   if (options_.upsert.action != OnConflict::None)
-    sql = apply_sql(options_.upsert, table_.shard_relation(table_.shards[b.shard_index].shard_id), c.staging) +
+    sql = apply_sql(options_.upsert, table_.shard_relation(table_.shards[b.shard_index].shard_id), c.staging,
+                    b.keys_distinct) +
           "; TRUNCATE " + c.staging;
   if (release) sql += (sql.empty() ? "" : "; ") + std::string("RELEASE SAVEPOINT ") + kBatchSavepoint;
   return sql;

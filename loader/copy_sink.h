@@ -39,6 +39,9 @@ struct RowOrigin {
 struct Batch {
   int shard_index = 0;
   bool binary = false;
+  // Sorted by a sort key that equal distribution values always share, and no two rows share one: no key that holds
+  // the distribution column repeats in the batch, so an upsert needs no "last row wins" pass.
+  bool keys_distinct = false;
   std::string data;
   std::vector<RowOrigin> rows;
   std::atomic<int> pending_placements{0};

@@ -46,7 +46,6 @@
 
 namespace pgload {
 
-
 namespace {
 
 std::string join(const std::vector<std::string>& v) {

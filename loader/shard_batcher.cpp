@@ -18,8 +18,8 @@ struct KeyAt {
 
 }  // namespace
 
-ShardBatcher::ShardBatcher(size_t shards, size_t batch_bytes, bool sort)
-    : batch_bytes_(batch_bytes), sort_(sort), open_csv_(shards), open_bin_(shards) {
+ShardBatcher::ShardBatcher(size_t shards, size_t batch_bytes, bool sort, bool exact_keys)
+    : batch_bytes_(batch_bytes), sort_(sort), exact_keys_(exact_keys), open_csv_(shards), open_bin_(shards) {
   for (size_t s = 0; s < shards; ++s) {
     open_csv_[s].shard_index = open_bin_[s].shard_index = static_cast<int>(s);
     open_bin_[s].binary = true;
@@ -102,6 +102,10 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
     }
   }
   if (open.binary) append_binary_trailer(data);
+  if (sort_ && exact_keys_) {
+    const auto same = [](const RowOrigin& x, const RowOrigin& y) { return x.sort_key == y.sort_key; };
+    batch->keys_distinct = std::adjacent_find(batch->rows.begin(), batch->rows.end(), same) == batch->rows.end();
+  }
   for (std::string& p : open.pieces) give_back(std::move(p));
   return batch;
 }

@@ -35,10 +35,12 @@ struct OpenBatch {
 
 class ShardBatcher {
  public:
-  // `sort`: order each batch by RowOrigin::sort_key (B-tree inserts then walk neighbouring pages).
+  // `sort`: order each batch by RowOrigin::sort_key (B-tree inserts then walk neighbouring pages). `exact_keys`:
+  // equal distribution values always have equal sort keys (sort_key_is_exact), so a sealed batch can tell
+  // whether a distribution value repeats in it.
   // Shard s seals its first batch at batch_bytes * (s + 1) / shards: with evenly spread keys every shard fills at
   // the same rate, and equal limits would hold back all rows until about shards * batch_bytes of input were read.
-  ShardBatcher(size_t shards, size_t batch_bytes, bool sort);
+  ShardBatcher(size_t shards, size_t batch_bytes, bool sort, bool exact_keys = false);
 
   // Serial stage: moves `out` into shard `shard`'s open batch of its kind and leaves `out` empty (with a spare
   // buffer); a batch that reaches batch_bytes is appended to `full`.
@@ -56,6 +58,7 @@ class ShardBatcher {
 
   size_t batch_bytes_;
   bool sort_;
+  bool exact_keys_;
   std::vector<OpenBatch> open_csv_, open_bin_;
   std::mutex spare_mu_;
   std::vector<std::string> spare_;

@@ -92,7 +92,8 @@ std::string create_staging_sql(const std::string& staging, const std::string& sh
          " WITH NO DATA";
 }
 
-std::string apply_sql(const UpsertPlan& plan, const std::string& shard_relation, const std::string& staging) {
+std::string apply_sql(const UpsertPlan& plan, const std::string& shard_relation, const std::string& staging,
+                      bool keys_distinct) {
   const std::string cols = list(plan.columns);
   const std::string key = list(plan.key);
   if (plan.action == OnConflict::Nothing)
@@ -102,8 +103,11 @@ std::string apply_sql(const UpsertPlan& plan, const std::string& shard_relation,
   for (size_t i = 0; i < plan.update.size(); ++i)
     set += (i ? ", " : "") + quote_ident(plan.update[i]) + " = EXCLUDED." + quote_ident(plan.update[i]);
   // A row version that an ON CONFLICT update made carries the updater's lock in xmax; a fresh insert has none.
-  return "WITH applied AS (INSERT INTO " + shard_relation + " AS t (" + cols + ") SELECT DISTINCT ON (" + key + ") " +
-         cols + " FROM " + staging + " ORDER BY " + key + ", ctid DESC ON CONFLICT (" + key + ") DO UPDATE SET " + set +
+  const std::string rows = keys_distinct ? "SELECT " + cols + " FROM " + staging
+                                         : "SELECT DISTINCT ON (" + key + ") " + cols + " FROM " + staging +
+                                               " ORDER BY " + key + ", ctid DESC";
+  return "WITH applied AS (INSERT INTO " + shard_relation + " AS t (" + cols + ") " + rows + " ON CONFLICT (" + key +
+         ") DO UPDATE SET " + set +
          " RETURNING t.xmax = 0 AS inserted) SELECT count(*) FILTER (WHERE inserted) FROM applied";
 }
 

@@ -44,8 +44,10 @@ std::string create_staging_sql(const std::string& staging, const std::string& sh
                                const std::vector<std::string>& columns);
 // Moves the staged rows into the shard. The result's first statement reports the inserted rows: its command tag
 // (nothing) or its one value (update). Update keeps the last row of a key repeated in the batch (ctid order is
-// COPY order: the staging table is emptied by TRUNCATE before each batch, so COPY only appends).
-std::string apply_sql(const UpsertPlan& plan, const std::string& shard_relation, const std::string& staging);
+// COPY order: the staging table is emptied by TRUNCATE before each batch, so COPY only appends); `keys_distinct`
+// (the batch cannot repeat a key) skips that sort.
+std::string apply_sql(const UpsertPlan& plan, const std::string& shard_relation, const std::string& staging,
+                      bool keys_distinct = false);
 
 // Read from a shard on its worker, where the indexes ON CONFLICT infers from are (the local cluster's coordinator
 // holds a partitioned stand-in without them).

@@ -44,6 +44,29 @@ TEST(ShardBatcherTest, SortsAcrossPiecesAndKeepsTiesInInputOrder) {
   EXPECT_EQ(lines, (std::vector<uint64_t>{4, 2, 1, 3, 5}));
 }
 
+// An upsert skips its "last row wins" sort only for a batch that cannot repeat a distribution value: exact keys,
+// sorted, and no two rows with one key.
+TEST(ShardBatcherTest, TellsWhetherAKeyRepeatsOnlyWhenKeysAreExact) {
+  auto seal_keys = [](bool sort, bool exact, const std::vector<uint64_t>& keys) {
+    ShardBatcher batcher(1, 1 << 20, sort, exact);
+    std::vector<OpenBatch> full;
+    ShardRows rows;
+    for (size_t i = 0; i < keys.size(); ++i) add_row(rows, keys[i], i + 1);
+    batcher.add(0, false, rows, full);
+    std::vector<OpenBatch> left = batcher.drain();
+    return batcher.seal(std::move(left.at(0)))->keys_distinct;
+  };
+  EXPECT_TRUE(seal_keys(true, true, {7, 3, 9}));
+  EXPECT_FALSE(seal_keys(true, true, {7, 3, 7}));   // 7 repeats, apart in the input
+  EXPECT_FALSE(seal_keys(true, false, {7, 3, 9}));  // e.g. numeric: "1.0" and "1.00" differ as keys, not as values
+  EXPECT_FALSE(seal_keys(false, true, {7, 3, 9}));  // unsorted: not checked
+  EXPECT_TRUE(sort_key_is_exact(PgType::Int8));
+  EXPECT_TRUE(sort_key_is_exact(PgType::Text));
+  EXPECT_FALSE(sort_key_is_exact(PgType::Numeric));
+  EXPECT_FALSE(sort_key_is_exact(PgType::Uuid));
+  EXPECT_FALSE(sort_key_is_exact(PgType::Bpchar));
+}
+
 TEST(ShardBatcherTest, FullBatchesComeOutAndBinaryGetsHeaderAndTrailer) {
   ShardBatcher batcher(1, 16, false);
   std::vector<OpenBatch> full;
