@@ -11,6 +11,7 @@ namespace {
 
 class CitusUpsertTest : public CitusCoordinatorTest {
  protected:
+  void TearDown() override { drop_tables_like("cu\\_%"); }
   upsert::Env env() const {
     static const std::string dir = temp_dir("pgload-citus-upsert");
     return {conninfo_, dir, true};
@@ -41,6 +42,14 @@ TEST_F(CitusUpsertTest, CheckpointedWorkerRejectsSurviveAResume) {
 }
 
 TEST_F(CitusUpsertTest, ForeignKeyRejects) { upsert::foreign_key_rejects(env(), "cu_fk"); }
+
+TEST_F(CitusUpsertTest, ReplicasThatRefuseDifferentRowsFailTheLoad) {
+  upsert::replicas_refuse_different_rows(env(), "cu_replicas");
+}
+
+TEST_F(CitusUpsertTest, StagingSchemaTheRoleMayNotCreateIsNamed) {
+  upsert::staging_schema_refused(env(), "cu_nocreate", "cu_loader");
+}
 
 TEST_F(CitusUpsertTest, RefusedRowWithoutBudgetLoadsNothing) {
   upsert::refused_rows_without_budget(env(), "cu_strict");

@@ -44,6 +44,14 @@ TEST(UpsertTest, CheckpointedWorkerRejectsSurviveAResume) {
 
 TEST(UpsertTest, RefusedRowWithoutBudgetLoadsNothing) { upsert::refused_rows_without_budget(env(), "up_strict"); }
 
+TEST(UpsertTest, ReplicasThatRefuseDifferentRowsFailTheLoad) {
+  upsert::replicas_refuse_different_rows(env(), "up_replicas");
+}
+
+TEST(UpsertTest, StagingSchemaTheRoleMayNotCreateIsNamed) {
+  upsert::staging_schema_refused(env(), "up_nocreate", "up_loader");
+}
+
 TEST(UpsertTest, StagingTablesLeaveNothingBehind) {
   upsert::upsert_equals_row_by_row(env(), "update", "up_clean", upsert::Kind::Distributed);
   for (int port : TestCluster::shared().worker_ports()) {

@@ -400,4 +400,92 @@ inline void foreign_key_rejects(const Env& env, const std::string& prefix) {
   EXPECT_EQ(*c.scalar("SELECT count(*) FROM " + orders), std::to_string(1000 - want.size()));
 }
 
+// Each worker's conninfo as the coordinator's catalog names it (pgload's own way to reach them).
+inline std::vector<std::string> worker_conninfos(const PgConn& coord) {
+  Catalog cat = Catalog::load(coord);
+  std::vector<std::string> out;
+  for (const Node& n : cat.nodes())
+    if (n.group_id != 0) out.push_back(cat.node_conninfo(n));
+  return out;
+}
+
+// A reference table whose replicas disagree (a CHECK added on one placement only, behind Citus's back): under
+// --max-errors the placements refuse different rows of a batch, and the load fails naming the shard and loads
+// nothing, on every replica.
+inline void replicas_refuse_different_rows(const Env& env, const std::string& table) {
+  PgConn c = PgConn::connect(env.conninfo, "pgload-test");
+  c.run("DROP TABLE IF EXISTS " + table);
+  c.run("CREATE TABLE " + table + " (id bigint PRIMARY KEY, n int)");
+  c.run("SELECT create_reference_table('" + table + "')");
+  Catalog cat = Catalog::load(c);
+  const Table t = cat.table(table);
+  ASSERT_EQ(t.shards.size(), 1u);
+  ASSERT_GE(t.shards[0].groups.size(), 2u);
+  const std::string shard = t.shard_relation(t.shards[0].shard_id);
+  {
+    PgConn w = PgConn::connect(cat.node_conninfo(*cat.node_for_group(t.shards[0].groups.back())), "pgload-test");
+    w.run("SET citus.enable_manual_changes_to_shards = on");
+    w.run("ALTER TABLE " + shard + " ADD CONSTRAINT one_replica_only CHECK (n < 500)");
+  }
+  std::string file;
+  for (int i = 1; i <= 1000; ++i) file += std::to_string(i) + "," + std::to_string(i) + "\n";
+  const std::string path = env.dir + "/" + table + ".csv";
+  write_file(path, file);
+  auto r = pgload(env, "--url " + sh(path) + " --table " + table + " --max-errors 1000 --reject-file " +
+                           sh(env.dir + "/" + table + ".rejects"));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("the placements of shard " + std::to_string(t.shards[0].shard_id) +
+                                             " refused different rows of the same batch"))
+      << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("its replicas differ; nothing was loaded")) << r.output;
+  for (int32_t g : t.shards[0].groups) {
+    PgConn w = PgConn::connect(cat.node_conninfo(*cat.node_for_group(g)), "pgload-test");
+    EXPECT_EQ(*w.scalar("SELECT count(*) FROM " + shard), "0") << "placement on group " << g;
+  }
+  c.run("DROP TABLE " + table);
+}
+
+// A role that may not create the staging schema on the workers (no CREATE on the database there, the schema not
+// made yet): --on-conflict fails before anything is sent, saying what to create and grant, and loads nothing.
+inline void staging_schema_refused(const Env& env, const std::string& table, const std::string& role) {
+  PgConn c = PgConn::connect(env.conninfo, "pgload-test");
+  const std::vector<std::string> workers = worker_conninfos(c);
+  // The role and the table's owner on every node: Citus propagates both (and refuses role commands on a worker);
+  // the local cluster's nodes are separate servers.
+  const std::string make_role = "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + role +
+                                "') THEN CREATE ROLE " + role + " LOGIN; END IF; END $$";
+  c.run(make_role);
+  c.run("DROP TABLE IF EXISTS " + table);
+  c.run("CREATE TABLE " + table + " (id bigint PRIMARY KEY, n int)");
+  c.run("SELECT create_distributed_table('" + table + "', 'id', shard_count => 4, colocate_with => 'none')");
+  c.run("ALTER TABLE " + table + " OWNER TO " + role);
+  for (const std::string& w : workers) {
+    PgConn n = PgConn::connect(w, "pgload-test");
+    if (!env.citus) {
+      n.run(make_role);
+      n.run("DO $$ DECLARE r record; BEGIN FOR r IN SELECT oid::regclass AS t FROM pg_class WHERE relname ~ '^" +
+            table + "_[0-9]+$' AND relkind = 'r' LOOP EXECUTE format('ALTER TABLE %s OWNER TO " + role +
+            "', r.t); END LOOP; END $$");
+    }
+    EXPECT_EQ(*n.scalar("SELECT has_database_privilege(" + quote_literal(role) + ", current_database(), 'CREATE')"),
+              "f");
+    n.run("DROP SCHEMA IF EXISTS pgload_staging CASCADE");
+  }
+  // pgload's own schema exists (a superuser's load made it), so only the staging schema is missing.
+  const std::string path = env.dir + "/" + table + ".csv";
+  write_file(path, "1,1\n2,2\n");
+  ASSERT_EQ(pgload(env, "--url " + sh(path) + " --table " + table).exit_code, 0);
+  c.run("TRUNCATE " + table);
+  auto r =
+      run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(env.conninfo + " user=" + role) +
+                  " --url " + sh(path) + " --table " + table + " --on-conflict update");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("--on-conflict needs the schema pgload_staging on worker ")) << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("permission denied for database")) << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("GRANT CREATE, USAGE ON SCHEMA pgload_staging to the loading role"))
+      << r.output;
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM " + table), "0");
+  c.run("DROP TABLE " + table);
+}
+
 }  // namespace pgload::test::upsert
