@@ -216,7 +216,8 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
     if (row < b->rows.size()) {
       const RowOrigin& o = b->rows[row];
       where = "input " + (options_.input_names.size() > 1 ? options_.input_names[o.file] + " " : std::string()) +
-              "line " + std::to_string(o.line) + " (byte " + std::to_string(o.byte_offset) + ")";
+              (options_.parquet ? "row group " + std::to_string(o.byte_offset) + ", row " + std::to_string(o.line)
+                                : "line " + std::to_string(o.line) + " (byte " + std::to_string(o.byte_offset) + ")");
       if (!e.column.empty()) where += ", column " + e.column;
       where += ": ";
     }
@@ -425,9 +426,12 @@ void CopySink::refuse_row(Conn& c, size_t row, const WorkerError& e) {
   if (shard_conns_[b.shard_index].front() != &c) return;
   const RowOrigin& o = b.rows[row];
   const int64_t shard_id = table_.shards[b.shard_index].shard_id;
-  const std::string where = (options_.input_names.size() > 1 ? options_.input_names[o.file] + ": " : std::string()) +
-                            "line " + std::to_string(o.line) + (e.column.empty() ? "" : ", column " + e.column) +
-                            ", byte " + std::to_string(o.byte_offset);
+  // As the client's own rejects say it (loader/pipeline.cpp).
+  const std::string column = e.column.empty() ? "" : ", column " + e.column;
+  const std::string where =
+      (options_.input_names.size() > 1 ? options_.input_names[o.file] + ": " : std::string()) +
+      (options_.parquet ? "row group " + std::to_string(o.byte_offset) + ", row " + std::to_string(o.line) + column
+                        : "line " + std::to_string(o.line) + column + ", byte " + std::to_string(o.byte_offset));
   const std::string reason =
       "shard " + std::to_string(shard_id) + " on worker " + c.node.endpoint() + " refused it: " + e.describe(shard_id);
   const WorkerRejects& w = options_.rejects;

@@ -72,6 +72,7 @@ struct SinkOptions {
   std::string copy_options;               // e.g. "FORMAT csv, DELIMITER ',', ..." (without parentheses)
   std::vector<std::string> columns;       // the file's columns, in file order
   bool binary = false;                    // batches may be binary COPY as well as CSV
+  bool parquet = false;                   // RowOrigin holds (row, row group): errors name "row group G, row R"
   // The load's input files as messages name them (RowOrigin::file indexes it); with more than one, an error names
   // the file of the row it is about.
   std::vector<std::string> input_names;

@@ -576,6 +576,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
     sink_options.max_inflight_bytes = std::get<MemoryPlan>(memory).inflight_bytes;
     sink_options.copy_options = copy_options(o);
     sink_options.binary = plan.binary;
+    sink_options.parquet = plan.parquet != nullptr;
     for (int idx : plan.file_columns) sink_options.columns.push_back(table.columns[idx].name);
     for (int idx : plan.default_columns) sink_options.columns.push_back(table.columns[idx].name);
     for (size_t i = 0; i < inputs.size(); ++i) sink_options.input_names.push_back(inputs.file(i).shown);

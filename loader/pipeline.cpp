@@ -658,7 +658,7 @@ class ChunkWorker {
           key = sort_key(PgType::Text, conv.bytes.empty() ? std::string_view(conv.numeric_text) : conv.bytes);
       }
       if (!ok) continue;
-      emit(c.file, c.bin[static_cast<size_t>(shard)], c.bin_row, {row_no, 0, 0, 0, key});
+      emit(c.file, c.bin[static_cast<size_t>(shard)], c.bin_row, {row_no, c.row_group, 0, 0, key});
       ++c.rows;
     }
   }

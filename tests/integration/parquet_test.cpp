@@ -9,6 +9,9 @@
 
 #include <cstring>
 #include <functional>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -240,6 +243,32 @@ TEST(ParquetTest, ValuesThatDoNotFitRejectTheirRowNamingRowGroupRowAndColumn) {
   for (const Placement& p : placements(c, "pq_bad"))
     rows += std::stoll(*cluster.connect_node(p.port).scalar("SELECT count(*) FROM " + p.shard));
   EXPECT_EQ(rows, 4998);  // rows 3001 (v past int4) and 3003 (a string for w) rejected
+}
+
+// Rows a worker refuses (a CHECK the client does not know) are found by replaying the binary batch in parts; each
+// reject entry names the row group and row as the client's own rejects do (the record itself stays in the file).
+TEST(ParquetTest, RowsAWorkerRefusesAreRejectedNamingRowGroupAndRow) {
+  REQUIRE_FIXTURES();
+  TestCluster& cluster = TestCluster::shared();
+  auto c = cluster.connect();
+  create_distributed(c, "pq_refused", "id bigint, v bigint CHECK (v % 1000 <> 7), w text", "id");
+  const std::string rejects = temp_dir("pgload-pq-refused") + "/rejects.txt";
+  CommandResult r = pgload(cluster, "pq_refused", fixtures().dir + "/bad_values.parquet",
+                           "--max-errors 5 --reject-file " + sh(rejects));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(rows_in_shards(cluster, "pq_refused"), 4995);
+  // v = i for row i + 1 (rows count from 1, row groups of 2048 from 0): v % 1000 = 7 at i = 7, 1007, ... 4007.
+  std::set<std::string> got;
+  std::istringstream in(read_file(rejects));
+  std::string line;
+  const std::regex entry(
+      R"(^# row group (\d+), row (\d+): shard \d+ on worker 127\.0\.0\.1:\d+ refused it: .*pq_refused_v_check)");
+  while (std::getline(in, line)) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(line, m, entry)) << line;
+    got.insert(m[1].str() + "/" + m[2].str());
+  }
+  EXPECT_EQ(got, (std::set<std::string>{"0/8", "0/1008", "0/2008", "1/3008", "1/4008"}));
 }
 
 TEST(ParquetTest, MissingNullableColumnsAreNullAndNestedColumnsIntoOtherTypesAreRefusedByName) {
