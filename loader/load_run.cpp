@@ -542,6 +542,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
   log::info("rows go as {} COPY{}", plan.binary ? "binary" : "CSV",
             plan.binary ? "" : " (a column's type has no binary encoder here)");
   if (std::getenv("PGLOAD_BENCH_UNSORTED") != nullptr) plan.sort_batches = false;
+  if (std::getenv("PGLOAD_BENCH_UPSERT_SORT") != nullptr) plan.distinct_keys_known = false;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
   if (!o.reject_file.empty()) {
     // A resumed run appends after what its committed steps wrote (a crashed step's rejects are cut off first).

@@ -796,8 +796,9 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
   bool first = next_byte == 0;
   // A step may end inside a file only where a resumed run can seek back to: not in compressed input.
   auto splittable = [&](size_t file) { return compression_for(inputs.file(file).url) == Compression::None; };
-  ShardBatcher batcher(shards, plan.batch_bytes, plan.sort_batches && plan.dist_field >= 0,
-                       plan.dist_field >= 0 && sort_key_is_exact(plan.types[plan.dist_field].type));
+  ShardBatcher batcher(
+      shards, plan.batch_bytes, plan.sort_batches && plan.dist_field >= 0,
+      plan.distinct_keys_known && plan.dist_field >= 0 && sort_key_is_exact(plan.types[plan.dist_field].type));
   TextEol& eol = cursor.eol;  // text format: decided by each file's first line terminator
   // Text format: the file whose `\.` ended its data; its later chunks are dropped, the next file goes on.
   std::atomic<int64_t> ended_file{-1};

@@ -54,9 +54,10 @@ struct LoadPlan {
   bool csv_header = false;   // csv with --header: each file's first record is a header...
   std::vector<std::string> header;  // ...that must name these columns
   bool validate_utf8 = true;
-  bool latin1 = false;       // input is LATIN1: converted to UTF-8 before parsing, sent as UTF-8
-  bool binary = false;       // rows go as binary COPY where they can (binary_encodable(types)); else CSV
-  bool sort_batches = true;  // each shard batch sorted by the distribution key (distributed tables)
+  bool latin1 = false;              // input is LATIN1: converted to UTF-8 before parsing, sent as UTF-8
+  bool binary = false;              // rows go as binary COPY where they can (binary_encodable(types)); else CSV
+  bool sort_batches = true;         // each shard batch sorted by the distribution key (distributed tables)
+  bool distinct_keys_known = true;  // a sealed batch says whether a distribution value repeats (exact sort keys)
   size_t chunk_bytes = 1 << 20;
   size_t batch_bytes = 1 << 20;
   int64_t max_errors = 0;

@@ -102,12 +102,17 @@ std::string apply_sql(const UpsertPlan& plan, const std::string& shard_relation,
   std::string set;
   for (size_t i = 0; i < plan.update.size(); ++i)
     set += (i ? ", " : "") + quote_ident(plan.update[i]) + " = EXCLUDED." + quote_ident(plan.update[i]);
-  // A row version that an ON CONFLICT update made carries the updater's lock in xmax; a fresh insert has none.
+  // A row that already holds the loaded values is left as it is (still locked): no new row version, index entry
+  // or WAL for a re-loaded export. The record image operator compares bytes, so 1.0 vs 1.00, -0 vs 0 or an
+  // equal-by-collation text still update, and it works for types without equality (json).
+  const std::string changed =
+      "ROW(" + list(plan.update, "t.") + ")::record *<> ROW(" + list(plan.update, "EXCLUDED.") + ")::record";
   const std::string rows = keys_distinct ? "SELECT " + cols + " FROM " + staging
                                          : "SELECT DISTINCT ON (" + key + ") " + cols + " FROM " + staging +
                                                " ORDER BY " + key + ", ctid DESC";
   return "WITH applied AS (INSERT INTO " + shard_relation + " AS t (" + cols + ") " + rows + " ON CONFLICT (" + key +
-         ") DO UPDATE SET " + set +
+         ") DO UPDATE SET " + set + " WHERE " + changed +
+         // A row version that an ON CONFLICT update made carries the updater's lock in xmax; a fresh insert has none.
          " RETURNING t.xmax = 0 AS inserted) SELECT count(*) FILTER (WHERE inserted) FROM applied";
 }
 

@@ -43,6 +43,10 @@ TEST_F(CitusUpsertTest, CheckpointedWorkerRejectsSurviveAResume) {
 
 TEST_F(CitusUpsertTest, ForeignKeyRejects) { upsert::foreign_key_rejects(env(), "cu_fk"); }
 
+TEST_F(CitusUpsertTest, ReloadRewritesOnlyChangedRows) {
+  upsert::reload_rewrites_only_changed_rows(env(), "cu_reload");
+}
+
 TEST_F(CitusUpsertTest, ReplicasThatRefuseDifferentRowsFailTheLoad) {
   upsert::replicas_refuse_different_rows(env(), "cu_replicas");
 }

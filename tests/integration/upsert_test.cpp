@@ -44,6 +44,8 @@ TEST(UpsertTest, CheckpointedWorkerRejectsSurviveAResume) {
 
 TEST(UpsertTest, RefusedRowWithoutBudgetLoadsNothing) { upsert::refused_rows_without_budget(env(), "up_strict"); }
 
+TEST(UpsertTest, ReloadRewritesOnlyChangedRows) { upsert::reload_rewrites_only_changed_rows(env(), "up_reload"); }
+
 TEST(UpsertTest, ReplicasThatRefuseDifferentRowsFailTheLoad) {
   upsert::replicas_refuse_different_rows(env(), "up_replicas");
 }
