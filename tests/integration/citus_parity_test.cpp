@@ -22,6 +22,10 @@ class CitusParityTest : public test::CitusCoordinatorTest {
     if (IsSkipped() || HasFatalFailure()) return;
     dir_ = pgload::test::temp_dir("pgload-citus-parity");
   }
+  void TearDown() override {
+    drop_tables_like("pgload\\_parity\\_%");
+    if (coord_) coord_.run("DROP TYPE IF EXISTS pgload_parity_mood");
+  }
 
   // Creates `name` (k TYPE, v int) distributed by k, 32 shards, colocated with nothing.
   void create(const std::string& name, const std::string& type) {
