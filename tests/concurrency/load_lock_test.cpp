@@ -30,12 +30,7 @@ const std::string& work_dir() {
 }
 
 const std::string& users_file() {
-  static const std::string path = [] {
-    std::string p = work_dir() + "/users.csv";
-    auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --out " + p);
-    if (r.exit_code != 0) throw std::runtime_error("gen_users failed: " + r.output);
-    return p;
-  }();
+  static const std::string path = [] { return generated_users(work_dir() + "/users.csv", kRows); }();
   return path;
 }
 

@@ -21,11 +21,7 @@ constexpr int kRows = 500000;
 
 class CitusResumeFaultTest : public CitusCoordinatorTest {
  protected:
-  void create_users(const std::string& name) {
-    coord_.run("DROP TABLE IF EXISTS " + name);
-    coord_.run("CREATE TABLE " + name + " (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
-    coord_.run("SELECT create_distributed_table('" + name + "', 'user_id', colocate_with := 'none')");
-  }
+  void create_users(const std::string& name) { create_users_table(coord_, name); }
   CommandResult pgload(const std::string& args, const std::string& fault = "") const {
     return run_command((fault.empty() ? "" : "PGLOAD_FAULT=" + fault + " ") + "timeout 120 " + std::string(PGLOAD_BIN) +
                        " --coordinator " + sh(conninfo_) + " " + args);

@@ -35,23 +35,14 @@ const std::string& work_dir() {
 }
 
 std::string users_file(int rows) {
-  std::string path = work_dir() + "/users" + std::to_string(rows) + ".csv";
-  if (access(path.c_str(), R_OK) != 0) {
-    auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(rows) + " --out " + path);
-    if (r.exit_code != 0) throw std::runtime_error("gen_users failed: " + r.output);
-  }
-  return path;
+  return generated_users(work_dir() + "/users" + std::to_string(rows) + ".csv", rows);
 }
 
 class LoadFaultTest : public ::testing::Test {
  protected:
   static TestCluster& cluster() { return TestCluster::shared(); }
 
-  static void create_users(const std::string& name) {
-    auto c = cluster().connect();
-    c.run("CREATE TABLE " + name + " (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
-    c.run("SELECT create_distributed_table('" + name + "', 'user_id', colocate_with => 'none')");
-  }
+  static void create_users(const std::string& name) { create_users_table(cluster().connect(), name); }
   static std::string pgload_cmd(const std::string& args) {
     return std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) + " " + args;
   }

@@ -28,10 +28,7 @@ const auto* const kPrinter = ::testing::AddGlobalTestEnvironment(new FaultTallyP
 
 const std::string& users_file() {
   static const std::string path = [] {
-    std::string p = temp_dir("pgload-recover-fault") + "/users.csv";
-    auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --out " + p);
-    if (r.exit_code != 0) throw std::runtime_error("gen_users failed: " + r.output);
-    return p;
+    return generated_users(temp_dir("pgload-recover-fault") + "/users.csv", kRows);
   }();
   return path;
 }
@@ -44,11 +41,7 @@ struct RestartCluster {
 class RecoverFaultTest : public ::testing::Test {
  protected:
   static TestCluster& cluster() { return TestCluster::shared(); }
-  static void create_users(const std::string& name) {
-    auto c = cluster().connect();
-    c.run("CREATE TABLE " + name + " (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
-    c.run("SELECT create_distributed_table('" + name + "', 'user_id', colocate_with => 'none')");
-  }
+  static void create_users(const std::string& name) { create_users_table(cluster().connect(), name); }
   // A load killed right after its commit decision: every worker holds prepared transactions that must commit.
   static void crash_after_decision(const std::string& table) {
     auto r = run_command("PGLOAD_FAULT=after_decision timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " +

@@ -43,24 +43,13 @@ class RemoveWorkDir : public ::testing::Environment {
 };
 const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new RemoveWorkDir);
 
-std::string users_file() {
-  std::string path = work_dir() + "/users" + std::to_string(kRows) + ".csv";
-  if (access(path.c_str(), R_OK) != 0) {
-    auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --out " + path);
-    if (r.exit_code != 0) throw std::runtime_error("gen_users failed: " + r.output);
-  }
-  return path;
-}
+std::string users_file() { return generated_users(work_dir() + "/users" + std::to_string(kRows) + ".csv", kRows); }
 
 class ResumeFaultTest : public ::testing::Test {
  protected:
   static TestCluster& cluster() { return TestCluster::shared(); }
 
-  static void create_users(const std::string& name) {
-    auto c = cluster().connect();
-    c.run("CREATE TABLE " + name + " (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
-    c.run("SELECT create_distributed_table('" + name + "', 'user_id', colocate_with => 'none')");
-  }
+  static void create_users(const std::string& name) { create_users_table(cluster().connect(), name); }
   static CommandResult pgload(const std::string& args, const std::string& fault = "") {
     return run_command((fault.empty() ? "" : "PGLOAD_FAULT=" + fault + " ") + "timeout 120 " + std::string(PGLOAD_BIN) +
                        " --coordinator " + sh(cluster().conninfo()) + " " + args);

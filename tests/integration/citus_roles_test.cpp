@@ -34,10 +34,7 @@ class CitusRolesTest : public CitusCoordinatorTest {
                " TO cr_a, cr_b");
     coord_.run("DROP SCHEMA IF EXISTS pgload CASCADE");
     static const std::string path = [] {
-      std::string p = temp_dir("pgload-citus-roles") + "/users.csv";
-      auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --out " + p);
-      if (r.exit_code != 0) throw std::runtime_error("gen_users failed: " + r.output);
-      return p;
+      return generated_users(temp_dir("pgload-citus-roles") + "/users.csv", kRows);
     }();
     users_ = path;
   }

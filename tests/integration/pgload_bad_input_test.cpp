@@ -31,12 +31,7 @@ const std::string& work_dir() {
 
 // A 20,000-row users.csv of the seed's shape, generated once.
 const std::string& users_file() {
-  static const std::string path = [] {
-    std::string p = work_dir() + "/users20k.csv";
-    auto r = run_command(std::string(GEN_USERS_BIN) + " --rows 20000 --seed 3 --out " + p);
-    if (r.exit_code != 0) throw std::runtime_error("gen_users failed: " + r.output);
-    return p;
-  }();
+  static const std::string path = [] { return generated_users(work_dir() + "/users20k.csv", 20000, "--seed 3"); }();
   return path;
 }
 

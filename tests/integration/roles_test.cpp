@@ -26,12 +26,7 @@ class RolesTest : public ::testing::Test {
  protected:
   static TestCluster& cluster() { return TestCluster::shared(); }
   static const std::string& users_file() {
-    static const std::string path = [] {
-      std::string p = temp_dir("pgload-roles") + "/users.csv";
-      auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --out " + p);
-      if (r.exit_code != 0) throw std::runtime_error("gen_users failed: " + r.output);
-      return p;
-    }();
+    static const std::string path = [] { return generated_users(temp_dir("pgload-roles") + "/users.csv", kRows); }();
     return path;
   }
   void SetUp() override {

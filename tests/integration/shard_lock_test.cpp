@@ -30,12 +30,7 @@ const std::string& work_dir() {
 }
 
 const std::string& users_file() {
-  static const std::string path = [] {
-    std::string p = work_dir() + "/users.csv";
-    auto r = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --out " + p);
-    if (r.exit_code != 0) throw std::runtime_error("gen_users failed: " + r.output);
-    return p;
-  }();
+  static const std::string path = [] { return generated_users(work_dir() + "/users.csv", kRows); }();
   return path;
 }
 
@@ -85,11 +80,7 @@ class ShardLockTest : public ::testing::Test {
  protected:
   static TestCluster& cluster() { return TestCluster::shared(); }
   static PgConn coord(const std::string& app = "pgload-test") { return PgConn::connect(cluster().conninfo(), app); }
-  static void create_users(const std::string& name) {
-    auto c = coord();
-    c.run("CREATE TABLE " + name + " (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
-    c.run("SELECT create_distributed_table('" + name + "', 'user_id', colocate_with => 'none')");
-  }
+  static void create_users(const std::string& name) { create_users_table(coord(), name); }
   static int64_t first_shard(const std::string& table) {
     return std::stoll(
         *coord().scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = $1::regclass", {table}));

@@ -32,6 +32,20 @@ CommandResult run_command(const std::string& command) {
 
 std::string reference_path(const std::string& file) { return std::string(PGLOAD_REFERENCE_DIR) + "/" + file; }
 
+std::string generated_users(const std::string& path, int64_t rows, const std::string& gen_args) {
+  if (access(path.c_str(), R_OK) == 0) return path;
+  auto r =
+      run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(rows) + " " + gen_args + " --out " + path);
+  if (r.exit_code != 0) throw std::runtime_error("gen_users failed: " + r.output);
+  return path;
+}
+
+void create_users_table(const PgConn& coordinator, const std::string& name) {
+  coordinator.run("DROP TABLE IF EXISTS " + name);
+  coordinator.run("CREATE TABLE " + name + " (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
+  coordinator.run("SELECT create_distributed_table('" + name + "', 'user_id', colocate_with => 'none')");
+}
+
 std::string temp_dir(const std::string& prefix) {
   std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());

@@ -50,6 +50,14 @@ class TestCluster {
   int port_ = 0;
 };
 
+// Writes `rows` rows of bench/gen_users (the seed's payment_users; `gen_args` e.g. "--seed 3") to `path` unless the
+// file is there already; returns `path`.
+std::string generated_users(const std::string& path, int64_t rows, const std::string& gen_args = "");
+
+// Creates `name` in payment_users' shape (user_id bigint PRIMARY KEY, url, login, avatar_url), distributed by
+// user_id and colocated with nothing (dropped first if it exists).
+void create_users_table(const PgConn& coordinator, const std::string& name);
+
 // First port of a range of `count` free loopback ports.
 int free_port_range(int count);
 

@@ -9,36 +9,13 @@
 #include "loader/parquet/column_reader.h"
 #include "loader/parquet/nested.h"
 #include "loader/parquet/parquet_error.h"
+#include "tests/support/parquet_page_bytes.h"
 
 namespace pgload::parquet {
 namespace {
 
-void varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-void i32_field(std::string& out, int delta, int64_t v) {
-  out.push_back(static_cast<char>((delta << 4) | 5));
-  varint(out, static_cast<uint64_t>((v << 1) ^ (v >> 63)));
-}
-// A DATA_PAGE (v1) header: PLAIN values, RLE levels.
-std::string data_page_header(int32_t size, int32_t values) {
-  std::string h;
-  i32_field(h, 1, 0);
-  i32_field(h, 1, size);
-  i32_field(h, 1, size);
-  h.push_back(static_cast<char>((2 << 4) | 12));
-  i32_field(h, 1, values);
-  i32_field(h, 1, 0);
-  i32_field(h, 1, 3);
-  i32_field(h, 1, 3);
-  h.push_back(0);
-  h.push_back(0);
-  return h;
-}
+// An uncompressed DATA_PAGE (v1) header.
+std::string data_page_header(int32_t size, int32_t values) { return test::data_page_header(size, size, values); }
 std::string le32(uint32_t v) { return {reinterpret_cast<const char*>(&v), 4}; }
 std::string be32(uint32_t v) { return le32(__builtin_bswap32(v)); }
 
