@@ -51,9 +51,10 @@ void drop_orphaned_resources(const PgConn& coord, const MoveUnit& u) {
 // while another session holds it (Citus's operations hold it for their whole run).
 void take_placement_colocation_lock(const PgConn& coord, const MoveUnit& u) {
   const std::string colocation = coord
-                                     .scalar("SELECT p.colocationid::text FROM pg_catalog.pg_dist_shard s JOIN "
-                                             "pg_catalog.pg_dist_partition p USING (logicalrelid) WHERE s.shardid = $1",
-                                             {std::to_string(u.request.shard_id)})
+                                     .scalar(
+                                         "SELECT p.colocationid::text FROM pg_catalog.pg_dist_shard s JOIN "
+                                         "pg_catalog.pg_dist_partition p USING (logicalrelid) WHERE s.shardid = $1",
+                                         {std::to_string(u.request.shard_id)})
                                      .value_or("0");
   if (colocation == "0") return;
   if (coord.scalar("SELECT to_regprocedure('citus_internal.acquire_placement_colocation_lock(bigint,integer)')")) {

@@ -164,15 +164,16 @@ void read_post_data(const PgConn& source, const std::string& rel, ShardDdl& d) {
                                        " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
                                        " WHERE i.indrelid = $1::regclass AND i.indisclustered",
                                        {rel}));
-  append_rows(d.post_data,
-              source.exec("SELECT s FROM (SELECT 0 AS k, x.stxname, pg_catalog.pg_get_statisticsobjdef(x.oid) AS s"
-                          "   FROM pg_catalog.pg_statistic_ext x WHERE x.stxrelid = $1::regclass"
-                          " UNION ALL SELECT 1, x.stxname, pg_catalog.format('ALTER STATISTICS %I.%I SET STATISTICS %s',"
-                          "   n.nspname, x.stxname, x.stxstattarget)"
-                          "   FROM pg_catalog.pg_statistic_ext x JOIN pg_catalog.pg_namespace n ON n.oid = x.stxnamespace"
-                          "   WHERE x.stxrelid = $1::regclass AND coalesce(x.stxstattarget, -1) >= 0) s"
-                          " ORDER BY stxname, k",
-                          {rel}));
+  append_rows(
+      d.post_data,
+      source.exec("SELECT s FROM (SELECT 0 AS k, x.stxname, pg_catalog.pg_get_statisticsobjdef(x.oid) AS s"
+                  "   FROM pg_catalog.pg_statistic_ext x WHERE x.stxrelid = $1::regclass"
+                  " UNION ALL SELECT 1, x.stxname, pg_catalog.format('ALTER STATISTICS %I.%I SET STATISTICS %s',"
+                  "   n.nspname, x.stxname, x.stxstattarget)"
+                  "   FROM pg_catalog.pg_statistic_ext x JOIN pg_catalog.pg_namespace n ON n.oid = x.stxnamespace"
+                  "   WHERE x.stxrelid = $1::regclass AND coalesce(x.stxstattarget, -1) >= 0) s"
+                  " ORDER BY stxname, k",
+                  {rel}));
   append_rows(
       d.post_data,
       source.exec("SELECT s FROM (SELECT t.tgname, 0 AS k, pg_catalog.pg_get_triggerdef(t.oid) AS s"

@@ -23,8 +23,7 @@ namespace {
 // LOCK TABLE on the source inside its open transaction, bounded by --lock-timeout; a timeout names the node.
 void lock_source_tables(const MoveUnit& u, const PgConn& source, const std::string& tables, const std::string& mode,
                         const std::optional<int64_t>& lock_timeout_ms) {
-  source.exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)",
-              {std::to_string(lock_timeout_ms.value_or(0))});
+  source.exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)", {std::to_string(lock_timeout_ms.value_or(0))});
   try {
     source.run("LOCK TABLE " + tables + " IN " + mode + " MODE");
   } catch (const PgError& e) {

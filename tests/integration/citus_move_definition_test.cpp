@@ -100,9 +100,10 @@ TEST_F(CitusMoveDefinitionTest, GrantsPoliciesAndColumnOptionsSurviveADirectMove
     coord_.run("SET citus.enable_ddl_propagation = off");
     coord_.run("ALTER TABLE cmd_docs " + alter);
     coord_.run("RESET citus.enable_ddl_propagation");
-    auto r = coord_.exec("SELECT bool_and(success)::text, string_agg(result, '; ') FROM "
-                         "run_command_on_placements('cmd_docs', $1)",
-                         {"ALTER TABLE %s " + alter});
+    auto r = coord_.exec(
+        "SELECT bool_and(success)::text, string_agg(result, '; ') FROM "
+        "run_command_on_placements('cmd_docs', $1)",
+        {"ALTER TABLE %s " + alter});
     ASSERT_EQ(r.str(0, 0), "true") << r.str(0, 1);
   }
   coord_.run("ALTER TABLE cmd_docs SET (fillfactor = 90)");
@@ -182,8 +183,9 @@ TEST_F(CitusMoveDefinitionTest, DdlDuringAMoveIsNeverLost) {
     PgConn to_conn = PgConn::connect(node_conninfo(to_host, to_port), "pgload-test");
     bool copying = false;
     for (int i = 0; i < 300 && !copying; ++i) {
-      copying = *to_conn.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgmove%' AND "
-                                "query LIKE 'COPY %FROM STDIN%'") != "0";
+      copying = *to_conn.scalar(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgmove%' AND "
+                    "query LIKE 'COPY %FROM STDIN%'") != "0";
       if (!copying) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     ASSERT_TRUE(copying) << "the move never copied";
@@ -194,9 +196,10 @@ TEST_F(CitusMoveDefinitionTest, DdlDuringAMoveIsNeverLost) {
     ASSERT_EQ(rc, 0) << out;
     EXPECT_EQ(placements("cmd_race")[shard], to.substr(0, to.rfind(':')) + " " + to_port) << out;
     // Every placement of the table has it, the moved one included.
-    auto r = coord_.exec("SELECT shardid, nodename || ':' || nodeport, result FROM run_command_on_placements("
-                         "'cmd_race', $1) ORDER BY 1",
-                         {check});
+    auto r = coord_.exec(
+        "SELECT shardid, nodename || ':' || nodeport, result FROM run_command_on_placements("
+        "'cmd_race', $1) ORDER BY 1",
+        {check});
     ASSERT_EQ(r.rows(), 2);
     for (int i = 0; i < r.rows(); ++i) EXPECT_EQ(r.str(i, 2), "1") << "shard " << r.str(i, 0) << " on " << r.str(i, 1);
     coord_.run("CALL citus_cleanup_orphaned_resources()");
