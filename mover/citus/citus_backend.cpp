@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/conninfo.h"
+#include "common/shard_lock.h"
 #include "mover/citus/citus_switch.h"
 #include "mover/move/move_recovery.h"
 #include "mover/move/replication.h"
@@ -42,6 +43,50 @@ void drop_orphaned_resources(const PgConn& coord, const MoveUnit& u) {
   if (coord.scalar(q, params).value_or("0") != "0")
     throw std::runtime_error("Citus still has cleanup records (pg_dist_cleanup) for the shards of " + u.what() +
                              "; run CALL citus_cleanup_orphaned_resources() and retry");
+}
+
+// Citus 13.0.5's move takes its placement-colocation lock (ExclusiveLock, without waiting) so that no other move,
+// copy or split of the colocation group runs at the same time. Later Citus versions expose it as
+// citus_internal.acquire_placement_colocation_lock; 13.0.5 has no SQL for it, so there pgmove refuses to start
+// while another session holds it (Citus's operations hold it for their whole run).
+void take_placement_colocation_lock(const PgConn& coord, const MoveUnit& u) {
+  const std::string colocation = coord
+                                     .scalar(
+                                         "SELECT p.colocationid::text FROM pg_catalog.pg_dist_shard s JOIN "
+                                         "pg_catalog.pg_dist_partition p USING (logicalrelid) WHERE s.shardid = $1",
+                                         {std::to_string(u.request.shard_id)})
+                                     .value_or("0");
+  if (colocation == "0") return;
+  if (coord.scalar("SELECT to_regprocedure('citus_internal.acquire_placement_colocation_lock(bigint,integer)')")) {
+    if (coord.scalar("SELECT citus_internal.acquire_placement_colocation_lock($1::bigint, 7)::text", {colocation}) !=
+        "0")
+      return;
+  } else {
+    auto holder = coord.scalar(
+        "SELECT string_agg(a.pid || ' (' || coalesce(nullif(a.application_name, ''), a.usename::text) || ')', ', ')"
+        " FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 13 AND l.classid = 0::oid"
+        "   AND l.objid = $1::bigint::oid AND l.pid <> pg_catalog.pg_backend_pid()"
+        "   AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())",
+        {colocation});
+    if (!holder) return;
+    throw std::runtime_error("a Citus shard move, copy or split of colocation group " + colocation +
+                             " is under way (session " + *holder + "); retry " + u.what() + " when it is done");
+  }
+  throw std::runtime_error("a Citus shard move, copy or split of colocation group " + colocation +
+                           " is under way; retry " + u.what() + " when it is done");
+}
+
+// Citus 13.0.5's LockColocatedRelationsForMove: ShareUpdateExclusive on every distributed table of the unit, on
+// the coordinator. It conflicts with every DDL Citus propagates (CREATE INDEX [CONCURRENTLY], ALTER TABLE,
+// statistics, TRUNCATE) and with another move of the same tables, and not with reads or writes.
+void lock_colocated_relations(const PgConn& coord, const MoveUnit& u, const ShardLockOptions& lock) {
+  auto tables = coord.scalar(
+      "SELECT string_agg(logicalrelid::regclass::text, ', ' ORDER BY logicalrelid::oid) FROM "
+      "(SELECT DISTINCT logicalrelid FROM pg_catalog.pg_dist_shard WHERE shardid = ANY($1::bigint[])) s",
+      {array_literal(u.shard_ids())});
+  if (!tables) throw std::runtime_error("the shards of " + u.what() + " are no longer in pg_dist_shard");
+  lock_waiting(coord, "LOCK TABLE " + *tables + " IN SHARE UPDATE EXCLUSIVE MODE", u.shard_ids(), lock);
 }
 
 class CitusUnitMove : public UnitMove {
@@ -94,6 +139,15 @@ class CitusUnitMove : public UnitMove {
   }
   void lock_before_shards(const PgConn&, const ShardLockOptions&) override {
   }  // Citus's writers take the shard lock first
+  // Held from here until the switch commits, in the transaction that commits it, as Citus's move holds them: DDL
+  // through the coordinator waits for the move (and then reaches the new placement too), and no DDL can be half
+  // seen. In the coordinator's transaction rather than another session, so that this move's own later lock
+  // requests go ahead of a DDL queued behind them instead of waiting for it.
+  void lock_definitions(const PgConn& coord, const ShardLockOptions& lock) override {
+    coord.run("BEGIN");
+    lock_colocated_relations(coord, unit_, lock);
+    take_placement_colocation_lock(coord, unit_);
+  }
   // Citus's shard metadata lock on the metadata workers too: a write through any node waits where Citus's own move
   // would make it wait.
   void block_writes(const PgConn&, const ShardLockOptions& lock) override { workers_->lock(unit_.shard_ids(), lock); }

@@ -14,18 +14,25 @@
 
 namespace pgload {
 
-// What it takes to recreate a shard table elsewhere, as statements for the target.
+// What it takes to recreate a shard table elsewhere, as statements for the target: what Citus's own move recreates
+// (its GetPreLoadTableCreationCommands / GetPostLoadTableCreationCommands), read off the source shard.
 struct ShardDdl {
-  std::string relation;                   // quoted schema.table of the shard
-  std::string schema;                     // unquoted schema name
-  std::string create_table;               // CREATE TABLE with columns, defaults, NOT NULL, generated columns
-  std::string copy_columns;               // quoted column list for COPY (generated columns excluded)
-  std::vector<std::string> post_data;     // primary/unique/check/exclusion constraints, indexes, replica identity
+  std::string relation;      // quoted schema.table of the shard
+  std::string schema;        // unquoted schema name
+  std::string create_table;  // CREATE TABLE with columns, defaults, NOT NULL, generated columns, compression
+  std::string copy_columns;  // quoted column list for COPY (generated columns excluded)
+  // After CREATE TABLE and its owner, before the rows: storage parameters, column storage, statistics targets and
+  // options (n_distinct...), table and column privileges.
+  std::vector<std::string> pre_data;
+  // Primary/unique/check/exclusion constraints, indexes, CLUSTER ON, replica identity, extended statistics,
+  // triggers, and row level security with its policies (after the rows: a policy cannot filter the copy).
+  std::vector<std::string> post_data;
   std::vector<std::string> foreign_keys;  // after every table of the colocation unit exists
   bool has_replica_identity = false;      // a primary key or REPLICA IDENTITY index/full (needed for logical)
 };
 
-// Reads the DDL of `relation` (quoted, qualified) from the node that holds it.
+// Reads the DDL of `relation` (quoted, qualified) from the node that holds it. Names in expressions come out
+// schema-qualified (read with an empty search_path), so they mean the same on the target.
 ShardDdl read_shard_ddl(const PgConn& source, const std::string& schema, const std::string& table_name);
 
 // Row count and an order-independent checksum of a shard's rows.

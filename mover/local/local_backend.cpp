@@ -43,6 +43,9 @@ class LocalUnitMove : public UnitMove {
   void lock_before_shards(const PgConn& coord, const ShardLockOptions& lock) override {
     lock_coordinator_tables(coord, unit_, lock);
   }
+  // The local cluster carries no DDL from the coordinator's table to its shards: the source's own lock (in the
+  // script) is all a definition needs.
+  void lock_definitions(const PgConn&, const ShardLockOptions&) override {}
   void block_writes(const PgConn&, const ShardLockOptions&) override {}  // held since lock_before_shards
   void switch_placements(const PgConn& coord, int64_t) override {
     auto upd = coord.exec(

@@ -47,6 +47,9 @@ class UnitMove {
   // In the coordinator's transaction, just before the shard lock: what writers take before that lock, taken in the
   // same order so that the two cannot deadlock (on the local cluster, a load locks the distributed table first).
   virtual void lock_before_shards(const PgConn& coordinator, const ShardLockOptions& lock) = 0;
+  // Before the table definitions are read, on the coordinator session: keeps out DDL that would change them before
+  // the switch (Citus: its move's locks, held in the coordinator's transaction until the switch commits).
+  virtual void lock_definitions(const PgConn& coordinator, const ShardLockOptions& lock) = 0;
   // Blocks writes to the unit, on top of the shard lock the coordinator's transaction holds (the source's own table
   // lock follows in the script).
   virtual void block_writes(const PgConn& coordinator, const ShardLockOptions& lock) = 0;

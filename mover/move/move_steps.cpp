@@ -1,6 +1,7 @@
 #include "mover/move/move_steps.h"
 
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -16,6 +17,25 @@
 namespace pgload {
 
 void MoveBackend::move(MoveContext& run, const MoveUnit& u) { run_move_steps(run, *this, u); }
+
+namespace {
+
+// LOCK TABLE on the source inside its open transaction, bounded by --lock-timeout; a timeout names the node.
+void lock_source_tables(const MoveUnit& u, const PgConn& source, const std::string& tables, const std::string& mode,
+                        const std::optional<int64_t>& lock_timeout_ms) {
+  source.exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)", {std::to_string(lock_timeout_ms.value_or(0))});
+  try {
+    source.run("LOCK TABLE " + tables + " IN " + mode + " MODE");
+  } catch (const PgError& e) {
+    if (e.sqlstate() != "55P03") throw;
+    throw std::runtime_error("the shard tables of " + u.what() + " on " + u.source.endpoint() +
+                             " stayed locked for longer than --lock-timeout (" +
+                             std::to_string(lock_timeout_ms.value_or(0)) + " ms): " + e.what());
+  }
+  source.run("SET LOCAL lock_timeout = 0");
+}
+
+}  // namespace
 
 void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   const auto& opts = run.opts;
@@ -38,6 +58,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   lock_opts.mode = ShardLockMode::Exclusive;
   lock_opts.lock_timeout_ms = opts.lock_timeout_ms;
   lock_opts.on_wait = [&](const std::string& msg) { run.progress.note(progress, u.what() + ": " + msg); };
+  const std::string source_tables = join_sql_list(u.relations(), ", ");
 
   PgConn source, target;
   bool created_target = false, published = false, switch_in_doubt = false;
@@ -47,7 +68,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   // Whatever a load takes before it (the backend's lock_before_shards: on the local cluster the distributed table)
   // is taken first, in the load's order, and no source table is held while waiting: the two cannot deadlock.
   auto lock_unit_shards = [&] {
-    coord.run("BEGIN");
+    if (PQtransactionStatus(coord.raw()) == PQTRANS_IDLE) coord.run("BEGIN");  // Citus's opened with its DDL lock
     m->lock_before_shards(coord, lock_opts);
     lock_shards(coord, u.shard_ids(), lock_opts);
     run.progress.set_status(progress, "");
@@ -57,12 +78,22 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   auto block_writes = [&] {
     m->block_writes(coord, lock_opts);
     source.run("BEGIN");
-    source.run("LOCK TABLE " + join_sql_list(u.relations(), ", ") + " IN EXCLUSIVE MODE");
+    lock_source_tables(u, source, source_tables, "EXCLUSIVE", opts.lock_timeout_ms);
     run.step(u, "blocking");
   };
   try {
     source = m->connect_source("source");
     target = connect_target();
+    // A policy must never filter what is copied or checked (a non-superuser owner under FORCE ROW LEVEL SECURITY):
+    // such a table fails loudly instead.
+    source.run("SET row_security = off");
+    target.run("SET row_security = off");
+    // The definitions are read only once DDL cannot change them before the switch: the backend keeps DDL through
+    // the coordinator out from here on, and the source's own lock waits for DDL that is still committing there
+    // (a coordinator's DDL commits on the workers after it released its lock on the coordinator).
+    m->lock_definitions(coord, lock_opts);
+    source.run("BEGIN");
+    lock_source_tables(u, source, source_tables, "SHARE UPDATE EXCLUSIVE", opts.lock_timeout_ms);
     std::vector<ShardDdl> ddls;
     std::vector<std::string> owners;
     uint64_t total_bytes = 0;
@@ -71,6 +102,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
       ddls.push_back(read_shard_ddl(source, s.schema, s.table_name));
       total_bytes += std::stoull(source.scalar("SELECT pg_relation_size($1::regclass)", {s.relation}).value_or("0"));
     }
+    source.run("COMMIT");
     progress->total_bytes = total_bytes;
     check_unit_target(u, source, target, ddls, logical);
     created_target = true;  // from here on, cleanup drops what exists of the unit on the target
@@ -79,6 +111,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
         target.run("CREATE SCHEMA " + quote_ident(ddls[i].schema));
       target.run(ddls[i].create_table);
       if (!owners[i].empty()) target.run("ALTER TABLE " + ddls[i].relation + " OWNER TO " + quote_ident(owners[i]));
+      for (const auto& sql : ddls[i].pre_data) target.run(sql);
     }
 
     if (!logical) {
@@ -96,7 +129,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
       // slot waits for that writer, across two nodes: there the slot is made without it, as Citus's own move does.
       const bool lock_for_slot = !m->writes_take_shard_lock();
       if (lock_for_slot) lock_unit_shards();
-      source.run("CREATE PUBLICATION " + quote_ident(repl) + " FOR TABLE " + join_sql_list(u.relations(), ", "));
+      source.run("CREATE PUBLICATION " + quote_ident(repl) + " FOR TABLE " + source_tables);
       published = true;
       {
         // The slot's exported snapshot is valid while this replication connection stays open and idle.

@@ -21,6 +21,7 @@ class CitusDefaultsTest : public CitusCoordinatorTest {
  protected:
   void TearDown() override {
     if (coord_) coord_.run("DROP TABLE IF EXISTS cz_pgload, cz_citus, cz_ref, cz_refuse");
+    CitusCoordinatorTest::TearDown();
   }
 };
 

@@ -2,9 +2,12 @@
 // superuser but owns its tables and may create schemas (a managed service's user, as on the seed's cluster). Every
 // command works for it: status, plan, rebalance and move go through Citus's own citus_move_shard_placement() (the
 // direct path needs a superuser), without any privilege on Citus's `citus` schema; recover finds nothing to do.
+// The page (`pgmove ui`) too: its status and plan, and a rebalance started from it.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "common/pg.h"
 #include "tests/support/citus_env.h"
@@ -49,10 +52,18 @@ class CitusMoveRolesTest : public ::testing::Test {
       coord_.run(std::string("ALTER TABLE ") + t + " OWNER TO " + kRole);  // Citus changes the shards' owner too
     env_.new_node_takes_shards(coord_, true);
   }
+  // The gated tests share one cluster: the tables and the role go (the role's grants first, or DROP ROLE refuses).
   void TearDown() override {
+    if (ui_pid_ > 0) (void)run_command("kill " + std::to_string(ui_pid_));
     if (!coord_) return;
     coord_.run("DROP TABLE IF EXISTS cmr_items, cmr_users");
     coord_.run("CALL citus_cleanup_orphaned_resources()");
+    if (coord_.scalar("SELECT 1 FROM pg_roles WHERE rolname = $1", {kRole})) {
+      coord_.run("REVOKE CREATE ON DATABASE " + *coord_.scalar("SELECT quote_ident(current_database())") + " FROM " +
+                 kRole);
+      coord_.run(std::string("REVOKE CREATE ON SCHEMA public FROM ") + kRole);
+      coord_.run(std::string("DROP ROLE ") + kRole);
+    }
   }
 
   test::CommandResult pgmove(const std::string& args) const {
@@ -66,8 +77,31 @@ class CitusMoveRolesTest : public ::testing::Test {
                        {env_.new_host, env_.new_port}));
   }
 
+  // Starts `pgmove ui` as the role on a free port; true once it serves.
+  bool start_ui() {
+    ui_port_ = test::free_port_range(1);
+    ui_log_ = test::temp_dir("pgload-cmr-ui") + "/ui.log";
+    auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator " + sh(env_.conninfo + " user=" + kRole) +
+                         " ui --listen 127.0.0.1:" + std::to_string(ui_port_) + " --token " + kToken + " > " +
+                         sh(ui_log_) + " 2>&1 & echo $!");
+    ui_pid_ = std::stoi(r.output);
+    for (int i = 0; i < 100; ++i) {
+      if (run_command("grep -q serving " + sh(ui_log_)).exit_code == 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  // curl against the page: the body, then the HTTP status on the last line.
+  test::CommandResult ui(const std::string& args, const std::string& path) const {
+    return run_command("curl -s -w '\\n%{http_code}' " + args + " " +
+                       sh("http://127.0.0.1:" + std::to_string(ui_port_) + path));
+  }
+
+  static constexpr const char* kToken = "cmr-page-token-1234";
   test::CitusEnv env_;
   PgConn coord_;
+  int ui_pid_ = 0, ui_port_ = 0;
+  std::string ui_log_;
 };
 
 TEST_F(CitusMoveRolesTest, EveryCommandAsANonSuperuserTableOwner) {
@@ -108,6 +142,35 @@ TEST_F(CitusMoveRolesTest, EveryCommandAsANonSuperuserTableOwner) {
   auto rec = pgmove("recover");
   EXPECT_EQ(rec.exit_code, 0) << rec.output;
   EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cmr_users"), std::to_string(kRows));
+}
+
+// The page as the same role: status and plan read, and a rebalance started from it finishes through Citus's own
+// move (the direct path needs a superuser), without "permission denied".
+TEST_F(CitusMoveRolesTest, ThePageAsANonSuperuserTableOwner) {
+  ASSERT_TRUE(start_ui()) << run_command("cat " + sh(ui_log_)).output;
+  auto status = ui("", "/api/status");
+  ASSERT_NE(status.output.find("\n200"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("cmr_users"), std::string::npos) << status.output;
+  auto plan = ui("", "/api/plan");
+  ASSERT_NE(plan.output.find("\n200"), std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.find("cmr_users"), std::string::npos) << plan.output;
+
+  auto start = ui("-d " + sh(std::string("mode=block_writes&token=") + kToken), "/api/rebalance");
+  ASSERT_NE(start.output.find("\n202"), std::string::npos) << start.output;
+  std::string last;
+  for (int i = 0; i < 1200; ++i) {  // bounded: 120 s
+    last = ui("", "/api/status").output;
+    if (last.find("\"state\":\"planning\"") == std::string::npos &&
+        last.find("\"state\":\"running\"") == std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(last.find("\"state\":\"finished\""), std::string::npos) << last;
+  EXPECT_EQ(last.find("permission denied"), std::string::npos) << last;
+  EXPECT_GT(on_new_node(), 0) << last;
+  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan()"), "0");
+  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cmr_items i JOIN cmr_users u ON u.id = i.user_id"),
+            std::to_string(kRows));
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "mover/move/move_control.h"
 #include "mover/move/move_journal.h"
 #include "tests/support/rate_probe.h"
+#include "tests/support/shard_definition.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
@@ -615,4 +616,61 @@ TEST(ShardMove, SubscriptionStoresNoPassword) {
   EXPECT_EQ(stored.find("S3cret"), std::string::npos) << stored;
   EXPECT_EQ(stored.find("password"), std::string::npos) << stored;
   EXPECT_EQ(count(coord, "SELECT count(*) FROM sp_a"), 400);
+}
+
+// Issue #25: a move rebuilt the shard without its privileges, row level security, policies, column options and
+// statistics targets, so a reader's query failed on the new node. Set on the source shards (the local cluster
+// carries no DDL from the coordinator), both modes: the target's catalog says what the source's said, and the
+// reader's count on the moved shard is what the policy let it see before.
+TEST(ShardMove, PrivilegesPoliciesAndColumnOptionsMoveWithTheShard) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "acl_a", 4, 1000);
+  auto shards = shards_of(coord, "acl_a");
+  const std::vector<int> nodes = env.cluster.worker_ports();  // the new node's included
+  for (int port : nodes) {
+    auto n = env.cluster.connect_node(port);
+    if (!n.scalar("SELECT 1 FROM pg_roles WHERE rolname = 'acl_reader'")) n.run("CREATE ROLE acl_reader LOGIN");
+  }
+  for (const std::string mode : {"block_writes", "logical"}) {
+    SCOPED_TRACE(mode);
+    const ShardRow s = shards[not_on(shards, env.new_port, mode == "logical" ? 1 : 0)];
+    const std::string rel = shard_rel("acl_a", s.shard_id);
+    SCOPED_TRACE("shard " + std::to_string(s.shard_id) + " on port " + std::to_string(s.port));
+    {
+      auto src = env.cluster.connect_node(s.port);
+      src.run("GRANT SELECT ON " + rel + " TO acl_reader");
+      src.run("GRANT UPDATE (payload) ON " + rel + " TO acl_reader");
+      src.run("ALTER TABLE " + rel + " ENABLE ROW LEVEL SECURITY");
+      src.run("ALTER TABLE " + rel + " FORCE ROW LEVEL SECURITY");
+      src.run("CREATE POLICY acl_even ON " + rel + " FOR SELECT TO acl_reader USING (v % 2 = 0)");
+      src.run("ALTER TABLE " + rel + " ALTER COLUMN payload SET STORAGE EXTERNAL");
+      src.run("ALTER TABLE " + rel + " ALTER COLUMN v SET (n_distinct = 7)");
+      src.run("ALTER TABLE " + rel + " ALTER COLUMN v SET STATISTICS 123");
+      src.run("ALTER TABLE " + rel + " SET (fillfactor = 80)");
+    }
+    auto reader_count = [&](int port) {
+      auto r = PgConn::connect(env.cluster.node_conninfo(port) + " user=acl_reader", "pgload-test");
+      return count(r, "SELECT count(*) FROM " + rel);
+    };
+    const std::string before = test::shard_definition(env.cluster.connect_node(s.port), rel);
+    const int64_t visible = reader_count(s.port);
+    ASSERT_GT(visible, 0);
+    ASSERT_LT(visible, count(env.cluster.connect_node(s.port), "SELECT count(*) FROM " + rel));
+
+    ExecutorOptions opts;
+    opts.mode = mode == "logical" ? TransferMode::Logical : TransferMode::BlockWrites;
+    auto cat = Catalog::load(coord);
+    auto sum = run_moves(cat, {request(s, env.new_port)}, opts);
+    EXPECT_EQ(sum.moves, 1);
+    auto dst = env.cluster.connect_node(env.new_port);
+    EXPECT_EQ(test::shard_definition(dst, rel), before);
+    EXPECT_EQ(reader_count(env.new_port), visible);
+  }
+  coord.run("DROP TABLE acl_a");
+  for (int port : nodes) {
+    auto n = env.cluster.connect_node(port);
+    n.run("DROP OWNED BY acl_reader");
+    n.run("DROP ROLE acl_reader");
+  }
 }

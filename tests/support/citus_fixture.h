@@ -21,6 +21,17 @@ class CitusCoordinatorTest : public ::testing::Test {
     conninfo_ = conninfo;
     coord_ = PgConn::connect(conninfo_, "pgload-test");
     ASSERT_EQ(Catalog::detect(coord_), Backend::Citus);
+    tables_before_ = coord_.scalar("SELECT array_agg(logicalrelid::oid)::text FROM pg_dist_partition").value_or("{}");
+  }
+  // The gated tests share one cluster: every Citus table a test made goes afterwards (a later rebalance, pgmove's
+  // or Citus's, would otherwise meet them, e.g. owned by a role that may no longer create the shards).
+  void TearDown() override {
+    if (!coord_) return;
+    auto made = coord_.scalar(
+        "SELECT string_agg(logicalrelid::regclass::text, ', ') FROM pg_dist_partition "
+        "WHERE NOT logicalrelid::oid = ANY($1::oid[])",
+        {tables_before_});
+    if (made) coord_.run("DROP TABLE IF EXISTS " + *made + " CASCADE");
   }
 
   // Rows of `table` on each of its placements that Citus itself would look for in another shard (its own
@@ -58,6 +69,7 @@ class CitusCoordinatorTest : public ::testing::Test {
 
   std::string conninfo_;
   PgConn coord_;
+  std::string tables_before_ = "{}";  // pg_dist_partition's tables before the test (oids)
 };
 
 }  // namespace pgload::test
