@@ -22,7 +22,6 @@ constexpr long long kPerPart = 20000;
 
 class CitusManyInputsTest : public CitusCoordinatorTest {
  protected:
-  void TearDown() override { drop_tables_like("pgload\\_many\\_%"); }
   void create(const std::string& name) {
     coord_.run("DROP TABLE IF EXISTS " + name);
     coord_.run("CREATE TABLE " + name + " (id bigint PRIMARY KEY, v text, n int)");

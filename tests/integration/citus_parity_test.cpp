@@ -23,7 +23,7 @@ class CitusParityTest : public test::CitusCoordinatorTest {
     dir_ = pgload::test::temp_dir("pgload-citus-parity");
   }
   void TearDown() override {
-    drop_tables_like("pgload\\_parity\\_%");
+    CitusCoordinatorTest::TearDown();
     if (coord_) coord_.run("DROP TYPE IF EXISTS pgload_parity_mood");
   }
 

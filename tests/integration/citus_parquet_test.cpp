@@ -18,7 +18,6 @@ namespace {
 
 class CitusParquetTest : public CitusCoordinatorTest {
  protected:
-  void TearDown() override { drop_tables_like("pgload\\_parquet\\_%"); }
   void SetUp() override {
     CitusCoordinatorTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;

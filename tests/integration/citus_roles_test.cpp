@@ -42,7 +42,7 @@ class CitusRolesTest : public CitusCoordinatorTest {
   void TearDown() override {
     if (!coord_) return;
     run_command("timeout 120 " + std::string(PGLOAD_BIN) + " recover --coordinator " + sh(conninfo_));
-    drop_tables_like("cr\\_%");
+    CitusCoordinatorTest::TearDown();
   }
   void create_table(const std::string& name, const std::string& role) {
     coord_.run("DROP TABLE IF EXISTS " + name);

@@ -11,7 +11,6 @@ namespace {
 
 class CitusUpsertTest : public CitusCoordinatorTest {
  protected:
-  void TearDown() override { drop_tables_like("cu\\_%"); }
   upsert::Env env() const {
     static const std::string dir = temp_dir("pgload-citus-upsert");
     return {conninfo_, dir, true};

@@ -55,18 +55,6 @@ class CitusCoordinatorTest : public ::testing::Test {
     return bad;
   }
 
-  // The gated tests share one cluster: each drops what it made (a later whole-cluster rebalance must not meet another
-  // test's tables). `pattern` is a LIKE pattern of table names in the search path's schemas.
-  void drop_tables_like(const std::string& pattern) const {
-    if (!coord_) return;
-    coord_.run(
-        "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.oid::regclass AS t FROM pg_class c "
-        "WHERE c.relkind IN ('r', 'p') AND c.relname LIKE " +
-        quote_literal(pattern) +
-        " AND pg_table_is_visible(c.oid) LOOP EXECUTE format('DROP TABLE IF EXISTS %s CASCADE', r.t); END LOOP; "
-        "END $$");
-  }
-
   std::string conninfo_;
   PgConn coord_;
   std::string tables_before_ = "{}";  // pg_dist_partition's tables before the test (oids)
