@@ -135,10 +135,13 @@ bool parse_time_fields(Cursor& c, Fields& f) noexcept {
   return true;
 }
 
-// DecodeTime's range rule: 24:00:00 is allowed, a leap second 60 too, fsec up to a whole second.
+// DecodeTime's range rule: 24:00:00 is allowed, a leap second 60 too, fsec up to a whole second; and the clock
+// may not pass 24:00:00 (the server refuses 23:59:60.5 in date and timestamp input as it does in time_in).
 bool time_fields_valid(const Fields& f) noexcept {
+  const int64_t usecs = ((int64_t{f.hour} * 60 + f.minute) * 60 + f.second) * 1000000 + f.fsec;
   return f.minute <= 59 && f.second <= 60 && f.hour <= 24 &&
-         !(f.hour == 24 && (f.minute > 0 || f.second > 0 || f.fsec > 0)) && f.fsec >= 0 && f.fsec <= 1000000;
+         !(f.hour == 24 && (f.minute > 0 || f.second > 0 || f.fsec > 0)) && f.fsec >= 0 && f.fsec <= 1000000 &&
+         usecs <= kUsecsPerDay;
 }
 
 // Z | [+-]HH[[:]MM[[:]SS]], as DecodeTimezone.

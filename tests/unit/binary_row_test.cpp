@@ -41,8 +41,11 @@ TEST(BinaryRow, Floats) {
   EXPECT_EQ(field(PgType::Float8, " -0 "), "000000088000000000000000");
   EXPECT_EQ(field(PgType::Float4, "0.1"), "000000043dcccccd");
   EXPECT_EQ(field(PgType::Float8, "4.9e-324"), "000000080000000000000001");
-  EXPECT_EQ(field(PgType::Float8, "NaN"), "-");
-  EXPECT_EQ(field(PgType::Float8, "-Infinity"), "-");
+  EXPECT_EQ(field(PgType::Float8, "NaN"), "000000087ff8000000000000");  // float8in's NaN, as float8send sends it
+  EXPECT_EQ(field(PgType::Float8, "-Infinity"), "00000008fff0000000000000");
+  EXPECT_EQ(field(PgType::Float4, "inf"), "000000047f800000");
+  EXPECT_EQ(field(PgType::Float8, "-nan"), "-");     // strtod keeps the sign: left to the server
+  EXPECT_EQ(field(PgType::Float8, "nan(12)"), "-");  // and a payload
   EXPECT_EQ(field(PgType::Float8, "0x1p3"), "-");
 }
 
@@ -129,9 +132,9 @@ TEST(BinaryRow, TimeAndBytea) {
   EXPECT_EQ(field(PgType::Bytea, "abc"),
             "00000003"
             "616263");                               // the escape form without a backslash is the bytes themselves
-  EXPECT_EQ(field(PgType::Bytea, "\\xde ad"), "-");  // whitespace between pairs: left to byteain
-  EXPECT_EQ(field(PgType::Bytea, "\\xdea"), "-");    // odd digit count: the server's error
-  EXPECT_EQ(field(PgType::Bytea, "a\\\\b"), "-");    // escapes: the server reads them
+  EXPECT_EQ(field(PgType::Bytea, "\\xde ad"), "00000002dead");  // byteain skips whitespace between pairs
+  EXPECT_EQ(field(PgType::Bytea, "\\xdea"), "-");              // odd digit count: the server's error
+  EXPECT_EQ(field(PgType::Bytea, "a\\\\b\\001"), "00000004615c6201");  // escape form: \\ and \ooo
 }
 
 TEST(BinaryRow, TypesWithoutEncoderGoAsCsv) {
@@ -154,10 +157,14 @@ TEST(BinaryRow, HeaderAndTrailer) {
             "ffff");
 }
 
+uint64_t key_of(PgType t, std::string_view text) { return sort_key(t, parse_pg_input(ColumnType{t}, text), text); }
+
 TEST(BinaryRow, SortKeyFollowsIntegerOrder) {
-  EXPECT_LT(sort_key(PgType::Int8, "-5"), sort_key(PgType::Int8, "3"));
-  EXPECT_LT(sort_key(PgType::Int8, "3"), sort_key(PgType::Int8, " 10"));
-  EXPECT_LT(sort_key(PgType::Text, "abc"), sort_key(PgType::Text, "abd"));
+  EXPECT_LT(key_of(PgType::Int8, "-5"), key_of(PgType::Int8, "3"));
+  EXPECT_LT(key_of(PgType::Int8, "3"), key_of(PgType::Int8, " 10"));
+  EXPECT_LT(key_of(PgType::Text, "abc"), key_of(PgType::Text, "abd"));
+  EXPECT_LT(key_of(PgType::Timestamp, "1999-12-31 23:59:59"), key_of(PgType::Timestamp, "2000-01-01"));
+  EXPECT_LT(key_of(PgType::Date, "-infinity"), key_of(PgType::Date, "0001-01-01 BC"));
 }
 
 }  // namespace
