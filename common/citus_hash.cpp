@@ -368,10 +368,12 @@ std::optional<PgType> pg_input_type_of(DistKind kind) noexcept {
       return PgType::Bytea;
     case DistKind::Jsonb:
       return PgType::Jsonb;
+    case DistKind::Inet:
+      return PgType::Inet;
+    case DistKind::Cidr:
+      return PgType::Cidr;
     case DistKind::Oid:
     case DistKind::Enum:
-    case DistKind::Inet:
-    case DistKind::Cidr:
       return std::nullopt;
   }
   return std::nullopt;
@@ -417,10 +419,12 @@ bool hash_pg_input(DistKind kind, const PgInput& in, int32_t& hash_out) noexcept
       return true;
     case DistKind::Jsonb:  // jsonb's hash needs its structure: a parse of its own (common/jsonb_hash)
       return hash_jsonb_text(in.bytes, hash_out);
-    case DistKind::Oid:
-    case DistKind::Enum:
     case DistKind::Inet:
     case DistKind::Cidr:
+      hash_out = hash_pg_inet(in.inet);
+      return true;
+    case DistKind::Oid:
+    case DistKind::Enum:
       return false;
   }
   return false;
@@ -449,9 +453,6 @@ bool hash_text_value(const DistType& type, std::string_view text, int32_t& hash_
     case DistKind::Jsonb:
       if (text.find('\0') != std::string_view::npos) return false;
       return hash_jsonb_text(text, hash_out);
-    case DistKind::Inet:
-    case DistKind::Cidr:
-      return hash_inet_text(text, kind == DistKind::Cidr, hash_out);
     default:
       return false;
   }

@@ -116,7 +116,7 @@ bool hash_text_value(const DistType& type, std::string_view text, int32_t& hash_
 bool hash_text_value(DistKind kind, std::string_view text, int32_t& hash_out) noexcept;
 
 // The parsed-value type (common/pg_input) whose PgInput hash_pg_input hashes for `kind`; nullopt for kinds hashed
-// from their text only (oid, enum, inet, cidr).
+// from their text only (oid, enum).
 std::optional<PgType> pg_input_type_of(DistKind kind) noexcept;
 // The hash of a value parsed once by parse_pg_input with the column type pg_input_type_of(kind) (varchar: Varchar
 // too), the distribution column's typmod and TimeZone offset; false unless its status is Value.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "common/pg_inet.h"
 #include "common/pg_numeric.h"
 
 namespace pgload {
@@ -33,11 +34,16 @@ enum class PgType : uint8_t {
   Bytea,
   Json,
   Jsonb,
+  Timetz,
+  Interval,
+  Inet,
+  Cidr,
+  Macaddr,
   Other
 };
 
 // A column's type as the parser needs it. max_chars is n of varchar(n)/char(n), -1 when unlimited.
-// zone_offset_secs: for timestamptz, the fixed UTC offset of the workers' session TimeZone when it is known exactly
+// zone_offset_secs: for timestamptz and timetz, the fixed UTC offset of the workers' session TimeZone when it is known exactly
 // (a value without an offset is read at it), else nullopt. typmod: numeric(p,s)'s, applied as numeric_in does.
 struct ColumnType {
   PgType type = PgType::Other;
@@ -65,8 +71,13 @@ struct PgInput {
   // float4/float8 only: the value is exact, but the server's strtod would keep a NaN payload or sign that the
   // send format must not guess ("nan(1)", "-nan"): hash it, do not binary-encode it.
   bool send_as_text = false;
-  int64_t i = 0;  // int2/int4/int8; date: days since 2000-01-01; time: usecs since midnight; timestamp[tz]: usecs
-                  // since 2000-01-01 (UTC for timestamptz); infinities as INT32/INT64 min and max
+  int64_t i = 0;  // int2/int4/int8; date: days since 2000-01-01; time, timetz: usecs since midnight; timestamp[tz]:
+                  // usecs since 2000-01-01 (UTC for timestamptz); infinities as INT32/INT64 min and max; interval:
+                  // its microseconds
+  int32_t zone = 0;    // timetz: seconds west of UTC
+  int32_t days = 0;    // interval
+  int32_t months = 0;  // interval
+  PgInet inet;         // inet, cidr; macaddr: the 6 bytes in inet.addr
   double f8 = 0;
   float f4 = 0;
   bool b = false;

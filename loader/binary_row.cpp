@@ -2,7 +2,9 @@
 // IEEE bits, big-endian), boolsend (one byte), uuid_send (16 bytes), textsend/varcharsend/bpcharsend/json_send (the
 // bytes), jsonb_send (version byte 1, then the text), numeric_send (ndigits, weight, sign, dscale, base-10000
 // digits), date_send (int32 days since 2000-01-01), time_send/timestamp_send/timestamptz_send (int64 microseconds,
-// since midnight or since 2000-01-01, UTC for timestamptz), bytea_send (the bytes). Every value comes from the one
+// since midnight or since 2000-01-01, UTC for timestamptz), timetz_send (+ int32 zone), interval_send (int64 usecs,
+// int32 days, int32 months), inet_send (family, bits, is_cidr, length, address), macaddr_send (6 bytes),
+// bytea_send (the bytes). Every value comes from the one
 // parse of common/pg_input. The receive functions apply the column's typmod as the input functions do, and those
 // of text types run the same length and encoding checks as their input functions.
 #include "loader/binary_row.h"
@@ -105,6 +107,30 @@ bool append_binary_field(std::string& out, const ColumnType& t, const PgInput& v
       return true;
     case PgType::Numeric:
       append_numeric(out, v.numeric);
+      return true;
+    case PgType::Timetz:  // timetz_send: the time, then the zone (seconds west of UTC)
+      put_length(out, 12);
+      put_be<uint64_t>(out, static_cast<uint64_t>(v.i));
+      put_be<uint32_t>(out, static_cast<uint32_t>(v.zone));
+      return true;
+    case PgType::Interval:  // interval_send: microseconds, days, months
+      put_length(out, 16);
+      put_be<uint64_t>(out, static_cast<uint64_t>(v.i));
+      put_be<uint32_t>(out, static_cast<uint32_t>(v.days));
+      put_be<uint32_t>(out, static_cast<uint32_t>(v.months));
+      return true;
+    case PgType::Inet:
+    case PgType::Cidr:  // inet_send: family, bits, is_cidr, address length, address
+      put_length(out, 4 + v.inet.addr_bytes());
+      out.push_back(static_cast<char>(v.inet.family));
+      out.push_back(static_cast<char>(v.inet.bits));
+      out.push_back(t.type == PgType::Cidr ? 1 : 0);
+      out.push_back(static_cast<char>(v.inet.addr_bytes()));
+      out.append(reinterpret_cast<const char*>(v.inet.addr), v.inet.addr_bytes());
+      return true;
+    case PgType::Macaddr:
+      put_length(out, 6);
+      out.append(reinterpret_cast<const char*>(v.inet.addr), 6);
       return true;
     case PgType::Other:
       return false;
