@@ -958,6 +958,7 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
         ShardRows& out = binary ? c->bin[s] : c->csv[s];
         if (out.rows.empty()) continue;
         rows_per_shard[s] += out.rows.size();
+        if (!binary && plan.binary) counters.csv_rows.fetch_add(out.rows.size(), std::memory_order_relaxed);
         if (submit) batcher.add(s, binary, out, c->full);
       }
     }
