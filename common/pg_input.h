@@ -58,7 +58,8 @@ ColumnType column_type_for(uint32_t type_oid, int32_t typmod) noexcept;
 // SQL spelling of the type without modifiers ("bigint", "character varying"), for messages and tests.
 const char* pg_type_name(PgType type) noexcept;
 
-// The result of parsing one text value. Only the member of the column's type is set, and only for Value.
+// The result of parsing one text value. Only the member of the column's type is set, and only for Value. Kept
+// small (a union; 64 bytes, trivially copyable): it is made for every value of every row.
 struct PgInput {
   enum class Status : uint8_t {
     Value,     // parsed: the member below is what the server's input function would store
@@ -66,25 +67,28 @@ struct PgInput {
     Error,     // the server rejects it: `error` is its message, `error_offset` the byte of `text` it was found at
   };
   Status status = Status::Deferred;
-  const char* error = nullptr;  // static message, e.g. "invalid input syntax for type integer"
-  uint32_t error_offset = 0;
   // float4/float8 only: the value is exact, but the server's strtod would keep a NaN payload or sign that the
   // send format must not guess ("nan(1)", "-nan"): hash it, do not binary-encode it.
   bool send_as_text = false;
+  uint32_t error_offset = 0;
+  const char* error = nullptr;  // static message, e.g. "invalid input syntax for type integer"
   int64_t i = 0;  // int2/int4/int8; date: days since 2000-01-01; time, timetz: usecs since midnight; timestamp[tz]:
                   // usecs since 2000-01-01 (UTC for timestamptz); infinities as INT32/INT64 min and max; interval:
                   // its microseconds
   int32_t zone = 0;    // timetz: seconds west of UTC
   int32_t days = 0;    // interval
   int32_t months = 0;  // interval
-  PgInet inet;         // inet, cidr; macaddr: the 6 bytes in inet.addr
-  double f8 = 0;
-  float f4 = 0;
-  bool b = false;
-  uint8_t uuid[16] = {};
-  PgNumeric numeric;       // digits in thread-local scratch: valid until the next numeric parse on this thread
-  std::string_view bytes;  // text types, json, jsonb: the text; bytea: the decoded bytes (thread-local scratch,
-                           // valid until the next bytea parse on this thread)
+  union {
+    double f8;
+    float f4;
+    bool b;
+    uint8_t uuid[16];
+    PgNumeric numeric;       // digits in thread-local scratch: valid until the next numeric parse on this thread
+    PgInet inet;             // inet, cidr; macaddr: the 6 bytes in inet.addr
+    std::string_view bytes;  // text types, json, jsonb: the text; bytea: the decoded bytes (thread-local scratch,
+                             // valid until the next bytea parse on this thread)
+  };
+  PgInput() noexcept : f8(0) {}
 };
 
 // Parses `text` as the input function of `t` would. Never throws.

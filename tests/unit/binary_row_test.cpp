@@ -137,6 +137,40 @@ TEST(BinaryRow, TimeAndBytea) {
   EXPECT_EQ(field(PgType::Bytea, "a\\\\b\\001"), "00000004615c6201");  // escape form: \\ and \ooo
 }
 
+// timetz_send, interval_send, inet_send and macaddr_send bytes (the server's receive functions are checked against
+// these encodings in tests/integration/binary_recv_test).
+TEST(BinaryRow, TimetzIntervalNetwork) {
+  EXPECT_EQ(field(PgType::Timetz, "00:00:01.5+02"),
+            "0000000c"
+            "000000000016e360"
+            "ffffe3e0");  // 1.5 s; zone -7200 (seconds west)
+  EXPECT_EQ(field(PgType::Interval, "1 year 2 mons 3 days 00:00:01"),
+            "00000010"
+            "00000000000f4240"
+            "00000003"
+            "0000000e");  // usecs, days, months
+  EXPECT_EQ(field(PgType::Interval, "-1 days +00:00:01"), "0000001000000000000f4240ffffffff00000000");
+  EXPECT_EQ(field(PgType::Interval, "P1D"), "-");
+  EXPECT_EQ(field(PgType::Inet, "10.0.0.1/8"), "0000000802080004" "0a000001");
+  EXPECT_EQ(field(PgType::Cidr, "10.0.0.0/8"), "0000000802080104" "0a000000");
+  EXPECT_EQ(field(PgType::Cidr, "10.0.0.1/8"), "-");  // host bits set: the server's error
+  EXPECT_EQ(field(PgType::Inet, "::1"), "00000014" "03800010" "00000000000000000000000000000001");
+  EXPECT_EQ(field(PgType::Macaddr, "08:00:2B:01:02:03"), "00000006" "08002b010203");
+  EXPECT_EQ(field(PgType::Macaddr, "08002b:010203"), "-");
+}
+
+// The payment_events row of bench/gen_users --kind events (bigint, text, jsonb, timestamp): every field encodes.
+TEST(BinaryRow, PaymentEventsRowEncodesFully) {
+  const std::vector<ColumnType> types = {{PgType::Int8}, {PgType::Text},  {PgType::Int8},
+                                         {PgType::Int8}, {PgType::Jsonb}, {PgType::Timestamp}};
+  const std::vector<std::string_view> row = {"17", "PaymentEvent", "42", "7",
+                                             R"({"amount": 123.45, "currency": "EUR", "note": "order, \"gift\""})",
+                                             "2026-11-03 04:05:06"};
+  ASSERT_TRUE(binary_encodable(types));
+  std::string out;
+  for (size_t j = 0; j < row.size(); ++j) EXPECT_TRUE(append_binary_field(out, types[j], row[j])) << row[j];
+}
+
 TEST(BinaryRow, TypesWithoutEncoderGoAsCsv) {
   EXPECT_TRUE(binary_encodable({{PgType::Int8}, {PgType::Text}, {PgType::Jsonb}, {PgType::Bpchar, 4}}));
   EXPECT_TRUE(binary_encodable({{PgType::Int8}, {PgType::Numeric}, {PgType::Date}, {PgType::Timestamptz}}));
