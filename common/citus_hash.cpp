@@ -10,8 +10,8 @@
 
 #include "common/jsonb_hash.h"
 #include "common/pg_datetime.h"
-#include "common/pg_input.h"
 #include "common/pg_inet.h"
+#include "common/pg_input.h"
 #include "common/pg_numeric.h"
 
 namespace pgload {

@@ -108,7 +108,8 @@ HashRefusal hash_refusal(const DistType& type, std::string_view text) noexcept;
 //  - Numeric: numeric_in with the typmod's rounding (common/pg_numeric.h).
 //  - Bool: boolin (t/true/y/yes/on/1 and the false forms, any case, unique prefixes, surrounding whitespace).
 //  - Float4/Float8: float4in/float8in (correctly rounded decimal, nan/inf spellings, denormals; hex floats are
-//    refused). The parse of every kind pg_input_type_of names is common/pg_input's. Oid: decimal 0..4294967295. Enum: an exact label. Bytea: byteain's hex (\x..) and escape forms.
+//    refused). The parse of every kind pg_input_type_of names is common/pg_input's. Oid: decimal 0..4294967295. Enum:
+//    an exact label. Bytea: byteain's hex (\x..) and escape forms.
 //  - Jsonb: jsonb_in (common/jsonb_hash.h). Inet/Cidr: common/pg_inet.h.
 // Returns false if the server would reject the text or pgload does not parse its form; hash_out is untouched then.
 bool hash_text_value(const DistType& type, std::string_view text, int32_t& hash_out) noexcept;

@@ -327,6 +327,9 @@ DtParse parse_pg_interval(std::string_view text, int32_t& months_out, int32_t& d
   int64_t months = 0, days = 0, usecs = 0;
   unsigned seen = 0;  // one bit per unit: a unit given twice is the server's error
   bool any = false;
+  // Under IntervalStyle sql_standard a leading '-' negates every later field without a sign of its own; under the
+  // other styles it does not. Such a text depends on the session: left to the server.
+  bool first_negative = false;
   while (!c.done()) {
     if (any) {
       const size_t at = c.pos();
@@ -335,10 +338,15 @@ DtParse parse_pg_interval(std::string_view text, int32_t& months_out, int32_t& d
     }
     const size_t start = c.pos();
     bool negative = false;
+    bool signed_field = true;
     if (c.eat('-'))
       negative = true;
     else
-      c.eat('+');
+      signed_field = c.eat('+');
+    if (!any)
+      first_negative = negative;
+    else if (first_negative && !signed_field)
+      return DtParse::UnknownForm;
     int64_t n = 0;
     if (!c.digits(1, 9, n)) return DtParse::UnknownForm;
     if (c.peek() == ':') {  // the time part: last
@@ -371,11 +379,13 @@ DtParse parse_pg_interval(std::string_view text, int32_t& months_out, int32_t& d
       any = true;
       break;
     }
+    const size_t before_unit = c.pos();
     c.skip_spaces();
+    if (c.pos() == before_unit) return DtParse::UnknownForm;  // "1day": left to the server
     const std::string_view rest = c.rest();
     size_t letters = 0;
-    while (letters < rest.size() && ((rest[letters] >= 'a' && rest[letters] <= 'z') ||
-                                     (rest[letters] >= 'A' && rest[letters] <= 'Z')))
+    while (letters < rest.size() &&
+           ((rest[letters] >= 'a' && rest[letters] <= 'z') || (rest[letters] >= 'A' && rest[letters] <= 'Z')))
       ++letters;
     const std::string_view unit = rest.substr(0, letters);
     c.seek(c.pos() + letters);

@@ -36,7 +36,8 @@ DtParse parse_pg_timetz(std::string_view text, std::optional<int32_t> default_of
 // interval_in (IntervalStyle postgres) for the forms interval_out prints and their plain variants: space-separated
 // "[+-]N unit" with integer N (year, mon/month, day, hour, min/minute, sec/second, singular or plural, each unit
 // once), then optionally one "[+-]H+:MM[:SS[.frac]]". Anything else (ISO 8601 "P1D", "@ ... ago", fractions of
-// units, SQL-standard forms) is UnknownForm. The out values are interval's fields: months, days, microseconds.
+// units, SQL-standard forms, a leading '-' before unsigned fields, whose meaning depends on IntervalStyle) is
+// UnknownForm. The out values are interval's fields: months, days, microseconds.
 DtParse parse_pg_interval(std::string_view text, int32_t& months_out, int32_t& days_out, int64_t& usecs_out) noexcept;
 
 // The fixed UTC offset of a TimeZone setting when it is exactly known without the tz database (UTC, GMT and

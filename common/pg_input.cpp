@@ -276,7 +276,6 @@ const char *check_json(std::string_view text, bool jsonb) noexcept {
   return nullptr;
 }
 
-
 PgInput error_at(const char *message, size_t offset) noexcept {
   PgInput r;
   r.status = PgInput::Status::Error;
@@ -314,7 +313,7 @@ PgInput parse_int(std::string_view text, uint64_t max_positive, const char *synt
 template <typename Float>
 PgInput parse_float(std::string_view text, const char *syntax, const char *range) noexcept {
   std::string_view body = trim(text);
-  const size_t at = static_cast<size_t>(body.data() - text.data());
+  const auto at = static_cast<size_t>(body.data() - text.data());
   if (body.empty()) return error_at(syntax, at);
   std::string_view u = body;
   const bool negative = u[0] == '-';
@@ -584,7 +583,6 @@ ColumnType column_type_for(uint32_t type_oid, int32_t typmod) noexcept {
       return {PgType::Other};
   }
 }
-
 
 PgInput parse_pg_input(const ColumnType &t, std::string_view text) noexcept {
   if (const void *nul = std::memchr(text.data(), '\0', text.size()))

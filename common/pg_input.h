@@ -43,8 +43,8 @@ enum class PgType : uint8_t {
 };
 
 // A column's type as the parser needs it. max_chars is n of varchar(n)/char(n), -1 when unlimited.
-// zone_offset_secs: for timestamptz and timetz, the fixed UTC offset of the workers' session TimeZone when it is known exactly
-// (a value without an offset is read at it), else nullopt. typmod: numeric(p,s)'s, applied as numeric_in does.
+// zone_offset_secs: for timestamptz and timetz, the fixed UTC offset of the workers' session TimeZone when it is known
+// exactly (a value without an offset is read at it), else nullopt. typmod: numeric(p,s)'s, applied as numeric_in does.
 struct ColumnType {
   PgType type = PgType::Other;
   int32_t max_chars = -1;
@@ -72,11 +72,11 @@ struct PgInput {
   bool send_as_text = false;
   uint32_t error_offset = 0;
   const char* error = nullptr;  // static message, e.g. "invalid input syntax for type integer"
-  int64_t i = 0;  // int2/int4/int8; date: days since 2000-01-01; time, timetz: usecs since midnight; timestamp[tz]:
-                  // usecs since 2000-01-01 (UTC for timestamptz); infinities as INT32/INT64 min and max; interval:
-                  // its microseconds
-  int32_t zone = 0;    // timetz: seconds west of UTC
-  int32_t days = 0;    // interval
+  int64_t i = 0;     // int2/int4/int8; date: days since 2000-01-01; time, timetz: usecs since midnight; timestamp[tz]:
+                     // usecs since 2000-01-01 (UTC for timestamptz); infinities as INT32/INT64 min and max; interval:
+                     // its microseconds
+  int32_t zone = 0;  // timetz: seconds west of UTC
+  int32_t days = 0;  // interval
   int32_t months = 0;  // interval
   union {
     double f8;

@@ -56,7 +56,7 @@ class Router {
  private:
   std::optional<DistKind> kind_;
   DistType type_;
-  bool value_hashable_ = false;  // the column's parsed value is the one hash_pg_input hashes for kind_
+  bool value_hashable_ = false;         // the column's parsed value is the one hash_pg_input hashes for kind_
   std::string type_name_;               // for messages, as value_check names the type
   std::vector<EnumLabel> enum_labels_;  // sorted by label; type_.enum_labels views it
   ShardMap map_;

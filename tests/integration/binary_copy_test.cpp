@@ -184,8 +184,8 @@ TEST_F(BinaryCopyTest, PaymentEventsGoFullyBinary) {
   c.run("SELECT create_distributed_table('bin_events', 'user_id', colocate_with => 'none', shard_count => 4)");
   c.run("CREATE TABLE bin_events_plain (" + cols + ")");
   const std::string path = dir() + "/events.csv";
-  auto g = run_command(std::string(GEN_USERS_BIN) + " --rows 3000 --kind events --users 500 --shuffle --out " +
-                       sh(path));
+  auto g =
+      run_command(std::string(GEN_USERS_BIN) + " --rows 3000 --kind events --users 500 --shuffle --out " + sh(path));
   ASSERT_EQ(g.exit_code, 0) << g.output;
   c.run("COPY bin_events_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
   auto r = pgload("--url " + sh(path) + " --table bin_events --verbose");

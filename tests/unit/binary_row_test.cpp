@@ -131,9 +131,9 @@ TEST(BinaryRow, TimeAndBytea) {
   EXPECT_EQ(field(PgType::Bytea, "\\x"), "00000000");
   EXPECT_EQ(field(PgType::Bytea, "abc"),
             "00000003"
-            "616263");                               // the escape form without a backslash is the bytes themselves
-  EXPECT_EQ(field(PgType::Bytea, "\\xde ad"), "00000002dead");  // byteain skips whitespace between pairs
-  EXPECT_EQ(field(PgType::Bytea, "\\xdea"), "-");              // odd digit count: the server's error
+            "616263");  // the escape form without a backslash is the bytes themselves
+  EXPECT_EQ(field(PgType::Bytea, "\\xde ad"), "00000002dead");         // byteain skips whitespace between pairs
+  EXPECT_EQ(field(PgType::Bytea, "\\xdea"), "-");                      // odd digit count: the server's error
   EXPECT_EQ(field(PgType::Bytea, "a\\\\b\\001"), "00000004615c6201");  // escape form: \\ and \ooo
 }
 
@@ -151,11 +151,20 @@ TEST(BinaryRow, TimetzIntervalNetwork) {
             "0000000e");  // usecs, days, months
   EXPECT_EQ(field(PgType::Interval, "-1 days +00:00:01"), "0000001000000000000f4240ffffffff00000000");
   EXPECT_EQ(field(PgType::Interval, "P1D"), "-");
-  EXPECT_EQ(field(PgType::Inet, "10.0.0.1/8"), "0000000802080004" "0a000001");
-  EXPECT_EQ(field(PgType::Cidr, "10.0.0.0/8"), "0000000802080104" "0a000000");
+  EXPECT_EQ(field(PgType::Inet, "10.0.0.1/8"),
+            "0000000802080004"
+            "0a000001");
+  EXPECT_EQ(field(PgType::Cidr, "10.0.0.0/8"),
+            "0000000802080104"
+            "0a000000");
   EXPECT_EQ(field(PgType::Cidr, "10.0.0.1/8"), "-");  // host bits set: the server's error
-  EXPECT_EQ(field(PgType::Inet, "::1"), "00000014" "03800010" "00000000000000000000000000000001");
-  EXPECT_EQ(field(PgType::Macaddr, "08:00:2B:01:02:03"), "00000006" "08002b010203");
+  EXPECT_EQ(field(PgType::Inet, "::1"),
+            "00000014"
+            "03800010"
+            "00000000000000000000000000000001");
+  EXPECT_EQ(field(PgType::Macaddr, "08:00:2B:01:02:03"),
+            "00000006"
+            "08002b010203");
   EXPECT_EQ(field(PgType::Macaddr, "08002b:010203"), "-");
 }
 
@@ -163,7 +172,10 @@ TEST(BinaryRow, TimetzIntervalNetwork) {
 TEST(BinaryRow, PaymentEventsRowEncodesFully) {
   const std::vector<ColumnType> types = {{PgType::Int8}, {PgType::Text},  {PgType::Int8},
                                          {PgType::Int8}, {PgType::Jsonb}, {PgType::Timestamp}};
-  const std::vector<std::string_view> row = {"17", "PaymentEvent", "42", "7",
+  const std::vector<std::string_view> row = {"17",
+                                             "PaymentEvent",
+                                             "42",
+                                             "7",
                                              R"({"amount": 123.45, "currency": "EUR", "note": "order, \"gift\""})",
                                              "2026-11-03 04:05:06"};
   ASSERT_TRUE(binary_encodable(types));
