@@ -5,13 +5,13 @@
 
 #include <algorithm>
 #include <bit>
-#include <charconv>
 #include <cmath>
 #include <limits>
 
 #include "common/jsonb_hash.h"
 #include "common/pg_datetime.h"
 #include "common/pg_inet.h"
+#include "common/pg_input.h"
 #include "common/pg_numeric.h"
 
 namespace pgload {
@@ -72,40 +72,6 @@ constexpr uint32_t kInitial = 0x9e3779b9u + 3923095u;
 inline bool is_pg_space(char ch) noexcept {
   // isspace() of the C/UTF-8 locales PostgreSQL servers run with, for single bytes.
   return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
-}
-
-// pg_strtoint16/32/64 of PostgreSQL 15 (src/backend/utils/adt/numutils.c): [space*][+|-]digit+[space*], value in
-// [-max_value - 1, max_value]. The magnitude is bounded before each multiply so nothing overflows.
-bool parse_decimal(std::string_view text, int64_t max_value, int64_t& out) noexcept {
-  size_t i = 0;
-  const size_t n = text.size();
-  while (i < n && is_pg_space(text[i])) ++i;
-  bool negative = false;
-  if (i < n && (text[i] == '-' || text[i] == '+')) {
-    negative = text[i] == '-';
-    ++i;
-  }
-  if (i >= n || text[i] < '0' || text[i] > '9') return false;
-  // Largest magnitude allowed for this sign: |min| = max + 1 for negatives.
-  const uint64_t limit = negative ? static_cast<uint64_t>(max_value) + 1u : static_cast<uint64_t>(max_value);
-  uint64_t magnitude = 0;
-  while (i < n && text[i] >= '0' && text[i] <= '9') {
-    const auto digit = static_cast<uint64_t>(text[i] - '0');
-    if (magnitude > (limit - digit) / 10u) return false;  // out of range
-    magnitude = magnitude * 10u + digit;
-    ++i;
-  }
-  while (i < n && is_pg_space(text[i])) ++i;
-  if (i != n) return false;  // trailing junk, including an embedded NUL
-  out = negative ? static_cast<int64_t>(0u - magnitude) : static_cast<int64_t>(magnitude);
-  return true;
-}
-
-inline int hex_value(char ch) noexcept {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -309,85 +275,12 @@ const char* dist_kind_name(DistKind kind) noexcept {
   return "?";
 }
 
-bool parse_pg_int8(std::string_view text, int64_t& out) noexcept {
-  return parse_decimal(text, std::numeric_limits<int64_t>::max(), out);
-}
-
-bool parse_pg_int4(std::string_view text, int32_t& out) noexcept {
-  int64_t v = 0;
-  if (!parse_decimal(text, std::numeric_limits<int32_t>::max(), v)) return false;
-  out = static_cast<int32_t>(v);
-  return true;
-}
-
-bool parse_pg_int2(std::string_view text, int16_t& out) noexcept {
-  int64_t v = 0;
-  if (!parse_decimal(text, std::numeric_limits<int16_t>::max(), v)) return false;
-  out = static_cast<int16_t>(v);
-  return true;
-}
-
-bool parse_pg_uuid(std::string_view text, uint8_t (&out)[16]) noexcept {
-  // string_to_uuid (src/backend/utils/adt/uuid.c): optional '{', 16 hex pairs, after every second pair except the
-  // last an optional single '-', then '}' iff '{' opened, then the end. No whitespace anywhere.
-  uint8_t bytes[16];
-  size_t i = 0;
-  const size_t n = text.size();
-  const bool braces = n > 0 && text[0] == '{';
-  if (braces) ++i;
-  for (int byte = 0; byte < 16; ++byte) {
-    if (i + 1 >= n) return false;
-    const int hi = hex_value(text[i]);
-    const int lo = hex_value(text[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    bytes[byte] = static_cast<uint8_t>(hi << 4 | lo);
-    i += 2;
-    if (i < n && text[i] == '-' && byte % 2 == 1 && byte < 15) ++i;
-  }
-  if (braces) {
-    if (i >= n || text[i] != '}') return false;
-    ++i;
-  }
-  if (i != n) return false;
-  for (int byte = 0; byte < 16; ++byte) out[byte] = bytes[byte];
-  return true;
-}
-
 namespace {
 
 std::string_view trim_space(std::string_view s) noexcept {
   while (!s.empty() && is_pg_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_pg_space(s.back())) s.remove_suffix(1);
   return s;
-}
-
-// pg_strncasecmp(value, word, n) == 0 for a value of n bytes: value is a case-insensitive prefix of word.
-bool prefix_of(std::string_view value, std::string_view word, size_t min_len = 1) noexcept {
-  if (value.size() < min_len || value.size() > word.size()) return false;
-  for (size_t i = 0; i < value.size(); ++i) {
-    const char ch = value[i] >= 'A' && value[i] <= 'Z' ? static_cast<char>(value[i] - 'A' + 'a') : value[i];
-    if (ch != word[i]) return false;
-  }
-  return true;
-}
-
-// float4in/float8in: [ws][+|-](decimal | inf | infinity | nan)[ws], correctly rounded; out of range (overflow,
-// or underflow to zero) refused as the server refuses it. Hex floats (which strtod takes) are left to the server.
-template <typename F>
-bool parse_float(std::string_view text, F& out) noexcept {
-  std::string_view t = trim_space(text);
-  if (t.empty()) return false;
-  if (t[0] == '+') {  // from_chars takes no '+'
-    t.remove_prefix(1);
-    if (t.empty() || t[0] == '-' || t[0] == '+') return false;
-  }
-  if (t.size() >= 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) return false;
-  if (t.size() >= 3 && t[0] == '-' && t[1] == '0' && (t[2] == 'x' || t[2] == 'X')) return false;
-  F v{};
-  const auto r = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (r.ec != std::errc() || r.ptr != t.data() + t.size()) return false;
-  out = v;
-  return true;
 }
 
 // uint32in_subr of oidin: strtoul's [ws][+|-]digits, trailing whitespace; a negative value wraps if >= -2^31.
@@ -416,93 +309,6 @@ bool parse_oid(std::string_view text, uint32_t& out) noexcept {
 
 }  // namespace
 
-bool parse_pg_bool(std::string_view text, bool& out) noexcept {
-  const std::string_view t = trim_space(text);
-  if (t.empty()) return false;
-  switch (t[0]) {
-    case 't':
-    case 'T':
-      if (!prefix_of(t, "true")) return false;
-      out = true;
-      return true;
-    case 'f':
-    case 'F':
-      if (!prefix_of(t, "false")) return false;
-      out = false;
-      return true;
-    case 'y':
-    case 'Y':
-      if (!prefix_of(t, "yes")) return false;
-      out = true;
-      return true;
-    case 'n':
-    case 'N':
-      if (!prefix_of(t, "no")) return false;
-      out = false;
-      return true;
-    case 'o':
-    case 'O':
-      // 'o' alone is ambiguous: on/off need two letters.
-      if (prefix_of(t, "on", 2)) {
-        out = true;
-        return true;
-      }
-      if (prefix_of(t, "off", 2)) {
-        out = false;
-        return true;
-      }
-      return false;
-    case '1':
-    case '0':
-      if (t.size() != 1) return false;
-      out = t[0] == '1';
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool parse_pg_float8(std::string_view text, double& out) noexcept { return parse_float(text, out); }
-bool parse_pg_float4(std::string_view text, float& out) noexcept { return parse_float(text, out); }
-
-bool parse_pg_bytea(std::string_view text, std::string& out) {
-  out.clear();
-  if (text.find('\0') != std::string_view::npos) return false;
-  if (text.size() >= 2 && text[0] == '\\' && text[1] == 'x') {
-    // hex_decode: pairs of hex digits, whitespace allowed between pairs only.
-    for (size_t i = 2; i < text.size();) {
-      const char ch = text[i];
-      if (ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r') {
-        ++i;
-        continue;
-      }
-      if (i + 1 >= text.size()) return false;
-      const int hi = hex_value(ch);
-      const int lo = hex_value(text[i + 1]);
-      if (hi < 0 || lo < 0) return false;
-      out.push_back(static_cast<char>(hi << 4 | lo));
-      i += 2;
-    }
-    return true;
-  }
-  // The escape format: \\ for a backslash, \ooo (first digit 0-3) for any byte, other bytes as they are.
-  for (size_t i = 0; i < text.size();) {
-    if (text[i] != '\\') {
-      out.push_back(text[i++]);
-    } else if (i + 3 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '3' && text[i + 2] >= '0' &&
-               text[i + 2] <= '7' && text[i + 3] >= '0' && text[i + 3] <= '7') {
-      out.push_back(static_cast<char>((text[i + 1] - '0') << 6 | (text[i + 2] - '0') << 3 | (text[i + 3] - '0')));
-      i += 4;
-    } else if (i + 1 < text.size() && text[i + 1] == '\\') {
-      out.push_back('\\');
-      i += 2;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool hash_text_value(DistKind kind, std::string_view text, int32_t& hash_out) noexcept {
   DistType t;
   t.kind = kind;
@@ -528,79 +334,109 @@ HashRefusal hash_refusal(const DistType& type, std::string_view text) noexcept {
   }
 }
 
+std::optional<PgType> pg_input_type_of(DistKind kind) noexcept {
+  switch (kind) {
+    case DistKind::Int2:
+      return PgType::Int2;
+    case DistKind::Int4:
+      return PgType::Int4;
+    case DistKind::Int8:
+      return PgType::Int8;
+    case DistKind::Text:
+      return PgType::Text;
+    case DistKind::Bpchar:
+      return PgType::Bpchar;
+    case DistKind::Uuid:
+      return PgType::Uuid;
+    case DistKind::Date:
+      return PgType::Date;
+    case DistKind::Time:
+      return PgType::Time;
+    case DistKind::Timestamp:
+      return PgType::Timestamp;
+    case DistKind::Timestamptz:
+      return PgType::Timestamptz;
+    case DistKind::Numeric:
+      return PgType::Numeric;
+    case DistKind::Bool:
+      return PgType::Bool;
+    case DistKind::Float4:
+      return PgType::Float4;
+    case DistKind::Float8:
+      return PgType::Float8;
+    case DistKind::Bytea:
+      return PgType::Bytea;
+    case DistKind::Jsonb:
+      return PgType::Jsonb;
+    case DistKind::Inet:
+      return PgType::Inet;
+    case DistKind::Cidr:
+      return PgType::Cidr;
+    case DistKind::Oid:
+    case DistKind::Enum:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+bool hash_pg_input(DistKind kind, const PgInput& in, int32_t& hash_out) noexcept {
+  if (in.status != PgInput::Status::Value) return false;
+  switch (kind) {
+    case DistKind::Int2:
+      hash_out = hash_int2(static_cast<int16_t>(in.i));
+      return true;
+    case DistKind::Int4:
+    case DistKind::Date:  // date_ops hashes with hashint4
+      hash_out = hash_int4(static_cast<int32_t>(in.i));
+      return true;
+    case DistKind::Int8:
+    case DistKind::Time:  // time_hash and timestamp_hash are hashint8 of the microseconds
+    case DistKind::Timestamp:
+    case DistKind::Timestamptz:
+      hash_out = hash_int8(in.i);
+      return true;
+    case DistKind::Text:
+    case DistKind::Bytea:  // hashvarlena of the bytes
+      hash_out = hash_text(in.bytes);
+      return true;
+    case DistKind::Bpchar:
+      hash_out = hash_bpchar(in.bytes);
+      return true;
+    case DistKind::Uuid:
+      hash_out = hash_uuid(in.uuid);
+      return true;
+    case DistKind::Numeric:
+      hash_out = hash_pg_numeric(in.numeric);
+      return true;
+    case DistKind::Bool:
+      hash_out = hash_oid(in.b ? 1u : 0u);
+      return true;
+    case DistKind::Float4:
+      hash_out = hash_float4(in.f4);
+      return true;
+    case DistKind::Float8:
+      hash_out = hash_float8(in.f8);
+      return true;
+    case DistKind::Jsonb:  // jsonb's hash needs its structure: a parse of its own (common/jsonb_hash)
+      return hash_jsonb_text(in.bytes, hash_out);
+    case DistKind::Inet:
+    case DistKind::Cidr:
+      hash_out = hash_pg_inet(in.inet);
+      return true;
+    case DistKind::Oid:
+    case DistKind::Enum:
+      return false;
+  }
+  return false;
+}
+
 bool hash_text_value(const DistType& type, std::string_view text, int32_t& hash_out) noexcept {
   const DistKind kind = type.kind;
+  // jsonb's check (pg_input) and its hash parse differ in what they leave to the server: the hash's decides here.
+  if (const auto pt = pg_input_type_of(kind); pt && kind != DistKind::Jsonb)
+    return hash_pg_input(kind, parse_pg_input(ColumnType{*pt, -1, type.default_offset_secs, type.typmod}, text),
+                         hash_out);
   switch (kind) {
-    case DistKind::Int2: {
-      int16_t v = 0;
-      if (!parse_pg_int2(text, v)) return false;
-      hash_out = hash_int2(v);
-      return true;
-    }
-    case DistKind::Int4: {
-      int32_t v = 0;
-      if (!parse_pg_int4(text, v)) return false;
-      hash_out = hash_int4(v);
-      return true;
-    }
-    case DistKind::Int8: {
-      int64_t v = 0;
-      if (!parse_pg_int8(text, v)) return false;
-      hash_out = hash_int8(v);
-      return true;
-    }
-    case DistKind::Text:
-    case DistKind::Bpchar:
-      // The server rejects NUL bytes in any text value ("invalid byte sequence ... 0x00").
-      if (text.find('\0') != std::string_view::npos) return false;
-      hash_out = kind == DistKind::Text ? hash_text(text) : hash_bpchar(text);
-      return true;
-    case DistKind::Uuid: {
-      uint8_t uuid[16];
-      if (!parse_pg_uuid(text, uuid)) return false;
-      hash_out = hash_uuid(uuid);
-      return true;
-    }
-    case DistKind::Date: {
-      int32_t days = 0;
-      if (parse_pg_date(text, days) != DtParse::Ok) return false;
-      hash_out = hash_int4(days);
-      return true;
-    }
-    case DistKind::Time: {
-      int64_t usecs = 0;
-      if (parse_pg_time(text, usecs) != DtParse::Ok) return false;
-      hash_out = hash_int8(usecs);
-      return true;
-    }
-    case DistKind::Timestamp:
-    case DistKind::Timestamptz: {
-      int64_t usecs = 0;
-      if (parse_pg_timestamp(text, kind == DistKind::Timestamptz, type.default_offset_secs, usecs) != DtParse::Ok)
-        return false;
-      hash_out = hash_int8(usecs);
-      return true;
-    }
-    case DistKind::Numeric:
-      return hash_pg_numeric_text(text, type.typmod, hash_out);
-    case DistKind::Bool: {
-      bool b = false;
-      if (!parse_pg_bool(text, b)) return false;
-      hash_out = hash_oid(b ? 1u : 0u);
-      return true;
-    }
-    case DistKind::Float4: {
-      float f = 0;
-      if (!parse_pg_float4(text, f)) return false;
-      hash_out = hash_float4(f);
-      return true;
-    }
-    case DistKind::Float8: {
-      double d = 0;
-      if (!parse_pg_float8(text, d)) return false;
-      hash_out = hash_float8(d);
-      return true;
-    }
     case DistKind::Oid: {
       uint32_t oid = 0;
       if (!parse_oid(text, oid)) return false;
@@ -614,23 +450,12 @@ bool hash_text_value(const DistType& type, std::string_view text, int32_t& hash_
       hash_out = hash_oid(it->oid);
       return true;
     }
-    case DistKind::Bytea:
-      try {
-        thread_local std::string bytes;
-        if (!parse_pg_bytea(text, bytes)) return false;
-        hash_out = hash_text(bytes);
-        return true;
-      } catch (...) {
-        return false;  // out of memory: the row takes the error path
-      }
     case DistKind::Jsonb:
       if (text.find('\0') != std::string_view::npos) return false;
       return hash_jsonb_text(text, hash_out);
-    case DistKind::Inet:
-    case DistKind::Cidr:
-      return hash_inet_text(text, kind == DistKind::Cidr, hash_out);
+    default:
+      return false;
   }
-  return false;
 }
 
 }  // namespace pgload

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/pg_input.h"
+
 namespace pgload {
 
 // PostgreSQL hash_any()/hash_bytes() (Bob Jenkins' lookup3, src/common/hashfn.c) of `len` bytes.
@@ -106,22 +108,19 @@ HashRefusal hash_refusal(const DistType& type, std::string_view text) noexcept;
 //  - Numeric: numeric_in with the typmod's rounding (common/pg_numeric.h).
 //  - Bool: boolin (t/true/y/yes/on/1 and the false forms, any case, unique prefixes, surrounding whitespace).
 //  - Float4/Float8: float4in/float8in (correctly rounded decimal, nan/inf spellings, denormals; hex floats are
-//    refused). Oid: decimal 0..4294967295. Enum: an exact label. Bytea: byteain's hex (\x..) and escape forms.
+//    refused). The parse of every kind pg_input_type_of names is common/pg_input's. Oid: decimal 0..4294967295. Enum:
+//    an exact label. Bytea: byteain's hex (\x..) and escape forms.
 //  - Jsonb: jsonb_in (common/jsonb_hash.h). Inet/Cidr: common/pg_inet.h.
 // Returns false if the server would reject the text or pgload does not parse its form; hash_out is untouched then.
 bool hash_text_value(const DistType& type, std::string_view text, int32_t& hash_out) noexcept;
 // The same for kinds that need nothing beyond the kind (not Enum; timestamptz only with an explicit offset).
 bool hash_text_value(DistKind kind, std::string_view text, int32_t& hash_out) noexcept;
 
-// The parsers behind hash_text_value, for callers that need the value itself. Same acceptance rules.
-bool parse_pg_int8(std::string_view text, int64_t& out) noexcept;
-bool parse_pg_int4(std::string_view text, int32_t& out) noexcept;
-bool parse_pg_int2(std::string_view text, int16_t& out) noexcept;
-bool parse_pg_uuid(std::string_view text, uint8_t (&out)[16]) noexcept;
-bool parse_pg_bool(std::string_view text, bool& out) noexcept;
-bool parse_pg_float8(std::string_view text, double& out) noexcept;
-bool parse_pg_float4(std::string_view text, float& out) noexcept;
-// byteain into `out` (cleared first).
-bool parse_pg_bytea(std::string_view text, std::string& out);
+// The parsed-value type (common/pg_input) whose PgInput hash_pg_input hashes for `kind`; nullopt for kinds hashed
+// from their text only (oid, enum).
+std::optional<PgType> pg_input_type_of(DistKind kind) noexcept;
+// The hash of a value parsed once by parse_pg_input with the column type pg_input_type_of(kind) (varchar: Varchar
+// too), the distribution column's typmod and TimeZone offset; false unless its status is Value.
+bool hash_pg_input(DistKind kind, const PgInput& in, int32_t& hash_out) noexcept;
 
 }  // namespace pgload

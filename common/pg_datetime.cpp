@@ -135,10 +135,13 @@ bool parse_time_fields(Cursor& c, Fields& f) noexcept {
   return true;
 }
 
-// DecodeTime's range rule: 24:00:00 is allowed, a leap second 60 too, fsec up to a whole second.
+// DecodeTime's range rule: 24:00:00 is allowed, a leap second 60 too, fsec up to a whole second; and the clock
+// may not pass 24:00:00 (the server refuses 23:59:60.5 in date and timestamp input as it does in time_in).
 bool time_fields_valid(const Fields& f) noexcept {
+  const int64_t usecs = ((int64_t{f.hour} * 60 + f.minute) * 60 + f.second) * 1000000 + f.fsec;
   return f.minute <= 59 && f.second <= 60 && f.hour <= 24 &&
-         !(f.hour == 24 && (f.minute > 0 || f.second > 0 || f.fsec > 0)) && f.fsec >= 0 && f.fsec <= 1000000;
+         !(f.hour == 24 && (f.minute > 0 || f.second > 0 || f.fsec > 0)) && f.fsec >= 0 && f.fsec <= 1000000 &&
+         usecs <= kUsecsPerDay;
 }
 
 // Z | [+-]HH[[:]MM[[:]SS]], as DecodeTimezone.
@@ -300,6 +303,125 @@ DtParse parse_pg_timestamp(std::string_view text, bool with_tz, std::optional<in
   }
   if (result < kMinTimestamp || result >= kEndTimestamp) return DtParse::OutOfRange;
   usecs_out = result;
+  return DtParse::Ok;
+}
+
+DtParse parse_pg_timetz(std::string_view text, std::optional<int32_t> default_offset_secs, int64_t& usecs_out,
+                        int32_t& zone_out) noexcept {
+  Cursor c(trim(text));
+  Fields f;
+  if (!parse_time_fields(c, f)) return DtParse::UnknownForm;
+  c.skip_spaces();
+  if (!c.done() && (!parse_offset(c, f) || !c.done())) return DtParse::UnknownForm;
+  if (!f.has_offset && !default_offset_secs) return DtParse::UnknownForm;
+  if (!time_fields_valid(f)) return DtParse::OutOfRange;
+  usecs_out = ((int64_t{f.hour} * 60 + f.minute) * 60 + f.second) * 1000000 + f.fsec;
+  zone_out = -(f.has_offset ? f.offset_secs : *default_offset_secs);
+  return DtParse::Ok;
+}
+
+DtParse parse_pg_interval(std::string_view text, int32_t& months_out, int32_t& days_out, int64_t& usecs_out) noexcept {
+  // Counts are bounded so that no sum below can overflow; larger ones are left to the server.
+  constexpr int64_t kMaxCount = 100000000;
+  Cursor c(trim(text));
+  int64_t months = 0, days = 0, usecs = 0;
+  unsigned seen = 0;  // one bit per unit: a unit given twice is the server's error
+  bool any = false;
+  // Under IntervalStyle sql_standard a leading '-' negates every later field without a sign of its own; under the
+  // other styles it does not. Such a text depends on the session: left to the server.
+  bool first_negative = false;
+  while (!c.done()) {
+    if (any) {
+      const size_t at = c.pos();
+      c.skip_spaces();
+      if (c.pos() == at) return DtParse::UnknownForm;
+    }
+    const size_t start = c.pos();
+    bool negative = false;
+    bool signed_field = true;
+    if (c.eat('-'))
+      negative = true;
+    else
+      signed_field = c.eat('+');
+    if (!any)
+      first_negative = negative;
+    else if (first_negative && !signed_field)
+      return DtParse::UnknownForm;
+    int64_t n = 0;
+    if (!c.digits(1, 9, n)) return DtParse::UnknownForm;
+    if (c.peek() == ':') {  // the time part: last
+      c.seek(start);
+      if (!c.eat('-')) c.eat('+');
+      int64_t h = 0, mi = 0, s = 0;
+      if (!c.digits(1, 9, h) || !c.eat(':') || !c.digits(2, 2, mi)) return DtParse::UnknownForm;
+      int64_t fsec = 0;
+      if (c.eat(':')) {
+        if (!c.digits(2, 2, s)) return DtParse::UnknownForm;
+        if (c.peek() == '.') {
+          // The fraction as parse_time_fields reads it: strtod of ".ddd", rint to microseconds.
+          c.eat('.');
+          char buf[72] = {'0', '.'};
+          size_t k = 2;
+          while (is_digit(c.peek())) {
+            if (k >= sizeof buf) return DtParse::UnknownForm;
+            buf[k++] = c.peek();
+            c.eat(c.peek());
+          }
+          double value = 0;
+          const auto r = std::from_chars(buf, buf + k, value);
+          if (k == 2 || r.ec != std::errc()) return DtParse::UnknownForm;
+          fsec = static_cast<int64_t>(std::rint(value * 1000000));
+        }
+      }
+      if (!c.done() || (seen & 0x38) != 0 || mi > 59 || s > 59) return DtParse::UnknownForm;
+      const int64_t t = ((h * 60 + mi) * 60 + s) * 1000000 + fsec;
+      usecs += negative ? -t : t;
+      any = true;
+      break;
+    }
+    const size_t before_unit = c.pos();
+    c.skip_spaces();
+    if (c.pos() == before_unit) return DtParse::UnknownForm;  // "1day": left to the server
+    const std::string_view rest = c.rest();
+    size_t letters = 0;
+    while (letters < rest.size() &&
+           ((rest[letters] >= 'a' && rest[letters] <= 'z') || (rest[letters] >= 'A' && rest[letters] <= 'Z')))
+      ++letters;
+    const std::string_view unit = rest.substr(0, letters);
+    c.seek(c.pos() + letters);
+    if (n > kMaxCount) return DtParse::UnknownForm;
+    if (negative) n = -n;
+    unsigned bit = 0;
+    if (iequals(unit, "year") || iequals(unit, "years")) {
+      bit = 0x01;
+      months += n * 12;
+    } else if (iequals(unit, "mon") || iequals(unit, "mons") || iequals(unit, "month") || iequals(unit, "months")) {
+      bit = 0x02;
+      months += n;
+    } else if (iequals(unit, "day") || iequals(unit, "days")) {
+      bit = 0x04;
+      days += n;
+    } else if (iequals(unit, "hour") || iequals(unit, "hours")) {
+      bit = 0x08;
+      usecs += n * 3600 * 1000000;
+    } else if (iequals(unit, "min") || iequals(unit, "mins") || iequals(unit, "minute") || iequals(unit, "minutes")) {
+      bit = 0x10;
+      usecs += n * 60 * 1000000;
+    } else if (iequals(unit, "sec") || iequals(unit, "secs") || iequals(unit, "second") || iequals(unit, "seconds")) {
+      bit = 0x20;
+      usecs += n * 1000000;
+    } else {
+      return DtParse::UnknownForm;
+    }
+    if (seen & bit) return DtParse::UnknownForm;
+    seen |= bit;
+    any = true;
+  }
+  if (!any || months > INT32_MAX || months < INT32_MIN || days > INT32_MAX || days < INT32_MIN)
+    return DtParse::UnknownForm;
+  months_out = static_cast<int32_t>(months);
+  days_out = static_cast<int32_t>(days);
+  usecs_out = usecs;
   return DtParse::Ok;
 }
 

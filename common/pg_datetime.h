@@ -27,6 +27,19 @@ DtParse parse_pg_time(std::string_view text, int64_t& usecs_out) noexcept;
 DtParse parse_pg_timestamp(std::string_view text, bool with_tz, std::optional<int32_t> default_offset_secs,
                            int64_t& usecs_out) noexcept;
 
+// timetz_in: [ws] HH:MM[:SS[.frac]] [ws] [offset] [ws]; a text without an offset is read at default_offset_secs
+// east of UTC (UnknownForm without one). usecs_out = microseconds since midnight; zone_out = seconds WEST of UTC,
+// as timetz stores it.
+DtParse parse_pg_timetz(std::string_view text, std::optional<int32_t> default_offset_secs, int64_t& usecs_out,
+                        int32_t& zone_out) noexcept;
+
+// interval_in (IntervalStyle postgres) for the forms interval_out prints and their plain variants: space-separated
+// "[+-]N unit" with integer N (year, mon/month, day, hour, min/minute, sec/second, singular or plural, each unit
+// once), then optionally one "[+-]H+:MM[:SS[.frac]]". Anything else (ISO 8601 "P1D", "@ ... ago", fractions of
+// units, SQL-standard forms, a leading '-' before unsigned fields, whose meaning depends on IntervalStyle) is
+// UnknownForm. The out values are interval's fields: months, days, microseconds.
+DtParse parse_pg_interval(std::string_view text, int32_t& months_out, int32_t& days_out, int64_t& usecs_out) noexcept;
+
 // The fixed UTC offset of a TimeZone setting when it is exactly known without the tz database (UTC, GMT and
 // their aliases); nullopt for a zone with rules (Europe/Berlin) or an unknown name.
 std::optional<int32_t> fixed_offset_of_time_zone(std::string_view time_zone) noexcept;

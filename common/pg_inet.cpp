@@ -97,13 +97,13 @@ bool parse_ipv6(std::string_view s, uint8_t* out) noexcept {
 
 }  // namespace
 
-bool hash_inet_text(std::string_view text, bool cidr, int32_t& hash_out) noexcept {
-  uint8_t buf[18] = {};
-  std::string_view addr = text;
+bool parse_pg_inet(std::string_view text, bool cidr, PgInet& out) noexcept {
+  uint8_t addr[16] = {};
+  std::string_view a = text;
   int bits = -1;
   const size_t slash = text.find('/');
   if (slash != std::string_view::npos) {
-    addr = text.substr(0, slash);
+    a = text.substr(0, slash);
     const std::string_view b = text.substr(slash + 1);
     if (b.empty() || b.size() > 3) return false;
     bits = 0;
@@ -113,20 +113,28 @@ bool hash_inet_text(std::string_view text, bool cidr, int32_t& hash_out) noexcep
     }
     if (b.size() > 1 && b[0] == '0') return false;
   }
-  const bool v6 = addr.find(':') != std::string_view::npos;  // network_in picks the family this way too
+  const bool v6 = a.find(':') != std::string_view::npos;  // network_in picks the family this way too
   const int addr_bytes = v6 ? 16 : 4;
-  if (!(v6 ? parse_ipv6(addr, buf + 2) : parse_ipv4(addr, buf + 2))) return false;
+  if (!(v6 ? parse_ipv6(a, addr) : parse_ipv4(a, addr))) return false;
   if (bits < 0) bits = addr_bytes * 8;
   if (bits > addr_bytes * 8) return false;
   if (cidr) {
     // addressOK: no bit set beyond the prefix.
     for (int bit = bits; bit < addr_bytes * 8; ++bit)
-      if (buf[2 + bit / 8] & (0x80 >> (bit % 8))) return false;
+      if (addr[bit / 8] & (0x80 >> (bit % 8))) return false;
   }
-  buf[0] = v6 ? kFamilyIpv6 : kFamilyIpv4;
-  buf[1] = static_cast<uint8_t>(bits);
-  hash_out = static_cast<int32_t>(hash_bytes(buf, static_cast<size_t>(addr_bytes) + 2));
+  out.family = v6 ? kFamilyIpv6 : kFamilyIpv4;
+  out.bits = static_cast<uint8_t>(bits);
+  for (int k = 0; k < 16; ++k) out.addr[k] = addr[k];
   return true;
+}
+
+int32_t hash_pg_inet(const PgInet& value) noexcept {
+  uint8_t buf[18];
+  buf[0] = value.family;
+  buf[1] = value.bits;
+  for (size_t k = 0; k < value.addr_bytes(); ++k) buf[2 + k] = value.addr[k];
+  return static_cast<int32_t>(hash_bytes(buf, value.addr_bytes() + 2));
 }
 
 }  // namespace pgload

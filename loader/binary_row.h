@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "loader/value_check.h"
+#include "common/pg_input.h"
 
 namespace pgload {
 
@@ -25,20 +25,24 @@ inline constexpr size_t kBinaryHeaderBytes = 19;
 // The 16-bit field count that starts a row.
 void append_binary_row_start(std::string& out, uint16_t fields);
 
-// Appends one field (32-bit length, then the type's send format; length -1 for NULL) for a value check_value()
-// accepted. Returns false, leaving `out` partly written, when the text is in a form this encoder does not convert
-// (e.g. "NaN", "0x1f", a decimal integer with '_'): the caller sends that row as CSV.
+// Appends one field (32-bit length, then the type's send format) from the value parse_pg_input gave for the text.
+// Returns false, leaving `out` partly written, when the parse has no exact send form (status Deferred, e.g. "0x1f"
+// or a zone name; a NaN with a sign or payload): the caller sends that row as CSV.
+bool append_binary_field(std::string& out, const ColumnType& t, const PgInput& parsed);
+// A NULL field (length -1).
+void append_binary_null(std::string& out);
+// parse_pg_input, then the above (nullopt: NULL); for callers that hold only the text.
 bool append_binary_field(std::string& out, const ColumnType& t, std::optional<std::string_view> value);
 
-// A key whose unsigned order follows the B-tree order of the distribution column (integers by value, other types
-// by their first 8 bytes): batches sorted by it insert into neighbouring index pages.
-uint64_t sort_key(PgType t, std::string_view value) noexcept;
+// A key whose unsigned order follows the B-tree order of the distribution column (integers and date/time values by
+// value, other types by the first 8 bytes of their text): batches sorted by it insert into neighbouring index pages.
+uint64_t sort_key(PgType t, const PgInput& parsed, std::string_view text) noexcept;
+// The key of a value ordered by its bytes.
+uint64_t sort_key_of_bytes(std::string_view bytes) noexcept;
 // Whether every value of type t that equals another (as the server compares them) has the same sort_key: integers
-// (parsed) and text/varchar (bytes, under a deterministic collation). Not numeric ("1.0" = "1.00"), char(n)
-// (trailing blanks), uuid (case) or times.
+// (always parsed: PostgreSQL 15 has no other integer form) and text/varchar (bytes, under a deterministic
+// collation). Not numeric ("1.0" = "1.00"), char(n) (trailing blanks), uuid (case), or times (a form left to the
+// server is keyed by its text).
 bool sort_key_is_exact(PgType t) noexcept;
-
-// pg_strtoint64's accepted form ([ws][+-]digits[ws]) within [min, max]; false for anything else.
-bool parse_pg_int(std::string_view text, int64_t min, int64_t max, int64_t& out) noexcept;
 
 }  // namespace pgload

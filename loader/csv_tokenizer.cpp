@@ -422,28 +422,42 @@ std::string_view csv_field_value(const char* data, const CsvField& f, const CsvD
       return {inner, inner_len};
   }
   // General case, as CopyReadAttributesCSV: quoted sections may start anywhere; inside one, ESCAPE followed by
-  // ESCAPE or QUOTE yields that character, and QUOTE ends the section.
-  scratch.clear();
-  scratch.reserve(n);
+  // ESCAPE or QUOTE yields that character, and QUOTE ends the section. Written through a raw pointer, runs without a
+  // quote copied whole: a JSON field with doubled quotes is the common case, and per-byte push_back cost a sixth of
+  // pgload's CPU on payment_events.
+  scratch.resize(n);
+  char* out = scratch.data();
+  size_t o = 0;
   bool in_quote = false;
   for (size_t i = 0; i < n;) {
-    const char c = p[i++];
-    if (!in_quote) {
-      if (c == d.quote)
+    if (!in_quote || d.escape == d.quote) {
+      // Up to the next quote, which opens a section, or (inside one) is an escape or its end.
+      const auto* q = static_cast<const char*>(std::memchr(p + i, d.quote, n - i));
+      const size_t run = q ? static_cast<size_t>(q - (p + i)) : n - i;
+      std::memcpy(out + o, p + i, run);
+      o += run;
+      i += run;
+      if (!q) break;
+      ++i;  // the quote
+      if (!in_quote) {
         in_quote = true;
-      else
-        scratch.push_back(c);
+      } else if (i < n && p[i] == d.quote) {
+        out[o++] = p[i++];  // a doubled quote
+      } else {
+        in_quote = false;
+      }
       continue;
     }
+    const char c = p[i++];
     if (c == d.escape && i < n && (p[i] == d.escape || p[i] == d.quote)) {
-      scratch.push_back(p[i++]);
-      continue;
-    }
-    if (c == d.quote)
+      out[o++] = p[i++];
+    } else if (c == d.quote) {
       in_quote = false;
-    else
-      scratch.push_back(c);
+    } else {
+      out[o++] = c;
+    }
   }
+  scratch.resize(o);
   return scratch;
 }
 

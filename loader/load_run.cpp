@@ -597,7 +597,8 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
             work.sink->submit(std::move(b));
           },
           rows_per_shard, counters);
-      log::info("input done: {} rows in {} batch(es); two-phase commit", counters.rows.load(), batches);
+      log::info("input done: {} rows in {} batch(es){}; two-phase commit", counters.rows.load(), batches,
+                plan.binary ? ", " + std::to_string(counters.csv_rows.load()) + " of them as CSV rows" : std::string());
       std::vector<std::string> notes = commit_work(std::move(work), *two_phase, 0);
       for (size_t i = 0; i < notes.size(); ++i) report.warning += (i ? "; " : "") + notes[i];
     } else {

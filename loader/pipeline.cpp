@@ -200,9 +200,10 @@ class ChunkWorker {
     c.rejects.push_back({line, byte, std::move(column), std::move(reason), std::string(raw)});
   }
 
-  // Checks one value; returns false (after recording a reject) when the row must be rejected.
+  // Checks one value, parsed once into `parsed` (which add_field then encodes); returns false (after recording a
+  // reject) when the row must be rejected.
   bool check_field(Chunk& c, uint64_t line, uint64_t byte, int j, std::optional<std::string_view> value,
-                   std::string_view raw, int& shard) const {
+                   std::string_view raw, int& shard, PgInput& parsed) const {
     if (!value) {
       if (j == plan_.dist_field) {
         reject(c, line, byte, j, "NULL in the distribution column", raw);
@@ -214,8 +215,9 @@ class ChunkWorker {
       }
       return true;
     }
+    parsed = parse_pg_input(plan_.types[j], *value);
     if (j == plan_.dist_field) {
-      shard = router_.route(*value);
+      shard = router_.route(parsed, *value);
       if (shard == -1) {
         reject(c, line, byte, j, router_.refusal(*value, excerpt(*value)), raw);
         return false;
@@ -224,12 +226,9 @@ class ChunkWorker {
         reject(c, line, byte, j, "no shard's hash range holds this value (gap in pg_dist_shard)", raw);
         return false;
       }
-      // Hashing an integer key already parsed it exactly as its input function would: no second parse.
-      const PgType t = plan_.types[j].type;
-      if (t == PgType::Int2 || t == PgType::Int4 || t == PgType::Int8) return true;
     }
-    if (const char* why = check_value(plan_.types[j], *value)) {
-      reject(c, line, byte, j, std::string(why) + ": \"" + excerpt(*value) + "\"", raw);
+    if (parsed.status == PgInput::Status::Error) {
+      reject(c, line, byte, j, std::string(parsed.error) + ": \"" + excerpt(*value) + "\"", raw);
       return false;
     }
     return true;
@@ -263,9 +262,15 @@ class ChunkWorker {
 
   // After a value passed check_field: its binary form (binary turns false when it has none: the row goes as CSV)
   // and, for the distribution column, the row's sort key.
-  void add_field(Chunk& c, int j, std::optional<std::string_view> value, bool& binary, uint64_t& key) const {
-    if (binary) binary = append_binary_field(c.bin_row, plan_.types[j], value);
-    if (j == plan_.dist_field && value) key = sort_key(plan_.types[j].type, *value);
+  void add_field(Chunk& c, int j, std::optional<std::string_view> value, const PgInput& parsed, bool& binary,
+                 uint64_t& key) const {
+    if (binary) {
+      if (value)
+        binary = append_binary_field(c.bin_row, plan_.types[j], parsed);
+      else
+        append_binary_null(c.bin_row);
+    }
+    if (j == plan_.dist_field && value) key = sort_key(plan_.types[j].type, parsed, *value);
   }
 
   // The values of the left-out columns for record `rec` of the chunk: checked, routed and (binary) encoded like
@@ -284,8 +289,9 @@ class ChunkWorker {
       std::optional<std::string_view> value;
       if (v) value = *v;
       const int j = n + static_cast<int>(k);
-      if (!check_field(c, line, byte, j, value, raw, shard)) return false;
-      add_field(c, j, value, binary, key);
+      PgInput parsed;
+      if (!check_field(c, line, byte, j, value, raw, shard, parsed)) return false;
+      add_field(c, j, value, parsed, binary, key);
     }
     return true;
   }
@@ -331,8 +337,9 @@ class ChunkWorker {
         std::string_view fraw(data + f.begin, f.end - f.begin);
         std::optional<std::string_view> value;
         if (f.quoted || fraw != plan_.null_string) value = csv_field_value(data, f, plan_.dialect, c.scratch);
-        ok = check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard);
-        if (ok) add_field(c, static_cast<int>(j), value, binary, key);
+        PgInput parsed;
+        ok = check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard, parsed);
+        if (ok) add_field(c, static_cast<int>(j), value, parsed, binary, key);
       }
       if (!ok || !add_defaults(c, rec, rec_line, byte, raw, shard, binary, key)) continue;
       if (binary) {
@@ -428,9 +435,10 @@ class ChunkWorker {
       for (size_t j = 0; j < ncols && ok; ++j) {
         const TextField& f = c.text_tok.fields[r.first_field + j];
         std::optional<std::string_view> value;
+        PgInput parsed;
         ok = text_value(c, f, rec_line, static_cast<int>(j), raw, value) &&
-             check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard);
-        if (ok) add_field(c, static_cast<int>(j), value, binary, key);
+             check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard, parsed);
+        if (ok) add_field(c, static_cast<int>(j), value, parsed, binary, key);
       }
       if (!ok || !add_defaults(c, i, rec_line, byte, raw, shard, binary, key)) continue;
       if (binary) {
@@ -486,8 +494,9 @@ class ChunkWorker {
       bool binary = start_binary_row(c, values.size() + plan_.default_columns.size());
       uint64_t sort = 0;
       for (size_t j = 0; j < values.size() && ok; ++j) {
-        ok = check_field(c, rec_line, byte, static_cast<int>(j), values[j], text, shard);
-        if (ok) add_field(c, static_cast<int>(j), values[j], binary, sort);
+        PgInput parsed;
+        ok = check_field(c, rec_line, byte, static_cast<int>(j), values[j], text, shard, parsed);
+        if (ok) add_field(c, static_cast<int>(j), values[j], parsed, binary, sort);
       }
       if (!ok || !add_defaults(c, rec, rec_line, byte, text, shard, binary, sort)) continue;
       if (binary) {
@@ -606,8 +615,9 @@ class ChunkWorker {
       for (size_t j = 0; j < ncols && ok; ++j) {
         const int jj = static_cast<int>(j);
         if (value_at[j] < 0) {
-          ok = check_field(c, row_no, c.row_group, jj, std::nullopt, {}, shard);
-          if (ok) append_binary_field(c.bin_row, plan_.types[j], std::nullopt);
+          PgInput none;
+          ok = check_field(c, row_no, c.row_group, jj, std::nullopt, {}, shard, none);
+          if (ok) append_binary_null(c.bin_row);
           continue;
         }
         if (const int n = in.nested_of_field[j]; n >= 0) {  // never the distribution column
@@ -655,7 +665,7 @@ class ChunkWorker {
             t == parquet::PgTarget::Timestamptz)
           key = static_cast<uint64_t>(conv.integer) ^ (uint64_t{1} << 63);
         else
-          key = sort_key(PgType::Text, conv.bytes.empty() ? std::string_view(conv.numeric_text) : conv.bytes);
+          key = sort_key_of_bytes(conv.bytes.empty() ? std::string_view(conv.numeric_text) : conv.bytes);
       }
       if (!ok) continue;
       emit(c.file, c.bin[static_cast<size_t>(shard)], c.bin_row, {row_no, c.row_group, 0, 0, key});
@@ -950,6 +960,7 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
         ShardRows& out = binary ? c->bin[s] : c->csv[s];
         if (out.rows.empty()) continue;
         rows_per_shard[s] += out.rows.size();
+        if (!binary && plan.binary) counters.csv_rows.fetch_add(out.rows.size(), std::memory_order_relaxed);
         if (submit) batcher.add(s, binary, out, c->full);
       }
     }

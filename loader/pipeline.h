@@ -32,6 +32,8 @@ struct LoadCounters {
   std::atomic<uint64_t> bytes{0};  // decompressed input bytes consumed
   std::atomic<uint64_t> rows{0};   // rows routed (not rejected)
   std::atomic<uint64_t> rejected{0};
+  // Of the rows, those sent as CSV although the table goes as binary COPY (a value without an exact binary form).
+  std::atomic<uint64_t> csv_rows{0};
   // Per input file, this run's rows and input bytes: written by the pipeline's serial stages, read once it is done.
   std::vector<uint64_t> file_rows, file_bytes;
 };

@@ -45,6 +45,8 @@ Router::Router(const Table& table) : map_(ranges_of(table)) {
             [](const EnumLabel& a, const EnumLabel& b) { return a.label < b.label; });
   type_.enum_labels = enum_labels_;
   const PgType checked = column_type_for(col.type_oid, col.typmod).type;
+  const std::optional<PgType> hashed = pg_input_type_of(*kind_);
+  value_hashable_ = hashed && (checked == *hashed || (*hashed == PgType::Text && checked == PgType::Varchar));
   type_name_ = checked != PgType::Other ? pg_type_name(checked) : dist_kind_name(*kind_);
   // Shard order in Table::shards is by min_value; the map must agree so an index means the same shard.
   for (size_t i = 0; i < table.shards.size(); ++i)

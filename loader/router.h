@@ -33,6 +33,18 @@ class Router {
     int idx = map_.index_of(hash);
     return idx < 0 ? -2 : idx;
   }
+  // The same for a value the pipeline parsed once (parse_pg_input with the column's ColumnType): hashed from the
+  // parsed value when there is one; a value the parse did not take is hashed from its text, as route() would, so
+  // the refusal and the error paths stay the same.
+  int route(const PgInput& parsed, std::string_view value) const noexcept {
+    if (!kind_) return 0;
+    int32_t hash;
+    if (!(value_hashable_ && parsed.status == PgInput::Status::Value ? hash_pg_input(*kind_, parsed, hash)
+                                                                     : hash_text_value(type_, value, hash)))
+      return -1;
+    int idx = map_.index_of(hash);
+    return idx < 0 ? -2 : idx;
+  }
   // The shard for a hash computed from a typed value (-2 in a gap); the kind says which hash that must be.
   int route_hash(int32_t hash) const noexcept {
     if (!kind_) return 0;
@@ -44,6 +56,7 @@ class Router {
  private:
   std::optional<DistKind> kind_;
   DistType type_;
+  bool value_hashable_ = false;         // the column's parsed value is the one hash_pg_input hashes for kind_
   std::string type_name_;               // for messages, as value_check names the type
   std::vector<EnumLabel> enum_labels_;  // sorted by label; type_.enum_labels views it
   ShardMap map_;

@@ -496,7 +496,9 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
       if (s == Src::Uuid) {
         std::memcpy(u, v.b.data(), 16);
       } else if (s == Src::String) {
-        if (!parse_pg_uuid(v.b, u)) return why("invalid input syntax for type uuid");
+        const PgInput parsed = parse_pg_input(ColumnType{PgType::Uuid}, v.b);
+        if (parsed.status != PgInput::Status::Value) return why("invalid input syntax for type uuid");
+        std::memcpy(u, parsed.uuid, 16);
       } else {
         return cannot(leaf, t);
       }

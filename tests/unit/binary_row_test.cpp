@@ -41,8 +41,11 @@ TEST(BinaryRow, Floats) {
   EXPECT_EQ(field(PgType::Float8, " -0 "), "000000088000000000000000");
   EXPECT_EQ(field(PgType::Float4, "0.1"), "000000043dcccccd");
   EXPECT_EQ(field(PgType::Float8, "4.9e-324"), "000000080000000000000001");
-  EXPECT_EQ(field(PgType::Float8, "NaN"), "-");
-  EXPECT_EQ(field(PgType::Float8, "-Infinity"), "-");
+  EXPECT_EQ(field(PgType::Float8, "NaN"), "000000087ff8000000000000");  // float8in's NaN, as float8send sends it
+  EXPECT_EQ(field(PgType::Float8, "-Infinity"), "00000008fff0000000000000");
+  EXPECT_EQ(field(PgType::Float4, "inf"), "000000047f800000");
+  EXPECT_EQ(field(PgType::Float8, "-nan"), "-");     // strtod keeps the sign: left to the server
+  EXPECT_EQ(field(PgType::Float8, "nan(12)"), "-");  // and a payload
   EXPECT_EQ(field(PgType::Float8, "0x1p3"), "-");
 }
 
@@ -128,10 +131,56 @@ TEST(BinaryRow, TimeAndBytea) {
   EXPECT_EQ(field(PgType::Bytea, "\\x"), "00000000");
   EXPECT_EQ(field(PgType::Bytea, "abc"),
             "00000003"
-            "616263");                               // the escape form without a backslash is the bytes themselves
-  EXPECT_EQ(field(PgType::Bytea, "\\xde ad"), "-");  // whitespace between pairs: left to byteain
-  EXPECT_EQ(field(PgType::Bytea, "\\xdea"), "-");    // odd digit count: the server's error
-  EXPECT_EQ(field(PgType::Bytea, "a\\\\b"), "-");    // escapes: the server reads them
+            "616263");  // the escape form without a backslash is the bytes themselves
+  EXPECT_EQ(field(PgType::Bytea, "\\xde ad"), "00000002dead");         // byteain skips whitespace between pairs
+  EXPECT_EQ(field(PgType::Bytea, "\\xdea"), "-");                      // odd digit count: the server's error
+  EXPECT_EQ(field(PgType::Bytea, "a\\\\b\\001"), "00000004615c6201");  // escape form: \\ and \ooo
+}
+
+// timetz_send, interval_send, inet_send and macaddr_send bytes (the server's receive functions are checked against
+// these encodings in tests/integration/binary_recv_test).
+TEST(BinaryRow, TimetzIntervalNetwork) {
+  EXPECT_EQ(field(PgType::Timetz, "00:00:01.5+02"),
+            "0000000c"
+            "000000000016e360"
+            "ffffe3e0");  // 1.5 s; zone -7200 (seconds west)
+  EXPECT_EQ(field(PgType::Interval, "1 year 2 mons 3 days 00:00:01"),
+            "00000010"
+            "00000000000f4240"
+            "00000003"
+            "0000000e");  // usecs, days, months
+  EXPECT_EQ(field(PgType::Interval, "-1 days +00:00:01"), "0000001000000000000f4240ffffffff00000000");
+  EXPECT_EQ(field(PgType::Interval, "P1D"), "-");
+  EXPECT_EQ(field(PgType::Inet, "10.0.0.1/8"),
+            "0000000802080004"
+            "0a000001");
+  EXPECT_EQ(field(PgType::Cidr, "10.0.0.0/8"),
+            "0000000802080104"
+            "0a000000");
+  EXPECT_EQ(field(PgType::Cidr, "10.0.0.1/8"), "-");  // host bits set: the server's error
+  EXPECT_EQ(field(PgType::Inet, "::1"),
+            "00000014"
+            "03800010"
+            "00000000000000000000000000000001");
+  EXPECT_EQ(field(PgType::Macaddr, "08:00:2B:01:02:03"),
+            "00000006"
+            "08002b010203");
+  EXPECT_EQ(field(PgType::Macaddr, "08002b:010203"), "-");
+}
+
+// The payment_events row of bench/gen_users --kind events (bigint, text, jsonb, timestamp): every field encodes.
+TEST(BinaryRow, PaymentEventsRowEncodesFully) {
+  const std::vector<ColumnType> types = {{PgType::Int8}, {PgType::Text},  {PgType::Int8},
+                                         {PgType::Int8}, {PgType::Jsonb}, {PgType::Timestamp}};
+  const std::vector<std::string_view> row = {"17",
+                                             "PaymentEvent",
+                                             "42",
+                                             "7",
+                                             R"({"amount": 123.45, "currency": "EUR", "note": "order, \"gift\""})",
+                                             "2026-11-03 04:05:06"};
+  ASSERT_TRUE(binary_encodable(types));
+  std::string out;
+  for (size_t j = 0; j < row.size(); ++j) EXPECT_TRUE(append_binary_field(out, types[j], row[j])) << row[j];
 }
 
 TEST(BinaryRow, TypesWithoutEncoderGoAsCsv) {
@@ -154,10 +203,14 @@ TEST(BinaryRow, HeaderAndTrailer) {
             "ffff");
 }
 
+uint64_t key_of(PgType t, std::string_view text) { return sort_key(t, parse_pg_input(ColumnType{t}, text), text); }
+
 TEST(BinaryRow, SortKeyFollowsIntegerOrder) {
-  EXPECT_LT(sort_key(PgType::Int8, "-5"), sort_key(PgType::Int8, "3"));
-  EXPECT_LT(sort_key(PgType::Int8, "3"), sort_key(PgType::Int8, " 10"));
-  EXPECT_LT(sort_key(PgType::Text, "abc"), sort_key(PgType::Text, "abd"));
+  EXPECT_LT(key_of(PgType::Int8, "-5"), key_of(PgType::Int8, "3"));
+  EXPECT_LT(key_of(PgType::Int8, "3"), key_of(PgType::Int8, " 10"));
+  EXPECT_LT(key_of(PgType::Text, "abc"), key_of(PgType::Text, "abd"));
+  EXPECT_LT(key_of(PgType::Timestamp, "1999-12-31 23:59:59"), key_of(PgType::Timestamp, "2000-01-01"));
+  EXPECT_LT(key_of(PgType::Date, "-infinity"), key_of(PgType::Date, "0001-01-01 BC"));
 }
 
 }  // namespace

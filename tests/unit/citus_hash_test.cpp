@@ -114,9 +114,9 @@ TEST(CitusHash, ReferenceVectorsHashAndShard) {
     const ShardMap* map = nullptr;
     if (v.keytype == "bigint") {
       ++bigint_rows;
-      int64_t key = 0;
-      ASSERT_TRUE(parse_pg_int8(v.key, key));
-      EXPECT_EQ(hash_int8(key), v.hash);
+      const PgInput key = parse_pg_input(ColumnType{PgType::Int8}, v.key);
+      ASSERT_EQ(key.status, PgInput::Status::Value);
+      EXPECT_EQ(hash_int8(key.i), v.hash);
       ASSERT_TRUE(hash_text_value(DistKind::Int8, v.key, h));
       map = &users;
     } else {
@@ -377,12 +377,12 @@ TEST(CitusHash, IntegerInputLikeInt8in) {
   expect_rejected(DistKind::Int2, "32768");
   expect_rejected(DistKind::Int2, "-32769");
 
-  int64_t v8 = 0;
-  ASSERT_TRUE(parse_pg_int8(" -9223372036854775808\n", v8));
-  EXPECT_EQ(v8, INT64_MIN);
-  int16_t v2 = 0;
-  ASSERT_TRUE(parse_pg_int2("-32768", v2));
-  EXPECT_EQ(v2, INT16_MIN);
+  const PgInput v8 = parse_pg_input(ColumnType{PgType::Int8}, " -9223372036854775808\n");
+  ASSERT_EQ(v8.status, PgInput::Status::Value);
+  EXPECT_EQ(v8.i, INT64_MIN);
+  const PgInput v2 = parse_pg_input(ColumnType{PgType::Int2}, "-32768");
+  ASSERT_EQ(v2.status, PgInput::Status::Value);
+  EXPECT_EQ(v2.i, INT16_MIN);
 }
 
 TEST(CitusHash, UuidInputLikeUuidIn) {
@@ -407,10 +407,10 @@ TEST(CitusHash, UuidInputLikeUuidIn) {
   expect_rejected(DistKind::Uuid, "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
   expect_rejected(DistKind::Uuid, "{{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}}");
 
-  uint8_t bytes[16];
-  ASSERT_TRUE(parse_pg_uuid(canonical, bytes));
-  EXPECT_EQ(bytes[0], 0xa0);
-  EXPECT_EQ(bytes[15], 0x11);
+  const PgInput parsed = parse_pg_input(ColumnType{PgType::Uuid}, canonical);
+  ASSERT_EQ(parsed.status, PgInput::Status::Value);
+  EXPECT_EQ(parsed.uuid[0], 0xa0);
+  EXPECT_EQ(parsed.uuid[15], 0x11);
 }
 
 TEST(CitusHash, TextInput) {

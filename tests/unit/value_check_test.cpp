@@ -205,5 +205,24 @@ TEST(PgTypeName, SpellsSqlNames) {
   EXPECT_STREQ(pg_type_name(PgType::Timestamptz), "timestamp with time zone");
 }
 
+// parse_pg_input's error says where: the byte of the text the input function stopped at.
+TEST(PgInput, ErrorsCarryTheirByteOffset) {
+  PgInput r = parse_pg_input(ColumnType{PgType::Int4}, " 12x4");
+  EXPECT_EQ(r.status, PgInput::Status::Error);
+  EXPECT_STREQ(r.error, "invalid input syntax for type integer");
+  EXPECT_EQ(r.error_offset, 3u);
+  r = parse_pg_input(ColumnType{PgType::Int2}, "99999");
+  EXPECT_STREQ(r.error, "value out of range for type smallint");
+  r = parse_pg_input(ColumnType{PgType::Uuid}, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1g");
+  EXPECT_EQ(r.error_offset, 35u);
+  r = parse_pg_input(ColumnType{PgType::Text}, std::string_view("ab\0c", 4));
+  EXPECT_EQ(r.error_offset, 2u);
+  r = parse_pg_input(ColumnType{PgType::Int8}, "0x1f");  // PostgreSQL 16's form: the server decides
+  EXPECT_EQ(r.status, PgInput::Status::Deferred);
+  r = parse_pg_input(ColumnType{PgType::Float8}, "-1.5e3");
+  ASSERT_EQ(r.status, PgInput::Status::Value);
+  EXPECT_EQ(r.f8, -1500.0);
+}
+
 }  // namespace
 }  // namespace pgload
