@@ -102,9 +102,9 @@ std::string apply_sql(const UpsertPlan& plan, const std::string& shard_relation,
   std::string set;
   for (size_t i = 0; i < plan.update.size(); ++i)
     set += (i ? ", " : "") + quote_ident(plan.update[i]) + " = EXCLUDED." + quote_ident(plan.update[i]);
-  // A row that already holds the loaded values is left as it is (still locked): no new row version, index entry
-  // or WAL for a re-loaded export. The record image operator compares bytes, so 1.0 vs 1.00, -0 vs 0 or an
-  // equal-by-collation text still update, and it works for types without equality (json).
+  // A row that already holds the loaded values is left as it is (still locked, which logs the lock): no new row
+  // version or index entries for a re-loaded export. The record image operator compares bytes, so 1.0 vs 1.00, -0 vs 0
+  // or an equal-by-collation text still update, and it works for types without equality (json).
   const std::string changed =
       "ROW(" + list(plan.update, "t.") + ")::record *<> ROW(" + list(plan.update, "EXCLUDED.") + ")::record";
   const std::string rows = keys_distinct ? "SELECT " + cols + " FROM " + staging
