@@ -293,11 +293,17 @@ PgInput parse_int(std::string_view text, uint64_t max_positive, const char *synt
   if (i < n && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
   if (i >= n || !is_digit(text[i])) return newer_pg_integer_form(trim(text)) ? PgInput{} : error_at(syntax, i);
   const uint64_t limit = negative ? max_positive + 1 : max_positive;
+  // 19 digits cannot overflow 64 bits: no division per digit unless the value is out of range or longer.
   uint64_t value = 0;
-  for (; i < n && is_digit(text[i]); ++i) {
-    const auto digit = static_cast<uint64_t>(text[i] - '0');
-    if (value > (limit - digit) / 10) return error_at(range, i);
-    value = value * 10 + digit;
+  const size_t start = i;
+  for (; i < n && i - start < 19 && is_digit(text[i]); ++i) value = value * 10 + static_cast<uint64_t>(text[i] - '0');
+  if (value > limit || (i < n && is_digit(text[i]))) {
+    value = 0;
+    for (i = start; i < n && is_digit(text[i]); ++i) {
+      const auto digit = static_cast<uint64_t>(text[i] - '0');
+      if (value > (limit - digit) / 10) return error_at(range, i);
+      value = value * 10 + digit;
+    }
   }
   while (i < n && is_space(text[i])) ++i;
   if (i != n) return newer_pg_integer_form(trim(text)) ? PgInput{} : error_at(syntax, i);
@@ -584,8 +590,8 @@ ColumnType column_type_for(uint32_t type_oid, int32_t typmod) noexcept {
   }
 }
 
-PgInput parse_pg_input(const ColumnType &t, std::string_view text) noexcept {
-  if (const void *nul = std::memchr(text.data(), '\0', text.size()))
+PgInput parse_pg_input(const ColumnType &t, std::string_view text, bool nul_free) noexcept {
+  if (const void *nul = nul_free ? nullptr : std::memchr(text.data(), '\0', text.size()))
     return error_at(kNulByte, static_cast<size_t>(static_cast<const char *>(nul) - text.data()));
   switch (t.type) {
     case PgType::Int2:

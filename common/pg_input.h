@@ -91,7 +91,8 @@ struct PgInput {
   PgInput() noexcept : f8(0) {}
 };
 
-// Parses `text` as the input function of `t` would. Never throws.
-PgInput parse_pg_input(const ColumnType& t, std::string_view text) noexcept;
+// Parses `text` as the input function of `t` would. Never throws. `nul_free`: the caller has checked that `text`
+// holds no NUL byte (which no input function accepts), for a whole chunk at once.
+PgInput parse_pg_input(const ColumnType& t, std::string_view text, bool nul_free = false) noexcept;
 
 }  // namespace pgload

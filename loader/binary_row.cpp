@@ -15,7 +15,7 @@ namespace pgload {
 namespace {
 
 template <typename U>
-void put_be(std::string& out, U v) {
+[[gnu::always_inline]] inline void put_be(std::string& out, U v) {
   char b[sizeof(U)];
   for (size_t i = 0; i < sizeof(U); ++i) b[i] = static_cast<char>(v >> (8 * (sizeof(U) - 1 - i)));
   out.append(b, sizeof(U));

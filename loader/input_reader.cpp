@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "loader/checkpoint.h"
 
@@ -69,27 +70,10 @@ class InputReader::Ahead final : public ByteSource {
   }
 
   size_t read(char* buf, size_t len) override {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !blocks_.empty() || eof_ || error_; });
-    if (blocks_.empty()) {
-      if (error_) std::rethrow_exception(error_);
-      return 0;
-    }
-    // Only this thread pops, and push_back keeps references to the deque's elements: copy without the lock.
-    const std::string& front = blocks_.front();
-    lock.unlock();
-    const size_t n = std::min(len, front.size() - front_at_);
-    front.copy(buf, n, front_at_);
-    front_at_ += n;
-    if (front_at_ == front.size()) {
-      lock.lock();
-      queued_ -= front.size();
-      blocks_.pop_front();
-      front_at_ = 0;
-      lock.unlock();
-      cv_.notify_all();
-    }
-    return n;
+    return take(len, [buf](const char* from, size_t n) { std::memcpy(buf, from, n); });
+  }
+  size_t append_to(std::string& buf, size_t len) override {
+    return take(len, [&buf](const char* from, size_t n) { buf.append(from, n); });
   }
   std::optional<uint64_t> size_hint() const override {
     std::lock_guard lock(mu_);
@@ -118,7 +102,7 @@ class InputReader::Ahead final : public ByteSource {
       }
       cv_.notify_all();
       for (;;) {
-        std::string block(kBlockBytes, '\0');
+        std::string block = spare_block();
         const size_t n = src->read(block.data(), block.size());
         raw_in_.store(src->bytes_in(), std::memory_order_relaxed);
         if (n == 0) break;
@@ -143,6 +127,48 @@ class InputReader::Ahead final : public ByteSource {
     cv_.notify_all();
   }
 
+  // Up to len bytes of the front block handed to `put`, then the block is recycled once used up.
+  template <typename Put>
+  size_t take(size_t len, Put put) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !blocks_.empty() || eof_ || error_; });
+    if (blocks_.empty()) {
+      if (error_) std::rethrow_exception(error_);
+      return 0;
+    }
+    // Only this thread pops, and push_back keeps references to the deque's elements: copy without the lock.
+    std::string& front = blocks_.front();
+    lock.unlock();
+    const size_t n = std::min(len, front.size() - front_at_);
+    put(front.data() + front_at_, n);
+    front_at_ += n;
+    if (front_at_ == front.size()) {
+      lock.lock();
+      queued_ -= front.size();
+      if (spare_.size() < kSpareBlocks) spare_.push_back(std::move(front));
+      blocks_.pop_front();
+      front_at_ = 0;
+      lock.unlock();
+      cv_.notify_all();
+    }
+    return n;
+  }
+
+  // A block of kBlockBytes: a used one when there is one, so that steady state neither zero-fills nor faults in
+  // fresh pages for every megabyte read.
+  std::string spare_block() {
+    std::string block;
+    {
+      std::lock_guard lock(mu_);
+      if (!spare_.empty()) {
+        block = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    block.resize(kBlockBytes);  // zero-fills only what a short read left out
+    return block;
+  }
+
   // At the end of the file: the bytes read are the size listed, and a local file's size and mtime are still what
   // they were when it was opened (a file rewritten in place, or replaced, while it was read).
   void check_unchanged(const ByteSource& src, const SourceIdentity& opened) const {
@@ -163,6 +189,8 @@ class InputReader::Ahead final : public ByteSource {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> blocks_;
+  static constexpr size_t kSpareBlocks = 2;
+  std::vector<std::string> spare_;  // used blocks kept for the reader thread
   size_t front_at_ = 0;  // consumer only: bytes of blocks_.front() already read
   size_t queued_ = 0;
   bool opened_ = false, eof_ = false, stop_ = false;

@@ -201,9 +201,9 @@ class ChunkWorker {
   }
 
   // Checks one value, parsed once into `parsed` (which add_field then encodes); returns false (after recording a
-  // reject) when the row must be rejected.
+  // reject) when the row must be rejected. `nul_free`: the value comes from a chunk known to hold no NUL byte.
   bool check_field(Chunk& c, uint64_t line, uint64_t byte, int j, std::optional<std::string_view> value,
-                   std::string_view raw, int& shard, PgInput& parsed) const {
+                   std::string_view raw, int& shard, PgInput& parsed, bool nul_free = false) const {
     if (!value) {
       if (j == plan_.dist_field) {
         reject(c, line, byte, j, "NULL in the distribution column", raw);
@@ -215,7 +215,7 @@ class ChunkWorker {
       }
       return true;
     }
-    parsed = parse_pg_input(plan_.types[j], *value);
+    parsed = parse_pg_input(plan_.types[j], *value, nul_free);
     if (j == plan_.dist_field) {
       shard = router_.route(parsed, *value);
       if (shard == -1) {
@@ -313,6 +313,8 @@ class ChunkWorker {
 
   void process_csv(Chunk& c, bool utf8_ok) const {
     const char* data = c.data.data();
+    // One search of the chunk instead of one per value: de-quoting only drops bytes.
+    const bool nul_free = std::memchr(data, '\0', c.data.size()) == nullptr;
     tokenize_csv(data, c.data.size(), plan_.dialect, c.at_eof, c.tok, c.stream_start);
     uint64_t line = c.first_line;
     const size_t ncols = plan_.file_columns.size();
@@ -338,7 +340,8 @@ class ChunkWorker {
         std::optional<std::string_view> value;
         if (f.quoted || fraw != plan_.null_string) value = csv_field_value(data, f, plan_.dialect, c.scratch);
         PgInput parsed;
-        ok = check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard, parsed);
+        ok = check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard, parsed,
+                         nul_free);
         if (ok) add_field(c, static_cast<int>(j), value, parsed, binary, key);
       }
       if (!ok || !add_defaults(c, rec, rec_line, byte, raw, shard, binary, key)) continue;
@@ -409,6 +412,8 @@ class ChunkWorker {
   // of the input's delimiter, NULL marker or line ends, and a lone backslash at EOF cannot change meaning.
   void process_text(Chunk& c, bool utf8_ok) const {
     const char* data = c.data.data();
+    // One search of the chunk instead of one per value: text_value checks what an escape makes.
+    const bool nul_free = std::memchr(data, '\0', c.data.size()) == nullptr;
     tokenize_text(data, c.data.size(), plan_.dialect.delimiter, c.eol, c.at_eof, c.text_tok);
     uint64_t line = c.first_line;
     const size_t ncols = plan_.file_columns.size();
@@ -437,7 +442,8 @@ class ChunkWorker {
         std::optional<std::string_view> value;
         PgInput parsed;
         ok = text_value(c, f, rec_line, static_cast<int>(j), raw, value) &&
-             check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard, parsed);
+             check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard, parsed,
+                         nul_free);
         if (ok) add_field(c, static_cast<int>(j), value, parsed, binary, key);
       }
       if (!ok || !add_defaults(c, i, rec_line, byte, raw, shard, binary, key)) continue;
@@ -700,11 +706,7 @@ std::string join_names(const std::vector<std::string>& names) {
 bool fill(ByteSource& source, std::string& buf, size_t want) {
   while (buf.size() < want) {
     size_t old = buf.size();
-    size_t grow = std::max<size_t>(want - old, size_t{64} * 1024);
-    buf.resize(old + grow);
-    size_t n = source.read(buf.data() + old, grow);
-    buf.resize(old + n);
-    if (n == 0) return false;
+    if (source.append_to(buf, std::max<size_t>(want - old, size_t{64} * 1024)) == 0) return false;
   }
   return true;
 }

@@ -1,6 +1,7 @@
 #include "loader/shard_batcher.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <utility>
 
@@ -15,6 +16,23 @@ struct KeyAt {
   uint64_t key;
   uint32_t index;  // the row's input position: the tie-break that keeps equal keys in input order
 };
+
+// Stable LSD radix sort by key, a byte per pass: ties keep input order with no tie-break, and a byte that every key
+// shares (the high bytes of small integer keys) costs no pass. `tmp` is scratch of the same size.
+void radix_sort(std::vector<KeyAt>& v, std::vector<KeyAt>& tmp) {
+  uint64_t differ = 0;  // bits where some key differs from the first
+  for (const KeyAt& k : v) differ |= k.key ^ v.front().key;
+  tmp.resize(v.size());
+  for (size_t b = 0; b < 8; ++b) {
+    if (((differ >> (8 * b)) & 0xFF) == 0) continue;
+    std::array<uint32_t, 256> c{};
+    for (const KeyAt& k : v) ++c[(k.key >> (8 * b)) & 0xFF];
+    uint32_t at = 0;
+    for (uint32_t& n : c) at += std::exchange(n, at);
+    for (const KeyAt& k : v) tmp[c[(k.key >> (8 * b)) & 0xFF]++] = k;
+    v.swap(tmp);
+  }
+}
 
 }  // namespace
 
@@ -91,14 +109,14 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
       offset += rows[i].bytes;
     }
     // Sorting 16-byte (key, position) pairs touches no row: much cheaper than an indirect stable sort.
-    std::vector<KeyAt> order(rows.size());
+    std::vector<KeyAt> order(rows.size()), scratch;
     for (size_t i = 0; i < rows.size(); ++i) order[i] = {rows[i].sort_key, static_cast<uint32_t>(i)};
-    std::sort(order.begin(), order.end(),
-              [](const KeyAt& x, const KeyAt& y) { return x.key != y.key ? x.key < y.key : x.index < y.index; });
-    batch->rows.reserve(rows.size());
-    for (const KeyAt& k : order) {
-      data.append(at[k.index], rows[k.index].bytes);
-      batch->rows.push_back(rows[k.index]);
+    radix_sort(order, scratch);
+    batch->rows.resize(rows.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      const uint32_t from = order[i].index;
+      data.append(at[from], rows[from].bytes);
+      batch->rows[i] = rows[from];
     }
   }
   if (open.binary) append_binary_trailer(data);

@@ -160,6 +160,14 @@ int open_local(const std::string& path, const std::string& name) {
 
 }  // namespace
 
+size_t ByteSource::append_to(std::string& buf, size_t len) {
+  const size_t old = buf.size();
+  buf.resize(old + len);
+  const size_t n = read(buf.data() + old, len);
+  buf.resize(old + n);
+  return n;
+}
+
 void check_url_scheme(const std::string& url) { check_scheme(url); }
 
 void check_source(const std::string& url) {

@@ -64,6 +64,8 @@ class ByteSource {
   virtual ~ByteSource() = default;
   // Reads up to len bytes of the (decompressed) stream; 0 only at end of stream. Throws SourceError.
   virtual size_t read(char* buf, size_t len) = 0;
+  // read() appended to buf. A source that holds its bytes already overrides it to skip zero-filling buf first.
+  virtual size_t append_to(std::string& buf, size_t len);
   // Total raw (compressed) bytes if known, for progress/ETA.
   virtual std::optional<uint64_t> size_hint() const = 0;
   // Raw bytes received so far, in the same unit as size_hint() counted from byte 0 (a resumed source starts at

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "loader/binary_row.h"
@@ -42,6 +45,39 @@ TEST(ShardBatcherTest, SortsAcrossPiecesAndKeepsTiesInInputOrder) {
   std::vector<uint64_t> lines;
   for (const RowOrigin& r : batch->rows) lines.push_back(r.line);
   EXPECT_EQ(lines, (std::vector<uint64_t>{4, 2, 1, 3, 5}));
+}
+
+// Keys that differ in any of their 8 bytes (the radix sort skips bytes all keys share), with repeats: the batch
+// comes out as a stable sort by key would order it.
+TEST(ShardBatcherTest, SortsKeysThatDifferInAnyByteLikeAStableSort) {
+  ShardBatcher batcher(1, 1 << 30, true);
+  std::vector<OpenBatch> full;
+  std::vector<std::pair<uint64_t, uint64_t>> expect;  // (key, line)
+  std::mt19937_64 rng(7);
+  for (int piece = 0; piece < 4; ++piece) {
+    ShardRows out;
+    for (uint64_t i = 0; i < 2000; ++i) {
+      const uint64_t shift = 8 * (rng() % 8);
+      const uint64_t key = (rng() % 5) << shift | (rng() % 3);
+      const uint64_t line = static_cast<uint64_t>(piece) * 2000 + i + 1;
+      add_row(out, key, line);
+      expect.emplace_back(key, line);
+    }
+    batcher.add(0, false, out, full);
+  }
+  std::stable_sort(expect.begin(), expect.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<OpenBatch> left = batcher.drain();
+  ASSERT_EQ(left.size(), 1u);
+  auto batch = batcher.seal(std::move(left[0]));
+  std::string data;
+  std::vector<uint64_t> lines, want_lines;
+  for (const auto& [key, line] : expect) {
+    data += "k" + std::to_string(key) + "-" + std::to_string(line) + "\n";
+    want_lines.push_back(line);
+  }
+  for (const RowOrigin& r : batch->rows) lines.push_back(r.line);
+  EXPECT_EQ(lines, want_lines);
+  EXPECT_EQ(batch->data, data);
 }
 
 // An upsert skips its "last row wins" sort only for a batch that cannot repeat a distribution value: exact keys,
