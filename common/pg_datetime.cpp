@@ -230,6 +230,29 @@ DtParse parse_fields(std::string_view text, Fields& f) noexcept {
   return DtParse::Ok;
 }
 
+// The form most files hold, "YYYY-MM-DD HH:MM:SS" (or with a T), with every field in its ordinary range, read at
+// fixed places; false for anything else, which parse_fields then decodes (leap seconds, 24:00:00, BC, zones).
+bool canonical_timestamp(std::string_view t, Fields& f) noexcept {
+  if (t.size() != 19 || t[4] != '-' || t[7] != '-' || (t[10] != ' ' && t[10] != 'T') || t[13] != ':' || t[16] != ':')
+    return false;
+  const auto dg = [&t](size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(t[i]) - '0'); };
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
+    if (dg(i) > 9) return false;
+  const auto two = [&dg](size_t i) { return static_cast<int>(dg(i) * 10 + dg(i + 1)); };
+  const int year = two(0) * 100 + two(2), month = two(5), day = two(8);
+  if (year == 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || two(11) > 23 ||
+      two(14) > 59 || two(17) > 59)
+    return false;
+  f.year = year;
+  f.month = month;
+  f.day = day;
+  f.hour = two(11);
+  f.minute = two(14);
+  f.second = two(17);
+  f.has_time = true;
+  return true;
+}
+
 }  // namespace
 
 DtParse parse_pg_date(std::string_view text, int32_t& days_out) noexcept {
@@ -282,8 +305,10 @@ DtParse parse_pg_timestamp(std::string_view text, bool with_tz, std::optional<in
     return DtParse::Ok;
   }
   Fields f;
-  const DtParse r = parse_fields(t, f);
-  if (r != DtParse::Ok) return r;
+  if (!canonical_timestamp(t, f)) {
+    const DtParse r = parse_fields(t, f);
+    if (r != DtParse::Ok) return r;
+  }
   const int julian = date2j(f.year, f.month, f.day);
   if (julian < 0 || julian >= kTimestampEndJulian) return DtParse::OutOfRange;
   const int64_t date = julian - kPostgresEpochJdate;

@@ -8,6 +8,7 @@
 #include <fast_float/fast_float.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -243,8 +244,14 @@ bool json_escapes_valid(std::string_view text) noexcept {
 const char *check_json(std::string_view text, bool jsonb) noexcept {
   constexpr const char *kSyntax = "invalid input syntax for type json";
   thread_local simdjson::dom::parser parser;
+  // simdjson reads SIMDJSON_PADDING bytes past the text: a buffer kept per thread, where parse(..., true) would
+  // allocate and free a padded copy per value.
+  thread_local std::string padded;
+  if (padded.size() < text.size() + simdjson::SIMDJSON_PADDING) padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
+  std::memcpy(padded.data(), text.data(), text.size());
   simdjson::dom::element element;
-  simdjson::error_code error = parser.parse(text.data(), text.size(), true).get(element);
+  simdjson::error_code error = parser.parse(padded.data(), text.size(), false).get(element);
+  if (padded.size() > (size_t{1} << 20)) std::string().swap(padded);  // a huge value's copy is not kept
   switch (error) {
     case simdjson::SUCCESS:
       break;
@@ -267,10 +274,9 @@ const char *check_json(std::string_view text, bool jsonb) noexcept {
                        // the server decides
   }
   if (jsonb) {
-    for (size_t i = 0; i + 1 < text.size(); ++i) {
-      if (text[i] != '\\') continue;
+    for (size_t i = text.find('\\'); i != std::string_view::npos && i + 1 < text.size(); i = text.find('\\', i + 2)) {
+      // i + 2 skips the escaped character, which may itself be a backslash
       if (text[i + 1] == 'u' && text.substr(i + 2, 4) == "0000") return "unsupported Unicode escape sequence";
-      ++i;  // skip the escaped character (which may itself be a backslash)
     }
   }
   return nullptr;
@@ -296,7 +302,11 @@ PgInput parse_int(std::string_view text, uint64_t max_positive, const char *synt
   // 19 digits cannot overflow 64 bits: no division per digit unless the value is out of range or longer.
   uint64_t value = 0;
   const size_t start = i;
-  for (; i < n && i - start < 19 && is_digit(text[i]); ++i) value = value * 10 + static_cast<uint64_t>(text[i] - '0');
+  for (const size_t end = std::min(n, start + 19); i < end; ++i) {
+    const auto digit = static_cast<uint64_t>(static_cast<unsigned char>(text[i]) - '0');
+    if (digit > 9) break;
+    value = value * 10 + digit;
+  }
   if (value > limit || (i < n && is_digit(text[i]))) {
     value = 0;
     for (i = start; i < n && is_digit(text[i]); ++i) {
