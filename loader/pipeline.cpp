@@ -296,6 +296,25 @@ class ChunkWorker {
     return true;
   }
 
+  // Checks, routes and encodes the values of record `rec` (its file fields, then the defaults) into c.bin_row:
+  // `field(j, value, at)` gives file field j and its input byte offset, or false after recording a reject. False
+  // when the row is rejected.
+  template <class Field>
+  bool add_record(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw, bool nul_free,
+                  Field field, int& shard, bool& binary, uint64_t& key) const {
+    const size_t ncols = plan_.file_columns.size();
+    binary = start_binary_row(c, ncols + plan_.default_columns.size());
+    for (size_t j = 0; j < ncols; ++j) {
+      std::optional<std::string_view> value;
+      uint64_t at = byte;
+      PgInput parsed;
+      const int jj = static_cast<int>(j);
+      if (!field(j, value, at) || !check_field(c, line, at, jj, value, raw, shard, parsed, nul_free)) return false;
+      add_field(c, jj, value, parsed, binary, key);
+    }
+    return add_defaults(c, rec, line, byte, raw, shard, binary, key);
+  }
+
   // Appends the record's default values as fields of `dialect` CSV.
   void append_csv_defaults(Chunk& c, size_t rec, std::string& out, const CsvDialect& dialect,
                            std::string_view null_string) const {
@@ -331,20 +350,16 @@ class ChunkWorker {
       }
       if (!check_record(c, rec_line, byte, raw, r.field_count, utf8_ok)) continue;
       int shard = 0;
-      bool ok = true;
-      bool binary = start_binary_row(c, nfields);
+      bool binary = false;
       uint64_t key = 0;
-      for (size_t j = 0; j < ncols && ok; ++j) {
+      const auto field = [&](size_t j, std::optional<std::string_view>& value, uint64_t& at) {
         const CsvField& f = c.tok.fields[r.first_field + j];
-        std::string_view fraw(data + f.begin, f.end - f.begin);
-        std::optional<std::string_view> value;
-        if (f.quoted || fraw != plan_.null_string) value = csv_field_value(data, f, plan_.dialect, c.scratch);
-        PgInput parsed;
-        ok = check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard, parsed,
-                         nul_free);
-        if (ok) add_field(c, static_cast<int>(j), value, parsed, binary, key);
-      }
-      if (!ok || !add_defaults(c, rec, rec_line, byte, raw, shard, binary, key)) continue;
+        at = c.byte_offset + f.begin;
+        if (f.quoted || std::string_view(data + f.begin, f.end - f.begin) != plan_.null_string)
+          value = csv_field_value(data, f, plan_.dialect, c.scratch);
+        return true;
+      };
+      if (!add_record(c, rec, rec_line, byte, raw, nul_free, field, shard, binary, key)) continue;
       if (binary) {
         emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
       } else if (nfields > ncols) {
@@ -416,8 +431,6 @@ class ChunkWorker {
     const bool nul_free = std::memchr(data, '\0', c.data.size()) == nullptr;
     tokenize_text(data, c.data.size(), plan_.dialect.delimiter, c.eol, c.at_eof, c.text_tok);
     uint64_t line = c.first_line;
-    const size_t ncols = plan_.file_columns.size();
-    const size_t nfields = ncols + plan_.default_columns.size();
     const auto& records = c.text_tok.records;
     // COPY's HEADER skips the first line whatever it holds (only a `\.` in it still ends the data).
     const size_t first = c.stream_start && plan_.skip_header && !records.empty() && records[0].begin == 0 ? 1 : 0;
@@ -434,19 +447,14 @@ class ChunkWorker {
       }
       if (!check_record(c, rec_line, byte, raw, r.field_count, utf8_ok)) continue;
       int shard = 0;
-      bool ok = true;
-      bool binary = start_binary_row(c, nfields);
+      bool binary = false;
       uint64_t key = 0;
-      for (size_t j = 0; j < ncols && ok; ++j) {
+      const auto field = [&](size_t j, std::optional<std::string_view>& value, uint64_t& at) {
         const TextField& f = c.text_tok.fields[r.first_field + j];
-        std::optional<std::string_view> value;
-        PgInput parsed;
-        ok = text_value(c, f, rec_line, static_cast<int>(j), raw, value) &&
-             check_field(c, rec_line, c.byte_offset + f.begin, static_cast<int>(j), value, raw, shard, parsed,
-                         nul_free);
-        if (ok) add_field(c, static_cast<int>(j), value, parsed, binary, key);
-      }
-      if (!ok || !add_defaults(c, i, rec_line, byte, raw, shard, binary, key)) continue;
+        at = c.byte_offset + f.begin;
+        return text_value(c, f, rec_line, static_cast<int>(j), raw, value);
+      };
+      if (!add_record(c, i, rec_line, byte, raw, nul_free, field, shard, binary, key)) continue;
       if (binary) {
         emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
       } else {
@@ -496,15 +504,13 @@ class ChunkWorker {
       }
       const auto& values = reader->values();
       int shard = 0;
-      bool ok = true;
-      bool binary = start_binary_row(c, values.size() + plan_.default_columns.size());
+      bool binary = false;
       uint64_t sort = 0;
-      for (size_t j = 0; j < values.size() && ok; ++j) {
-        PgInput parsed;
-        ok = check_field(c, rec_line, byte, static_cast<int>(j), values[j], text, shard, parsed);
-        if (ok) add_field(c, static_cast<int>(j), values[j], parsed, binary, sort);
-      }
-      if (!ok || !add_defaults(c, rec, rec_line, byte, text, shard, binary, sort)) continue;
+      const auto field = [&values](size_t j, std::optional<std::string_view>& value, uint64_t&) {
+        value = values[j];
+        return true;
+      };
+      if (!add_record(c, rec, rec_line, byte, text, false, field, shard, binary, sort)) continue;
       if (binary) {
         emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, 0, 0, sort});
       } else {
