@@ -191,7 +191,7 @@ class InputReader::Ahead final : public ByteSource {
   std::deque<std::string> blocks_;
   static constexpr size_t kSpareBlocks = 2;
   std::vector<std::string> spare_;  // used blocks kept for the reader thread
-  size_t front_at_ = 0;  // consumer only: bytes of blocks_.front() already read
+  size_t front_at_ = 0;             // consumer only: bytes of blocks_.front() already read
   size_t queued_ = 0;
   bool opened_ = false, eof_ = false, stop_ = false;
   std::exception_ptr error_;

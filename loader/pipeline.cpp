@@ -300,8 +300,8 @@ class ChunkWorker {
   // `field(j, value, at)` gives file field j and its input byte offset, or false after recording a reject. False
   // when the row is rejected.
   template <class Field>
-  bool add_record(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw, bool nul_free,
-                  Field field, int& shard, bool& binary, uint64_t& key) const {
+  bool add_record(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw, bool nul_free, Field field,
+                  int& shard, bool& binary, uint64_t& key) const {
     const size_t ncols = plan_.file_columns.size();
     binary = start_binary_row(c, ncols + plan_.default_columns.size());
     for (size_t j = 0; j < ncols; ++j) {

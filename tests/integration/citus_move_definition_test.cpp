@@ -12,27 +12,22 @@
 
 #include "common/pg.h"
 #include "common/shard_name.h"
-#include "tests/support/citus_env.h"
+#include "tests/support/citus_move_fixture.h"
 #include "tests/support/shard_definition.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
-using pgload::test::run_command;
 
 namespace {
 
 constexpr int kRows = 2000;
 constexpr const char* kReader = "cmd_reader";
 
-class CitusMoveDefinitionTest : public ::testing::Test {
+class CitusMoveDefinitionTest : public test::CitusMoveFixture {
  protected:
   void SetUp() override {
-    auto env = test::CitusEnv::from_env();
-    if (!env)
-      GTEST_SKIP() << "PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER are not both set: no Citus to move on";
-    env_ = *env;
-    coord_ = PgConn::connect(env_.conninfo, "pgload-test");
-    env_.add_new_node(coord_);
+    CitusMoveFixture::SetUp();
+    if (IsSkipped()) return;
     drop_everything();
     env_.new_node_takes_shards(coord_, false);
   }
@@ -48,12 +43,6 @@ class CitusMoveDefinitionTest : public ::testing::Test {
     coord_.run("CALL citus_cleanup_orphaned_resources()");
   }
 
-  std::string pgmove(const std::string& args, int* exit_code) const {
-    auto r = run_command("timeout 300 " + std::string(PGMOVE_BIN) + " --coordinator '" + env_.conninfo + "' " + args +
-                         " 2>&1");
-    *exit_code = r.exit_code;
-    return r.output;
-  }
   std::string node_conninfo(const std::string& host, const std::string& port) const {
     return "host=" + host + " port=" + port + " user=postgres dbname=postgres";
   }
@@ -76,9 +65,6 @@ class CitusMoveDefinitionTest : public ::testing::Test {
     PgConn r = PgConn::connect(env_.conninfo + " user=" + kReader, "pgload-test");
     return *r.scalar("SELECT count(*) FROM cmd_docs");
   }
-
-  test::CitusEnv env_;
-  PgConn coord_;
 };
 
 // Issue #25: after GRANT and a policy, a pgmove rebalance left the reader with an error on the moved shards.
@@ -121,8 +107,7 @@ TEST_F(CitusMoveDefinitionTest, GrantsPoliciesAndColumnOptionsSurviveADirectMove
   const std::string new_node = env_.new_host + " " + env_.new_port;
   for (const std::string mode : {"block_writes", "logical"}) {
     SCOPED_TRACE(mode);
-    int rc = 0;
-    auto out = pgmove("rebalance --mode " + mode, &rc);
+    const auto [rc, out] = pgmove("rebalance --mode " + mode);
     ASSERT_EQ(rc, 0) << out;
     ASSERT_NE(out.find("Citus: pgmove copies"), std::string::npos) << out;
     int moved = 0;
@@ -174,9 +159,7 @@ TEST_F(CitusMoveDefinitionTest, DdlDuringAMoveIsNeverLost) {
                                             : env_.new_host + ":" + env_.new_port;
     // About 1 MB at 256 kB/s: seconds of copying.
     auto mover = std::async(std::launch::async, [&] {
-      int rc = 0;
-      auto out = pgmove("move " + std::to_string(shard) + " --to " + to + " --mode " + mode + " --max-rate 256kB", &rc);
-      return std::make_pair(rc, out);
+      return pgmove("move " + std::to_string(shard) + " --to " + to + " --mode " + mode + " --max-rate 256kB");
     });
     // Until the move copies into the target: a COPY from pgmove on the target node.
     const std::string to_host = to.substr(0, to.rfind(':')), to_port = to.substr(to.rfind(':') + 1);

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "common/pg.h"
-#include "tests/support/citus_env.h"
+#include "tests/support/citus_move_fixture.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
 
@@ -23,15 +23,11 @@ namespace {
 constexpr int kRows = 10000;
 constexpr const char* kRole = "cmr_owner";
 
-class CitusMoveRolesTest : public ::testing::Test {
+class CitusMoveRolesTest : public test::CitusMoveFixture {
  protected:
   void SetUp() override {
-    auto env = test::CitusEnv::from_env();
-    if (!env)
-      GTEST_SKIP() << "PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER are not both set: no Citus to move on";
-    env_ = *env;
-    coord_ = PgConn::connect(env_.conninfo, "pgload-test");
-    env_.add_new_node(coord_);
+    CitusMoveFixture::SetUp();
+    if (IsSkipped()) return;
     if (!coord_.scalar("SELECT 1 FROM pg_roles WHERE rolname = $1", {kRole}))
       coord_.run(std::string("CREATE ROLE ") + kRole + " LOGIN");  // Citus creates it on every worker too
     coord_.run("GRANT CREATE ON DATABASE " + *coord_.scalar("SELECT quote_ident(current_database())") + " TO " + kRole);
@@ -66,15 +62,9 @@ class CitusMoveRolesTest : public ::testing::Test {
     }
   }
 
-  test::CommandResult pgmove(const std::string& args) const {
-    return run_command("timeout 300 " + std::string(PGMOVE_BIN) + " --coordinator " +
-                       sh(env_.conninfo + " user=" + kRole) + " " + args + " 2>&1");
-  }
-  int on_new_node() const {
-    return std::stoi(
-        *coord_.scalar("SELECT count(*) FROM citus_shards WHERE table_name = 'cmr_users'::regclass AND nodename = $1 "
-                       "AND nodeport = $2::int",
-                       {env_.new_host, env_.new_port}));
+  // pgmove as the table owner.
+  test::CommandResult owner_pgmove(const std::string& args) const {
+    return pgmove(args, sh(env_.conninfo + " user=" + kRole));
   }
 
   // Starts `pgmove ui` as the role on a free port; true once it serves.
@@ -98,29 +88,27 @@ class CitusMoveRolesTest : public ::testing::Test {
   }
 
   static constexpr const char* kToken = "cmr-page-token-1234";
-  test::CitusEnv env_;
-  PgConn coord_;
   int ui_pid_ = 0, ui_port_ = 0;
   std::string ui_log_;
 };
 
 TEST_F(CitusMoveRolesTest, EveryCommandAsANonSuperuserTableOwner) {
-  auto status = pgmove("status");
+  auto status = owner_pgmove("status");
   ASSERT_EQ(status.exit_code, 0) << status.output;
   EXPECT_NE(status.output.find("cmr_users"), std::string::npos) << status.output;
-  auto plan = pgmove("plan");
+  auto plan = owner_pgmove("plan");
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
   EXPECT_NE(plan.output.find("cmr_users"), std::string::npos) << plan.output;
 
   for (const std::string mode : {"block_writes", "logical"}) {
     SCOPED_TRACE(mode);
-    auto r = pgmove("rebalance --mode " + mode);
+    auto r = owner_pgmove("rebalance --mode " + mode);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("citus_move_shard_placement() (the coordinator's role is not a superuser)"),
               std::string::npos)
         << r.output;
     EXPECT_EQ(r.output.find("permission denied"), std::string::npos) << r.output;
-    EXPECT_GT(on_new_node(), 0) << r.output;
+    EXPECT_GT(on_new_node("cmr_users"), 0) << r.output;
     EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan()"), "0");
     EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cmr_items i JOIN cmr_users u ON u.id = i.user_id"),
               std::to_string(kRows));
@@ -133,13 +121,13 @@ TEST_F(CitusMoveRolesTest, EveryCommandAsANonSuperuserTableOwner) {
         "SELECT nodename || ':' || nodeport FROM pg_dist_node WHERE groupid <> 0 AND isactive AND NOT "
         "(nodename = $1 AND nodeport = $2::int) ORDER BY nodeport LIMIT 1",
         {env_.new_host, env_.new_port});
-    const int before = on_new_node();
-    auto m = pgmove("move " + shard + " --to " + other + " --mode " + mode);
+    const int before = on_new_node("cmr_users");
+    auto m = owner_pgmove("move " + shard + " --to " + other + " --mode " + mode);
     ASSERT_EQ(m.exit_code, 0) << m.output;
-    EXPECT_EQ(on_new_node(), before - 1) << m.output;
+    EXPECT_EQ(on_new_node("cmr_users"), before - 1) << m.output;
     coord_.run("CALL citus_cleanup_orphaned_resources()");
   }
-  auto rec = pgmove("recover");
+  auto rec = owner_pgmove("recover");
   EXPECT_EQ(rec.exit_code, 0) << rec.output;
   EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cmr_users"), std::to_string(kRows));
 }
@@ -167,7 +155,7 @@ TEST_F(CitusMoveRolesTest, ThePageAsANonSuperuserTableOwner) {
   }
   EXPECT_NE(last.find("\"state\":\"finished\""), std::string::npos) << last;
   EXPECT_EQ(last.find("permission denied"), std::string::npos) << last;
-  EXPECT_GT(on_new_node(), 0) << last;
+  EXPECT_GT(on_new_node("cmr_users"), 0) << last;
   EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan()"), "0");
   EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cmr_items i JOIN cmr_users u ON u.id = i.user_id"),
             std::to_string(kRows));

@@ -18,30 +18,23 @@
 #include "common/shard_name.h"
 #include "mover/engine.h"
 #include "mover/move/move_control.h"
-#include "tests/support/citus_env.h"
+#include "tests/support/citus_move_fixture.h"
 #include "tests/support/rate_probe.h"
 #include "tests/support/test_cluster.h"
 
 using namespace pgload;
-using pgload::test::run_command;
 
 namespace {
 
 constexpr int kRows = 20000;
 
-class CitusMoveTest : public ::testing::Test {
+class CitusMoveTest : public test::CitusMoveFixture {
  protected:
   void SetUp() override {
-    auto env = test::CitusEnv::from_env();
-    if (!env)
-      GTEST_SKIP() << "PGLOAD_TEST_CITUS and PGLOAD_TEST_CITUS_NEW_WORKER are not both set: no Citus to move on";
-    conninfo_ = env->conninfo;
-    host_ = env->new_host;
-    port_ = env->new_port;
-    coord_ = PgConn::connect(conninfo_, "pgload-test");
-    env->add_new_node(coord_);
+    CitusMoveFixture::SetUp();
+    if (IsSkipped()) return;
     coord_.run("DROP TABLE IF EXISTS cm_items, cm_users");
-    set_new_node_shards(false);
+    env_.new_node_takes_shards(coord_, false);
     coord_.run("CREATE TABLE cm_users (id bigint PRIMARY KEY, name text NOT NULL, score int CHECK (score >= 0))");
     coord_.run("CREATE TABLE cm_items (user_id bigint, item int, note text, PRIMARY KEY (user_id, item))");
     coord_.run("CREATE INDEX cm_items_note ON cm_items (note)");
@@ -50,19 +43,15 @@ class CitusMoveTest : public ::testing::Test {
     coord_.run("INSERT INTO cm_users SELECT g, 'user ' || g, g % 100 FROM generate_series(1, " + std::to_string(kRows) +
                ") g");
     coord_.run("INSERT INTO cm_items SELECT g, 1, 'n' || g FROM generate_series(1, " + std::to_string(kRows) + ") g");
-    set_new_node_shards(true);
-    new_group_ =
-        *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int", {host_, port_});
+    env_.new_node_takes_shards(coord_, true);
+    new_group_ = *coord_.scalar("SELECT groupid FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2::int",
+                                {env_.new_host, env_.new_port});
   }
   // The gated tests share one cluster: every table a test here makes goes (a leftover broke a later rebalance).
   void TearDown() override {
     if (!coord_) return;
     coord_.run("DROP TABLE IF EXISTS cm_items, cm_users, cm_rate");
     coord_.run("CALL citus_cleanup_orphaned_resources()");
-  }
-  void set_new_node_shards(bool on) {
-    coord_.run("SELECT citus_set_node_property(" + quote_literal(host_) + ", " + port_ + ", 'shouldhaveshards', " +
-               (on ? "true" : "false") + ")");
   }
 
   // shardid -> groupid of the test tables' placements as `conn` sees them.
@@ -77,8 +66,7 @@ class CitusMoveTest : public ::testing::Test {
 
   void rebalance_and_check(const std::string& mode) {
     auto before = placements(coord_);
-    auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' rebalance --mode " + mode +
-                         " --json 2>&1");
+    auto r = pgmove("rebalance --mode " + mode + " --json");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("\"path\":\"citus_direct\""), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("\"phase\":\"copying\""), std::string::npos) << r.output;
@@ -89,10 +77,7 @@ class CitusMoveTest : public ::testing::Test {
     int on_new = 0;
     for (const auto& [shard, group] : after) on_new += group == new_group_;
     EXPECT_GT(on_new, 0) << r.output;
-    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM citus_shards WHERE table_name = 'cm_users'::regclass AND "
-                             "nodename = $1 AND nodeport = $2::int",
-                             {host_, port_}),
-              std::to_string(on_new / 2));
+    EXPECT_EQ(on_new_node("cm_users"), on_new / 2);
     auto workers = coord_.exec(
         "SELECT nodename, nodeport FROM pg_dist_node WHERE hasmetadata AND groupid <> 0 AND isactive ORDER BY 1, 2");
     ASSERT_GT(workers.rows(), 0);
@@ -125,8 +110,8 @@ class CitusMoveTest : public ::testing::Test {
                                   ") g WHERE get_shard_id_for_distribution_column('cm_users', g) = $1::bigint LIMIT 1",
                               {shard});
     coord_.run("INSERT INTO cm_users VALUES (" + key + ", 'new', 1)");
-    PgConn target =
-        PgConn::connect("host=" + host_ + " port=" + port_ + " user=postgres dbname=postgres", "pgload-test");
+    PgConn target = PgConn::connect(
+        "host=" + env_.new_host + " port=" + env_.new_port + " user=postgres dbname=postgres", "pgload-test");
     EXPECT_EQ(*target.scalar("SELECT count(*) FROM public.cm_users_" + shard + " WHERE id = " + key), "1");
 
     // Citus sees nothing left to do, and its cleaner drops the old placements.
@@ -155,8 +140,8 @@ class CitusMoveTest : public ::testing::Test {
         "ORDER BY nodeport LIMIT 1",
         {new_group_});
     auto sp = other.find(' ');
-    coord_.run("SELECT citus_move_shard_placement(" + shard + ", " + quote_literal(host_) + ", " + port_ + ", " +
-               quote_literal(other.substr(0, sp)) + ", " + other.substr(sp + 1) +
+    coord_.run("SELECT citus_move_shard_placement(" + shard + ", " + quote_literal(env_.new_host) + ", " +
+               env_.new_port + ", " + quote_literal(other.substr(0, sp)) + ", " + other.substr(sp + 1) +
                ", shard_transfer_mode := 'block_writes')");
     coord_.run("SELECT rebalance_table_shards(shard_transfer_mode := 'block_writes')");
     EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_users"), std::to_string(kRows + 1));
@@ -168,7 +153,7 @@ class CitusMoveTest : public ::testing::Test {
   void rebalance_under_writes(const std::string& mode) {
     std::atomic<bool> stop{false};
     auto writer = std::async(std::launch::async, [&] {
-      PgConn w = PgConn::connect(conninfo_, "pgload-test-writer");
+      PgConn w = PgConn::connect(env_.conninfo, "pgload-test-writer");
       int ok = 0;
       std::string error;
       for (int k = kRows + 1; !stop.load(); ++k) {
@@ -181,8 +166,7 @@ class CitusMoveTest : public ::testing::Test {
       }
       return std::make_pair(ok, error);
     });
-    auto r = run_command(std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ + "' rebalance --mode " + mode +
-                         " --json 2>&1");
+    auto r = pgmove("rebalance --mode " + mode + " --json");
     stop = true;
     auto [ok, error] = writer.get();
     ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -191,12 +175,11 @@ class CitusMoveTest : public ::testing::Test {
     EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_users"), std::to_string(kRows + ok));
     EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_users WHERE name = 'w'"), std::to_string(ok));
     EXPECT_GT(std::stoi(*coord_.scalar("SELECT count(*) FROM citus_shards WHERE nodename = $1 AND nodeport = $2::int",
-                                       {host_, port_})),
+                                       {env_.new_host, env_.new_port})),
               0);
   }
 
-  std::string conninfo_, host_, port_, new_group_;
-  PgConn coord_;
+  std::string new_group_;
 };
 
 TEST_F(CitusMoveTest, BlockWritesRebalanceIsACitusMove) { rebalance_and_check("block_writes"); }
@@ -211,16 +194,17 @@ TEST_F(CitusMoveTest, WritesDuringALogicalRebalanceAllLand) { rebalance_under_wr
 // 512 KiB/s and re-rated to 2 MiB/s once it copies, its rate over 4 s after a settling second is 2 MiB/s within 5%.
 TEST_F(CitusMoveTest, ReRateReachesADirectMove) {
   coord_.run("DROP TABLE IF EXISTS cm_rate");
-  set_new_node_shards(false);
+  env_.new_node_takes_shards(coord_, false);
   coord_.run("CREATE TABLE cm_rate (id bigint PRIMARY KEY, payload text)");
   coord_.run("SELECT create_distributed_table('cm_rate', 'id', shard_count := 2, colocate_with := 'none')");
   coord_.run("INSERT INTO cm_rate SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, 30000) g");
-  set_new_node_shards(true);
+  env_.new_node_takes_shards(coord_, true);
   auto r = coord_.exec(
       "SELECT p.shardid, n.nodename, n.nodeport FROM pg_dist_placement p JOIN pg_dist_shard s USING (shardid) "
       "JOIN pg_dist_node n ON n.groupid = p.groupid WHERE s.logicalrelid = 'cm_rate'::regclass ORDER BY 1 LIMIT 1");
   ASSERT_EQ(r.rows(), 1);
-  const MoveRequest request{r.i64(0, 0), r.str(0, 1), static_cast<int32_t>(r.i64(0, 2)), host_, std::stoi(port_)};
+  const MoveRequest request{r.i64(0, 0), r.str(0, 1), static_cast<int32_t>(r.i64(0, 2)), env_.new_host,
+                            std::stoi(env_.new_port)};
   constexpr double kRate = 2.0 * 1024 * 1024;
   MoveControl control;
   test::RateProbe probe;
@@ -254,23 +238,18 @@ TEST_F(CitusMoveTest, ReRateReachesADirectMove) {
 // Both modes, each bounded by timeout(1) (exit 124 is the hang), and Citus agrees afterwards.
 TEST_F(CitusMoveTest, ParallelRebalanceFinishes) {
   for (const std::string mode : {"block_writes", "logical"}) {
-    auto r = run_command("timeout 300 " + std::string(PGMOVE_BIN) + " --coordinator '" + conninfo_ +
-                         "' rebalance --parallel 2 --mode " + mode + " 2>&1");
+    auto r = pgmove("rebalance --parallel 2 --mode " + mode);
     ASSERT_EQ(r.exit_code, 0) << mode << (r.exit_code == 124 ? " (hung)" : "") << ": " << r.output;
     EXPECT_NE(r.output.find("Citus: pgmove copies"), std::string::npos) << r.output;
-    EXPECT_GT(std::stoi(*coord_.scalar("SELECT count(*) FROM citus_shards WHERE table_name = 'cm_users'::regclass "
-                                       "AND nodename = $1 AND nodeport = $2::int",
-                                       {host_, port_})),
-              1)
-        << mode << ": " << r.output;
+    EXPECT_GT(on_new_node("cm_users"), 1) << mode << ": " << r.output;
     EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan()"), "0") << mode;
     EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cm_items i JOIN cm_users u ON u.id = i.user_id"),
               std::to_string(kRows))
         << mode;
     // Back to the old workers for the next mode.
-    coord_.run("SELECT citus_drain_node(" + quote_literal(host_) + ", " + port_ +
+    coord_.run("SELECT citus_drain_node(" + quote_literal(env_.new_host) + ", " + env_.new_port +
                ", shard_transfer_mode := 'block_writes')");
-    set_new_node_shards(true);
+    env_.new_node_takes_shards(coord_, true);
     coord_.run("CALL citus_cleanup_orphaned_resources()");
   }
 }
@@ -282,7 +261,8 @@ TEST_F(CitusMoveTest, SubscriptionNeverHoldsThePassword) {
   std::atomic<bool> done{false};
   std::string stored;
   std::thread watch([&] {
-    PgConn t = PgConn::connect("host=" + host_ + " port=" + port_ + " user=postgres dbname=postgres", "pgload-test");
+    PgConn t = PgConn::connect("host=" + env_.new_host + " port=" + env_.new_port + " user=postgres dbname=postgres",
+                               "pgload-test");
     while (!done.load()) {
       if (auto v = t.scalar("SELECT string_agg(subconninfo, ' | ') FROM pg_subscription WHERE subname LIKE "
                             "'pgload%'"))
@@ -290,8 +270,7 @@ TEST_F(CitusMoveTest, SubscriptionNeverHoldsThePassword) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
-  auto r = run_command(std::string(PGMOVE_BIN) + " --debug --coordinator '" + conninfo_ +
-                       " password=S3cretPw!' rebalance --mode logical 2>&1");
+  auto r = pgmove("--debug rebalance --mode logical", "'" + env_.conninfo + " password=S3cretPw!'");
   done = true;
   watch.join();
   ASSERT_EQ(r.exit_code, 0) << r.output;
