@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
   if (code != kExitLoaded) report.outcome = code == kExitInDoubt ? "in_doubt" : "failed";
   // Said even with --quiet or --json: it tells a caller not to load the input again.
   if (!report.warning.empty()) std::fprintf(stderr, "pgload: warning: %s\n", report.warning.c_str());
+  // recover and status printed their own report; a load's is printed here, and any command's error.
+  if (o.command != "load" && report.error.empty()) return code;
   if (o.json) {
     std::printf("%s\n", report_json(report).c_str());
   } else if (!report.error.empty()) {

@@ -163,6 +163,20 @@ TEST_F(PgloadTest, MillionRowsEqualPlainCopyAndStayInTheirShards) {
   std::remove(big.c_str());
 }
 
+// recover and status print their own report and nothing else: no load summary after it, and with --json one object
+// (two made the output unreadable as JSON).
+TEST_F(PgloadTest, RecoverAndStatusPrintOnlyTheirOwnReport) {
+  auto recover = pgload_stdout("recover");
+  ASSERT_EQ(recover.exit_code, 0) << recover.output;
+  EXPECT_THAT(recover.output, ::testing::MatchesRegex("recover: [^\n]*\n")) << recover.output;
+  auto status = pgload_stdout("status --json");
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, ::testing::MatchesRegex("\\{\"runs\":[^\n]*\\}\n")) << status.output;
+  auto recover_json = pgload_stdout("--json recover");
+  ASSERT_EQ(recover_json.exit_code, 0) << recover_json.output;
+  EXPECT_THAT(recover_json.output, ::testing::MatchesRegex("\\{\"committed\":[^\n]*\\}\n")) << recover_json.output;
+}
+
 TEST_F(PgloadTest, LoadsOverHttp) {
   create_users("src_http");
   ServeFile server("--file " + files().small + " --port 0", files().dir);
