@@ -52,8 +52,7 @@ TEST(UiBrowser, ThreeVerdictsARebalanceFromThePageAndTheToken) {
   const std::string csv = dir + "/users.csv";
   auto g = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kUsers) + " --out " + sh(csv));
   ASSERT_EQ(g.exit_code, 0) << g.output;
-  auto l = run_command(std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster.conninfo()) + " --url " + sh(csv) +
-                       " --table payment_users --quiet");
+  auto l = run_pgload(cluster.conninfo(), "--url " + sh(csv) + " --table payment_users --quiet");
   ASSERT_EQ(l.exit_code, 0) << l.output;
 
   // playwright-core from the committed lock file, outside the source tree.

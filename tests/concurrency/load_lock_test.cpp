@@ -46,9 +46,7 @@ class LoadLockTest : public ::testing::Test {
     c.exec("SELECT create_distributed_table($1, 'user_id', colocate_with => 'none', shard_count => $2::int)",
            {name, std::to_string(shards)});
   }
-  static std::string pgload_cmd(const std::string& args) {
-    return "timeout 300 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) + " " + args;
-  }
+  static std::string pgload_cmd(const std::string& args) { return pgload_command(cluster().conninfo(), args); }
   static std::future<CommandResult> start(const std::string& command) {
     return std::async(std::launch::async, [command] { return run_command(command); });
   }

@@ -70,9 +70,10 @@ class LoadMoveTest : public ::testing::Test {
   // pgload of the new rows; the input stalls after its first half so that the load spans a move.
   std::future<CommandResult> start_load(const std::string& extra = "") const {
     const std::string csv = sh(dir_ + "/users.csv");
-    std::string cmd = "{ head -n " + std::to_string(kNewRows / 2) + " " + csv + "; sleep " + std::to_string(kStallS) +
-                      "; tail -n +" + std::to_string(kNewRows / 2 + 1) + " " + csv + "; } | timeout 300 " + PGLOAD_BIN +
-                      " --quiet --coordinator " + sh(cluster_->conninfo()) + " --url - --table " + kTable + " " + extra;
+    std::string cmd =
+        "{ head -n " + std::to_string(kNewRows / 2) + " " + csv + "; sleep " + std::to_string(kStallS) + "; tail -n +" +
+        std::to_string(kNewRows / 2 + 1) + " " + csv + "; } | " +
+        pgload_command(cluster_->conninfo(), "--quiet --url - --table " + std::string(kTable) + " " + extra);
     return std::async(std::launch::async, [cmd] { return run_command(cmd); });
   }
 

@@ -23,8 +23,7 @@ class CitusResumeFaultTest : public CitusCoordinatorTest {
  protected:
   void create_users(const std::string& name) { create_users_table(coord_, name); }
   CommandResult pgload(const std::string& args, const std::string& fault = "") const {
-    return run_command((fault.empty() ? "" : "PGLOAD_FAULT=" + fault + " ") + "timeout 120 " + std::string(PGLOAD_BIN) +
-                       " --coordinator " + sh(conninfo_) + " " + args);
+    return run_pgload(conninfo_, args, fault.empty() ? "" : "PGLOAD_FAULT=" + fault);
   }
   std::string fingerprint(const std::string& table) const {
     return *coord_.scalar(

@@ -30,8 +30,7 @@ const std::string& rows_file() {
 }
 
 CommandResult pgload(const std::string& env, const std::string& args) {
-  return run_command(env + " timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) +
-                     " " + args + " 2>&1");
+  return run_pgload(cluster().conninfo(), args, env);
 }
 
 void create_table(const std::string& name) {
@@ -68,8 +67,7 @@ TEST(CommitTruth, CoordinatorLostAfterCommitPreparedSaysCommitted) {
   EXPECT_NE(j.output.find("\"outcome\":\"committed\""), std::string::npos) << j.output;
   EXPECT_NE(j.output.find("\"warning\":\"the load is committed on every worker"), std::string::npos) << j.output;
 
-  auto rec = run_command("timeout 120 " + std::string(PGLOAD_BIN) + " recover --coordinator " +
-                         sh(cluster().conninfo()) + " 2>&1");
+  auto rec = run_pgload(cluster().conninfo(), "recover");
   EXPECT_EQ(rec.exit_code, 0) << rec.output;
   EXPECT_EQ(decisions_left(), 0);
   EXPECT_EQ(count("SELECT count(*) FROM truth_lost"), kRows);
@@ -176,8 +174,8 @@ TEST(CommitTruth, TinyIdleTimeoutsDoNotCutALoad) {
     const std::string half = std::to_string(kRows / 2);
     const std::string input = "{ head -n " + half + " " + sh(rows_file()) + "; sleep 1.5; tail -n +" +
                               std::to_string(kRows / 2 + 1) + " " + sh(rows_file()) + "; }";
-    r = run_command(input + " | timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) +
-                    " --url - --table truth_idle --batch-bytes 65536 --quiet 2>&1");
+    r = run_command(input + " | " +
+                    pgload_command(cluster().conninfo(), "--url - --table truth_idle --batch-bytes 65536 --quiet"));
   }
   // Counted once the settings are gone: the count reads the shards through postgres_fdw sessions of the cluster's
   // own, which the timeouts would cut on a slow machine.

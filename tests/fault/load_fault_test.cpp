@@ -43,11 +43,8 @@ class LoadFaultTest : public ::testing::Test {
   static TestCluster& cluster() { return TestCluster::shared(); }
 
   static void create_users(const std::string& name) { create_users_table(cluster().connect(), name); }
-  static std::string pgload_cmd(const std::string& args) {
-    return std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) + " " + args;
-  }
   static CommandResult pgload(const std::string& args, const std::string& fault = "") {
-    return run_command((fault.empty() ? "" : "PGLOAD_FAULT=" + fault + " ") + "timeout 240 " + pgload_cmd(args));
+    return run_pgload(cluster().conninfo(), args, fault.empty() ? "" : "PGLOAD_FAULT=" + fault);
   }
   static int64_t count(const std::string& table) {
     return std::stoll(*cluster().connect().scalar("SELECT count(*) FROM " + table));
@@ -68,7 +65,7 @@ class LoadFaultTest : public ::testing::Test {
   static CommandResult recover() {
     CommandResult r;
     for (int attempt = 0; attempt < 40; ++attempt) {
-      r = run_command("timeout 120 " + std::string(PGLOAD_BIN) + " recover --coordinator " + sh(cluster().conninfo()));
+      r = run_pgload(cluster().conninfo(), "recover");
       if (r.exit_code != 0 || r.output.find(", 0 left to a running load") != std::string::npos) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
@@ -175,7 +172,9 @@ TEST_F(LoadFaultTest, WorkerKilledMidLoadLeavesNothing) {
   pid_t pid = fork();
   if (pid == 0) {
     std::string cmd =
-        "exec timeout 90 " + pgload_cmd("--url " + sh(big) + " --table f_worker_killed --quiet") + " >" + out + " 2>&1";
+        "exec " +
+        pgload_command(cluster().conninfo(), "--url " + sh(big) + " --table f_worker_killed --quiet", "", 90) + " >" +
+        out + " 2>&1";
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }

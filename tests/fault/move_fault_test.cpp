@@ -61,8 +61,7 @@ class MoveFault : public ::testing::Test {
     const std::string file = dir + "/users.csv";
     auto g = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kRows) + " --out " + sh(file));
     if (g.exit_code != 0) throw std::runtime_error("gen_users failed: " + g.output);
-    auto l = run_command("timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster_->conninfo()) +
-                         " --url " + sh(file) + " --table " + kTable + " --quiet");
+    auto l = run_pgload(cluster_->conninfo(), "--url " + sh(file) + " --table " + kTable + " --quiet");
     if (l.exit_code != 0) throw std::runtime_error("pgload failed: " + l.output);
     (void)run_command("rm -rf " + sh(dir));
     auto r = c.exec("SELECT count(*), sum(user_id)::text FROM " + kTable);

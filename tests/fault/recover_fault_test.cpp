@@ -44,8 +44,8 @@ class RecoverFaultTest : public ::testing::Test {
   static void create_users(const std::string& name) { create_users_table(cluster().connect(), name); }
   // A load killed right after its commit decision: every worker holds prepared transactions that must commit.
   static void crash_after_decision(const std::string& table) {
-    auto r = run_command("PGLOAD_FAULT=after_decision timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " +
-                         sh(cluster().conninfo()) + " --url " + sh(users_file()) + " --table " + table + " --quiet");
+    auto r = run_pgload(cluster().conninfo(), "--url " + sh(users_file()) + " --table " + table + " --quiet",
+                        "PGLOAD_FAULT=after_decision");
     ++tally.injected;
     ASSERT_EQ(r.exit_code, 128 + SIGKILL) << r.output;
     ASSERT_EQ(decisions_left(), 1);
@@ -58,9 +58,7 @@ class RecoverFaultTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
   }
-  static CommandResult recover() {
-    return run_command("timeout 120 " + std::string(PGLOAD_BIN) + " recover --coordinator " + sh(cluster().conninfo()));
-  }
+  static CommandResult recover() { return run_pgload(cluster().conninfo(), "recover"); }
   static int64_t count(const std::string& table) {
     return std::stoll(*cluster().connect().scalar("SELECT count(*) FROM " + table));
   }

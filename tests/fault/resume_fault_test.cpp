@@ -51,8 +51,7 @@ class ResumeFaultTest : public ::testing::Test {
 
   static void create_users(const std::string& name) { create_users_table(cluster().connect(), name); }
   static CommandResult pgload(const std::string& args, const std::string& fault = "") {
-    return run_command((fault.empty() ? "" : "PGLOAD_FAULT=" + fault + " ") + "timeout 120 " + std::string(PGLOAD_BIN) +
-                       " --coordinator " + sh(cluster().conninfo()) + " " + args);
+    return run_pgload(cluster().conninfo(), args, fault.empty() ? "" : "PGLOAD_FAULT=" + fault);
   }
   // count, distinct keys and a checksum over every row: equal fingerprints mean the same rows, each once.
   static std::string fingerprint(const std::string& table) {

@@ -44,15 +44,13 @@ const Inputs& inputs() {
 }
 
 CommandResult pgload(const std::string& args, const std::string& fault = "") {
-  return run_command((fault.empty() ? "" : "PGLOAD_FAULT=" + fault + " ") + "timeout 240 " + PGLOAD_BIN +
-                     " --coordinator " + sh(TestCluster::shared().conninfo()) + " " + args);
+  return run_pgload(TestCluster::shared().conninfo(), args, fault.empty() ? "" : "PGLOAD_FAULT=" + fault);
 }
 
 CommandResult recover() {
   CommandResult r;
   for (int attempt = 0; attempt < 40; ++attempt) {
-    r = run_command("timeout 120 " + std::string(PGLOAD_BIN) + " recover --coordinator " +
-                    sh(TestCluster::shared().conninfo()));
+    r = run_pgload(TestCluster::shared().conninfo(), "recover");
     if (r.exit_code != 0 || r.output.find(", 0 left to a running load") != std::string::npos) break;
     usleep(250 * 1000);
   }

@@ -164,18 +164,17 @@ TEST(CatalogReference, NodeConninfoOverrideIsUsedByBothTools) {
       "SELECT create_distributed_table('override_t', 'id') WHERE NOT EXISTS "
       "(SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'override_t'::regclass)");
   std::string opt = " --node-conninfo '" + n->endpoint() + "=host=127.0.0.1 port=1 user=postgres'";
-  auto load = pgload::test::run_command("echo 1 | " + std::string(PGLOAD_BIN) + " --coordinator '" +
-                                        cluster.conninfo() + "' --url - --table override_t" + opt);
+  auto load = pgload::test::run_command(
+      "echo 1 | " + pgload::test::pgload_command(cluster.conninfo(), "--url - --table override_t" + opt));
   EXPECT_EQ(load.exit_code, 3) << load.output;
   EXPECT_NE(load.output.find("port 1 failed"), std::string::npos) << load.output;
   auto status = pgload::test::run_command(std::string(PGMOVE_BIN) + " --coordinator '" + cluster.conninfo() + "'" +
                                           opt + " status");
   EXPECT_NE(status.exit_code, 0) << status.output;
-  auto bad = pgload::test::run_command(std::string(PGLOAD_BIN) + " --coordinator '" + cluster.conninfo() +
-                                       "' --url - --table override_t --node-conninfo nonsense");
+  auto bad = pgload::test::run_pgload(cluster.conninfo(), "--url - --table override_t --node-conninfo nonsense");
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   // Without the override the same load works.
-  auto ok = pgload::test::run_command("echo 1 | " + std::string(PGLOAD_BIN) + " --coordinator '" + cluster.conninfo() +
-                                      "' --url - --table override_t");
+  auto ok = pgload::test::run_command("echo 1 | " +
+                                      pgload::test::pgload_command(cluster.conninfo(), "--url - --table override_t"));
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
 }

@@ -60,8 +60,8 @@ class CitusConcurrencyTest : public ::testing::Test {
   std::future<test::CommandResult> start_load(int stall_s) {
     std::string csv = *dir_ + "/users.csv";
     std::string cmd = "{ head -n " + std::to_string(kNewRows / 2) + " " + csv + "; sleep " + std::to_string(stall_s) +
-                      "; tail -n +" + std::to_string(kNewRows / 2 + 1) + " " + csv + "; } | " + PGLOAD_BIN +
-                      " --quiet --coordinator " + test::sh(conninfo_) + " --url - --table conc_users";
+                      "; tail -n +" + std::to_string(kNewRows / 2 + 1) + " " + csv + "; } | " +
+                      test::pgload_command(conninfo_, "--quiet --url - --table conc_users");
     return std::async(std::launch::async, [cmd] { return run_command(cmd); });
   }
 

@@ -55,8 +55,7 @@ TEST_F(CitusDefaultsTest, LeftOutColumnsMatchCitusCopy) {
                t + "_extra'), twice bigint GENERATED ALWAYS AS (n * 2) STORED)");
     coord_.run("SELECT create_distributed_table('" + t + "', 'id', shard_count => 8)");
   }
-  auto r = run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(conninfo_) + " --url " +
-                       sh(path) + " --table cz_pgload --columns name,n");
+  auto r = run_pgload(conninfo_, "--url " + sh(path) + " --table cz_pgload --columns name,n");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto copy = run_command("psql " + sh(conninfo_) + " -v ON_ERROR_STOP=1 -c " +
                           sh("\\copy cz_citus (name, n) FROM " + sh(path) + " CSV"));
@@ -84,8 +83,7 @@ TEST_F(CitusDefaultsTest, ReferenceTableAndRefusal) {
   coord_.run("DROP TABLE IF EXISTS cz_ref");
   coord_.run("CREATE TABLE cz_ref (id bigserial PRIMARY KEY, name text, n int, u uuid DEFAULT gen_random_uuid())");
   coord_.run("SELECT create_reference_table('cz_ref')");
-  auto r = run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(conninfo_) + " --url " +
-                       sh(path) + " --table cz_ref --columns name,n");
+  auto r = run_pgload(conninfo_, "--url " + sh(path) + " --table cz_ref --columns name,n");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(*coord_.scalar("SELECT count(DISTINCT id) + count(DISTINCT u) FROM cz_ref"), std::to_string(2 * kRows));
   coord_.run("INSERT INTO cz_ref (name, n) VALUES ('later', -1)");  // the primary key: no collision
@@ -93,8 +91,7 @@ TEST_F(CitusDefaultsTest, ReferenceTableAndRefusal) {
   coord_.run("DROP TABLE IF EXISTS cz_refuse");
   coord_.run("CREATE TABLE cz_refuse (id bigserial, name text, n int, must text NOT NULL)");
   coord_.run("SELECT create_distributed_table('cz_refuse', 'id')");
-  r = run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(conninfo_) + " --url " + sh(path) +
-                  " --table cz_refuse --columns name,n");
+  r = run_pgload(conninfo_, "--url " + sh(path) + " --table cz_refuse --columns name,n");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("column \"must\" of \"public\".\"cz_refuse\" is NOT NULL and has no default"));
   EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM cz_refuse"), "0");

@@ -57,9 +57,7 @@ class CitusLoadLockTest : public ::testing::Test {
     coord_.run("DROP TABLE IF EXISTS lock_users");
     coord_.run("CALL citus_cleanup_orphaned_resources()");
   }
-  std::string pgload_cmd(const std::string& args) const {
-    return "timeout 300 " + std::string(PGLOAD_BIN) + " --coordinator " + test::sh(env_.conninfo) + " " + args;
-  }
+  std::string pgload_cmd(const std::string& args) const { return test::pgload_command(env_.conninfo, args); }
   static std::future<CommandResult> start(const std::string& command) {
     return std::async(std::launch::async, [command] { return run_command(command); });
   }

@@ -29,8 +29,7 @@ class CitusManyInputsTest : public CitusCoordinatorTest {
                ", 'id', shard_count := 32, colocate_with := 'none')");
   }
   CommandResult pgload(const std::string& args, const std::string& env = "") {
-    return run_command(env + " timeout 300 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(conninfo_) + " " +
-                       args + " 2>&1");
+    return run_pgload(conninfo_, args, env);
   }
   // Parts part-01..part-12 of ids 1..kParts*kPerPart (header "id,v,n"), 1, 5, 9 gzip, 2, 6, 10 zstd; and
   // all.csv, the same rows in one file without headers for Citus's \copy.

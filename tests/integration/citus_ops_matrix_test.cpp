@@ -164,8 +164,9 @@ class CitusOpsMatrix : public ::testing::TestWithParam<Case> {
     std::string source = stall_s == 0 ? "cat " + csv
                                       : "{ head -n " + half + " " + csv + "; sleep " + std::to_string(stall_s) +
                                             "; tail -n +" + std::to_string(kLoadRows / 2 + 1) + " " + csv + "; }";
-    std::string cmd = source + " | " + (fault.empty() ? "" : "PGLOAD_FAULT=" + fault + " ") + PGLOAD_BIN +
-                      " --quiet --coordinator " + test::sh(env_.conninfo) + " --url - --table " + target() + " 2>&1";
+    std::string cmd = source + " | " +
+                      test::pgload_command(env_.conninfo, "--quiet --url - --table " + target(),
+                                           fault.empty() ? "" : "PGLOAD_FAULT=" + fault);
     return std::async(std::launch::async, [cmd] { return run_command(cmd); });
   }
 
@@ -275,7 +276,7 @@ TEST_P(CitusOpsMatrix, EveryDecidedRowOnceNoStrayShard) {
   // The operation starts while the crashed load is in doubt; recovery comes only after it has had time to run.
   auto op = start_op();
   finishes(op, 5);
-  auto rec = run_command(std::string(PGLOAD_BIN) + " recover --coordinator " + test::sh(env_.conninfo) + " 2>&1");
+  auto rec = test::run_pgload(env_.conninfo, "recover");
   EXPECT_EQ(rec.exit_code, 0) << rec.output;
   ASSERT_TRUE(finishes(op, 300)) << "the operation did not finish after pgload recover";
   EXPECT_EQ(op.get(), "") << "the Citus operation failed";

@@ -46,8 +46,7 @@ TEST_F(CitusParquetTest, ParquetLoadEqualsCitusCopyOfTheSameRowsAsCsv) {
     create("pgload_parquet_mine", by);
     create("pgload_parquet_citus", by);
     const CommandResult load =
-        run_command("timeout 300 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(conninfo_) +
-                    " --table pgload_parquet_mine --quiet --url " + sh(dir + "/types_zstd_v2.parquet") + " 2>&1");
+        run_pgload(conninfo_, "--table pgload_parquet_mine --quiet --url " + sh(dir + "/types_zstd_v2.parquet"));
     ASSERT_EQ(load.exit_code, 0) << load.output;
     const CommandResult copy = psql("\\copy pgload_parquet_citus FROM '" + dir + "/types.csv' WITH CSV");
     ASSERT_EQ(copy.exit_code, 0) << copy.output;
@@ -74,8 +73,7 @@ TEST_F(CitusParquetTest, NestedColumnsIntoArraysAndJsonbEqualCitusCopyOfDuckDbsE
                "', 'id', shard_count := 32, colocate_with := 'none')");
   }
   const CommandResult load =
-      run_command("timeout 300 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(conninfo_) +
-                  " --table pgload_parquet_nested_mine --quiet --url " + sh(dir + "/nesting.parquet") + " 2>&1");
+      run_pgload(conninfo_, "--table pgload_parquet_nested_mine --quiet --url " + sh(dir + "/nesting.parquet"));
   ASSERT_EQ(load.exit_code, 0) << load.output;
   const CommandResult copy = psql("\\copy pgload_parquet_nested_citus FROM '" + dir + "/nested_arrays.csv' WITH CSV");
   ASSERT_EQ(copy.exit_code, 0) << copy.output;

@@ -41,7 +41,7 @@ class CitusRolesTest : public CitusCoordinatorTest {
   // A crashed load's prepared parts hold locks on its table: finish them (as a superuser) before dropping.
   void TearDown() override {
     if (!coord_) return;
-    run_command("timeout 120 " + std::string(PGLOAD_BIN) + " recover --coordinator " + sh(conninfo_));
+    run_pgload(conninfo_, "recover");
     CitusCoordinatorTest::TearDown();
   }
   void create_table(const std::string& name, const std::string& role) {
@@ -52,7 +52,7 @@ class CitusRolesTest : public CitusCoordinatorTest {
   }
   std::string as(const std::string& role) const { return conninfo_ + " user=" + role; }
   std::string pgload(const std::string& role, const std::string& args, const std::string& env = "") const {
-    return env + " timeout 120 " + std::string(PGLOAD_BIN) + " " + args + " --coordinator " + sh(as(role));
+    return pgload_command(as(role), args, env);
   }
   CommandResult load(const std::string& role, const std::string& table, const std::string& extra = "",
                      const std::string& env = "") const {

@@ -14,6 +14,7 @@
 
 using namespace pgload;
 using pgload::test::run_command;
+using pgload::test::run_pgload;
 
 namespace {
 
@@ -35,8 +36,7 @@ TEST_F(CitusTest, LoadCountAndPlacement) {
   coord_.run("SELECT create_distributed_table('pgload_citus_users', 'user_id')");
   std::string dir = pgload::test::temp_dir("pgload-citus");
   std::string csv = make_users(200000, dir);
-  auto r = run_command(std::string(PGLOAD_BIN) + " --quiet --coordinator '" + conninfo_ + "' --url " + csv +
-                       " --table pgload_citus_users");
+  auto r = run_pgload(conninfo_, "--quiet --url " + csv + " --table pgload_citus_users");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM pgload_citus_users"), "200000");
   Catalog cat = Catalog::load(coord_);
@@ -66,8 +66,7 @@ TEST_F(CitusTest, PlanEqualsCitusAndRebalance) {
   coord_.run("CREATE TABLE pgload_citus_users (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
   coord_.run("SELECT create_distributed_table('pgload_citus_users', 'user_id', colocate_with := 'none')");
   std::string csv = make_users(100000, pgload::test::temp_dir("pgload-citus"));
-  auto load = run_command(std::string(PGLOAD_BIN) + " --quiet --coordinator '" + conninfo_ + "' --url " + csv +
-                          " --table pgload_citus_users");
+  auto load = run_pgload(conninfo_, "--quiet --url " + csv + " --table pgload_citus_users");
   ASSERT_EQ(load.exit_code, 0) << load.output;
   env->new_node_takes_shards(coord_, true);
   // Citus's own plan, as text rows "table shardid source:port target:port".

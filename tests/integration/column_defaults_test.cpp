@@ -40,8 +40,7 @@ class ColumnDefaultsTest : public ::testing::Test {
     return path;
   }
   static CommandResult load(const std::string& table, const std::string& path, const std::string& extra = "") {
-    return run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) +
-                       " --url " + sh(path) + " --table " + table + " --columns name,n " + extra);
+    return run_pgload(cluster().conninfo(), "--url " + sh(path) + " --table " + table + " --columns name,n " + extra);
   }
   static std::string one(const std::string& sql) { return *cluster().connect().scalar(sql); }
   static int64_t num(const std::string& sql) { return std::stoll(one(sql)); }

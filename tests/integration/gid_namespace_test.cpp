@@ -16,8 +16,7 @@ namespace pgload::test {
 namespace {
 
 CommandResult pgload(const TestCluster& cluster, const std::string& args) {
-  return run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster.conninfo()) + " " +
-                     args + " 2>&1");
+  return run_pgload(cluster.conninfo(), args);
 }
 
 void prepare(const PgConn& worker, const std::string& gid) {

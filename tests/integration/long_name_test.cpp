@@ -18,8 +18,7 @@ namespace {
 constexpr int kRows = 5000;
 
 CommandResult pgload(const TestCluster& cluster, const std::string& args) {
-  return run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster.conninfo()) + " " +
-                     args + " 2>&1");
+  return run_pgload(cluster.conninfo(), args);
 }
 
 CommandResult pgmove(const TestCluster& cluster, const std::string& args) {

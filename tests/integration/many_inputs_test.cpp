@@ -20,8 +20,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 CommandResult pgload(const std::string& args, const std::string& env = "") {
-  return run_command(env + " timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " +
-                     sh(TestCluster::shared().conninfo()) + " " + args + " 2>&1");
+  return run_pgload(TestCluster::shared().conninfo(), args, env);
 }
 
 void create_table(const std::string& name) {
@@ -199,9 +198,10 @@ TEST(ManyInputs, AFaultMidLoadThenResumeLoadsEveryRowExactlyOnce) {
 std::string load_changed_after_listing(const std::string& dir, const std::string& table, const std::string& change) {
   const std::string go = dir + "/go";
   const std::string log = dir + "/pgload.log";
-  run_command("(PGLOAD_TEST_HOLD_FILES=" + sh(go) + " timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " +
-              sh(TestCluster::shared().conninfo()) + " --url " + sh(dir + "/part-*.csv") + " --table " + table + " > " +
-              sh(log) + " 2>&1; echo exit=$? >> " + sh(log) + ") > /dev/null 2>&1 &");
+  run_command("(" +
+              pgload_command(TestCluster::shared().conninfo(), "--url " + sh(dir + "/part-*.csv") + " --table " + table,
+                             "PGLOAD_TEST_HOLD_FILES=" + sh(go)) +
+              " > " + sh(log) + " 2>&1; echo exit=$? >> " + sh(log) + ") > /dev/null 2>&1 &");
   auto held = run_command("for i in $(seq 300); do grep -q 'test hold' " + sh(log) +
                           " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
   EXPECT_EQ(held.exit_code, 0) << read_file(log);

@@ -38,8 +38,7 @@ const ParquetFixtures& fixtures() { return parquet_fixtures(); }
 
 CommandResult pgload(const TestCluster& cluster, const std::string& table, const std::string& url,
                      const std::string& extra = "") {
-  return run_command("timeout 300 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster.conninfo()) +
-                     " --table " + table + " --url " + sh(url) + " --quiet " + extra + " 2>&1");
+  return run_pgload(cluster.conninfo(), "--table " + table + " --url " + sh(url) + " --quiet " + extra);
 }
 
 // The CSV of the rows in a plain table `<csv>_csv` on every worker, by PostgreSQL's own COPY.
@@ -209,9 +208,8 @@ TEST(ParquetTest, CheckpointStepsByRowGroupResumeAfterAKillAndDryRunLoadsNothing
 
   // Killed after its first step, then resumed: it continues at the second row group, every row loaded once.
   create_distributed(c, "pq_resume", kTypesColumns, "id");
-  const CommandResult killed =
-      run_command("PGLOAD_FAULT=after_step:1 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster.conninfo()) +
-                  " --table pq_resume --quiet --checkpoint 1B --url " + sh(url) + " 2>&1");
+  const CommandResult killed = run_pgload(
+      cluster.conninfo(), "--table pq_resume --quiet --checkpoint 1B --url " + sh(url), "PGLOAD_FAULT=after_step:1");
   EXPECT_NE(killed.exit_code, 0) << killed.output;
   EXPECT_EQ(check_against_csv(cluster, "pq_resume", "hashint8(id)").rows, 4096);
   const CommandResult resumed = pgload(cluster, "pq_resume", url, "--checkpoint 1B --resume");

@@ -68,8 +68,7 @@ class BadInputBase {
     return n;
   }
   static CommandResult pgload(const std::string& args, int timeout_s = 120) {
-    return run_command("timeout " + std::to_string(timeout_s) + " " + std::string(PGLOAD_BIN) + " --coordinator " +
-                       sh(cluster().conninfo()) + " " + args);
+    return run_pgload(cluster().conninfo(), args, "", timeout_s);
   }
 };
 
@@ -425,9 +424,8 @@ TEST_F(BadSourceTest, LongRecordsLoadWholeAndAnUnterminatedQuoteStopsAt256MiB) {
   (void)std::remove(path.c_str());
 
   create_table("unterminated_long", Shape::Users);
-  r = run_command("{ printf '1,a,b,c\\n2,\"'; head -c 300000000 /dev/zero | tr '\\0' x; } | timeout 120 " +
-                  std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) +
-                  " --url - --table unterminated_long");
+  r = run_command("{ printf '1,a,b,c\\n2,\"'; head -c 300000000 /dev/zero | tr '\\0' x; } | " +
+                  pgload_command(cluster().conninfo(), "--url - --table unterminated_long", "", 120));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("pgload: line 2, byte 8: a record longer than 256 MiB (unterminated quote?)"));
   EXPECT_EQ(count("unterminated_long"), 0);

@@ -50,13 +50,12 @@ class PgloadTest : public ::testing::Test {
 
   // Runs pgload against the shared cluster (stdout and stderr together), bounded by timeout(1).
   static CommandResult pgload(const std::string& args, const std::string& conninfo = "") {
-    return run_command("timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " +
-                       sh(conninfo.empty() ? cluster().conninfo() : conninfo) + " " + args);
+    return run_pgload(conninfo.empty() ? cluster().conninfo() : conninfo, args);
   }
   // Only pgload's stdout (stderr discarded): for --json.
   static CommandResult pgload_stdout(const std::string& args, const std::string& conninfo = "") {
-    return run_command("(timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " +
-                       sh(conninfo.empty() ? cluster().conninfo() : conninfo) + " " + args + " 2>/dev/null)");
+    return run_command("(" + pgload_command(conninfo.empty() ? cluster().conninfo() : conninfo, args) +
+                       " 2>/dev/null)");
   }
 
   static void create_users(const std::string& name, int shards = 32, const std::string& colocate = "none") {
@@ -203,8 +202,8 @@ TEST_F(PgloadTest, LoadsFromPlainPath) {
 
 TEST_F(PgloadTest, LoadsFromStdin) {
   create_users("src_stdin");
-  auto r = run_command("cat " + sh(files().small) + " | timeout 240 " + PGLOAD_BIN + " --coordinator " +
-                       sh(cluster().conninfo()) + " --url - --table src_stdin");
+  auto r = run_command("cat " + sh(files().small) + " | " +
+                       pgload_command(cluster().conninfo(), "--url - --table src_stdin"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(fingerprint(coord(), "src_stdin"), plain_fingerprint(files().small));
 }

@@ -146,8 +146,7 @@ TEST(PgloadTypesTest, EveryRowLandsInTheShardOfItsServerHash) {
       std::ofstream out(path, std::ios::binary);
       for (int i = 0; i < kRows; ++i) out << csv_quote(tc.value(rng, i)) << ',' << i << '\n';
     }
-    const CommandResult r = run_command("timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " +
-                                        sh(cluster.conninfo()) + " --table " + table + " --url " + sh(path));
+    const CommandResult r = run_pgload(cluster.conninfo(), "--table " + table + " --url " + sh(path));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     int64_t total = 0, misplaced = 0, disagreeing = 0;
     const PgResult shards = c.exec(

@@ -194,8 +194,7 @@ class Rebalance : public ::testing::Test {
     const std::string file = dir + "/users.csv";
     auto g = run_command(std::string(GEN_USERS_BIN) + " --rows " + std::to_string(kUsers) + " --out " + sh(file));
     ASSERT_EQ(g.exit_code, 0) << g.output;
-    auto l = run_command("timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster_->conninfo()) +
-                         " --url " + sh(file) + " --table payment_users --quiet");
+    auto l = run_pgload(cluster_->conninfo(), "--url " + sh(file) + " --table payment_users --quiet");
     ASSERT_EQ(l.exit_code, 0) << l.output;
     (void)run_command("rm -rf " + sh(dir));
   }

@@ -35,10 +35,7 @@ const Files& files() {
   return f;
 }
 
-CommandResult pgload(const std::string& args) {
-  return run_command("timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " +
-                     sh(TestCluster::shared().conninfo()) + " " + args + " 2>&1");
-}
+CommandResult pgload(const std::string& args) { return run_pgload(TestCluster::shared().conninfo(), args); }
 
 void create_table(const std::string& name) {
   auto c = TestCluster::shared().connect();
@@ -95,10 +92,10 @@ TEST(ReplacedSource, UnchangedFileAfterADropLoadsEveryRowOnce) {
 TEST(ReplacedSource, ATokenInTheQueryStringIsNeverStoredAndAFreshOneResumes) {
   create_table("replaced_src_token");
   ServeFile server("--file " + files().first, files().dir);
-  auto killed = run_command("PGLOAD_FAULT=after_step:1 timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " +
-                            sh(TestCluster::shared().conninfo()) + " --url " +
-                            sh(server.url("a.csv") + "?sig=SECRET-ONE&se=2026") +
-                            " --table replaced_src_token --checkpoint 1MB 2>&1");
+  auto killed = run_pgload(
+      TestCluster::shared().conninfo(),
+      "--url " + sh(server.url("a.csv") + "?sig=SECRET-ONE&se=2026") + " --table replaced_src_token --checkpoint 1MB",
+      "PGLOAD_FAULT=after_step:1");
   ASSERT_NE(killed.exit_code, 0) << killed.output;
   auto c = TestCluster::shared().connect();
   EXPECT_EQ(*c.scalar("SELECT count(*) FROM pgload.resumable_runs WHERE url LIKE '%SECRET%'"), "0");

@@ -61,7 +61,7 @@ class RolesTest : public ::testing::Test {
   }
   static std::string as(const std::string& role) { return cluster().conninfo() + " user=" + role; }
   static std::string pgload(const std::string& role, const std::string& args, const std::string& env = "") {
-    return env + " timeout 120 " + std::string(PGLOAD_BIN) + " " + args + " --coordinator " + sh(as(role));
+    return pgload_command(as(role), args, env);
   }
   static CommandResult load(const std::string& role, const std::string& table, const std::string& extra = "",
                             const std::string& env = "") {

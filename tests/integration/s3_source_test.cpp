@@ -68,8 +68,7 @@ class S3SourceTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   static CommandResult pgload(const std::string& env, const std::string& args) {
-    return run_command(env + " timeout 120 " + PGLOAD_BIN + " --coordinator " + sh(TestCluster::shared().conninfo()) +
-                       " --s3-endpoint " + endpoint() + " " + args + " 2>&1");
+    return run_pgload(TestCluster::shared().conninfo(), "--s3-endpoint " + endpoint() + " " + args, env);
   }
 
   static std::string* dir_;
@@ -207,10 +206,11 @@ TEST_F(S3SourceTest, AnObjectReplacedBetweenListingAndReadingIsExit4AndNothingIs
   c.run("CREATE TABLE s3_swap (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
   c.run("SELECT create_distributed_table('s3_swap', 'user_id', colocate_with => 'none', shard_count => 2)");
   const std::string go = *dir_ + "/swap-go", log = *dir_ + "/swap.log";
-  run_command("(" + std::string(kKeys) + " PGLOAD_TEST_HOLD_FILES=" + sh(go) + " timeout 120 " + PGLOAD_BIN +
-              " --coordinator " + sh(TestCluster::shared().conninfo()) + " --s3-endpoint " + endpoint() +
-              " --url 's3://exports/swap/part-*.csv' --table s3_swap > " + sh(log) + " 2>&1; echo exit=$? >> " +
-              sh(log) + ") > /dev/null 2>&1 &");
+  run_command("(" +
+              pgload_command(TestCluster::shared().conninfo(),
+                             "--s3-endpoint " + endpoint() + " --url 's3://exports/swap/part-*.csv' --table s3_swap",
+                             std::string(kKeys) + " PGLOAD_TEST_HOLD_FILES=" + sh(go)) +
+              " > " + sh(log) + " 2>&1; echo exit=$? >> " + sh(log) + ") > /dev/null 2>&1 &");
   auto held = run_command("for i in $(seq 300); do grep -q 'test hold' " + sh(log) +
                           " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
   ASSERT_EQ(held.exit_code, 0) << read_file(log);

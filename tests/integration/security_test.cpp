@@ -29,7 +29,9 @@ namespace pgload {
 namespace {
 
 using test::CommandResult;
+using test::pgload_command;
 using test::run_command;
+using test::run_pgload;
 using test::sh;
 using test::TestCluster;
 
@@ -587,8 +589,7 @@ TEST_F(SecuritySecrets, ProgressOnTtyNeverPrintsSecrets) {
   ServeFile server(users);
   const std::string url =
       "http://loader:" + std::string(kUrlPassword) + "@127.0.0.1:" + std::to_string(server.port()) + "/users.csv";
-  const std::string inner =
-      std::string(PGLOAD_BIN) + " --coordinator " + sh(kv()) + " --url " + sh(url) + " --table secret_users";
+  const std::string inner = pgload_command(kv(), "--url " + sh(url) + " --table secret_users");
   auto r = run_command("script -qec " + sh(inner) + " /dev/null");
   expect_clean(r, 0, "load on a TTY");
   EXPECT_NE(r.output.find("\r["), std::string::npos) << "no progress bar was drawn:\n" << r.output;
@@ -673,8 +674,8 @@ TEST(SecurityTls, PostgresTlsFollowsSslmodeOnCoordinatorAndWorkers) {
   EXPECT_EQ(rows(), 0);
 
   // Same through the environment (PGSSLMODE / PGSSLROOTCERT) instead of the conninfo.
-  r = run_command("PGSSLMODE=verify-full PGSSLROOTCERT=" + sh(dir + "/a.crt") + " " + PGLOAD_BIN + " --coordinator " +
-                  sh(cluster.conninfo()) + " --url " + file + " --table tls_t");
+  r = run_pgload(cluster.conninfo(), "--url " + file + " --table tls_t",
+                 "PGSSLMODE=verify-full PGSSLROOTCERT=" + sh(dir + "/a.crt"));
   EXPECT_EQ(r.exit_code, 3) << "PGSSLMODE was not applied to the workers:\n" << r.output;
   EXPECT_EQ(rows(), 0);
 }

@@ -94,9 +94,7 @@ class ShardLockTest : public ::testing::Test {
       n += std::stoll(*cluster().connect_node(port).scalar("SELECT count(*) FROM pg_prepared_xacts"));
     return n;
   }
-  static std::string pgload_cmd(const std::string& args) {
-    return std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) + " " + args;
-  }
+  static std::string pgload_cmd(const std::string& args) { return pgload_command(cluster().conninfo(), args); }
   // The SQLSTATE a statement fails with, or "" when it succeeds.
   static std::string sqlstate_of(const PgConn& c, const std::string& sql) {
     try {
@@ -260,16 +258,13 @@ TEST_F(ShardLockTest, LockTimeoutFailsCleanlyNamingTheMove) {
     // The connection is usable again and holds no lock.
     EXPECT_EQ(*c.scalar("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'"), "0");
   }
-  // End to end, once the command line has the flag that fills lock_timeout_ms.
-  if (run_command(std::string(PGLOAD_BIN) + " --help").output.find("--lock-timeout") != std::string::npos) {
-    auto r =
-        run_command("timeout 120 " + pgload_cmd("--url " + sh(users_file()) + " --table sl_timeout --lock-timeout 1s"));
-    EXPECT_EQ(r.exit_code, 3) << r.output;
-    EXPECT_THAT(r.output, HasSubstr("waiting for the move of shard " + std::to_string(shard)));
-    EXPECT_THAT(r.output, HasSubstr("nothing was loaded"));
-    EXPECT_EQ(count("sl_timeout"), 0);
-    EXPECT_EQ(prepared_on_workers(), 0);
-  }
+  // End to end: --lock-timeout fills lock_timeout_ms.
+  auto r = run_command(pgload_cmd("--url " + sh(users_file()) + " --table sl_timeout --lock-timeout 1s"));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("waiting for the move of shard " + std::to_string(shard)));
+  EXPECT_THAT(r.output, HasSubstr("nothing was loaded"));
+  EXPECT_EQ(count("sl_timeout"), 0);
+  EXPECT_EQ(prepared_on_workers(), 0);
   mover.run("ROLLBACK");
   journal.set_state(move_id, "aborted");
   journal.release(move_id);
@@ -285,9 +280,7 @@ TEST_F(ShardLockTest, NonOwnerFailsBeforeLoadingAnything) {
   c.run("GRANT SELECT, INSERT ON sl_non_owner TO sl_loader");
   if (c.scalar("SELECT to_regclass('pgload.commit_decisions')"))
     c.run("GRANT USAGE ON SCHEMA pgload TO sl_loader; GRANT ALL ON pgload.commit_decisions TO sl_loader");
-  auto r = run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " +
-                       sh(cluster().conninfo() + " user=sl_loader") + " --url " + sh(users_file()) +
-                       " --table sl_non_owner");
+  auto r = run_pgload(cluster().conninfo() + " user=sl_loader", "--url " + sh(users_file()) + " --table sl_non_owner");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_THAT(r.output, HasSubstr("must be owner of table sl_non_owner"));
   EXPECT_THAT(r.output, HasSubstr("nothing was loaded"));

@@ -29,10 +29,7 @@ class TextFormatTest : public ::testing::Test {
  protected:
   static TestCluster& cluster() { return TestCluster::shared(); }
 
-  static CommandResult pgload(const std::string& args) {
-    return run_command("timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) +
-                       " --quiet " + args);
-  }
+  static CommandResult pgload(const std::string& args) { return run_pgload(cluster().conninfo(), "--quiet " + args); }
 
   // The server's own parse: COPY name FROM STDIN with `options`, the bytes sent as they are.
   static void server_copy(const std::string& name, const std::string& options, const std::string& bytes) {

@@ -15,6 +15,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "tests/support/files.h"
+
 namespace pgload::test {
 
 CommandResult run_command(const std::string& command) {
@@ -28,6 +30,16 @@ CommandResult run_command(const std::string& command) {
   int status = pclose(p);
   res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return res;
+}
+
+std::string pgload_command(const std::string& conninfo, const std::string& args, const std::string& env,
+                           int timeout_s) {
+  return (env.empty() ? "" : env + " ") + "timeout " + std::to_string(timeout_s) + " " + PGLOAD_BIN +
+         " --coordinator " + sh(conninfo) + " " + args;
+}
+
+CommandResult run_pgload(const std::string& conninfo, const std::string& args, const std::string& env, int timeout_s) {
+  return run_command(pgload_command(conninfo, args, env, timeout_s));
 }
 
 std::string reference_path(const std::string& file) { return std::string(PGLOAD_REFERENCE_DIR) + "/" + file; }

@@ -15,6 +15,15 @@ struct CommandResult {
 };
 CommandResult run_command(const std::string& command);
 
+// How every test runs pgload: `[ENV ]timeout SECONDS pgload --coordinator CONNINFO ARGS`, CONNINFO shell-quoted,
+// ENV assignments for pgload alone ("PGLOAD_FAULT=after_step:1") or empty. A command to pipe into or from; ARGS may
+// start with a verb (`recover`, `status`).
+std::string pgload_command(const std::string& conninfo, const std::string& args, const std::string& env = "",
+                           int timeout_s = 240);
+// That command run, its stdout and stderr together.
+CommandResult run_pgload(const std::string& conninfo, const std::string& args, const std::string& env = "",
+                         int timeout_s = 240);
+
 // Path of a checked-in reference file from tests/golden/citus/ (outputs of a real Citus 13 cluster).
 std::string reference_path(const std::string& file);
 

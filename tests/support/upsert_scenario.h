@@ -111,12 +111,9 @@ struct Env {
   bool citus = false;
 };
 
-inline CommandResult pgload(const Env& env, const std::string& args) {
-  return run_command("timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(env.conninfo) + " " + args);
-}
+inline CommandResult pgload(const Env& env, const std::string& args) { return run_pgload(env.conninfo, args); }
 inline CommandResult pgload_json(const Env& env, const std::string& args) {
-  return run_command("(timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(env.conninfo) + " " + args +
-                     " --json 2>/dev/null)");
+  return run_command("(" + pgload_command(env.conninfo, args + " --json") + " 2>/dev/null)");
 }
 
 enum class Kind { Distributed, Reference };
@@ -320,8 +317,7 @@ inline void checkpointed_worker_rejects(const Env& env, const std::string& table
   write_file(path, file);
   const std::string args = "--url " + sh(path) + " --table " + table + " --checkpoint 1MB --batch-bytes 65536 " +
                            "--max-errors 100 --reject-file " + sh(rejects);
-  auto killed = run_command("PGLOAD_FAULT=after_step:1 timeout 240 " + std::string(PGLOAD_BIN) + " --coordinator " +
-                            sh(env.conninfo) + " " + args + " --quiet");
+  auto killed = run_pgload(env.conninfo, args + " --quiet", "PGLOAD_FAULT=after_step:1");
   ASSERT_NE(killed.exit_code, 0) << killed.output;
   const auto first = rejects_by_line(rejects);
   ASSERT_FALSE(first.empty()) << "the first step refused rows";
@@ -477,8 +473,7 @@ inline void staging_schema_refused(const Env& env, const std::string& table, con
   ASSERT_EQ(pgload(env, "--url " + sh(path) + " --table " + table).exit_code, 0);
   c.run("TRUNCATE " + table);
   auto r =
-      run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(env.conninfo + " user=" + role) +
-                  " --url " + sh(path) + " --table " + table + " --on-conflict update");
+      run_pgload(env.conninfo + " user=" + role, "--url " + sh(path) + " --table " + table + " --on-conflict update");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_THAT(r.output, ::testing::HasSubstr("--on-conflict needs the schema pgload_staging on worker ")) << r.output;
   EXPECT_THAT(r.output, ::testing::HasSubstr("permission denied for database")) << r.output;
