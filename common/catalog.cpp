@@ -137,9 +137,10 @@ void Catalog::resolve_value_types(uint32_t oid, std::vector<Column>& columns) co
           {std::to_string(enum_oid)});
       std::vector<std::string> names;
       for (int k = 0; k < labels.rows(); ++k) names.push_back(labels.str(k, 1));
-      std::string type_name = labels.rows() > 0 ? labels.str(0, 0)
-                                                : coordinator_->exec("SELECT format_type($1::oid, NULL)",
-                                                                     {std::to_string(enum_oid)}).str(0, 0);
+      std::string type_name =
+          labels.rows() > 0
+              ? labels.str(0, 0)
+              : coordinator_->exec("SELECT format_type($1::oid, NULL)", {std::to_string(enum_oid)}).str(0, 0);
       e = std::make_shared<const PgEnum>(std::move(type_name), std::move(names));
     }
     col->enum_type = e;

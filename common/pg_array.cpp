@@ -40,10 +40,12 @@ bool parse_pg_array(std::string_view text, const PgArray*& out) noexcept {
     };
     skip_space();
     if (i >= n || text[i] != '{') return false;  // no array, or a `[lo:hi]=` decoration: the server decides
-    int depth = 0;   // braces open
-    int ndim = -1;   // the depth elements are found at, once one is seen
-    int32_t items[PgArray::kMaxDims + 1] = {};  // items (elements or sub-arrays) so far inside the open brace at depth d
-    int32_t dims[PgArray::kMaxDims + 1] = {};   // items per brace at depth d, once a brace there has closed (0: none yet)
+    int depth = 0;                               // braces open
+    int ndim = -1;                               // the depth elements are found at, once one is seen
+    int32_t items[PgArray::kMaxDims + 1] =
+        {};  // items (elements or sub-arrays) so far inside the open brace at depth d
+    int32_t dims[PgArray::kMaxDims + 1] =
+        {};  // items per brace at depth d, once a brace there has closed (0: none yet)
     enum class Expect { ItemOrClose, Item, DelimiterOrClose } expect = Expect::ItemOrClose;
     for (;;) {
       skip_space();

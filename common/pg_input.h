@@ -65,9 +65,9 @@ struct ColumnType {
   int32_t max_chars = -1;
   std::optional<int32_t> zone_offset_secs;
   int32_t typmod = -1;
-  PgType element = PgType::Other;      // Array: the element's type (never Array)
-  uint32_t element_oid = 0;            // Array: the element type's OID, which array_recv checks
-  const PgEnum* enum_type = nullptr;   // Enum: the labels (owned by the catalog)
+  PgType element = PgType::Other;     // Array: the element's type (never Array)
+  uint32_t element_oid = 0;           // Array: the element type's OID, which array_recv checks
+  const PgEnum* enum_type = nullptr;  // Enum: the labels (owned by the catalog)
   // The element of an Array as a ColumnType of its own.
   ColumnType element_type() const noexcept {
     ColumnType e = *this;

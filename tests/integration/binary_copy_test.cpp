@@ -256,7 +256,8 @@ TEST_F(BinaryCopyTest, EnumsDomainsAndArraysGoAsBinaryAndMatchTheServersCsvCopy)
   EXPECT_THAT(r.output, HasSubstr("rows go as binary COPY"));
   EXPECT_THAT(r.output, HasSubstr("input done: 5 rows in "));
   EXPECT_THAT(r.output, HasSubstr(", 1 of them as CSV rows; "));  // id 5: the [1:2]= decoration
-  EXPECT_EQ(*c.scalar("SELECT amt::text || ' ' || ta::text FROM bin_ud WHERE id = 3"), "1.01 {a,\"b,c\",NULL,\"NULL\"}");
+  EXPECT_EQ(*c.scalar("SELECT amt::text || ' ' || ta::text FROM bin_ud WHERE id = 3"),
+            "1.01 {a,\"b,c\",NULL,\"NULL\"}");
   EXPECT_EQ(dump(c, "bin_ud"), dump(c, "bin_ud_plain"));
   EXPECT_EQ(*c.scalar("SELECT count(*) FROM (SELECT * FROM bin_ud EXCEPT SELECT * FROM bin_ud_plain) d"), "0");
   EXPECT_EQ(*c.scalar("SELECT count(*) FROM (SELECT * FROM bin_ud_plain EXCEPT SELECT * FROM bin_ud) d"), "0");
@@ -265,17 +266,20 @@ TEST_F(BinaryCopyTest, EnumsDomainsAndArraysGoAsBinaryAndMatchTheServersCsvCopy)
   write_file(path, "10,ok,1,a,1,,,,,,,\n11,nope,1,a,1,,,,,,,\n");
   r = pgload("--url " + sh(path) + " --table bin_ud");
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("pgload: line 2, column m, byte 22: invalid input value for enum bin_mood: \"nope\""));
+  EXPECT_THAT(r.output,
+              HasSubstr("pgload: line 2, column m, byte 22: invalid input value for enum bin_mood: \"nope\""));
 
   // A domain's CHECK is the worker's (domain_recv): its error names the input row, and nothing is loaded.
   write_file(path, "12,ok,1,a,1,,,,,,,\n13,ok,0,a,1,,,,,,,\n");
   r = pgload("--url " + sh(path) + " --table bin_ud");
   EXPECT_EQ(r.exit_code, 3) << r.output;
-  EXPECT_THAT(r.output, HasSubstr(": input line 2 (byte 19), column p: value for domain bin_pos violates check constraint \"bin_pos_check\" [SQLSTATE 23514]"));
+  EXPECT_THAT(r.output, HasSubstr(": input line 2 (byte 19), column p: value for domain bin_pos violates check "
+                                  "constraint \"bin_pos_check\" [SQLSTATE 23514]"));
   write_file(path, "12,ok,1,a,1,,,,,,,\n14,ok,1,abcd,1,,,,,,,\n");
   r = pgload("--url " + sh(path) + " --table bin_ud");
   EXPECT_EQ(r.exit_code, 3) << r.output;
-  EXPECT_THAT(r.output, HasSubstr(": input line 2 (byte 19), column code: value for domain bin_code violates check constraint \"bin_code_check\""));
+  EXPECT_THAT(r.output, HasSubstr(": input line 2 (byte 19), column code: value for domain bin_code violates check "
+                                  "constraint \"bin_code_check\""));
   write_file(path, "12,ok,1,a,5.001,,,,,,,\n");
   r = pgload("--url " + sh(path) + " --table bin_ud");
   EXPECT_EQ(r.exit_code, 3) << r.output;
@@ -294,7 +298,9 @@ TEST_F(BinaryCopyTest, NotNullDomainRefusesNullOnTheWorker) {
   auto r = pgload("--url " + sh(path) + " --table bin_nnt --verbose");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_THAT(r.output, HasSubstr("rows go as binary COPY"));
-  EXPECT_THAT(r.output, HasSubstr(": input line 2 (byte 4), column v: domain bin_nn does not allow null values [SQLSTATE 23502]"));
+  EXPECT_THAT(
+      r.output,
+      HasSubstr(": input line 2 (byte 4), column v: domain bin_nn does not allow null values [SQLSTATE 23502]"));
   EXPECT_EQ(*c.scalar("SELECT count(*) FROM bin_nnt"), "0");
 }
 

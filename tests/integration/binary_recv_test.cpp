@@ -81,7 +81,8 @@ class BinaryRecv : public ::testing::Test {
       if (parsed.status == PgInput::Status::Error) {
         EXPECT_FALSE(server_text) << "we refuse (" << parsed.error << "), the server accepts: " << *server_text;
         if (!server_text && t.type == PgType::Enum) {  // the reject's message is the server's own
-          EXPECT_EQ(std::string(parsed.error) + ": \"" + c.text + "\"", server_error.substr(0, server_error.find("; context:")));
+          EXPECT_EQ(std::string(parsed.error) + ": \"" + c.text + "\"",
+                    server_error.substr(0, server_error.find("; context:")));
         }
       }
       std::string field;
@@ -241,7 +242,6 @@ TEST_F(BinaryRecv, FloatsBooleansBytea) {
              {{"\\x", true}, {"\\xDEad", true}, {"\\xde ad", true}, {"a\\\\b\\001", true}, {"\\xdea", false}});
 }
 
-
 // array_in's forms, split by common/pg_array and sent as array_recv reads them: the element type OID, NULLs (the
 // has-nulls flag), dimensions; every form declined here (a decoration, escapes in a bare element, ragged or mixed
 // nesting, junk) is one the encoder must not guess.
@@ -299,7 +299,8 @@ TEST_F(BinaryRecv, ArraysSplitAsArrayIn) {
   round_trip(column_type_for(1115, -1, 1114, nullptr), "timestamp[]",
              {{"{\"2000-01-01 00:00:01.5\",infinity,NULL,\"1999-12-31 23:59:60\"}", true},
               {"{\"Jan 8 1999 04:05:06\"}", false}});
-  round_trip(column_type_for(1000, -1, 16, nullptr), "bool[]", {{"{t,f,NULL,yes,\" off \"}", true}, {"{maybe}", false}});
+  round_trip(column_type_for(1000, -1, 16, nullptr), "bool[]",
+             {{"{t,f,NULL,yes,\" off \"}", true}, {"{maybe}", false}});
   round_trip(column_type_for(2951, -1, 2950, nullptr), "uuid[]",
              {{"{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,NULL,{A0EEBC99-9C0B4EF8-BB6D6BB9-BD380A11}}", false},
               {"{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,NULL,\"{A0EEBC99-9C0B4EF8-BB6D6BB9-BD380A11}\"}", true}});
@@ -307,7 +308,8 @@ TEST_F(BinaryRecv, ArraysSplitAsArrayIn) {
              {{"{abc,\"d  \",\"abc   \"}", true}, {"{abcd}", false}});
   round_trip(column_type_for(1014, 3 + 4, 1042, nullptr), "char(3)[]", {{"{a,\"b \"}", true}});
   round_trip(column_type_for(3807, -1, 3802, nullptr), "jsonb[]", {{"{\"{\\\"a\\\": [1, 2]}\",null}", true}});
-  round_trip(column_type_for(1001, -1, 17, nullptr), "bytea[]", {{"{\"\\\\xdeadbeef\",\"\\\\x\"}", true}, {"{\"a\\\\\\\\b\"}", true}});
+  round_trip(column_type_for(1001, -1, 17, nullptr), "bytea[]",
+             {{"{\"\\\\xdeadbeef\",\"\\\\x\"}", true}, {"{\"a\\\\\\\\b\"}", true}});
   EXPECT_EQ(column_type_for(1017, -1, 600, nullptr).type, PgType::Other) << "point[]: no element parser";
 }
 
@@ -316,8 +318,9 @@ TEST_F(BinaryRecv, ArraysSplitAsArrayIn) {
 TEST_F(BinaryRecv, EnumLabels) {
   PgConn& pg = conn();
   pg.run("DROP TYPE IF EXISTS recv_mood CASCADE");
-  pg.run("CREATE TYPE recv_mood AS ENUM ('sad', 'ok', 'happy, very', 'it''s', 'quote\"d', 'na\xc3\xafve', "
-         "'with space ', 'NULL', '{x}')");
+  pg.run(
+      "CREATE TYPE recv_mood AS ENUM ('sad', 'ok', 'happy, very', 'it''s', 'quote\"d', 'na\xc3\xafve', "
+      "'with space ', 'NULL', '{x}')");
   const PgResult labels = pg.exec("SELECT enumlabel FROM pg_enum WHERE enumtypid = 'recv_mood'::regtype");
   std::vector<std::string> names;
   for (int i = 0; i < labels.rows(); ++i) names.push_back(labels.str(i, 0));

@@ -194,7 +194,9 @@ TEST_F(CitusParityTest, EnumDomainAndArrayColumnsGoBinaryLikeCitusCopy) {
   coord_.run("DROP TABLE IF EXISTS pgload_parity_udt, pgload_parity_udt_citus");
   coord_.run("DROP TYPE IF EXISTS pgload_parity_feel");
   coord_.run("DROP DOMAIN IF EXISTS pgload_parity_pos");
-  coord_.run("CREATE TYPE pgload_parity_feel AS ENUM ('sad', 'ok', 'happy, very', '\xc3\xbc" "ber', 'it''s')");
+  coord_.run(
+      "CREATE TYPE pgload_parity_feel AS ENUM ('sad', 'ok', 'happy, very', '\xc3\xbc"
+      "ber', 'it''s')");
   coord_.run("CREATE DOMAIN pgload_parity_pos AS integer CHECK (VALUE > 0)");
   for (const char* name : {"pgload_parity_udt", "pgload_parity_udt_citus"}) {
     coord_.run(std::string("CREATE TABLE ") + name +
@@ -203,14 +205,15 @@ TEST_F(CitusParityTest, EnumDomainAndArrayColumnsGoBinaryLikeCitusCopy) {
     coord_.run(std::string("SELECT create_distributed_table('") + name + "', 'id', colocate_with := 'none')");
   }
   const std::string csv = dir_ + "/udt.csv";
-  auto gen = run_command(psql(
-      "\\copy (SELECT g, CASE WHEN g % 17 = 0 THEN NULL ELSE (ARRAY['sad', 'ok', 'happy, very', '\xc3\xbc" "ber', "
-      "'it''s'])[1 + g % 5] END, 1 + g % 1000, CASE WHEN g % 10 = 0 THEN '{}' ELSE ARRAY[g, NULL, -g] END, "
-      "ARRAY['a,b', 'q\"uote', 'back\\slash', NULL, 'NULL', ' x ' || g], "
-      "ARRAY[[g * 1.5, NULL], [0.001, 'NaN']]::numeric[], "
-      "ARRAY[timestamp '2000-01-01' + g * interval '1 hour 1.5 seconds', 'infinity'], "
-      "ARRAY[md5(g::text)::uuid] FROM generate_series(1, 3000) g) TO '" +
-      csv + "' WITH CSV"));
+  auto gen = run_command(
+      psql("\\copy (SELECT g, CASE WHEN g % 17 = 0 THEN NULL ELSE (ARRAY['sad', 'ok', 'happy, very', '\xc3\xbc"
+           "ber', "
+           "'it''s'])[1 + g % 5] END, 1 + g % 1000, CASE WHEN g % 10 = 0 THEN '{}' ELSE ARRAY[g, NULL, -g] END, "
+           "ARRAY['a,b', 'q\"uote', 'back\\slash', NULL, 'NULL', ' x ' || g], "
+           "ARRAY[[g * 1.5, NULL], [0.001, 'NaN']]::numeric[], "
+           "ARRAY[timestamp '2000-01-01' + g * interval '1 hour 1.5 seconds', 'infinity'], "
+           "ARRAY[md5(g::text)::uuid] FROM generate_series(1, 3000) g) TO '" +
+           csv + "' WITH CSV"));
   ASSERT_EQ(gen.exit_code, 0) << gen.output;
   auto r = run_command(std::string(PGLOAD_BIN) + " --verbose --coordinator '" + conninfo_ + "' --url " + csv +
                        " --table pgload_parity_udt");
