@@ -55,7 +55,8 @@ bool append_array(std::string& out, const ColumnType& t, const PgArray& a) {
       append_binary_null(out);
       continue;
     }
-    if (!append_binary_field(out, element, parse_pg_input(element, *text, true))) return false;  // no NUL: the array had none
+    // nul_free: the array's text was checked for NUL bytes, so its elements hold none.
+    if (!append_binary_field(out, element, parse_pg_input(element, *text, true))) return false;
   }
   const size_t body = out.size() - length_at - 4;
   for (size_t k = 0; k < 4; ++k) out[length_at + k] = static_cast<char>(body >> (8 * (3 - k)));
