@@ -2,6 +2,8 @@
 #include "common/catalog.h"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <regex>
 #include <stdexcept>
 
@@ -100,6 +102,51 @@ std::vector<Table> Catalog::tables() const {
   return out;
 }
 
+// Each column's value type (Column::base_type_oid ...): domains followed down to their base, as the server's
+// getBaseTypeAndTypmod does (the typmod is that of the domain right over the base), then the base's element when
+// the base is an array that array_in reads and array_recv receives, then the labels of an enum base.
+void Catalog::resolve_value_types(uint32_t oid, std::vector<Column>& columns) const {
+  auto r = coordinator_->exec(
+      "WITH RECURSIVE chain(attnum, oid, typmod) AS ("
+      "  SELECT a.attnum, a.atttypid, a.atttypmod FROM pg_attribute a "
+      "  WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
+      "  UNION ALL "
+      "  SELECT c.attnum, ty.typbasetype, ty.typtypmod FROM chain c JOIN pg_type ty ON ty.oid = c.oid "
+      "  WHERE ty.typtype = 'd') "
+      "SELECT c.attnum, c.oid, c.typmod, "
+      "       CASE WHEN b.typinput = 'array_in'::regproc AND b.typreceive = 'array_recv'::regproc "
+      "            THEN b.typelem ELSE 0 END, "
+      "       CASE WHEN b.typtype = 'e' THEN b.oid END "
+      "FROM chain c JOIN pg_type b ON b.oid = c.oid WHERE b.typtype <> 'd'",
+      {std::to_string(oid)});
+  std::map<uint32_t, std::shared_ptr<const PgEnum>> enums;
+  for (int i = 0; i < r.rows(); ++i) {
+    const int attnum = static_cast<int>(r.i64(i, 0));
+    auto col = std::find_if(columns.begin(), columns.end(), [&](const Column& c) { return c.attnum == attnum; });
+    if (col == columns.end()) continue;
+    col->base_type_oid = static_cast<uint32_t>(r.i64(i, 1));
+    col->base_typmod = static_cast<int32_t>(r.i64(i, 2));
+    col->element_oid = static_cast<uint32_t>(r.i64(i, 3));
+    if (r.is_null(i, 4)) continue;
+    const auto enum_oid = static_cast<uint32_t>(r.i64(i, 4));
+    auto& e = enums[enum_oid];
+    if (!e) {
+      auto labels = coordinator_->exec(
+          "SELECT format_type($1::oid, NULL), e.enumlabel FROM pg_enum e WHERE e.enumtypid = $1::oid "
+          "ORDER BY e.enumsortorder",
+          {std::to_string(enum_oid)});
+      std::vector<std::string> names;
+      for (int k = 0; k < labels.rows(); ++k) names.push_back(labels.str(k, 1));
+      std::string type_name =
+          labels.rows() > 0
+              ? labels.str(0, 0)
+              : coordinator_->exec("SELECT format_type($1::oid, NULL)", {std::to_string(enum_oid)}).str(0, 0);
+      e = std::make_shared<const PgEnum>(std::move(type_name), std::move(names));
+    }
+    col->enum_type = e;
+  }
+}
+
 Table Catalog::load_table(uint32_t oid) const {
   const std::string soid = std::to_string(oid);
   Table t;
@@ -141,6 +188,7 @@ Table Catalog::load_table(uint32_t oid) const {
     if (c.name == t.dist_column) t.dist_column_index = i;
     t.columns.push_back(std::move(c));
   }
+  resolve_value_types(oid, t.columns);
   if (t.dist_column_index >= 0) {
     Column& dist = t.columns[t.dist_column_index];
     auto labels = coordinator_->exec(

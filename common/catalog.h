@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/pg.h"
+#include "common/pg_input.h"
 #include "common/shard_name.h"
 
 namespace pgload {
@@ -47,6 +48,18 @@ struct Column {
   // For an enum type: each label with its pg_enum oid (hashenum hashes the oid, not the label).
   std::vector<std::pair<std::string, uint32_t>> enum_labels;
   bool is_enum = false;
+  // The type as values are parsed and sent (ColumnType): a domain followed down to its non-domain base (with the
+  // typmod of the domain over it), that base's element when it is an array read by array_in/array_recv, and the
+  // labels when the base is an enum.
+  uint32_t base_type_oid = 0;
+  int32_t base_typmod = -1;
+  uint32_t element_oid = 0;
+  std::shared_ptr<const PgEnum> enum_type;
+  // base_type_oid 0: not resolved (a Column built by hand), the column's own type.
+  ColumnType value_type() const noexcept {
+    if (base_type_oid == 0) return column_type_for(type_oid, typmod);
+    return column_type_for(base_type_oid, base_typmod, element_oid, enum_type.get());
+  }
 };
 
 struct Shard {
@@ -107,6 +120,7 @@ class Catalog {
 
  private:
   Table load_table(uint32_t oid) const;
+  void resolve_value_types(uint32_t oid, std::vector<Column>& columns) const;
   std::unique_ptr<PgConn> owned_;  // on the heap so that coordinator_ survives moving the catalog
   const PgConn* coordinator_ = nullptr;
   Backend backend_ = Backend::Local;

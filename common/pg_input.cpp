@@ -1,6 +1,7 @@
 // PostgreSQL 15 input functions, one parse per value: int2in..int8in, float4in/float8in, numeric_in, boolin,
 // uuid_in, date_in/time_in/timetz_in/timestamp_in and interval_in (ISO and postgres-style forms, common/pg_datetime),
-// inet_in/cidr_in (common/pg_inet), macaddr_in, byteain, varchar/bpchar length, json/jsonb.
+// inet_in/cidr_in (common/pg_inet), macaddr_in, byteain, varchar/bpchar length, json/jsonb, enum_in (the label
+// must be one of the type's), array_in (split by common/pg_array; the elements are parsed when encoded).
 // Written from the documented rules and checked against a real server by tests/integration/value_check_server_test
 // (messages), hash_types_server_test (values) and binary_copy_test (the send formats built from them).
 #include "common/pg_input.h"
@@ -600,6 +601,39 @@ ColumnType column_type_for(uint32_t type_oid, int32_t typmod) noexcept {
   }
 }
 
+PgEnum::PgEnum(std::string type_name, std::vector<std::string> labels_in_any_order)
+    : labels(std::move(labels_in_any_order)), error("invalid input value for enum " + std::move(type_name)) {
+  std::sort(labels.begin(), labels.end());
+}
+
+bool PgEnum::has(std::string_view label) const noexcept {
+  const auto it = std::lower_bound(labels.begin(), labels.end(), label,
+                                   [](const std::string &a, std::string_view b) { return std::string_view(a) < b; });
+  return it != labels.end() && *it == label;
+}
+
+ColumnType column_type_for(uint32_t base_oid, int32_t typmod, uint32_t element_oid, const PgEnum *enum_type) noexcept {
+  ColumnType t;
+  if (element_oid != 0) {
+    // array_recv checks the element type's OID against the worker's own: only a built-in type's (below
+    // FirstNormalObjectId) is the same on every node; an array of an enum or a user type goes as CSV.
+    constexpr uint32_t kFirstNormalObjectId = 16384;
+    if (element_oid >= kFirstNormalObjectId) return t;
+    t = column_type_for(element_oid, typmod, 0, nullptr);
+    if (t.type == PgType::Other) return t;
+    t.element = t.type;
+    t.element_oid = element_oid;
+    t.type = PgType::Array;
+    return t;
+  }
+  if (enum_type) {
+    t.type = PgType::Enum;
+    t.enum_type = enum_type;
+    return t;
+  }
+  return column_type_for(base_oid, typmod);
+}
+
 PgInput parse_pg_input(const ColumnType &t, std::string_view text, bool nul_free) noexcept {
   if (const void *nul = nul_free ? nullptr : std::memchr(text.data(), '\0', text.size()))
     return error_at(kNulByte, static_cast<size_t>(static_cast<const char *>(nul) - text.data()));
@@ -680,6 +714,17 @@ PgInput parse_pg_input(const ColumnType &t, std::string_view text, bool nul_free
       return checked_text(check_json(text, false), text);
     case PgType::Jsonb:
       return checked_text(check_json(text, true), text);
+    case PgType::Enum:  // enum_in: the exact bytes of one of the labels
+      if (!t.enum_type) return PgInput{};
+      return t.enum_type->has(text) ? text_value(text) : error_at(t.enum_type->error.c_str(), 0);
+    case PgType::Array: {  // split here; each element is parsed by the encoder, or by the server
+      const PgArray *array = nullptr;
+      if (t.element == PgType::Other || t.element == PgType::Array || !parse_pg_array(text, array)) return PgInput{};
+      PgInput r;
+      r.status = PgInput::Status::Value;
+      r.array = array;
+      return r;
+    }
     case PgType::Other:
       return PgInput{};
   }
@@ -734,6 +779,10 @@ const char *pg_type_name(PgType type) noexcept {
       return "cidr";
     case PgType::Macaddr:
       return "macaddr";
+    case PgType::Enum:
+      return "enum";
+    case PgType::Array:
+      return "array";
     case PgType::Other:
       return "other";
   }

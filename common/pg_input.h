@@ -7,14 +7,18 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/pg_array.h"
 #include "common/pg_inet.h"
 #include "common/pg_numeric.h"
 
 namespace pgload {
 
-// The column types pgload parses; everything else is Other (accepted unless it contains a NUL byte).
+// The column types pgload parses; everything else is Other (accepted unless it contains a NUL byte). A domain is
+// parsed as its base type (the server checks its constraints).
 enum class PgType : uint8_t {
   Int2,
   Int4,
@@ -39,21 +43,49 @@ enum class PgType : uint8_t {
   Inet,
   Cidr,
   Macaddr,
+  Enum,   // its labels in ColumnType::enum_type
+  Array,  // array_in's form; the element's type is ColumnType::element
   Other
+};
+
+// An enum type's labels, for enum_in's check (the catalog reads them from pg_enum).
+struct PgEnum {
+  std::vector<std::string> labels;  // sorted by bytes
+  std::string error;                // enum_in's message: `invalid input value for enum <type>`
+  PgEnum(std::string type_name, std::vector<std::string> labels_in_any_order);
+  bool has(std::string_view label) const noexcept;
 };
 
 // A column's type as the parser needs it. max_chars is n of varchar(n)/char(n), -1 when unlimited.
 // zone_offset_secs: for timestamptz and timetz, the fixed UTC offset of the workers' session TimeZone when it is known
 // exactly (a value without an offset is read at it), else nullopt. typmod: numeric(p,s)'s, applied as numeric_in does.
+// For an array the fields describe its element, as array_in hands the column's typmod to the element's input.
 struct ColumnType {
   PgType type = PgType::Other;
   int32_t max_chars = -1;
   std::optional<int32_t> zone_offset_secs;
   int32_t typmod = -1;
+  PgType element = PgType::Other;     // Array: the element's type (never Array)
+  uint32_t element_oid = 0;           // Array: the element type's OID, which array_recv checks
+  const PgEnum* enum_type = nullptr;  // Enum: the labels (owned by the catalog)
+  // The element of an Array as a ColumnType of its own.
+  ColumnType element_type() const noexcept {
+    ColumnType e = *this;
+    e.type = element;
+    e.element = PgType::Other;
+    e.element_oid = 0;
+    return e;
+  }
 };
 
-// Maps pg_attribute.atttypid / atttypmod to a ColumnType (domains, arrays and unknown OIDs give Other).
+// Maps pg_attribute.atttypid / atttypmod of a built-in scalar type to a ColumnType (domains, arrays, enums and
+// unknown OIDs give Other).
 ColumnType column_type_for(uint32_t type_oid, int32_t typmod) noexcept;
+// The same for a type the catalog resolved: `base_oid`/`typmod` after domains are followed down to their base;
+// `element_oid` that base's element type when it is an array that array_in/array_recv read (else 0); `enum_type`
+// the labels when the base is an enum. Other when the base or its element has no parser, and for an array whose
+// element is not a built-in type (its OID differs between nodes, and array_recv checks it).
+ColumnType column_type_for(uint32_t base_oid, int32_t typmod, uint32_t element_oid, const PgEnum* enum_type) noexcept;
 
 // SQL spelling of the type without modifiers ("bigint", "character varying"), for messages and tests.
 const char* pg_type_name(PgType type) noexcept;
@@ -85,8 +117,10 @@ struct PgInput {
     uint8_t uuid[16];
     PgNumeric numeric;       // digits in thread-local scratch: valid until the next numeric parse on this thread
     PgInet inet;             // inet, cidr; macaddr: the 6 bytes in inet.addr
-    std::string_view bytes;  // text types, json, jsonb: the text; bytea: the decoded bytes (thread-local scratch,
-                             // valid until the next bytea parse on this thread)
+    std::string_view bytes;  // text types, json, jsonb, enum: the text; bytea: the decoded bytes (thread-local
+                             // scratch, valid until the next bytea parse on this thread)
+    const PgArray* array;    // array: its elements' texts, not yet parsed (valid until the next array parse on this
+                             // thread); each goes through parse_pg_input of the element type when it is encoded
   };
   PgInput() noexcept : f8(0) {}
 };

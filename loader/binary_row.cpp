@@ -4,7 +4,8 @@
 // digits), date_send (int32 days since 2000-01-01), time_send/timestamp_send/timestamptz_send (int64 microseconds,
 // since midnight or since 2000-01-01, UTC for timestamptz), timetz_send (+ int32 zone), interval_send (int64 usecs,
 // int32 days, int32 months), inet_send (family, bits, is_cidr, length, address), macaddr_send (6 bytes),
-// bytea_send (the bytes). Every value comes from the one
+// bytea_send (the bytes), enum_send (the label's bytes), array_send (ndim, has-nulls flag, element type OID, per
+// dimension its length and lower bound 1, then each element as a field). Every value comes from the one
 // parse of common/pg_input. The receive functions apply the column's typmod as the input functions do, and those
 // of text types run the same length and encoding checks as their input functions.
 #include "loader/binary_row.h"
@@ -35,11 +36,40 @@ void append_numeric(std::string& out, const PgNumeric& n) {
   for (int16_t d : n.digits) put_be<uint16_t>(out, static_cast<uint16_t>(d));
 }
 
+// array_send: the header, then every element as its own field; false (out partly written) when an element has no
+// exact send form (it is parsed here, once: the array's parse only split it).
+bool append_array(std::string& out, const ColumnType& t, const PgArray& a) {
+  const size_t length_at = out.size();
+  put_length(out, 0);  // patched below
+  put_be<uint32_t>(out, static_cast<uint32_t>(a.ndim));
+  put_be<uint32_t>(out, a.has_nulls ? 1 : 0);
+  put_be<uint32_t>(out, t.element_oid);
+  for (int d = 0; d < a.ndim; ++d) {
+    put_be<uint32_t>(out, static_cast<uint32_t>(a.dims[d]));
+    put_be<uint32_t>(out, 1);  // lower bound
+  }
+  const ColumnType element = t.element_type();
+  for (size_t i = 0; i < a.count(); ++i) {
+    const std::optional<std::string_view> text = a.element(i);
+    if (!text) {
+      append_binary_null(out);
+      continue;
+    }
+    // nul_free: the array's text was checked for NUL bytes, so its elements hold none.
+    if (!append_binary_field(out, element, parse_pg_input(element, *text, true))) return false;
+  }
+  const size_t body = out.size() - length_at - 4;
+  for (size_t k = 0; k < 4; ++k) out[length_at + k] = static_cast<char>(body >> (8 * (3 - k)));
+  return true;
+}
+
 }  // namespace
 
 bool binary_encodable(const std::vector<ColumnType>& types) noexcept {
   for (const ColumnType& t : types)
-    if (t.type == PgType::Other) return false;
+    if (t.type == PgType::Other || (t.type == PgType::Array && t.element == PgType::Other) ||
+        (t.type == PgType::Enum && !t.enum_type))
+      return false;
   return true;
 }
 
@@ -97,6 +127,7 @@ bool append_binary_field(std::string& out, const ColumnType& t, const PgInput& v
     case PgType::Bpchar:
     case PgType::Json:
     case PgType::Bytea:
+    case PgType::Enum:
       put_length(out, v.bytes.size());
       out.append(v.bytes);
       return true;
@@ -132,6 +163,8 @@ bool append_binary_field(std::string& out, const ColumnType& t, const PgInput& v
       put_length(out, 6);
       out.append(reinterpret_cast<const char*>(v.inet.addr), 6);
       return true;
+    case PgType::Array:
+      return append_array(out, t, *v.array);
     case PgType::Other:
       return false;
   }

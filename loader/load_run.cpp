@@ -68,6 +68,13 @@ std::string copy_options(const LoadOptions& o) {
          quote_literal(o.null_string) + ", ENCODING 'UTF8'";  // LATIN1 input is converted before sending
 }
 
+// How column `idx`'s values are parsed and sent: by their value type (domains as their base, enums, arrays), except
+// the distribution column, which keeps the type its hash was built for (see Router).
+ColumnType load_type(const Table& table, int idx) {
+  const Column& col = table.columns[static_cast<size_t>(idx)];
+  return idx == table.dist_column_index ? column_type_for(col.type_oid, col.typmod) : col.value_type();
+}
+
 // The columns the input leaves out: a generated one is computed by the shards; one with a default (or identity)
 // gets the default's values, evaluated on the coordinator as Citus's COPY does; a NOT NULL one without a default is
 // refused here, before anything is loaded; any other is NULL, as in COPY.
@@ -92,7 +99,7 @@ void add_default_columns(const Table& table, const std::vector<std::string>& nam
     if (static_cast<int>(i) == table.dist_column_index)
       plan.dist_field = static_cast<int>(plan.file_columns.size() + plan.default_columns.size());
     plan.default_columns.push_back(static_cast<int>(i));
-    plan.types.push_back(column_type_for(col.type_oid, col.typmod));
+    plan.types.push_back(load_type(table, static_cast<int>(i)));
     plan.types.back().zone_offset_secs = fixed_offset_of_time_zone(table.time_zone);  // the sinks' TimeZone
     plan.not_null.push_back(col.not_null);
   }
@@ -458,7 +465,7 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
   for (size_t i = 0; i < names.size(); ++i) {
     int idx = column_index(table, names[i]);
     plan.file_columns.push_back(idx);
-    plan.types.push_back(column_type_for(table.columns[idx].type_oid, table.columns[idx].typmod));
+    plan.types.push_back(load_type(table, idx));
     plan.types.back().zone_offset_secs = fixed_offset_of_time_zone(table.time_zone);  // the sinks' TimeZone
     plan.not_null.push_back(table.columns[idx].not_null);
     if (idx == table.dist_column_index) plan.dist_field = static_cast<int>(i);

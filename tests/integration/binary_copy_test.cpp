@@ -1,6 +1,7 @@
 // Binary COPY into the shards lands exactly what the server's own CSV COPY of the same file gives, for every type
 // with a binary encoder, NULLs, the forms that fall back to CSV rows, and a table whose types force CSV; and a
-// server error in a sorted binary batch still names its input line.
+// server error in a sorted binary batch still names its input line. Enums, domains (as their base) and arrays of
+// built-in types go as binary too, their errors named as the server names them.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -25,6 +26,11 @@ class BinaryCopyTest : public ::testing::Test {
   static CommandResult pgload(const std::string& args) {
     return run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) + " " +
                        args);
+  }
+  // Runs `sql` on the coordinator and on every worker: a type must exist where the shards are made.
+  static void on_every_node(const std::string& sql) {
+    cluster().connect().run(sql);
+    for (int port : cluster().worker_ports()) cluster().connect_node(port).run(sql);
   }
   // Every row's text form in key order: what a user would see.
   static std::string dump(const PgConn& c, const std::string& table) {
@@ -214,6 +220,88 @@ TEST_F(BinaryCopyTest, ServerErrorInASortedBinaryBatchNamesTheInputLine) {
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_THAT(r.output, HasSubstr(": input line 1 (byte 0): new row for relation"));
   EXPECT_EQ(*c.scalar("SELECT count(*) FROM bin_dup"), "0");
+}
+
+// Enums (by label), domains (over int, text, numeric(6,2), and a domain over that one) and arrays of built-in types
+// (NULL elements, quoting, escapes, whitespace, empty, 2-D) go as binary: the table equals the server's own CSV COPY
+// of the file. An array with a `[lo:hi]=` decoration goes as a CSV row of the same load.
+constexpr const char* kUserTypes =
+    "id bigint PRIMARY KEY, m bin_mood, p bin_pos, code bin_code, amt bin_amount2, ia int4[], ta text[], "
+    "na numeric(6,2)[], tsa timestamp[], ba bool[], ua uuid[], i8 int8[]";
+constexpr const char* kUserTypesCsv =
+    "3,sad,1,abc,1.005,\"{1,2,NULL}\",\"{a,\"\"b,c\"\",NULL,\"\"NULL\"\"}\",\"{1.5,NaN,NULL}\","
+    "\"{\"\"2000-01-01 00:00:01.5\"\",infinity}\",\"{t,f,NULL}\",{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11},"
+    "\"{{1,2},{3,4}}\"\n"
+    "1,\"happy, very\",2147483647,,0,{},{},{},{},{},{},{}\n"
+    "2,it's,5,\xc3\xa9t\xc3\xa9,9999.99,\" { 1 , 2 } \",\"{\"\"a\\\"\"b\"\",\"\"c\\\\d\"\", x y ,\xc3\xa9}\",,,,,"
+    "\"{ {1} , {NULL} }\"\n"
+    "5,na\xc3\xafve,7,x,2,\"[1:2]={1,2}\",,,,,,\n"
+    "4,,,,,,,,,,,\n";
+
+TEST_F(BinaryCopyTest, EnumsDomainsAndArraysGoAsBinaryAndMatchTheServersCsvCopy) {
+  on_every_node("CREATE TYPE bin_mood AS ENUM ('sad', 'ok', 'happy, very', 'it''s', 'na\xc3\xafve')");
+  on_every_node("CREATE DOMAIN bin_pos AS integer CHECK (VALUE > 0)");
+  on_every_node("CREATE DOMAIN bin_code AS text CHECK (length(VALUE) <= 3)");
+  on_every_node("CREATE DOMAIN bin_amount AS numeric(6,2) CHECK (VALUE >= 0)");
+  on_every_node("CREATE DOMAIN bin_amount2 AS bin_amount CHECK (VALUE <> 5)");
+  auto c = cluster().connect();
+  c.run(std::string("CREATE TABLE bin_ud (") + kUserTypes + ")");
+  c.run("SELECT create_distributed_table('bin_ud', 'id', colocate_with => 'none', shard_count => 2)");
+  c.run(std::string("CREATE TABLE bin_ud_plain (") + kUserTypes + ")");
+  const std::string path = dir() + "/user_types.csv";
+  write_file(path, kUserTypesCsv);
+  c.run("COPY bin_ud_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
+  auto r = pgload("--url " + sh(path) + " --table bin_ud --verbose");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("rows go as binary COPY"));
+  EXPECT_THAT(r.output, HasSubstr("input done: 5 rows in "));
+  EXPECT_THAT(r.output, HasSubstr(", 1 of them as CSV rows; "));  // id 5: the [1:2]= decoration
+  EXPECT_EQ(*c.scalar("SELECT amt::text || ' ' || ta::text FROM bin_ud WHERE id = 3"),
+            "1.01 {a,\"b,c\",NULL,\"NULL\"}");
+  EXPECT_EQ(dump(c, "bin_ud"), dump(c, "bin_ud_plain"));
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM (SELECT * FROM bin_ud EXCEPT SELECT * FROM bin_ud_plain) d"), "0");
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM (SELECT * FROM bin_ud_plain EXCEPT SELECT * FROM bin_ud) d"), "0");
+
+  // A label the type does not have is refused before anything is sent, with enum_in's message and its place.
+  write_file(path, "10,ok,1,a,1,,,,,,,\n11,nope,1,a,1,,,,,,,\n");
+  r = pgload("--url " + sh(path) + " --table bin_ud");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("pgload: line 2, column m, byte 22: invalid input value for enum bin_mood: \"nope\""));
+
+  // A domain's CHECK is the worker's (domain_recv): its error names the input row, and nothing is loaded.
+  write_file(path, "12,ok,1,a,1,,,,,,,\n13,ok,0,a,1,,,,,,,\n");
+  r = pgload("--url " + sh(path) + " --table bin_ud");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(": input line 2 (byte 19), column p: value for domain bin_pos violates check "
+                                  "constraint \"bin_pos_check\" [SQLSTATE 23514]"));
+  write_file(path, "12,ok,1,a,1,,,,,,,\n14,ok,1,abcd,1,,,,,,,\n");
+  r = pgload("--url " + sh(path) + " --table bin_ud");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(": input line 2 (byte 19), column code: value for domain bin_code violates check "
+                                  "constraint \"bin_code_check\""));
+  write_file(path, "12,ok,1,a,5.001,,,,,,,\n");
+  r = pgload("--url " + sh(path) + " --table bin_ud");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("value for domain bin_amount2 violates check constraint"));
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM bin_ud"), "5") << "a failed load leaves the table as it was";
+}
+
+// A NOT NULL domain refuses NULL on the worker (domain_recv is called for a NULL field too), as in COPY.
+TEST_F(BinaryCopyTest, NotNullDomainRefusesNullOnTheWorker) {
+  on_every_node("CREATE DOMAIN bin_nn AS text NOT NULL");
+  auto c = cluster().connect();
+  c.run("CREATE TABLE bin_nnt (id bigint PRIMARY KEY, v bin_nn)");
+  c.run("SELECT create_distributed_table('bin_nnt', 'id', colocate_with => 'none', shard_count => 1)");
+  const std::string path = dir() + "/not_null_domain.csv";
+  write_file(path, "1,a\n2,\n");
+  auto r = pgload("--url " + sh(path) + " --table bin_nnt --verbose");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("rows go as binary COPY"));
+  EXPECT_THAT(
+      r.output,
+      HasSubstr(": input line 2 (byte 4), column v: domain bin_nn does not allow null values [SQLSTATE 23502]"));
+  EXPECT_EQ(*c.scalar("SELECT count(*) FROM bin_nnt"), "0");
 }
 
 }  // namespace

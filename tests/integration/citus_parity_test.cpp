@@ -1,6 +1,7 @@
 // Real Citus (gated on PGLOAD_TEST_CITUS; CI has no Citus): for tables distributed by each type pgload hashes, and
 // for a text-format file, pgload's load equals Citus's own \copy of the same file row for row, and every row lies
-// in the shard whose hash range holds Citus's own hash of its value (worker_hash on the worker).
+// in the shard whose hash range holds Citus's own hash of its value (worker_hash on the worker). A table with enum,
+// domain and array columns goes as binary COPY and lands what Citus's \copy gives.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -25,6 +26,8 @@ class CitusParityTest : public test::CitusCoordinatorTest {
   void TearDown() override {
     CitusCoordinatorTest::TearDown();
     if (coord_) coord_.run("DROP TYPE IF EXISTS pgload_parity_mood");
+    if (coord_) coord_.run("DROP TYPE IF EXISTS pgload_parity_feel");
+    if (coord_) coord_.run("DROP DOMAIN IF EXISTS pgload_parity_pos");
   }
 
   // Creates `name` (k TYPE, v int) distributed by k, 32 shards, colocated with nothing.
@@ -183,4 +186,49 @@ TEST_F(CitusParityTest, TextFormatFileLoadsLikeCitusCopy) {
   EXPECT_EQ(*coord_.scalar(q + "pgload_parity_lineitem l"), *coord_.scalar(q + "pgload_parity_lineitem_citus l"));
   EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM pgload_parity_lineitem WHERE l_comment IS NULL"), "3333");
   coord_.run("DROP TABLE pgload_parity_lineitem, pgload_parity_lineitem_citus");
+}
+
+// Enum, domain and array columns (types created through the coordinator, which Citus propagates to the workers):
+// every row goes as binary COPY (verbose: 0 CSV rows) and the table equals Citus's own \copy of the file.
+TEST_F(CitusParityTest, EnumDomainAndArrayColumnsGoBinaryLikeCitusCopy) {
+  coord_.run("DROP TABLE IF EXISTS pgload_parity_udt, pgload_parity_udt_citus");
+  coord_.run("DROP TYPE IF EXISTS pgload_parity_feel");
+  coord_.run("DROP DOMAIN IF EXISTS pgload_parity_pos");
+  coord_.run(
+      "CREATE TYPE pgload_parity_feel AS ENUM ('sad', 'ok', 'happy, very', '\xc3\xbc"
+      "ber', 'it''s')");
+  coord_.run("CREATE DOMAIN pgload_parity_pos AS integer CHECK (VALUE > 0)");
+  for (const char* name : {"pgload_parity_udt", "pgload_parity_udt_citus"}) {
+    coord_.run(std::string("CREATE TABLE ") + name +
+               " (id bigint, m pgload_parity_feel, p pgload_parity_pos, ia int4[], ta text[], na numeric[], "
+               "tsa timestamp[], ua uuid[])");
+    coord_.run(std::string("SELECT create_distributed_table('") + name + "', 'id', colocate_with := 'none')");
+  }
+  const std::string csv = dir_ + "/udt.csv";
+  auto gen = run_command(
+      psql("\\copy (SELECT g, CASE WHEN g % 17 = 0 THEN NULL ELSE (ARRAY['sad', 'ok', 'happy, very', '\xc3\xbc"
+           "ber', "
+           "'it''s'])[1 + g % 5] END, 1 + g % 1000, CASE WHEN g % 10 = 0 THEN '{}' ELSE ARRAY[g, NULL, -g] END, "
+           "ARRAY['a,b', 'q\"uote', 'back\\slash', NULL, 'NULL', ' x ' || g], "
+           "ARRAY[[g * 1.5, NULL], [0.001, 'NaN']]::numeric[], "
+           "ARRAY[timestamp '2000-01-01' + g * interval '1 hour 1.5 seconds', 'infinity'], "
+           "ARRAY[md5(g::text)::uuid] FROM generate_series(1, 3000) g) TO '" +
+           csv + "' WITH CSV"));
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  auto r = run_command(std::string(PGLOAD_BIN) + " --verbose --coordinator '" + conninfo_ + "' --url " + csv +
+                       " --table pgload_parity_udt");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("rows go as binary COPY"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("input done: 3000 rows in "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(", 0 of them as CSV rows"), std::string::npos) << r.output;
+  auto copy = run_command(psql("\\copy pgload_parity_udt_citus FROM '" + csv + "' WITH CSV"));
+  ASSERT_EQ(copy.exit_code, 0) << copy.output;
+  const std::string q = "SELECT count(*) || ':' || md5(string_agg(t::text, ',' ORDER BY id)) FROM ";
+  EXPECT_EQ(*coord_.scalar(q + "pgload_parity_udt t"), *coord_.scalar(q + "pgload_parity_udt_citus t"));
+  EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM (SELECT * FROM pgload_parity_udt EXCEPT ALL "
+                           "SELECT * FROM pgload_parity_udt_citus) d"),
+            "0");
+  coord_.run("DROP TABLE pgload_parity_udt, pgload_parity_udt_citus");
+  coord_.run("DROP TYPE pgload_parity_feel");
+  coord_.run("DROP DOMAIN pgload_parity_pos");
 }

@@ -190,6 +190,57 @@ TEST(BinaryRow, TypesWithoutEncoderGoAsCsv) {
   EXPECT_FALSE(binary_encodable({{PgType::Int8}, {PgType::Other}}));
 }
 
+// array_send's framing: total length, ndim, has-nulls flag, element OID, (length, lower bound 1) per dimension, then
+// each element as a field.
+TEST(BinaryRow, Arrays) {
+  const ColumnType int4s = column_type_for(1007, -1, 23, nullptr);
+  std::string out;
+  ASSERT_TRUE(append_binary_field(out, int4s, std::optional<std::string_view>("{1,NULL}")));
+  EXPECT_EQ(hex(out),
+            "00000020"
+            "00000001"
+            "00000001"
+            "00000017"
+            "0000000200000001"
+            "0000000400000001"
+            "ffffffff");
+  out.clear();
+  ASSERT_TRUE(append_binary_field(out, int4s, std::optional<std::string_view>(" {} ")));
+  EXPECT_EQ(hex(out), "0000000c000000000000000000000017");
+  out.clear();
+  ASSERT_TRUE(append_binary_field(out, column_type_for(1009, -1, 25, nullptr),
+                                  std::optional<std::string_view>("{{\"a\\\"\"},{b}}")));
+  EXPECT_EQ(hex(out),
+            "00000027"
+            "00000002"
+            "00000000"
+            "00000019"
+            "0000000200000001"
+            "0000000100000001"
+            "000000026122"
+            "0000000162");
+  EXPECT_EQ(field(PgType::Int4, "{1}"), "-") << "not an array column";
+  out.clear();
+  EXPECT_FALSE(append_binary_field(out, int4s, std::optional<std::string_view>("{1,x}"))) << "left to the server";
+  out.clear();
+  EXPECT_FALSE(append_binary_field(out, int4s, std::optional<std::string_view>("[1:1]={1}")));
+}
+
+TEST(BinaryRow, EnumsGoAsTheirLabel) {
+  const PgEnum mood("mood", {"sad", "happy"});
+  const ColumnType t = column_type_for(16500, -1, 0, &mood);
+  ASSERT_EQ(t.type, PgType::Enum);
+  std::string out;
+  ASSERT_TRUE(append_binary_field(out, t, std::optional<std::string_view>("happy")));
+  EXPECT_EQ(hex(out), "000000056861707079");
+  const PgInput bad = parse_pg_input(t, "Happy");
+  ASSERT_EQ(bad.status, PgInput::Status::Error);
+  EXPECT_STREQ(bad.error, "invalid input value for enum mood");
+  EXPECT_TRUE(binary_encodable({{PgType::Int8}, t, column_type_for(1007, -1, 23, nullptr)}));
+  EXPECT_FALSE(binary_encodable({{PgType::Int8}, {PgType::Enum}})) << "an enum without its labels";
+  EXPECT_EQ(column_type_for(16501, -1, 16500, &mood).type, PgType::Other) << "an array of a non-built-in type";
+}
+
 TEST(BinaryRow, HeaderAndTrailer) {
   std::string s;
   append_binary_header(s);
