@@ -3,12 +3,21 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <atomic>
+
 #include "common/catalog.h"
 #include "common/pg.h"
 
 namespace pgload::log {
 
+namespace {
+std::atomic<bool> g_verbose{false};
+}  // namespace
+
+bool verbose() noexcept { return g_verbose.load(std::memory_order_relaxed); }
+
 void init(const char* tool, Verbosity verbosity) {
+  g_verbose.store(verbosity != Verbosity::Normal, std::memory_order_relaxed);
   auto logger = std::make_shared<spdlog::logger>(tool, std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern("%n: %l: %v");
   logger->set_level(verbosity == Verbosity::Debug     ? spdlog::level::debug

@@ -17,6 +17,9 @@ enum class Verbosity { Normal, Verbose, Debug };
 
 // Installs the logger named after the tool ("pgload: info: ..."); call once from main.
 void init(const char* tool, Verbosity verbosity);
+// Whether init() asked for --verbose or --debug: what is only worth assembling for the log (a library used without
+// init(), as in the tests, logs nothing of it: spdlog's own default logger would print info lines on stdout).
+bool verbose() noexcept;
 
 template <typename... Args>
 void info(spdlog::format_string_t<Args...> format, Args&&... args) {

@@ -1,6 +1,5 @@
 #include "mover/citus/citus_backend.h"
 
-#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -176,16 +175,15 @@ class CitusUnitMove : public UnitMove {
 }  // namespace
 
 std::vector<uint64_t> CitusBackend::unit_sizes(const std::vector<MoveUnit>& units) {
-  if (units.empty()) return {};
-  auto r = catalog_.coordinator().exec(
-      "SELECT shardid, nodename || ':' || nodeport, shard_size FROM pg_catalog.citus_shards");
-  std::map<std::pair<int64_t, std::string>, uint64_t> size;
-  for (int i = 0; i < r.rows(); ++i) size[{r.i64(i, 0), r.str(i, 1)}] = static_cast<uint64_t>(r.i64(i, 2));
   std::vector<uint64_t> sizes;
   for (const auto& u : units) {
-    uint64_t total = 0;
-    for (int64_t id : u.shard_ids()) total += size[{id, u.source.endpoint()}];
-    sizes.push_back(total);
+    const std::string key = "worker " + u.source.endpoint();
+    PgConn src = sessions_.take(key, [&] { return connect_citus_worker(catalog_.node_conninfo(u.source), "pgmove"); });
+    sizes.push_back(std::stoull(
+        src.scalar("SELECT coalesce(sum(pg_total_relation_size(to_regclass(x))), 0) FROM unnest($1::text[]) x",
+                   {array_literal(u.relations())})
+            .value_or("0")));
+    sessions_.give(key, std::move(src));
   }
   return sizes;
 }

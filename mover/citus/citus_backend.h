@@ -17,7 +17,8 @@ class CitusBackend : public MoveBackend {
  public:
   explicit CitusBackend(const Catalog& catalog) : catalog_(catalog) {}
   const char* path() const noexcept override { return "citus_direct"; }
-  // citus_shards' shard_size of the units' shards on their sources (one query: it asks every worker).
+  // The units' shards' pg_total_relation_size on their sources (what citus_shards' shard_size is), read over the
+  // run's worker sessions, which the moves then reuse (citus_shards would size every shard on every worker).
   std::vector<uint64_t> unit_sizes(const std::vector<MoveUnit>& units) override;
   std::unique_ptr<UnitMove> begin(MoveContext& run, const MoveUnit& u) override;
   // 'started': prepared worker parts roll back and the partial target goes; 'switched': they commit.

@@ -1,7 +1,9 @@
 #include "mover/citus/citus_native.h"
 
+#include <map>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace pgload {
 
@@ -16,6 +18,21 @@ uint64_t unit_bytes(const PgConn& coord, const MoveUnit& u) {
 }
 
 }  // namespace
+
+std::vector<uint64_t> CitusNativeBackend::unit_sizes(const std::vector<MoveUnit>& units) {
+  if (units.empty()) return {};
+  auto r = catalog_.coordinator().exec(
+      "SELECT shardid, nodename || ':' || nodeport, shard_size FROM pg_catalog.citus_shards");
+  std::map<std::pair<int64_t, std::string>, uint64_t> size;
+  for (int i = 0; i < r.rows(); ++i) size[{r.i64(i, 0), r.str(i, 1)}] = static_cast<uint64_t>(r.i64(i, 2));
+  std::vector<uint64_t> sizes;
+  for (const auto& u : units) {
+    uint64_t total = 0;
+    for (int64_t id : u.shard_ids()) total += size[{id, u.source.endpoint()}];
+    sizes.push_back(total);
+  }
+  return sizes;
+}
 
 void CitusNativeBackend::start(MoveContext& run, const MoveUnit& u, uint64_t bytes) {
   std::unique_lock lock(mu_);

@@ -10,17 +10,21 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "mover/citus/citus_backend.h"
 
 namespace pgload {
 
-// Recovery and sizes are the direct backend's (a native move leaves no journal entry of its own).
+// Recovery is the direct backend's (a native move leaves no journal entry of its own).
 class CitusNativeBackend : public CitusBackend {
  public:
   using CitusBackend::CitusBackend;
   const char* path() const noexcept override { return "citus_native"; }
   void move(MoveContext& run, const MoveUnit& u) override;
+  // citus_shards' shard_size of the units' shards on their sources, through the coordinator (one query: it asks
+  // every worker), since a native run may not reach the workers itself.
+  std::vector<uint64_t> unit_sizes(const std::vector<MoveUnit>& units) override;
 
  private:
   // Waits until no other move uses either node and the bucket allows the start; done() frees the nodes again.

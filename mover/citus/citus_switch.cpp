@@ -4,6 +4,7 @@
 // gets new ones).
 #include "mover/citus/citus_switch.h"
 
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,14 +34,18 @@ CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const PgConn&
   auto rows = coordinator.exec(
       "SELECT groupid FROM pg_catalog.pg_dist_node WHERE hasmetadata AND metadatasynced AND isactive "
       "AND noderole = 'primary' AND groupid <> 0 ORDER BY groupid");
+  // New sessions (a run's first move) are opened at the same time: each is a new backend on its worker.
+  std::vector<std::future<PgConn>> opening;
   for (int i = 0; i < rows.rows(); ++i) {
     const Node* n = catalog.node_for_group(static_cast<int32_t>(rows.i64(i, 0)));
     if (!n) continue;
     const std::string key = "metadata " + n->endpoint() + " gpid " + coordinator_gpid;
-    PgConn c = pool.take(
-        key, [&] { return PgConn::connect(catalog.node_conninfo(*n), "citus_internal gpid=" + coordinator_gpid); });
-    workers_.push_back({*n, std::move(c), "", key});
+    workers_.push_back({*n, PgConn(), "", key});
+    opening.push_back(std::async(std::launch::async, [&pool, key, info = catalog.node_conninfo(*n), &coordinator_gpid] {
+      return pool.take(key, [&] { return PgConn::connect(info, "citus_internal gpid=" + coordinator_gpid); });
+    }));
   }
+  for (size_t i = 0; i < opening.size(); ++i) workers_[i].conn = opening[i].get();
 }
 
 CitusMetadataWorkers::~CitusMetadataWorkers() { rollback(); }

@@ -53,6 +53,7 @@ void print_summary(const MoveSummary& sum, bool json) {
   if (json)
     std::cout << "{\"moves\":" << sum.moves << ",\"bytes\":" << sum.bytes << ",\"seconds\":" << fixed(sum.seconds, 3)
               << ",\"mb_per_s\":" << fixed(mb_per_s, 3)
+              << ",\"copy_seconds\":" << (sum.copy_seconds > 0 ? fixed(sum.copy_seconds, 3) : std::string("null"))
               << (sum.path.empty() ? std::string() : ",\"path\":" + json_quote(sum.path)) << "}\n";
   else
     std::cout << "moved " << sum.moves << (sum.moves == 1 ? " shard, " : " shards, ") << fixed(mb) << " MB in "

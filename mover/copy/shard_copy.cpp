@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "mover/copy/spool.h"
@@ -288,6 +289,8 @@ ShardCopyStats copy_direct(const PgConn& source, PgConn& target, const ShardDdl&
     start_copy(target, in_sql, PGRES_COPY_IN);
     start_copy(source, out_sql, PGRES_COPY_OUT);
     ++stats.source_reads;
+    // From the first byte to the last one sent: the time the throttle governs (not the BEGIN, TRUNCATE or COMMIT).
+    std::optional<TokenBucket::Copying> copying(std::in_place, opts.bucket);
     std::string batch;
     batch.reserve(kTargetChunkBytes + 65536);
     auto flush = [&] {
@@ -320,6 +323,7 @@ ShardCopyStats copy_direct(const PgConn& source, PgConn& target, const ShardDdl&
     }
     flush();
     if (PQputCopyEnd(target.raw(), nullptr) != 1) target.fail(nullptr, in_sql);
+    copying.reset();
     finish_copy(target, in_sql);
     target.run("COMMIT");
   } catch (...) {
@@ -386,6 +390,7 @@ ShardCopyStats copy_spooled(const PgConn& source, PgConn& target, const std::fun
       target.run("BEGIN");
       target.run("TRUNCATE " + ddl.relation);
       start_copy(target, in_sql, PGRES_COPY_IN);
+      std::optional<TokenBucket::Copying> copying(std::in_place, opts.bucket);  // as in copy_direct
       while (true) {
         size_t n;
         try {
@@ -401,6 +406,7 @@ ShardCopyStats copy_spooled(const PgConn& source, PgConn& target, const std::fun
         if (opts.after_target_chunk) opts.after_target_chunk(attempt, sent);
       }
       if (PQputCopyEnd(target.raw(), nullptr) != 1) target.fail(nullptr, in_sql);
+      copying.reset();
       finish_copy(target, in_sql);
       target.run("COMMIT");
       stats.bytes = sent;

@@ -56,6 +56,29 @@ void TokenBucket::set_rate(int64_t rate_bytes_per_s) {
   tokens_ = std::min(tokens_, burst);
 }
 
+TokenBucket::Copying::Copying(TokenBucket* bucket) : bucket_(bucket) {
+  if (!bucket_) return;
+  std::lock_guard lock(bucket_->mu_);
+  const std::chrono::nanoseconds now = bucket_->clock_();
+  if (bucket_->copies_++ > 0) return;
+  bucket_->refill(now);
+  bucket_->tokens_ = std::min(bucket_->tokens_, 0.0);  // a debt left by the last copy is still owed
+  bucket_->copy_start_ns_ = now;
+}
+
+TokenBucket::Copying::~Copying() {
+  if (!bucket_) return;
+  std::lock_guard lock(bucket_->mu_);
+  if (--bucket_->copies_ == 0) bucket_->copy_ns_ += bucket_->clock_() - bucket_->copy_start_ns_;
+}
+
+double TokenBucket::copy_seconds() {
+  std::lock_guard lock(mu_);
+  std::chrono::nanoseconds total = copy_ns_;
+  if (copies_ > 0) total += clock_() - copy_start_ns_;
+  return std::chrono::duration<double>(total).count();
+}
+
 void TokenBucket::acquire(int64_t bytes) {
   auto wait = reserve(bytes);
   if (wait.count() > 0) sleep_(wait);

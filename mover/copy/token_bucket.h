@@ -1,5 +1,7 @@
 // A byte-rate limiter shared by every parallel move so that --max-rate caps their total, not each one.
 // Debt model: a caller takes its bytes at once and then sleeps off the debt, so big and small chunks are fair.
+// Copies draw from it inside a Copying scope: one that starts while nothing copies starts from an empty bucket (time
+// nobody copied earns no burst), and the scopes' wall time is the copy time the rate is measured over.
 #pragma once
 
 #include <atomic>
@@ -30,6 +32,21 @@ class TokenBucket {
   // off at the new rate; a burst given at construction stays, the default one follows the rate. Thread-safe.
   void set_rate(int64_t rate_bytes_per_s);
 
+  // While alive, a copy draws from `bucket` (null: none). The first of overlapping copies empties the bucket's
+  // tokens and starts the copy clock; the last stops it.
+  class Copying {
+   public:
+    explicit Copying(TokenBucket* bucket);
+    ~Copying();
+    Copying(const Copying&) = delete;
+    Copying& operator=(const Copying&) = delete;
+
+   private:
+    TokenBucket* bucket_;
+  };
+  // Wall seconds during which at least one Copying scope was alive (a running one counts up to now). Thread-safe.
+  double copy_seconds();
+
   bool unlimited() const noexcept { return rate_bytes_per_s() <= 0; }
   int64_t rate_bytes_per_s() const noexcept { return rate_bytes_per_s_.load(std::memory_order_relaxed); }
   int64_t burst_bytes() const noexcept { return burst_bytes_.load(std::memory_order_relaxed); }
@@ -48,6 +65,10 @@ class TokenBucket {
   // Invariant (under mu_): available bytes = tokens_ + elapsed * rate, capped at burst; negative = debt.
   double tokens_;
   std::chrono::nanoseconds last_ns_{0};
+  // Copying scopes alive, when the current stretch of copying began, and the stretches before it (under mu_).
+  int copies_ = 0;
+  std::chrono::nanoseconds copy_start_ns_{0};
+  std::chrono::nanoseconds copy_ns_{0};
 };
 
 }  // namespace pgload

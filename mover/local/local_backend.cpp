@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "common/conninfo.h"
 #include "mover/local/coordinator_lock.h"
@@ -14,25 +15,36 @@ namespace {
 
 class LocalUnitMove : public UnitMove {
  public:
-  LocalUnitMove(const MoveContext& run, const MoveUnit& u)
+  LocalUnitMove(const MoveContext& run, SessionPool& pool, const MoveUnit& u)
       : run_(run),
+        pool_(pool),
         unit_(u),
         sid_(std::to_string(u.request.shard_id)),
         source_info_(run.catalog.node_conninfo(u.source)),
         target_info_(run.catalog.node_conninfo(u.target)) {}
 
-  PgConn connect_coordinator() override { return PgConn::connect(run_.coordinator_conninfo, "pgmove"); }
+  PgConn connect_coordinator() override {
+    return pool_.take("coordinator", [&] { return PgConn::connect(run_.coordinator_conninfo, "pgmove"); });
+  }
+  // The move's own sessions come from the run's pool; others ("cleanup") are fresh. A reused one is renamed after
+  // this move, so that pg_stat_activity names the shard it works on.
   PgConn connect_source(const std::string& purpose) override {
-    return PgConn::connect(source_info_, "pgmove-" + purpose + "-" + sid_);
+    if (purpose != "source") return PgConn::connect(source_info_, "pgmove-" + purpose + "-" + sid_);
+    return pooled("source " + unit_.source.endpoint(), source_info_, "pgmove-source-" + sid_);
   }
   PgConn connect_target(const std::string& purpose) override {
-    return PgConn::connect(target_info_, "pgmove-" + purpose + "-" + sid_);
+    if (purpose != "target") return PgConn::connect(target_info_, "pgmove-" + purpose + "-" + sid_);
+    return pooled("target " + unit_.target.endpoint(), target_info_, "pgmove-target-" + sid_);
   }
   std::string source_conninfo() const override { return source_info_; }
   // The target's server authenticates to the source on its own (trust, or the server's ~/.pgpass).
   std::string publisher_conninfo() const override { return conninfo_without_secrets(source_info_); }
   std::string subscription_options() const override { return ""; }
-  void release(PgConn, PgConn, PgConn) override {}  // closed here: a local move opens its own sessions
+  void release(PgConn coord, PgConn source, PgConn target) override {
+    pool_.give("source " + unit_.source.endpoint(), std::move(source));
+    pool_.give("target " + unit_.target.endpoint(), std::move(target));
+    pool_.give("coordinator", std::move(coord));
+  }
 
   bool writes_take_shard_lock() const noexcept override { return false; }  // loads only
   void start(const PgConn&) override {}
@@ -65,7 +77,18 @@ class LocalUnitMove : public UnitMove {
   void abort() noexcept override {}
 
  private:
+  PgConn pooled(const std::string& key, const std::string& conninfo, const std::string& application_name) {
+    bool made = false;
+    PgConn c = pool_.take(key, [&] {
+      made = true;
+      return PgConn::connect(conninfo, application_name);
+    });
+    if (!made) c.exec("SELECT pg_catalog.set_config('application_name', $1, false)", {application_name});
+    return c;
+  }
+
   const MoveContext& run_;
+  SessionPool& pool_;
   const MoveUnit& unit_;
   const std::string sid_, source_info_, target_info_;
 };
@@ -74,18 +97,21 @@ class LocalUnitMove : public UnitMove {
 
 std::vector<uint64_t> LocalBackend::unit_sizes(const std::vector<MoveUnit>& units) {
   std::vector<uint64_t> sizes;
+  // One session per source node, left in the pool for the moves that follow.
   for (const auto& u : units) {
-    PgConn src = PgConn::connect(catalog_.node_conninfo(u.source), "pgmove");
+    const std::string key = "source " + u.source.endpoint();
+    PgConn src = sessions_.take(key, [&] { return PgConn::connect(catalog_.node_conninfo(u.source), "pgmove"); });
     sizes.push_back(std::stoull(
         src.scalar("SELECT coalesce(sum(pg_total_relation_size(to_regclass(x))), 0) FROM unnest($1::text[]) x",
                    {array_literal(u.relations())})
             .value_or("0")));
+    sessions_.give(key, std::move(src));
   }
   return sizes;
 }
 
 std::unique_ptr<UnitMove> LocalBackend::begin(MoveContext& run, const MoveUnit& u) {
-  return std::make_unique<LocalUnitMove>(run, u);
+  return std::make_unique<LocalUnitMove>(run, sessions_, u);
 }
 
 bool LocalBackend::resolve_orphan(MoveJournal& journal, const JournalEntry& e) {

@@ -8,6 +8,7 @@
 
 #include "common/catalog.h"
 #include "mover/move/move_backend.h"
+#include "mover/move/session_pool.h"
 
 namespace pgload {
 
@@ -22,6 +23,7 @@ class LocalBackend : public MoveBackend {
 
  private:
   const Catalog& catalog_;
+  SessionPool sessions_;  // the moves' sessions, kept between the moves of a run
 };
 
 }  // namespace pgload

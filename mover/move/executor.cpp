@@ -116,6 +116,7 @@ MoveSummary schedule_moves(Catalog& catalog, MoveBackend& backend, const std::ve
   for (auto& t : threads) t.join();
   if (first_error) std::rethrow_exception(first_error);
   run.summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  run.summary.copy_seconds = run.bucket.copy_seconds();
   return run.summary;
 }
 

@@ -11,6 +11,7 @@
 #include "mover/move/move_cleanup.h"
 #include "mover/move/move_journal.h"
 #include "mover/move/replication.h"
+#include "mover/move/step_times.h"
 #include "mover/move/unit_copy.h"
 #include "mover/move/verify.h"
 
@@ -41,15 +42,19 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   const auto& opts = run.opts;
   const bool logical = opts.mode == TransferMode::Logical;
   const std::string sid = std::to_string(u.request.shard_id);
+  StepTimes times(u.what());
   const std::unique_ptr<UnitMove> m = backend.begin(run, u);
   auto connect_target = [&] { return m->connect_target("target"); };
 
   PgConn coord = m->connect_coordinator();
+  times.mark("coordinator");
   m->start(coord);
+  times.mark("start");
   // The journal shares `coord`: its state changes join the transaction that switches the placements.
   MoveJournal journal = MoveJournal::sharing(coord);
   const int64_t move_id = journal.begin(u.shard_ids(), u.relations(), u.source.group_id, u.target.group_id,
                                         logical ? "logical" : "block_writes");
+  times.mark("journal");
   const std::string repl = replication_name(move_id);
   run.progress.notice_moving(u);
   auto progress = run.progress.add(u.what());
@@ -88,6 +93,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
     // such a table fails loudly instead.
     source.run("SET row_security = off");
     target.run("SET row_security = off");
+    times.mark("sessions");
     // The definitions are read only once DDL cannot change them before the switch: the backend keeps DDL through
     // the coordinator out from here on, and the source's own lock waits for DDL that is still committing there
     // (a coordinator's DDL commits on the workers after it released its lock on the coordinator).
@@ -104,6 +110,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
     }
     source.run("COMMIT");
     progress->total_bytes = total_bytes;
+    times.mark("definitions");
     check_unit_target(u, source, target, ddls, logical);
     created_target = true;  // from here on, cleanup drops what exists of the unit on the target
     for (size_t i = 0; i < ddls.size(); ++i) {
@@ -113,14 +120,21 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
       if (!owners[i].empty()) target.run("ALTER TABLE " + ddls[i].relation + " OWNER TO " + quote_ident(owners[i]));
       for (const auto& sql : ddls[i].pre_data) target.run(sql);
     }
+    times.mark("create");
 
     if (!logical) {
       lock_unit_shards();
       block_writes();
+      times.mark("lock");
       copy.copy_rows(source, target, connect_target, ddls);
-      UnitCopy::add_foreign_keys(target, ddls);
-      run.step(u, "copied");
-      verify_copy(u, source, target);
+      times.mark("copy");
+      // The source's checksums run while the target builds its indexes and foreign keys; then the target's.
+      verify_copy(u, source, target, [&] {
+        copy.build_indexes(target, ddls);
+        UnitCopy::add_foreign_keys(target, ddls);
+        run.step(u, "copied");
+      });
+      times.mark("indexes, verify");
     } else {
       // The slot's snapshot waits for every transaction running on the source, a load's too: hold the shard lock
       // while it is made, so that a running load is waited for (and named, and bounded by the lock timeout) here,
@@ -140,16 +154,20 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
         source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
         source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
         if (lock_for_slot) coord.run("COMMIT");  // loads go on during the copy: what they write comes through the slot
+        times.mark("slot");
         copy.copy_rows(source, target, connect_target, ddls);
+        times.mark("copy");
         // The bulk copy is checked against the snapshot it was read from, while nothing else writes the target;
         // what changes after the snapshot arrives through the slot, which logical replication delivers in full.
-        verify_copy(u, source, target);
+        // The source's checksums run while the target builds its indexes.
+        verify_copy(u, source, target, [&] { copy.build_indexes(target, ddls); });
         source.run("COMMIT");
       }
       run.step(u, "verified");
       // Constraints and indexes came with the copy; foreign keys too, so nothing is built while writes wait (the
       // subscription applies as a replica: foreign keys do not fire there).
       UnitCopy::add_foreign_keys(target, ddls);
+      times.mark("indexes, verify");
       target.run("CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " + quote_literal(m->publisher_conninfo()) +
                  " PUBLICATION " + quote_ident(repl) + " WITH (create_slot = false, copy_data = false, slot_name = " +
                  quote_literal(repl) + ", enabled = true" + m->subscription_options() + ")");
@@ -163,6 +181,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
                                  " shard tables");
       progress->set_phase("catching up");
       run.step(u, "copied");
+      times.mark("subscribe");
       wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // most of the backlog, writes still flowing
       lock_unit_shards();
       // Loads are excluded now, other writes may still flow: drain what a load that just finished left in the slot
@@ -171,6 +190,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
       block_writes();
       wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // the rest, writes blocked
       drop_subscription(target, repl);
+      times.mark("catchup");
     }
 
     progress->set_phase("switching");
@@ -181,6 +201,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
     switch_in_doubt = true;
     coord.run("COMMIT");
     switch_in_doubt = false;
+    times.mark("switch");
   } catch (...) {
     std::string error;
     try {
@@ -223,6 +244,8 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   run.progress.finish(progress);
   run.count_moved(copy.totals());
   m->release(std::move(coord), std::move(source), std::move(target));
+  times.mark("finish");
+  times.log();
 }
 
 }  // namespace pgload

@@ -60,6 +60,10 @@ struct MoveSummary {
   int moves = 0;       // moves switched by this call
   uint64_t bytes = 0;  // COPY bytes written to targets
   double seconds = 0;
+  // Wall seconds during which at least one of pgmove's own copies was sending rows (from a COPY's first row to its
+  // last: no BEGIN, TRUNCATE, COMMIT, DDL, index, verify or switch);
+  // bytes / copy_seconds is the rate --max-rate governs. 0 when no copy of its own ran (citus_native).
+  double copy_seconds = 0;
   int source_reads = 0;     // COPY ... TO STDOUT run on sources (one per shard table unless something failed)
   int target_attempts = 0;  // COPY ... FROM STDIN attempts on targets
   std::string path;         // how: "local", "citus_direct" (pgmove copies) or "citus_native"

@@ -46,6 +46,9 @@ void UnitCopy::copy_rows(const PgConn& source, PgConn& target, const std::functi
     totals_.source_reads += st.source_reads;
     totals_.target_attempts += st.target_attempts;
   }
+}
+
+void UnitCopy::build_indexes(const PgConn& target, const std::vector<ShardDdl>& ddls) {
   progress_->set_phase("building indexes");
   for (const auto& d : ddls)
     for (const auto& sql : d.post_data) target.run(sql);

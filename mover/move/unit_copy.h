@@ -23,9 +23,11 @@ class UnitCopy {
  public:
   // Draws from the run's bucket (the one --max-rate and the page's re-rate set).
   UnitCopy(MoveContext& run, const MoveUnit& u, std::shared_ptr<MoveProgress::Entry> progress);
-  // Copies the rows of every shard visible to `source`'s transaction, then builds their indexes and constraints.
+  // Copies the rows of every shard visible to `source`'s transaction.
   void copy_rows(const PgConn& source, PgConn& target, const std::function<PgConn()>& connect_target,
                  const std::vector<ShardDdl>& ddls);
+  // Then their indexes and constraints (after the rows: one sort per index instead of a row-by-row insert).
+  void build_indexes(const PgConn& target, const std::vector<ShardDdl>& ddls);
   // After every table of the unit exists.
   static void add_foreign_keys(PgConn& target, const std::vector<ShardDdl>& ddls);
   const ShardCopyStats& totals() const noexcept { return totals_; }

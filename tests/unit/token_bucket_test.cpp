@@ -1,10 +1,12 @@
-// TokenBucket: the rate over time on a fake clock, the burst cap after idling, and no lost updates under threads.
+// TokenBucket: the rate over time on a fake clock, the burst cap after idling, copies that start empty and the
+// copy time they add up to, and no lost updates under threads.
 #include "mover/copy/token_bucket.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -144,4 +146,61 @@ TEST(TokenBucket, SetRateWhileThreadsAcquire) {
   stop = true;
   for (auto& th : threads) th.join();
   EXPECT_EQ(bucket.rate_bytes_per_s(), 80'000'000);
+}
+
+// A copy that starts after an idle spell gets no burst: a shard of a few chunks must not pass at once (the rate a
+// throttled rebalance of small shards kept was the burst's, not --max-rate's).
+TEST(TokenBucket, CopyAfterIdleStartsEmpty) {
+  FakeTime t;
+  TokenBucket bucket(1000, 1000, t.clock(), t.sleeper());
+  t.now_ns += 100'000'000'000;  // idle: the bucket is full
+  {
+    const TokenBucket::Copying copying(&bucket);
+    for (int i = 0; i < 10; ++i) bucket.acquire(100);  // 1,000 bytes, none of them free
+  }
+  EXPECT_NEAR(static_cast<double>(t.now_ns.load()) / 1e9, 101.0, 1e-3);
+  EXPECT_NEAR(bucket.copy_seconds(), 1.0, 1e-3);
+}
+
+// Overlapping copies count once, idle time between copies not at all.
+TEST(TokenBucket, CopySecondsIsTheUnionOfCopies) {
+  FakeTime t;
+  TokenBucket bucket(0, 0, t.clock(), t.sleeper());
+  {
+    auto a = std::make_unique<TokenBucket::Copying>(&bucket);
+    t.now_ns += 1'000'000'000;
+    auto b = std::make_unique<TokenBucket::Copying>(&bucket);
+    t.now_ns += 1'000'000'000;
+    a.reset();
+    t.now_ns += 1'000'000'000;
+    EXPECT_NEAR(bucket.copy_seconds(), 3.0, 1e-9) << "a running copy counts up to now";
+  }
+  t.now_ns += 5'000'000'000;
+  {
+    const TokenBucket::Copying c(&bucket);
+    t.now_ns += 1'000'000'000;
+  }
+  EXPECT_NEAR(bucket.copy_seconds(), 4.0, 1e-9);
+  const TokenBucket::Copying none(nullptr);  // no bucket: nothing to count
+}
+
+// What shard_copy does: reserve a 256 KiB chunk, sleep off its debt, then send it (2 ms on the fake clock). Over the
+// copy's own seconds the rate must be --max-rate's within 5%, for a 2 MiB shard after an idle spell too.
+TEST(TokenBucket, ThrottledCopyOfASmallShardKeepsTheRate) {
+  FakeTime t;
+  constexpr int64_t kRate = 20'000'000, kChunk = int64_t{256} * 1024;
+  TokenBucket bucket(kRate, 0, t.clock(), t.sleeper());
+  for (int shard = 0; shard < 3; ++shard) {
+    t.now_ns += 300'000'000;  // between copies: DDL, indexes, verification, the switch
+    const double before = bucket.copy_seconds();
+    {
+      const TokenBucket::Copying copying(&bucket);
+      for (int i = 0; i < 8; ++i) {
+        bucket.acquire(kChunk);
+        t.now_ns += 2'000'000;  // PQputCopyData
+      }
+    }
+    const double rate = 8.0 * kChunk / (bucket.copy_seconds() - before);
+    EXPECT_NEAR(rate, static_cast<double>(kRate), 0.05 * kRate) << "shard " << shard;
+  }
 }
