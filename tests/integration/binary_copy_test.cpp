@@ -23,10 +23,7 @@ class BinaryCopyTest : public ::testing::Test {
     static const std::string d = temp_dir("pgload-binarytest");
     return d;
   }
-  static CommandResult pgload(const std::string& args) {
-    return run_command("timeout 120 " + std::string(PGLOAD_BIN) + " --coordinator " + sh(cluster().conninfo()) + " " +
-                       args);
-  }
+  static CommandResult pgload(const std::string& args) { return run_pgload(cluster().conninfo(), args); }
   // Runs `sql` on the coordinator and on every worker: a type must exist where the shards are made.
   static void on_every_node(const std::string& sql) {
     cluster().connect().run(sql);

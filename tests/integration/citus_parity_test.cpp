@@ -13,6 +13,7 @@
 
 using namespace pgload;
 using pgload::test::run_command;
+using pgload::test::run_pgload;
 
 namespace {
 
@@ -122,8 +123,7 @@ TEST_F(CitusParityTest, EachDistributionTypeLoadsLikeCitusCopyIntoTheRightShards
     auto gen = run_command(psql("\\copy (SELECT x, row_number() OVER () FROM (" + std::string(c.values) +
                                 ") AS s(x)) TO '" + csv + "' WITH CSV"));
     ASSERT_EQ(gen.exit_code, 0) << gen.output;
-    auto r = run_command(std::string(PGLOAD_BIN) + " --quiet --coordinator '" + conninfo_ + "' --url " + csv +
-                         " --table " + ours);
+    auto r = run_pgload(conninfo_, "--quiet --url " + csv + " --table " + ours);
     auto copy = run_command(psql("\\copy " + theirs + " FROM '" + csv + "' WITH CSV"));
     ASSERT_EQ(copy.exit_code, 0) << copy.output;
     if (r.exit_code != 0) {  // the other types still run
@@ -177,8 +177,8 @@ TEST_F(CitusParityTest, TextFormatFileLoadsLikeCitusCopy) {
                " (l_orderkey bigint, l_linenumber int, l_quantity numeric(12,2), l_shipdate date, l_comment text)");
     coord_.run(std::string("SELECT create_distributed_table('") + name + "', 'l_orderkey', colocate_with := 'none')");
   }
-  auto r = run_command(std::string(PGLOAD_BIN) + " --quiet --coordinator '" + conninfo_ + "' --url " + path +
-                       " --format text --delimiter '|' --table pgload_parity_lineitem");
+  auto r =
+      run_pgload(conninfo_, "--quiet --url " + path + " --format text --delimiter '|' --table pgload_parity_lineitem");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto copy = run_command(psql("\\copy pgload_parity_lineitem_citus FROM '" + path + "' WITH (DELIMITER '|')"));
   ASSERT_EQ(copy.exit_code, 0) << copy.output;
@@ -215,8 +215,7 @@ TEST_F(CitusParityTest, EnumDomainAndArrayColumnsGoBinaryLikeCitusCopy) {
            "ARRAY[md5(g::text)::uuid] FROM generate_series(1, 3000) g) TO '" +
            csv + "' WITH CSV"));
   ASSERT_EQ(gen.exit_code, 0) << gen.output;
-  auto r = run_command(std::string(PGLOAD_BIN) + " --verbose --coordinator '" + conninfo_ + "' --url " + csv +
-                       " --table pgload_parity_udt");
+  auto r = run_pgload(conninfo_, "--verbose --url " + csv + " --table pgload_parity_udt");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("rows go as binary COPY"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("input done: 3000 rows in "), std::string::npos) << r.output;
