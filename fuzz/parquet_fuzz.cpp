@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       else if (l == 0 || leaves[l - 1].top != leaves[l].top)
         shapes.push_back(nested_shape(file.meta(), leaves, leaves[l].top));
     }
-    const std::optional<Target> text = target_for(25, -1);
+    const std::optional<pgload::ColumnType> text = target_for(25, -1);
     std::vector<ColumnValues> cols, nested_cols;
     std::string out;
     Converted conv;

@@ -524,47 +524,50 @@ class ChunkWorker {
 
   // The hash of a distribution value from its typed form where the kind allows it, exactly as the text path
   // hashes the same value; else (numeric, jsonb, enum, ...) the shard from its text through the router.
-  int parquet_shard(const parquet::Target& t, const parquet::Converted& v, std::string_view& text_out) const {
+  int parquet_shard(const ColumnType& t, const parquet::Converted& v, std::string_view& text_out) const {
     const std::optional<DistKind> kind = router_.kind();
     if (!kind) return 0;
-    using parquet::PgTarget;
-    switch (t.kind) {
-      case PgTarget::Int2:
-      case PgTarget::Int4:
+    switch (t.type) {
+      case PgType::Int2:
+      case PgType::Int4:
         return router_.route_hash(hash_int4(static_cast<int32_t>(v.integer)));
-      case PgTarget::Int8:
+      case PgType::Int8:
         return router_.route_hash(hash_int8(v.integer));
-      case PgTarget::Date:
+      case PgType::Date:
         return router_.route_hash(hash_int4(static_cast<int32_t>(v.integer)));
-      case PgTarget::Time:
-      case PgTarget::Timestamp:
-      case PgTarget::Timestamptz:
+      case PgType::Time:
+      case PgType::Timestamp:
+      case PgType::Timestamptz:
         return router_.route_hash(hash_int8(v.integer));
-      case PgTarget::Float4:
+      case PgType::Float4:
         return router_.route_hash(hash_float4(static_cast<float>(v.real)));
-      case PgTarget::Float8:
+      case PgType::Float8:
         return router_.route_hash(hash_float8(v.real));
-      case PgTarget::Bool:
+      case PgType::Bool:
         return router_.route_hash(hash_oid(v.boolean ? 1 : 0));
-      case PgTarget::Uuid: {
+      case PgType::Uuid: {
         uint8_t u[16];
         std::memcpy(u, v.bytes.data(), 16);
         return router_.route_hash(hash_uuid(u));
       }
-      case PgTarget::Bytea:
+      case PgType::Bytea:
         return router_.route_hash(hash_text(v.bytes));
-      case PgTarget::Text:
+      case PgType::Text:
+      case PgType::Varchar:
+      case PgType::Bpchar:
         if (*kind == DistKind::Text) return router_.route_hash(hash_text(v.bytes));
         if (*kind == DistKind::Bpchar) return router_.route_hash(hash_bpchar(v.bytes));
         text_out = v.bytes;
         return router_.route(v.bytes);
-      case PgTarget::Json:
-      case PgTarget::Jsonb:
+      case PgType::Json:
+      case PgType::Jsonb:
         text_out = v.bytes;
         return router_.route(v.bytes);
-      case PgTarget::Numeric:
+      case PgType::Numeric:
         text_out = v.numeric_text;
         return router_.route(v.numeric_text);
+      default:  // parquet::target_for gives no other type
+        break;
     }
     return -1;
   }
@@ -671,10 +674,9 @@ class ChunkWorker {
           reject(c, row_no, c.row_group, jj, "no shard's hash range holds this value (gap in pg_dist_shard)", {});
           ok = false;
         }
-        const auto t = in.targets[j].kind;
-        if (t == parquet::PgTarget::Int2 || t == parquet::PgTarget::Int4 || t == parquet::PgTarget::Int8 ||
-            t == parquet::PgTarget::Date || t == parquet::PgTarget::Time || t == parquet::PgTarget::Timestamp ||
-            t == parquet::PgTarget::Timestamptz)
+        const auto t = in.targets[j].type;
+        if (t == PgType::Int2 || t == PgType::Int4 || t == PgType::Int8 || t == PgType::Date || t == PgType::Time ||
+            t == PgType::Timestamp || t == PgType::Timestamptz)
           key = static_cast<uint64_t>(conv.integer) ^ (uint64_t{1} << 63);
         else
           key = sort_key_of_bytes(conv.bytes.empty() ? std::string_view(conv.numeric_text) : conv.bytes);

@@ -327,7 +327,7 @@ const char* NestedRows::array(int ni, int depth, int dim) {
   return nullptr;
 }
 
-const char* NestedRows::append_array(std::string& out, const Target& element, uint32_t element_oid) {
+const char* NestedRows::append_array(std::string& out, const ColumnType& element, uint32_t element_oid) {
   const int ndims = shape_.array_dims();
   element_ = &element;
   elems_.clear();

@@ -58,7 +58,7 @@ class NestedRows {
   const char* append_json(std::string& out, bool jsonb);
   // The current row's value as a binary COPY array field of `element` values of type oid `element_oid`; the
   // field must be a LIST of array_dims() levels. Returns nullptr, or why it cannot go in.
-  const char* append_array(std::string& out, const Target& element, uint32_t element_oid);
+  const char* append_array(std::string& out, const ColumnType& element, uint32_t element_oid);
 
  private:
   using Range = std::pair<uint32_t, uint32_t>;  // level entries [first, second) of one leaf
@@ -78,7 +78,7 @@ class NestedRows {
       value_at_;                            // per leaf: the row's first value, the next row's, the cursor
   std::vector<std::vector<Range>> ranges_;  // per depth, per leaf
   std::string text_, elems_;
-  const Target* element_ = nullptr;
+  const ColumnType* element_ = nullptr;
   std::vector<int> dims_;
   bool has_null_ = false;
   int64_t count_ = 0;

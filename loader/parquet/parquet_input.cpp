@@ -8,7 +8,8 @@ namespace {
 
 // Plans top-level field `top`, nested, into table column `col`: into json/jsonb as JSON, into an array column as
 // an array when it is a LIST (of LISTs) of a primitive. Returns the column's target; throws LoadError.
-Target plan_nested(ParquetInput& in, const ParquetFile& file, const Column& col, int top, const std::string& named) {
+ColumnType plan_nested(ParquetInput& in, const ParquetFile& file, const Column& col, int top,
+                       const std::string& named) {
   NestedPlan p;
   try {
     p.shape = nested_shape(file.meta(), file.leaves(), top);
@@ -16,7 +17,7 @@ Target plan_nested(ParquetInput& in, const ParquetFile& file, const Column& col,
     throw LoadError(kExitInputErrors, file.name() + ": " + e.what());
   }
   const std::string what = named + " is a nested Parquet column (" + p.shape.kind + ")";
-  std::optional<Target> t;
+  std::optional<ColumnType> t;
   if (col.type_oid == 114 || col.type_oid == 3802) {
     t = target_for(col.type_oid, col.typmod);
     p.jsonb = col.type_oid == 3802;
@@ -79,7 +80,7 @@ ParquetInput plan_parquet(std::unique_ptr<ParquetFile> file, const Table& table,
       continue;
     }
     in.nested_of_field.push_back(-1);
-    std::optional<Target> t = target_for(col.type_oid, col.typmod);
+    std::optional<ColumnType> t = target_for(col.type_oid, col.typmod);
     if (!t)
       throw LoadError(kExitUsage, named +
                                       " has a type Parquet values cannot be loaded into by pgload (boolean, "

@@ -21,7 +21,7 @@ struct NestedPlan {
   std::vector<int> slots;  // per leaf of the shape: its index into ParquetInput::leaves
   bool array = false;      // into an array of `element` (element_oid); else json (jsonb when `jsonb`)
   bool jsonb = false;
-  Target element;
+  ColumnType element;
   uint32_t element_oid = 0;
 };
 
@@ -30,7 +30,7 @@ struct ParquetInput {
   std::vector<int> leaves;  // leaf columns read: one per flat table column found in the file, all of a nested one's
   std::vector<int> slot_of_field;  // per loaded column: index into `leaves`, -1 when the file lacks it or it is nested
   std::vector<int> nested_of_field;  // per loaded column: index into `nested`, -1 when it is not nested
-  std::vector<Target> targets;       // per loaded column (a nested one: json/jsonb, or its array's element)
+  std::vector<ColumnType> targets;   // per loaded column (a nested one: json/jsonb, or its array's element)
   std::vector<NestedPlan> nested;
 };
 

@@ -91,55 +91,19 @@ void put_be(std::string& out, T v) {
 
 void put_len(std::string& out, size_t n) { put_be<uint32_t>(out, static_cast<uint32_t>(n)); }
 
-const char* target_name(const Target& t) {
-  switch (t.kind) {
-    case PgTarget::Bool:
-      return "boolean";
-    case PgTarget::Int2:
-      return "smallint";
-    case PgTarget::Int4:
-      return "integer";
-    case PgTarget::Int8:
-      return "bigint";
-    case PgTarget::Float4:
-      return "real";
-    case PgTarget::Float8:
-      return "double precision";
-    case PgTarget::Numeric:
-      return "numeric";
-    case PgTarget::Text:
-      return pg_type_name(t.check.type);
-    case PgTarget::Json:
-      return "json";
-    case PgTarget::Jsonb:
-      return "jsonb";
-    case PgTarget::Uuid:
-      return "uuid";
-    case PgTarget::Bytea:
-      return "bytea";
-    case PgTarget::Date:
-      return "date";
-    case PgTarget::Time:
-      return "time without time zone";
-    case PgTarget::Timestamp:
-      return "timestamp without time zone";
-    case PgTarget::Timestamptz:
-      return "timestamp with time zone";
-  }
-  return "?";
-}
-
 const char* why(std::string s) {
   thread_local std::string msg;
   msg = std::move(s);
   return msg.c_str();
 }
 
-const char* cannot(const LeafColumn& leaf, const Target& t) {
-  return why("a Parquet " + parquet_type_name(leaf) + " value cannot go into type " + target_name(t));
+const char* cannot(const LeafColumn& leaf, const ColumnType& t) {
+  return why("a Parquet " + parquet_type_name(leaf) + " value cannot go into type " + pg_type_name(t.type));
 }
 
-const char* out_of_range(const Target& t) { return why(std::string("value out of range for type ") + target_name(t)); }
+const char* out_of_range(const ColumnType& t) {
+  return why(std::string("value out of range for type ") + pg_type_name(t.type));
+}
 
 // The integer of an Int/UInt source.
 __int128 integer_of(const LeafColumn& leaf, Src s, const RawValue& v) {
@@ -188,7 +152,7 @@ std::string u128_digits(unsigned __int128 u) {
 
 // numeric_send of unscaled * 10^-scale shown with `dscale` digits after the point (dscale >= scale), with the
 // column's precision checked; also its text. Returns a reason or nullptr.
-const char* append_numeric(std::string& out, __int128 unscaled, int scale, const Target& t, Converted& conv) {
+const char* append_numeric(std::string& out, __int128 unscaled, int scale, const ColumnType& t, Converted& conv) {
   int dscale = scale;
   if (t.typmod >= 4) {
     const int32_t tm = t.typmod - 4;
@@ -306,65 +270,31 @@ bool valid_utf8_text(std::string_view s) {
 
 }  // namespace
 
-std::optional<Target> target_for(uint32_t oid, int32_t typmod) noexcept {
-  Target t;
-  t.check = column_type_for(oid, typmod);
-  t.typmod = typmod;
-  switch (oid) {
-    case 16:
-      t.kind = PgTarget::Bool;
-      break;
-    case 17:
-      t.kind = PgTarget::Bytea;
-      break;
-    case 20:
-      t.kind = PgTarget::Int8;
-      break;
-    case 21:
-      t.kind = PgTarget::Int2;
-      break;
-    case 23:
-      t.kind = PgTarget::Int4;
-      break;
-    case 25:
-    case 1042:
-    case 1043:
-      t.kind = PgTarget::Text;
-      break;
-    case 114:
-      t.kind = PgTarget::Json;
-      break;
-    case 700:
-      t.kind = PgTarget::Float4;
-      break;
-    case 701:
-      t.kind = PgTarget::Float8;
-      break;
-    case 1082:
-      t.kind = PgTarget::Date;
-      break;
-    case 1083:
-      t.kind = PgTarget::Time;
-      break;
-    case 1114:
-      t.kind = PgTarget::Timestamp;
-      break;
-    case 1184:
-      t.kind = PgTarget::Timestamptz;
-      break;
-    case 1700:
-      t.kind = PgTarget::Numeric;
-      break;
-    case 2950:
-      t.kind = PgTarget::Uuid;
-      break;
-    case 3802:
-      t.kind = PgTarget::Jsonb;
-      break;
+std::optional<ColumnType> target_for(uint32_t oid, int32_t typmod) noexcept {
+  const ColumnType t = column_type_for(oid, typmod);
+  switch (t.type) {
+    case PgType::Bool:
+    case PgType::Bytea:
+    case PgType::Int2:
+    case PgType::Int4:
+    case PgType::Int8:
+    case PgType::Text:
+    case PgType::Varchar:
+    case PgType::Bpchar:
+    case PgType::Json:
+    case PgType::Jsonb:
+    case PgType::Float4:
+    case PgType::Float8:
+    case PgType::Date:
+    case PgType::Time:
+    case PgType::Timestamp:
+    case PgType::Timestamptz:
+    case PgType::Numeric:
+    case PgType::Uuid:
+      return t;
     default:
       return std::nullopt;
   }
-  return t;
 }
 
 std::string parquet_type_name(const LeafColumn& leaf) {
@@ -401,22 +331,22 @@ std::string parquet_type_name(const LeafColumn& leaf) {
   return physical_name(*e.type);
 }
 
-const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Target& t, const RawValue& v,
+const char* append_pg_field(std::string& out, const LeafColumn& leaf, const ColumnType& t, const RawValue& v,
                             Converted& conv) {
   const Src s = source_kind(leaf);
-  switch (t.kind) {
-    case PgTarget::Bool:
+  switch (t.type) {
+    case PgType::Bool:
       if (s != Src::Bool) return cannot(leaf, t);
       conv.boolean = v.i != 0;
       put_len(out, 1);
       out.push_back(conv.boolean ? 1 : 0);
       return nullptr;
-    case PgTarget::Int2:
-    case PgTarget::Int4:
-    case PgTarget::Int8: {
+    case PgType::Int2:
+    case PgType::Int4:
+    case PgType::Int8: {
       if (s != Src::Int && s != Src::UInt) return cannot(leaf, t);
       const __int128 x = integer_of(leaf, s, v);
-      const int bytes = t.kind == PgTarget::Int2 ? 2 : t.kind == PgTarget::Int4 ? 4 : 8;
+      const int bytes = t.type == PgType::Int2 ? 2 : t.type == PgType::Int4 ? 4 : 8;
       const __int128 max = (static_cast<__int128>(1) << (8 * bytes - 1)) - 1;
       if (x > max || x < -max - 1) return out_of_range(t);
       conv.integer = static_cast<int64_t>(x);
@@ -429,8 +359,8 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
         put_be<uint64_t>(out, static_cast<uint64_t>(conv.integer));
       return nullptr;
     }
-    case PgTarget::Float4:
-    case PgTarget::Float8: {
+    case PgType::Float4:
+    case PgType::Float8: {
       double d;
       if (s == Src::Float || s == Src::Double) {
         d = v.r;
@@ -440,11 +370,11 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
         if (d >= 0x1p64 || d <= -0x1p63 || static_cast<__int128>(d) != x)
           return why("integer " + std::string(x < 0 ? "-" : "") +
                      u128_digits(x < 0 ? -static_cast<unsigned __int128>(x) : static_cast<unsigned __int128>(x)) +
-                     " has no exact " + target_name(t) + " value");
+                     " has no exact " + pg_type_name(t.type) + " value");
       } else {
         return cannot(leaf, t);
       }
-      if (t.kind == PgTarget::Float4) {
+      if (t.type == PgType::Float4) {
         const auto f = static_cast<float>(d);
         if (!std::isnan(d) && static_cast<double>(f) != d) return why(std::string("value has no exact real value"));
         uint32_t bits;
@@ -460,7 +390,7 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
       conv.real = d;
       return nullptr;
     }
-    case PgTarget::Numeric: {
+    case PgType::Numeric: {
       __int128 unscaled;
       int scale = 0;
       if (s == Src::Decimal) {
@@ -473,16 +403,18 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
       }
       return append_numeric(out, unscaled, scale, t, conv);
     }
-    case PgTarget::Text:
-    case PgTarget::Json:
-    case PgTarget::Jsonb: {
+    case PgType::Text:
+    case PgType::Varchar:
+    case PgType::Bpchar:
+    case PgType::Json:
+    case PgType::Jsonb: {
       if (s != Src::String && s != Src::Json && s != Src::Binary) return cannot(leaf, t);
       if (!valid_utf8_text(v.b))
         return why(std::string("invalid byte sequence for encoding \"UTF8\"") +
                    (s == Src::Binary ? " (an unannotated BYTE_ARRAY)" : ""));
-      if (const char* bad = check_value(t.check, v.b)) return bad;
+      if (const char* bad = check_value(t, v.b)) return bad;
       conv.bytes = v.b;
-      if (t.kind == PgTarget::Jsonb) {
+      if (t.type == PgType::Jsonb) {
         put_len(out, v.b.size() + 1);
         out.push_back(1);  // jsonb_recv's version number
       } else {
@@ -491,7 +423,7 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
       out.append(v.b);
       return nullptr;
     }
-    case PgTarget::Uuid: {
+    case PgType::Uuid: {
       thread_local uint8_t u[16];
       if (s == Src::Uuid) {
         std::memcpy(u, v.b.data(), 16);
@@ -507,13 +439,13 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
       conv.bytes = std::string_view(reinterpret_cast<const char*>(u), 16);
       return nullptr;
     }
-    case PgTarget::Bytea:
+    case PgType::Bytea:
       if (s != Src::Binary && s != Src::String && s != Src::Json && s != Src::Uuid) return cannot(leaf, t);
       conv.bytes = v.b;
       put_len(out, v.b.size());
       out.append(v.b);
       return nullptr;
-    case PgTarget::Date: {
+    case PgType::Date: {
       if (s != Src::Date) return cannot(leaf, t);
       const int64_t d = v.i - kUnixToPgDays;
       // PostgreSQL's IS_VALID_DATE: julian day 0 up to (not including) DATE_END_JULIAN.
@@ -523,7 +455,7 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
       put_be<uint32_t>(out, static_cast<uint32_t>(d));
       return nullptr;
     }
-    case PgTarget::Time: {
+    case PgType::Time: {
       if (s != Src::Time) return cannot(leaf, t);
       int64_t us;
       if (!to_micros(v.i, leaf.element.unit, us) || us < 0 || us > 86400LL * 1000000) return why("time out of range");
@@ -532,16 +464,16 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
       put_be<uint64_t>(out, static_cast<uint64_t>(us));
       return nullptr;
     }
-    case PgTarget::Timestamp:
-    case PgTarget::Timestamptz: {
+    case PgType::Timestamp:
+    case PgType::Timestamptz: {
       int64_t us;
       if (s == Src::Timestamp) {
         // An instant (UTC-adjusted) goes into timestamptz, a local date-time into timestamp: never a time zone
         // guessed.
-        if (leaf.element.utc != (t.kind == PgTarget::Timestamptz))
-          return why(std::string("a Parquet ") + parquet_type_name(leaf) + " value cannot go into a " + target_name(t) +
-                     " column (" + (leaf.element.utc ? "an instant: use timestamptz" : "no time zone: use timestamp") +
-                     ")");
+        if (leaf.element.utc != (t.type == PgType::Timestamptz))
+          return why(std::string("a Parquet ") + parquet_type_name(leaf) + " value cannot go into a " +
+                     pg_type_name(t.type) + " column (" +
+                     (leaf.element.utc ? "an instant: use timestamptz" : "no time zone: use timestamp") + ")");
         if (!to_micros(v.i, leaf.element.unit, us)) return why("timestamp out of range");
       } else if (s == Src::Int96) {
         // Legacy INT96: nanoseconds of the day, then the Julian day; an instant in UTC.
@@ -561,6 +493,8 @@ const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Targ
       put_be<uint64_t>(out, static_cast<uint64_t>(us));
       return nullptr;
     }
+    default:  // target_for gives no other type
+      break;
   }
   return cannot(leaf, t);
 }
@@ -733,8 +667,8 @@ const char* append_json_value(std::string& out, const LeafColumn& leaf, const Ra
       thread_local std::string scratch;
       scratch.clear();
       Converted conv;
-      Target t;
-      t.kind = PgTarget::Numeric;
+      ColumnType t;
+      t.type = PgType::Numeric;
       if (const char* bad = append_numeric(scratch, unscaled, leaf.element.scale, t, conv)) return bad;
       out += conv.numeric_text;
       return nullptr;

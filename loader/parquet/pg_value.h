@@ -13,34 +13,8 @@
 
 namespace pgload::parquet {
 
-// The PostgreSQL column types a Parquet value can go into (by type oid).
-enum class PgTarget : uint8_t {
-  Bool,
-  Int2,
-  Int4,
-  Int8,
-  Float4,
-  Float8,
-  Numeric,
-  Text,  // text, varchar(n), char(n): `check` carries the length limit
-  Json,
-  Jsonb,
-  Uuid,
-  Bytea,
-  Date,
-  Time,
-  Timestamp,
-  Timestamptz,
-};
-
-struct Target {
-  PgTarget kind = PgTarget::Text;
-  ColumnType check;     // what value_check knows of the column (text lengths, json)
-  int32_t typmod = -1;  // numeric(p,s)
-};
-
-// The target for a column type oid; nullopt for a type Parquet values cannot be loaded into.
-std::optional<Target> target_for(uint32_t type_oid, int32_t typmod) noexcept;
+// The column type (common/pg_input's) of a column that Parquet values can go into; nullopt for a type they cannot.
+std::optional<ColumnType> target_for(uint32_t type_oid, int32_t typmod) noexcept;
 
 // One non-null value of a leaf column, as ColumnValues holds it.
 struct RawValue {
@@ -61,7 +35,7 @@ struct Converted {
 
 // Appends the binary COPY field (length, then the type's send format) of `v` from `leaf` into a column of
 // `target`. Returns nullptr, or why the value cannot go into the column (out leaves `out` partly written).
-const char* append_pg_field(std::string& out, const LeafColumn& leaf, const Target& target, const RawValue& v,
+const char* append_pg_field(std::string& out, const LeafColumn& leaf, const ColumnType& target, const RawValue& v,
                             Converted& conv);
 
 // Appends `v` of `leaf` as a JSON value, as PostgreSQL's to_jsonb shows the value of the type it maps to (numbers

@@ -178,7 +178,7 @@ TEST(ParquetNested, ListsOfListsBecomeRectangularArraysOrRejectTheRow) {
   v.def_levels = {5, 4, 5, 5, 1, 5, 5, 5, 5, 2, 3, 3};
   v.rep_levels = {0, 2, 1, 2, 0, 0, 1, 2, 0, 1, 0, 1};
   v.ints = {1, 3, 4, 1, 2, 3, 1};
-  const Target int8 = *target_for(20, -1);
+  const ColumnType int8 = *target_for(20, -1);
   NestedRows r(ll, leaves, {&v});
   std::vector<std::string> out;
   for (int k = 0; k < 5; ++k) {
