@@ -14,7 +14,7 @@ constexpr size_t kMaxSpareBytes = size_t{16} << 20;  // what the pool may keep: 
 
 struct KeyAt {
   uint64_t key;
-  uint32_t index;  // the row's input position: the tie-break that keeps equal keys in input order
+  uint32_t index;  // the row's input position
 };
 
 // Stable LSD radix sort by key, a byte per pass: ties keep input order with no tie-break, and a byte that every key
