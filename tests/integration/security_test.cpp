@@ -443,7 +443,9 @@ TEST_F(SecuritySecrets, PgpasswordNeverPrinted) {
 }
 
 // A logical move with --debug, the password in the conninfo or in PGPASSWORD: it is never printed, and the target's
-// pg_subscription (read while the move runs) never holds it: the subscription's conninfo has none to quote.
+// pg_subscription never holds it: the subscription's conninfo has none to quote. An event trigger on the target
+// records what CREATE SUBSCRIPTION stored (the subscription of an idle shard lives a few milliseconds: polling for
+// it missed it on a busy machine).
 TEST_F(SecuritySecrets, LogicalMoveWithDebugNeverPrintsNorStoresPassword) {
   PgConn coord = cluster().connect();
   coord.run("DROP TABLE IF EXISTS secret_lg");
@@ -459,22 +461,23 @@ TEST_F(SecuritySecrets, LogicalMoveWithDebugNeverPrintsNorStoresPassword) {
         "SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) WHERE p.shardid = $1::bigint",
         {shard}));
     const int to = from == cluster().worker_ports()[0] ? cluster().worker_ports()[1] : cluster().worker_ports()[0];
-    // The subscription exists only during the move: a second session watches the target for it.
-    std::atomic<bool> done{false};
-    std::string stored;
-    std::thread watch([&] {
-      PgConn t = cluster().connect_node(to);
-      while (!done.load()) {
-        auto s = t.scalar("SELECT string_agg(subconninfo, ' | ') FROM pg_subscription");
-        if (s) stored = *s;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-    });
+    PgConn t = cluster().connect_node(to);
+    t.run("DROP EVENT TRIGGER IF EXISTS secret_seen_sub");
+    t.run("DROP TABLE IF EXISTS secret_seen");
+    t.run("CREATE TABLE secret_seen (conninfo text)");
+    t.run(
+        "CREATE OR REPLACE FUNCTION secret_seen_sub() RETURNS event_trigger LANGUAGE plpgsql AS "
+        "$$BEGIN INSERT INTO secret_seen SELECT subconninfo FROM pg_subscription; END$$");
+    t.run(
+        "CREATE EVENT TRIGGER secret_seen_sub ON ddl_command_end WHEN TAG IN ('CREATE SUBSCRIPTION') "
+        "EXECUTE FUNCTION secret_seen_sub()");
     auto r = pgmove("--debug --coordinator " + sh(conn) + " move " + shard + " --to 127.0.0.1:" + std::to_string(to) +
                         " --mode logical",
                     env);
-    done = true;
-    watch.join();
+    const std::string stored = t.scalar("SELECT string_agg(conninfo, ' | ') FROM secret_seen").value_or("");
+    t.run("DROP EVENT TRIGGER secret_seen_sub");
+    t.run("DROP FUNCTION secret_seen_sub()");
+    t.run("DROP TABLE secret_seen");
     expect_clean(r, 0, "pgmove --debug move --mode logical");
     EXPECT_NE(stored, "") << "the subscription was never seen";
     EXPECT_EQ(stored.find(kSecretStem), std::string::npos) << stored;
