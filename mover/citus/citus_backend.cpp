@@ -136,8 +136,6 @@ class CitusUnitMove : public UnitMove {
     return source.scalar("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = $1::regclass", {s.relation})
         .value_or("");
   }
-  void lock_before_shards(const PgConn&, const ShardLockOptions&) override {
-  }  // Citus's writers take the shard lock first
   // Held from here until the switch commits, in the transaction that commits it, as Citus's move holds them: DDL
   // through the coordinator waits for the move (and then reaches the new placement too), and no DDL can be half
   // seen. In the coordinator's transaction rather than another session, so that this move's own later lock

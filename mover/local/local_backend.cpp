@@ -49,16 +49,13 @@ class LocalUnitMove : public UnitMove {
   bool writes_take_shard_lock() const noexcept override { return false; }  // loads only
   void start(const PgConn&) override {}
   std::string check_source_table(const PgConn&, const UnitShard&) override { return ""; }
-  // Writes through the coordinator wait on its tables (coordinator_lock.h says why there), from before the shard
-  // lock: a load takes the distributed table (RowExclusive, as Citus's COPY) and then the shard lock, and a move
-  // that took them the other way round deadlocked with it.
-  void lock_before_shards(const PgConn& coord, const ShardLockOptions& lock) override {
-    lock_coordinator_tables(coord, unit_, lock);
-  }
   // The local cluster carries no DDL from the coordinator's table to its shards: the source's own lock (in the
   // script) is all a definition needs.
   void lock_definitions(const PgConn&, const ShardLockOptions&) override {}
-  void block_writes(const PgConn&, const ShardLockOptions&) override {}  // held since lock_before_shards
+  // Writes through the coordinator wait on its tables (coordinator_lock.h says why there and how a load is let by).
+  void block_writes(const PgConn& coord, const ShardLockOptions& lock) override {
+    lock_coordinator_tables(coord, unit_, lock);
+  }
   void switch_placements(const PgConn& coord, int64_t) override {
     auto upd = coord.exec(
         "UPDATE pg_catalog.pg_dist_placement SET groupid = $1::int WHERE shardid = ANY($2::bigint[]) AND groupid = "

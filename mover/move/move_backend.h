@@ -44,14 +44,12 @@ class UnitMove {
   // Checks a source shard table before anything is created; returns the owner its target table gets ("": the
   // session's role).
   virtual std::string check_source_table(const PgConn& source, const UnitShard& shard) = 0;
-  // In the coordinator's transaction, just before the shard lock: what writers take before that lock, taken in the
-  // same order so that the two cannot deadlock (on the local cluster, a load locks the distributed table first).
-  virtual void lock_before_shards(const PgConn& coordinator, const ShardLockOptions& lock) = 0;
   // Before the table definitions are read, on the coordinator session: keeps out DDL that would change them before
   // the switch (Citus: its move's locks, held in the coordinator's transaction until the switch commits).
   virtual void lock_definitions(const PgConn& coordinator, const ShardLockOptions& lock) = 0;
   // Blocks writes to the unit, on top of the shard lock the coordinator's transaction holds (the source's own table
-  // lock follows in the script).
+  // lock follows in the script). ShardLockError Kind::GaveWay when a writer that waits for the shard lock holds
+  // what this needs: the script then releases the shard lock and starts over.
   virtual void block_writes(const PgConn& coordinator, const ShardLockOptions& lock) = 0;
   // The catalog switch, in the coordinator's transaction (the script commits it with the journal's 'switched').
   virtual void switch_placements(const PgConn& coordinator, int64_t move_id) = 0;

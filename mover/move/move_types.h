@@ -35,6 +35,8 @@ struct MoveHooks {
   // block_writes: blocking, copied, switching; logical: verified, copied, blocking, switching. Citus's direct move
   // adds "prepared" (workers' parts prepared, before the coordinator's COMMIT) and "switched" (after it).
   std::function<void(int64_t shard_id, std::string_view step)> on_step;
+  // Each time a move has taken the shard lock, before it blocks writes (logical, local cluster: first for the slot).
+  std::function<void(int64_t shard_id)> after_shard_lock;
 };
 
 class MoveControl;

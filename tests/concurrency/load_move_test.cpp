@@ -1,22 +1,26 @@
 // pgload and pgmove at the same time on the local cluster: a load of 1M rows and `pgmove rebalance` onto a third
 // worker, started in both orders, in both modes, at several offsets. pgload holds the shard metadata lock in Share
 // mode for the whole load and a move takes it exclusively, so neither loses, doubles or misplaces a row, and both
-// exit 0. Also: a move with --lock-timeout that meets a load fails cleanly, and a logical move blocks writes only
-// from its final catch-up on.
+// exit 0. Also: a move with --lock-timeout that meets a load fails cleanly, a logical move blocks writes only from
+// its final catch-up on, and a move gives way to a load that waits for its shard lock.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/catalog.h"
 #include "common/pg.h"
 #include "common/shard_name.h"
+#include "loader/load_lock.h"
 #include "mover/engine.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
@@ -154,6 +158,36 @@ class LoadMoveTest : public ::testing::Test {
     }
   }
 
+  // The table's first shard and the port of the worker that holds it.
+  std::pair<int64_t, int> first_shard() const {
+    const std::string shard =
+        *coord_.scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = $1::regclass", {kTable});
+    const int port = std::stoi(*coord_.scalar(
+        "SELECT nodeport FROM pg_dist_placement JOIN pg_dist_node USING (groupid) WHERE shardid = $1::bigint",
+        {shard}));
+    return {std::stoll(shard), port};
+  }
+
+  // Moves `shard` onto the third worker in this process, its NOTICE lines (stdout) and notes (stderr) captured into
+  // `err` (stderr only).
+  MoveSummary move_to_third(int64_t shard, int source_port, const ExecutorOptions& opts, std::string& err) const {
+    auto cat = Catalog::load(coord_);
+    testing::internal::CaptureStdout();
+    testing::internal::CaptureStderr();
+    auto release = [&] {
+      testing::internal::GetCapturedStdout();
+      err = testing::internal::GetCapturedStderr();
+    };
+    try {
+      MoveSummary sum = execute_moves(cat, {{shard, "127.0.0.1", source_port, "127.0.0.1", third_port_}}, opts);
+      release();
+      return sum;
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+
   int64_t shards_on_third() const {
     return count(coord_,
                  "SELECT count(*) FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) JOIN pg_dist_shard s "
@@ -244,11 +278,8 @@ INSTANTIATE_TEST_SUITE_P(Modes, LockTimeout, ::testing::Values("block_writes", "
 // subscription's catch-up a write through the coordinator succeeds at once; from "blocking" to the switch it waits.
 // No timing is asserted, only the order of the steps and which writes get through at each.
 TEST_F(LoadMoveTest, LogicalMoveBlocksWritesOnlyForTheFinalCatchUp) {
-  auto cat = Catalog::load(coord_);
-  const std::string shard =
-      *coord_.scalar("SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = $1::regclass", {kTable});
-  const int source_port = std::stoi(*coord_.scalar(
-      "SELECT nodeport FROM pg_dist_placement JOIN pg_dist_node USING (groupid) WHERE shardid = $1::bigint", {shard}));
+  const auto [shard_id, source_port] = first_shard();
+  const std::string shard = std::to_string(shard_id);
   auto range =
       coord_.exec("SELECT shardminvalue, shardmaxvalue FROM pg_dist_shard WHERE shardid = $1::bigint", {shard});
   // ids of the moving shard, so each write lands in the shard that is being copied
@@ -289,15 +320,8 @@ TEST_F(LoadMoveTest, LogicalMoveBlocksWritesOnlyForTheFinalCatchUp) {
     *slot = err.empty() ? "ok" : err;
     if (err.empty()) written.push_back(ids.str(next_id - 1, 0));
   };
-  testing::internal::CaptureStdout();
-  MoveSummary sum;
-  try {
-    sum = execute_moves(cat, {{std::stoll(shard), "127.0.0.1", source_port, "127.0.0.1", third_port_}}, opts);
-  } catch (...) {
-    testing::internal::GetCapturedStdout();
-    throw;
-  }
-  testing::internal::GetCapturedStdout();
+  std::string err;
+  MoveSummary sum = move_to_third(shard_id, source_port, opts, err);
   EXPECT_EQ(sum.moves, 1);
   EXPECT_EQ(steps, (std::vector<std::string>{"verified", "copied", "blocking", "switching"}));
   EXPECT_EQ(during_copy, "ok") << "a write during the bulk copy must not wait";
@@ -308,11 +332,78 @@ TEST_F(LoadMoveTest, LogicalMoveBlocksWritesOnlyForTheFinalCatchUp) {
   for (const auto& id : written)
     EXPECT_EQ(count(coord_, "SELECT count(*) FROM " + kTable + " WHERE user_id = $1::bigint", {id}), 1) << id;
   auto third = cluster_->connect_node(third_port_);
-  EXPECT_EQ(count(third,
-                  "SELECT count(*) FROM public." + citus_shard_name(kTable, std::stoll(shard)) + " WHERE url = 'live'"),
+  EXPECT_EQ(count(third, "SELECT count(*) FROM public." + citus_shard_name(kTable, shard_id) + " WHERE url = 'live'"),
             static_cast<int64_t>(written.size()));
   expect_consistent(static_cast<int64_t>(written.size()));
 }
+
+// A load that took the table and then waits for the shard lock of a move (it came between the move's shard lock and
+// its write block, which takes the table): the move gives the shard lock back, the load goes first, then the move
+// takes its locks again and finishes. Neither fails with a deadlock. The load is pgload's own lock step (LoadLock),
+// started from the move's hook while the move holds the shard lock.
+class GiveWay : public LoadMoveTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(GiveWay, MoveLetsALoadThatWaitsForItsShardLockGoFirst) {
+  const bool logical = std::string_view(GetParam()) == "logical";
+  const auto [shard, source_port] = first_shard();
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto record = [&](const std::string& what) {
+    std::lock_guard lock(mu);
+    order.push_back(what);
+  };
+  std::future<std::string> load;  // the load's error, "" when it got its locks
+  int locks_taken = 0;
+  ExecutorOptions opts;
+  opts.mode = logical ? TransferMode::Logical : TransferMode::BlockWrites;
+  opts.hooks.after_shard_lock = [&](int64_t) {
+    if (++locks_taken != (logical ? 2 : 1)) return;  // logical: the first is the slot's
+    load = std::async(std::launch::async, [&]() -> std::string {
+      try {
+        PgConn c = cluster_->connect();
+        Catalog lc = Catalog::load(c);
+        Table t = lc.table(kTable);
+        LoadLock lock(lc, t, std::nullopt, nullptr);
+        record("load locked");
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        record("load done");
+        return "";
+      } catch (const std::exception& e) {
+        return e.what();
+      }
+    });
+    // Until the load holds the table and waits for the shard lock this move holds.
+    auto c = cluster_->connect();
+    for (int i = 0; i < 200; ++i) {
+      if (count(c,
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' "
+                "AND NOT l.granted AND a.application_name = 'pgload'") > 0)
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "the load did not come to wait for the shard lock";
+  };
+  opts.hooks.on_step = [&](int64_t, std::string_view step) {
+    if (step == "blocking") record("move blocking");
+  };
+  std::string err;
+  MoveSummary sum;
+  try {
+    sum = move_to_third(shard, source_port, opts, err);
+  } catch (...) {
+    if (load.valid()) load.get();
+    throw;
+  }
+  ASSERT_TRUE(load.valid());
+  EXPECT_EQ(load.get(), "");
+  EXPECT_EQ(sum.moves, 1);
+  EXPECT_EQ(order, (std::vector<std::string>{"load locked", "load done", "move blocking"}));
+  EXPECT_NE(err.find("letting a load that waits for the shard lock go first"), std::string::npos) << err;
+  EXPECT_EQ(shards_on_third(), 1);
+  expect_consistent(0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, GiveWay, ::testing::Values("block_writes", "logical"));
 
 }  // namespace
 }  // namespace pgload::test
