@@ -1,4 +1,5 @@
-// choose_mode: asks each source for wal_level and each table's first shard for a replica identity.
+// choose_mode: asks each source for wal_level and each table's first shard for a replica identity; for a logical
+// run, each target for how soon it starts a subscription's worker.
 #include "mover/move/move_mode.h"
 
 #include <iostream>
@@ -9,9 +10,9 @@
 
 namespace pgload {
 
-TransferMode choose_mode(const std::optional<std::string>& mode, const Catalog& cat,
-                         const std::vector<MoveRequest>& moves) {
-  if (mode) return *mode == "logical" ? TransferMode::Logical : TransferMode::BlockWrites;
+namespace {
+
+TransferMode detect_mode(const Catalog& cat, const std::vector<MoveRequest>& moves) {
   std::set<std::pair<std::string, int>> sources;
   for (const auto& m : moves) sources.insert({m.source_host, m.source_port});
   if (sources.empty()) return TransferMode::BlockWrites;
@@ -37,6 +38,41 @@ TransferMode choose_mode(const std::optional<std::string>& mode, const Catalog& 
     }
   }
   return TransferMode::Logical;
+}
+
+// PostgreSQL 15's launcher starts subscription workers at most once per wal_retrieve_retry_interval: a move's
+// subscription made within it of another's waits for its worker, and while the source is written to, the catch-up
+// waits for that worker (a 10-move rebalance onto one Citus worker beside a writer: 50 s at 5 s, 4.6 s at 100 ms).
+void note_subscription_start(const Catalog& cat, const std::vector<MoveRequest>& moves) {
+  std::set<std::pair<std::string, int>> targets;
+  for (const auto& m : moves) targets.insert({m.target_host, m.target_port});
+  for (const auto& [host, port] : targets) {
+    const Node* n = cat.find_node(host, port);
+    if (!n) continue;
+    try {
+      PgConn c = PgConn::connect(cat.node_conninfo(*n), "pgmove");
+      auto r = c.exec(
+          "SELECT setting::bigint >= 1000 AND current_setting('server_version_num')::int < 160000, "
+          "current_setting('wal_retrieve_retry_interval') FROM pg_settings WHERE name = 'wal_retrieve_retry_interval'");
+      if (r.rows() == 1 && r.str(0, 0) == "t")
+        std::cerr << "pgmove: note: " << n->endpoint() << " has wal_retrieve_retry_interval = " << r.str(0, 1)
+                  << ": while the sources are written to, each logical move onto it can wait that long for its "
+                     "subscription's worker (PostgreSQL 15); ALTER SYSTEM SET wal_retrieve_retry_interval = '100ms' "
+                     "and SELECT pg_reload_conf() there take the wait away\n";
+    } catch (const PgError&) {
+      // A hint only: a node that cannot be asked here fails the move itself, with its own message.
+    }
+  }
+}
+
+}  // namespace
+
+TransferMode choose_mode(const std::optional<std::string>& mode, const Catalog& cat,
+                         const std::vector<MoveRequest>& moves) {
+  const TransferMode m =
+      mode ? (*mode == "logical" ? TransferMode::Logical : TransferMode::BlockWrites) : detect_mode(cat, moves);
+  if (m == TransferMode::Logical) note_subscription_start(cat, moves);
+  return m;
 }
 
 }  // namespace pgload

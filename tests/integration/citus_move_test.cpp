@@ -114,10 +114,16 @@ class CitusMoveTest : public test::CitusMoveFixture {
         "host=" + env_.new_host + " port=" + env_.new_port + " user=postgres dbname=postgres", "pgload-test");
     EXPECT_EQ(*target.scalar("SELECT count(*) FROM public.cm_users_" + shard + " WHERE id = " + key), "1");
 
-    // Citus sees nothing left to do, and its cleaner drops the old placements.
+    // Citus sees nothing left to do, and its cleaner drops the old placements. It skips a table it cannot lock
+    // within 1 s (shard_cleaner.c) and retries later, as its maintenance daemon would: a few rounds (one was needed
+    // once, on a busy machine).
     EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM get_rebalance_table_shards_plan()"), "0");
-    coord_.run("CALL citus_cleanup_orphaned_resources()");
-    EXPECT_EQ(*coord_.scalar("SELECT count(*) FROM pg_dist_cleanup"), "0");
+    std::string left;
+    for (int round = 0; round < 5 && left != "0"; ++round) {
+      coord_.run("CALL citus_cleanup_orphaned_resources()");
+      left = *coord_.scalar("SELECT count(*) FROM pg_dist_cleanup");
+    }
+    EXPECT_EQ(left, "0");
     for (int i = 0; i < workers.rows(); ++i) {
       PgConn w = PgConn::connect(
           "host=" + workers.str(i, 0) + " port=" + workers.str(i, 1) + " user=postgres dbname=postgres", "pgload-test");

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -322,10 +323,24 @@ TEST_F(Rebalance, LogicalRebalanceUnderMaxRate) {
   ASSERT_TRUE(std::any_of(per.begin(), per.end(), [](auto& p) { return p.second == 0; }))
       << "starts from the drained layout";
 
+  // The target starts a subscription's worker only every 5 s here (PostgreSQL 15's default; pgcluster sets 100 ms):
+  // pgmove notes it. Nothing writes to the sources, so the moves do not wait for those workers.
+  const int empty = std::find_if(per.begin(), per.end(), [](auto& p) { return p.second == 0; })->first;
+  auto set_interval = [&](const std::string& value) {
+    auto w = cluster().connect_node(empty);
+    w.run("ALTER SYSTEM SET wal_retrieve_retry_interval = " + quote_literal(value));
+    w.run("SELECT pg_reload_conf()");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // until the postmaster has reloaded
+  };
+  set_interval("5s");
   auto t0 = std::chrono::steady_clock::now();
   auto r = pgmove("rebalance --mode logical --max-rate 20MB/s");
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  set_interval("100ms");
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "pgmove: note: 127.0.0.1:" + std::to_string(empty) +
+                                     " has wal_retrieve_retry_interval = 5s: while the sources are written to"))
+      << r.output;
   EXPECT_GE(notices(r.output).size(), 10u) << r.output;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(r.output, m, std::regex(R"(moved (\d+) shards, ([0-9.]+) MB in)"))) << r.output;
