@@ -29,6 +29,23 @@ class BinaryCopyTest : public ::testing::Test {
     cluster().connect().run(sql);
     for (int port : cluster().worker_ports()) cluster().connect_node(port).run(sql);
   }
+  // `table` (distributed by `dist_column` into `shards` shards) and `table`_plain, both with `columns`; `csv` loaded
+  // into the plain one by the server's own COPY and into `table` by pgload with `pgload_args`. Returns pgload's run:
+  // the caller compares the two tables.
+  static CommandResult load_beside_server_copy(const std::string& table, const std::string& columns,
+                                               const std::string& csv, int shards,
+                                               const std::string& pgload_args = "--verbose",
+                                               const std::string& dist_column = "id") {
+    auto c = cluster().connect();
+    c.run("CREATE TABLE " + table + " (" + columns + ")");
+    c.run("SELECT create_distributed_table(" + quote_literal(table) + ", " + quote_literal(dist_column) +
+          ", colocate_with => 'none', shard_count => " + std::to_string(shards) + ")");
+    c.run("CREATE TABLE " + table + "_plain (" + columns + ")");
+    const std::string path = dir() + "/" + table + ".csv";
+    write_file(path, csv);
+    c.run("COPY " + table + "_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
+    return pgload("--url " + sh(path) + " --table " + table + " " + pgload_args);
+  }
   // Every row's text form in key order: what a user would see.
   static std::string dump(const PgConn& c, const std::string& table) {
     return *c.scalar("SELECT string_agg(t::text, E'\\n' ORDER BY id) FROM " + table + " t");
@@ -51,33 +68,21 @@ constexpr const char* kAllTypesCsv =
 
 TEST_F(BinaryCopyTest, EveryEncodedTypeMatchesTheServersCsvCopy) {
   auto c = cluster().connect();
-  c.run(std::string("CREATE TABLE bin_all (") + kAllTypes + ")");
-  c.run("SELECT create_distributed_table('bin_all', 'id', colocate_with => 'none', shard_count => 4)");
-  c.run(std::string("CREATE TABLE bin_all_plain (") + kAllTypes + ")");
-  const std::string path = dir() + "/all_types.csv";
-  write_file(path, kAllTypesCsv);
-  c.run("COPY bin_all_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
-
-  auto r = pgload("--url " + sh(path) + " --table bin_all --verbose");
+  auto r = load_beside_server_copy("bin_all", kAllTypes, kAllTypesCsv, 4);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(dump(c, "bin_all"), dump(c, "bin_all_plain"));
 }
 
 TEST_F(BinaryCopyTest, ManyRowsInSmallSortedBatchesMatchThePlainCopy) {
-  auto c = cluster().connect();
-  c.run("CREATE TABLE bin_many (id bigint PRIMARY KEY, f8 double precision, t text)");
-  c.run("SELECT create_distributed_table('bin_many', 'id', colocate_with => 'none', shard_count => 8)");
-  c.run("CREATE TABLE bin_many_plain (id bigint PRIMARY KEY, f8 double precision, t text)");
   std::string csv;
   for (int i = 0; i < 20000; ++i) {
     const int id = (i * 7919) % 20000 - 10000;  // a permutation: every id once, out of order
     csv += std::to_string(id) + "," + (i % 97 == 0 ? "NaN" : std::to_string(id) + ".25") + "," +
            (i % 13 == 0 ? "" : "\"row " + std::to_string(i) + "\n\"") + "\n";
   }
-  const std::string path = dir() + "/many.csv";
-  write_file(path, csv);
-  c.run("COPY bin_many_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
-  auto r = pgload("--url " + sh(path) + " --table bin_many --batch-bytes 4096");
+  auto c = cluster().connect();
+  auto r = load_beside_server_copy("bin_many", "id bigint PRIMARY KEY, f8 double precision, t text", csv, 8,
+                                   "--batch-bytes 4096");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(dump(c, "bin_many"), dump(c, "bin_many_plain"));
 }
@@ -103,13 +108,7 @@ constexpr const char* kDateNumericCsv =
 
 TEST_F(BinaryCopyTest, NumericDatesAndTimestampsGoAsBinaryAndMatchTheServersCsvCopy) {
   auto c = cluster().connect();
-  c.run(std::string("CREATE TABLE bin_dt (") + kDateNumericTypes + ")");
-  c.run("SELECT create_distributed_table('bin_dt', 'id', colocate_with => 'none', shard_count => 2)");
-  c.run(std::string("CREATE TABLE bin_dt_plain (") + kDateNumericTypes + ")");
-  const std::string path = dir() + "/date_numeric.csv";
-  write_file(path, kDateNumericCsv);
-  c.run("COPY bin_dt_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
-  auto r = pgload("--url " + sh(path) + " --table bin_dt --verbose");
+  auto r = load_beside_server_copy("bin_dt", kDateNumericTypes, kDateNumericCsv, 2);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("rows go as binary COPY"));
   EXPECT_EQ(*c.scalar("SELECT count(*) FROM bin_dt"), "7");
@@ -120,20 +119,14 @@ TEST_F(BinaryCopyTest, NumericDatesAndTimestampsGoAsBinaryAndMatchTheServersCsvC
 // Every form either goes as binary or (its row) as CSV: the table equals the server's own COPY of the file.
 TEST_F(BinaryCopyTest, TimeAndByteaGoAsBinaryAndMatchTheServersCsvCopy) {
   auto c = cluster().connect();
-  const std::string cols = "id bigint PRIMARY KEY, t time, t0 time(0), b bytea";
-  c.run("CREATE TABLE bin_tb (" + cols + ")");
-  c.run("SELECT create_distributed_table('bin_tb', 'id', colocate_with => 'none', shard_count => 2)");
-  c.run("CREATE TABLE bin_tb_plain (" + cols + ")");
-  const std::string path = dir() + "/time_bytea.csv";
-  write_file(path,
-             "1,00:00:01.5,12:34:56.5,\\xdeadBEEF\n"
-             "2,24:00:00,23:59:59.6,plain bytes\n"
-             "3,23:59:60,allballs,\\x\n"
-             "4,04:05:06.7891234,04:05 PM,a\\\\b\\001\n"
-             "5,00:00,00:00:00.000001,\\xde ad\n"
-             "6,,,\n");
-  c.run("COPY bin_tb_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
-  auto r = pgload("--url " + sh(path) + " --table bin_tb --verbose");
+  auto r = load_beside_server_copy("bin_tb", "id bigint PRIMARY KEY, t time, t0 time(0), b bytea",
+                                   "1,00:00:01.5,12:34:56.5,\\xdeadBEEF\n"
+                                   "2,24:00:00,23:59:59.6,plain bytes\n"
+                                   "3,23:59:60,allballs,\\x\n"
+                                   "4,04:05:06.7891234,04:05 PM,a\\\\b\\001\n"
+                                   "5,00:00,00:00:00.000001,\\xde ad\n"
+                                   "6,,,\n",
+                                   2);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("rows go as binary COPY"));
   EXPECT_EQ(*c.scalar("SELECT t0::text || ' ' || encode(b, 'hex') FROM bin_tb WHERE id = 1"), "12:34:57 deadbeef")
@@ -143,13 +136,8 @@ TEST_F(BinaryCopyTest, TimeAndByteaGoAsBinaryAndMatchTheServersCsvCopy) {
 
 TEST_F(BinaryCopyTest, TableWithATypeWithoutEncoderGoesAsCsv) {
   auto c = cluster().connect();
-  c.run("CREATE TABLE bin_point (id bigint PRIMARY KEY, a point, t text)");
-  c.run("SELECT create_distributed_table('bin_point', 'id', colocate_with => 'none', shard_count => 2)");
-  c.run("CREATE TABLE bin_point_plain (id bigint PRIMARY KEY, a point, t text)");
-  const std::string path = dir() + "/point.csv";
-  write_file(path, "3,\"(1,2)\",a\n1,\"(0.5, -3)\",\"b\nc\"\n2,,\n");
-  c.run("COPY bin_point_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
-  auto r = pgload("--url " + sh(path) + " --table bin_point --verbose");
+  auto r = load_beside_server_copy("bin_point", "id bigint PRIMARY KEY, a point, t text",
+                                   "3,\"(1,2)\",a\n1,\"(0.5, -3)\",\"b\nc\"\n2,,\n", 2);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("rows go as CSV COPY"));
   EXPECT_EQ(dump(c, "bin_point"), dump(c, "bin_point_plain"));
@@ -159,18 +147,13 @@ TEST_F(BinaryCopyTest, TableWithATypeWithoutEncoderGoesAsCsv) {
 // land what the server's CSV COPY gives.
 TEST_F(BinaryCopyTest, TimetzIntervalAndNetworkTypesGoAsBinaryAndMatchTheServersCsvCopy) {
   auto c = cluster().connect();
-  const std::string cols = "id bigint PRIMARY KEY, tz timetz, iv interval, a inet, n cidr, m macaddr";
-  c.run("CREATE TABLE bin_net (" + cols + ")");
-  c.run("SELECT create_distributed_table('bin_net', 'id', colocate_with => 'none', shard_count => 2)");
-  c.run("CREATE TABLE bin_net_plain (" + cols + ")");
-  const std::string path = dir() + "/net.csv";
-  write_file(path,
-             "3,04:05:06+02,1 year 2 mons 3 days 04:05:06.789,10.0.0.1/8,10.0.0.0/8,08:00:2b:01:02:03\n"
-             "1,23:59:60-05:30,-1 days +02:03:04,::ffff:1.2.3.4,2001:db8::/32,08-00-2B-01-02-03\n"
-             "2,04:05 PM+01,P1D,fe80::1/64,10/8,08002b:010203\n"
-             "4,,,,,\n");
-  c.run("COPY bin_net_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
-  auto r = pgload("--url " + sh(path) + " --table bin_net --verbose");
+  auto r = load_beside_server_copy(
+      "bin_net", "id bigint PRIMARY KEY, tz timetz, iv interval, a inet, n cidr, m macaddr",
+      "3,04:05:06+02,1 year 2 mons 3 days 04:05:06.789,10.0.0.1/8,10.0.0.0/8,08:00:2b:01:02:03\n"
+      "1,23:59:60-05:30,-1 days +02:03:04,::ffff:1.2.3.4,2001:db8::/32,08-00-2B-01-02-03\n"
+      "2,04:05 PM+01,P1D,fe80::1/64,10/8,08002b:010203\n"
+      "4,,,,,\n",
+      2);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("rows go as binary COPY"));
   EXPECT_THAT(r.output, HasSubstr(", 1 of them as CSV rows; "));  // id 2: forms not parsed here
@@ -180,18 +163,15 @@ TEST_F(BinaryCopyTest, TimetzIntervalAndNetworkTypesGoAsBinaryAndMatchTheServers
 // The seed's payment_events (bigint, text, jsonb, timestamp) as bench/gen_users --kind events writes it: every row
 // goes as binary (the verbose count of CSV rows is 0) and the table equals the server's own CSV COPY.
 TEST_F(BinaryCopyTest, PaymentEventsGoFullyBinary) {
-  auto c = cluster().connect();
-  const std::string cols =
-      "event_id bigint, event_type text, user_id bigint, merchant_id bigint, event_details jsonb, created_at timestamp";
-  c.run("CREATE TABLE bin_events (" + cols + ")");
-  c.run("SELECT create_distributed_table('bin_events', 'user_id', colocate_with => 'none', shard_count => 4)");
-  c.run("CREATE TABLE bin_events_plain (" + cols + ")");
-  const std::string path = dir() + "/events.csv";
-  auto g =
-      run_command(std::string(GEN_USERS_BIN) + " --rows 3000 --kind events --users 500 --shuffle --out " + sh(path));
+  const std::string generated = dir() + "/generated_events.csv";
+  auto g = run_command(std::string(GEN_USERS_BIN) + " --rows 3000 --kind events --users 500 --shuffle --out " +
+                       sh(generated));
   ASSERT_EQ(g.exit_code, 0) << g.output;
-  c.run("COPY bin_events_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
-  auto r = pgload("--url " + sh(path) + " --table bin_events --verbose");
+  auto c = cluster().connect();
+  auto r = load_beside_server_copy(
+      "bin_events",
+      "event_id bigint, event_type text, user_id bigint, merchant_id bigint, event_details jsonb, created_at timestamp",
+      read_file(generated), 4, "--verbose", "user_id");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("rows go as binary COPY"));
   EXPECT_THAT(r.output, HasSubstr("input done: 3000 rows in "));
@@ -242,13 +222,7 @@ TEST_F(BinaryCopyTest, EnumsDomainsAndArraysGoAsBinaryAndMatchTheServersCsvCopy)
   on_every_node("CREATE DOMAIN bin_amount AS numeric(6,2) CHECK (VALUE >= 0)");
   on_every_node("CREATE DOMAIN bin_amount2 AS bin_amount CHECK (VALUE <> 5)");
   auto c = cluster().connect();
-  c.run(std::string("CREATE TABLE bin_ud (") + kUserTypes + ")");
-  c.run("SELECT create_distributed_table('bin_ud', 'id', colocate_with => 'none', shard_count => 2)");
-  c.run(std::string("CREATE TABLE bin_ud_plain (") + kUserTypes + ")");
-  const std::string path = dir() + "/user_types.csv";
-  write_file(path, kUserTypesCsv);
-  c.run("COPY bin_ud_plain FROM " + quote_literal(path) + " WITH (FORMAT csv)");
-  auto r = pgload("--url " + sh(path) + " --table bin_ud --verbose");
+  auto r = load_beside_server_copy("bin_ud", kUserTypes, kUserTypesCsv, 2);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("rows go as binary COPY"));
   EXPECT_THAT(r.output, HasSubstr("input done: 5 rows in "));
@@ -260,6 +234,7 @@ TEST_F(BinaryCopyTest, EnumsDomainsAndArraysGoAsBinaryAndMatchTheServersCsvCopy)
   EXPECT_EQ(*c.scalar("SELECT count(*) FROM (SELECT * FROM bin_ud_plain EXCEPT SELECT * FROM bin_ud) d"), "0");
 
   // A label the type does not have is refused before anything is sent, with enum_in's message and its place.
+  const std::string path = dir() + "/bad_user_types.csv";
   write_file(path, "10,ok,1,a,1,,,,,,,\n11,nope,1,a,1,,,,,,,\n");
   r = pgload("--url " + sh(path) + " --table bin_ud");
   EXPECT_EQ(r.exit_code, 1) << r.output;
