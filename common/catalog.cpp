@@ -132,11 +132,11 @@ void Catalog::resolve_value_types(uint32_t oid, std::vector<Column>& columns) co
     auto& e = enums[enum_oid];
     if (!e) {
       auto labels = coordinator_->exec(
-          "SELECT format_type($1::oid, NULL), e.enumlabel FROM pg_enum e WHERE e.enumtypid = $1::oid "
-          "ORDER BY e.enumsortorder",
+          "SELECT format_type($1::oid, NULL), e.enumlabel, e.oid FROM pg_enum e WHERE e.enumtypid = $1::oid",
           {std::to_string(enum_oid)});
-      std::vector<std::string> names;
-      for (int k = 0; k < labels.rows(); ++k) names.push_back(labels.str(k, 1));
+      std::vector<EnumLabel> names;
+      for (int k = 0; k < labels.rows(); ++k)
+        names.push_back({labels.str(k, 1), static_cast<uint32_t>(labels.i64(k, 2))});
       std::string type_name =
           labels.rows() > 0
               ? labels.str(0, 0)
@@ -189,17 +189,6 @@ Table Catalog::load_table(uint32_t oid) const {
     t.columns.push_back(std::move(c));
   }
   resolve_value_types(oid, t.columns);
-  if (t.dist_column_index >= 0) {
-    Column& dist = t.columns[t.dist_column_index];
-    auto labels = coordinator_->exec(
-        "SELECT e.oid, e.enumlabel FROM pg_type ty LEFT JOIN pg_enum e ON e.enumtypid = ty.oid "
-        "WHERE ty.oid = $1::oid AND ty.typtype = 'e' ORDER BY e.enumsortorder",
-        {std::to_string(dist.type_oid)});
-    dist.is_enum = labels.rows() > 0;
-    for (int i = 0; i < labels.rows(); ++i)
-      if (!labels.is_null(i, 0))
-        dist.enum_labels.emplace_back(labels.str(i, 1), static_cast<uint32_t>(labels.i64(i, 0)));
-  }
   t.time_zone = coordinator_->exec("SELECT current_setting('TimeZone')").str(0, 0);
 
   auto shards = coordinator_->exec(

@@ -45,9 +45,6 @@ struct Column {
   // column nextval of its sequence; empty when none. A generated column has none: the shards compute it.
   std::string default_expr;
   bool generated = false;
-  // For an enum type: each label with its pg_enum oid (hashenum hashes the oid, not the label).
-  std::vector<std::pair<std::string, uint32_t>> enum_labels;
-  bool is_enum = false;
   // The type as values are parsed and sent (ColumnType): a domain followed down to its non-domain base (with the
   // typmod of the domain over it), that base's element when it is an array read by array_in/array_recv, and the
   // labels when the base is an enum.
@@ -55,6 +52,8 @@ struct Column {
   int32_t base_typmod = -1;
   uint32_t element_oid = 0;
   std::shared_ptr<const PgEnum> enum_type;
+  // The column's own type is an enum (not a domain over one).
+  bool is_enum() const noexcept { return enum_type && base_type_oid == type_oid; }
   // base_type_oid 0: not resolved (a Column built by hand), the column's own type.
   ColumnType value_type() const noexcept {
     if (base_type_oid == 0) return column_type_for(type_oid, typmod);

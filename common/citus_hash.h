@@ -73,12 +73,6 @@ std::optional<DistKind> dist_kind_for_type(uint32_t type_oid) noexcept;
 // SQL name of a kind for messages ("timestamp with time zone").
 const char* dist_kind_name(DistKind kind) noexcept;
 
-// One enum label and its pg_enum oid.
-struct EnumLabel {
-  std::string label;
-  uint32_t oid = 0;
-};
-
 // What hashing a distribution value needs beyond its kind.
 struct DistType {
   DistKind kind = DistKind::Int8;

@@ -601,15 +601,16 @@ ColumnType column_type_for(uint32_t type_oid, int32_t typmod) noexcept {
   }
 }
 
-PgEnum::PgEnum(std::string type_name, std::vector<std::string> labels_in_any_order)
+PgEnum::PgEnum(std::string type_name, std::vector<EnumLabel> labels_in_any_order)
     : labels(std::move(labels_in_any_order)), error("invalid input value for enum " + std::move(type_name)) {
-  std::sort(labels.begin(), labels.end());
+  std::sort(labels.begin(), labels.end(), [](const EnumLabel &a, const EnumLabel &b) { return a.label < b.label; });
 }
 
 bool PgEnum::has(std::string_view label) const noexcept {
-  const auto it = std::lower_bound(labels.begin(), labels.end(), label,
-                                   [](const std::string &a, std::string_view b) { return std::string_view(a) < b; });
-  return it != labels.end() && *it == label;
+  const auto it = std::lower_bound(labels.begin(), labels.end(), label, [](const EnumLabel &a, std::string_view b) {
+    return std::string_view(a.label) < b;
+  });
+  return it != labels.end() && it->label == label;
 }
 
 ColumnType column_type_for(uint32_t base_oid, int32_t typmod, uint32_t element_oid, const PgEnum *enum_type) noexcept {

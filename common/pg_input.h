@@ -48,11 +48,17 @@ enum class PgType : uint8_t {
   Other
 };
 
-// An enum type's labels, for enum_in's check (the catalog reads them from pg_enum).
+// One enum label and its pg_enum oid (hashenum hashes the oid, not the label).
+struct EnumLabel {
+  std::string label;
+  uint32_t oid = 0;
+};
+
+// An enum type's labels, for enum_in's check and hashenum (the catalog reads them from pg_enum).
 struct PgEnum {
-  std::vector<std::string> labels;  // sorted by bytes
-  std::string error;                // enum_in's message: `invalid input value for enum <type>`
-  PgEnum(std::string type_name, std::vector<std::string> labels_in_any_order);
+  std::vector<EnumLabel> labels;  // sorted by the label's bytes
+  std::string error;              // enum_in's message: `invalid input value for enum <type>`
+  PgEnum(std::string type_name, std::vector<EnumLabel> labels_in_any_order);
   bool has(std::string_view label) const noexcept;
 };
 

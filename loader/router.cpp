@@ -31,7 +31,7 @@ Router::Router(const Table& table) : map_(ranges_of(table)) {
     throw LoadError(kExitCluster, "distribution column \"" + table.dist_column + "\" of " + table.qualified() +
                                       " is not among its columns");
   const Column& col = table.columns[table.dist_column_index];
-  kind_ = col.is_enum ? std::optional<DistKind>(DistKind::Enum) : dist_kind_for_type(col.type_oid);
+  kind_ = col.is_enum() ? std::optional<DistKind>(DistKind::Enum) : dist_kind_for_type(col.type_oid);
   if (!kind_)
     throw LoadError(kExitUsage, "distribution column \"" + col.name + "\" has type " + col.type_sql +
                                     ", which pgload cannot hash yet (supported: smallint, integer, bigint, text, "
@@ -40,10 +40,10 @@ Router::Router(const Table& table) : map_(ranges_of(table)) {
   type_.kind = *kind_;
   type_.typmod = col.typmod;
   type_.default_offset_secs = fixed_offset_of_time_zone(table.time_zone);
-  for (const auto& [label, oid] : col.enum_labels) enum_labels_.push_back({label, oid});
-  std::sort(enum_labels_.begin(), enum_labels_.end(),
-            [](const EnumLabel& a, const EnumLabel& b) { return a.label < b.label; });
-  type_.enum_labels = enum_labels_;
+  if (col.is_enum()) {
+    enum_ = col.enum_type;
+    type_.enum_labels = enum_->labels;
+  }
   const PgType checked = column_type_for(col.type_oid, col.typmod).type;
   const std::optional<PgType> hashed = pg_input_type_of(*kind_);
   value_hashable_ = hashed && (checked == *hashed || (*hashed == PgType::Text && checked == PgType::Varchar));

@@ -2,6 +2,7 @@
 // whose [shardminvalue, shardmaxvalue] holds it. Reference tables have one shard that every row goes to.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,7 +18,7 @@ class Router {
  public:
   // Throws LoadError when the table's distribution column type has no supported hash.
   explicit Router(const Table& table);
-  Router(const Router&) = delete;  // type_ views enum_labels_
+  Router(const Router&) = delete;  // type_ views enum_'s labels
   Router& operator=(const Router&) = delete;
   bool by_hash() const noexcept { return kind_.has_value(); }
   // The message for a value route() gave -1 for (value already excerpted for printing), e.g. `invalid bigint
@@ -58,7 +59,7 @@ class Router {
   DistType type_;
   bool value_hashable_ = false;         // the column's parsed value is the one hash_pg_input hashes for kind_
   std::string type_name_;               // for messages, as value_check names the type
-  std::vector<EnumLabel> enum_labels_;  // sorted by label; type_.enum_labels views it
+  std::shared_ptr<const PgEnum> enum_;  // an enum column's labels; type_.enum_labels views them
   ShardMap map_;
 };
 

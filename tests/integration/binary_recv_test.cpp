@@ -321,10 +321,14 @@ TEST_F(BinaryRecv, EnumLabels) {
   pg.run(
       "CREATE TYPE recv_mood AS ENUM ('sad', 'ok', 'happy, very', 'it''s', 'quote\"d', 'na\xc3\xafve', "
       "'with space ', 'NULL', '{x}')");
-  const PgResult labels = pg.exec("SELECT enumlabel FROM pg_enum WHERE enumtypid = 'recv_mood'::regtype");
+  const PgResult labels = pg.exec("SELECT enumlabel, oid FROM pg_enum WHERE enumtypid = 'recv_mood'::regtype");
   std::vector<std::string> names;
-  for (int i = 0; i < labels.rows(); ++i) names.push_back(labels.str(i, 0));
-  const PgEnum mood("recv_mood", names);
+  std::vector<EnumLabel> with_oids;
+  for (int i = 0; i < labels.rows(); ++i) {
+    names.push_back(labels.str(i, 0));
+    with_oids.push_back({labels.str(i, 0), static_cast<uint32_t>(labels.i64(i, 1))});
+  }
+  const PgEnum mood("recv_mood", with_oids);
   ColumnType t;
   t.type = PgType::Enum;
   t.enum_type = &mood;

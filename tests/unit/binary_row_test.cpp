@@ -227,7 +227,7 @@ TEST(BinaryRow, Arrays) {
 }
 
 TEST(BinaryRow, EnumsGoAsTheirLabel) {
-  const PgEnum mood("mood", {"sad", "happy"});
+  const PgEnum mood("mood", {{"sad", 16501}, {"happy", 16502}});
   const ColumnType t = column_type_for(16500, -1, 0, &mood);
   ASSERT_EQ(t.type, PgType::Enum);
   std::string out;
