@@ -540,14 +540,21 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
     plan.binary = true;  // every Parquet row goes as binary COPY, converted from its typed values
   }
   // Bench-only switches, so bench/run can measure what binary COPY and sorted batches win; not user options.
-  if (std::getenv("PGLOAD_BENCH_CSV_COPY") != nullptr) plan.binary = false;
+  std::string why_csv = " (a column's type has no binary encoder here)";
+  if (std::getenv("PGLOAD_BENCH_CSV_COPY") != nullptr) {
+    plan.binary = false;
+    why_csv = " (PGLOAD_BENCH_CSV_COPY is set)";
+  }
   // Rows of one shard go as one kind of COPY in input order, so that a key repeated in the input is applied in
   // input order (a shard's CSV and binary rows are separate batches); a row a worker refuses is written to the
   // reject file as its input record. Parquet rows are all binary anyway.
-  if (!plan.parquet && (upsert.action != OnConflict::None || (o.max_errors > 0 && !o.reject_file.empty())))
+  if (!plan.parquet && plan.binary &&
+      (upsert.action != OnConflict::None || (o.max_errors > 0 && !o.reject_file.empty()))) {
     plan.binary = false;
-  log::info("rows go as {} COPY{}", plan.binary ? "binary" : "CSV",
-            plan.binary ? "" : " (a column's type has no binary encoder here)");
+    why_csv = upsert.action != OnConflict::None ? " (--on-conflict: a key repeated in the input applies in input order)"
+                                                : " (--reject-file: a refused row is written as its input record)";
+  }
+  log::info("rows go as {} COPY{}", plan.binary ? "binary" : "CSV", plan.binary ? "" : why_csv);
   if (std::getenv("PGLOAD_BENCH_UNSORTED") != nullptr) plan.sort_batches = false;
   if (std::getenv("PGLOAD_BENCH_UPSERT_SORT") != nullptr) plan.distinct_keys_known = false;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);

@@ -180,6 +180,21 @@ TEST_F(BinaryCopyTest, PaymentEventsGoFullyBinary) {
             *c.scalar("SELECT string_agg(t::text, E'\\n' ORDER BY event_id) FROM bin_events_plain t"));
 }
 
+// With --on-conflict a key repeated in the input must apply in input order, so every row goes as CSV, and the
+// verbose line says why (not "no binary encoder": the types have one).
+TEST_F(BinaryCopyTest, UpsertGoesAsCsvAndSaysWhy) {
+  auto c = cluster().connect();
+  c.run("CREATE TABLE bin_up (id bigint PRIMARY KEY, v text)");
+  c.run("SELECT create_distributed_table('bin_up', 'id', colocate_with => 'none', shard_count => 2)");
+  const std::string path = dir() + "/upsert.csv";
+  write_file(path, "1,first\n2,x\n1,second\n");
+  auto r = pgload("--url " + sh(path) + " --table bin_up --on-conflict update --verbose");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("rows go as CSV COPY (--on-conflict: a key repeated in the input applies in input order)"));
+  EXPECT_EQ(dump(c, "bin_up"), "(1,second)\n(2,x)");
+}
+
 // The duplicate is sorted next to its first occurrence, far from its place in the file: the error still names the
 // input line, byte and column of the row the server rejected.
 TEST_F(BinaryCopyTest, ServerErrorInASortedBinaryBatchNamesTheInputLine) {
