@@ -29,6 +29,15 @@ class BinaryCopyTest : public ::testing::Test {
     cluster().connect().run(sql);
     for (int port : cluster().worker_ports()) cluster().connect_node(port).run(sql);
   }
+  // `table` with `columns`, distributed by `dist_column` into `shards` shards; returns the coordinator session.
+  static PgConn create_distributed(const std::string& table, const std::string& columns, int shards,
+                                   const std::string& dist_column = "id") {
+    auto c = cluster().connect();
+    c.run("CREATE TABLE " + table + " (" + columns + ")");
+    c.run("SELECT create_distributed_table(" + quote_literal(table) + ", " + quote_literal(dist_column) +
+          ", colocate_with => 'none', shard_count => " + std::to_string(shards) + ")");
+    return c;
+  }
   // `table` (distributed by `dist_column` into `shards` shards) and `table`_plain, both with `columns`; `csv` loaded
   // into the plain one by the server's own COPY and into `table` by pgload with `pgload_args`. Returns pgload's run:
   // the caller compares the two tables.
@@ -36,10 +45,7 @@ class BinaryCopyTest : public ::testing::Test {
                                                const std::string& csv, int shards,
                                                const std::string& pgload_args = "--verbose",
                                                const std::string& dist_column = "id") {
-    auto c = cluster().connect();
-    c.run("CREATE TABLE " + table + " (" + columns + ")");
-    c.run("SELECT create_distributed_table(" + quote_literal(table) + ", " + quote_literal(dist_column) +
-          ", colocate_with => 'none', shard_count => " + std::to_string(shards) + ")");
+    auto c = create_distributed(table, columns, shards, dist_column);
     c.run("CREATE TABLE " + table + "_plain (" + columns + ")");
     const std::string path = dir() + "/" + table + ".csv";
     write_file(path, csv);
@@ -183,9 +189,7 @@ TEST_F(BinaryCopyTest, PaymentEventsGoFullyBinary) {
 // With --on-conflict a key repeated in the input must apply in input order, so every row goes as CSV, and the
 // verbose line says why (not "no binary encoder": the types have one).
 TEST_F(BinaryCopyTest, UpsertGoesAsCsvAndSaysWhy) {
-  auto c = cluster().connect();
-  c.run("CREATE TABLE bin_up (id bigint PRIMARY KEY, v text)");
-  c.run("SELECT create_distributed_table('bin_up', 'id', colocate_with => 'none', shard_count => 2)");
+  auto c = create_distributed("bin_up", "id bigint PRIMARY KEY, v text", 2);
   const std::string path = dir() + "/upsert.csv";
   write_file(path, "1,first\n2,x\n1,second\n");
   auto r = pgload("--url " + sh(path) + " --table bin_up --on-conflict update --verbose");
@@ -198,9 +202,7 @@ TEST_F(BinaryCopyTest, UpsertGoesAsCsvAndSaysWhy) {
 // The duplicate is sorted next to its first occurrence, far from its place in the file: the error still names the
 // input line, byte and column of the row the server rejected.
 TEST_F(BinaryCopyTest, ServerErrorInASortedBinaryBatchNamesTheInputLine) {
-  auto c = cluster().connect();
-  c.run("CREATE TABLE bin_dup (id bigint PRIMARY KEY, v varchar(3) CHECK (v <> 'bad'))");
-  c.run("SELECT create_distributed_table('bin_dup', 'id', colocate_with => 'none', shard_count => 1)");
+  auto c = create_distributed("bin_dup", "id bigint PRIMARY KEY, v varchar(3) CHECK (v <> 'bad')", 1);
   const std::string path = dir() + "/dup.csv";
   write_file(path, "9,a\n5,b\n7,c\n5,d\n1,e\n");
   auto r = pgload("--url " + sh(path) + " --table bin_dup");
@@ -277,9 +279,7 @@ TEST_F(BinaryCopyTest, EnumsDomainsAndArraysGoAsBinaryAndMatchTheServersCsvCopy)
 // A NOT NULL domain refuses NULL on the worker (domain_recv is called for a NULL field too), as in COPY.
 TEST_F(BinaryCopyTest, NotNullDomainRefusesNullOnTheWorker) {
   on_every_node("CREATE DOMAIN bin_nn AS text NOT NULL");
-  auto c = cluster().connect();
-  c.run("CREATE TABLE bin_nnt (id bigint PRIMARY KEY, v bin_nn)");
-  c.run("SELECT create_distributed_table('bin_nnt', 'id', colocate_with => 'none', shard_count => 1)");
+  auto c = create_distributed("bin_nnt", "id bigint PRIMARY KEY, v bin_nn", 1);
   const std::string path = dir() + "/not_null_domain.csv";
   write_file(path, "1,a\n2,\n");
   auto r = pgload("--url " + sh(path) + " --table bin_nnt --verbose");
