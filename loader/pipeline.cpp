@@ -46,7 +46,8 @@ struct Chunk {
   std::vector<ShardRows> csv, bin;  // per shard: CSV records each ending in '\n'; binary rows (no header)
   std::vector<OpenBatch> full;      // batches the deliver stage completed, sealed by the last stage
   std::vector<Reject> rejects;
-  std::string scratch, ndjson_row, bin_row, text_row;
+  std::string scratch, ndjson_row, bin_row, text_row;  // bin_row: a parquet row's binary form
+  RowBytes row_bytes;                                  // a delimited row's binary form
   uint64_t rows = 0;
   // Values for the left-out columns with defaults: record i of the chunk takes row i (at least one row per record).
   std::vector<std::optional<std::string>> default_values;
@@ -252,11 +253,11 @@ class ChunkWorker {
     return false;
   }
 
-  // Starts the binary form of a row in c.bin_row; false when the table goes as CSV.
+  // Starts the binary form of a row in c.row_bytes; false when the table goes as CSV.
   bool start_binary_row(Chunk& c, size_t fields) const {
     if (!plan_.binary) return false;
-    c.bin_row.clear();
-    append_binary_row_start(c.bin_row, static_cast<uint16_t>(fields));
+    c.row_bytes.clear();
+    append_binary_row_start(c.row_bytes, static_cast<uint16_t>(fields));
     return true;
   }
 
@@ -266,9 +267,9 @@ class ChunkWorker {
                  uint64_t& key) const {
     if (binary) {
       if (value)
-        binary = append_binary_field(c.bin_row, plan_.types[j], parsed);
+        binary = append_binary_field(c.row_bytes, plan_.types[j], parsed);
       else
-        append_binary_null(c.bin_row);
+        append_binary_null(c.row_bytes);
     }
     if (j == plan_.dist_field && value) key = sort_key(plan_.types[j].type, parsed, *value);
   }
@@ -296,7 +297,7 @@ class ChunkWorker {
     return true;
   }
 
-  // Checks, routes and encodes the values of record `rec` (its file fields, then the defaults) into c.bin_row:
+  // Checks, routes and encodes the values of record `rec` (its file fields, then the defaults) into c.row_bytes:
   // `field(j, value, at)` gives file field j and its input byte offset, or false after recording a reject. False
   // when the row is rejected.
   template <class Field>
@@ -323,7 +324,7 @@ class ChunkWorker {
       append_csv_field(out, dialect, null_string, c.default_values[rec * k_count + k]);
   }
 
-  static void emit(size_t file, ShardRows& out, const std::string& row, RowOrigin origin) {
+  static void emit(size_t file, ShardRows& out, std::string_view row, RowOrigin origin) {
     origin.bytes = static_cast<uint32_t>(row.size());
     origin.file = static_cast<uint32_t>(file);
     out.data.append(row);
@@ -361,7 +362,7 @@ class ChunkWorker {
       };
       if (!add_record(c, rec, rec_line, byte, raw, nul_free, field, shard, binary, key)) continue;
       if (binary) {
-        emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
+        emit(c.file, c.bin[shard], c.row_bytes.view(), {rec_line, byte, r.newlines, 0, key});
       } else if (nfields > ncols) {
         c.text_row.assign(raw);
         append_csv_defaults(c, rec, c.text_row, plan_.dialect, plan_.null_string);
@@ -456,7 +457,7 @@ class ChunkWorker {
       };
       if (!add_record(c, i, rec_line, byte, raw, nul_free, field, shard, binary, key)) continue;
       if (binary) {
-        emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
+        emit(c.file, c.bin[shard], c.row_bytes.view(), {rec_line, byte, r.newlines, 0, key});
       } else {
         append_text_row(c, r, i);
         emit(c.file, c.csv[shard], c.text_row, {rec_line, byte, r.newlines, 0, key});
@@ -512,7 +513,7 @@ class ChunkWorker {
       };
       if (!add_record(c, rec, rec_line, byte, text, false, field, shard, binary, sort)) continue;
       if (binary) {
-        emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, 0, 0, sort});
+        emit(c.file, c.bin[shard], c.row_bytes.view(), {rec_line, byte, 0, 0, sort});
       } else {
         append_csv_defaults(c, rec, c.ndjson_row, CsvDialect{}, "");
         c.ndjson_row.push_back('\n');
