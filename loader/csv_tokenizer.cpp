@@ -434,11 +434,10 @@ bool copy_to_quote(const char* p, size_t n, size_t& i, char* out, size_t& o, cha
 
 }  // namespace
 
-std::string_view csv_field_value(const char* data, const CsvField& f, const CsvDialect& d,
-                                 std::string& scratch) noexcept {
+std::string_view csv_quoted_field_value(const char* data, const CsvField& f, const CsvDialect& d,
+                                        std::string& scratch) noexcept {
   const char* p = data + f.begin;
   const size_t n = f.end - f.begin;
-  if (!f.quoted) return {p, n};
   // Common case "...": one quoted section spanning the field with nothing escaped inside.
   if (n >= 2 && p[0] == d.quote && p[n - 1] == d.quote) {
     const char* inner = p + 1;

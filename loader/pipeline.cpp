@@ -190,7 +190,8 @@ class ChunkWorker {
   }
 
  private:
-  void reject(Chunk& c, uint64_t line, uint64_t byte, int field, std::string reason, std::string_view raw) const {
+  [[gnu::cold]] void reject(Chunk& c, uint64_t line, uint64_t byte, int field, std::string reason,
+                            std::string_view raw) const {
     std::string column;
     const size_t n = plan_.file_columns.size();
     if (field >= 0)
@@ -203,36 +204,44 @@ class ChunkWorker {
 
   // Checks one value, parsed once into `parsed` (which add_field then encodes); returns false (after recording a
   // reject) when the row must be rejected. `nul_free`: the value comes from a chunk known to hold no NUL byte.
-  bool check_field(Chunk& c, uint64_t line, uint64_t byte, int j, std::optional<std::string_view> value,
-                   std::string_view raw, int& shard, PgInput& parsed, bool nul_free = false) const {
-    if (!value) {
-      if (j == plan_.dist_field) {
-        reject(c, line, byte, j, "NULL in the distribution column", raw);
-        return false;
-      }
-      if (plan_.not_null[j]) {
-        reject(c, line, byte, j, "NULL in a NOT NULL column", raw);
-        return false;
-      }
-      return true;
-    }
+  // Inline, its refusals out of line: it runs for every value.
+  [[gnu::always_inline]] bool check_field(Chunk& c, uint64_t line, uint64_t byte, int j,
+                                          std::optional<std::string_view> value, std::string_view raw, int& shard,
+                                          PgInput& parsed, bool nul_free = false) const {
+    if (!value) return check_null(c, line, byte, j, raw);
     parsed = parse_pg_input(plan_.types[j], *value, nul_free);
     if (j == plan_.dist_field) {
       shard = router_.route(parsed, *value);
-      if (shard == -1) {
-        reject(c, line, byte, j, router_.refusal(*value, excerpt(*value)), raw);
-        return false;
-      }
-      if (shard == -2) {
-        reject(c, line, byte, j, "no shard's hash range holds this value (gap in pg_dist_shard)", raw);
+      if (shard < 0) [[unlikely]] {
+        refuse_route(c, line, byte, j, shard, *value, raw);
         return false;
       }
     }
-    if (parsed.status == PgInput::Status::Error) {
+    if (parsed.status == PgInput::Status::Error) [[unlikely]] {
       reject(c, line, byte, j, std::string(parsed.error) + ": \"" + excerpt(*value) + "\"", raw);
       return false;
     }
     return true;
+  }
+
+  bool check_null(Chunk& c, uint64_t line, uint64_t byte, int j, std::string_view raw) const {
+    if (j == plan_.dist_field) {
+      reject(c, line, byte, j, "NULL in the distribution column", raw);
+      return false;
+    }
+    if (plan_.not_null[j]) {
+      reject(c, line, byte, j, "NULL in a NOT NULL column", raw);
+      return false;
+    }
+    return true;
+  }
+
+  [[gnu::cold]] void refuse_route(Chunk& c, uint64_t line, uint64_t byte, int j, int shard, std::string_view value,
+                                  std::string_view raw) const {
+    if (shard == -1)
+      reject(c, line, byte, j, router_.refusal(value, excerpt(value)), raw);
+    else
+      reject(c, line, byte, j, "no shard's hash range holds this value (gap in pg_dist_shard)", raw);
   }
 
   // What every delimited format checks of a whole record before its values: the column count, then UTF-8. False
