@@ -202,14 +202,18 @@ class ChunkWorker {
     c.rejects.push_back({line, byte, std::move(column), std::move(reason), std::string(raw)});
   }
 
-  // Checks one value, parsed once into `parsed` (which add_field then encodes); returns false (after recording a
-  // reject) when the row must be rejected. `nul_free`: the value comes from a chunk known to hold no NUL byte.
-  // Inline, its refusals out of line: it runs for every value.
+  // One parse of a value (nothing for NULL), made straight into the caller's PgInput.
+  [[gnu::always_inline]] PgInput parse(int j, std::optional<std::string_view> value, bool nul_free) const {
+    if (!value) return {};
+    return parse_pg_input(plan_.types[j], *value, nul_free);
+  }
+
+  // Checks one value and its parse (which add_field then encodes); returns false (after recording a reject) when
+  // the row must be rejected. Inline, its refusals out of line: it runs for every value.
   [[gnu::always_inline]] bool check_field(Chunk& c, uint64_t line, uint64_t byte, int j,
                                           std::optional<std::string_view> value, std::string_view raw, int& shard,
-                                          PgInput& parsed, bool nul_free = false) const {
+                                          const PgInput& parsed) const {
     if (!value) return check_null(c, line, byte, j, raw);
-    parsed = parse_pg_input(plan_.types[j], *value, nul_free);
     if (j == plan_.dist_field) {
       shard = router_.route(parsed, *value);
       if (shard < 0) [[unlikely]] {
@@ -299,7 +303,7 @@ class ChunkWorker {
       std::optional<std::string_view> value;
       if (v) value = *v;
       const int j = n + static_cast<int>(k);
-      PgInput parsed;
+      const PgInput parsed = parse(j, value, false);
       if (!check_field(c, line, byte, j, value, raw, shard, parsed)) return false;
       add_field(c, j, value, parsed, binary, key);
     }
@@ -317,9 +321,10 @@ class ChunkWorker {
     for (size_t j = 0; j < ncols; ++j) {
       std::optional<std::string_view> value;
       uint64_t at = byte;
-      PgInput parsed;
       const int jj = static_cast<int>(j);
-      if (!field(j, value, at) || !check_field(c, line, at, jj, value, raw, shard, parsed, nul_free)) return false;
+      if (!field(j, value, at)) return false;
+      const PgInput parsed = parse(jj, value, nul_free);
+      if (!check_field(c, line, at, jj, value, raw, shard, parsed)) return false;
       add_field(c, jj, value, parsed, binary, key);
     }
     return add_defaults(c, rec, line, byte, raw, shard, binary, key);
