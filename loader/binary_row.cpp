@@ -192,7 +192,6 @@ void append_binary_header(std::string& out) {
 void append_binary_trailer(std::string& out) { put_be<uint16_t>(extend(out, 2), 0xFFFF); }
 
 void append_binary_row_start(std::string& out, uint16_t fields) { put_be<uint16_t>(extend(out, 2), fields); }
-void append_binary_row_start(RowBytes& out, uint16_t fields) { put_be<uint16_t>(extend(out, 2), fields); }
 
 void append_binary_null(std::string& out) { put_be<uint32_t>(extend(out, 4), 0xFFFFFFFFu); }
 void append_binary_null(RowBytes& out) { put_be<uint32_t>(extend(out, 4), 0xFFFFFFFFu); }

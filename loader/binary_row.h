@@ -48,7 +48,11 @@ inline constexpr size_t kBinaryHeaderBytes = 19;
 
 // The 16-bit field count that starts a row.
 void append_binary_row_start(std::string& out, uint16_t fields);
-void append_binary_row_start(RowBytes& out, uint16_t fields);
+inline void append_binary_row_start(RowBytes& out, uint16_t fields) {
+  char* p = out.extend(2);
+  p[0] = static_cast<char>(fields >> 8);
+  p[1] = static_cast<char>(fields);
+}
 
 // Appends one field (32-bit length, then the type's send format) from the value parse_pg_input gave for the text.
 // Returns false, leaving `out` partly written, when the parse has no exact send form (status Deferred, e.g. "0x1f"

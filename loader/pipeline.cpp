@@ -250,8 +250,15 @@ class ChunkWorker {
 
   // What every delimited format checks of a whole record before its values: the column count, then UTF-8. False
   // (after recording a reject) when the record is refused.
-  bool check_record(Chunk& c, uint64_t line, uint64_t byte, std::string_view raw, size_t field_count,
-                    bool utf8_ok) const {
+  [[gnu::always_inline]] bool check_record(Chunk& c, uint64_t line, uint64_t byte, std::string_view raw,
+                                           size_t field_count, bool utf8_ok) const {
+    if (field_count == plan_.file_columns.size() && utf8_ok) [[likely]]
+      return true;
+    return check_record_slow(c, line, byte, raw, field_count, utf8_ok);
+  }
+
+  bool check_record_slow(Chunk& c, uint64_t line, uint64_t byte, std::string_view raw, size_t field_count,
+                         bool utf8_ok) const {
     const size_t ncols = plan_.file_columns.size();
     if (field_count != ncols) {
       reject(c, line, byte, -1, "expected " + std::to_string(ncols) + " columns, found " + std::to_string(field_count),
@@ -289,10 +296,15 @@ class ChunkWorker {
 
   // The values of the left-out columns for record `rec` of the chunk: checked, routed and (binary) encoded like
   // file fields. False (after recording a reject) when the row must be rejected.
-  bool add_defaults(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw, int& shard, bool& binary,
-                    uint64_t& key) const {
+  [[gnu::always_inline]] bool add_defaults(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw,
+                                           int& shard, bool& binary, uint64_t& key) const {
+    if (plan_.default_columns.empty()) return true;
+    return add_default_values(c, rec, line, byte, raw, shard, binary, key);
+  }
+
+  bool add_default_values(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw, int& shard,
+                          bool& binary, uint64_t& key) const {
     const size_t k_count = plan_.default_columns.size();
-    if (k_count == 0) return true;
     const int n = static_cast<int>(plan_.file_columns.size());
     if (rec >= c.default_rows) {  // more records than line ends: cannot happen, but never send a row without them
       reject(c, line, byte, -1, "internal error: no default values for this record", raw);
