@@ -449,7 +449,8 @@ std::string_view csv_quoted_field_value(const char* data, const CsvField& f, con
   // ESCAPE or QUOTE yields that character, and QUOTE ends the section. Written through a raw pointer, runs without a
   // quote copied whole: a JSON field with doubled quotes is the common case, and per-byte push_back cost a sixth of
   // pgload's CPU on payment_events.
-  scratch.resize(n + 16);
+  // Only grown, never shrunk: the value is a view of its first o bytes (a resize per value zero-filled the tail).
+  if (scratch.size() < n + 16) scratch.resize(n + 16);
   char* out = scratch.data();
   size_t o = 0;
   bool in_quote = false;
@@ -476,8 +477,7 @@ std::string_view csv_quoted_field_value(const char* data, const CsvField& f, con
       out[o++] = c;
     }
   }
-  scratch.resize(o);
-  return scratch;
+  return {out, o};
 }
 
 }  // namespace pgload
