@@ -635,7 +635,7 @@ ColumnType column_type_for(uint32_t base_oid, int32_t typmod, uint32_t element_o
   return column_type_for(base_oid, typmod);
 }
 
-PgInput parse_pg_input(const ColumnType &t, std::string_view text, bool nul_free) noexcept {
+PgInput parse_pg_input_any(const ColumnType &t, std::string_view text, bool nul_free) noexcept {
   if (const void *nul = nul_free ? nullptr : std::memchr(text.data(), '\0', text.size()))
     return error_at(kNulByte, static_cast<size_t>(static_cast<const char *>(nul) - text.data()));
   switch (t.type) {

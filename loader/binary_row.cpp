@@ -11,56 +11,166 @@
 #include "loader/binary_row.h"
 
 #include <bit>
+#include <cstring>
 
 namespace pgload {
 namespace {
 
+// n more bytes at the end of out, for the caller to fill.
+char* extend(std::string& out, size_t n) {
+  out.resize(out.size() + n);
+  return out.data() + out.size() - n;
+}
+[[gnu::always_inline]] inline char* extend(RowBytes& out, size_t n) { return out.extend(n); }
+
 template <typename U>
-[[gnu::always_inline]] inline void put_be(std::string& out, U v) {
-  char b[sizeof(U)];
-  for (size_t i = 0; i < sizeof(U); ++i) b[i] = static_cast<char>(v >> (8 * (sizeof(U) - 1 - i)));
-  out.append(b, sizeof(U));
+[[gnu::always_inline]] inline char* put_be(char* p, U v) {
+  if constexpr (std::endian::native == std::endian::little) {
+    if constexpr (sizeof(U) == 2) v = __builtin_bswap16(v);
+    if constexpr (sizeof(U) == 4) v = __builtin_bswap32(v);
+    if constexpr (sizeof(U) == 8) v = __builtin_bswap64(v);
+  }
+  std::memcpy(p, &v, sizeof(U));
+  return p + sizeof(U);
 }
 
-void put_length(std::string& out, size_t n) { put_be<uint32_t>(out, static_cast<uint32_t>(n)); }
+[[gnu::always_inline]] inline char* put_length(char* p, size_t n) {
+  return put_be<uint32_t>(p, static_cast<uint32_t>(n));
+}
 
-void append_numeric(std::string& out, const PgNumeric& n) {
+// A field of fixed size: its length word, then `n` bytes for the caller.
+template <class Out>
+[[gnu::always_inline]] inline char* put_field(Out& out, size_t n) {
+  return put_length(extend(out, 4 + n), n);
+}
+
+template <class Out>
+void put_bytes(Out& out, std::string_view bytes) {
+  char* p = put_field(out, bytes.size());
+  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
+}
+
+template <class Out>
+void append_numeric(Out& out, const PgNumeric& n) {
   static constexpr uint16_t kSign[] = {0x0000, 0xC000, 0xD000, 0xF000};  // POS, NAN, PINF, NINF
   const uint16_t sign =
       n.kind == PgNumeric::Kind::Finite ? (n.negative ? 0x4000 : 0x0000) : kSign[static_cast<int>(n.kind)];
-  put_length(out, 8 + 2 * n.digits.size());
-  put_be<uint16_t>(out, static_cast<uint16_t>(n.digits.size()));
-  put_be<uint16_t>(out, static_cast<uint16_t>(n.weight));
-  put_be<uint16_t>(out, sign);
-  put_be<uint16_t>(out, n.dscale);
-  for (int16_t d : n.digits) put_be<uint16_t>(out, static_cast<uint16_t>(d));
+  char* p = put_field(out, 8 + 2 * n.digits.size());
+  p = put_be<uint16_t>(p, static_cast<uint16_t>(n.digits.size()));
+  p = put_be<uint16_t>(p, static_cast<uint16_t>(n.weight));
+  p = put_be<uint16_t>(p, sign);
+  p = put_be<uint16_t>(p, n.dscale);
+  for (int16_t d : n.digits) p = put_be<uint16_t>(p, static_cast<uint16_t>(d));
 }
+
+template <class Out>
+bool append_field(Out& out, const ColumnType& t, const PgInput& v);
 
 // array_send: the header, then every element as its own field; false (out partly written) when an element has no
 // exact send form (it is parsed here, once: the array's parse only split it).
-bool append_array(std::string& out, const ColumnType& t, const PgArray& a) {
+template <class Out>
+bool append_array(Out& out, const ColumnType& t, const PgArray& a) {
   const size_t length_at = out.size();
-  put_length(out, 0);  // patched below
-  put_be<uint32_t>(out, static_cast<uint32_t>(a.ndim));
-  put_be<uint32_t>(out, a.has_nulls ? 1 : 0);
-  put_be<uint32_t>(out, t.element_oid);
+  char* p = extend(out, 16 + 8 * static_cast<size_t>(a.ndim));
+  p = put_length(p, 0);  // patched below
+  p = put_be<uint32_t>(p, static_cast<uint32_t>(a.ndim));
+  p = put_be<uint32_t>(p, a.has_nulls ? 1 : 0);
+  p = put_be<uint32_t>(p, t.element_oid);
   for (int d = 0; d < a.ndim; ++d) {
-    put_be<uint32_t>(out, static_cast<uint32_t>(a.dims[d]));
-    put_be<uint32_t>(out, 1);  // lower bound
+    p = put_be<uint32_t>(p, static_cast<uint32_t>(a.dims[d]));
+    p = put_be<uint32_t>(p, 1);  // lower bound
   }
   const ColumnType element = t.element_type();
   for (size_t i = 0; i < a.count(); ++i) {
     const std::optional<std::string_view> text = a.element(i);
     if (!text) {
-      append_binary_null(out);
+      put_be<uint32_t>(extend(out, 4), 0xFFFFFFFFu);
       continue;
     }
     // nul_free: the array's text was checked for NUL bytes, so its elements hold none.
-    if (!append_binary_field(out, element, parse_pg_input(element, *text, true))) return false;
+    if (!append_field(out, element, parse_pg_input(element, *text, true))) return false;
   }
-  const size_t body = out.size() - length_at - 4;
-  for (size_t k = 0; k < 4; ++k) out[length_at + k] = static_cast<char>(body >> (8 * (3 - k)));
+  put_length(out.data() + length_at, out.size() - length_at - 4);
   return true;
+}
+
+template <class Out>
+bool append_field(Out& out, const ColumnType& t, const PgInput& v) {
+  if (v.status != PgInput::Status::Value) return false;
+  switch (t.type) {
+    case PgType::Int2:
+      put_be<uint16_t>(put_field(out, 2), static_cast<uint16_t>(v.i));
+      return true;
+    case PgType::Int4:
+    case PgType::Date:
+      put_be<uint32_t>(put_field(out, 4), static_cast<uint32_t>(v.i));
+      return true;
+    case PgType::Int8:
+    case PgType::Time:
+    case PgType::Timestamp:
+    case PgType::Timestamptz:
+      put_be<uint64_t>(put_field(out, 8), static_cast<uint64_t>(v.i));
+      return true;
+    case PgType::Float4:
+      if (v.send_as_text) return false;
+      put_be<uint32_t>(put_field(out, 4), std::bit_cast<uint32_t>(v.f4));
+      return true;
+    case PgType::Float8:
+      if (v.send_as_text) return false;
+      put_be<uint64_t>(put_field(out, 8), std::bit_cast<uint64_t>(v.f8));
+      return true;
+    case PgType::Bool:
+      *put_field(out, 1) = v.b ? 1 : 0;
+      return true;
+    case PgType::Uuid:
+      std::memcpy(put_field(out, 16), v.uuid, 16);
+      return true;
+    case PgType::Text:
+    case PgType::Varchar:
+    case PgType::Bpchar:
+    case PgType::Json:
+    case PgType::Bytea:
+    case PgType::Enum:
+      put_bytes(out, v.bytes);
+      return true;
+    case PgType::Jsonb: {
+      char* p = put_field(out, v.bytes.size() + 1);
+      *p = 1;  // jsonb_recv's version number
+      if (!v.bytes.empty()) std::memcpy(p + 1, v.bytes.data(), v.bytes.size());
+      return true;
+    }
+    case PgType::Numeric:
+      append_numeric(out, v.numeric);
+      return true;
+    case PgType::Timetz: {  // timetz_send: the time, then the zone (seconds west of UTC)
+      char* p = put_field(out, 12);
+      put_be<uint32_t>(put_be<uint64_t>(p, static_cast<uint64_t>(v.i)), static_cast<uint32_t>(v.zone));
+      return true;
+    }
+    case PgType::Interval: {  // interval_send: microseconds, days, months
+      char* p = put_be<uint64_t>(put_field(out, 16), static_cast<uint64_t>(v.i));
+      put_be<uint32_t>(put_be<uint32_t>(p, static_cast<uint32_t>(v.days)), static_cast<uint32_t>(v.months));
+      return true;
+    }
+    case PgType::Inet:
+    case PgType::Cidr: {  // inet_send: family, bits, is_cidr, address length, address
+      char* p = put_field(out, 4 + v.inet.addr_bytes());
+      p[0] = static_cast<char>(v.inet.family);
+      p[1] = static_cast<char>(v.inet.bits);
+      p[2] = t.type == PgType::Cidr ? 1 : 0;
+      p[3] = static_cast<char>(v.inet.addr_bytes());
+      std::memcpy(p + 4, v.inet.addr, v.inet.addr_bytes());
+      return true;
+    }
+    case PgType::Macaddr:
+      std::memcpy(put_field(out, 6), v.inet.addr, 6);
+      return true;
+    case PgType::Array:
+      return append_array(out, t, *v.array);
+    case PgType::Other:
+      return false;
+  }
+  return false;
 }
 
 }  // namespace
@@ -79,97 +189,15 @@ void append_binary_header(std::string& out) {
   out.append(kHeader, sizeof kHeader);
 }
 
-void append_binary_trailer(std::string& out) { put_be<uint16_t>(out, 0xFFFF); }
+void append_binary_trailer(std::string& out) { put_be<uint16_t>(extend(out, 2), 0xFFFF); }
 
-void append_binary_row_start(std::string& out, uint16_t fields) { put_be<uint16_t>(out, fields); }
+void append_binary_row_start(std::string& out, uint16_t fields) { put_be<uint16_t>(extend(out, 2), fields); }
 
-void append_binary_null(std::string& out) { put_be<uint32_t>(out, 0xFFFFFFFFu); }
+void append_binary_null(std::string& out) { put_be<uint32_t>(extend(out, 4), 0xFFFFFFFFu); }
+void append_binary_null(RowBytes& out) { put_be<uint32_t>(extend(out, 4), 0xFFFFFFFFu); }
 
-bool append_binary_field(std::string& out, const ColumnType& t, const PgInput& v) {
-  if (v.status != PgInput::Status::Value) return false;
-  switch (t.type) {
-    case PgType::Int2:
-      put_length(out, 2);
-      put_be<uint16_t>(out, static_cast<uint16_t>(v.i));
-      return true;
-    case PgType::Int4:
-    case PgType::Date:
-      put_length(out, 4);
-      put_be<uint32_t>(out, static_cast<uint32_t>(v.i));
-      return true;
-    case PgType::Int8:
-    case PgType::Time:
-    case PgType::Timestamp:
-    case PgType::Timestamptz:
-      put_length(out, 8);
-      put_be<uint64_t>(out, static_cast<uint64_t>(v.i));
-      return true;
-    case PgType::Float4:
-      if (v.send_as_text) return false;
-      put_length(out, 4);
-      put_be<uint32_t>(out, std::bit_cast<uint32_t>(v.f4));
-      return true;
-    case PgType::Float8:
-      if (v.send_as_text) return false;
-      put_length(out, 8);
-      put_be<uint64_t>(out, std::bit_cast<uint64_t>(v.f8));
-      return true;
-    case PgType::Bool:
-      put_length(out, 1);
-      out.push_back(v.b ? 1 : 0);
-      return true;
-    case PgType::Uuid:
-      put_length(out, 16);
-      out.append(reinterpret_cast<const char*>(v.uuid), 16);
-      return true;
-    case PgType::Text:
-    case PgType::Varchar:
-    case PgType::Bpchar:
-    case PgType::Json:
-    case PgType::Bytea:
-    case PgType::Enum:
-      put_length(out, v.bytes.size());
-      out.append(v.bytes);
-      return true;
-    case PgType::Jsonb:
-      put_length(out, v.bytes.size() + 1);
-      out.push_back(1);  // jsonb_recv's version number
-      out.append(v.bytes);
-      return true;
-    case PgType::Numeric:
-      append_numeric(out, v.numeric);
-      return true;
-    case PgType::Timetz:  // timetz_send: the time, then the zone (seconds west of UTC)
-      put_length(out, 12);
-      put_be<uint64_t>(out, static_cast<uint64_t>(v.i));
-      put_be<uint32_t>(out, static_cast<uint32_t>(v.zone));
-      return true;
-    case PgType::Interval:  // interval_send: microseconds, days, months
-      put_length(out, 16);
-      put_be<uint64_t>(out, static_cast<uint64_t>(v.i));
-      put_be<uint32_t>(out, static_cast<uint32_t>(v.days));
-      put_be<uint32_t>(out, static_cast<uint32_t>(v.months));
-      return true;
-    case PgType::Inet:
-    case PgType::Cidr:  // inet_send: family, bits, is_cidr, address length, address
-      put_length(out, 4 + v.inet.addr_bytes());
-      out.push_back(static_cast<char>(v.inet.family));
-      out.push_back(static_cast<char>(v.inet.bits));
-      out.push_back(t.type == PgType::Cidr ? 1 : 0);
-      out.push_back(static_cast<char>(v.inet.addr_bytes()));
-      out.append(reinterpret_cast<const char*>(v.inet.addr), v.inet.addr_bytes());
-      return true;
-    case PgType::Macaddr:
-      put_length(out, 6);
-      out.append(reinterpret_cast<const char*>(v.inet.addr), 6);
-      return true;
-    case PgType::Array:
-      return append_array(out, t, *v.array);
-    case PgType::Other:
-      return false;
-  }
-  return false;
-}
+bool append_binary_field(std::string& out, const ColumnType& t, const PgInput& v) { return append_field(out, t, v); }
+bool append_binary_field(RowBytes& out, const ColumnType& t, const PgInput& v) { return append_field(out, t, v); }
 
 bool append_binary_field(std::string& out, const ColumnType& t, std::optional<std::string_view> value) {
   if (!value) {

@@ -3,6 +3,7 @@
 // what the type's input function would give are encoded; any other value sends its row as CSV instead.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,29 @@
 #include "common/pg_input.h"
 
 namespace pgload {
+
+// A row's binary form being built: each field is stored straight into memory reserved for it (a std::string append
+// per 4-byte length word cost a capacity check and a call each, a sixth of a CSV row's instructions).
+class RowBytes {
+ public:
+  void clear() noexcept { size_ = 0; }
+  size_t size() const noexcept { return size_; }
+  char* data() noexcept { return buf_.data(); }
+  std::string_view view() const noexcept { return {buf_.data(), size_}; }
+  // n more bytes at the end, for the caller to fill.
+  [[gnu::always_inline]] char* extend(size_t n) {
+    if (buf_.size() - size_ < n) [[unlikely]]
+      grow(n);
+    char* p = buf_.data() + size_;
+    size_ += n;
+    return p;
+  }
+
+ private:
+  void grow(size_t n) { buf_.resize(std::max(buf_.size() * 2, size_ + n)); }
+  std::string buf_;  // its size is the capacity: bytes past size_ are scratch
+  size_t size_ = 0;
+};
 
 // True when every column type has a binary encoder (types the validator does not know have none): only then may a
 // table's rows go as binary COPY.
@@ -24,13 +48,20 @@ inline constexpr size_t kBinaryHeaderBytes = 19;
 
 // The 16-bit field count that starts a row.
 void append_binary_row_start(std::string& out, uint16_t fields);
+inline void append_binary_row_start(RowBytes& out, uint16_t fields) {
+  char* p = out.extend(2);
+  p[0] = static_cast<char>(fields >> 8);
+  p[1] = static_cast<char>(fields);
+}
 
 // Appends one field (32-bit length, then the type's send format) from the value parse_pg_input gave for the text.
 // Returns false, leaving `out` partly written, when the parse has no exact send form (status Deferred, e.g. "0x1f"
 // or a zone name; a NaN with a sign or payload): the caller sends that row as CSV.
 bool append_binary_field(std::string& out, const ColumnType& t, const PgInput& parsed);
+bool append_binary_field(RowBytes& out, const ColumnType& t, const PgInput& parsed);
 // A NULL field (length -1).
 void append_binary_null(std::string& out);
+void append_binary_null(RowBytes& out);
 // parse_pg_input, then the above (nullopt: NULL); for callers that hold only the text.
 bool append_binary_field(std::string& out, const ColumnType& t, std::optional<std::string_view> value);
 

@@ -434,11 +434,10 @@ bool copy_to_quote(const char* p, size_t n, size_t& i, char* out, size_t& o, cha
 
 }  // namespace
 
-std::string_view csv_field_value(const char* data, const CsvField& f, const CsvDialect& d,
-                                 std::string& scratch) noexcept {
+std::string_view csv_quoted_field_value(const char* data, const CsvField& f, const CsvDialect& d,
+                                        std::string& scratch) noexcept {
   const char* p = data + f.begin;
   const size_t n = f.end - f.begin;
-  if (!f.quoted) return {p, n};
   // Common case "...": one quoted section spanning the field with nothing escaped inside.
   if (n >= 2 && p[0] == d.quote && p[n - 1] == d.quote) {
     const char* inner = p + 1;
@@ -450,7 +449,8 @@ std::string_view csv_field_value(const char* data, const CsvField& f, const CsvD
   // ESCAPE or QUOTE yields that character, and QUOTE ends the section. Written through a raw pointer, runs without a
   // quote copied whole: a JSON field with doubled quotes is the common case, and per-byte push_back cost a sixth of
   // pgload's CPU on payment_events.
-  scratch.resize(n + 16);
+  // Only grown, never shrunk: the value is a view of its first o bytes (a resize per value zero-filled the tail).
+  if (scratch.size() < n + 16) scratch.resize(n + 16);
   char* out = scratch.data();
   size_t o = 0;
   bool in_quote = false;
@@ -477,8 +477,7 @@ std::string_view csv_field_value(const char* data, const CsvField& f, const CsvD
       out[o++] = c;
     }
   }
-  scratch.resize(o);
-  return scratch;
+  return {out, o};
 }
 
 }  // namespace pgload

@@ -71,9 +71,17 @@ struct CsvChunk {
 void tokenize_csv(const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
                   bool at_stream_start = false) noexcept;
 
+// A quoted field's value (csv_field_value's out-of-line part).
+std::string_view csv_quoted_field_value(const char* data, const CsvField& f, const CsvDialect& d,
+                                        std::string& scratch) noexcept;
+
 // Field value without quotes and escapes: returns a view into data when nothing needs unescaping, else into scratch.
-std::string_view csv_field_value(const char* data, const CsvField& f, const CsvDialect& d,
-                                 std::string& scratch) noexcept;
+// Inline: an unquoted field, the common case, costs no call.
+inline std::string_view csv_field_value(const char* data, const CsvField& f, const CsvDialect& d,
+                                        std::string& scratch) noexcept {
+  if (!f.quoted) return {data + f.begin, f.end - f.begin};
+  return csv_quoted_field_value(data, f, d, scratch);
+}
 
 // Plain scalar reference implementations: the test and fuzz oracle, and the path for ESCAPE != QUOTE.
 size_t find_last_record_end_scalar(const char* data, size_t len, const CsvDialect& d) noexcept;

@@ -46,7 +46,8 @@ struct Chunk {
   std::vector<ShardRows> csv, bin;  // per shard: CSV records each ending in '\n'; binary rows (no header)
   std::vector<OpenBatch> full;      // batches the deliver stage completed, sealed by the last stage
   std::vector<Reject> rejects;
-  std::string scratch, ndjson_row, bin_row, text_row;
+  std::string scratch, ndjson_row, bin_row, text_row;  // bin_row: a parquet row's binary form
+  RowBytes row_bytes;                                  // a delimited row's binary form
   uint64_t rows = 0;
   // Values for the left-out columns with defaults: record i of the chunk takes row i (at least one row per record).
   std::vector<std::optional<std::string>> default_values;
@@ -189,7 +190,8 @@ class ChunkWorker {
   }
 
  private:
-  void reject(Chunk& c, uint64_t line, uint64_t byte, int field, std::string reason, std::string_view raw) const {
+  [[gnu::cold]] void reject(Chunk& c, uint64_t line, uint64_t byte, int field, std::string reason,
+                            std::string_view raw) const {
     std::string column;
     const size_t n = plan_.file_columns.size();
     if (field >= 0)
@@ -200,44 +202,63 @@ class ChunkWorker {
     c.rejects.push_back({line, byte, std::move(column), std::move(reason), std::string(raw)});
   }
 
-  // Checks one value, parsed once into `parsed` (which add_field then encodes); returns false (after recording a
-  // reject) when the row must be rejected. `nul_free`: the value comes from a chunk known to hold no NUL byte.
-  bool check_field(Chunk& c, uint64_t line, uint64_t byte, int j, std::optional<std::string_view> value,
-                   std::string_view raw, int& shard, PgInput& parsed, bool nul_free = false) const {
-    if (!value) {
-      if (j == plan_.dist_field) {
-        reject(c, line, byte, j, "NULL in the distribution column", raw);
-        return false;
-      }
-      if (plan_.not_null[j]) {
-        reject(c, line, byte, j, "NULL in a NOT NULL column", raw);
-        return false;
-      }
-      return true;
-    }
-    parsed = parse_pg_input(plan_.types[j], *value, nul_free);
+  // One parse of a value (nothing for NULL), made straight into the caller's PgInput.
+  [[gnu::always_inline]] PgInput parse(int j, std::optional<std::string_view> value, bool nul_free) const {
+    if (!value) return {};
+    return parse_pg_input(plan_.types[j], *value, nul_free);
+  }
+
+  // Checks one value and its parse (which add_field then encodes); returns false (after recording a reject) when
+  // the row must be rejected. Inline, its refusals out of line: it runs for every value.
+  [[gnu::always_inline]] bool check_field(Chunk& c, uint64_t line, uint64_t byte, int j,
+                                          std::optional<std::string_view> value, std::string_view raw, int& shard,
+                                          const PgInput& parsed) const {
+    if (!value) return check_null(c, line, byte, j, raw);
     if (j == plan_.dist_field) {
       shard = router_.route(parsed, *value);
-      if (shard == -1) {
-        reject(c, line, byte, j, router_.refusal(*value, excerpt(*value)), raw);
-        return false;
-      }
-      if (shard == -2) {
-        reject(c, line, byte, j, "no shard's hash range holds this value (gap in pg_dist_shard)", raw);
+      if (shard < 0) [[unlikely]] {
+        refuse_route(c, line, byte, j, shard, *value, raw);
         return false;
       }
     }
-    if (parsed.status == PgInput::Status::Error) {
+    if (parsed.status == PgInput::Status::Error) [[unlikely]] {
       reject(c, line, byte, j, std::string(parsed.error) + ": \"" + excerpt(*value) + "\"", raw);
       return false;
     }
     return true;
   }
 
+  bool check_null(Chunk& c, uint64_t line, uint64_t byte, int j, std::string_view raw) const {
+    if (j == plan_.dist_field) {
+      reject(c, line, byte, j, "NULL in the distribution column", raw);
+      return false;
+    }
+    if (plan_.not_null[j]) {
+      reject(c, line, byte, j, "NULL in a NOT NULL column", raw);
+      return false;
+    }
+    return true;
+  }
+
+  [[gnu::cold]] void refuse_route(Chunk& c, uint64_t line, uint64_t byte, int j, int shard, std::string_view value,
+                                  std::string_view raw) const {
+    if (shard == -1)
+      reject(c, line, byte, j, router_.refusal(value, excerpt(value)), raw);
+    else
+      reject(c, line, byte, j, "no shard's hash range holds this value (gap in pg_dist_shard)", raw);
+  }
+
   // What every delimited format checks of a whole record before its values: the column count, then UTF-8. False
   // (after recording a reject) when the record is refused.
-  bool check_record(Chunk& c, uint64_t line, uint64_t byte, std::string_view raw, size_t field_count,
-                    bool utf8_ok) const {
+  [[gnu::always_inline]] bool check_record(Chunk& c, uint64_t line, uint64_t byte, std::string_view raw,
+                                           size_t field_count, bool utf8_ok) const {
+    if (field_count == plan_.file_columns.size() && utf8_ok) [[likely]]
+      return true;
+    return check_record_slow(c, line, byte, raw, field_count, utf8_ok);
+  }
+
+  bool check_record_slow(Chunk& c, uint64_t line, uint64_t byte, std::string_view raw, size_t field_count,
+                         bool utf8_ok) const {
     const size_t ncols = plan_.file_columns.size();
     if (field_count != ncols) {
       reject(c, line, byte, -1, "expected " + std::to_string(ncols) + " columns, found " + std::to_string(field_count),
@@ -252,11 +273,11 @@ class ChunkWorker {
     return false;
   }
 
-  // Starts the binary form of a row in c.bin_row; false when the table goes as CSV.
+  // Starts the binary form of a row in c.row_bytes; false when the table goes as CSV.
   bool start_binary_row(Chunk& c, size_t fields) const {
     if (!plan_.binary) return false;
-    c.bin_row.clear();
-    append_binary_row_start(c.bin_row, static_cast<uint16_t>(fields));
+    c.row_bytes.clear();
+    append_binary_row_start(c.row_bytes, static_cast<uint16_t>(fields));
     return true;
   }
 
@@ -266,19 +287,24 @@ class ChunkWorker {
                  uint64_t& key) const {
     if (binary) {
       if (value)
-        binary = append_binary_field(c.bin_row, plan_.types[j], parsed);
+        binary = append_binary_field(c.row_bytes, plan_.types[j], parsed);
       else
-        append_binary_null(c.bin_row);
+        append_binary_null(c.row_bytes);
     }
     if (j == plan_.dist_field && value) key = sort_key(plan_.types[j].type, parsed, *value);
   }
 
   // The values of the left-out columns for record `rec` of the chunk: checked, routed and (binary) encoded like
   // file fields. False (after recording a reject) when the row must be rejected.
-  bool add_defaults(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw, int& shard, bool& binary,
-                    uint64_t& key) const {
+  [[gnu::always_inline]] bool add_defaults(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw,
+                                           int& shard, bool& binary, uint64_t& key) const {
+    if (plan_.default_columns.empty()) return true;
+    return add_default_values(c, rec, line, byte, raw, shard, binary, key);
+  }
+
+  bool add_default_values(Chunk& c, size_t rec, uint64_t line, uint64_t byte, std::string_view raw, int& shard,
+                          bool& binary, uint64_t& key) const {
     const size_t k_count = plan_.default_columns.size();
-    if (k_count == 0) return true;
     const int n = static_cast<int>(plan_.file_columns.size());
     if (rec >= c.default_rows) {  // more records than line ends: cannot happen, but never send a row without them
       reject(c, line, byte, -1, "internal error: no default values for this record", raw);
@@ -289,14 +315,14 @@ class ChunkWorker {
       std::optional<std::string_view> value;
       if (v) value = *v;
       const int j = n + static_cast<int>(k);
-      PgInput parsed;
+      const PgInput parsed = parse(j, value, false);
       if (!check_field(c, line, byte, j, value, raw, shard, parsed)) return false;
       add_field(c, j, value, parsed, binary, key);
     }
     return true;
   }
 
-  // Checks, routes and encodes the values of record `rec` (its file fields, then the defaults) into c.bin_row:
+  // Checks, routes and encodes the values of record `rec` (its file fields, then the defaults) into c.row_bytes:
   // `field(j, value, at)` gives file field j and its input byte offset, or false after recording a reject. False
   // when the row is rejected.
   template <class Field>
@@ -307,9 +333,10 @@ class ChunkWorker {
     for (size_t j = 0; j < ncols; ++j) {
       std::optional<std::string_view> value;
       uint64_t at = byte;
-      PgInput parsed;
       const int jj = static_cast<int>(j);
-      if (!field(j, value, at) || !check_field(c, line, at, jj, value, raw, shard, parsed, nul_free)) return false;
+      if (!field(j, value, at)) return false;
+      const PgInput parsed = parse(jj, value, nul_free);
+      if (!check_field(c, line, at, jj, value, raw, shard, parsed)) return false;
       add_field(c, jj, value, parsed, binary, key);
     }
     return add_defaults(c, rec, line, byte, raw, shard, binary, key);
@@ -323,7 +350,7 @@ class ChunkWorker {
       append_csv_field(out, dialect, null_string, c.default_values[rec * k_count + k]);
   }
 
-  static void emit(size_t file, ShardRows& out, const std::string& row, RowOrigin origin) {
+  static void emit(size_t file, ShardRows& out, std::string_view row, RowOrigin origin) {
     origin.bytes = static_cast<uint32_t>(row.size());
     origin.file = static_cast<uint32_t>(file);
     out.data.append(row);
@@ -361,7 +388,7 @@ class ChunkWorker {
       };
       if (!add_record(c, rec, rec_line, byte, raw, nul_free, field, shard, binary, key)) continue;
       if (binary) {
-        emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
+        emit(c.file, c.bin[shard], c.row_bytes.view(), {rec_line, byte, r.newlines, 0, key});
       } else if (nfields > ncols) {
         c.text_row.assign(raw);
         append_csv_defaults(c, rec, c.text_row, plan_.dialect, plan_.null_string);
@@ -456,7 +483,7 @@ class ChunkWorker {
       };
       if (!add_record(c, i, rec_line, byte, raw, nul_free, field, shard, binary, key)) continue;
       if (binary) {
-        emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, r.newlines, 0, key});
+        emit(c.file, c.bin[shard], c.row_bytes.view(), {rec_line, byte, r.newlines, 0, key});
       } else {
         append_text_row(c, r, i);
         emit(c.file, c.csv[shard], c.text_row, {rec_line, byte, r.newlines, 0, key});
@@ -512,7 +539,7 @@ class ChunkWorker {
       };
       if (!add_record(c, rec, rec_line, byte, text, false, field, shard, binary, sort)) continue;
       if (binary) {
-        emit(c.file, c.bin[shard], c.bin_row, {rec_line, byte, 0, 0, sort});
+        emit(c.file, c.bin[shard], c.row_bytes.view(), {rec_line, byte, 0, 0, sort});
       } else {
         append_csv_defaults(c, rec, c.ndjson_row, CsvDialect{}, "");
         c.ndjson_row.push_back('\n');

@@ -27,8 +27,10 @@ struct ShardRows {
 struct OpenBatch {
   int shard_index = 0;
   bool binary = false;
-  std::vector<std::string> pieces;  // in input order; rows[i] lies in them in order
-  std::vector<RowOrigin> rows;
+  std::vector<std::string> pieces;  // in input order
+  // The origins of each piece's rows (moved in with it, not copied: seal gathers them once).
+  std::vector<std::vector<RowOrigin>> rows;
+  size_t row_count = 0;
   size_t bytes = 0;
   size_t limit = 0;  // sealed at this many bytes
 };
@@ -50,18 +52,24 @@ class ShardBatcher {
 
   // Thread-safe against add(): one COPY buffer (binary header and trailer included) with the rows sorted by sort key,
   // ties in input order, and `rows` in the same order so that server errors still map to input lines.
+  // Not reentrant: one seal at a time (the pipeline's last stage is serial), as it reuses its sort scratch.
   std::shared_ptr<Batch> seal(OpenBatch&& open);
 
  private:
+  struct Recycled;  // buffers of sealed batches the sink dropped, and seal's scratch
+
   std::string spare_buffer();
-  void give_back(std::string&& buffer);
+  std::vector<RowOrigin> spare_rows();
+  void give_back(std::string&& buffer, std::vector<RowOrigin>&& rows);
 
   size_t batch_bytes_;
   bool sort_;
   bool exact_keys_;
   std::vector<OpenBatch> open_csv_, open_bin_;
+  std::shared_ptr<Recycled> recycled_;  // shared with the batches' deleters, which may outlive the batcher
   std::mutex spare_mu_;
   std::vector<std::string> spare_;
+  std::vector<std::vector<RowOrigin>> spare_rows_;
   size_t spare_bytes_ = 0;  // their capacity
 };
 
