@@ -168,6 +168,45 @@ PgResult PgConn::exec(std::string_view sql, const Params& params) const {
   return res;
 }
 
+void PgConn::send(std::string_view sql) const {
+  const std::string q(sql);
+  if (!PQsendQuery(c_.get(), q.c_str())) fail(nullptr, q);
+}
+
+void PgConn::collect(std::string_view sql) const {
+  PgResult first_error;
+  while (PGresult* r = PQgetResult(c_.get())) {
+    PgResult res(r);
+    const auto st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !first_error.raw()) first_error = std::move(res);
+  }
+  if (first_error.raw()) fail(first_error.raw(), sql);
+  if (PQstatus(c_.get()) != CONNECTION_OK) fail(nullptr, sql);
+}
+
+std::vector<std::exception_ptr> run_concurrently(const std::vector<const PgConn*>& sessions,
+                                                 const std::vector<std::string>& sql) {
+  std::vector<std::exception_ptr> errors(sessions.size());
+  std::vector<bool> sent(sessions.size(), false);
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    try {
+      sessions[i]->send(sql[i]);
+      sent[i] = true;
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  }
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    if (!sent[i]) continue;
+    try {
+      sessions[i]->collect(sql[i]);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  }
+  return errors;
+}
+
 std::optional<std::string> PgConn::scalar(std::string_view sql, const Params& params) const {
   auto r = exec(sql, params);
   if (r.rows() == 0 || r.is_null(0, 0)) return std::nullopt;

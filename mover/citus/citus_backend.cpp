@@ -150,9 +150,19 @@ class CitusUnitMove : public UnitMove {
   // Citus's shard metadata lock on the metadata workers too: a write through any node waits where Citus's own move
   // would make it wait.
   void block_writes(const PgConn&, const ShardLockOptions& lock) override { workers_->lock(unit_.shard_ids(), lock); }
+  // The workers prepare their parts while the coordinator writes its own; all are prepared before it commits.
   void switch_placements(const PgConn& coord, int64_t move_id) override {
-    switch_coordinator_placements(coord, unit_);
-    workers_->prepare_switch(unit_, move_id);
+    workers_->send_prepare(unit_, move_id);
+    try {
+      switch_coordinator_placements(coord, unit_);
+    } catch (...) {
+      try {
+        workers_->await_prepare();  // read before the rollback, which then undoes what prepared
+      } catch (...) {
+      }
+      throw;
+    }
+    workers_->await_prepare();
     run_.step(unit_, "prepared");
   }
   // The workers' prepared parts commit; the old placement is pg_dist_cleanup's.

@@ -4,6 +4,7 @@
 // gets new ones).
 #include "mover/citus/citus_switch.h"
 
+#include <exception>
 #include <future>
 #include <stdexcept>
 #include <string>
@@ -57,24 +58,58 @@ void CitusMetadataWorkers::lock(const std::vector<int64_t>& shard_ids, const Sha
   }
 }
 
-void CitusMetadataWorkers::prepare_switch(const MoveUnit& u, int64_t move_id) {
+void CitusMetadataWorkers::send_prepare(const MoveUnit& u, int64_t move_id) {
+  // One statement string per worker (its placement updates and the PREPARE), all sent before any is waited for:
+  // the workers write their two-phase state at the same time. Ids are integers, the gid is quoted.
+  std::string updates;
+  for (const auto& s : u.shards)
+    updates += "SELECT pg_catalog.citus_internal_update_placement_metadata(" + std::to_string(s.shard_id) + "::bigint, " +
+               std::to_string(u.source.group_id) + ", " + std::to_string(u.target.group_id) + ");";
   for (auto& w : workers_) {
-    if (PQtransactionStatus(w.conn.raw()) == PQTRANS_IDLE) w.conn.run("BEGIN");
-    for (const auto& s : u.shards)
-      w.conn.exec("SELECT pg_catalog.citus_internal_update_placement_metadata($1::bigint, $2::int, $3::int)",
-                  {std::to_string(s.shard_id), std::to_string(u.source.group_id), std::to_string(u.target.group_id)});
-    const std::string gid = citus_switch_gid(move_id, w.node.group_id);
-    w.conn.run("PREPARE TRANSACTION " + quote_literal(gid));
-    w.gid = gid;
+    w.pending_gid = citus_switch_gid(move_id, w.node.group_id);
+    w.pending_sql = (PQtransactionStatus(w.conn.raw()) == PQTRANS_IDLE ? "BEGIN;" : "") + updates +
+                    "PREPARE TRANSACTION " + quote_literal(w.pending_gid);
+    try {
+      w.conn.send(w.pending_sql);
+      w.sent = true;
+    } catch (...) {
+      w.sent = false;
+    }
   }
 }
 
+void CitusMetadataWorkers::await_prepare() {
+  std::exception_ptr first;
+  for (auto& w : workers_) {
+    try {
+      if (!w.sent) throw std::runtime_error("could not send the switch to " + w.node.endpoint());
+      w.sent = false;
+      w.conn.collect(w.pending_sql);
+      w.gid = w.pending_gid;  // prepared: rollback() and recovery now roll it back by name
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
+  }
+  if (first) std::rethrow_exception(first);
+}
+
 void CitusMetadataWorkers::commit_prepared() {
+  std::vector<const PgConn*> sessions;
+  std::vector<std::string> sql;
+  std::vector<Worker*> committing;
   for (auto& w : workers_) {
     if (w.gid.empty()) continue;
-    w.conn.run("COMMIT PREPARED " + quote_literal(w.gid));
-    w.gid.clear();
+    sessions.push_back(&w.conn);
+    sql.push_back("COMMIT PREPARED " + quote_literal(w.gid));
+    committing.push_back(&w);
   }
+  const auto errors = run_concurrently(sessions, sql);
+  std::exception_ptr first;
+  for (size_t i = 0; i < errors.size(); ++i) {
+    if (!errors[i]) committing[i]->gid.clear();
+    else if (!first) first = errors[i];
+  }
+  if (first) std::rethrow_exception(first);
 }
 
 void CitusMetadataWorkers::release(SessionPool& pool) {
@@ -86,6 +121,14 @@ void CitusMetadataWorkers::release(SessionPool& pool) {
 void CitusMetadataWorkers::rollback() noexcept {
   for (auto& w : workers_) {
     if (!w.conn || PQstatus(w.conn.raw()) != CONNECTION_OK) continue;
+    if (w.sent) {  // a switch sent and never awaited: its outcome is read first (prepared or not)
+      w.sent = false;
+      try {
+        w.conn.collect(w.pending_sql);
+        w.gid = w.pending_gid;
+      } catch (...) {
+      }
+    }
     if (!w.gid.empty()) {
       PQclear(PQexec(w.conn.raw(), ("ROLLBACK PREPARED " + quote_literal(w.gid)).c_str()));
       w.gid.clear();

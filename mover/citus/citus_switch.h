@@ -40,9 +40,13 @@ class CitusMetadataWorkers {
 
   // BEGIN and lock_shard_metadata(mode, ids) on each worker (in node order, after the coordinator).
   void lock(const std::vector<int64_t>& shard_ids, const ShardLockOptions& options);
-  // Updates the unit's placements from source to target group and PREPAREs each worker's transaction.
-  void prepare_switch(const MoveUnit& u, int64_t move_id);
-  // COMMIT PREPARED on each worker (after the coordinator committed).
+  // Sends each worker the update of the unit's placements from source to target group and the PREPARE of its
+  // transaction, all at once; await_prepare() waits for them and throws the first failure (every worker that
+  // prepared is then known by its gid, so rollback() undoes it). The coordinator's part runs in between.
+  void send_prepare(const MoveUnit& u, int64_t move_id);
+  void await_prepare();
+  // COMMIT PREPARED on each worker at once (after the coordinator committed); throws the first failure after all
+  // were tried (a part that did not commit keeps its gid: recovery commits it).
   void commit_prepared();
   // Rolls back what is open or prepared; never throws (a prepared part it cannot reach is left to recovery).
   void rollback() noexcept;
@@ -56,6 +60,8 @@ class CitusMetadataWorkers {
     PgConn conn;
     std::string gid;  // set once prepared
     std::string key;  // in the session pool
+    std::string pending_sql, pending_gid;  // the switch sent and not yet awaited (sent = true)
+    bool sent = false;
   };
   std::vector<Worker> workers_;
 };
