@@ -1,5 +1,6 @@
 #include "mover/citus/citus_backend.h"
 
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -8,6 +9,7 @@
 #include "common/conninfo.h"
 #include "common/shard_lock.h"
 #include "mover/citus/citus_switch.h"
+#include "mover/move/move_context.h"
 #include "mover/move/move_recovery.h"
 #include "mover/move/replication.h"
 
@@ -198,7 +200,54 @@ std::vector<uint64_t> CitusBackend::unit_sizes(const std::vector<MoveUnit>& unit
   return sizes;
 }
 
+void CitusBackend::warm_up(const std::vector<MoveRequest>& moves) {
+  if (moves.empty()) return;
+  // What the background thread needs is copied here: the catalog changes meanwhile (recovery, reload_nodes).
+  std::vector<int64_t> shard_ids;
+  for (const auto& m : moves) shard_ids.push_back(m.shard_id);
+  std::map<int32_t, std::pair<Node, std::string>> workers;  // group -> node and its conninfo
+  for (const auto& n : catalog_.nodes())
+    if (!n.is_coordinator()) workers.emplace(n.group_id, std::make_pair(n, catalog_.node_conninfo(n)));
+  warm_ = std::async(std::launch::async, [this, conninfo = coordinator_conninfo(catalog_), shard_ids, workers] {
+    try {
+      PgConn coord = PgConn::connect(conninfo, "pgmove");
+      // Citus opens its connections to the metadata workers for the first lock it propagates (the move's lock on
+      // its tables): a lock that conflicts only with ACCESS EXCLUSIVE, bounded, rolled back.
+      auto tables = coord.scalar(
+          "SELECT string_agg(r::regclass::text, ', ' ORDER BY r::oid) FROM "
+          "(SELECT DISTINCT logicalrelid AS r FROM pg_catalog.pg_dist_shard WHERE shardid = ANY($1::bigint[])) s",
+          {array_literal(shard_ids)});
+      const std::string gpid = coord.scalar("SELECT pg_catalog.citus_backend_gpid()::text").value_or("0");
+      auto groups = coord.exec(
+          "SELECT groupid FROM pg_catalog.pg_dist_node WHERE hasmetadata AND metadatasynced AND isactive "
+          "AND noderole = 'primary' AND groupid <> 0 ORDER BY groupid");
+      std::vector<std::pair<Node, std::string>> metadata;
+      for (int i = 0; i < groups.rows(); ++i)
+        if (auto it = workers.find(static_cast<int32_t>(groups.i64(i, 0))); it != workers.end())
+          metadata.push_back(it->second);
+      auto metadata_warm = std::async(std::launch::async, [&] {
+        CitusMetadataWorkers::warm(metadata, gpid, shard_ids, sessions_);
+      });
+      if (tables) {
+        try {
+          coord.run("BEGIN; SET LOCAL lock_timeout = 200; LOCK TABLE " + *tables + " IN ACCESS SHARE MODE; ROLLBACK");
+        } catch (const PgError&) {
+          if (PQtransactionStatus(coord.raw()) == PQTRANS_INERROR) PQclear(PQexec(coord.raw(), "ROLLBACK"));
+        }
+      }
+      metadata_warm.wait();
+      sessions_.give("coordinator", std::move(coord));
+    } catch (const std::exception&) {
+      // The first move opens what is missing and reports what fails.
+    }
+  });
+}
+
 std::unique_ptr<UnitMove> CitusBackend::begin(MoveContext& run, const MoveUnit& u) {
+  {
+    std::lock_guard lock(warm_mu_);
+    if (warm_.valid()) warm_.wait();
+  }
   return std::make_unique<CitusUnitMove>(run, sessions_, u);
 }
 

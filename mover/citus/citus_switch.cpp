@@ -20,6 +20,15 @@ const char* const kGidPrefix = "pgmove_";
 // What pgmove used before; a switch of that form may still be prepared after an upgrade, so recovery finds both.
 const char* const kOldGidPrefix = "pgload_move_";
 
+// The pool key of a metadata worker's session tied to coordinator backend `gpid`, and how it is opened: named the
+// way the coordinator names its own sessions, which citus_internal_update_placement_metadata requires.
+std::string metadata_session_key(const Node& n, const std::string& gpid) {
+  return "metadata " + n.endpoint() + " gpid " + gpid;
+}
+PgConn connect_metadata_session(const std::string& conninfo, const std::string& gpid) {
+  return PgConn::connect(conninfo, "citus_internal gpid=" + gpid);
+}
+
 void rollback_quietly(const PgConn& c) noexcept {
   if (c && PQstatus(c.raw()) == CONNECTION_OK && PQtransactionStatus(c.raw()) != PQTRANS_IDLE)
     PQclear(PQexec(c.raw(), "ROLLBACK"));
@@ -40,13 +49,43 @@ CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const PgConn&
   for (int i = 0; i < rows.rows(); ++i) {
     const Node* n = catalog.node_for_group(static_cast<int32_t>(rows.i64(i, 0)));
     if (!n) continue;
-    const std::string key = "metadata " + n->endpoint() + " gpid " + coordinator_gpid;
+    const std::string key = metadata_session_key(*n, coordinator_gpid);
     workers_.push_back({*n, PgConn(), "", key});
     opening.push_back(std::async(std::launch::async, [&pool, key, info = catalog.node_conninfo(*n), &coordinator_gpid] {
-      return pool.take(key, [&] { return PgConn::connect(info, "citus_internal gpid=" + coordinator_gpid); });
+      return pool.take(key, [&] { return connect_metadata_session(info, coordinator_gpid); });
     }));
   }
   for (size_t i = 0; i < opening.size(); ++i) workers_[i].conn = opening[i].get();
+}
+
+void CitusMetadataWorkers::warm(const std::vector<std::pair<Node, std::string>>& nodes,
+                                const std::string& coordinator_gpid, const std::vector<int64_t>& shard_ids,
+                                SessionPool& pool) noexcept {
+  try {
+    std::vector<std::future<PgConn>> opening;
+    for (const auto& [node, info] : nodes)
+      opening.push_back(std::async(std::launch::async, [&info, &coordinator_gpid] {
+        try {
+          return connect_metadata_session(info, coordinator_gpid);
+        } catch (const std::exception&) {
+          return PgConn();
+        }
+      }));
+    std::vector<PgConn> conns;
+    std::vector<const PgConn*> sessions;
+    for (auto& o : opening) conns.push_back(o.get());
+    const std::string sql = "BEGIN; SELECT pg_catalog.lock_shard_metadata(1, " + quote_literal(array_literal(shard_ids)) +
+                            "::bigint[]); ROLLBACK";
+    for (const auto& c : conns)
+      if (c) sessions.push_back(&c);
+    (void)run_concurrently(sessions, std::vector<std::string>(sessions.size(), sql));
+    for (size_t i = 0; i < conns.size(); ++i) {
+      if (!conns[i]) continue;
+      rollback_quietly(conns[i]);
+      pool.give(metadata_session_key(nodes[i].first, coordinator_gpid), std::move(conns[i]));
+    }
+  } catch (const std::exception&) {
+  }
 }
 
 CitusMetadataWorkers::~CitusMetadataWorkers() { rollback(); }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/catalog.h"
@@ -34,6 +35,11 @@ class CitusMetadataWorkers {
   // the coordinator's backend in citus_stat_activity.
   CitusMetadataWorkers(const Catalog& catalog, const PgConn& coordinator, const std::string& coordinator_gpid,
                        SessionPool& pool);
+  // Opens at once the sessions a later CitusMetadataWorkers of the coordinator backend `coordinator_gpid` takes
+  // from `pool`, one per metadata worker in `nodes` (each with its conninfo), and builds their Citus metadata cache
+  // for `shard_ids` by a lock nothing of Citus conflicts with (AccessShareLock), rolled back. Never throws.
+  static void warm(const std::vector<std::pair<Node, std::string>>& nodes, const std::string& coordinator_gpid,
+                   const std::vector<int64_t>& shard_ids, SessionPool& pool) noexcept;
   CitusMetadataWorkers(CitusMetadataWorkers&&) = default;
   CitusMetadataWorkers& operator=(CitusMetadataWorkers&&) = default;
   ~CitusMetadataWorkers();
