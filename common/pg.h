@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pgload {
@@ -84,6 +85,10 @@ class PgConn {
   // Runs a statement that returns nothing interesting.
   void run(std::string_view sql) const { (void)exec(sql); }
   std::optional<std::string> scalar(std::string_view sql, const Params& params = {}) const;
+  // Runs the queries in one round trip (libpq's pipeline mode), each with its parameters, in the session's open
+  // transaction if it has one; returns their results in order, or throws the first failure (the ones after it did
+  // not run).
+  std::vector<PgResult> exec_pipelined(const std::vector<std::pair<std::string, Params>>& queries) const;
   // send() starts `sql` (simple protocol: one or more statements) without waiting for the server, so that several
   // sessions work at the same time; collect() then reads all its results and throws the first failure, leaving the
   // session ready for its next statement. Every send() that returned is followed by one collect().

@@ -39,15 +39,16 @@ std::string citus_switch_gid(int64_t move_id, int32_t group_id) {
   return kGidPrefix + std::to_string(move_id) + "_" + std::to_string(group_id);
 }
 
-CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const PgConn& coordinator,
+const char* const CitusMetadataWorkers::kGroupsSql =
+    "ARRAY(SELECT groupid FROM pg_catalog.pg_dist_node WHERE hasmetadata AND metadatasynced AND isactive "
+    "AND noderole = 'primary' AND groupid <> 0 ORDER BY groupid)";
+
+CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const std::vector<int32_t>& groups,
                                            const std::string& coordinator_gpid, SessionPool& pool) {
-  auto rows = coordinator.exec(
-      "SELECT groupid FROM pg_catalog.pg_dist_node WHERE hasmetadata AND metadatasynced AND isactive "
-      "AND noderole = 'primary' AND groupid <> 0 ORDER BY groupid");
   // New sessions (a run's first move) are opened at the same time: each is a new backend on its worker.
   std::vector<std::future<PgConn>> opening;
-  for (int i = 0; i < rows.rows(); ++i) {
-    const Node* n = catalog.node_for_group(static_cast<int32_t>(rows.i64(i, 0)));
+  for (const int32_t group : groups) {
+    const Node* n = catalog.node_for_group(group);
     if (!n) continue;
     const std::string key = metadata_session_key(*n, coordinator_gpid);
     workers_.push_back({*n, PgConn(), "", key});
@@ -91,10 +92,23 @@ void CitusMetadataWorkers::warm(const std::vector<std::pair<Node, std::string>>&
 CitusMetadataWorkers::~CitusMetadataWorkers() { rollback(); }
 
 void CitusMetadataWorkers::lock(const std::vector<int64_t>& shard_ids, const ShardLockOptions& options) {
-  for (auto& w : workers_) {
-    w.conn.run("BEGIN");
-    lock_shards(w.conn, shard_ids, options);
+  // On every worker at the same time: the coordinator's lock, taken first, keeps every other move out, and no
+  // writer holds a worker's lock while waiting for another worker's, so their order cannot deadlock.
+  std::vector<std::future<void>> locking;
+  for (auto& w : workers_)
+    locking.push_back(std::async(std::launch::async, [&w, &shard_ids, &options] {
+      w.conn.run("BEGIN");
+      lock_shards(w.conn, shard_ids, options);
+    }));
+  std::exception_ptr first;
+  for (auto& l : locking) {
+    try {
+      l.get();
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
   }
+  if (first) std::rethrow_exception(first);
 }
 
 void CitusMetadataWorkers::send_prepare(const MoveUnit& u, int64_t move_id) {

@@ -30,10 +30,12 @@ std::string citus_switch_gid(int64_t move_id, int32_t group_id);
 // session cannot set).
 class CitusMetadataWorkers {
  public:
-  // Connects to every active primary worker with hasmetadata and metadatasynced (read over `coordinator`, the move's
-  // own session: the catalog's is not to be shared between parallel moves); coordinator_gpid ties the sessions to
-  // the coordinator's backend in citus_stat_activity.
-  CitusMetadataWorkers(const Catalog& catalog, const PgConn& coordinator, const std::string& coordinator_gpid,
+  // The groups of every active primary worker with hasmetadata and metadatasynced, in order, as an int[] (a
+  // subquery the caller reads over its own coordinator session: the catalog's is not shared between parallel moves).
+  static const char* const kGroupsSql;
+  // Connects to the workers of `groups` (kGroupsSql's); coordinator_gpid ties the sessions to the coordinator's
+  // backend in citus_stat_activity.
+  CitusMetadataWorkers(const Catalog& catalog, const std::vector<int32_t>& groups, const std::string& coordinator_gpid,
                        SessionPool& pool);
   // Opens at once the sessions a later CitusMetadataWorkers of the coordinator backend `coordinator_gpid` takes
   // from `pool`, one per metadata worker in `nodes` (each with its conninfo), and builds their Citus metadata cache
@@ -44,7 +46,8 @@ class CitusMetadataWorkers {
   CitusMetadataWorkers& operator=(CitusMetadataWorkers&&) = default;
   ~CitusMetadataWorkers();
 
-  // BEGIN and lock_shard_metadata(mode, ids) on each worker (in node order, after the coordinator).
+  // BEGIN and lock_shard_metadata(mode, ids) on every worker at once (after the coordinator); the first failure
+  // is thrown once all are done.
   void lock(const std::vector<int64_t>& shard_ids, const ShardLockOptions& options);
   // Sends each worker the update of the unit's placements from source to target group and the PREPARE of its
   // transaction, all at once; await_prepare() waits for them and throws the first failure (every worker that
