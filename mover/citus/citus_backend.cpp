@@ -154,10 +154,10 @@ class CitusUnitMove : public UnitMove {
   bool writes_take_shard_lock() const noexcept override { return true; }
   // One round trip: the unit's cleanup records, this session's gpid and the metadata workers.
   void start(const PgConn& coord) override {
-    auto r = coord.exec(std::string("SELECT (") + kCleanupRecordsSql +
-                            ")::text, pg_catalog.citus_backend_gpid()::text, " + CitusMetadataWorkers::kGroupsSql +
-                            "::text",
-                        cleanup_record_params(unit_));
+    auto r =
+        coord.exec(std::string("SELECT (") + kCleanupRecordsSql + ")::text, pg_catalog.citus_backend_gpid()::text, " +
+                       CitusMetadataWorkers::kGroupsSql + "::text",
+                   cleanup_record_params(unit_));
     drop_orphaned_resources(coord, unit_, r.str(0, 0));
     std::vector<int32_t> groups;
     for (const int64_t g : parse_int_array(r.get(0, 2))) groups.push_back(static_cast<int32_t>(g));
@@ -257,13 +257,11 @@ void CitusBackend::warm_up(const std::vector<MoveRequest>& moves) {
           {array_literal(shard_ids)});
       const std::string gpid = coord.scalar("SELECT pg_catalog.citus_backend_gpid()::text").value_or("0");
       std::vector<std::pair<Node, std::string>> metadata;
-      for (const int64_t g : parse_int_array(coord.scalar(std::string("SELECT ") + CitusMetadataWorkers::kGroupsSql +
-                                                          "::text")
-                                                 .value_or("{}")))
+      for (const int64_t g : parse_int_array(
+               coord.scalar(std::string("SELECT ") + CitusMetadataWorkers::kGroupsSql + "::text").value_or("{}")))
         if (auto it = workers.find(static_cast<int32_t>(g)); it != workers.end()) metadata.push_back(it->second);
-      auto metadata_warm = std::async(std::launch::async, [&] {
-        CitusMetadataWorkers::warm(metadata, gpid, shard_ids, sessions_);
-      });
+      auto metadata_warm =
+          std::async(std::launch::async, [&] { CitusMetadataWorkers::warm(metadata, gpid, shard_ids, sessions_); });
       if (tables) {
         try {
           coord.run("BEGIN; SET LOCAL lock_timeout = 200; LOCK TABLE " + *tables + " IN ACCESS SHARE MODE; ROLLBACK");

@@ -64,8 +64,8 @@ void CitusMetadataWorkers::warm(const std::vector<std::pair<Node, std::string>>&
                                 SessionPool& pool) noexcept {
   try {
     std::vector<std::future<PgConn>> opening;
-    for (const auto& [node, info] : nodes)
-      opening.push_back(std::async(std::launch::async, [&info, &coordinator_gpid] {
+    for (const auto& node : nodes)
+      opening.push_back(std::async(std::launch::async, [&info = node.second, &coordinator_gpid] {
         try {
           return connect_metadata_session(info, coordinator_gpid);
         } catch (const std::exception&) {
@@ -75,8 +75,8 @@ void CitusMetadataWorkers::warm(const std::vector<std::pair<Node, std::string>>&
     std::vector<PgConn> conns;
     std::vector<const PgConn*> sessions;
     for (auto& o : opening) conns.push_back(o.get());
-    const std::string sql = "BEGIN; SELECT pg_catalog.lock_shard_metadata(1, " + quote_literal(array_literal(shard_ids)) +
-                            "::bigint[]); ROLLBACK";
+    const std::string sql = "BEGIN; SELECT pg_catalog.lock_shard_metadata(1, " +
+                            quote_literal(array_literal(shard_ids)) + "::bigint[]); ROLLBACK";
     for (const auto& c : conns)
       if (c) sessions.push_back(&c);
     (void)run_concurrently(sessions, std::vector<std::string>(sessions.size(), sql));
@@ -116,8 +116,8 @@ void CitusMetadataWorkers::send_prepare(const MoveUnit& u, int64_t move_id) {
   // the workers write their two-phase state at the same time. Ids are integers, the gid is quoted.
   std::string updates;
   for (const auto& s : u.shards)
-    updates += "SELECT pg_catalog.citus_internal_update_placement_metadata(" + std::to_string(s.shard_id) + "::bigint, " +
-               std::to_string(u.source.group_id) + ", " + std::to_string(u.target.group_id) + ");";
+    updates += "SELECT pg_catalog.citus_internal_update_placement_metadata(" + std::to_string(s.shard_id) +
+               "::bigint, " + std::to_string(u.source.group_id) + ", " + std::to_string(u.target.group_id) + ");";
   for (auto& w : workers_) {
     w.pending_gid = citus_switch_gid(move_id, w.node.group_id);
     w.pending_sql = (PQtransactionStatus(w.conn.raw()) == PQTRANS_IDLE ? "BEGIN;" : "") + updates +
@@ -159,8 +159,10 @@ void CitusMetadataWorkers::commit_prepared() {
   const auto errors = run_concurrently(sessions, sql);
   std::exception_ptr first;
   for (size_t i = 0; i < errors.size(); ++i) {
-    if (!errors[i]) committing[i]->gid.clear();
-    else if (!first) first = errors[i];
+    if (!errors[i])
+      committing[i]->gid.clear();
+    else if (!first)
+      first = errors[i];
   }
   if (first) std::rethrow_exception(first);
 }

@@ -67,8 +67,8 @@ class CitusMetadataWorkers {
   struct Worker {
     Node node;
     PgConn conn;
-    std::string gid;  // set once prepared
-    std::string key;  // in the session pool
+    std::string gid;                       // set once prepared
+    std::string key;                       // in the session pool
     std::string pending_sql, pending_gid;  // the switch sent and not yet awaited (sent = true)
     bool sent = false;
   };

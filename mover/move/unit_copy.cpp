@@ -28,12 +28,14 @@ void check_unit_target(const MoveUnit& u, const PgConn& source, const PgConn& ta
                              wal.value_or("?") + "); use block_writes");
 }
 
-void create_unit_tables(const PgConn& target, const std::vector<ShardDdl>& ddls, const std::vector<std::string>& owners) {
+void create_unit_tables(const PgConn& target, const std::vector<ShardDdl>& ddls,
+                        const std::vector<std::string>& owners) {
   std::vector<std::string> schemas;
   for (const auto& d : ddls) schemas.push_back(d.schema);
   // Schemas are created only where missing (CREATE SCHEMA IF NOT EXISTS would still need CREATE on the database).
-  auto missing = target.exec("SELECT DISTINCT n FROM unnest($1::text[]) n WHERE to_regnamespace(quote_ident(n)) IS NULL",
-                             {array_literal(schemas)});
+  auto missing =
+      target.exec("SELECT DISTINCT n FROM unnest($1::text[]) n WHERE to_regnamespace(quote_ident(n)) IS NULL",
+                  {array_literal(schemas)});
   std::string sql;
   for (int i = 0; i < missing.rows(); ++i) sql += "CREATE SCHEMA " + quote_ident(missing.str(i, 0)) + ";\n";
   for (size_t i = 0; i < ddls.size(); ++i) {

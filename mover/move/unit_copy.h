@@ -22,7 +22,8 @@ void check_unit_target(const MoveUnit& u, const PgConn& source, const PgConn& ta
 
 // Creates the unit's tables on the target (missing schemas, tables, owners, what comes before the rows) in one
 // statement string: one round trip and one transaction, so a failure leaves none of them behind.
-void create_unit_tables(const PgConn& target, const std::vector<ShardDdl>& ddls, const std::vector<std::string>& owners);
+void create_unit_tables(const PgConn& target, const std::vector<ShardDdl>& ddls,
+                        const std::vector<std::string>& owners);
 
 class UnitCopy {
  public:
