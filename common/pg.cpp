@@ -168,6 +168,87 @@ PgResult PgConn::exec(std::string_view sql, const Params& params) const {
   return res;
 }
 
+std::vector<PgResult> PgConn::exec_pipelined(const std::vector<std::pair<std::string, Params>>& queries) const {
+  PGconn* c = c_.get();
+  if (!PQenterPipelineMode(c)) fail(nullptr, queries.empty() ? "" : queries.front().first);
+  size_t sent = 0;
+  for (const auto& [sql, params] : queries) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    if (!PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
+                           0))
+      break;
+    ++sent;
+  }
+  const bool synced = PQpipelineSync(c) == 1;
+  // Every result is read up to the sync, whatever failed, so that the session leaves pipeline mode ready for more.
+  std::vector<PgResult> results;
+  PgResult error;
+  std::optional<size_t> error_at;
+  for (size_t i = 0; i < sent; ++i) {
+    PgResult r(PQgetResult(c));
+    if (r.raw())
+      while (PGresult* extra = PQgetResult(c)) PQclear(extra);  // up to the NULL that ends this query's results
+    const auto st = r.raw() ? PQresultStatus(r.raw()) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+      results.push_back(std::move(r));
+    } else if (!error_at) {  // later ones are PGRES_PIPELINE_ABORTED
+      error = std::move(r);
+      error_at = i;
+    }
+  }
+  if (synced)
+    while (PGresult* r = PQgetResult(c)) {
+      const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+  (void)PQexitPipelineMode(c);
+  if (error_at) fail(error.raw(), queries[*error_at].first);
+  if (sent < queries.size() || !synced) fail(nullptr, queries[sent < queries.size() ? sent : 0].first);
+  return results;
+}
+
+void PgConn::send(std::string_view sql) const {
+  const std::string q(sql);
+  if (!PQsendQuery(c_.get(), q.c_str())) fail(nullptr, q);
+}
+
+void PgConn::collect(std::string_view sql) const {
+  PgResult first_error;
+  while (PGresult* r = PQgetResult(c_.get())) {
+    PgResult res(r);
+    const auto st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !first_error.raw()) first_error = std::move(res);
+  }
+  if (first_error.raw()) fail(first_error.raw(), sql);
+  if (PQstatus(c_.get()) != CONNECTION_OK) fail(nullptr, sql);
+}
+
+std::vector<std::exception_ptr> run_concurrently(const std::vector<const PgConn*>& sessions,
+                                                 const std::vector<std::string>& sql) {
+  std::vector<std::exception_ptr> errors(sessions.size());
+  std::vector<bool> sent(sessions.size(), false);
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    try {
+      sessions[i]->send(sql[i]);
+      sent[i] = true;
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  }
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    if (!sent[i]) continue;
+    try {
+      sessions[i]->collect(sql[i]);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  }
+  return errors;
+}
+
 std::optional<std::string> PgConn::scalar(std::string_view sql, const Params& params) const {
   auto r = exec(sql, params);
   if (r.rows() == 0 || r.is_null(0, 0)) return std::nullopt;

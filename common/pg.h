@@ -5,11 +5,13 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pgload {
@@ -83,6 +85,15 @@ class PgConn {
   // Runs a statement that returns nothing interesting.
   void run(std::string_view sql) const { (void)exec(sql); }
   std::optional<std::string> scalar(std::string_view sql, const Params& params = {}) const;
+  // Runs the queries in one round trip (libpq's pipeline mode), each with its parameters, in the session's open
+  // transaction if it has one; returns their results in order, or throws the first failure (the ones after it did
+  // not run).
+  std::vector<PgResult> exec_pipelined(const std::vector<std::pair<std::string, Params>>& queries) const;
+  // send() starts `sql` (simple protocol: one or more statements) without waiting for the server, so that several
+  // sessions work at the same time; collect() then reads all its results and throws the first failure, leaving the
+  // session ready for its next statement. Every send() that returned is followed by one collect().
+  void send(std::string_view sql) const;
+  void collect(std::string_view sql) const;
 
   // Throws a PgError for a result (or a connection failure) of the given query.
   [[noreturn]] void fail(const PGresult* r, std::string_view query) const;
@@ -97,6 +108,11 @@ class PgConn {
 // Where a conninfo string or URI points, for messages about a connection that has no server yet (it failed before
 // a host was known): "host:port" from the conninfo, else "libpq defaults" (PGHOST/PGPORT or the local socket).
 std::string conninfo_endpoint(const std::string& conninfo);
+
+// Runs sql[i] on *sessions[i], every one sent before any is waited for. Returns each session's failure (null: it
+// succeeded); all of them are ready for their next statement afterwards.
+std::vector<std::exception_ptr> run_concurrently(const std::vector<const PgConn*>& sessions,
+                                                 const std::vector<std::string>& sql);
 
 // "name" with embedded quotes doubled: safe for any identifier, including `a"; DROP TABLE x; --`.
 std::string quote_ident(std::string_view ident);

@@ -1,13 +1,17 @@
 #include "mover/citus/citus_backend.h"
 
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/conninfo.h"
 #include "common/shard_lock.h"
 #include "mover/citus/citus_switch.h"
+#include "mover/move/move_context.h"
 #include "mover/move/move_recovery.h"
 #include "mover/move/replication.h"
 
@@ -16,30 +20,52 @@ namespace pgload {
 namespace {
 
 // The DDL pgmove can recreate is a plain heap table's; anything else (partitioned shards, columnar) is Citus's.
-void check_shard_kind(const PgConn& source, const std::string& relation) {
+// Returns the table's owner (in the same query).
+std::string check_shard_kind(const PgConn& source, const std::string& relation) {
   auto r = source.exec(
-      "SELECT c.relkind::text, coalesce(a.amname, '') FROM pg_class c LEFT JOIN pg_am a ON a.oid = c.relam "
-      "WHERE c.oid = $1::regclass",
+      "SELECT c.relkind::text, coalesce(a.amname, ''), pg_get_userbyid(c.relowner) FROM pg_class c "
+      "LEFT JOIN pg_am a ON a.oid = c.relam WHERE c.oid = $1::regclass",
       {relation});
   if (r.rows() != 1 || r.str(0, 0) != "r" || r.str(0, 1) != "heap")
     throw std::runtime_error(relation + " is not a plain heap table (relkind " + (r.rows() ? r.str(0, 0) : "?") +
                              ", access method " + (r.rows() ? r.str(0, 1) : "?") + "); move it with --citus-native");
+  return r.str(0, 2);
+}
+
+// An int[]'s text form, {1,2,3}, as numbers.
+std::vector<int64_t> parse_int_array(std::string_view v) {
+  std::vector<int64_t> out;
+  std::string item;
+  for (const char c : v) {
+    if (c >= '0' && c <= '9') {
+      item.push_back(c);
+    } else if (!item.empty()) {
+      out.push_back(std::stoll(item));
+      item.clear();
+    }
+  }
+  return out;
+}
+
+// Cleanup records (pg_dist_cleanup) of the unit's shards: their names come from citus_shard_name (long names are
+// shortened), spelled as Citus's quote_qualified_identifier spells them.
+const char* const kCleanupRecordsSql =
+    "SELECT count(*) FROM unnest($1::text[], $2::text[]) AS s(nsp, name) JOIN pg_catalog.pg_dist_cleanup c ON "
+    "c.object_name = quote_ident(s.nsp) || '.' || quote_ident(s.name)";
+
+Params cleanup_record_params(const MoveUnit& u) {
+  std::vector<std::string> schemas, names;
+  for (const auto& s : u.shards) schemas.push_back(s.schema), names.push_back(s.table_name);
+  return {array_literal(schemas), array_literal(names)};
 }
 
 // Old cleanup records of these shards would make Citus's cleaner drop the placement this move creates, so they
-// go first (Citus's own move does the same, DropOrphanedResourcesInSeparateTransaction).
-void drop_orphaned_resources(const PgConn& coord, const MoveUnit& u) {
-  // The shard names come from citus_shard_name (long names are shortened), spelled as Citus's
-  // quote_qualified_identifier spells them.
-  const std::string q =
-      "SELECT count(*) FROM unnest($1::text[], $2::text[]) AS s(nsp, name) JOIN pg_catalog.pg_dist_cleanup c ON "
-      "c.object_name = quote_ident(s.nsp) || '.' || quote_ident(s.name)";
-  std::vector<std::string> schemas, names;
-  for (const auto& s : u.shards) schemas.push_back(s.schema), names.push_back(s.table_name);
-  const Params params{array_literal(schemas), array_literal(names)};
-  if (coord.scalar(q, params).value_or("0") == "0") return;
+// go first (Citus's own move does the same, DropOrphanedResourcesInSeparateTransaction). `records` is the count
+// kCleanupRecordsSql found.
+void drop_orphaned_resources(const PgConn& coord, const MoveUnit& u, const std::string& records) {
+  if (records == "0") return;
   coord.run("CALL pg_catalog.citus_cleanup_orphaned_resources()");
-  if (coord.scalar(q, params).value_or("0") != "0")
+  if (coord.scalar(kCleanupRecordsSql, cleanup_record_params(u)).value_or("0") != "0")
     throw std::runtime_error("Citus still has cleanup records (pg_dist_cleanup) for the shards of " + u.what() +
                              "; run CALL citus_cleanup_orphaned_resources() and retry");
 }
@@ -126,15 +152,19 @@ class CitusUnitMove : public UnitMove {
   }
 
   bool writes_take_shard_lock() const noexcept override { return true; }
+  // One round trip: the unit's cleanup records, this session's gpid and the metadata workers.
   void start(const PgConn& coord) override {
-    drop_orphaned_resources(coord, unit_);
-    const std::string gpid = coord.scalar("SELECT pg_catalog.citus_backend_gpid()::text").value_or("0");
-    workers_.emplace(run_.catalog, coord, gpid, pool_);
+    auto r =
+        coord.exec(std::string("SELECT (") + kCleanupRecordsSql + ")::text, pg_catalog.citus_backend_gpid()::text, " +
+                       CitusMetadataWorkers::kGroupsSql + "::text",
+                   cleanup_record_params(unit_));
+    drop_orphaned_resources(coord, unit_, r.str(0, 0));
+    std::vector<int32_t> groups;
+    for (const int64_t g : parse_int_array(r.get(0, 2))) groups.push_back(static_cast<int32_t>(g));
+    workers_.emplace(run_.catalog, groups, r.str(0, 1), pool_);
   }
   std::string check_source_table(const PgConn& source, const UnitShard& s) override {
-    check_shard_kind(source, s.relation);
-    return source.scalar("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = $1::regclass", {s.relation})
-        .value_or("");
+    return check_shard_kind(source, s.relation);
   }
   // Held from here until the switch commits, in the transaction that commits it, as Citus's move holds them: DDL
   // through the coordinator waits for the move (and then reaches the new placement too), and no DDL can be half
@@ -148,9 +178,19 @@ class CitusUnitMove : public UnitMove {
   // Citus's shard metadata lock on the metadata workers too: a write through any node waits where Citus's own move
   // would make it wait.
   void block_writes(const PgConn&, const ShardLockOptions& lock) override { workers_->lock(unit_.shard_ids(), lock); }
+  // The workers prepare their parts while the coordinator writes its own; all are prepared before it commits.
   void switch_placements(const PgConn& coord, int64_t move_id) override {
-    switch_coordinator_placements(coord, unit_);
-    workers_->prepare_switch(unit_, move_id);
+    workers_->send_prepare(unit_, move_id);
+    try {
+      switch_coordinator_placements(coord, unit_);
+    } catch (...) {
+      try {
+        workers_->await_prepare();  // read before the rollback, which then undoes what prepared
+      } catch (...) {
+      }
+      throw;
+    }
+    workers_->await_prepare();
     run_.step(unit_, "prepared");
   }
   // The workers' prepared parts commit; the old placement is pg_dist_cleanup's.
@@ -173,20 +213,73 @@ class CitusUnitMove : public UnitMove {
 }  // namespace
 
 std::vector<uint64_t> CitusBackend::unit_sizes(const std::vector<MoveUnit>& units) {
-  std::vector<uint64_t> sizes;
-  for (const auto& u : units) {
-    const std::string key = "worker " + u.source.endpoint();
-    PgConn src = sessions_.take(key, [&] { return connect_citus_worker(catalog_.node_conninfo(u.source), "pgmove"); });
-    sizes.push_back(std::stoull(
-        src.scalar("SELECT coalesce(sum(pg_total_relation_size(to_regclass(x))), 0) FROM unnest($1::text[]) x",
-                   {array_literal(u.relations())})
-            .value_or("0")));
+  // One query per source node, for all the units it holds.
+  std::map<std::string, std::vector<size_t>> by_source;  // endpoint -> unit indexes
+  for (size_t i = 0; i < units.size(); ++i) by_source[units[i].source.endpoint()].push_back(i);
+  std::vector<uint64_t> sizes(units.size(), 0);
+  for (const auto& [endpoint, indexes] : by_source) {
+    std::vector<std::string> relations;
+    std::vector<int64_t> unit_of;
+    for (const size_t i : indexes)
+      for (const auto& rel : units[i].relations()) relations.push_back(rel), unit_of.push_back(static_cast<int64_t>(i));
+    const std::string key = "worker " + endpoint;
+    const Node& node = units[indexes.front()].source;
+    PgConn src = sessions_.take(key, [&] { return connect_citus_worker(catalog_.node_conninfo(node), "pgmove"); });
+    auto r = src.exec(
+        "SELECT u, coalesce(sum(pg_total_relation_size(to_regclass(x))), 0) FROM unnest($1::text[], $2::bigint[]) "
+        "AS r(x, u) GROUP BY u",
+        {array_literal(relations), array_literal(unit_of)});
+    for (int row = 0; row < r.rows(); ++row)
+      sizes.at(static_cast<size_t>(r.i64(row, 0))) = static_cast<uint64_t>(r.i64(row, 1));
     sessions_.give(key, std::move(src));
   }
   return sizes;
 }
 
+void CitusBackend::warm_up(const std::vector<MoveRequest>& moves) {
+  if (moves.empty()) return;
+  // What the background thread needs is copied here: the catalog changes meanwhile (recovery, reload_nodes).
+  std::vector<int64_t> shard_ids;
+  for (const auto& m : moves) shard_ids.push_back(m.shard_id);
+  std::map<int32_t, std::pair<Node, std::string>> workers;  // group -> node and its conninfo
+  for (const auto& n : catalog_.nodes())
+    if (!n.is_coordinator()) workers.emplace(n.group_id, std::make_pair(n, catalog_.node_conninfo(n)));
+  warm_ = std::async(std::launch::async, [this, conninfo = coordinator_conninfo(catalog_), shard_ids, workers] {
+    try {
+      PgConn coord = PgConn::connect(conninfo, "pgmove");
+      // Citus opens its connections to the metadata workers for the first lock it propagates (the move's lock on
+      // its tables): a lock that conflicts only with ACCESS EXCLUSIVE, bounded, rolled back.
+      auto tables = coord.scalar(
+          "SELECT string_agg(r::regclass::text, ', ' ORDER BY r::oid) FROM "
+          "(SELECT DISTINCT logicalrelid AS r FROM pg_catalog.pg_dist_shard WHERE shardid = ANY($1::bigint[])) s",
+          {array_literal(shard_ids)});
+      const std::string gpid = coord.scalar("SELECT pg_catalog.citus_backend_gpid()::text").value_or("0");
+      std::vector<std::pair<Node, std::string>> metadata;
+      for (const int64_t g : parse_int_array(
+               coord.scalar(std::string("SELECT ") + CitusMetadataWorkers::kGroupsSql + "::text").value_or("{}")))
+        if (auto it = workers.find(static_cast<int32_t>(g)); it != workers.end()) metadata.push_back(it->second);
+      auto metadata_warm =
+          std::async(std::launch::async, [&] { CitusMetadataWorkers::warm(metadata, gpid, shard_ids, sessions_); });
+      if (tables) {
+        try {
+          coord.run("BEGIN; SET LOCAL lock_timeout = 200; LOCK TABLE " + *tables + " IN ACCESS SHARE MODE; ROLLBACK");
+        } catch (const PgError&) {
+          if (PQtransactionStatus(coord.raw()) == PQTRANS_INERROR) PQclear(PQexec(coord.raw(), "ROLLBACK"));
+        }
+      }
+      metadata_warm.wait();
+      sessions_.give("coordinator", std::move(coord));
+    } catch (const std::exception&) {
+      // The first move opens what is missing and reports what fails.
+    }
+  });
+}
+
 std::unique_ptr<UnitMove> CitusBackend::begin(MoveContext& run, const MoveUnit& u) {
+  {
+    std::lock_guard lock(warm_mu_);
+    if (warm_.valid()) warm_.wait();
+  }
   return std::make_unique<CitusUnitMove>(run, sessions_, u);
 }
 

@@ -22,6 +22,7 @@ class CitusNativeBackend : public CitusBackend {
   using CitusBackend::CitusBackend;
   const char* path() const noexcept override { return "citus_native"; }
   void move(MoveContext& run, const MoveUnit& u) override;
+  void warm_up(const std::vector<MoveRequest>&) override {}  // Citus's own function opens its sessions
   // citus_shards' shard_size of the units' shards on their sources, through the coordinator (one query: it asks
   // every worker), since a native run may not reach the workers itself.
   std::vector<uint64_t> unit_sizes(const std::vector<MoveUnit>& units) override;

@@ -1,8 +1,10 @@
 #include "mover/citus/citus_path.h"
 
 #include <cstdio>
+#include <future>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "mover/citus/citus_backend.h"
 #include "mover/citus/citus_native.h"
@@ -17,19 +19,33 @@ namespace {
 std::string direct_path_blocker(const Catalog& catalog, SessionPool& pool) {
   auto su = catalog.coordinator().scalar("SELECT current_setting('is_superuser')");
   if (!su || *su != "on") return "the coordinator's role is not a superuser";
+  // Each worker's session is opened at the same time (a new backend each); the verdict is read in node order.
+  struct Checked {
+    PgConn conn;
+    std::string blocker;
+  };
+  std::vector<std::pair<const Node*, std::future<Checked>>> checks;
   for (const auto& n : catalog.nodes()) {
     if (n.is_coordinator() || !n.is_active || n.role != "primary") continue;
-    try {
-      PgConn c = connect_citus_worker(catalog.node_conninfo(n), "pgmove");
-      auto r = c.exec("SELECT current_setting('is_superuser'), current_setting('max_prepared_transactions')::int");
-      if (r.str(0, 0) != "on") return "the role is not a superuser on " + n.endpoint();
-      if (r.i64(0, 1) < 1) return "max_prepared_transactions is 0 on " + n.endpoint();
-      pool.give("worker " + n.endpoint(), std::move(c));
-    } catch (const PgError& e) {
-      return "cannot reach " + n.endpoint() + " directly (" + e.server_message() + ")";
-    }
+    checks.emplace_back(&n, std::async(std::launch::async, [&n, conninfo = catalog.node_conninfo(n)]() -> Checked {
+      try {
+        PgConn c = connect_citus_worker(conninfo, "pgmove");
+        auto r = c.exec("SELECT current_setting('is_superuser'), current_setting('max_prepared_transactions')::int");
+        if (r.str(0, 0) != "on") return {PgConn(), "the role is not a superuser on " + n.endpoint()};
+        if (r.i64(0, 1) < 1) return {PgConn(), "max_prepared_transactions is 0 on " + n.endpoint()};
+        return {std::move(c), ""};
+      } catch (const PgError& e) {
+        return {PgConn(), "cannot reach " + n.endpoint() + " directly (" + e.server_message() + ")"};
+      }
+    }));
   }
-  return "";
+  std::string blocker;
+  for (auto& [n, check] : checks) {
+    Checked c = check.get();
+    if (blocker.empty()) blocker = c.blocker;
+    if (c.conn) pool.give("worker " + n->endpoint(), std::move(c.conn));
+  }
+  return blocker;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // gets new ones).
 #include "mover/citus/citus_switch.h"
 
+#include <exception>
 #include <future>
 #include <stdexcept>
 #include <string>
@@ -19,6 +20,15 @@ const char* const kGidPrefix = "pgmove_";
 // What pgmove used before; a switch of that form may still be prepared after an upgrade, so recovery finds both.
 const char* const kOldGidPrefix = "pgload_move_";
 
+// The pool key of a metadata worker's session tied to coordinator backend `gpid`, and how it is opened: named the
+// way the coordinator names its own sessions, which citus_internal_update_placement_metadata requires.
+std::string metadata_session_key(const Node& n, const std::string& gpid) {
+  return "metadata " + n.endpoint() + " gpid " + gpid;
+}
+PgConn connect_metadata_session(const std::string& conninfo, const std::string& gpid) {
+  return PgConn::connect(conninfo, "citus_internal gpid=" + gpid);
+}
+
 void rollback_quietly(const PgConn& c) noexcept {
   if (c && PQstatus(c.raw()) == CONNECTION_OK && PQtransactionStatus(c.raw()) != PQTRANS_IDLE)
     PQclear(PQexec(c.raw(), "ROLLBACK"));
@@ -29,52 +39,132 @@ std::string citus_switch_gid(int64_t move_id, int32_t group_id) {
   return kGidPrefix + std::to_string(move_id) + "_" + std::to_string(group_id);
 }
 
-CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const PgConn& coordinator,
+const char* const CitusMetadataWorkers::kGroupsSql =
+    "ARRAY(SELECT groupid FROM pg_catalog.pg_dist_node WHERE hasmetadata AND metadatasynced AND isactive "
+    "AND noderole = 'primary' AND groupid <> 0 ORDER BY groupid)";
+
+CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const std::vector<int32_t>& groups,
                                            const std::string& coordinator_gpid, SessionPool& pool) {
-  auto rows = coordinator.exec(
-      "SELECT groupid FROM pg_catalog.pg_dist_node WHERE hasmetadata AND metadatasynced AND isactive "
-      "AND noderole = 'primary' AND groupid <> 0 ORDER BY groupid");
   // New sessions (a run's first move) are opened at the same time: each is a new backend on its worker.
   std::vector<std::future<PgConn>> opening;
-  for (int i = 0; i < rows.rows(); ++i) {
-    const Node* n = catalog.node_for_group(static_cast<int32_t>(rows.i64(i, 0)));
+  for (const int32_t group : groups) {
+    const Node* n = catalog.node_for_group(group);
     if (!n) continue;
-    const std::string key = "metadata " + n->endpoint() + " gpid " + coordinator_gpid;
+    const std::string key = metadata_session_key(*n, coordinator_gpid);
     workers_.push_back({*n, PgConn(), "", key});
     opening.push_back(std::async(std::launch::async, [&pool, key, info = catalog.node_conninfo(*n), &coordinator_gpid] {
-      return pool.take(key, [&] { return PgConn::connect(info, "citus_internal gpid=" + coordinator_gpid); });
+      return pool.take(key, [&] { return connect_metadata_session(info, coordinator_gpid); });
     }));
   }
   for (size_t i = 0; i < opening.size(); ++i) workers_[i].conn = opening[i].get();
 }
 
+void CitusMetadataWorkers::warm(const std::vector<std::pair<Node, std::string>>& nodes,
+                                const std::string& coordinator_gpid, const std::vector<int64_t>& shard_ids,
+                                SessionPool& pool) noexcept {
+  try {
+    std::vector<std::future<PgConn>> opening;
+    for (const auto& node : nodes)
+      opening.push_back(std::async(std::launch::async, [&info = node.second, &coordinator_gpid] {
+        try {
+          return connect_metadata_session(info, coordinator_gpid);
+        } catch (const std::exception&) {
+          return PgConn();
+        }
+      }));
+    std::vector<PgConn> conns;
+    std::vector<const PgConn*> sessions;
+    for (auto& o : opening) conns.push_back(o.get());
+    const std::string sql = "BEGIN; SELECT pg_catalog.lock_shard_metadata(1, " +
+                            quote_literal(array_literal(shard_ids)) + "::bigint[]); ROLLBACK";
+    for (const auto& c : conns)
+      if (c) sessions.push_back(&c);
+    (void)run_concurrently(sessions, std::vector<std::string>(sessions.size(), sql));
+    for (size_t i = 0; i < conns.size(); ++i) {
+      if (!conns[i]) continue;
+      rollback_quietly(conns[i]);
+      pool.give(metadata_session_key(nodes[i].first, coordinator_gpid), std::move(conns[i]));
+    }
+  } catch (const std::exception&) {
+  }
+}
+
 CitusMetadataWorkers::~CitusMetadataWorkers() { rollback(); }
 
 void CitusMetadataWorkers::lock(const std::vector<int64_t>& shard_ids, const ShardLockOptions& options) {
+  // On every worker at the same time: the coordinator's lock, taken first, keeps every other move out, and no
+  // writer holds a worker's lock while waiting for another worker's, so their order cannot deadlock.
+  std::vector<std::future<void>> locking;
+  for (auto& w : workers_)
+    locking.push_back(std::async(std::launch::async, [&w, &shard_ids, &options] {
+      w.conn.run("BEGIN");
+      lock_shards(w.conn, shard_ids, options);
+    }));
+  std::exception_ptr first;
+  for (auto& l : locking) {
+    try {
+      l.get();
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
+  }
+  if (first) std::rethrow_exception(first);
+}
+
+void CitusMetadataWorkers::send_prepare(const MoveUnit& u, int64_t move_id) {
+  // One statement string per worker (its placement updates and the PREPARE), all sent before any is waited for:
+  // the workers write their two-phase state at the same time. Ids are integers, the gid is quoted.
+  std::string updates;
+  for (const auto& s : u.shards)
+    updates += "SELECT pg_catalog.citus_internal_update_placement_metadata(" + std::to_string(s.shard_id) +
+               "::bigint, " + std::to_string(u.source.group_id) + ", " + std::to_string(u.target.group_id) + ");";
   for (auto& w : workers_) {
-    w.conn.run("BEGIN");
-    lock_shards(w.conn, shard_ids, options);
+    w.pending_gid = citus_switch_gid(move_id, w.node.group_id);
+    w.pending_sql = (PQtransactionStatus(w.conn.raw()) == PQTRANS_IDLE ? "BEGIN;" : "") + updates +
+                    "PREPARE TRANSACTION " + quote_literal(w.pending_gid);
+    try {
+      w.conn.send(w.pending_sql);
+      w.sent = true;
+    } catch (...) {
+      w.sent = false;
+    }
   }
 }
 
-void CitusMetadataWorkers::prepare_switch(const MoveUnit& u, int64_t move_id) {
+void CitusMetadataWorkers::await_prepare() {
+  std::exception_ptr first;
   for (auto& w : workers_) {
-    if (PQtransactionStatus(w.conn.raw()) == PQTRANS_IDLE) w.conn.run("BEGIN");
-    for (const auto& s : u.shards)
-      w.conn.exec("SELECT pg_catalog.citus_internal_update_placement_metadata($1::bigint, $2::int, $3::int)",
-                  {std::to_string(s.shard_id), std::to_string(u.source.group_id), std::to_string(u.target.group_id)});
-    const std::string gid = citus_switch_gid(move_id, w.node.group_id);
-    w.conn.run("PREPARE TRANSACTION " + quote_literal(gid));
-    w.gid = gid;
+    try {
+      if (!w.sent) throw std::runtime_error("could not send the switch to " + w.node.endpoint());
+      w.sent = false;
+      w.conn.collect(w.pending_sql);
+      w.gid = w.pending_gid;  // prepared: rollback() and recovery now roll it back by name
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
   }
+  if (first) std::rethrow_exception(first);
 }
 
 void CitusMetadataWorkers::commit_prepared() {
+  std::vector<const PgConn*> sessions;
+  std::vector<std::string> sql;
+  std::vector<Worker*> committing;
   for (auto& w : workers_) {
     if (w.gid.empty()) continue;
-    w.conn.run("COMMIT PREPARED " + quote_literal(w.gid));
-    w.gid.clear();
+    sessions.push_back(&w.conn);
+    sql.push_back("COMMIT PREPARED " + quote_literal(w.gid));
+    committing.push_back(&w);
   }
+  const auto errors = run_concurrently(sessions, sql);
+  std::exception_ptr first;
+  for (size_t i = 0; i < errors.size(); ++i) {
+    if (!errors[i])
+      committing[i]->gid.clear();
+    else if (!first)
+      first = errors[i];
+  }
+  if (first) std::rethrow_exception(first);
 }
 
 void CitusMetadataWorkers::release(SessionPool& pool) {
@@ -86,6 +176,14 @@ void CitusMetadataWorkers::release(SessionPool& pool) {
 void CitusMetadataWorkers::rollback() noexcept {
   for (auto& w : workers_) {
     if (!w.conn || PQstatus(w.conn.raw()) != CONNECTION_OK) continue;
+    if (w.sent) {  // a switch sent and never awaited: its outcome is read first (prepared or not)
+      w.sent = false;
+      try {
+        w.conn.collect(w.pending_sql);
+        w.gid = w.pending_gid;
+      } catch (...) {
+      }
+    }
     if (!w.gid.empty()) {
       PQclear(PQexec(w.conn.raw(), ("ROLLBACK PREPARED " + quote_literal(w.gid)).c_str()));
       w.gid.clear();

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/catalog.h"
@@ -29,20 +30,32 @@ std::string citus_switch_gid(int64_t move_id, int32_t group_id);
 // session cannot set).
 class CitusMetadataWorkers {
  public:
-  // Connects to every active primary worker with hasmetadata and metadatasynced (read over `coordinator`, the move's
-  // own session: the catalog's is not to be shared between parallel moves); coordinator_gpid ties the sessions to
-  // the coordinator's backend in citus_stat_activity.
-  CitusMetadataWorkers(const Catalog& catalog, const PgConn& coordinator, const std::string& coordinator_gpid,
+  // The groups of every active primary worker with hasmetadata and metadatasynced, in order, as an int[] (a
+  // subquery the caller reads over its own coordinator session: the catalog's is not shared between parallel moves).
+  static const char* const kGroupsSql;
+  // Connects to the workers of `groups` (kGroupsSql's); coordinator_gpid ties the sessions to the coordinator's
+  // backend in citus_stat_activity.
+  CitusMetadataWorkers(const Catalog& catalog, const std::vector<int32_t>& groups, const std::string& coordinator_gpid,
                        SessionPool& pool);
+  // Opens at once the sessions a later CitusMetadataWorkers of the coordinator backend `coordinator_gpid` takes
+  // from `pool`, one per metadata worker in `nodes` (each with its conninfo), and builds their Citus metadata cache
+  // for `shard_ids` by a lock nothing of Citus conflicts with (AccessShareLock), rolled back. Never throws.
+  static void warm(const std::vector<std::pair<Node, std::string>>& nodes, const std::string& coordinator_gpid,
+                   const std::vector<int64_t>& shard_ids, SessionPool& pool) noexcept;
   CitusMetadataWorkers(CitusMetadataWorkers&&) = default;
   CitusMetadataWorkers& operator=(CitusMetadataWorkers&&) = default;
   ~CitusMetadataWorkers();
 
-  // BEGIN and lock_shard_metadata(mode, ids) on each worker (in node order, after the coordinator).
+  // BEGIN and lock_shard_metadata(mode, ids) on every worker at once (after the coordinator); the first failure
+  // is thrown once all are done.
   void lock(const std::vector<int64_t>& shard_ids, const ShardLockOptions& options);
-  // Updates the unit's placements from source to target group and PREPAREs each worker's transaction.
-  void prepare_switch(const MoveUnit& u, int64_t move_id);
-  // COMMIT PREPARED on each worker (after the coordinator committed).
+  // Sends each worker the update of the unit's placements from source to target group and the PREPARE of its
+  // transaction, all at once; await_prepare() waits for them and throws the first failure (every worker that
+  // prepared is then known by its gid, so rollback() undoes it). The coordinator's part runs in between.
+  void send_prepare(const MoveUnit& u, int64_t move_id);
+  void await_prepare();
+  // COMMIT PREPARED on each worker at once (after the coordinator committed); throws the first failure after all
+  // were tried (a part that did not commit keeps its gid: recovery commits it).
   void commit_prepared();
   // Rolls back what is open or prepared; never throws (a prepared part it cannot reach is left to recovery).
   void rollback() noexcept;
@@ -54,8 +67,10 @@ class CitusMetadataWorkers {
   struct Worker {
     Node node;
     PgConn conn;
-    std::string gid;  // set once prepared
-    std::string key;  // in the session pool
+    std::string gid;                       // set once prepared
+    std::string key;                       // in the session pool
+    std::string pending_sql, pending_gid;  // the switch sent and not yet awaited (sent = true)
+    bool sent = false;
   };
   std::vector<Worker> workers_;
 };

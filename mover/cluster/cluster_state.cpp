@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <future>
 #include <set>
 
 namespace pgload {
@@ -164,6 +165,8 @@ ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
                             [&catalog](int32_t group) { return catalog.node_for_group(group) != nullptr; });
       if (g != s.groups.end()) by_group[*g].emplace_back(s.shard_id, t.shard_relation(s.shard_id));
     }
+  // The nodes are asked at the same time (each is a new session, the costliest part of a small plan).
+  std::vector<std::future<PgResult>> asked;
   for (const auto& [group, shards] : by_group) {
     const Node* node = catalog.node_for_group(group);
     if (!node) continue;
@@ -171,16 +174,21 @@ ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
     for (const auto& [shard_id, relation] : shards)
       values +=
           (values.empty() ? "(" : ", (") + std::to_string(shard_id) + "::bigint, " + quote_literal(relation) + ")";
-    PgConn worker = PgConn::connect(catalog.node_conninfo(*node), "pgmove");
-    auto r = worker.exec(
-        // Rows: the live-tuple count of the statistics system (right right after a load), else the planner's
-        // reltuples (-1 until the shard is first analyzed).
-        "SELECT v.id, coalesce(pg_total_relation_size(to_regclass(v.rel)), 0), "
-        "       coalesce((SELECT CASE WHEN pg_stat_get_live_tuples(c.oid) > 0 THEN pg_stat_get_live_tuples(c.oid) "
-        "                             ELSE greatest(c.reltuples, 0)::bigint END "
-        "                 FROM pg_class c WHERE c.oid = to_regclass(v.rel)), 0) "
-        "FROM (VALUES " +
-        values + ") AS v(id, rel)");
+    asked.push_back(std::async(std::launch::async, [conninfo = catalog.node_conninfo(*node), values] {
+      PgConn worker = PgConn::connect(conninfo, "pgmove");
+      return worker.exec(
+          // Rows: the live-tuple count of the statistics system (right right after a load), else the planner's
+          // reltuples (-1 until the shard is first analyzed).
+          "SELECT v.id, coalesce(pg_total_relation_size(to_regclass(v.rel)), 0), "
+          "       coalesce((SELECT CASE WHEN pg_stat_get_live_tuples(c.oid) > 0 THEN pg_stat_get_live_tuples(c.oid) "
+          "                             ELSE greatest(c.reltuples, 0)::bigint END "
+          "                 FROM pg_class c WHERE c.oid = to_regclass(v.rel)), 0) "
+          "FROM (VALUES " +
+          values + ") AS v(id, rel)");
+    }));
+  }
+  for (auto& a : asked) {
+    const PgResult r = a.get();
     for (int row = 0; row < r.rows(); ++row) st.stats[r.i64(row, 0)] = {r.i64(row, 1), r.i64(row, 2)};
   }
   for (auto& ps : st.shards) {

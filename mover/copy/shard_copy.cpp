@@ -71,143 +71,101 @@ void cancel_query(const CancelHandle& c) {
 
 namespace {
 
-// Reads with an empty search_path, so that pg_get_expr, format_type and friends qualify every name they print
-// (a policy's or default's function, a type in another schema); the session's setting comes back afterwards.
-class EmptySearchPath {
- public:
-  explicit EmptySearchPath(const PgConn& c) : conn_(c) {
-    saved_ = c.scalar("SELECT pg_catalog.current_setting('search_path')").value_or("");
-    c.exec("SELECT pg_catalog.set_config('search_path', '', false)");
-  }
-  ~EmptySearchPath() {
-    if (conn_ && PQstatus(conn_.raw()) == CONNECTION_OK && PQtransactionStatus(conn_.raw()) != PQTRANS_INERROR)
-      PQclear(PQexecParams(conn_.raw(), "SELECT pg_catalog.set_config('search_path', $1, false)", 1, nullptr,
-                           std::array<const char*, 1>{saved_.c_str()}.data(), nullptr, nullptr, 0));
-  }
-  EmptySearchPath(const EmptySearchPath&) = delete;
-  EmptySearchPath& operator=(const EmptySearchPath&) = delete;
-
- private:
-  const PgConn& conn_;
-  std::string saved_;
-};
-
 void append_rows(std::vector<std::string>& to, const PgResult& r) {
   for (int i = 0; i < r.rows(); ++i) to.push_back(r.str(i, 0));
 }
 
-// Before the rows, as Citus's pre-load commands: storage parameters (the table's and its TOAST table's), column
-// storage, statistics targets and options (not those named pg_*, which a server sets on its own), then the privileges
-// exactly (REVOKE what a new table has, GRANT what
-// the source's relacl/attacl hold; a superuser's GRANT is recorded as the owner's, as on the source).
-void read_pre_data(const PgConn& source, const std::string& rel, ShardDdl& d) {
-  append_rows(d.pre_data,
-              source.exec("SELECT pg_catalog.format('ALTER TABLE %s SET (%s)', $1::text, string_agg(o, ', '))"
-                          " FROM (SELECT pg_catalog.quote_ident(split_part(x, '=', 1)) || '=' ||"
-                          "   pg_catalog.quote_literal(substr(x, strpos(x, '=') + 1)) AS o"
-                          "   FROM pg_catalog.pg_class c, unnest(c.reloptions) x WHERE c.oid = $1::regclass"
-                          " UNION ALL SELECT 'toast.' || pg_catalog.quote_ident(split_part(x, '=', 1)) || '=' ||"
-                          "   pg_catalog.quote_literal(substr(x, strpos(x, '=') + 1))"
-                          "   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid,"
-                          "   unnest(t.reloptions) x WHERE c.oid = $1::regclass) s HAVING count(*) > 0",
-                          {rel}));
-  append_rows(
-      d.pre_data,
-      source.exec(
-          "SELECT pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET STORAGE %s', $1::text, a.attname,"
-          "   CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' "
-          "END)"
-          " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
-          " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attstorage <> t.typstorage"
-          " UNION ALL SELECT pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', $1::text, "
-          "a.attname, a.attstattarget)"
-          " FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped"
-          "   AND coalesce(a.attstattarget, -1) >= 0"
-          " UNION ALL SELECT pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET (%s)', $1::text, a.attname,"
-          "   (SELECT string_agg(pg_catalog.quote_ident(split_part(x, '=', 1)) || '=' ||"
-          "     pg_catalog.quote_literal(substr(x, strpos(x, '=') + 1)), ', ') FROM unnest(a.attoptions) x"
-          "     WHERE x NOT LIKE 'pg\\_%'))"
-          " FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped"
-          "   AND EXISTS (SELECT 1 FROM unnest(a.attoptions) x WHERE x NOT LIKE 'pg\\_%')",
-          {rel}));
-  // relacl NULL means the defaults a new table has already; otherwise the exact list, the owner's entry included.
-  append_rows(
-      d.pre_data,
-      source.exec(
-          "SELECT s FROM (SELECT 0 AS k, pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC', $1::text) AS s"
-          "   FROM pg_catalog.pg_class WHERE oid = $1::regclass AND relacl IS NOT NULL"
-          " UNION ALL SELECT 1, pg_catalog.format('REVOKE ALL ON %s FROM %I', $1::text, "
-          "pg_catalog.pg_get_userbyid(relowner))"
-          "   FROM pg_catalog.pg_class WHERE oid = $1::regclass AND relacl IS NOT NULL"
-          " UNION ALL SELECT 2, pg_catalog.format('GRANT %s ON %s TO %s%s', string_agg(a.privilege_type, ', ' ORDER "
-          "BY a.privilege_type), $1::text,"
-          "   CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) "
-          "END,"
-          "   CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)"
-          "   FROM pg_catalog.pg_class c, aclexplode(c.relacl) a WHERE c.oid = $1::regclass"
-          "   GROUP BY a.grantee, a.is_grantable"
-          " UNION ALL SELECT 3, pg_catalog.format('GRANT %s (%I) ON %s TO %s%s', string_agg(a.privilege_type, ', ' "
-          "ORDER BY a.privilege_type),"
-          "   att.attname, $1::text,"
-          "   CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) "
-          "END,"
-          "   CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)"
-          "   FROM pg_catalog.pg_attribute att, aclexplode(att.attacl) a"
-          "   WHERE att.attrelid = $1::regclass AND att.attnum > 0 AND NOT att.attisdropped"
-          "   GROUP BY att.attname, a.grantee, a.is_grantable) g ORDER BY k, s",
-          {rel}));
-}
+// Before the rows ($1: the table), as Citus's pre-load commands: storage parameters (the table's and its TOAST
+// table's), column storage, statistics targets and options (not those named pg_*, which a server sets on its own), then
+// the privileges exactly (REVOKE what a new table has, GRANT what the source's relacl/attacl hold; a superuser's GRANT
+// is recorded as the owner's, as on the source).
+const char* const kPreDataSql[] = {
+    "SELECT pg_catalog.format('ALTER TABLE %s SET (%s)', $1::text, string_agg(o, ', '))"
+    " FROM (SELECT pg_catalog.quote_ident(split_part(x, '=', 1)) || '=' ||"
+    "   pg_catalog.quote_literal(substr(x, strpos(x, '=') + 1)) AS o"
+    "   FROM pg_catalog.pg_class c, unnest(c.reloptions) x WHERE c.oid = $1::regclass"
+    " UNION ALL SELECT 'toast.' || pg_catalog.quote_ident(split_part(x, '=', 1)) || '=' ||"
+    "   pg_catalog.quote_literal(substr(x, strpos(x, '=') + 1))"
+    "   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid,"
+    "   unnest(t.reloptions) x WHERE c.oid = $1::regclass) s HAVING count(*) > 0",
+    "SELECT pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET STORAGE %s', $1::text, a.attname,"
+    "   CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' "
+    "END)"
+    " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
+    " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attstorage <> t.typstorage"
+    " UNION ALL SELECT pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', $1::text, "
+    "a.attname, a.attstattarget)"
+    " FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+    "   AND coalesce(a.attstattarget, -1) >= 0"
+    " UNION ALL SELECT pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET (%s)', $1::text, a.attname,"
+    "   (SELECT string_agg(pg_catalog.quote_ident(split_part(x, '=', 1)) || '=' ||"
+    "     pg_catalog.quote_literal(substr(x, strpos(x, '=') + 1)), ', ') FROM unnest(a.attoptions) x"
+    "     WHERE x NOT LIKE 'pg\\_%'))"
+    " FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+    "   AND EXISTS (SELECT 1 FROM unnest(a.attoptions) x WHERE x NOT LIKE 'pg\\_%')",
+    "SELECT s FROM (SELECT 0 AS k, pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC', $1::text) AS s"
+    "   FROM pg_catalog.pg_class WHERE oid = $1::regclass AND relacl IS NOT NULL"
+    " UNION ALL SELECT 1, pg_catalog.format('REVOKE ALL ON %s FROM %I', $1::text, "
+    "pg_catalog.pg_get_userbyid(relowner))"
+    "   FROM pg_catalog.pg_class WHERE oid = $1::regclass AND relacl IS NOT NULL"
+    " UNION ALL SELECT 2, pg_catalog.format('GRANT %s ON %s TO %s%s', string_agg(a.privilege_type, ', ' ORDER "
+    "BY a.privilege_type), $1::text,"
+    "   CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) "
+    "END,"
+    "   CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)"
+    "   FROM pg_catalog.pg_class c, aclexplode(c.relacl) a WHERE c.oid = $1::regclass"
+    "   GROUP BY a.grantee, a.is_grantable"
+    " UNION ALL SELECT 3, pg_catalog.format('GRANT %s (%I) ON %s TO %s%s', string_agg(a.privilege_type, ', ' "
+    "ORDER BY a.privilege_type),"
+    "   att.attname, $1::text,"
+    "   CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) "
+    "END,"
+    "   CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)"
+    "   FROM pg_catalog.pg_attribute att, aclexplode(att.attacl) a"
+    "   WHERE att.attrelid = $1::regclass AND att.attnum > 0 AND NOT att.attisdropped"
+    "   GROUP BY att.attname, a.grantee, a.is_grantable) g ORDER BY k, s",
+};
 
-// After the rows, as Citus's post-load commands (triggers, extended statistics) and its RLS commands and policies,
-// which pgmove applies last: a policy or FORCE would otherwise apply to a copy made by a non-superuser owner.
-void read_post_data(const PgConn& source, const std::string& rel, ShardDdl& d) {
-  append_rows(d.post_data, source.exec("SELECT pg_catalog.format('ALTER TABLE %s CLUSTER ON %I', $1::text, c.relname)"
-                                       " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
-                                       " WHERE i.indrelid = $1::regclass AND i.indisclustered",
-                                       {rel}));
-  append_rows(
-      d.post_data,
-      source.exec("SELECT s FROM (SELECT 0 AS k, x.stxname, pg_catalog.pg_get_statisticsobjdef(x.oid) AS s"
-                  "   FROM pg_catalog.pg_statistic_ext x WHERE x.stxrelid = $1::regclass"
-                  " UNION ALL SELECT 1, x.stxname, pg_catalog.format('ALTER STATISTICS %I.%I SET STATISTICS %s',"
-                  "   n.nspname, x.stxname, x.stxstattarget)"
-                  "   FROM pg_catalog.pg_statistic_ext x JOIN pg_catalog.pg_namespace n ON n.oid = x.stxnamespace"
-                  "   WHERE x.stxrelid = $1::regclass AND coalesce(x.stxstattarget, -1) >= 0) s"
-                  " ORDER BY stxname, k",
-                  {rel}));
-  append_rows(
-      d.post_data,
-      source.exec("SELECT s FROM (SELECT t.tgname, 0 AS k, pg_catalog.pg_get_triggerdef(t.oid) AS s"
-                  "   FROM pg_catalog.pg_trigger t WHERE t.tgrelid = $1::regclass AND NOT t.tgisinternal"
-                  " UNION ALL SELECT t.tgname, 1, pg_catalog.format('ALTER TABLE %s %s TRIGGER %I', $1::text,"
-                  "   CASE t.tgenabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' ELSE 'ENABLE ALWAYS' END,"
-                  "   t.tgname)"
-                  "   FROM pg_catalog.pg_trigger t WHERE t.tgrelid = $1::regclass AND NOT t.tgisinternal"
-                  "   AND t.tgenabled <> 'O') s ORDER BY tgname, k",
-                  {rel}));
-  append_rows(
-      d.post_data,
-      source.exec(
-          "SELECT s FROM (SELECT 0 AS k, '' AS n, pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', "
-          "$1::text) AS s"
-          "   FROM pg_catalog.pg_class WHERE oid = $1::regclass AND relrowsecurity"
-          " UNION ALL SELECT 1, '', pg_catalog.format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', $1::text)"
-          "   FROM pg_catalog.pg_class WHERE oid = $1::regclass AND relforcerowsecurity"
-          " UNION ALL SELECT 2, p.polname, pg_catalog.format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s', "
-          "p.polname, $1::text,"
-          "   CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,"
-          "   CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN "
-          "'DELETE' ELSE 'ALL' END,"
-          "   (SELECT string_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE "
-          "pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r)) END, ', ')"
-          "     FROM unnest(p.polroles) r),"
-          "   CASE WHEN p.polqual IS NULL THEN '' ELSE ' USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid) || "
-          "')' END,"
-          "   CASE WHEN p.polwithcheck IS NULL THEN '' ELSE ' WITH CHECK (' || "
-          "pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')' END)"
-          "   FROM pg_catalog.pg_policy p WHERE p.polrelid = $1::regclass) s ORDER BY k, n",
-          {rel}));
-}
+// After the rows ($1: the table), as Citus's post-load commands (triggers, extended statistics) and its RLS commands
+// and policies, which pgmove applies last: a policy or FORCE would otherwise apply to a copy made by a non-superuser
+// owner.
+const char* const kPostDataSql[] = {
+    "SELECT pg_catalog.format('ALTER TABLE %s CLUSTER ON %I', $1::text, c.relname)"
+    " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
+    " WHERE i.indrelid = $1::regclass AND i.indisclustered",
+    "SELECT s FROM (SELECT 0 AS k, x.stxname, pg_catalog.pg_get_statisticsobjdef(x.oid) AS s"
+    "   FROM pg_catalog.pg_statistic_ext x WHERE x.stxrelid = $1::regclass"
+    " UNION ALL SELECT 1, x.stxname, pg_catalog.format('ALTER STATISTICS %I.%I SET STATISTICS %s',"
+    "   n.nspname, x.stxname, x.stxstattarget)"
+    "   FROM pg_catalog.pg_statistic_ext x JOIN pg_catalog.pg_namespace n ON n.oid = x.stxnamespace"
+    "   WHERE x.stxrelid = $1::regclass AND coalesce(x.stxstattarget, -1) >= 0) s"
+    " ORDER BY stxname, k",
+    "SELECT s FROM (SELECT t.tgname, 0 AS k, pg_catalog.pg_get_triggerdef(t.oid) AS s"
+    "   FROM pg_catalog.pg_trigger t WHERE t.tgrelid = $1::regclass AND NOT t.tgisinternal"
+    " UNION ALL SELECT t.tgname, 1, pg_catalog.format('ALTER TABLE %s %s TRIGGER %I', $1::text,"
+    "   CASE t.tgenabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' ELSE 'ENABLE ALWAYS' END,"
+    "   t.tgname)"
+    "   FROM pg_catalog.pg_trigger t WHERE t.tgrelid = $1::regclass AND NOT t.tgisinternal"
+    "   AND t.tgenabled <> 'O') s ORDER BY tgname, k",
+    "SELECT s FROM (SELECT 0 AS k, '' AS n, pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', "
+    "$1::text) AS s"
+    "   FROM pg_catalog.pg_class WHERE oid = $1::regclass AND relrowsecurity"
+    " UNION ALL SELECT 1, '', pg_catalog.format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', $1::text)"
+    "   FROM pg_catalog.pg_class WHERE oid = $1::regclass AND relforcerowsecurity"
+    " UNION ALL SELECT 2, p.polname, pg_catalog.format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s', "
+    "p.polname, $1::text,"
+    "   CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,"
+    "   CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN "
+    "'DELETE' ELSE 'ALL' END,"
+    "   (SELECT string_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE "
+    "pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r)) END, ', ')"
+    "     FROM unnest(p.polroles) r),"
+    "   CASE WHEN p.polqual IS NULL THEN '' ELSE ' USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid) || "
+    "')' END,"
+    "   CASE WHEN p.polwithcheck IS NULL THEN '' ELSE ' WITH CHECK (' || "
+    "pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')' END)"
+    "   FROM pg_catalog.pg_policy p WHERE p.polrelid = $1::regclass) s ORDER BY k, n",
+};
 
 }  // namespace
 
@@ -216,23 +174,51 @@ ShardDdl read_shard_ddl(const PgConn& source, const std::string& schema, const s
   d.schema = schema;
   d.relation = quote_qualified(schema, table_name);
   const std::string rel = d.relation;
-  const EmptySearchPath qualified_names(source);
-  auto cols = source.exec(
-      "SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)"
-      "   || CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation"
-      "           THEN ' COLLATE ' || a.attcollation::regcollation::text ELSE '' END"
-      "   || CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') "
-      "STORED'"
-      "           WHEN d.adbin IS NOT NULL THEN ' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) ELSE '' END"
-      "   || CASE a.attcompression WHEN 'p' THEN ' COMPRESSION pglz' WHEN 'l' THEN ' COMPRESSION lz4' ELSE '' END"
-      "   || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END, ', ' ORDER BY a.attnum),"
-      " string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FILTER (WHERE a.attgenerated = ''),"
-      " (SELECT relreplident FROM pg_class WHERE oid = $1::regclass)::text,"
-      " EXISTS (SELECT 1 FROM pg_index WHERE indrelid = $1::regclass AND (indisprimary OR indisreplident))"
-      " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
-      " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-      " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-      {rel});
+  const Params table{rel};
+  // Every query in one round trip, read with an empty search_path, so that pg_get_expr, format_type and friends
+  // qualify every name they print (a policy's or default's function, a type in another schema); the session's
+  // setting comes back afterwards (after a failure the transaction's rollback restores it).
+  std::vector<std::pair<std::string, Params>> queries{
+      {"SELECT pg_catalog.current_setting('search_path')", {}},
+      {"SELECT pg_catalog.set_config('search_path', '', false)", {}},
+      {// columns, replica identity
+       "SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)"
+       "   || CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation"
+       "           THEN ' COLLATE ' || a.attcollation::regcollation::text ELSE '' END"
+       "   || CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') "
+       "STORED'"
+       "           WHEN d.adbin IS NOT NULL THEN ' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) ELSE '' END"
+       "   || CASE a.attcompression WHEN 'p' THEN ' COMPRESSION pglz' WHEN 'l' THEN ' COMPRESSION lz4' ELSE '' END"
+       "   || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END, ', ' ORDER BY a.attnum),"
+       " string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FILTER (WHERE a.attgenerated = ''),"
+       " (SELECT relreplident FROM pg_class WHERE oid = $1::regclass)::text,"
+       " EXISTS (SELECT 1 FROM pg_index WHERE indrelid = $1::regclass AND (indisprimary OR indisreplident))"
+       " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+       " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+       " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+       table},
+      {// constraints (foreign keys last)
+       "SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', $1::text, conname, pg_get_constraintdef(oid)), contype = "
+       "'f'"
+       " FROM pg_constraint WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'c', 'x', 'f')"
+       " ORDER BY contype = 'f', contype DESC, conname",
+       table},
+      {// indexes of no constraint
+       "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+       " WHERE i.indrelid = $1::regclass AND NOT EXISTS"
+       "   (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)"
+       " ORDER BY c.relname",
+       table},
+      {// the replica identity index
+       "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+       " WHERE i.indrelid = $1::regclass AND i.indisreplident",
+       table}};
+  for (const char* sql : kPreDataSql) queries.emplace_back(sql, table);
+  for (const char* sql : kPostDataSql) queries.emplace_back(sql, table);
+  const std::vector<PgResult> r = source.exec_pipelined(queries);
+  source.exec("SELECT pg_catalog.set_config('search_path', $1, false)", {r[0].str(0, 0)});
+
+  const PgResult& cols = r[2];
   if (cols.rows() != 1 || cols.is_null(0, 0))
     throw PgError("shard table " + rel + " has no columns or does not exist", "42P01", source.endpoint(), "", false);
   d.create_table = "CREATE TABLE " + rel + " (" + cols.str(0, 0) + ")";
@@ -241,31 +227,17 @@ ShardDdl read_shard_ddl(const PgConn& source, const std::string& schema, const s
   bool pk_or_identity_index = cols.boolean(0, 3);
   d.has_replica_identity = replident == "f" || (replident != "n" && pk_or_identity_index);
 
-  auto cons = source.exec(
-      "SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', $1::text, conname, pg_get_constraintdef(oid)), contype = "
-      "'f'"
-      " FROM pg_constraint WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'c', 'x', 'f')"
-      " ORDER BY contype = 'f', contype DESC, conname",
-      {rel});
+  const PgResult& cons = r[3];
   for (int i = 0; i < cons.rows(); ++i) (cons.boolean(i, 1) ? d.foreign_keys : d.post_data).push_back(cons.str(i, 0));
-  auto idx = source.exec(
-      "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-      " WHERE i.indrelid = $1::regclass AND NOT EXISTS"
-      "   (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)"
-      " ORDER BY c.relname",
-      {rel});
+  const PgResult& idx = r[4];
   for (int i = 0; i < idx.rows(); ++i) d.post_data.push_back(idx.str(i, 0));
   if (replident == "f") d.post_data.push_back("ALTER TABLE " + rel + " REPLICA IDENTITY FULL");
   if (replident == "n") d.post_data.push_back("ALTER TABLE " + rel + " REPLICA IDENTITY NOTHING");
-  if (replident == "i") {
-    auto ri = source.scalar(
-        "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-        " WHERE i.indrelid = $1::regclass AND i.indisreplident",
-        {rel});
-    if (ri) d.post_data.push_back("ALTER TABLE " + rel + " REPLICA IDENTITY USING INDEX " + quote_ident(*ri));
-  }
-  read_pre_data(source, rel, d);
-  read_post_data(source, rel, d);
+  if (replident == "i" && r[5].rows() > 0 && !r[5].is_null(0, 0))
+    d.post_data.push_back("ALTER TABLE " + rel + " REPLICA IDENTITY USING INDEX " + quote_ident(r[5].str(0, 0)));
+  size_t next = 6;
+  for (size_t i = 0; i < std::size(kPreDataSql); ++i) append_rows(d.pre_data, r[next++]);
+  for (size_t i = 0; i < std::size(kPostDataSql); ++i) append_rows(d.post_data, r[next++]);
   return d;
 }
 

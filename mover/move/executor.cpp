@@ -66,6 +66,7 @@ MoveSummary schedule_moves(Catalog& catalog, MoveBackend& backend, const std::ve
                            const ExecutorOptions& opts) {
   auto start = Clock::now();
   if (opts.parallel < 1) throw std::runtime_error("parallel must be at least 1");
+  backend.warm_up(moves);
   (void)resolve_orphans_reporting(catalog, backend);
   catalog.reload_nodes();
   auto units = validate(catalog, moves);

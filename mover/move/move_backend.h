@@ -65,6 +65,9 @@ class MoveBackend {
 
   // How units move: "local", "citus_direct" (pgmove copies) or "citus_native" (MoveSummary::path).
   virtual const char* path() const noexcept = 0;
+  // Called first, with the run's moves: may open (in the background) the sessions the first move will take, so
+  // that their start-up overlaps the run's recovery, validation and sizing. Failures there are the move's to find.
+  virtual void warm_up(const std::vector<MoveRequest>& moves) { (void)moves; }
   // Each unit's bytes on its source (tables, indexes, TOAST): the run's ETA and the disk check.
   virtual std::vector<uint64_t> unit_sizes(const std::vector<MoveUnit>& units) = 0;
   // Moves one unit: the step script (move_steps.cpp) over begin(); Citus's own move replaces it.

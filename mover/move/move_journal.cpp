@@ -56,30 +56,35 @@ void MoveJournal::create_table() { ensure_pgload_schema(*conn_); }
 
 int64_t MoveJournal::begin(const std::vector<int64_t>& shard_ids, const std::vector<std::string>& shard_relations,
                            int32_t source_group, int32_t target_group, std::string_view mode) {
-  conn_->run("BEGIN");
+  // Three round trips: the lock that serializes begin() of concurrent runs (a statement of its own, so that the
+  // overlap check after it reads what a run that held it committed), then the check, the row and its owner lock
+  // in one statement, then the COMMIT.
+  conn_->run("BEGIN; SELECT pg_advisory_xact_lock(" + kLock + ", 0)");
   try {
-    // Serializes begin() of concurrent runs so the overlap check below cannot race.
-    conn_->run("SELECT pg_advisory_xact_lock(" + kLock + ", 0)");
-    auto busy = conn_->exec(
-        "SELECT move_id, state, s FROM pgload.moves, unnest(shard_ids) s "
-        "WHERE state IN ('started', 'switched') AND s = ANY($1::bigint[]) LIMIT 1",
-        {array_literal(shard_ids)});
-    if (busy.rows() > 0)
-      throw std::runtime_error("shard " + busy.str(0, 2) + " is already in move " + busy.str(0, 0) + " (state " +
-                               busy.str(0, 1) + ") of pgload.moves on the coordinator; if no other pgmove runs, " +
-                               "its recovery will resolve it");
-    auto id = conn_->exec(
-        "INSERT INTO pgload.moves (shard_ids, shard_relations, source_group, target_group, mode, state) "
-        "VALUES ($1::bigint[], $2::text[], $3::int, $4::int, $5, 'started') RETURNING move_id",
+    // The owner lock is a session lock (it survives COMMIT): the row becomes visible only together with it. Its
+    // key is the move id's low 32 bits as a signed int, as release() and claim_orphans() spell it.
+    auto r = conn_->exec(
+        "WITH busy AS (SELECT move_id, state, s FROM pgload.moves, unnest(shard_ids) s "
+        "              WHERE state IN ('started', 'switched') AND s = ANY($1::bigint[]) LIMIT 1), "
+        "ins AS (INSERT INTO pgload.moves (shard_ids, shard_relations, source_group, target_group, mode, state) "
+        "        SELECT $1::bigint[], $2::text[], $3::int, $4::int, $5, 'started' WHERE NOT EXISTS (SELECT FROM busy) "
+        "        RETURNING move_id) "
+        "SELECT move_id, NULL AS state, NULL AS s, pg_advisory_lock(" +
+            kLock +
+            ", move_id::bit(32)::int)::text FROM ins "
+            "UNION ALL SELECT move_id, state, s::text, NULL FROM busy",
         {array_literal(shard_ids), array_literal(shard_relations), std::to_string(source_group),
          std::to_string(target_group), std::string(mode)});
-    int64_t move_id = id.i64(0, 0);
-    // Session lock (survives COMMIT): the row becomes visible only together with its owner lock.
-    conn_->run("SELECT pg_advisory_lock(" + kLock + ", " + std::to_string(static_cast<int32_t>(move_id)) + ")");
+    if (r.rows() != 1) throw std::runtime_error("pgload.moves: no row inserted for the move");
+    if (!r.is_null(0, 1))
+      throw std::runtime_error("shard " + r.str(0, 2) + " is already in move " + r.str(0, 0) + " (state " +
+                               r.str(0, 1) + ") of pgload.moves on the coordinator; if no other pgmove runs, " +
+                               "its recovery will resolve it");
+    const int64_t move_id = r.i64(0, 0);
     conn_->run("COMMIT");
     return move_id;
   } catch (...) {
-    PQexec(conn_->raw(), "ROLLBACK");
+    PQclear(PQexec(conn_->raw(), "ROLLBACK"));
     throw;
   }
 }

@@ -14,6 +14,10 @@ namespace pgload {
 int resolve_orphans(Catalog& catalog, MoveBackend& backend) {
   auto exists = catalog.coordinator().scalar("SELECT to_regclass('pgload.moves') IS NOT NULL");
   if (!exists || *exists != "t") return 0;
+  // Nothing unfinished (the usual case): no recovery session is opened.
+  auto unfinished =
+      catalog.coordinator().scalar("SELECT EXISTS (SELECT 1 FROM pgload.moves WHERE state IN ('started', 'switched'))");
+  if (!unfinished || *unfinished != "t") return 0;
   // Its own session: the owner locks it takes must not linger on the catalog's connection.
   MoveJournal journal(PgConn::connect(coordinator_conninfo(catalog), "pgmove-recovery"));
   int resolved = 0;

@@ -126,13 +126,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
     times.mark("definitions");
     check_unit_target(u, source, target, ddls, logical);
     created_target = true;  // from here on, cleanup drops what exists of the unit on the target
-    for (size_t i = 0; i < ddls.size(); ++i) {
-      if (!target.scalar("SELECT to_regnamespace($1)::text", {ddls[i].schema}))
-        target.run("CREATE SCHEMA " + quote_ident(ddls[i].schema));
-      target.run(ddls[i].create_table);
-      if (!owners[i].empty()) target.run("ALTER TABLE " + ddls[i].relation + " OWNER TO " + quote_ident(owners[i]));
-      for (const auto& sql : ddls[i].pre_data) target.run(sql);
-    }
+    create_unit_tables(target, ddls, owners);
     times.mark("create");
 
     if (!logical) {

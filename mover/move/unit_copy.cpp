@@ -7,10 +7,15 @@ namespace pgload {
 
 void check_unit_target(const MoveUnit& u, const PgConn& source, const PgConn& target, const std::vector<ShardDdl>& ddls,
                        bool logical) {
+  std::vector<std::string> relations;
+  for (const auto& d : ddls) relations.push_back(d.relation);
+  // One query for the whole unit: the first of its tables the target already has.
+  if (auto there = target.scalar("SELECT r FROM unnest($1::text[]) WITH ORDINALITY AS x(r, i) "
+                                 "WHERE to_regclass(r) IS NOT NULL ORDER BY i LIMIT 1",
+                                 {array_literal(relations)}))
+    throw std::runtime_error("target " + u.target.endpoint() + " already has a table " + *there +
+                             " (not in pg_dist_placement); drop it or move elsewhere");
   for (const auto& d : ddls) {
-    if (target.scalar("SELECT to_regclass($1)::text", {d.relation}))
-      throw std::runtime_error("target " + u.target.endpoint() + " already has a table " + d.relation +
-                               " (not in pg_dist_placement); drop it or move elsewhere");
     if (logical && !d.has_replica_identity)
       throw std::runtime_error(d.relation +
                                " has no primary key or replica identity, which logical mode needs "
@@ -21,6 +26,24 @@ void check_unit_target(const MoveUnit& u, const PgConn& source, const PgConn& ta
   if (!wal || *wal != "logical")
     throw std::runtime_error("logical mode needs wal_level = logical on source " + u.source.endpoint() + " (it is " +
                              wal.value_or("?") + "); use block_writes");
+}
+
+void create_unit_tables(const PgConn& target, const std::vector<ShardDdl>& ddls,
+                        const std::vector<std::string>& owners) {
+  std::vector<std::string> schemas;
+  for (const auto& d : ddls) schemas.push_back(d.schema);
+  // Schemas are created only where missing (CREATE SCHEMA IF NOT EXISTS would still need CREATE on the database).
+  auto missing =
+      target.exec("SELECT DISTINCT n FROM unnest($1::text[]) n WHERE to_regnamespace(quote_ident(n)) IS NULL",
+                  {array_literal(schemas)});
+  std::string sql;
+  for (int i = 0; i < missing.rows(); ++i) sql += "CREATE SCHEMA " + quote_ident(missing.str(i, 0)) + ";\n";
+  for (size_t i = 0; i < ddls.size(); ++i) {
+    sql += ddls[i].create_table + ";\n";
+    if (!owners[i].empty()) sql += "ALTER TABLE " + ddls[i].relation + " OWNER TO " + quote_ident(owners[i]) + ";\n";
+    for (const auto& pre : ddls[i].pre_data) sql += pre + ";\n";
+  }
+  target.run(sql);
 }
 
 UnitCopy::UnitCopy(MoveContext& run, const MoveUnit& u, std::shared_ptr<MoveProgress::Entry> progress)

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "mover/copy/shard_copy.h"
@@ -18,6 +19,11 @@ namespace pgload {
 // table without replica identity or a source without wal_level = logical.
 void check_unit_target(const MoveUnit& u, const PgConn& source, const PgConn& target, const std::vector<ShardDdl>& ddls,
                        bool logical);
+
+// Creates the unit's tables on the target (missing schemas, tables, owners, what comes before the rows) in one
+// statement string: one round trip and one transaction, so a failure leaves none of them behind.
+void create_unit_tables(const PgConn& target, const std::vector<ShardDdl>& ddls,
+                        const std::vector<std::string>& owners);
 
 class UnitCopy {
  public:
