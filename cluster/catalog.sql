@@ -306,42 +306,60 @@ BEGIN
 END
 $$;
 
--- Creates the coordinator's foreign partition for a shard, pointing at the primary node of p_groupid.
--- p_bound is a partition bound clause (FOR VALUES ... / DEFAULT).
+-- Creates the coordinator's partition for a shard: a partitioned table named like the shard, whose one (DEFAULT)
+-- partition is the foreign table pgcluster.<shard name> on the primary node of p_groupid. A move locks that
+-- partitioned table (a foreign table cannot be locked) and re-points the shard below it: writes to this shard wait
+-- there, while writes and moves of the other shards go on. p_bound is a bound clause of p_table (FOR VALUES ... /
+-- DEFAULT).
 CREATE FUNCTION pgcluster.create_shard_face(p_table regclass, p_shardid bigint, p_groupid integer, p_bound text)
 RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  nsp text;
+  rel text;
+BEGIN
+  SELECT n.nspname, c.relname INTO nsp, rel
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_table;
+  EXECUTE format('CREATE TABLE %I.%I PARTITION OF %s %s PARTITION BY %s', nsp, pgcluster.shard_name(rel, p_shardid),
+                 p_table, p_bound, pg_get_partkeydef(p_table));
+  PERFORM pgcluster.create_shard_remote(format('%I.%I', nsp, pgcluster.shard_name(rel, p_shardid))::regclass,
+                                        p_groupid);
+END
+$$;
+
+-- The foreign partition of a shard's coordinator partition p_face, on the primary node of p_groupid; the shard table
+-- there has p_face's schema and name.
+CREATE FUNCTION pgcluster.create_shard_remote(p_face regclass, p_groupid integer) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
   nsp text;
   rel text;
   node integer;
 BEGIN
   SELECT n.nspname, c.relname INTO nsp, rel
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_table;
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_face;
   SELECT nodeid INTO node FROM pg_catalog.pg_dist_node WHERE groupid = p_groupid AND noderole = 'primary'
   ORDER BY nodeid LIMIT 1;
   IF node IS NULL THEN
     RAISE EXCEPTION 'no primary node in group %', p_groupid;
   END IF;
-  EXECUTE format('CREATE FOREIGN TABLE %I.%I PARTITION OF %s %s SERVER %I OPTIONS (schema_name %L, table_name %L)',
-                 nsp, pgcluster.shard_name(rel, p_shardid), p_table, p_bound, pgcluster.server_name(node), nsp,
-                 pgcluster.shard_name(rel, p_shardid));
+  EXECUTE format('CREATE FOREIGN TABLE pgcluster.%I PARTITION OF %s DEFAULT SERVER %I OPTIONS (schema_name %L, '
+                 'table_name %L)', rel, p_face, pgcluster.server_name(node), nsp, rel);
 END
 $$;
 
--- The coordinator partition that stands for a shard, found by the remote table name it points at.
+-- The foreign table that stands for a shard on the coordinator (the DEFAULT partition of its coordinator partition).
 CREATE FUNCTION pgcluster.shard_face(p_shardid bigint) RETURNS regclass
 LANGUAGE sql STABLE AS $$
-  SELECT i.inhrelid::regclass
+  SELECT f.ftrelid::regclass
   FROM pg_catalog.pg_dist_shard s
-  JOIN pg_class c ON c.oid = s.logicalrelid
-  JOIN pg_inherits i ON i.inhparent = s.logicalrelid
-  JOIN pg_foreign_table f ON f.ftrelid = i.inhrelid
-  WHERE s.shardid = p_shardid AND pgcluster.shard_name(c.relname, s.shardid) = ANY (
-    SELECT substr(o, length('table_name=') + 1) FROM unnest(f.ftoptions) o WHERE o LIKE 'table_name=%')
+  JOIN pg_class l ON l.oid = s.logicalrelid
+  JOIN pg_class c ON c.relnamespace = 'pgcluster'::regnamespace AND c.relname = pgcluster.shard_name(l.relname, s.shardid)
+  JOIN pg_foreign_table f ON f.ftrelid = c.oid
+  WHERE s.shardid = p_shardid
 $$;
 
--- Re-points a shard's coordinator partition to the node that now holds it (first placement in node order),
--- so moving a shard is just a catalog update. Runs in the caller's transaction.
+-- Re-points a shard's foreign partition to the node that now holds it (first placement in node order), so moving a
+-- shard is just a catalog update. Runs in the caller's transaction; locks the shard's coordinator partition only.
 CREATE FUNCTION pgcluster.repoint_shard(p_shardid bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -350,7 +368,6 @@ DECLARE
   target_group integer;
   current_server name;
   parent regclass;
-  bound text;
 BEGIN
   IF face IS NULL THEN
     RETURN;  -- the table is being created or dropped
@@ -367,11 +384,10 @@ BEGIN
   IF current_server = pgcluster.server_name(target) THEN
     RETURN;
   END IF;
-  SELECT i.inhparent::regclass, pg_get_expr(c.relpartbound, c.oid) INTO parent, bound
-  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhrelid = face;
+  SELECT i.inhparent::regclass INTO parent FROM pg_inherits i WHERE i.inhrelid = face;
   EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', parent, face);
   EXECUTE format('DROP FOREIGN TABLE %s', face);
-  PERFORM pgcluster.create_shard_face(parent, p_shardid, target_group, bound);
+  PERFORM pgcluster.create_shard_remote(parent, target_group);
 END
 $$;
 

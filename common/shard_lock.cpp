@@ -131,10 +131,6 @@ void lock_waiting(const PgConn& c, const std::string& sql, const std::vector<int
   const int64_t first_try_ms =
       options.lock_timeout_ms ? std::clamp<int64_t>(*options.lock_timeout_ms, 1, kFirstTryMs) : kFirstTryMs;
   const int pid = PQbackendPID(c.raw());
-  const auto gave_way = [&] {
-    return ShardLockError(ShardLockError::Kind::GaveWay, "gave way to a session that waits for this one");
-  };
-  if (options.give_way && options.give_way(c, pid)) throw gave_way();
 
   // First try in a savepoint: a lock timeout then aborts only the savepoint, not the caller's transaction.
   c.run("SAVEPOINT pgload_shard_lock");
@@ -161,14 +157,7 @@ void lock_waiting(const PgConn& c, const std::string& sql, const std::vector<int
   if (!PQsendQuery(c.raw(), sql.c_str())) c.fail(nullptr, sql);
   PgConn observer;
   std::string holder;
-  bool cancelled = false, observer_failed = false;
-  auto asks_to_give_way = [&](const PgConn& o) {
-    try {
-      return options.give_way(o, pid);
-    } catch (const PgError&) {
-      return false;  // as when the observer is missing: the wait goes on, PostgreSQL's detector still watches
-    }
-  };
+  bool observer_failed = false;
   for (;;) {
     if (!PQconsumeInput(c.raw())) c.fail(nullptr, sql);
     if (!PQisBusy(c.raw())) break;
@@ -177,15 +166,6 @@ void lock_waiting(const PgConn& c, const std::string& sql, const std::vector<int
         observer = PgConn::connect(session_conninfo(c), "pgload shard lock");
       } catch (const PgError&) {
         observer_failed = true;  // the wait goes on, unexplained
-      }
-    }
-    if (observer && !cancelled && options.give_way && asks_to_give_way(observer)) {
-      // The statement ends with an error (or, had the lock come just now, granted: then nothing is given way).
-      cancelled = true;
-      if (PGcancel* cancel = PQgetCancel(c.raw())) {
-        char err[256];
-        (void)PQcancel(cancel, err, sizeof err);
-        PQfreeCancel(cancel);
       }
     }
     if (holder.empty() && observer) {
@@ -206,7 +186,6 @@ void lock_waiting(const PgConn& c, const std::string& sql, const std::vector<int
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && !failed.raw()) failed = std::move(owned);
   }
   if (failed.raw()) {
-    if (cancelled) throw gave_way();
     try {
       c.fail(failed.raw(), sql);
     } catch (const PgError& e) {

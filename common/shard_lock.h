@@ -23,16 +23,11 @@ struct ShardLockOptions {
   // Told once, e.g. "waiting for the move of shard 102008 (127.0.0.1:9701 -> 127.0.0.1:9703)", when the lock is
   // not granted at once.
   std::function<void(const std::string&)> on_wait;
-  // Asked before the lock statement and while it waits, with `session` (the waiting one, then an observer) and the
-  // waiting backend's pid: true when waiting would close a cycle with a session that itself waits for a lock this
-  // transaction holds. The caller then gets ShardLockError (Kind::GaveWay), its transaction possibly aborted, and
-  // steps back (ROLLBACK TO a savepoint taken before its locks) to take them again in the other's order.
-  std::function<bool(const PgConn& session, int waiting_pid)> give_way;
 };
 
 class ShardLockError : public std::runtime_error {
  public:
-  enum class Kind { Timeout, NotOwner, Failed, GaveWay };
+  enum class Kind { Timeout, NotOwner, Failed };
   ShardLockError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   Kind kind() const noexcept { return kind_; }
 

@@ -3,9 +3,10 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/conninfo.h"
-#include "mover/local/coordinator_lock.h"
+#include "common/shard_lock.h"
 #include "mover/move/move_recovery.h"
 #include "mover/move/replication.h"
 
@@ -52,9 +53,15 @@ class LocalUnitMove : public UnitMove {
   // The local cluster carries no DDL from the coordinator's table to its shards: the source's own lock (in the
   // script) is all a definition needs.
   void lock_definitions(const PgConn&, const ShardLockOptions&) override {}
-  // Writes through the coordinator wait on its tables (coordinator_lock.h says why there and how a load is let by).
+  // Writes through the coordinator wait there, where PostgreSQL sees and breaks deadlocks, and never inside a worker
+  // on the locked source shard while holding what the switch's re-pointing (DETACH) needs: that cross-server wait
+  // would be a deadlock nobody detects. The lock is on each shard's coordinator partition (named like the shard; the
+  // foreign table below it cannot be locked), so reads, writes to other shards, loads (which lock the distributed
+  // table itself) and the moves of other shards go on.
   void block_writes(const PgConn& coord, const ShardLockOptions& lock) override {
-    lock_coordinator_tables(coord, unit_, lock);
+    std::vector<std::string> faces;
+    for (const auto& s : unit_.shards) faces.push_back("ONLY " + s.relation);
+    lock_waiting(coord, "LOCK TABLE " + join_sql_list(faces, ", ") + " IN EXCLUSIVE MODE", unit_.shard_ids(), lock);
   }
   void switch_placements(const PgConn& coord, int64_t) override {
     auto upd = coord.exec(

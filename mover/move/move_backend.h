@@ -48,8 +48,7 @@ class UnitMove {
   // the switch (Citus: its move's locks, held in the coordinator's transaction until the switch commits).
   virtual void lock_definitions(const PgConn& coordinator, const ShardLockOptions& lock) = 0;
   // Blocks writes to the unit, on top of the shard lock the coordinator's transaction holds (the source's own table
-  // lock follows in the script). ShardLockError Kind::GaveWay when a writer that waits for the shard lock holds
-  // what this needs: the script then releases the shard lock and starts over.
+  // lock follows in the script).
   virtual void block_writes(const PgConn& coordinator, const ShardLockOptions& lock) = 0;
   // The catalog switch, in the coordinator's transaction (the script commits it with the journal's 'switched').
   virtual void switch_placements(const PgConn& coordinator, int64_t move_id) = 0;

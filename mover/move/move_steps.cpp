@@ -70,34 +70,20 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   UnitCopy copy(run, u, progress);
   // The shard metadata lock (Exclusive) on every shard of the unit, in a coordinator transaction: a running load
   // (Share, until its last COMMIT PREPARED) finishes first, a starting load waits and then reads the new placements.
-  // Taken before any table lock, so a move never holds a table a load writes while it waits for the load. The
-  // savepoint lets block_writes give the lock back to a load that came in between (below).
+  // Taken before any table lock, so a move never holds a table a load writes while it waits for the load.
   auto lock_unit_shards = [&] {
     if (PQtransactionStatus(coord.raw()) == PQTRANS_IDLE) coord.run("BEGIN");  // Citus's opened with its DDL lock
-    coord.run("SAVEPOINT pgmove_unit_lock");
     lock_shards(coord, u.shard_ids(), lock_opts);
     run.progress.set_status(progress, "");
     if (opts.hooks.after_shard_lock) opts.hooks.after_shard_lock(u.request.shard_id);
   };
   // Writes wait from here to the switch: the backend's blocks first (where writers come in), then the source shards
   // themselves, so that the checksum compares a still picture even against a writer that bypasses the coordinator.
-  // False when the backend gave way to a load that holds what it needs and waits for the shard lock: the shard lock
-  // is released, the load goes first, and the caller takes the shard lock again.
   auto block_writes = [&] {
-    try {
-      m->block_writes(coord, lock_opts);
-    } catch (const ShardLockError& e) {
-      if (e.kind() != ShardLockError::Kind::GaveWay) throw;
-      coord.run("ROLLBACK TO SAVEPOINT pgmove_unit_lock");
-      coord.run("RELEASE SAVEPOINT pgmove_unit_lock");
-      run.progress.note(progress, u.what() + ": letting a load that waits for the shard lock go first");
-      return false;
-    }
-    coord.run("RELEASE SAVEPOINT pgmove_unit_lock");  // the locks stay, with the transaction
+    m->block_writes(coord, lock_opts);
     source.run("BEGIN");
     lock_source_tables(u, source, source_tables, "EXCLUSIVE", opts.lock_timeout_ms);
     run.step(u, "blocking");
-    return true;
   };
   try {
     source = m->connect_source("source");
@@ -130,8 +116,8 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
     times.mark("create");
 
     if (!logical) {
-      do lock_unit_shards();
-      while (!block_writes());
+      lock_unit_shards();
+      block_writes();
       times.mark("lock");
       copy.copy_rows(source, target, connect_target, ddls);
       times.mark("copy");
@@ -190,12 +176,11 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
       run.step(u, "copied");
       times.mark("subscribe");
       wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // most of the backlog, writes still flowing
-      do {
-        lock_unit_shards();
-        // Loads are excluded now, other writes may still flow: drain what a load that just finished left in the
-        // slot before writes are blocked, so the pause below does not grow with the load.
-        wait_for_catchup(u, source, repl, opts.catchup_timeout_s);
-      } while (!block_writes());
+      lock_unit_shards();
+      // Loads are excluded now, other writes may still flow: drain what a load that just finished left in the slot
+      // before writes are blocked, so the pause below does not grow with the load.
+      wait_for_catchup(u, source, repl, opts.catchup_timeout_s);
+      block_writes();
       wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // the rest, writes blocked
       drop_subscription(target, repl);
       times.mark("catchup");

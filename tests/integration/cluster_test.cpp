@@ -409,8 +409,8 @@ TEST_F(ClusterTest, UpdatingPlacementGroupRepointsTheForeignPartition) {
   c.run("INSERT INTO pg_temp.move_target SELECT * FROM move_me_" + shard);
   c.run("UPDATE pg_dist_placement SET groupid = " + to_group + " WHERE shardid = " + shard);
   EXPECT_EQ(c.scalar("SELECT s.srvname FROM pg_foreign_table f JOIN pg_foreign_server s ON s.oid = f.ftserver "
-                     "WHERE f.ftrelid = $1::regclass",
-                     {"move_me_" + shard}),
+                     "WHERE f.ftrelid = pgcluster.shard_face($1::bigint)",
+                     {shard}),
             "pg_dist_node_" + to_node);
   cluster().connect_node(from_port).run("DROP TABLE move_me_" + shard);
   EXPECT_EQ(c.scalar("SELECT count(*) FROM move_me"), "400");
