@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <future>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/at_once.h"
 
 namespace pgload {
 
@@ -166,7 +170,7 @@ ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
       if (g != s.groups.end()) by_group[*g].emplace_back(s.shard_id, t.shard_relation(s.shard_id));
     }
   // The nodes are asked at the same time (each is a new session, the costliest part of a small plan).
-  std::vector<std::future<PgResult>> asked;
+  std::vector<std::pair<std::string, std::string>> asks;  // conninfo, VALUES list
   for (const auto& [group, shards] : by_group) {
     const Node* node = catalog.node_for_group(group);
     if (!node) continue;
@@ -174,23 +178,22 @@ ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
     for (const auto& [shard_id, relation] : shards)
       values +=
           (values.empty() ? "(" : ", (") + std::to_string(shard_id) + "::bigint, " + quote_literal(relation) + ")";
-    asked.push_back(std::async(std::launch::async, [conninfo = catalog.node_conninfo(*node), values] {
-      PgConn worker = PgConn::connect(conninfo, "pgmove");
-      return worker.exec(
-          // Rows: the live-tuple count of the statistics system (right right after a load), else the planner's
-          // reltuples (-1 until the shard is first analyzed).
-          "SELECT v.id, coalesce(pg_total_relation_size(to_regclass(v.rel)), 0), "
-          "       coalesce((SELECT CASE WHEN pg_stat_get_live_tuples(c.oid) > 0 THEN pg_stat_get_live_tuples(c.oid) "
-          "                             ELSE greatest(c.reltuples, 0)::bigint END "
-          "                 FROM pg_class c WHERE c.oid = to_regclass(v.rel)), 0) "
-          "FROM (VALUES " +
-          values + ") AS v(id, rel)");
-    }));
+    asks.emplace_back(catalog.node_conninfo(*node), values);
   }
-  for (auto& a : asked) {
-    const PgResult r = a.get();
+  const auto answers = at_once(asks, [](const std::pair<std::string, std::string>& ask) {
+    return PgConn::connect(ask.first, "pgmove")
+        .exec(
+            // Rows: the live-tuple count of the statistics system (right right after a load), else the planner's
+            // reltuples (-1 until the shard is first analyzed).
+            "SELECT v.id, coalesce(pg_total_relation_size(to_regclass(v.rel)), 0), "
+            "       coalesce((SELECT CASE WHEN pg_stat_get_live_tuples(c.oid) > 0 THEN pg_stat_get_live_tuples(c.oid) "
+            "                             ELSE greatest(c.reltuples, 0)::bigint END "
+            "                 FROM pg_class c WHERE c.oid = to_regclass(v.rel)), 0) "
+            "FROM (VALUES " +
+            ask.second + ") AS v(id, rel)");
+  });
+  for (const PgResult& r : answers)
     for (int row = 0; row < r.rows(); ++row) st.stats[r.i64(row, 0)] = {r.i64(row, 1), r.i64(row, 2)};
-  }
   for (auto& ps : st.shards) {
     auto it = st.stats.find(ps.shard_id);
     if (it != st.stats.end()) ps.cost_bytes = it->second.bytes;
