@@ -11,9 +11,7 @@ namespace pgload {
 namespace {
 
 constexpr size_t kMaxSpareBytes = size_t{16} << 20;  // what the pool may keep: beyond it, buffers are freed
-// Sealed batches' buffers kept for the next seals: the two whole batches loader/memory_budget.cpp counts for sealing.
-constexpr size_t kKeptBatchBuffers = 2;
-// Row-origin vectors of sealed batches kept (each as long as its batch).
+// Row lists of sealed batches kept (each as long as its batch).
 constexpr size_t kKeptRowVectors = 2;
 
 struct KeyAt {
@@ -45,40 +43,59 @@ void radix_sort(std::vector<KeyAt>& v, std::vector<KeyAt>& tmp) {
 
 }  // namespace
 
-// A batch's buffers are megabytes: allocated fresh for every batch they are mmap'd, faulted in page by page and
-// unmapped again when the sink drops the batch (a tenth of a load's CPU went to those page faults). Kept here,
-// the next batches write into pages that are already mapped.
+// Buffers are kept for reuse: allocated fresh, megabytes are mmap'd, faulted in page by page and unmapped again
+// (a tenth of a load's CPU went to those page faults). Kept here, the next rows go into pages already mapped.
 struct ShardBatcher::Recycled {
   std::mutex mu;
-  std::vector<std::string> data;
+  // Piece buffers of the batches the sink dropped, and the row vectors of sealed pieces, for the chunks.
+  std::vector<std::string> pieces;
+  std::vector<std::vector<RowOrigin>> piece_rows;
+  size_t spare_bytes = 0;  // their capacity
+  // Row lists of the batches the sink dropped, for the next seals.
   std::vector<std::vector<RowOrigin>> rows;
+  std::vector<std::vector<const char*>> row_data;
   // seal's scratch (seal is not reentrant): each row's bytes and origin, and the sort's pairs
   std::vector<RowAt> at;
   std::vector<KeyAt> order, sort_tmp;
 
-  std::vector<RowOrigin> take_rows() {
+  template <typename T>
+  static size_t bytes_of(const T& v) {
+    return v.capacity() * sizeof(typename T::value_type);
+  }
+  // A kept row list (empty when there is none).
+  template <typename T>
+  T take(std::vector<T>& from) {
     std::lock_guard lock(mu);
-    if (rows.empty()) return {};
-    std::vector<RowOrigin> v = std::move(rows.back());
-    rows.pop_back();
+    if (from.empty()) return {};
+    T v = std::move(from.back());
+    from.pop_back();
     return v;
   }
-  void put_rows(std::vector<RowOrigin>&& v) {
+  template <typename T>
+  void keep(std::vector<T>& into, T&& v) {
     v.clear();
     std::lock_guard lock(mu);
-    if (v.capacity() > 0 && rows.size() < kKeptRowVectors) rows.push_back(std::move(v));
+    if (v.capacity() > 0 && into.size() < kKeptRowVectors) into.push_back(std::move(v));
   }
-  std::string take_data() {
+  // A spare piece buffer or rows' vector (empty when there is none).
+  template <typename T>
+  T take_spare(std::vector<T>& from) {
     std::lock_guard lock(mu);
-    if (data.empty()) return {};
-    std::string d = std::move(data.back());
-    data.pop_back();
-    return d;
+    if (from.empty()) return {};
+    T v = std::move(from.back());
+    from.pop_back();
+    spare_bytes -= bytes_of(v);
+    return v;
   }
-  void put_data(std::string&& d) {
-    d.clear();
+  // A piece's buffer or its rows' vector, kept while the spare buffers hold less than kMaxSpareBytes.
+  template <typename T>
+  void spare(std::vector<T>& into, T&& v) {
+    v.clear();
+    const size_t bytes = bytes_of(v);
     std::lock_guard lock(mu);
-    if (d.capacity() > 0 && data.size() < kKeptBatchBuffers) data.push_back(std::move(d));
+    if (bytes == 0 || spare_bytes + bytes > kMaxSpareBytes) return;  // freed here
+    spare_bytes += bytes;
+    into.push_back(std::move(v));
   }
 };
 
@@ -96,41 +113,13 @@ ShardBatcher::ShardBatcher(size_t shards, size_t batch_bytes, bool sort, bool ex
   }
 }
 
-std::string ShardBatcher::spare_buffer() {
-  std::lock_guard lock(spare_mu_);
-  if (spare_.empty()) return {};
-  std::string b = std::move(spare_.back());
-  spare_.pop_back();
-  spare_bytes_ -= b.capacity();
-  return b;
-}
-
-std::vector<RowOrigin> ShardBatcher::spare_rows() {
-  std::lock_guard lock(spare_mu_);
-  if (spare_rows_.empty()) return {};
-  std::vector<RowOrigin> v = std::move(spare_rows_.back());
-  spare_rows_.pop_back();
-  spare_bytes_ -= v.capacity() * sizeof(RowOrigin);
-  return v;
-}
-
-void ShardBatcher::give_back(std::string&& buffer, std::vector<RowOrigin>&& rows) {
-  buffer.clear();
-  rows.clear();
-  std::lock_guard lock(spare_mu_);
-  const size_t rows_bytes = rows.capacity() * sizeof(RowOrigin);
-  if (spare_bytes_ + buffer.capacity() + rows_bytes > kMaxSpareBytes) return;  // freed here
-  spare_bytes_ += buffer.capacity() + rows_bytes;
-  spare_.push_back(std::move(buffer));
-  spare_rows_.push_back(std::move(rows));
-}
-
 void ShardBatcher::add(size_t shard, bool binary, ShardRows& out, std::vector<OpenBatch>& full) {
   OpenBatch& b = binary ? open_bin_[shard] : open_csv_[shard];
   b.bytes += out.data.size();
   b.row_count += out.rows.size();
-  b.pieces.push_back(std::exchange(out.data, spare_buffer()));
-  b.rows.push_back(std::exchange(out.rows, spare_rows()));
+  Recycled& r = *recycled_;
+  b.pieces.push_back(std::exchange(out.data, r.take_spare(r.pieces)));
+  b.rows.push_back(std::exchange(out.rows, r.take_spare(r.piece_rows)));
   if (b.bytes < b.limit) return;
   OpenBatch next;
   next.shard_index = b.shard_index;
@@ -151,19 +140,20 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
   Recycled& r = *recycled_;
   // The batch's buffers go back to the pool when the sink drops it (on the sink's thread).
   std::shared_ptr<Batch> batch(new Batch, [recycled = recycled_](Batch* b) {
-    recycled->put_data(std::move(b->data));
-    recycled->put_rows(std::move(b->rows));
+    for (std::string& p : b->pieces) recycled->spare(recycled->pieces, std::move(p));
+    recycled->keep(recycled->rows, std::move(b->rows));
+    recycled->keep(recycled->row_data, std::move(b->row_data));
     delete b;
   });
   batch->shard_index = open.shard_index;
   batch->binary = open.binary;
-  std::string& data = batch->data;
-  data = r.take_data();
-  data.reserve(open.bytes + kBinaryHeaderBytes + 2);
-  if (open.binary) append_binary_header(data);
+  batch->copy_bytes = open.bytes + (open.binary ? kBinaryHeaderBytes + 2 : 0);
   std::vector<RowOrigin>& rows = batch->rows;
-  rows = r.take_rows();
+  rows = r.take(r.rows);
   rows.reserve(open.row_count);
+  std::vector<const char*>& row_data = batch->row_data;
+  row_data = r.take(r.row_data);
+  row_data.reserve(open.row_count);
   // Where each row starts, and whether the keys are already in order.
   std::vector<RowAt>& at = r.at;
   at.clear();
@@ -181,8 +171,14 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
     }
   }
   if (in_order) {
-    for (const std::string& p : open.pieces) data.append(p);
-    for (const std::vector<RowOrigin>& v : open.rows) rows.insert(rows.end(), v.begin(), v.end());
+    for (size_t p = 0; p < open.pieces.size(); ++p) {
+      const char* bytes = open.pieces[p].data();
+      for (const RowOrigin& o : open.rows[p]) {
+        row_data.push_back(bytes);
+        bytes += o.bytes;
+      }
+      rows.insert(rows.end(), open.rows[p].begin(), open.rows[p].end());
+    }
   } else {
     // Sorting 16-byte (key, position) pairs touches no row: much cheaper than an indirect stable sort.
     std::vector<KeyAt>& order = r.order;
@@ -191,16 +187,17 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
     radix_sort(order, r.sort_tmp);
     for (const KeyAt& k : order) {
       const RowAt& row = at[k.index];
-      data.append(row.bytes, row.origin->bytes);
+      row_data.push_back(row.bytes);
       rows.push_back(*row.origin);
     }
   }
-  if (open.binary) append_binary_trailer(data);
   if (sort_ && exact_keys_) {
     const auto same = [](const RowOrigin& x, const RowOrigin& y) { return x.sort_key == y.sort_key; };
     batch->keys_distinct = std::adjacent_find(rows.begin(), rows.end(), same) == rows.end();
   }
-  for (size_t p = 0; p < open.pieces.size(); ++p) give_back(std::move(open.pieces[p]), std::move(open.rows[p]));
+  for (std::vector<RowOrigin>& v : open.rows) r.spare(r.piece_rows, std::move(v));
+  for (const std::string& p : open.pieces) batch->memory_bytes += p.capacity();
+  batch->pieces = std::move(open.pieces);
   return batch;
 }
 
