@@ -33,20 +33,21 @@ void take_copy_bytes(const Batch& b, CopyCursor& at, std::string& out, size_t ma
   while (at.row < at.end && out.size() < max_bytes) {
     // A sorted batch's rows lie anywhere in its pieces: fetch the ones a few rows on while this one is copied.
     if (at.row + kPrefetchRows < at.end) {
-      const char* ahead = b.row_data[at.row + kPrefetchRows];
+      const char* ahead = b.rows[at.row + kPrefetchRows].data;
       __builtin_prefetch(ahead);
       __builtin_prefetch(ahead + 64);
     }
     const size_t room = max_bytes - out.size();
-    const char* from = b.row_data[at.row] + at.row_offset;
-    size_t n = b.rows[at.row].bytes - at.row_offset;
+    const char* from = b.rows[at.row].data + at.row_offset;
+    size_t n = b.rows[at.row].origin->bytes - at.row_offset;
     if (n > room) {  // the first part of a long row
       out.append(from, room);
       at.row_offset += room;
       return;
     }
     size_t next = at.row + 1;
-    while (next < at.end && b.row_data[next] == from + n && n + b.rows[next].bytes <= room) n += b.rows[next++].bytes;
+    while (next < at.end && b.rows[next].data == from + n && n + b.rows[next].origin->bytes <= room)
+      n += b.rows[next++].origin->bytes;
     out.append(from, n);
     at.row = next;
     at.row_offset = 0;
@@ -252,7 +253,7 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
   if (b && e.copy_line) {
     const size_t row = row_at_copy_line(b->rows, 0, b->rows.size(), *e.copy_line, b->binary);
     if (row < b->rows.size()) {
-      const RowOrigin& o = b->rows[row];
+      const RowOrigin& o = *b->rows[row].origin;
       where = "input " + (options_.input_names.size() > 1 ? options_.input_names[o.file] + " " : std::string()) +
               (options_.parquet ? "row group " + std::to_string(o.byte_offset) + ", row " + std::to_string(o.line)
                                 : "line " + std::to_string(o.line) + " (byte " + std::to_string(o.byte_offset) + ")");
@@ -261,8 +262,8 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
     }
   } else if (b && !b->rows.empty() && options_.upsert.action != OnConflict::None && !e.sqlstate.empty()) {
     auto [lo, hi] = std::minmax_element(b->rows.begin(), b->rows.end(),
-                                        [](const RowOrigin& x, const RowOrigin& y) { return x.line < y.line; });
-    where = "a row of the batch of input lines " + std::to_string(lo->line) + "-" + std::to_string(hi->line) + ": ";
+                                        [](const BatchRow& x, const BatchRow& y) { return x.origin->line < y.origin->line; });
+    where = "a row of the batch of input lines " + std::to_string(lo->origin->line) + "-" + std::to_string(hi->origin->line) + ": ";
   }
   if (where.empty() && !e.context.empty()) e.primary += " (server context: " + e.context + ")";
   bool lost = PQstatus(c.pg.raw()) != CONNECTION_OK;
@@ -459,7 +460,7 @@ void CopySink::refuse_row(Conn& c, size_t row, const WorkerError& e) {
   c.batch_refused.push_back(static_cast<uint32_t>(row));
   const Batch& b = *c.current;
   if (shard_conns_[b.shard_index].front() != &c) return;
-  const RowOrigin& o = b.rows[row];
+  const RowOrigin& o = *b.rows[row].origin;
   const int64_t shard_id = table_.shards[b.shard_index].shard_id;
   // As the client's own rejects say it (loader/pipeline.cpp).
   const std::string column = e.column.empty() ? "" : ", column " + e.column;
@@ -473,7 +474,7 @@ void CopySink::refuse_row(Conn& c, size_t row, const WorkerError& e) {
   if (std::FILE* f = w.reject_file) {
     flockfile(f);
     std::fprintf(f, "# %s: %s\n", where.c_str(), reason.c_str());
-    if (!b.binary) std::fwrite(b.row_data[row], 1, o.bytes, f);  // the row as sent, its '\n' included
+    if (!b.binary) std::fwrite(b.rows[row].data, 1, o.bytes, f);  // the row as sent, its '\n' included
     funlockfile(f);
   }
   const uint64_t total = w.rejected ? w.rejected->fetch_add(1) + 1 : 1;

@@ -34,6 +34,12 @@ struct RowOrigin {
   uint32_t file = 0;  // index of the input file among the load's inputs (line and byte_offset are that file's)
 };
 
+// A row of a batch: its origin->bytes bytes in one of the batch's pieces, and where it came from.
+struct BatchRow {
+  const char* data;
+  const RowOrigin* origin;
+};
+
 // Rows of one shard sent as one COPY statement: complete CSV records each ending in '\n', or (binary) a binary
 // COPY header, rows and trailer. The rows stay in the buffers the parser wrote them to: the COPY takes them in the
 // order of `rows` (see CopyCursor), so that sorting a batch copies no row.
@@ -43,11 +49,11 @@ struct Batch {
   // Sorted by a sort key that equal distribution values always share, and no two rows share one: no key that holds
   // the distribution column repeats in the batch, so an upsert needs no "last row wins" pass.
   bool keys_distinct = false;
-  std::vector<RowOrigin> rows;        // in COPY order
-  std::vector<const char*> row_data;  // where rows[i]'s rows[i].bytes bytes are, in `pieces`
-  std::vector<std::string> pieces;    // the buffers that hold the rows
-  size_t copy_bytes = 0;              // the COPY data: the rows, and the binary header and trailer
-  size_t memory_bytes = 0;            // what the batch holds (its pieces' capacity): the bytes counted in flight
+  std::vector<BatchRow> rows;                    // in COPY order
+  std::vector<std::string> pieces;               // the buffers that hold the rows' bytes
+  std::vector<std::vector<RowOrigin>> origins;   // the pieces' row origins, which `rows` point to
+  size_t copy_bytes = 0;                         // the COPY data: the rows, and the binary header and trailer
+  size_t memory_bytes = 0;                       // its pieces' capacity: what it counts against the bytes in flight
   std::atomic<int> pending_placements{0};
   // Rows (indexes into `rows`) a worker refused, from the first placement done: every other placement of a
   // reference table must refuse the same ones. Touched by the sink's event loop only.

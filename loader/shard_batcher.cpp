@@ -19,11 +19,6 @@ struct KeyAt {
   uint32_t index;  // the row's input position
 };
 
-struct RowAt {
-  const char* bytes;
-  const RowOrigin* origin;
-};
-
 // Stable LSD radix sort by key, a byte per pass: ties keep input order with no tie-break, and a byte that every key
 // shares (the high bytes of small integer keys) costs no pass. `tmp` is scratch of the same size.
 void radix_sort(std::vector<KeyAt>& v, std::vector<KeyAt>& tmp) {
@@ -52,11 +47,10 @@ struct ShardBatcher::Recycled {
   std::vector<std::vector<RowOrigin>> piece_rows;
   size_t spare_bytes = 0;  // their capacity
   // Row lists of the batches the sink dropped, for the next seals.
-  std::vector<std::vector<RowOrigin>> rows;
-  std::vector<std::vector<const char*>> row_data;
-  // seal's scratch (seal is not reentrant): each row's bytes and origin, and the sort's pairs
-  std::vector<RowAt> at;
+  std::vector<std::vector<BatchRow>> rows;
+  // seal's scratch (seal is not reentrant): the sort's pairs, and the rows in sorted order
   std::vector<KeyAt> order, sort_tmp;
+  std::vector<BatchRow> sorted;
 
   template <typename T>
   static size_t bytes_of(const T& v) {
@@ -141,63 +135,47 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
   // The batch's buffers go back to the pool when the sink drops it (on the sink's thread).
   std::shared_ptr<Batch> batch(new Batch, [recycled = recycled_](Batch* b) {
     for (std::string& p : b->pieces) recycled->spare(recycled->pieces, std::move(p));
+    for (std::vector<RowOrigin>& v : b->origins) recycled->spare(recycled->piece_rows, std::move(v));
     recycled->keep(recycled->rows, std::move(b->rows));
-    recycled->keep(recycled->row_data, std::move(b->row_data));
     delete b;
   });
   batch->shard_index = open.shard_index;
   batch->binary = open.binary;
   batch->copy_bytes = open.bytes + (open.binary ? kBinaryHeaderBytes + 2 : 0);
-  std::vector<RowOrigin>& rows = batch->rows;
+  // The rows in input order, and whether their keys are already in order.
+  std::vector<BatchRow>& rows = batch->rows;
   rows = r.take(r.rows);
   rows.reserve(open.row_count);
-  std::vector<const char*>& row_data = batch->row_data;
-  row_data = r.take(r.row_data);
-  row_data.reserve(open.row_count);
-  // Where each row starts, and whether the keys are already in order.
-  std::vector<RowAt>& at = r.at;
-  at.clear();
   bool in_order = true;
-  if (sort_) {
-    uint64_t last = 0;
-    for (size_t p = 0; p < open.pieces.size(); ++p) {
-      const char* bytes = open.pieces[p].data();
-      for (const RowOrigin& o : open.rows[p]) {
-        at.push_back({bytes, &o});
-        bytes += o.bytes;
-        in_order = in_order && o.sort_key >= last;
-        last = o.sort_key;
-      }
+  uint64_t last = 0;
+  for (size_t p = 0; p < open.pieces.size(); ++p) {
+    const char* bytes = open.pieces[p].data();
+    for (const RowOrigin& o : open.rows[p]) {
+      rows.push_back({bytes, &o});
+      bytes += o.bytes;
+      in_order = in_order && o.sort_key >= last;
+      last = o.sort_key;
     }
   }
-  if (in_order) {
-    for (size_t p = 0; p < open.pieces.size(); ++p) {
-      const char* bytes = open.pieces[p].data();
-      for (const RowOrigin& o : open.rows[p]) {
-        row_data.push_back(bytes);
-        bytes += o.bytes;
-      }
-      rows.insert(rows.end(), open.rows[p].begin(), open.rows[p].end());
-    }
-  } else {
+  if (sort_ && !in_order) {
     // Sorting 16-byte (key, position) pairs touches no row: much cheaper than an indirect stable sort.
     std::vector<KeyAt>& order = r.order;
-    order.resize(at.size());
-    for (size_t i = 0; i < at.size(); ++i) order[i] = {at[i].origin->sort_key, static_cast<uint32_t>(i)};
+    order.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) order[i] = {rows[i].origin->sort_key, static_cast<uint32_t>(i)};
     radix_sort(order, r.sort_tmp);
-    for (const KeyAt& k : order) {
-      const RowAt& row = at[k.index];
-      row_data.push_back(row.bytes);
-      rows.push_back(*row.origin);
-    }
+    std::vector<BatchRow>& sorted = r.sorted;
+    sorted.resize(rows.size());
+    for (size_t i = 0; i < order.size(); ++i) sorted[i] = rows[order[i].index];
+    rows.swap(sorted);  // the input-order list stays as scratch
   }
   if (sort_ && exact_keys_) {
-    const auto same = [](const RowOrigin& x, const RowOrigin& y) { return x.sort_key == y.sort_key; };
+    const auto same = [](const BatchRow& x, const BatchRow& y) { return x.origin->sort_key == y.origin->sort_key; };
     batch->keys_distinct = std::adjacent_find(rows.begin(), rows.end(), same) == rows.end();
   }
-  for (std::vector<RowOrigin>& v : open.rows) r.spare(r.piece_rows, std::move(v));
   for (const std::string& p : open.pieces) batch->memory_bytes += p.capacity();
+  // Moved, not copied: `rows` points into them.
   batch->pieces = std::move(open.pieces);
+  batch->origins = std::move(open.rows);
   return batch;
 }
 

@@ -57,7 +57,7 @@ TEST(ShardBatcherTest, SortsAcrossPiecesAndKeepsTiesInInputOrder) {
   EXPECT_FALSE(batch->binary);
   EXPECT_EQ(copy_data(*batch), "k1-4\nk2-2\nk5-1\nk5-3\nk5-5\n");
   std::vector<uint64_t> lines;
-  for (const RowOrigin& r : batch->rows) lines.push_back(r.line);
+  for (const BatchRow& r : batch->rows) lines.push_back(r.origin->line);
   EXPECT_EQ(lines, (std::vector<uint64_t>{4, 2, 1, 3, 5}));
 }
 
@@ -89,7 +89,7 @@ TEST(ShardBatcherTest, SortsKeysThatDifferInAnyByteLikeAStableSort) {
     data += "k" + std::to_string(key) + "-" + std::to_string(line) + "\n";
     want_lines.push_back(line);
   }
-  for (const RowOrigin& r : batch->rows) lines.push_back(r.line);
+  for (const BatchRow& r : batch->rows) lines.push_back(r.origin->line);
   EXPECT_EQ(lines, want_lines);
   EXPECT_EQ(copy_data(*batch), data);
 }
