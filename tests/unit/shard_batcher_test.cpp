@@ -94,6 +94,32 @@ TEST(ShardBatcherTest, SortsKeysThatDifferInAnyByteLikeAStableSort) {
   EXPECT_EQ(copy_data(*batch), data);
 }
 
+// Keys spread over every bit (64-bit digits of any width), big enough for the wide digits, and keys that differ in
+// their lowest and highest bits only: as a stable sort orders them.
+TEST(ShardBatcherTest, SortsWideAndSparseKeysLikeAStableSort) {
+  for (int kind = 0; kind < 2; ++kind) {
+    ShardBatcher batcher(1, 1 << 30, true);
+    std::vector<OpenBatch> full;
+    std::vector<std::pair<uint64_t, uint64_t>> expect;  // (key, line)
+    std::mt19937_64 rng(11);
+    ShardRows out;
+    for (uint64_t line = 1; line <= 9000; ++line) {
+      const uint64_t key = kind == 0 ? rng() >> (rng() % 64) : (rng() % 2) << 63 | (rng() % 4);
+      add_row(out, key, line);
+      expect.emplace_back(key, line);
+    }
+    batcher.add(0, false, out, full);
+    std::stable_sort(expect.begin(), expect.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<OpenBatch> left = batcher.drain();
+    ASSERT_EQ(left.size(), 1u);
+    auto batch = batcher.seal(std::move(left[0]));
+    std::vector<uint64_t> lines, want_lines;
+    for (const auto& [key, line] : expect) want_lines.push_back(line);
+    for (const BatchRow& r : batch->rows) lines.push_back(r.origin->line);
+    EXPECT_EQ(lines, want_lines) << "kind " << kind;
+  }
+}
+
 // An upsert skips its "last row wins" sort only for a batch that cannot repeat a distribution value: exact keys,
 // sorted, and no two rows with one key.
 TEST(ShardBatcherTest, TellsWhetherAKeyRepeatsOnlyWhenKeysAreExact) {
