@@ -261,9 +261,11 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
       where += ": ";
     }
   } else if (b && !b->rows.empty() && options_.upsert.action != OnConflict::None && !e.sqlstate.empty()) {
-    auto [lo, hi] = std::minmax_element(b->rows.begin(), b->rows.end(),
-                                        [](const BatchRow& x, const BatchRow& y) { return x.origin->line < y.origin->line; });
-    where = "a row of the batch of input lines " + std::to_string(lo->origin->line) + "-" + std::to_string(hi->origin->line) + ": ";
+    auto [lo, hi] = std::minmax_element(b->rows.begin(), b->rows.end(), [](const BatchRow& x, const BatchRow& y) {
+      return x.origin->line < y.origin->line;
+    });
+    where = "a row of the batch of input lines " + std::to_string(lo->origin->line) + "-" +
+            std::to_string(hi->origin->line) + ": ";
   }
   if (where.empty() && !e.context.empty()) e.primary += " (server context: " + e.context + ")";
   bool lost = PQstatus(c.pg.raw()) != CONNECTION_OK;

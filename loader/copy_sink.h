@@ -49,11 +49,11 @@ struct Batch {
   // Sorted by a sort key that equal distribution values always share, and no two rows share one: no key that holds
   // the distribution column repeats in the batch, so an upsert needs no "last row wins" pass.
   bool keys_distinct = false;
-  std::vector<BatchRow> rows;                    // in COPY order
-  std::vector<std::string> pieces;               // the buffers that hold the rows' bytes
-  std::vector<std::vector<RowOrigin>> origins;   // the pieces' row origins, which `rows` point to
-  size_t copy_bytes = 0;                         // the COPY data: the rows, and the binary header and trailer
-  size_t memory_bytes = 0;                       // its pieces' capacity: what it counts against the bytes in flight
+  std::vector<BatchRow> rows;                   // in COPY order
+  std::vector<std::string> pieces;              // the buffers that hold the rows' bytes
+  std::vector<std::vector<RowOrigin>> origins;  // the pieces' row origins, which `rows` point to
+  size_t copy_bytes = 0;                        // the COPY data: the rows, and the binary header and trailer
+  size_t memory_bytes = 0;                      // its pieces' capacity: what it counts against the bytes in flight
   std::atomic<int> pending_placements{0};
   // Rows (indexes into `rows`) a worker refused, from the first placement done: every other placement of a
   // reference table must refuse the same ones. Touched by the sink's event loop only.

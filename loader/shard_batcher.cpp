@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "loader/binary_row.h"
@@ -76,8 +77,9 @@ struct ShardBatcher::Recycled {
     from.pop_back();
     return v;
   }
+  // T deduced from `into` only: `v` is an rvalue, not a forwarding reference.
   template <typename T>
-  void keep(std::vector<T>& into, T&& v) {
+  void keep(std::vector<T>& into, std::type_identity_t<T>&& v) {
     v.clear();
     std::lock_guard lock(mu);
     if (v.capacity() > 0 && into.size() < kKeptRowVectors) into.push_back(std::move(v));
@@ -94,7 +96,7 @@ struct ShardBatcher::Recycled {
   }
   // A piece's buffer or its rows' vector, kept while the spare buffers hold less than kMaxSpareBytes.
   template <typename T>
-  void spare(std::vector<T>& into, T&& v) {
+  void spare(std::vector<T>& into, std::type_identity_t<T>&& v) {
     v.clear();
     const size_t bytes = bytes_of(v);
     std::lock_guard lock(mu);
