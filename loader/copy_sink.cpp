@@ -18,8 +18,46 @@ namespace pgload {
 
 namespace {
 constexpr size_t kPutChunkBytes = size_t{256} * 1024;    // libpq buffers each put; bigger pieces only grow its buffer
+constexpr size_t kPrefetchRows = 8;                      // take_copy_bytes: how far ahead rows are fetched
 constexpr const char* kBatchSavepoint = "pgload_batch";  // --max-errors: every batch under it
 constexpr const char* kPartSavepoint = "pgload_part";    // --max-errors: each replayed part of a refused batch
+
+}  // namespace
+
+void take_copy_bytes(const Batch& b, CopyCursor& at, std::string& out, size_t max_bytes) {
+  if (at.done) return;
+  if (!at.started) {
+    if (b.binary) append_binary_header(out);
+    at.started = true;
+  }
+  while (at.row < at.end && out.size() < max_bytes) {
+    // A sorted batch's rows lie anywhere in its pieces: fetch the ones a few rows on while this one is copied.
+    if (at.row + kPrefetchRows < at.end) {
+      const char* ahead = b.rows[at.row + kPrefetchRows].data;
+      __builtin_prefetch(ahead);
+      __builtin_prefetch(ahead + 64);
+    }
+    const size_t room = max_bytes - out.size();
+    const char* from = b.rows[at.row].data + at.row_offset;
+    size_t n = b.rows[at.row].origin->bytes - at.row_offset;
+    if (n > room) {  // the first part of a long row
+      out.append(from, room);
+      at.row_offset += room;
+      return;
+    }
+    size_t next = at.row + 1;
+    while (next < at.end && b.rows[next].data == from + n && n + b.rows[next].origin->bytes <= room)
+      n += b.rows[next++].origin->bytes;
+    out.append(from, n);
+    at.row = next;
+    at.row_offset = 0;
+  }
+  if (at.row < at.end) return;
+  if (b.binary) append_binary_trailer(out);
+  at.done = true;
+}
+
+namespace {
 
 // Runs one statement (or several) on a blocking session; returns the first error's result (the caller clears it)
 // or nullptr, and the first statement's affected-row count or value in `first`.
@@ -55,7 +93,8 @@ struct CopySink::Conn {
   int index = 0;                             // per node
   std::deque<std::shared_ptr<Batch>> queue;  // guarded by CopySink::mu_
   std::shared_ptr<Batch> current;
-  size_t sent = 0;
+  CopyCursor sent;  // how far the current batch's COPY has got
+  std::string put;  // its next bytes for PQputCopyData, gathered from the batch's rows
   enum class State { Idle, WaitCopyIn, Sending, Ending, WaitResult, WaitApply } state = State::Idle;
   bool used = false;
   bool prepared = false;
@@ -179,7 +218,7 @@ void CopySink::wake() {
 }
 
 void CopySink::submit(std::shared_ptr<Batch> batch) {
-  const size_t bytes = batch->data.size();
+  const size_t bytes = batch->memory_bytes;
   std::unique_lock lock(mu_);
   space_cv_.wait(
       lock, [&] { return failed_ || inflight_bytes_ + bytes <= options_.max_inflight_bytes || inflight_bytes_ == 0; });
@@ -214,7 +253,7 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
   if (b && e.copy_line) {
     const size_t row = row_at_copy_line(b->rows, 0, b->rows.size(), *e.copy_line, b->binary);
     if (row < b->rows.size()) {
-      const RowOrigin& o = b->rows[row];
+      const RowOrigin& o = *b->rows[row].origin;
       where = "input " + (options_.input_names.size() > 1 ? options_.input_names[o.file] + " " : std::string()) +
               (options_.parquet ? "row group " + std::to_string(o.byte_offset) + ", row " + std::to_string(o.line)
                                 : "line " + std::to_string(o.line) + " (byte " + std::to_string(o.byte_offset) + ")");
@@ -222,9 +261,11 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
       where += ": ";
     }
   } else if (b && !b->rows.empty() && options_.upsert.action != OnConflict::None && !e.sqlstate.empty()) {
-    auto [lo, hi] = std::minmax_element(b->rows.begin(), b->rows.end(),
-                                        [](const RowOrigin& x, const RowOrigin& y) { return x.line < y.line; });
-    where = "a row of the batch of input lines " + std::to_string(lo->line) + "-" + std::to_string(hi->line) + ": ";
+    auto [lo, hi] = std::minmax_element(b->rows.begin(), b->rows.end(), [](const BatchRow& x, const BatchRow& y) {
+      return x.origin->line < y.origin->line;
+    });
+    where = "a row of the batch of input lines " + std::to_string(lo->origin->line) + "-" +
+            std::to_string(hi->origin->line) + ": ";
   }
   if (where.empty() && !e.context.empty()) e.primary += " (server context: " + e.context + ")";
   bool lost = PQstatus(c.pg.raw()) != CONNECTION_OK;
@@ -280,11 +321,10 @@ void CopySink::finish_batch(Conn& c) {
   if (b.pending_placements.fetch_sub(1) == 1) {
     std::lock_guard lock(mu_);
     rows_per_shard_[b.shard_index] += b.rows.size() - (b.refused ? b.refused->size() : 0);
-    inflight_bytes_ -= b.data.size();
+    inflight_bytes_ -= b.memory_bytes;
     space_cv_.notify_all();
   }
   c.current.reset();
-  c.sent = 0;
   c.batch_inserted = 0;
   c.batch_refused.clear();
   c.state = Conn::State::Idle;
@@ -374,11 +414,6 @@ void CopySink::isolate_refused_rows(Conn& c, PGresult* first_error) {
 std::optional<WorkerError> CopySink::try_rows(Conn& c, size_t lo, size_t hi, uint64_t& inserted) {
   PGconn* pg = c.pg.raw();
   const Batch& b = *c.current;
-  size_t begin = b.binary ? kBinaryHeaderBytes : 0;
-  for (size_t i = 0; i < lo; ++i) begin += b.rows[i].bytes;
-  size_t end = begin;
-  for (size_t i = lo; i < hi; ++i) end += b.rows[i].bytes;
-  if (end > b.data.size()) throw LoadError(kExitCluster, "internal error: a batch's rows do not match its data");
   auto must = [&](const std::string& sql) {
     if (PGresult* r = exec_all(pg, sql)) fail_with_result(c, r, "replaying a refused batch on");
   };
@@ -388,10 +423,13 @@ std::optional<WorkerError> CopySink::try_rows(Conn& c, size_t lo, size_t hi, uin
   if (!r || PQresultStatus(r) != PGRES_COPY_IN) fail_with_result(c, r, "replaying a refused batch on");
   PQclear(r);
   bool sent = true;
-  if (b.binary) sent = PQputCopyData(pg, b.data.data(), static_cast<int>(kBinaryHeaderBytes)) == 1;
-  for (size_t at = begin; sent && at < end; at += kPutChunkBytes)
-    sent = PQputCopyData(pg, b.data.data() + at, static_cast<int>(std::min(kPutChunkBytes, end - at))) == 1;
-  if (sent && b.binary) sent = PQputCopyData(pg, b.data.data() + b.data.size() - 2, 2) == 1;
+  CopyCursor at{.row = lo, .end = hi};
+  while (sent && !at.done) {
+    c.put.clear();
+    take_copy_bytes(b, at, c.put, kPutChunkBytes);
+    sent = c.put.empty() || PQputCopyData(pg, c.put.data(), static_cast<int>(c.put.size())) == 1;
+  }
+  c.put.clear();
   if (!sent || PQputCopyEnd(pg, nullptr) != 1) fail_with_result(c, nullptr, "replaying a refused batch on");
   while ((r = PQgetResult(pg)) != nullptr) {
     if (PQresultStatus(r) != PGRES_COMMAND_OK && !error)
@@ -424,7 +462,7 @@ void CopySink::refuse_row(Conn& c, size_t row, const WorkerError& e) {
   c.batch_refused.push_back(static_cast<uint32_t>(row));
   const Batch& b = *c.current;
   if (shard_conns_[b.shard_index].front() != &c) return;
-  const RowOrigin& o = b.rows[row];
+  const RowOrigin& o = *b.rows[row].origin;
   const int64_t shard_id = table_.shards[b.shard_index].shard_id;
   // As the client's own rejects say it (loader/pipeline.cpp).
   const std::string column = e.column.empty() ? "" : ", column " + e.column;
@@ -438,11 +476,7 @@ void CopySink::refuse_row(Conn& c, size_t row, const WorkerError& e) {
   if (std::FILE* f = w.reject_file) {
     flockfile(f);
     std::fprintf(f, "# %s: %s\n", where.c_str(), reason.c_str());
-    if (!b.binary) {
-      size_t at = 0;
-      for (size_t i = 0; i < row; ++i) at += b.rows[i].bytes;
-      std::fwrite(b.data.data() + at, 1, o.bytes, f);  // the row as sent, its '\n' included
-    }
+    if (!b.binary) std::fwrite(b.rows[row].data, 1, o.bytes, f);  // the row as sent, its '\n' included
     funlockfile(f);
   }
   const uint64_t total = w.rejected ? w.rejected->fetch_add(1) + 1 : 1;
@@ -462,6 +496,8 @@ bool CopySink::advance(Conn& c) {
       c.current = std::move(c.queue.front());
       c.queue.pop_front();
       lock.unlock();
+      c.sent = CopyCursor{.end = c.current->rows.size()};
+      c.put.clear();
       c.used = true;
       c.shard_id.store(table_.shards[c.current->shard_index].shard_id);
       if (options_.upsert.action != OnConflict::None && c.staging.empty()) {
@@ -496,14 +532,14 @@ bool CopySink::advance(Conn& c) {
     }
     case Conn::State::Sending: {
       bool progressed = false;
-      const std::string& data = c.current->data;
-      while (c.sent < data.size()) {
-        size_t n = std::min(kPutChunkBytes, data.size() - c.sent);
-        int rc = PQputCopyData(pg, data.data() + c.sent, static_cast<int>(n));
+      for (;;) {
+        if (c.put.empty()) take_copy_bytes(*c.current, c.sent, c.put, kPutChunkBytes);
+        if (c.put.empty()) break;
+        int rc = PQputCopyData(pg, c.put.data(), static_cast<int>(c.put.size()));
         if (rc < 0) fail_with_result(c, nullptr, "sending COPY data to");
-        if (rc == 0) return progressed;  // libpq's buffer is full: wait for POLLOUT
-        c.sent += n;
-        bytes_sent_.fetch_add(n, std::memory_order_relaxed);
+        if (rc == 0) return progressed;  // libpq's buffer is full: wait for POLLOUT (c.put is sent then)
+        bytes_sent_.fetch_add(c.put.size(), std::memory_order_relaxed);
+        c.put.clear();
         progressed = true;
       }
       c.state = Conn::State::Ending;

@@ -34,21 +34,45 @@ struct RowOrigin {
   uint32_t file = 0;  // index of the input file among the load's inputs (line and byte_offset are that file's)
 };
 
+// A row of a batch: its origin->bytes bytes in one of the batch's pieces, and where it came from.
+struct BatchRow {
+  const char* data;
+  const RowOrigin* origin;
+};
+
 // Rows of one shard sent as one COPY statement: complete CSV records each ending in '\n', or (binary) a binary
-// COPY header, rows and trailer. `rows` is in the order of the rows in `data`.
+// COPY header, rows and trailer. The rows stay in the buffers the parser wrote them to: the COPY takes them in the
+// order of `rows` (see CopyCursor), so that sorting a batch copies no row.
 struct Batch {
   int shard_index = 0;
   bool binary = false;
   // Sorted by a sort key that equal distribution values always share, and no two rows share one: no key that holds
   // the distribution column repeats in the batch, so an upsert needs no "last row wins" pass.
   bool keys_distinct = false;
-  std::string data;
-  std::vector<RowOrigin> rows;
+  std::vector<BatchRow> rows;                   // in COPY order
+  std::vector<std::string> pieces;              // the buffers that hold the rows' bytes
+  std::vector<std::vector<RowOrigin>> origins;  // the pieces' row origins, which `rows` point to
+  size_t copy_bytes = 0;                        // the COPY data: the rows, and the binary header and trailer
+  size_t memory_bytes = 0;                      // its pieces' capacity: what it counts against the bytes in flight
   std::atomic<int> pending_placements{0};
   // Rows (indexes into `rows`) a worker refused, from the first placement done: every other placement of a
   // reference table must refuse the same ones. Touched by the sink's event loop only.
   std::optional<std::vector<uint32_t>> refused;
 };
+
+// How far one COPY of rows [row, end) of a batch has got: the binary header goes before row `row`'s first byte,
+// the trailer after the last row's.
+struct CopyCursor {
+  size_t row = 0;
+  size_t end = 0;
+  size_t row_offset = 0;  // bytes of `row` already taken
+  bool started = false;   // the header (binary) is taken
+  bool done = false;      // the trailer (binary) is taken: nothing is left
+};
+
+// Appends the COPY's next bytes to `out` until it holds `max_bytes` (a longer row is taken in parts) or nothing is
+// left, and moves `at` past them. Rows that lie next to each other in a piece are copied as one.
+void take_copy_bytes(const Batch& b, CopyCursor& at, std::string& out, size_t max_bytes);
 
 // What the batches did on the workers, summed over the load (a reference table's rows once): a plain COPY inserts
 // every row; --on-conflict splits them into inserted, updated and skipped; worker rejects are `refused`.

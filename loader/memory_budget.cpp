@@ -14,8 +14,8 @@ constexpr uint64_t kSpareBytes = uint64_t{16} << 20;
 // A chunk holds its input, the same rows cut per shard, and the tokenizer's and encoder's scratch.
 constexpr uint64_t kChunkCopies = 3;
 constexpr size_t kMaxInflightBytes = size_t{24} << 20;
-// An open batch is pieces whose buffers are up to twice their content (string growth), and sealing one batch
-// gathers it into a buffer of its own: count 3/2 per shard and two more whole batches.
+// An open batch is pieces whose buffers are up to twice their content (string growth): count 3/2 per shard. A sealed
+// batch keeps its pieces (counted in flight by their capacity) and gets row lists: two more whole batches.
 constexpr uint64_t kOpenBatchNum = 3, kOpenBatchDen = 2, kSealingBatches = 2;
 
 uint64_t batches_bytes(size_t shards, uint64_t batch_bytes) {

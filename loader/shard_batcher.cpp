@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "loader/binary_row.h"
@@ -11,74 +12,97 @@ namespace pgload {
 namespace {
 
 constexpr size_t kMaxSpareBytes = size_t{16} << 20;  // what the pool may keep: beyond it, buffers are freed
-// Sealed batches' buffers kept for the next seals: the two whole batches loader/memory_budget.cpp counts for sealing.
-constexpr size_t kKeptBatchBuffers = 2;
-// Row-origin vectors of sealed batches kept (each as long as its batch).
+// Row lists of sealed batches kept (each as long as its batch).
 constexpr size_t kKeptRowVectors = 2;
+constexpr size_t kWideDigitRows = 4096;  // radix_sort: batches of this many rows sort 12-bit digits
 
 struct KeyAt {
   uint64_t key;
   uint32_t index;  // the row's input position
 };
 
-struct RowAt {
-  const char* bytes;
-  const RowOrigin* origin;
-};
-
-// Stable LSD radix sort by key, a byte per pass: ties keep input order with no tie-break, and a byte that every key
-// shares (the high bytes of small integer keys) costs no pass. `tmp` is scratch of the same size.
+// Stable LSD radix sort by key: ties keep input order with no tie-break. It sorts only the bits from the lowest to
+// the highest where some keys differ, in digits of up to 12 bits (a count table of 4,096 that stays in L1; 8 bits
+// for small batches, where the table would cost more than the rows): ids below 2^24 take two passes, not three. A
+// digit that every key shares costs no pass. `tmp` is scratch of the same size.
 void radix_sort(std::vector<KeyAt>& v, std::vector<KeyAt>& tmp) {
   uint64_t differ = 0;  // bits where some key differs from the first
   for (const KeyAt& k : v) differ |= k.key ^ v.front().key;
+  if (differ == 0) return;
+  const int lo = __builtin_ctzll(differ);
+  const int hi = 64 - __builtin_clzll(differ);
+  const int max_bits = v.size() >= kWideDigitRows ? 12 : 8;
+  const int passes = (hi - lo + max_bits - 1) / max_bits;
+  const int bits = (hi - lo + passes - 1) / passes;  // digits of even width
+  const uint64_t mask = (uint64_t{1} << bits) - 1;
   tmp.resize(v.size());
-  for (size_t b = 0; b < 8; ++b) {
-    if (((differ >> (8 * b)) & 0xFF) == 0) continue;
-    std::array<uint32_t, 256> c{};
-    for (const KeyAt& k : v) ++c[(k.key >> (8 * b)) & 0xFF];
+  std::array<uint32_t, size_t{1} << 12> c;
+  for (int shift = lo; shift < hi; shift += bits) {
+    if (((differ >> shift) & mask) == 0) continue;
+    std::fill_n(c.begin(), size_t{1} << bits, 0);
+    for (const KeyAt& k : v) ++c[(k.key >> shift) & mask];
     uint32_t at = 0;
-    for (uint32_t& n : c) at += std::exchange(n, at);
-    for (const KeyAt& k : v) tmp[c[(k.key >> (8 * b)) & 0xFF]++] = k;
+    for (size_t d = 0; d < (size_t{1} << bits); ++d) at += std::exchange(c[d], at);
+    for (const KeyAt& k : v) tmp[c[(k.key >> shift) & mask]++] = k;
     v.swap(tmp);
   }
 }
 
 }  // namespace
 
-// A batch's buffers are megabytes: allocated fresh for every batch they are mmap'd, faulted in page by page and
-// unmapped again when the sink drops the batch (a tenth of a load's CPU went to those page faults). Kept here,
-// the next batches write into pages that are already mapped.
+// Buffers are kept for reuse: allocated fresh, megabytes are mmap'd, faulted in page by page and unmapped again
+// (a tenth of a load's CPU went to those page faults). Kept here, the next rows go into pages already mapped.
 struct ShardBatcher::Recycled {
   std::mutex mu;
-  std::vector<std::string> data;
-  std::vector<std::vector<RowOrigin>> rows;
-  // seal's scratch (seal is not reentrant): each row's bytes and origin, and the sort's pairs
-  std::vector<RowAt> at;
+  // Piece buffers of the batches the sink dropped, and the row vectors of sealed pieces, for the chunks.
+  std::vector<std::string> pieces;
+  std::vector<std::vector<RowOrigin>> piece_rows;
+  size_t spare_bytes = 0;  // their capacity
+  // Row lists of the batches the sink dropped, for the next seals.
+  std::vector<std::vector<BatchRow>> rows;
+  // seal's scratch (seal is not reentrant): the sort's pairs, and the rows in sorted order
   std::vector<KeyAt> order, sort_tmp;
+  std::vector<BatchRow> sorted;
 
-  std::vector<RowOrigin> take_rows() {
+  template <typename T>
+  static size_t bytes_of(const T& v) {
+    return v.capacity() * sizeof(typename T::value_type);
+  }
+  // A kept row list (empty when there is none).
+  template <typename T>
+  T take(std::vector<T>& from) {
     std::lock_guard lock(mu);
-    if (rows.empty()) return {};
-    std::vector<RowOrigin> v = std::move(rows.back());
-    rows.pop_back();
+    if (from.empty()) return {};
+    T v = std::move(from.back());
+    from.pop_back();
     return v;
   }
-  void put_rows(std::vector<RowOrigin>&& v) {
+  // T deduced from `into` only: `v` is an rvalue, not a forwarding reference.
+  template <typename T>
+  void keep(std::vector<T>& into, std::type_identity_t<T>&& v) {
     v.clear();
     std::lock_guard lock(mu);
-    if (v.capacity() > 0 && rows.size() < kKeptRowVectors) rows.push_back(std::move(v));
+    if (v.capacity() > 0 && into.size() < kKeptRowVectors) into.push_back(std::move(v));
   }
-  std::string take_data() {
+  // A spare piece buffer or rows' vector (empty when there is none).
+  template <typename T>
+  T take_spare(std::vector<T>& from) {
     std::lock_guard lock(mu);
-    if (data.empty()) return {};
-    std::string d = std::move(data.back());
-    data.pop_back();
-    return d;
+    if (from.empty()) return {};
+    T v = std::move(from.back());
+    from.pop_back();
+    spare_bytes -= bytes_of(v);
+    return v;
   }
-  void put_data(std::string&& d) {
-    d.clear();
+  // A piece's buffer or its rows' vector, kept while the spare buffers hold less than kMaxSpareBytes.
+  template <typename T>
+  void spare(std::vector<T>& into, std::type_identity_t<T>&& v) {
+    v.clear();
+    const size_t bytes = bytes_of(v);
     std::lock_guard lock(mu);
-    if (d.capacity() > 0 && data.size() < kKeptBatchBuffers) data.push_back(std::move(d));
+    if (bytes == 0 || spare_bytes + bytes > kMaxSpareBytes) return;  // freed here
+    spare_bytes += bytes;
+    into.push_back(std::move(v));
   }
 };
 
@@ -96,41 +120,13 @@ ShardBatcher::ShardBatcher(size_t shards, size_t batch_bytes, bool sort, bool ex
   }
 }
 
-std::string ShardBatcher::spare_buffer() {
-  std::lock_guard lock(spare_mu_);
-  if (spare_.empty()) return {};
-  std::string b = std::move(spare_.back());
-  spare_.pop_back();
-  spare_bytes_ -= b.capacity();
-  return b;
-}
-
-std::vector<RowOrigin> ShardBatcher::spare_rows() {
-  std::lock_guard lock(spare_mu_);
-  if (spare_rows_.empty()) return {};
-  std::vector<RowOrigin> v = std::move(spare_rows_.back());
-  spare_rows_.pop_back();
-  spare_bytes_ -= v.capacity() * sizeof(RowOrigin);
-  return v;
-}
-
-void ShardBatcher::give_back(std::string&& buffer, std::vector<RowOrigin>&& rows) {
-  buffer.clear();
-  rows.clear();
-  std::lock_guard lock(spare_mu_);
-  const size_t rows_bytes = rows.capacity() * sizeof(RowOrigin);
-  if (spare_bytes_ + buffer.capacity() + rows_bytes > kMaxSpareBytes) return;  // freed here
-  spare_bytes_ += buffer.capacity() + rows_bytes;
-  spare_.push_back(std::move(buffer));
-  spare_rows_.push_back(std::move(rows));
-}
-
 void ShardBatcher::add(size_t shard, bool binary, ShardRows& out, std::vector<OpenBatch>& full) {
   OpenBatch& b = binary ? open_bin_[shard] : open_csv_[shard];
   b.bytes += out.data.size();
   b.row_count += out.rows.size();
-  b.pieces.push_back(std::exchange(out.data, spare_buffer()));
-  b.rows.push_back(std::exchange(out.rows, spare_rows()));
+  Recycled& r = *recycled_;
+  b.pieces.push_back(std::exchange(out.data, r.take_spare(r.pieces)));
+  b.rows.push_back(std::exchange(out.rows, r.take_spare(r.piece_rows)));
   if (b.bytes < b.limit) return;
   OpenBatch next;
   next.shard_index = b.shard_index;
@@ -151,56 +147,48 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
   Recycled& r = *recycled_;
   // The batch's buffers go back to the pool when the sink drops it (on the sink's thread).
   std::shared_ptr<Batch> batch(new Batch, [recycled = recycled_](Batch* b) {
-    recycled->put_data(std::move(b->data));
-    recycled->put_rows(std::move(b->rows));
+    for (std::string& p : b->pieces) recycled->spare(recycled->pieces, std::move(p));
+    for (std::vector<RowOrigin>& v : b->origins) recycled->spare(recycled->piece_rows, std::move(v));
+    recycled->keep(recycled->rows, std::move(b->rows));
     delete b;
   });
   batch->shard_index = open.shard_index;
   batch->binary = open.binary;
-  std::string& data = batch->data;
-  data = r.take_data();
-  data.reserve(open.bytes + kBinaryHeaderBytes + 2);
-  if (open.binary) append_binary_header(data);
-  std::vector<RowOrigin>& rows = batch->rows;
-  rows = r.take_rows();
+  batch->copy_bytes = open.bytes + (open.binary ? kBinaryHeaderBytes + 2 : 0);
+  // The rows in input order, and whether their keys are already in order.
+  std::vector<BatchRow>& rows = batch->rows;
+  rows = r.take(r.rows);
   rows.reserve(open.row_count);
-  // Where each row starts, and whether the keys are already in order.
-  std::vector<RowAt>& at = r.at;
-  at.clear();
   bool in_order = true;
-  if (sort_) {
-    uint64_t last = 0;
-    for (size_t p = 0; p < open.pieces.size(); ++p) {
-      const char* bytes = open.pieces[p].data();
-      for (const RowOrigin& o : open.rows[p]) {
-        at.push_back({bytes, &o});
-        bytes += o.bytes;
-        in_order = in_order && o.sort_key >= last;
-        last = o.sort_key;
-      }
+  uint64_t last = 0;
+  for (size_t p = 0; p < open.pieces.size(); ++p) {
+    const char* bytes = open.pieces[p].data();
+    for (const RowOrigin& o : open.rows[p]) {
+      rows.push_back({bytes, &o});
+      bytes += o.bytes;
+      in_order = in_order && o.sort_key >= last;
+      last = o.sort_key;
     }
   }
-  if (in_order) {
-    for (const std::string& p : open.pieces) data.append(p);
-    for (const std::vector<RowOrigin>& v : open.rows) rows.insert(rows.end(), v.begin(), v.end());
-  } else {
+  if (sort_ && !in_order) {
     // Sorting 16-byte (key, position) pairs touches no row: much cheaper than an indirect stable sort.
     std::vector<KeyAt>& order = r.order;
-    order.resize(at.size());
-    for (size_t i = 0; i < at.size(); ++i) order[i] = {at[i].origin->sort_key, static_cast<uint32_t>(i)};
+    order.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) order[i] = {rows[i].origin->sort_key, static_cast<uint32_t>(i)};
     radix_sort(order, r.sort_tmp);
-    for (const KeyAt& k : order) {
-      const RowAt& row = at[k.index];
-      data.append(row.bytes, row.origin->bytes);
-      rows.push_back(*row.origin);
-    }
+    std::vector<BatchRow>& sorted = r.sorted;
+    sorted.resize(rows.size());
+    for (size_t i = 0; i < order.size(); ++i) sorted[i] = rows[order[i].index];
+    rows.swap(sorted);  // the input-order list stays as scratch
   }
-  if (open.binary) append_binary_trailer(data);
   if (sort_ && exact_keys_) {
-    const auto same = [](const RowOrigin& x, const RowOrigin& y) { return x.sort_key == y.sort_key; };
+    const auto same = [](const BatchRow& x, const BatchRow& y) { return x.origin->sort_key == y.origin->sort_key; };
     batch->keys_distinct = std::adjacent_find(rows.begin(), rows.end(), same) == rows.end();
   }
-  for (size_t p = 0; p < open.pieces.size(); ++p) give_back(std::move(open.pieces[p]), std::move(open.rows[p]));
+  for (const std::string& p : open.pieces) batch->memory_bytes += p.capacity();
+  // Moved, not copied: `rows` points into them.
+  batch->pieces = std::move(open.pieces);
+  batch->origins = std::move(open.rows);
   return batch;
 }
 

@@ -1,6 +1,6 @@
 // Per-shard batches without copies in the serial stage: a chunk's rows for a shard move into the shard's open
 // batch as one piece (the chunk gets a spare buffer back), and seal(), in a stage of its own, sorts the rows by
-// the distribution key and gathers the pieces into the batch's single COPY buffer.
+// the distribution key into the order the COPY sends them in, without copying a row: the batch keeps the pieces.
 #pragma once
 
 #include <cstddef>
@@ -50,27 +50,21 @@ class ShardBatcher {
   // The batches still open, at the end of the input.
   std::vector<OpenBatch> drain();
 
-  // Thread-safe against add(): one COPY buffer (binary header and trailer included) with the rows sorted by sort key,
-  // ties in input order, and `rows` in the same order so that server errors still map to input lines.
+  // Thread-safe against add(): the rows sorted by sort key, ties in input order, with their pieces (which go back
+  // to the spare buffers when the sink drops the batch), so that server errors still map to input lines.
   // Not reentrant: one seal at a time (the pipeline's last stage is serial), as it reuses its sort scratch.
   std::shared_ptr<Batch> seal(OpenBatch&& open);
 
  private:
-  struct Recycled;  // buffers of sealed batches the sink dropped, and seal's scratch
-
-  std::string spare_buffer();
-  std::vector<RowOrigin> spare_rows();
-  void give_back(std::string&& buffer, std::vector<RowOrigin>&& rows);
+  // Spare piece buffers (from the batches the sink dropped) and row vectors, and seal's scratch: shared with the
+  // batches' deleters, which may outlive the batcher.
+  struct Recycled;
 
   size_t batch_bytes_;
   bool sort_;
   bool exact_keys_;
   std::vector<OpenBatch> open_csv_, open_bin_;
-  std::shared_ptr<Recycled> recycled_;  // shared with the batches' deleters, which may outlive the batcher
-  std::mutex spare_mu_;
-  std::vector<std::string> spare_;
-  std::vector<std::vector<RowOrigin>> spare_rows_;
-  size_t spare_bytes_ = 0;  // their capacity
+  std::shared_ptr<Recycled> recycled_;
 };
 
 }  // namespace pgload

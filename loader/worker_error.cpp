@@ -47,11 +47,11 @@ std::string WorkerError::describe(int64_t shard_id) const {
   return s;
 }
 
-size_t row_at_copy_line(const std::vector<RowOrigin>& rows, size_t lo, size_t hi, uint64_t line, bool binary) noexcept {
+size_t row_at_copy_line(const std::vector<BatchRow>& rows, size_t lo, size_t hi, uint64_t line, bool binary) noexcept {
   if (binary) return line >= 1 && line <= hi - lo ? lo + static_cast<size_t>(line - 1) : hi;
   uint64_t pg_line = 0;
   for (size_t i = lo; i < hi; ++i) {
-    pg_line += 1 + (i > lo ? rows[i].newlines : 0);
+    pg_line += 1 + (i > lo ? rows[i].origin->newlines : 0);
     if (pg_line >= line) return i;
   }
   return hi;

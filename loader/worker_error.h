@@ -11,7 +11,7 @@
 
 namespace pgload {
 
-struct RowOrigin;
+struct BatchRow;
 
 struct WorkerError {
   std::string primary;  // message, with its detail in parentheses
@@ -33,6 +33,6 @@ struct WorkerError {
 // PostgreSQL's COPY line number counts quoted newlines too, but only once the stream's end-of-line style is known,
 // i.e. not inside the first record (copyfromparse.c counts them only when eol_type is set); a binary COPY's "line"
 // is the row number.
-size_t row_at_copy_line(const std::vector<RowOrigin>& rows, size_t lo, size_t hi, uint64_t line, bool binary) noexcept;
+size_t row_at_copy_line(const std::vector<BatchRow>& rows, size_t lo, size_t hi, uint64_t line, bool binary) noexcept;
 
 }  // namespace pgload

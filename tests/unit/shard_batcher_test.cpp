@@ -1,5 +1,5 @@
-// ShardBatcher: pieces from several chunks become one COPY buffer, sorted by key with ties in input order, and
-// the row origins follow the rows.
+// ShardBatcher: pieces from several chunks become one COPY, sorted by key with ties in input order, and the row
+// origins follow the rows; take_copy_bytes gathers that COPY's bytes in bounded parts.
 #include "loader/shard_batcher.h"
 
 #include <gtest/gtest.h>
@@ -22,6 +22,20 @@ void add_row(ShardRows& out, uint64_t key, uint64_t line) {
   out.rows.push_back({line, line * 10, 0, static_cast<uint32_t>(row.size()), key});
 }
 
+// The whole COPY of a batch as take_copy_bytes gathers it, `max_bytes` at a time.
+std::string copy_data(const Batch& b, size_t max_bytes = size_t{1} << 30) {
+  std::string all, part;
+  CopyCursor at{.end = b.rows.size()};
+  while (!at.done) {
+    part.clear();
+    take_copy_bytes(b, at, part, max_bytes);
+    EXPECT_LE(part.size(), std::max(max_bytes, kBinaryHeaderBytes) + 2);  // header, trailer: whole
+    all += part;
+  }
+  EXPECT_EQ(all.size(), b.copy_bytes);
+  return all;
+}
+
 TEST(ShardBatcherTest, SortsAcrossPiecesAndKeepsTiesInInputOrder) {
   ShardBatcher batcher(2, 1 << 20, true);
   std::vector<OpenBatch> full;
@@ -41,9 +55,9 @@ TEST(ShardBatcherTest, SortsAcrossPiecesAndKeepsTiesInInputOrder) {
   auto batch = batcher.seal(std::move(left[0]));
   EXPECT_EQ(batch->shard_index, 1);
   EXPECT_FALSE(batch->binary);
-  EXPECT_EQ(batch->data, "k1-4\nk2-2\nk5-1\nk5-3\nk5-5\n");
+  EXPECT_EQ(copy_data(*batch), "k1-4\nk2-2\nk5-1\nk5-3\nk5-5\n");
   std::vector<uint64_t> lines;
-  for (const RowOrigin& r : batch->rows) lines.push_back(r.line);
+  for (const BatchRow& r : batch->rows) lines.push_back(r.origin->line);
   EXPECT_EQ(lines, (std::vector<uint64_t>{4, 2, 1, 3, 5}));
 }
 
@@ -75,9 +89,35 @@ TEST(ShardBatcherTest, SortsKeysThatDifferInAnyByteLikeAStableSort) {
     data += "k" + std::to_string(key) + "-" + std::to_string(line) + "\n";
     want_lines.push_back(line);
   }
-  for (const RowOrigin& r : batch->rows) lines.push_back(r.line);
+  for (const BatchRow& r : batch->rows) lines.push_back(r.origin->line);
   EXPECT_EQ(lines, want_lines);
-  EXPECT_EQ(batch->data, data);
+  EXPECT_EQ(copy_data(*batch), data);
+}
+
+// Keys spread over every bit (64-bit digits of any width), big enough for the wide digits, and keys that differ in
+// their lowest and highest bits only: as a stable sort orders them.
+TEST(ShardBatcherTest, SortsWideAndSparseKeysLikeAStableSort) {
+  for (int kind = 0; kind < 2; ++kind) {
+    ShardBatcher batcher(1, 1 << 30, true);
+    std::vector<OpenBatch> full;
+    std::vector<std::pair<uint64_t, uint64_t>> expect;  // (key, line)
+    std::mt19937_64 rng(11);
+    ShardRows out;
+    for (uint64_t line = 1; line <= 9000; ++line) {
+      const uint64_t key = kind == 0 ? rng() >> (rng() % 64) : (rng() % 2) << 63 | (rng() % 4);
+      add_row(out, key, line);
+      expect.emplace_back(key, line);
+    }
+    batcher.add(0, false, out, full);
+    std::stable_sort(expect.begin(), expect.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<OpenBatch> left = batcher.drain();
+    ASSERT_EQ(left.size(), 1u);
+    auto batch = batcher.seal(std::move(left[0]));
+    std::vector<uint64_t> lines, want_lines;
+    for (const auto& [key, line] : expect) want_lines.push_back(line);
+    for (const BatchRow& r : batch->rows) lines.push_back(r.origin->line);
+    EXPECT_EQ(lines, want_lines) << "kind " << kind;
+  }
 }
 
 // An upsert skips its "last row wins" sort only for a batch that cannot repeat a distribution value: exact keys,
@@ -122,8 +162,40 @@ TEST(ShardBatcherTest, FullBatchesComeOutAndBinaryGetsHeaderAndTrailer) {
   append_binary_header(header);
   append_binary_trailer(trailer);
   // Unsorted batcher: input order, framed by the binary header and trailer.
-  EXPECT_EQ(batch->data, header + "k9-1\nk3-2\nk7-3\nk1-4\n" + trailer);
+  EXPECT_EQ(copy_data(*batch), header + "k9-1\nk3-2\nk7-3\nk1-4\n" + trailer);
   EXPECT_EQ(batch->rows.size(), 4u);
+  // In parts of any size (rows cut where a part ends), the same bytes.
+  for (size_t max_bytes : {1, 3, 5, 19, 20, 21, 40})
+    EXPECT_EQ(copy_data(*batch, max_bytes), header + "k9-1\nk3-2\nk7-3\nk1-4\n" + trailer) << max_bytes;
+}
+
+// Rows of a sorted batch gathered in small parts: each part holds whole rows while they fit, a longer row comes
+// in parts, and a replay of rows [lo, hi) has just those rows.
+TEST(ShardBatcherTest, CopyBytesComeInBoundedPartsForAnyRange) {
+  ShardBatcher batcher(1, 1 << 20, true);
+  std::vector<OpenBatch> full;
+  ShardRows a, b;
+  add_row(a, 3, 1);
+  add_row(a, 1, 2);
+  a.data += std::string(30, 'x') + "\n";  // a long row, key 2
+  a.rows.push_back({3, 30, 0, 31, 2});
+  add_row(b, 0, 4);
+  batcher.add(0, false, a, full);
+  batcher.add(0, false, b, full);
+  std::vector<OpenBatch> left = batcher.drain();
+  ASSERT_EQ(left.size(), 1u);
+  auto batch = batcher.seal(std::move(left[0]));
+  const std::string all = "k0-4\nk1-2\n" + std::string(30, 'x') + "\nk3-1\n";
+  for (size_t max_bytes : {1, 4, 5, 9, 10, 11, 31, 64}) EXPECT_EQ(copy_data(*batch, max_bytes), all) << max_bytes;
+  std::string part;
+  CopyCursor at{.row = 1, .end = 3};
+  take_copy_bytes(*batch, at, part, 12);
+  EXPECT_EQ(part, "k1-2\n" + std::string(7, 'x'));
+  EXPECT_FALSE(at.done);
+  part.clear();
+  take_copy_bytes(*batch, at, part, 64);
+  EXPECT_EQ(part, std::string(23, 'x') + "\n");
+  EXPECT_TRUE(at.done);
 }
 
 TEST(ShardBatcherTest, FirstBatchesAreStaggeredByShardThenFull) {
