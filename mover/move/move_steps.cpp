@@ -21,19 +21,19 @@ void MoveBackend::move(MoveContext& run, const MoveUnit& u) { run_move_steps(run
 
 namespace {
 
-// LOCK TABLE on the source inside its open transaction, bounded by --lock-timeout; a timeout names the node.
+// Opens a transaction on the source and takes LOCK TABLE in it, bounded by --lock-timeout; a timeout names the node.
 void lock_source_tables(const MoveUnit& u, const PgConn& source, const std::string& tables, const std::string& mode,
                         const std::optional<int64_t>& lock_timeout_ms) {
-  source.exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)", {std::to_string(lock_timeout_ms.value_or(0))});
+  // One round trip: the server runs the statements in order and stops at the first error.
   try {
-    source.run("LOCK TABLE " + tables + " IN " + mode + " MODE");
+    source.run("BEGIN; SELECT pg_catalog.set_config('lock_timeout', '" + std::to_string(lock_timeout_ms.value_or(0)) +
+               "', true); LOCK TABLE " + tables + " IN " + mode + " MODE; SET LOCAL lock_timeout = 0");
   } catch (const PgError& e) {
     if (e.sqlstate() != "55P03") throw;
     throw std::runtime_error("the shard tables of " + u.what() + " on " + u.source.endpoint() +
                              " stayed locked for longer than --lock-timeout (" +
                              std::to_string(lock_timeout_ms.value_or(0)) + " ms): " + e.what());
   }
-  source.run("SET LOCAL lock_timeout = 0");
 }
 
 }  // namespace
@@ -94,7 +94,6 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
       return false;
     }
     coord.run("RELEASE SAVEPOINT pgmove_unit_lock");  // the locks stay, with the transaction
-    source.run("BEGIN");
     lock_source_tables(u, source, source_tables, "EXCLUSIVE", opts.lock_timeout_ms);
     run.step(u, "blocking");
     return true;
@@ -111,7 +110,6 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
     // the coordinator out from here on, and the source's own lock waits for DDL that is still committing there
     // (a coordinator's DDL commits on the workers after it released its lock on the coordinator).
     m->lock_definitions(coord, lock_opts);
-    source.run("BEGIN");
     lock_source_tables(u, source, source_tables, "SHARE UPDATE EXCLUSIVE", opts.lock_timeout_ms);
     std::vector<ShardDdl> ddls;
     std::vector<std::string> owners;
@@ -158,8 +156,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
         auto slot =
             walsender.exec("CREATE_REPLICATION_SLOT " + quote_ident(repl) + " LOGICAL pgoutput (SNAPSHOT 'export')");
         std::string snapshot = slot.str(0, slot.col("snapshot_name"));
-        source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
-        source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
+        source.run("BEGIN ISOLATION LEVEL REPEATABLE READ; SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
         if (lock_for_slot) coord.run("COMMIT");  // loads go on during the copy: what they write comes through the slot
         times.mark("slot");
         copy.copy_rows(source, target, connect_target, ddls);
@@ -175,13 +172,14 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
       // subscription applies as a replica: foreign keys do not fire there).
       UnitCopy::add_foreign_keys(target, ddls);
       times.mark("indexes, verify");
-      target.run("CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " + quote_literal(m->publisher_conninfo()) +
-                 " PUBLICATION " + quote_ident(repl) + " WITH (create_slot = false, copy_data = false, slot_name = " +
-                 quote_literal(repl) + ", enabled = true" + m->subscription_options() + ")");
-      // A subscription that learnt fewer tables than the unit has would skip changes silently.
+      // A subscription that learnt fewer tables than the unit has would skip changes silently: counted in the same
+      // simple query (one transaction; without create_slot, CREATE SUBSCRIPTION may run in one).
       auto subscribed = target.scalar(
-          "SELECT count(*) FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = $1",
-          {repl});
+          "CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " + quote_literal(m->publisher_conninfo()) +
+          " PUBLICATION " + quote_ident(repl) + " WITH (create_slot = false, copy_data = false, slot_name = " +
+          quote_literal(repl) + ", enabled = true" + m->subscription_options() +
+          "); SELECT count(*) FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = " +
+          quote_literal(repl));
       if (subscribed.value_or("0") != std::to_string(u.shards.size()))
         throw std::runtime_error("subscription " + repl + " on " + u.target.endpoint() + " covers " +
                                  subscribed.value_or("0") + " of the unit's " + std::to_string(u.shards.size()) +
@@ -197,7 +195,7 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
         wait_for_catchup(u, source, repl, opts.catchup_timeout_s);
       } while (!block_writes());
       wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // the rest, writes blocked
-      drop_subscription(target, repl);
+      drop_existing_subscription(target, repl);
       times.mark("catchup");
     }
 
@@ -237,9 +235,8 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   // here is finished by the next run (journal state 'switched').
   try {
     m->finish(source);
-    if (logical) source.run("DROP PUBLICATION IF EXISTS " + quote_ident(repl));
-    source.run("COMMIT");
-    if (logical) drop_slot_and_publication(source, repl);
+    source.run(logical ? "DROP PUBLICATION IF EXISTS " + quote_ident(repl) + "; COMMIT" : "COMMIT");
+    if (logical) drop_slot(source, repl);
     journal.set_state(move_id, "done");
   } catch (const std::exception& e) {
     run.progress.warn(u.what() + " is switched but finishing it failed: " + e.what() +
