@@ -43,9 +43,9 @@ MoveJournal::MoveJournal(PgConn coordinator) : MoveJournal(nullptr) {
   create_table();
 }
 
-MoveJournal MoveJournal::sharing(const PgConn& coordinator) {
+MoveJournal MoveJournal::sharing(const PgConn& coordinator, bool ensure_schema) {
   MoveJournal j(&coordinator);
-  j.create_table();
+  if (ensure_schema) j.create_table();
   return j;
 }
 

@@ -34,8 +34,9 @@ class MoveJournal {
   explicit MoveJournal(PgConn coordinator);
   // The same on the caller's coordinator session, which must outlive the journal: set_state() then joins the
   // caller's open transaction, which is how a move's catalog switch and its journal state commit together.
-  static MoveJournal sharing(const PgConn& coordinator);
-  static MoveJournal sharing(PgConn&&) = delete;  // a temporary session would be gone before the journal
+  // `ensure_schema` false: the caller knows the schema is current (an earlier move of its run ensured it).
+  static MoveJournal sharing(const PgConn& coordinator, bool ensure_schema = true);
+  static MoveJournal sharing(PgConn&&, bool = true) = delete;  // a temporary session would be gone first
 
   // Records a new move as 'started' and takes its owner lock on this connection; returns its move_id.
   // Throws if any of the shards is already in an unfinished move.

@@ -47,15 +47,20 @@ void drop_slot_and_publication(const PgConn& source, const std::string& name) {
   source.run("DROP PUBLICATION IF EXISTS " + quote_ident(name));
 }
 
-void wait_for_catchup(const MoveUnit& u, const PgConn& source, const std::string& slot, int timeout_s) {
-  // The first check reads the position to reach in the same statement (a slot already there costs one round
-  // trip); then polls start at 1 ms and back off to 20 ms, so that a caught-up slot is seen within a few ms.
-  auto first = source.exec(
+bool slot_caught_up(const PgConn& source, const std::string& slot, std::string* lsn) {
+  auto r = source.exec(
       "SELECT w.lsn::text, coalesce(s.confirmed_flush_lsn >= w.lsn, false) FROM (SELECT pg_current_wal_lsn() AS lsn) w "
       "LEFT JOIN pg_replication_slots s ON s.slot_name = $1",
       {slot});
-  if (first.boolean(0, 1)) return;
-  const std::string lsn = first.str(0, 0);
+  if (lsn) *lsn = r.str(0, 0);
+  return r.boolean(0, 1);
+}
+
+void wait_for_catchup(const MoveUnit& u, const PgConn& source, const std::string& slot, int timeout_s) {
+  // The first check reads the position to reach in the same statement (a slot already there costs one round
+  // trip); then polls start at 1 ms and back off to 20 ms, so that a caught-up slot is seen within a few ms.
+  std::string lsn;
+  if (slot_caught_up(source, slot, &lsn)) return;
   const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
   auto pause = std::chrono::milliseconds(1);
   while (true) {

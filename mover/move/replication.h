@@ -22,6 +22,9 @@ void drop_slot(const PgConn& source, const std::string& name);
 // Drops slot and publication `name` on the source (waits briefly for a just-disabled walsender to let go).
 void drop_slot_and_publication(const PgConn& source, const std::string& name);
 
+// Whether slot `slot` has confirmed the source's current WAL position (false when it does not exist), in one round
+// trip; `lsn` gets that position.
+bool slot_caught_up(const PgConn& source, const std::string& slot, std::string* lsn = nullptr);
 // Waits until the slot on the source confirmed everything up to the source's current WAL position; throws after
 // timeout_s naming the move and the target.
 void wait_for_catchup(const MoveUnit& u, const PgConn& source, const std::string& slot, int timeout_s);
