@@ -122,29 +122,30 @@ void lock_shards(const PgConn& c, std::vector<int64_t> shard_ids, const ShardLoc
 void lock_waiting(const PgConn& c, const std::string& sql, const std::vector<int64_t>& shard_ids,
                   const ShardLockOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  auto saved = c.exec("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')");
-  const std::string saved_lock_timeout = saved.str(0, 0), saved_statement_timeout = saved.str(0, 1);
-  auto restore = [&] {
-    c.exec("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
-           {saved_lock_timeout, saved_statement_timeout});
-  };
+  // The caller's timeouts are kept in transaction-local placeholders and put back from there, so that the first
+  // try (the common case: nobody holds the lock) is one round trip; they are set before the savepoint, so they
+  // outlive its rollback.
+  const std::string save =
+      "SELECT set_config('pgload.saved_lock_timeout', current_setting('lock_timeout'), true), "
+      "set_config('pgload.saved_statement_timeout', current_setting('statement_timeout'), true)";
+  const std::string restore_sql =
+      "SELECT set_config('lock_timeout', current_setting('pgload.saved_lock_timeout'), true), "
+      "set_config('statement_timeout', current_setting('pgload.saved_statement_timeout'), true)";
+  auto restore = [&] { c.run(restore_sql); };
   const int64_t first_try_ms =
       options.lock_timeout_ms ? std::clamp<int64_t>(*options.lock_timeout_ms, 1, kFirstTryMs) : kFirstTryMs;
   const int pid = PQbackendPID(c.raw());
 
-  // First try in a savepoint: a lock timeout then aborts only the savepoint, not the caller's transaction.
-  c.run("SAVEPOINT pgload_shard_lock");
+  // First try in a savepoint: a lock timeout then aborts only the savepoint, not the caller's transaction. One
+  // simple query: the server runs its statements in order and stops at the first error.
   try {
-    c.exec("SELECT set_config('lock_timeout', $1, true)", {std::to_string(first_try_ms)});
-    c.run(sql);
-    c.run("RELEASE SAVEPOINT pgload_shard_lock");
-    restore();
+    c.run(save + "; SAVEPOINT pgload_shard_lock; SELECT set_config('lock_timeout', '" + std::to_string(first_try_ms) +
+          "', true); " + sql + "; RELEASE SAVEPOINT pgload_shard_lock; " + restore_sql);
     return;
   } catch (const PgError& e) {
     if (e.sqlstate() != "55P03") throw classify(e, shard_ids);
   }
-  c.run("ROLLBACK TO SAVEPOINT pgload_shard_lock");
-  c.run("RELEASE SAVEPOINT pgload_shard_lock");
+  c.run("ROLLBACK TO SAVEPOINT pgload_shard_lock; RELEASE SAVEPOINT pgload_shard_lock");
 
   int64_t wait_ms = 0;  // 0 = no limit, as PostgreSQL's lock_timeout
   if (options.lock_timeout_ms) {

@@ -73,30 +73,29 @@ void drop_orphaned_resources(const PgConn& coord, const MoveUnit& u, const std::
 // Citus 13.0.5's move takes its placement-colocation lock (ExclusiveLock, without waiting) so that no other move,
 // copy or split of the colocation group runs at the same time. Later Citus versions expose it as
 // citus_internal.acquire_placement_colocation_lock; 13.0.5 has no SQL for it, so there pgmove refuses to start
-// while another session holds it (Citus's operations hold it for their whole run).
+// while another session holds it (Citus's operations hold it for their whole run). One round trip reads the
+// group, whether the function exists and, for 13.0.5, who holds the lock; a second one takes it where it exists.
 void take_placement_colocation_lock(const PgConn& coord, const MoveUnit& u) {
-  const std::string colocation = coord
-                                     .scalar(
-                                         "SELECT p.colocationid::text FROM pg_catalog.pg_dist_shard s JOIN "
-                                         "pg_catalog.pg_dist_partition p USING (logicalrelid) WHERE s.shardid = $1",
-                                         {std::to_string(u.request.shard_id)})
-                                     .value_or("0");
+  auto r = coord.exec(
+      "SELECT p.colocationid::text, "
+      "to_regprocedure('citus_internal.acquire_placement_colocation_lock(bigint,integer)') IS NOT NULL, "
+      "(SELECT string_agg(a.pid || ' (' || coalesce(nullif(a.application_name, ''), a.usename::text) || ')', ', ')"
+      " FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+      " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 13 AND l.classid = 0::oid"
+      "   AND l.objid = p.colocationid::bigint::oid AND l.pid <> pg_catalog.pg_backend_pid()"
+      "   AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))"
+      " FROM pg_catalog.pg_dist_shard s JOIN pg_catalog.pg_dist_partition p USING (logicalrelid) WHERE s.shardid = $1",
+      {std::to_string(u.request.shard_id)});
+  const std::string colocation = r.rows() ? r.str(0, 0) : "0";
   if (colocation == "0") return;
-  if (coord.scalar("SELECT to_regprocedure('citus_internal.acquire_placement_colocation_lock(bigint,integer)')")) {
+  if (r.boolean(0, 1)) {
     if (coord.scalar("SELECT citus_internal.acquire_placement_colocation_lock($1::bigint, 7)::text", {colocation}) !=
         "0")
       return;
   } else {
-    auto holder = coord.scalar(
-        "SELECT string_agg(a.pid || ' (' || coalesce(nullif(a.application_name, ''), a.usename::text) || ')', ', ')"
-        " FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 13 AND l.classid = 0::oid"
-        "   AND l.objid = $1::bigint::oid AND l.pid <> pg_catalog.pg_backend_pid()"
-        "   AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())",
-        {colocation});
-    if (!holder) return;
+    if (r.is_null(0, 2)) return;
     throw std::runtime_error("a Citus shard move, copy or split of colocation group " + colocation +
-                             " is under way (session " + *holder + "); retry " + u.what() + " when it is done");
+                             " is under way (session " + r.str(0, 2) + "); retry " + u.what() + " when it is done");
   }
   throw std::runtime_error("a Citus shard move, copy or split of colocation group " + colocation +
                            " is under way; retry " + u.what() + " when it is done");
@@ -104,14 +103,17 @@ void take_placement_colocation_lock(const PgConn& coord, const MoveUnit& u) {
 
 // Citus 13.0.5's LockColocatedRelationsForMove: ShareUpdateExclusive on every distributed table of the unit, on
 // the coordinator. It conflicts with every DDL Citus propagates (CREATE INDEX [CONCURRENTLY], ALTER TABLE,
-// statistics, TRUNCATE) and with another move of the same tables, and not with reads or writes.
+// statistics, TRUNCATE) and with another move of the same tables, and not with reads or writes. Opens the
+// coordinator's transaction: BEGIN and the tables' names in one round trip.
 void lock_colocated_relations(const PgConn& coord, const MoveUnit& u, const ShardLockOptions& lock) {
-  auto tables = coord.scalar(
-      "SELECT string_agg(logicalrelid::regclass::text, ', ' ORDER BY logicalrelid::oid) FROM "
-      "(SELECT DISTINCT logicalrelid FROM pg_catalog.pg_dist_shard WHERE shardid = ANY($1::bigint[])) s",
-      {array_literal(u.shard_ids())});
-  if (!tables) throw std::runtime_error("the shards of " + u.what() + " are no longer in pg_dist_shard");
-  lock_waiting(coord, "LOCK TABLE " + *tables + " IN SHARE UPDATE EXCLUSIVE MODE", u.shard_ids(), lock);
+  auto r = coord.exec_pipelined(
+      {{"BEGIN", {}},
+       {"SELECT string_agg(logicalrelid::regclass::text, ', ' ORDER BY logicalrelid::oid) FROM "
+        "(SELECT DISTINCT logicalrelid FROM pg_catalog.pg_dist_shard WHERE shardid = ANY($1::bigint[])) s",
+        {array_literal(u.shard_ids())}}});
+  if (r[1].rows() != 1 || r[1].is_null(0, 0))
+    throw std::runtime_error("the shards of " + u.what() + " are no longer in pg_dist_shard");
+  lock_waiting(coord, "LOCK TABLE " + r[1].str(0, 0) + " IN SHARE UPDATE EXCLUSIVE MODE", u.shard_ids(), lock);
 }
 
 class CitusUnitMove : public UnitMove {
@@ -135,7 +137,13 @@ class CitusUnitMove : public UnitMove {
   PgConn connect_target(const std::string& purpose) override {
     return pool_.take(target_key_, [&] { return connect_citus_worker(target_info_, "pgmove-" + purpose); });
   }
-  std::string source_conninfo() const override { return source_info_; }
+  PgConn connect_replication() override {
+    return pool_.take("replication " + source_key_,
+                      [&] { return PgConn::connect(source_info_ + " replication=database", "pgmove-slot"); });
+  }
+  void release_replication(PgConn replication) override {
+    pool_.give("replication " + source_key_, std::move(replication));
+  }
   // The subscription learns its tables from the source's pg_publication_tables, a pg_class view in which Citus
   // hides shards: without the setting it subscribes to nothing and silently skips every change.
   // No password: Citus completes the stored conninfo with its node-to-node authentication (citus_use_authinfo:
@@ -171,7 +179,6 @@ class CitusUnitMove : public UnitMove {
   // seen. In the coordinator's transaction rather than another session, so that this move's own later lock
   // requests go ahead of a DDL queued behind them instead of waiting for it.
   void lock_definitions(const PgConn& coord, const ShardLockOptions& lock) override {
-    coord.run("BEGIN");
     lock_colocated_relations(coord, unit_, lock);
     take_placement_colocation_lock(coord, unit_);
   }

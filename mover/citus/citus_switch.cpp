@@ -202,21 +202,22 @@ void switch_coordinator_placements(const PgConn& coord, const MoveUnit& u) {
   std::vector<std::string> schemas, names;
   for (const auto& s : u.shards)
     sorted_ids.push_back(s.shard_id), schemas.push_back(s.schema), names.push_back(s.table_name);
-  coord.exec(
-      "INSERT INTO pg_catalog.pg_dist_cleanup (record_id, operation_id, object_type, object_name, node_group_id, "
-      "policy_type) SELECT nextval('pg_catalog.pg_dist_cleanup_recordid_seq'), op.id, $3::int, "
-      "quote_ident(s.nsp) || '.' || quote_ident(s.name), $2::int, $4::int "
-      "FROM unnest($1::bigint[], $5::text[], $6::text[]) AS s(shardid, nsp, name) "
-      "CROSS JOIN (SELECT nextval('pg_catalog.pg_dist_operationid_seq') AS id) op ORDER BY s.shardid",
-      {array_literal(sorted_ids), src, std::to_string(kCleanupShardPlacement),
-       std::to_string(kCleanupDeferredOnSuccess), array_literal(schemas), array_literal(names)});
-  coord.exec(
-      "INSERT INTO pg_catalog.pg_dist_placement (placementid, shardid, shardstate, shardlength, groupid) "
-      "SELECT nextval('pg_catalog.pg_dist_placement_placementid_seq'), shardid, 1, shardlength, $2::int "
-      "FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $3::int ORDER BY shardid",
-      {ids, dst, src});
-  auto del = coord.exec(
-      "DELETE FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $2::int", {ids, src});
+  // One round trip (libpq's pipeline mode; the server runs them in order and stops at the first failure).
+  const std::vector<PgResult> r = coord.exec_pipelined(
+      {{"INSERT INTO pg_catalog.pg_dist_cleanup (record_id, operation_id, object_type, object_name, node_group_id, "
+        "policy_type) SELECT nextval('pg_catalog.pg_dist_cleanup_recordid_seq'), op.id, $3::int, "
+        "quote_ident(s.nsp) || '.' || quote_ident(s.name), $2::int, $4::int "
+        "FROM unnest($1::bigint[], $5::text[], $6::text[]) AS s(shardid, nsp, name) "
+        "CROSS JOIN (SELECT nextval('pg_catalog.pg_dist_operationid_seq') AS id) op ORDER BY s.shardid",
+        {array_literal(sorted_ids), src, std::to_string(kCleanupShardPlacement),
+         std::to_string(kCleanupDeferredOnSuccess), array_literal(schemas), array_literal(names)}},
+       {"INSERT INTO pg_catalog.pg_dist_placement (placementid, shardid, shardstate, shardlength, groupid) "
+        "SELECT nextval('pg_catalog.pg_dist_placement_placementid_seq'), shardid, 1, shardlength, $2::int "
+        "FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $3::int ORDER BY shardid",
+        {ids, dst, src}},
+       {"DELETE FROM pg_catalog.pg_dist_placement WHERE shardid = ANY($1::bigint[]) AND groupid = $2::int",
+        {ids, src}}});
+  const PgResult& del = r[2];
   std::string deleted = PQcmdTuples(del.raw());
   if (deleted != std::to_string(u.shards.size()))
     throw std::runtime_error("pg_dist_placement changed during the move: found " + deleted + " of " +

@@ -255,9 +255,8 @@ ShardCopyStats copy_direct(const PgConn& source, PgConn& target, const ShardDdl&
   const std::string in_sql =
       "COPY " + ddl.relation + " (" + ddl.copy_columns + ") FROM STDIN " + copy_options(opts.binary, true);
   stats.target_attempts = 1;
-  target.run("BEGIN");
   try {
-    target.run("TRUNCATE " + ddl.relation);  // same transaction as the COPY: FREEZE is allowed
+    target.run("BEGIN; TRUNCATE " + ddl.relation);  // same transaction as the COPY: FREEZE is allowed
     start_copy(target, in_sql, PGRES_COPY_IN);
     start_copy(source, out_sql, PGRES_COPY_OUT);
     ++stats.source_reads;
@@ -359,8 +358,7 @@ ShardCopyStats copy_spooled(const PgConn& source, PgConn& target, const std::fun
     uint64_t sent = 0;
     try {
       if (attempt > 1) target = reconnect_target();
-      target.run("BEGIN");
-      target.run("TRUNCATE " + ddl.relation);
+      target.run("BEGIN; TRUNCATE " + ddl.relation);
       start_copy(target, in_sql, PGRES_COPY_IN);
       std::optional<TokenBucket::Copying> copying(std::in_place, opts.bucket);  // as in copy_direct
       while (true) {

@@ -37,7 +37,13 @@ class LocalUnitMove : public UnitMove {
     if (purpose != "target") return PgConn::connect(target_info_, "pgmove-" + purpose + "-" + sid_);
     return pooled("target " + unit_.target.endpoint(), target_info_, "pgmove-target-" + sid_);
   }
-  std::string source_conninfo() const override { return source_info_; }
+  PgConn connect_replication() override {
+    return pool_.take("replication " + unit_.source.endpoint(),
+                      [&] { return PgConn::connect(source_info_ + " replication=database", "pgmove-slot"); });
+  }
+  void release_replication(PgConn replication) override {
+    pool_.give("replication " + unit_.source.endpoint(), std::move(replication));
+  }
   // The target's server authenticates to the source on its own (trust, or the server's ~/.pgpass).
   std::string publisher_conninfo() const override { return conninfo_without_secrets(source_info_); }
   std::string subscription_options() const override { return ""; }

@@ -27,8 +27,10 @@ class UnitMove {
   // Sessions on the source and the target; `purpose` names them ("source", "target", "cleanup").
   virtual PgConn connect_source(const std::string& purpose) = 0;
   virtual PgConn connect_target(const std::string& purpose) = 0;
-  // The source's conninfo (the replication connection that makes the slot).
-  virtual std::string source_conninfo() const = 0;
+  // A replication connection to the source (it makes the slot), and back once the slot's snapshot is imported:
+  // kept for the next move from the same source, which then opens no walsender of its own.
+  virtual PgConn connect_replication() = 0;
+  virtual void release_replication(PgConn replication) = 0;
   // What the target's subscription is created with: its CONNECTION (stored in pg_subscription, so without any
   // password: the target authenticates on its own) and the options added to its WITH list ("" for none).
   virtual std::string publisher_conninfo() const = 0;

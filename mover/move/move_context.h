@@ -2,6 +2,7 @@
 // from and MoveControl re-rates), the progress display and the summary.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -34,6 +35,8 @@ struct MoveContext {
   MoveProgress progress;
   std::mutex stats_mu;
   MoveSummary summary;
+  // pgload's schema (the journal's table) was found current by a move of this run: later moves skip the check.
+  std::atomic<bool> journal_schema_ready{false};
 };
 
 }  // namespace pgload

@@ -2,7 +2,9 @@
 // anyone can take, while a move of a concurrently running pgmove is left alone.
 #include "mover/move/move_journal.h"
 
+#include <optional>
 #include <stdexcept>
+#include <string>
 
 #include "common/pgload_schema.h"
 
@@ -10,6 +12,13 @@ namespace pgload {
 
 namespace {
 const std::string kLock = std::to_string(MoveJournal::kLockClass);
+const char* const kSetStateSql =
+    "UPDATE pgload.moves SET state = $2, error = coalesce($3, error), updated_at = now() WHERE move_id = $1";
+
+// The owner lock's key is the move id's low 32 bits as a signed int, as begin() takes it.
+std::string unlock_sql(int64_t move_id) {
+  return "SELECT pg_advisory_unlock(" + kLock + ", " + std::to_string(static_cast<int32_t>(move_id)) + ")";
+}
 
 std::vector<std::string> parse_text_array(std::string_view v) {
   // PostgreSQL text[] output: {a,"b c","d\"e"}; shard relations are always quoted identifiers here.
@@ -43,9 +52,9 @@ MoveJournal::MoveJournal(PgConn coordinator) : MoveJournal(nullptr) {
   create_table();
 }
 
-MoveJournal MoveJournal::sharing(const PgConn& coordinator) {
+MoveJournal MoveJournal::sharing(const PgConn& coordinator, bool ensure_schema) {
   MoveJournal j(&coordinator);
-  j.create_table();
+  if (ensure_schema) j.create_table();
   return j;
 }
 
@@ -90,13 +99,26 @@ int64_t MoveJournal::begin(const std::vector<int64_t>& shard_ids, const std::vec
 }
 
 void MoveJournal::set_state(int64_t move_id, std::string_view state, std::string_view error) {
-  conn_->exec("UPDATE pgload.moves SET state = $2, error = coalesce($3, error), updated_at = now() WHERE move_id = $1",
-              {std::to_string(move_id), std::string(state),
-               error.empty() ? std::nullopt : std::optional<std::string>(std::string(error))});
+  conn_->exec(kSetStateSql, {std::to_string(move_id), std::string(state),
+                             error.empty() ? std::nullopt : std::optional<std::string>(std::string(error))});
 }
 
-void MoveJournal::release(int64_t move_id) {
-  conn_->run("SELECT pg_advisory_unlock(" + kLock + ", " + std::to_string(static_cast<int32_t>(move_id)) + ")");
+void MoveJournal::release(int64_t move_id) { conn_->run(unlock_sql(move_id)); }
+
+void MoveJournal::set_state_and_commit(int64_t move_id, std::string_view state) {
+  conn_->exec_pipelined({{kSetStateSql, {std::to_string(move_id), std::string(state), std::nullopt}}, {"COMMIT", {}}});
+}
+
+void MoveJournal::finish(int64_t move_id) {
+  try {
+    conn_->exec_pipelined({{kSetStateSql, {std::to_string(move_id), "done", std::nullopt}}, {unlock_sql(move_id), {}}});
+  } catch (...) {
+    try {
+      release(move_id);  // the unlock did not run after the failed update
+    } catch (const std::exception&) {
+    }
+    throw;
+  }
 }
 
 std::vector<JournalEntry> MoveJournal::claim_orphans() {

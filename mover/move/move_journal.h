@@ -34,8 +34,9 @@ class MoveJournal {
   explicit MoveJournal(PgConn coordinator);
   // The same on the caller's coordinator session, which must outlive the journal: set_state() then joins the
   // caller's open transaction, which is how a move's catalog switch and its journal state commit together.
-  static MoveJournal sharing(const PgConn& coordinator);
-  static MoveJournal sharing(PgConn&&) = delete;  // a temporary session would be gone before the journal
+  // `ensure_schema` false: the caller knows the schema is current (an earlier move of its run ensured it).
+  static MoveJournal sharing(const PgConn& coordinator, bool ensure_schema = true);
+  static MoveJournal sharing(PgConn&&, bool = true) = delete;  // a temporary session would be gone first
 
   // Records a new move as 'started' and takes its owner lock on this connection; returns its move_id.
   // Throws if any of the shards is already in an unfinished move.
@@ -45,6 +46,12 @@ class MoveJournal {
   void set_state(int64_t move_id, std::string_view state, std::string_view error = {});
   // Releases the owner lock of a finished move.
   void release(int64_t move_id);
+  // set_state(move_id, state) and COMMIT of the session's open transaction in one round trip: the COMMIT runs only
+  // when the update did.
+  void set_state_and_commit(int64_t move_id, std::string_view state);
+  // set_state(move_id, "done") and release(move_id) in one round trip, outside a transaction; a failed update is
+  // thrown after the lock is released all the same.
+  void finish(int64_t move_id);
   // Unfinished moves whose owner is gone (their lock is free); the caller owns their locks until release().
   std::vector<JournalEntry> claim_orphans();
 

@@ -21,19 +21,19 @@ void MoveBackend::move(MoveContext& run, const MoveUnit& u) { run_move_steps(run
 
 namespace {
 
-// LOCK TABLE on the source inside its open transaction, bounded by --lock-timeout; a timeout names the node.
+// Opens a transaction on the source and takes LOCK TABLE in it, bounded by --lock-timeout; a timeout names the node.
 void lock_source_tables(const MoveUnit& u, const PgConn& source, const std::string& tables, const std::string& mode,
                         const std::optional<int64_t>& lock_timeout_ms) {
-  source.exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)", {std::to_string(lock_timeout_ms.value_or(0))});
+  // One round trip: the server runs the statements in order and stops at the first error.
   try {
-    source.run("LOCK TABLE " + tables + " IN " + mode + " MODE");
+    source.run("BEGIN; SELECT pg_catalog.set_config('lock_timeout', '" + std::to_string(lock_timeout_ms.value_or(0)) +
+               "', true); LOCK TABLE " + tables + " IN " + mode + " MODE; SET LOCAL lock_timeout = 0");
   } catch (const PgError& e) {
     if (e.sqlstate() != "55P03") throw;
     throw std::runtime_error("the shard tables of " + u.what() + " on " + u.source.endpoint() +
                              " stayed locked for longer than --lock-timeout (" +
                              std::to_string(lock_timeout_ms.value_or(0)) + " ms): " + e.what());
   }
-  source.run("SET LOCAL lock_timeout = 0");
 }
 
 }  // namespace
@@ -41,7 +41,6 @@ void lock_source_tables(const MoveUnit& u, const PgConn& source, const std::stri
 void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   const auto& opts = run.opts;
   const bool logical = opts.mode == TransferMode::Logical;
-  const std::string sid = std::to_string(u.request.shard_id);
   StepTimes times(u.what());
   const std::unique_ptr<UnitMove> m = backend.begin(run, u);
   auto connect_target = [&] { return m->connect_target("target"); };
@@ -51,7 +50,8 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   m->start(coord);
   times.mark("start");
   // The journal shares `coord`: its state changes join the transaction that switches the placements.
-  MoveJournal journal = MoveJournal::sharing(coord);
+  MoveJournal journal = MoveJournal::sharing(coord, !run.journal_schema_ready.load());
+  run.journal_schema_ready = true;
   const int64_t move_id = journal.begin(u.shard_ids(), u.relations(), u.source.group_id, u.target.group_id,
                                         logical ? "logical" : "block_writes");
   times.mark("journal");
@@ -81,7 +81,6 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   // themselves, so that the checksum compares a still picture even against a writer that bypasses the coordinator.
   auto block_writes = [&] {
     m->block_writes(coord, lock_opts);
-    source.run("BEGIN");
     lock_source_tables(u, source, source_tables, "EXCLUSIVE", opts.lock_timeout_ms);
     run.step(u, "blocking");
   };
@@ -97,7 +96,6 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
     // the coordinator out from here on, and the source's own lock waits for DDL that is still committing there
     // (a coordinator's DDL commits on the workers after it released its lock on the coordinator).
     m->lock_definitions(coord, lock_opts);
-    source.run("BEGIN");
     lock_source_tables(u, source, source_tables, "SHARE UPDATE EXCLUSIVE", opts.lock_timeout_ms);
     std::vector<ShardDdl> ddls;
     std::vector<std::string> owners;
@@ -139,13 +137,14 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
       source.run("CREATE PUBLICATION " + quote_ident(repl) + " FOR TABLE " + source_tables);
       published = true;
       {
-        // The slot's exported snapshot is valid while this replication connection stays open and idle.
-        PgConn walsender = PgConn::connect(m->source_conninfo() + " replication=database", "pgmove-slot-" + sid);
+        // The slot's exported snapshot is valid while this replication connection stays open and idle: until the
+        // source's transaction imported it. Then the connection may serve the next move's slot.
+        PgConn walsender = m->connect_replication();
         auto slot =
             walsender.exec("CREATE_REPLICATION_SLOT " + quote_ident(repl) + " LOGICAL pgoutput (SNAPSHOT 'export')");
         std::string snapshot = slot.str(0, slot.col("snapshot_name"));
-        source.run("BEGIN ISOLATION LEVEL REPEATABLE READ");
-        source.run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
+        source.run("BEGIN ISOLATION LEVEL REPEATABLE READ; SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
+        m->release_replication(std::move(walsender));
         if (lock_for_slot) coord.run("COMMIT");  // loads go on during the copy: what they write comes through the slot
         times.mark("slot");
         copy.copy_rows(source, target, connect_target, ddls);
@@ -161,28 +160,46 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
       // subscription applies as a replica: foreign keys do not fire there).
       UnitCopy::add_foreign_keys(target, ddls);
       times.mark("indexes, verify");
-      target.run("CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " + quote_literal(m->publisher_conninfo()) +
-                 " PUBLICATION " + quote_ident(repl) + " WITH (create_slot = false, copy_data = false, slot_name = " +
-                 quote_literal(repl) + ", enabled = true" + m->subscription_options() + ")");
-      // A subscription that learnt fewer tables than the unit has would skip changes silently.
-      auto subscribed = target.scalar(
-          "SELECT count(*) FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = $1",
-          {repl});
-      if (subscribed.value_or("0") != std::to_string(u.shards.size()))
-        throw std::runtime_error("subscription " + repl + " on " + u.target.endpoint() + " covers " +
-                                 subscribed.value_or("0") + " of the unit's " + std::to_string(u.shards.size()) +
-                                 " shard tables");
+      // The subscription is made only when there is something to replicate: while the slot has confirmed the
+      // source's current WAL position, no change was written after the snapshot the copy was read and verified
+      // from (the same test that ends the catch-up below), so a move of an idle unit never starts a worker.
       progress->set_phase("catching up");
+      bool subscribed = false;
+      auto subscribe = [&] {
+        // A subscription that learnt fewer tables than the unit has would skip changes silently: counted in the
+        // same simple query (one transaction; without create_slot, CREATE SUBSCRIPTION may run in one).
+        auto tables =
+            target.scalar("CREATE SUBSCRIPTION " + quote_ident(repl) + " CONNECTION " +
+                          quote_literal(m->publisher_conninfo()) + " PUBLICATION " + quote_ident(repl) +
+                          " WITH (create_slot = false, copy_data = false, slot_name = " + quote_literal(repl) +
+                          ", enabled = true" + m->subscription_options() +
+                          "); SELECT count(*) FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid "
+                          "WHERE s.subname = " +
+                          quote_literal(repl));
+        subscribed = true;
+        if (tables.value_or("0") != std::to_string(u.shards.size()))
+          throw std::runtime_error("subscription " + repl + " on " + u.target.endpoint() + " covers " +
+                                   tables.value_or("0") + " of the unit's " + std::to_string(u.shards.size()) +
+                                   " shard tables");
+        times.mark("subscribe");
+      };
+      auto catch_up = [&] {
+        if (!subscribed) {
+          if (slot_caught_up(source, repl)) return;
+          subscribe();
+        }
+        wait_for_catchup(u, source, repl, opts.catchup_timeout_s);
+      };
+      if (!slot_caught_up(source, repl)) subscribe();
       run.step(u, "copied");
-      times.mark("subscribe");
-      wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // most of the backlog, writes still flowing
+      if (subscribed) wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // most of the backlog, writes flow
       lock_unit_shards();
       // Loads are excluded now, other writes may still flow: drain what a load that just finished left in the slot
       // before writes are blocked, so the pause below does not grow with the load.
-      wait_for_catchup(u, source, repl, opts.catchup_timeout_s);
+      catch_up();
       block_writes();
-      wait_for_catchup(u, source, repl, opts.catchup_timeout_s);  // the rest, writes blocked
-      drop_subscription(target, repl);
+      catch_up();  // the rest, writes blocked
+      if (subscribed) drop_existing_subscription(target, repl);
       times.mark("catchup");
     }
 
@@ -190,9 +207,8 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
     run.step(u, "switching");
     // The switch: placements and the journal flip together, so the journal never lies about who owns the data.
     m->switch_placements(coord, move_id);
-    journal.set_state(move_id, "switched");
     switch_in_doubt = true;
-    coord.run("COMMIT");
+    journal.set_state_and_commit(move_id, "switched");
     switch_in_doubt = false;
     times.mark("switch");
   } catch (...) {
@@ -220,19 +236,27 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   // Switched: the target is authoritative. The backend finishes in the source transaction that held the lock (a
   // write that waited on it fails instead of landing in an old shard), and the replication objects go; a failure
   // here is finished by the next run (journal state 'switched').
+  bool finished = true;
   try {
     m->finish(source);
-    if (logical) source.run("DROP PUBLICATION IF EXISTS " + quote_ident(repl));
-    source.run("COMMIT");
-    if (logical) drop_slot_and_publication(source, repl);
-    journal.set_state(move_id, "done");
+    source.run(logical ? "DROP PUBLICATION IF EXISTS " + quote_ident(repl) + "; COMMIT" : "COMMIT");
+    if (logical) drop_slot(source, repl);
   } catch (const std::exception& e) {
     run.progress.warn(u.what() + " is switched but finishing it failed: " + e.what() +
                       "; the next pgmove run (or pgmove recover) finishes it");
+    try {
+      journal.release(move_id);
+    } catch (const std::exception&) {
+    }
+    finished = false;
   }
-  try {
-    journal.release(move_id);
-  } catch (const std::exception&) {
+  if (finished) {
+    try {
+      journal.finish(move_id);  // 'done' and the owner lock's release
+    } catch (const std::exception& e) {
+      run.progress.warn(u.what() + " is switched but finishing it failed: " + e.what() +
+                        "; the next pgmove run (or pgmove recover) finishes it");
+    }
   }
   run.progress.finish(progress);
   run.count_moved(copy.totals());

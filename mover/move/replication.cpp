@@ -1,6 +1,7 @@
 // Replication SQL. Dropping tolerates objects that are already gone, so cleanup and recovery can run it twice.
 #include "mover/move/replication.h"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -15,38 +16,63 @@ std::string replication_name(int64_t move_id) { return "pgload_move_" + std::to_
 
 void drop_subscription(const PgConn& target, const std::string& name) {
   auto exists = target.scalar("SELECT 1 FROM pg_subscription WHERE subname = $1", {name});
-  if (!exists) return;
-  // Detach the slot first so DROP SUBSCRIPTION does not reach out to the source; the slot is dropped there.
-  target.run("ALTER SUBSCRIPTION " + quote_ident(name) + " DISABLE");
-  target.run("ALTER SUBSCRIPTION " + quote_ident(name) + " SET (slot_name = NONE)");
-  target.run("DROP SUBSCRIPTION " + quote_ident(name));
+  if (exists) drop_existing_subscription(target, name);
+}
+
+void drop_existing_subscription(const PgConn& target, const std::string& name) {
+  // Detach the slot first so DROP SUBSCRIPTION does not reach out to the source; the slot is dropped there. One
+  // simple query, one transaction: DROP SUBSCRIPTION of a subscription without a slot may run in one.
+  const std::string sub = quote_ident(name);
+  target.run("ALTER SUBSCRIPTION " + sub + " DISABLE; ALTER SUBSCRIPTION " + sub +
+             " SET (slot_name = NONE); DROP SUBSCRIPTION " + sub);
+}
+
+void drop_slot(const PgConn& source, const std::string& name) {
+  // The walsender of a just-dropped subscription may take a moment to exit: an active slot is tried again.
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  auto pause = std::chrono::milliseconds(1);
+  while (true) {
+    auto active = source.scalar(
+        "SELECT active, CASE WHEN NOT active THEN pg_drop_replication_slot(slot_name) END "
+        "FROM pg_replication_slots WHERE slot_name = $1",
+        {name});
+    if (!active || *active != "t" || Clock::now() > deadline) return;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
 }
 
 void drop_slot_and_publication(const PgConn& source, const std::string& name) {
-  for (int i = 0; i < 200; ++i) {  // the walsender of a just-disabled subscription may take a moment to exit
-    auto active = source.scalar("SELECT active FROM pg_replication_slots WHERE slot_name = $1", {name});
-    if (!active) break;
-    if (*active == "f") {
-      source.exec("SELECT pg_drop_replication_slot($1)", {name});
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  drop_slot(source, name);
   source.run("DROP PUBLICATION IF EXISTS " + quote_ident(name));
 }
 
+bool slot_caught_up(const PgConn& source, const std::string& slot, std::string* lsn) {
+  auto r = source.exec(
+      "SELECT w.lsn::text, coalesce(s.confirmed_flush_lsn >= w.lsn, false) FROM (SELECT pg_current_wal_lsn() AS lsn) w "
+      "LEFT JOIN pg_replication_slots s ON s.slot_name = $1",
+      {slot});
+  if (lsn) *lsn = r.str(0, 0);
+  return r.boolean(0, 1);
+}
+
 void wait_for_catchup(const MoveUnit& u, const PgConn& source, const std::string& slot, int timeout_s) {
-  auto lsn = source.scalar("SELECT pg_current_wal_lsn()::text");
-  auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+  // The first check reads the position to reach in the same statement (a slot already there costs one round
+  // trip); then polls start at 1 ms and back off to 20 ms, so that a caught-up slot is seen within a few ms.
+  std::string lsn;
+  if (slot_caught_up(source, slot, &lsn)) return;
+  const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+  auto pause = std::chrono::milliseconds(1);
   while (true) {
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(20));
     auto done = source.scalar("SELECT confirmed_flush_lsn >= $1::pg_lsn FROM pg_replication_slots WHERE slot_name = $2",
-                              {*lsn, slot});
+                              {lsn, slot});
     if (done && *done == "t") return;
     if (Clock::now() > deadline)
       throw std::runtime_error(u.what() + ": subscription " + slot + " on " + u.target.endpoint() +
-                               " did not catch up to " + *lsn + " within " + std::to_string(timeout_s) +
+                               " did not catch up to " + lsn + " within " + std::to_string(timeout_s) +
                                " s (see the target's server log)");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 

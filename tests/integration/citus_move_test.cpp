@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <future>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -21,6 +22,7 @@
 #include "tests/support/citus_move_fixture.h"
 #include "tests/support/rate_probe.h"
 #include "tests/support/test_cluster.h"
+#include "tests/support/wal_nudge.h"
 
 using namespace pgload;
 
@@ -276,7 +278,13 @@ TEST_F(CitusMoveTest, SubscriptionNeverHoldsThePassword) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
+  std::vector<std::string> workers;  // they write WAL during the moves, so that each move subscribes
+  auto nodes = coord_.exec("SELECT nodename, nodeport FROM pg_dist_node WHERE groupid <> 0");
+  for (int i = 0; i < nodes.rows(); ++i)
+    workers.push_back("host=" + nodes.str(i, 0) + " port=" + nodes.str(i, 1) + " user=postgres dbname=postgres");
+  std::optional<test::WalNudge> nudge(std::in_place, workers);
   auto r = pgmove("--debug rebalance --mode logical", "'" + env_.conninfo + " password=S3cretPw!'");
+  nudge.reset();
   done = true;
   watch.join();
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -24,6 +25,7 @@
 #include "common/pg.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
+#include "tests/support/wal_nudge.h"
 
 namespace pgload {
 namespace {
@@ -444,8 +446,8 @@ TEST_F(SecuritySecrets, PgpasswordNeverPrinted) {
 
 // A logical move with --debug, the password in the conninfo or in PGPASSWORD: it is never printed, and the target's
 // pg_subscription never holds it: the subscription's conninfo has none to quote. An event trigger on the target
-// records what CREATE SUBSCRIPTION stored (the subscription of an idle shard lives a few milliseconds: polling for
-// it missed it on a busy machine).
+// records what CREATE SUBSCRIPTION stored (a subscription lives a few milliseconds: polling for it missed it on a
+// busy machine). The source writes WAL meanwhile: the move of a shard nobody writes makes no subscription.
 TEST_F(SecuritySecrets, LogicalMoveWithDebugNeverPrintsNorStoresPassword) {
   PgConn coord = cluster().connect();
   coord.run("DROP TABLE IF EXISTS secret_lg");
@@ -471,9 +473,11 @@ TEST_F(SecuritySecrets, LogicalMoveWithDebugNeverPrintsNorStoresPassword) {
     t.run(
         "CREATE EVENT TRIGGER secret_seen_sub ON ddl_command_end WHEN TAG IN ('CREATE SUBSCRIPTION') "
         "EXECUTE FUNCTION secret_seen_sub()");
+    std::optional<test::WalNudge> nudge(std::in_place, std::vector<std::string>{cluster().node_conninfo(from)});
     auto r = pgmove("--debug --coordinator " + sh(conn) + " move " + shard + " --to 127.0.0.1:" + std::to_string(to) +
                         " --mode logical",
                     env);
+    nudge.reset();
     const std::string stored = t.scalar("SELECT string_agg(conninfo, ' | ') FROM secret_seen").value_or("");
     t.run("DROP EVENT TRIGGER secret_seen_sub");
     t.run("DROP FUNCTION secret_seen_sub()");

@@ -19,6 +19,7 @@
 #include "tests/support/rate_probe.h"
 #include "tests/support/shard_definition.h"
 #include "tests/support/test_cluster.h"
+#include "tests/support/wal_nudge.h"
 
 using namespace pgload;
 using pgload::test::TestCluster;
@@ -602,6 +603,8 @@ TEST(ShardMove, SubscriptionStoresNoPassword) {
   ExecutorOptions opts;
   opts.mode = TransferMode::Logical;
   std::string stored;
+  // The source writes WAL after the snapshot, so the move subscribes (an idle unit's move does not).
+  test::WalNudge nudge({env.cluster.node_conninfo(s.port)});
   opts.hooks.on_step = [&](int64_t, std::string_view step) {
     if (step != "copied") return;  // the subscription is streaming
     stored = env.cluster.connect_node(env.new_port)
