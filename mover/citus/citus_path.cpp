@@ -1,11 +1,11 @@
 #include "mover/citus/citus_path.h"
 
 #include <cstdio>
-#include <future>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/at_once.h"
 #include "mover/citus/citus_backend.h"
 #include "mover/citus/citus_native.h"
 #include "mover/citus/citus_sessions.h"
@@ -24,26 +24,25 @@ std::string direct_path_blocker(const Catalog& catalog, SessionPool& pool) {
     PgConn conn;
     std::string blocker;
   };
-  std::vector<std::pair<const Node*, std::future<Checked>>> checks;
-  for (const auto& n : catalog.nodes()) {
-    if (n.is_coordinator() || !n.is_active || n.role != "primary") continue;
-    checks.emplace_back(&n, std::async(std::launch::async, [&n, conninfo = catalog.node_conninfo(n)]() -> Checked {
-      try {
-        PgConn c = connect_citus_worker(conninfo, "pgmove");
-        auto r = c.exec("SELECT current_setting('is_superuser'), current_setting('max_prepared_transactions')::int");
-        if (r.str(0, 0) != "on") return {PgConn(), "the role is not a superuser on " + n.endpoint()};
-        if (r.i64(0, 1) < 1) return {PgConn(), "max_prepared_transactions is 0 on " + n.endpoint()};
-        return {std::move(c), ""};
-      } catch (const PgError& e) {
-        return {PgConn(), "cannot reach " + n.endpoint() + " directly (" + e.server_message() + ")"};
-      }
-    }));
-  }
+  std::vector<std::pair<const Node*, std::string>> workers;  // and its conninfo
+  for (const auto& n : catalog.nodes())
+    if (!n.is_coordinator() && n.is_active && n.role == "primary") workers.emplace_back(&n, catalog.node_conninfo(n));
+  auto checks = at_once(workers, [](const std::pair<const Node*, std::string>& w) -> Checked {
+    const Node* n = w.first;
+    try {
+      PgConn c = connect_citus_worker(w.second, "pgmove");
+      auto r = c.exec("SELECT current_setting('is_superuser'), current_setting('max_prepared_transactions')::int");
+      if (r.str(0, 0) != "on") return {PgConn(), "the role is not a superuser on " + n->endpoint()};
+      if (r.i64(0, 1) < 1) return {PgConn(), "max_prepared_transactions is 0 on " + n->endpoint()};
+      return {std::move(c), ""};
+    } catch (const PgError& e) {
+      return {PgConn(), "cannot reach " + n->endpoint() + " directly (" + e.server_message() + ")"};
+    }
+  });
   std::string blocker;
-  for (auto& [n, check] : checks) {
-    Checked c = check.get();
-    if (blocker.empty()) blocker = c.blocker;
-    if (c.conn) pool.give("worker " + n->endpoint(), std::move(c.conn));
+  for (size_t i = 0; i < checks.size(); ++i) {
+    if (blocker.empty()) blocker = checks[i].blocker;
+    if (checks[i].conn) pool.give("worker " + workers[i].first->endpoint(), std::move(checks[i].conn));
   }
   return blocker;
 }

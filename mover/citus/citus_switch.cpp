@@ -5,10 +5,12 @@
 #include "mover/citus/citus_switch.h"
 
 #include <exception>
-#include <future>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "common/at_once.h"
 
 namespace pgload {
 
@@ -45,36 +47,32 @@ const char* const CitusMetadataWorkers::kGroupsSql =
 
 CitusMetadataWorkers::CitusMetadataWorkers(const Catalog& catalog, const std::vector<int32_t>& groups,
                                            const std::string& coordinator_gpid, SessionPool& pool) {
-  // New sessions (a run's first move) are opened at the same time: each is a new backend on its worker.
-  std::vector<std::future<PgConn>> opening;
+  std::vector<std::pair<std::string, std::string>> sessions;  // pool key, conninfo
   for (const int32_t group : groups) {
     const Node* n = catalog.node_for_group(group);
     if (!n) continue;
-    const std::string key = metadata_session_key(*n, coordinator_gpid);
-    workers_.push_back({*n, PgConn(), "", key});
-    opening.push_back(std::async(std::launch::async, [&pool, key, info = catalog.node_conninfo(*n), &coordinator_gpid] {
-      return pool.take(key, [&] { return connect_metadata_session(info, coordinator_gpid); });
-    }));
+    workers_.push_back({*n, PgConn(), "", metadata_session_key(*n, coordinator_gpid)});
+    sessions.emplace_back(workers_.back().key, catalog.node_conninfo(*n));
   }
-  for (size_t i = 0; i < opening.size(); ++i) workers_[i].conn = opening[i].get();
+  // New sessions (a run's first move) are opened at the same time: each is a new backend on its worker.
+  auto conns = at_once(sessions, [&pool, &coordinator_gpid](const std::pair<std::string, std::string>& s) {
+    return pool.take(s.first, [&] { return connect_metadata_session(s.second, coordinator_gpid); });
+  });
+  for (size_t i = 0; i < conns.size(); ++i) workers_[i].conn = std::move(conns[i]);
 }
 
 void CitusMetadataWorkers::warm(const std::vector<std::pair<Node, std::string>>& nodes,
                                 const std::string& coordinator_gpid, const std::vector<int64_t>& shard_ids,
                                 SessionPool& pool) noexcept {
   try {
-    std::vector<std::future<PgConn>> opening;
-    for (const auto& node : nodes)
-      opening.push_back(std::async(std::launch::async, [&info = node.second, &coordinator_gpid] {
-        try {
-          return connect_metadata_session(info, coordinator_gpid);
-        } catch (const std::exception&) {
-          return PgConn();
-        }
-      }));
-    std::vector<PgConn> conns;
+    std::vector<PgConn> conns = at_once(nodes, [&coordinator_gpid](const std::pair<Node, std::string>& node) {
+      try {
+        return connect_metadata_session(node.second, coordinator_gpid);
+      } catch (const std::exception&) {
+        return PgConn();
+      }
+    });
     std::vector<const PgConn*> sessions;
-    for (auto& o : opening) conns.push_back(o.get());
     const std::string sql = "BEGIN; SELECT pg_catalog.lock_shard_metadata(1, " +
                             quote_literal(array_literal(shard_ids)) + "::bigint[]); ROLLBACK";
     for (const auto& c : conns)
@@ -94,21 +92,10 @@ CitusMetadataWorkers::~CitusMetadataWorkers() { rollback(); }
 void CitusMetadataWorkers::lock(const std::vector<int64_t>& shard_ids, const ShardLockOptions& options) {
   // On every worker at the same time: the coordinator's lock, taken first, keeps every other move out, and no
   // writer holds a worker's lock while waiting for another worker's, so their order cannot deadlock.
-  std::vector<std::future<void>> locking;
-  for (auto& w : workers_)
-    locking.push_back(std::async(std::launch::async, [&w, &shard_ids, &options] {
-      w.conn.run("BEGIN");
-      lock_shards(w.conn, shard_ids, options);
-    }));
-  std::exception_ptr first;
-  for (auto& l : locking) {
-    try {
-      l.get();
-    } catch (...) {
-      if (!first) first = std::current_exception();
-    }
-  }
-  if (first) std::rethrow_exception(first);
+  at_once(workers_, [&shard_ids, &options](const Worker& w) {
+    w.conn.run("BEGIN");
+    lock_shards(w.conn, shard_ids, options);
+  });
 }
 
 void CitusMetadataWorkers::send_prepare(const MoveUnit& u, int64_t move_id) {
