@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "mover/move/move_control.h"
 #include "tests/support/citus_env.h"
 #include "tests/support/test_cluster.h"
+#include "tests/support/wal_nudge.h"
 
 using namespace pgload;
 using pgload::test::run_command;
@@ -111,13 +113,26 @@ class CitusMoveFault : public ::testing::Test {
       try {
         PgConn c = PgConn::connect(conninfo_, "pgmove");
         Catalog cat = Catalog::load(c);
+        // In the catch-up, the fault is meant to find a live subscription: a logical move makes one only when its
+        // source wrote WAL after the copy's snapshot, so WAL is written on the source, and the target is checked.
+        const bool at_catch_up = mode == TransferMode::Logical && step == "copied";
+        std::unique_ptr<test::WalNudge> nudge;
+        if (at_catch_up)
+          nudge = std::make_unique<test::WalNudge>(
+              std::vector<std::string>{cat.node_conninfo(*cat.find_node(move.source_host, move.source_port))});
+        const std::string target = cat.node_conninfo(*cat.find_node(move.target_host, move.target_port));
         ExecutorOptions o;
         o.mode = mode;
         o.hooks.after_target_chunk = [step](int64_t, int, uint64_t) {
           if (step == "chunk") raise(SIGKILL);
         };
-        o.hooks.on_step = [step](int64_t, std::string_view s) {
-          if (s == step) raise(SIGKILL);
+        o.hooks.on_step = [step, at_catch_up, target](int64_t, std::string_view s) {
+          if (s != step) return;
+          if (at_catch_up &&
+              PgConn::connect(target, "pgload-test")
+                      .scalar("SELECT count(*) FROM pg_subscription WHERE subname LIKE 'pgload_move_%'") == "0")
+            _exit(3);
+          raise(SIGKILL);
         };
         execute_moves(cat, {move}, o);
       } catch (...) {
@@ -190,6 +205,7 @@ TEST_F(CitusMoveFault, PgmoveKilledAtEachStep) {
     MoveRequest move = reset_layout();
     const int status = kill_pgmove_at(move, f.mode, f.step);
     const std::string point = "pgmove killed: " + f.name;
+    ASSERT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << point << ": the target had no subscription";
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << point << ": the step was never reached";
     std::printf("[ point ] %s\n", point.c_str());
     placements(coord_, point + ", before recovery");  // one placement per shard even now

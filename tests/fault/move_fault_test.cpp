@@ -30,6 +30,7 @@
 #include "tests/support/fault_tally.h"
 #include "tests/support/files.h"
 #include "tests/support/test_cluster.h"
+#include "tests/support/wal_nudge.h"
 
 extern char** environ;
 
@@ -346,6 +347,19 @@ MoveHooks hooks_for(const StepFault& f, const std::vector<MoveRequest>& moves,
   return h;
 }
 
+// A fault "during catch-up" is meant to find a live subscription. A logical move makes one only when its source wrote
+// WAL after the copy's snapshot (an idle source has nothing to replicate), so WAL is written on every worker while
+// such a move runs, and the fault checks that the target has the subscription.
+bool at_catch_up(const StepFault& f) { return f.mode == TransferMode::Logical && f.step == "copied"; }
+std::vector<std::string> worker_conninfos(const TestCluster& c) {
+  std::vector<std::string> out;
+  for (int port : c.worker_ports()) out.push_back(c.node_conninfo(port));
+  return out;
+}
+bool has_move_subscription(const TestCluster& c, int port) {
+  return c.connect_node(port).scalar("SELECT count(*) FROM pg_subscription WHERE subname LIKE 'pgload_move_%'") != "0";
+}
+
 // pgmove (the executor, in a forked copy of this process) SIGKILLed at an exact step of the third move.
 TEST_F(MoveFault, PgmoveKilledAtEachStep) {
   const std::vector<StepFault> faults = {
@@ -367,11 +381,16 @@ TEST_F(MoveFault, PgmoveKilledAtEachStep) {
       int devnull = open("/dev/null", O_WRONLY);
       dup2(devnull, STDOUT_FILENO);
       try {
+        std::unique_ptr<WalNudge> nudge;
+        if (at_catch_up(f)) nudge = std::make_unique<WalNudge>(worker_conninfos(cluster()));
         PgConn c = PgConn::connect(cluster().conninfo(), "pgmove");
         Catalog cat = Catalog::load(c);
         ExecutorOptions o;
         o.mode = f.mode;
-        o.hooks = hooks_for(f, moves, [](const MoveRequest&) { raise(SIGKILL); });
+        o.hooks = hooks_for(f, moves, [&f](const MoveRequest& m) {
+          if (at_catch_up(f) && !has_move_subscription(cluster(), m.target_port)) _exit(3);
+          raise(SIGKILL);
+        });
         execute_moves(cat, moves, o);
       } catch (...) {
       }
@@ -380,6 +399,7 @@ TEST_F(MoveFault, PgmoveKilledAtEachStep) {
     int status = 0;
     waitpid(pid, &status, 0);
     const std::string point = "pgmove killed: " + f.name;
+    ASSERT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << point << ": the target had no subscription";
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << point << ": the step was never reached";
     std::printf("[ point ] %s\n", point.c_str());
     recover_and_check(point, f.mode, f.journal_state);
@@ -410,8 +430,13 @@ TEST_F(MoveFault, PostmasterKilledAtEachStep) {
     o.mode = f.mode;
     o.catchup_timeout_s = 10;  // a dead target never catches up: bound the wait
     bool fired = false;
+    std::unique_ptr<WalNudge> nudge;
+    if (at_catch_up(f)) nudge = std::make_unique<WalNudge>(worker_conninfos(cluster()));
     o.hooks = hooks_for(f, moves, [&](const MoveRequest& m) {
       fired = true;
+      if (at_catch_up(f)) {
+        EXPECT_TRUE(has_move_subscription(cluster(), m.target_port)) << f.name;
+      }
       kill_postmaster(f.kill == StepFault::Kill::Source ? m.source_port : m.target_port);
     });
     std::string outcome = "succeeded";
@@ -422,6 +447,7 @@ TEST_F(MoveFault, PostmasterKilledAtEachStep) {
       outcome = std::string("failed: ") + e.what();
     }
     (void)testing::internal::GetCapturedStdout();
+    nudge.reset();
     const std::string point = "postmaster killed: " + f.name;
     ASSERT_TRUE(fired) << point << ": the step was never reached";
     std::printf("[ point ] %s (the run %s)\n", point.c_str(), outcome.c_str());
