@@ -232,6 +232,12 @@ LANGUAGE sql STABLE AS $$
   WHERE a.attrelid = p_table AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
+-- The schema and name of a relation, for the functions below that build names from them.
+CREATE FUNCTION pgcluster.relation_parts(p_rel regclass, OUT nsp text, OUT rel text)
+LANGUAGE sql STABLE AS $$
+  SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_rel
+$$;
+
 -- The name Citus gives shard p_shardid of a table, index or constraint named p_name (AppendShardIdToName in
 -- Citus's relay_event_utility.c; pgload's common/shard_name.cpp is the same rule): p_name_<shardid>, or, when that
 -- would pass 63 bytes, the longest whole-character prefix of 63 - 9 - len('_<shardid>') bytes, '_', 8 hex digits
@@ -265,8 +271,7 @@ DECLARE
   prefix text;
   rest text;
 BEGIN
-  SELECT n.nspname, c.relname INTO nsp, rel
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_table;
+  SELECT * INTO nsp, rel FROM pgcluster.relation_parts(p_table);
   shard := quote_ident(nsp) || '.' || quote_ident(pgcluster.shard_name(rel, p_shardid));
   ddl := ARRAY[format('CREATE SCHEMA IF NOT EXISTS %I', nsp),
                format('CREATE TABLE %s (%s)', shard, pgcluster.column_definitions(p_table, false))];
@@ -317,8 +322,7 @@ DECLARE
   nsp text;
   rel text;
 BEGIN
-  SELECT n.nspname, c.relname INTO nsp, rel
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_table;
+  SELECT * INTO nsp, rel FROM pgcluster.relation_parts(p_table);
   EXECUTE format('CREATE TABLE %I.%I PARTITION OF %s %s PARTITION BY %s', nsp, pgcluster.shard_name(rel, p_shardid),
                  p_table, p_bound, pg_get_partkeydef(p_table));
   PERFORM pgcluster.create_shard_remote(format('%I.%I', nsp, pgcluster.shard_name(rel, p_shardid))::regclass,
@@ -335,8 +339,7 @@ DECLARE
   rel text;
   node integer;
 BEGIN
-  SELECT n.nspname, c.relname INTO nsp, rel
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_face;
+  SELECT * INTO nsp, rel FROM pgcluster.relation_parts(p_face);
   SELECT nodeid INTO node FROM pg_catalog.pg_dist_node WHERE groupid = p_groupid AND noderole = 'primary'
   ORDER BY nodeid LIMIT 1;
   IF node IS NULL THEN
@@ -473,8 +476,7 @@ BEGIN
     done := i;
   END LOOP;
 EXCEPTION WHEN OTHERS THEN
-  SELECT n.nspname, c.relname INTO nsp, rel
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_table;
+  SELECT * INTO nsp, rel FROM pgcluster.relation_parts(p_table);
   FOR i IN 1 .. done LOOP
     BEGIN
       PERFORM pgcluster.run_on_group(p_groups[i], ARRAY[format('DROP TABLE IF EXISTS %I.%I', nsp, pgcluster.shard_name(rel, p_shards[i]))]);
@@ -585,8 +587,7 @@ DECLARE
   tmp text := 'pgcluster_copy_' || p_shardid || '_' || p_nodeid;
   cols text;
 BEGIN
-  SELECT n.nspname, c.relname INTO nsp, rel
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_table;
+  SELECT * INTO nsp, rel FROM pgcluster.relation_parts(p_table);
   EXECUTE format('CREATE FOREIGN TABLE pg_temp.%I (%s) SERVER %I OPTIONS (schema_name %L, table_name %L)',
                  tmp, pgcluster.column_definitions(p_table, false), pgcluster.server_name(p_nodeid), nsp,
                  pgcluster.shard_name(rel, p_shardid));

@@ -178,8 +178,9 @@ void declare(CLI::App& app, LoadOptions& o, std::vector<std::string>& words, boo
   value(app, "--connections-per-worker", "N", "COPY connections per worker (default 4)", [&o](const std::string& v) {
     o.connections_per_worker = static_cast<int>(whole_number("--connections-per-worker", v, 1, INT_MAX));
   });
-  value(app, "--batch-bytes", "N", "bytes per shard batch sent as one COPY (default 4194304)",
-        [&o](const std::string& v) { o.batch_bytes = whole_number("--batch-bytes", v, 1); });
+  value(app, "--batch-bytes", "N",
+        "bytes per shard batch sent as one COPY, a number or a size such as 1MB (default 4MB)",
+        [&o](const std::string& v) { o.batch_bytes = size_bytes("--batch-bytes", v); });
   value(app, "--memory", "SIZE",
         "memory for the load (default 512MB): batches get smaller than --batch-bytes where the table's shards "
         "would not fit otherwise",

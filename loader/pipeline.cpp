@@ -203,7 +203,7 @@ class ChunkWorker {
   }
 
   // One parse of a value (nothing for NULL), made straight into the caller's PgInput.
-  [[gnu::always_inline]] PgInput parse(int j, std::optional<std::string_view> value, bool nul_free) const {
+  [[gnu::always_inline]] PgInput parse(int j, const std::optional<std::string_view>& value, bool nul_free) const {
     if (!value) return {};
     return parse_pg_input(plan_.types[j], *value, nul_free);
   }
@@ -211,8 +211,8 @@ class ChunkWorker {
   // Checks one value and its parse (which add_field then encodes); returns false (after recording a reject) when
   // the row must be rejected. Inline, its refusals out of line: it runs for every value.
   [[gnu::always_inline]] bool check_field(Chunk& c, uint64_t line, uint64_t byte, int j,
-                                          std::optional<std::string_view> value, std::string_view raw, int& shard,
-                                          const PgInput& parsed) const {
+                                          const std::optional<std::string_view>& value, std::string_view raw,
+                                          int& shard, const PgInput& parsed) const {
     if (!value) return check_null(c, line, byte, j, raw);
     if (j == plan_.dist_field) {
       shard = router_.route(parsed, *value);
@@ -283,7 +283,7 @@ class ChunkWorker {
 
   // After a value passed check_field: its binary form (binary turns false when it has none: the row goes as CSV)
   // and, for the distribution column, the row's sort key.
-  void add_field(Chunk& c, int j, std::optional<std::string_view> value, const PgInput& parsed, bool& binary,
+  void add_field(Chunk& c, int j, const std::optional<std::string_view>& value, const PgInput& parsed, bool& binary,
                  uint64_t& key) const {
     if (binary) {
       if (value)

@@ -68,40 +68,34 @@ struct ShardBatcher::Recycled {
   static size_t bytes_of(const T& v) {
     return v.capacity() * sizeof(typename T::value_type);
   }
-  // A kept row list (empty when there is none).
+  // Row lists are kept by count, the chunks' piece buffers and row vectors by their bytes.
+  template <typename T>
+  static constexpr bool kRowList = std::is_same_v<T, std::vector<BatchRow>>;
+
+  // A kept buffer or vector (empty when there is none).
   template <typename T>
   T take(std::vector<T>& from) {
     std::lock_guard lock(mu);
     if (from.empty()) return {};
     T v = std::move(from.back());
     from.pop_back();
+    if constexpr (!kRowList<T>) spare_bytes -= bytes_of(v);
     return v;
   }
-  // T deduced from `into` only: `v` is an rvalue, not a forwarding reference.
+  // Keeps `v`, cleared, while fewer than kKeptRowVectors row lists or kMaxSpareBytes of spare buffers are kept;
+  // frees it otherwise. T deduced from `into` only: `v` is an rvalue, not a forwarding reference.
   template <typename T>
-  void keep(std::vector<T>& into, std::type_identity_t<T>&& v) {
-    v.clear();
-    std::lock_guard lock(mu);
-    if (v.capacity() > 0 && into.size() < kKeptRowVectors) into.push_back(std::move(v));
-  }
-  // A spare piece buffer or rows' vector (empty when there is none).
-  template <typename T>
-  T take_spare(std::vector<T>& from) {
-    std::lock_guard lock(mu);
-    if (from.empty()) return {};
-    T v = std::move(from.back());
-    from.pop_back();
-    spare_bytes -= bytes_of(v);
-    return v;
-  }
-  // A piece's buffer or its rows' vector, kept while the spare buffers hold less than kMaxSpareBytes.
-  template <typename T>
-  void spare(std::vector<T>& into, std::type_identity_t<T>&& v) {
+  void put(std::vector<T>& into, std::type_identity_t<T>&& v) {
     v.clear();
     const size_t bytes = bytes_of(v);
     std::lock_guard lock(mu);
-    if (bytes == 0 || spare_bytes + bytes > kMaxSpareBytes) return;  // freed here
-    spare_bytes += bytes;
+    if (bytes == 0) return;
+    if constexpr (kRowList<T>) {
+      if (into.size() >= kKeptRowVectors) return;
+    } else {
+      if (spare_bytes + bytes > kMaxSpareBytes) return;
+      spare_bytes += bytes;
+    }
     into.push_back(std::move(v));
   }
 };
@@ -125,8 +119,8 @@ void ShardBatcher::add(size_t shard, bool binary, ShardRows& out, std::vector<Op
   b.bytes += out.data.size();
   b.row_count += out.rows.size();
   Recycled& r = *recycled_;
-  b.pieces.push_back(std::exchange(out.data, r.take_spare(r.pieces)));
-  b.rows.push_back(std::exchange(out.rows, r.take_spare(r.piece_rows)));
+  b.pieces.push_back(std::exchange(out.data, r.take(r.pieces)));
+  b.rows.push_back(std::exchange(out.rows, r.take(r.piece_rows)));
   if (b.bytes < b.limit) return;
   OpenBatch next;
   next.shard_index = b.shard_index;
@@ -147,9 +141,9 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
   Recycled& r = *recycled_;
   // The batch's buffers go back to the pool when the sink drops it (on the sink's thread).
   std::shared_ptr<Batch> batch(new Batch, [recycled = recycled_](Batch* b) {
-    for (std::string& p : b->pieces) recycled->spare(recycled->pieces, std::move(p));
-    for (std::vector<RowOrigin>& v : b->origins) recycled->spare(recycled->piece_rows, std::move(v));
-    recycled->keep(recycled->rows, std::move(b->rows));
+    for (std::string& p : b->pieces) recycled->put(recycled->pieces, std::move(p));
+    for (std::vector<RowOrigin>& v : b->origins) recycled->put(recycled->piece_rows, std::move(v));
+    recycled->put(recycled->rows, std::move(b->rows));
     delete b;
   });
   batch->shard_index = open.shard_index;

@@ -27,16 +27,30 @@ void drop_existing_subscription(const PgConn& target, const std::string& name) {
              " SET (slot_name = NONE); DROP SUBSCRIPTION " + sub);
 }
 
-void drop_slot(const PgConn& source, const std::string& name) {
-  // The walsender of a just-dropped subscription may take a moment to exit: an active slot is tried again.
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
+void drop_slot(const PgConn& source, const std::string& name, std::chrono::milliseconds patience) {
+  // The walsender of a just-dropped subscription may take a moment to exit: an active slot is tried again. One
+  // still active after `patience` serves no subscription of ours (the move's own is gone): its walsender is ended,
+  // as it would keep the source's WAL. Still active as long again, the slot is left to the next run (the caller
+  // says so).
+  const auto start = Clock::now();
+  bool terminated = false;
   auto pause = std::chrono::milliseconds(1);
   while (true) {
     auto active = source.scalar(
         "SELECT active, CASE WHEN NOT active THEN pg_drop_replication_slot(slot_name) END "
         "FROM pg_replication_slots WHERE slot_name = $1",
         {name});
-    if (!active || *active != "t" || Clock::now() > deadline) return;
+    if (!active || *active != "t") return;
+    const auto waited = Clock::now() - start;
+    if (!terminated && waited > patience) {
+      source.scalar("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active",
+                    {name});
+      terminated = true;
+    } else if (terminated && waited > 2 * patience) {
+      throw std::runtime_error("replication slot " + name + " on " + source.endpoint() + " is still in use after " +
+                               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) +
+                               " s (its walsender did not exit when ended)");
+    }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }

@@ -2,6 +2,7 @@
 // the target, all named after the journal's move id so that recovery finds what a crashed run left behind.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -17,8 +18,10 @@ std::string replication_name(int64_t move_id);
 void drop_subscription(const PgConn& target, const std::string& name);
 // The same for a subscription known to exist: one round trip.
 void drop_existing_subscription(const PgConn& target, const std::string& name);
-// Drops slot `name` on the source if it exists (waits briefly for a just-disabled walsender to let go).
-void drop_slot(const PgConn& source, const std::string& name);
+// Drops slot `name` on the source if it exists. Waits for a just-disabled walsender to let go; one that holds the
+// slot past `patience` is ended. Throws when the slot is still in use after twice `patience`.
+void drop_slot(const PgConn& source, const std::string& name,
+               std::chrono::milliseconds patience = std::chrono::seconds(10));
 // Drops slot and publication `name` on the source (waits briefly for a just-disabled walsender to let go).
 void drop_slot_and_publication(const PgConn& source, const std::string& name);
 

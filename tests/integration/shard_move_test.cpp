@@ -1,6 +1,7 @@
 // Shard moves against a real local cluster: block_writes and logical moves, colocated units, rejected requests,
 // a target dying mid-copy, retry from the spool, journal recovery, and a loose throttle check.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include <atomic>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include "mover/engine.h"
 #include "mover/move/move_control.h"
 #include "mover/move/move_journal.h"
+#include "mover/move/replication.h"
 #include "tests/support/rate_probe.h"
 #include "tests/support/shard_definition.h"
 #include "tests/support/test_cluster.h"
@@ -676,4 +678,28 @@ TEST(ShardMove, PrivilegesPoliciesAndColumnOptionsMoveWithTheShard) {
     n.run("DROP OWNED BY acl_reader");
     n.run("DROP ROLE acl_reader");
   }
+}
+
+// A slot whose walsender never lets go (as one of a subscription that was dropped but whose walsender hangs) would
+// keep the source's WAL for good: drop_slot ends that walsender after its patience and drops the slot.
+TEST(ShardMove, DropSlotEndsAWalsenderThatHoldsOn) {
+  auto& env = Env::get();
+  const int port = env.cluster.worker_ports().front();
+  auto src = env.cluster.connect_node(port);
+  const std::string slot = replication_name(987654);
+  src.run("SELECT pg_create_logical_replication_slot('" + slot + "', 'test_decoding')");
+  PGconn* holder = PQconnectdb((env.cluster.node_conninfo(port) + " replication=database").c_str());
+  ASSERT_EQ(PQstatus(holder), CONNECTION_OK) << PQerrorMessage(holder);
+  PGresult* streaming = PQexec(holder, ("START_REPLICATION SLOT " + slot + " LOGICAL 0/0").c_str());
+  ASSERT_EQ(PQresultStatus(streaming), PGRES_COPY_BOTH) << PQerrorMessage(holder);
+  PQclear(streaming);
+  ASSERT_EQ(*src.scalar("SELECT active FROM pg_replication_slots WHERE slot_name = $1", {slot}), "t");
+
+  const auto start = std::chrono::steady_clock::now();
+  drop_slot(src, slot, std::chrono::milliseconds(300));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(src.scalar("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", {slot}).has_value());
+  EXPECT_GE(took, std::chrono::milliseconds(300)) << "the slot was dropped before its walsender was ended";
+  EXPECT_LT(took, std::chrono::seconds(5));
+  PQfinish(holder);
 }

@@ -77,6 +77,8 @@ TEST(CliLoad, ValuesParseAsBefore) {
   EXPECT_FALSE(o.lock_timeout_ms);
   EXPECT_FALSE(o.verbose || o.debug);
 
+  EXPECT_EQ(parse({"--url", "-", "--table", "t", "--batch-bytes", "256kB"}).batch_bytes, 256 * 1024);
+
   auto last = parse({"--url", "a", "--url", "b", "--table", "t", "--escape", "\\"});
   EXPECT_EQ(last.urls, (std::vector<std::string>{"a", "b"}));  // --url is repeatable: every input, in order
   EXPECT_EQ(last.escape, '\\');
