@@ -146,8 +146,9 @@ bool LocalBackend::resolve_orphan(MoveJournal& journal, const JournalEntry& e) {
     PgConn s = PgConn::connect(catalog_.node_conninfo(*src), "pgmove-recovery");
     for (const auto& rel : droppable_relations(catalog_.coordinator(), e, e.source_group))
       s.run("DROP TABLE IF EXISTS " + rel + " CASCADE");
-    if (logical) drop_slot_and_publication(s, repl);
+    // The subscription first, as on Citus: its walsender would otherwise hold the slot until drop_slot ends it.
     if (dst && logical) drop_subscription(PgConn::connect(catalog_.node_conninfo(*dst), "pgmove-recovery"), repl);
+    if (logical) drop_slot_and_publication(s, repl);
     journal.set_state(e.move_id, "done", "finished by recovery: source shard dropped");
     return true;
   }
