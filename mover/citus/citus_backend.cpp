@@ -137,12 +137,9 @@ class CitusUnitMove : public UnitMove {
   PgConn connect_target(const std::string& purpose) override {
     return pool_.take(target_key_, [&] { return connect_citus_worker(target_info_, "pgmove-" + purpose); });
   }
-  PgConn connect_replication() override {
-    return pool_.take("replication " + source_key_,
-                      [&] { return PgConn::connect(source_info_ + " replication=database", "pgmove-slot"); });
-  }
+  PgConn connect_replication() override { return pool_.take_replication(unit_.source.endpoint(), source_info_); }
   void release_replication(PgConn replication) override {
-    pool_.give("replication " + source_key_, std::move(replication));
+    pool_.give_replication(unit_.source.endpoint(), std::move(replication));
   }
   // The subscription learns its tables from the source's pg_publication_tables, a pg_class view in which Citus
   // hides shards: without the setting it subscribes to nothing and silently skips every change.

@@ -183,7 +183,7 @@ ClusterState load_cluster_state(const Catalog& catalog, bool with_sizes) {
   const auto answers = at_once(asks, [](const std::pair<std::string, std::string>& ask) {
     return PgConn::connect(ask.first, "pgmove")
         .exec(
-            // Rows: the live-tuple count of the statistics system (right right after a load), else the planner's
+            // Rows: the live-tuple count of the statistics system (right after a load), else the planner's
             // reltuples (-1 until the shard is first analyzed).
             "SELECT v.id, coalesce(pg_total_relation_size(to_regclass(v.rel)), 0), "
             "       coalesce((SELECT CASE WHEN pg_stat_get_live_tuples(c.oid) > 0 THEN pg_stat_get_live_tuples(c.oid) "

@@ -37,12 +37,9 @@ class LocalUnitMove : public UnitMove {
     if (purpose != "target") return PgConn::connect(target_info_, "pgmove-" + purpose + "-" + sid_);
     return pooled("target " + unit_.target.endpoint(), target_info_, "pgmove-target-" + sid_);
   }
-  PgConn connect_replication() override {
-    return pool_.take("replication " + unit_.source.endpoint(),
-                      [&] { return PgConn::connect(source_info_ + " replication=database", "pgmove-slot"); });
-  }
+  PgConn connect_replication() override { return pool_.take_replication(unit_.source.endpoint(), source_info_); }
   void release_replication(PgConn replication) override {
-    pool_.give("replication " + unit_.source.endpoint(), std::move(replication));
+    pool_.give_replication(unit_.source.endpoint(), std::move(replication));
   }
   // The target's server authenticates to the source on its own (trust, or the server's ~/.pgpass).
   std::string publisher_conninfo() const override { return conninfo_without_secrets(source_info_); }

@@ -110,15 +110,7 @@ void MoveJournal::set_state_and_commit(int64_t move_id, std::string_view state) 
 }
 
 void MoveJournal::finish(int64_t move_id) {
-  try {
-    conn_->exec_pipelined({{kSetStateSql, {std::to_string(move_id), "done", std::nullopt}}, {unlock_sql(move_id), {}}});
-  } catch (...) {
-    try {
-      release(move_id);  // the unlock did not run after the failed update
-    } catch (const std::exception&) {
-    }
-    throw;
-  }
+  conn_->exec_pipelined({{kSetStateSql, {std::to_string(move_id), "done", std::nullopt}}, {unlock_sql(move_id), {}}});
 }
 
 std::vector<JournalEntry> MoveJournal::claim_orphans() {

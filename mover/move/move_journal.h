@@ -49,8 +49,8 @@ class MoveJournal {
   // set_state(move_id, state) and COMMIT of the session's open transaction in one round trip: the COMMIT runs only
   // when the update did.
   void set_state_and_commit(int64_t move_id, std::string_view state);
-  // set_state(move_id, "done") and release(move_id) in one round trip, outside a transaction; a failed update is
-  // thrown after the lock is released all the same.
+  // set_state(move_id, "done") and release(move_id) in one round trip, outside a transaction. When the update
+  // fails, the unlock does not run: the caller release()s.
   void finish(int64_t move_id);
   // Unfinished moves whose owner is gone (their lock is free); the caller owns their locks until release().
   std::vector<JournalEntry> claim_orphans();

@@ -236,26 +236,17 @@ void run_move_steps(MoveContext& run, MoveBackend& backend, const MoveUnit& u) {
   // Switched: the target is authoritative. The backend finishes in the source transaction that held the lock (a
   // write that waited on it fails instead of landing in an old shard), and the replication objects go; a failure
   // here is finished by the next run (journal state 'switched').
-  bool finished = true;
   try {
     m->finish(source);
     source.run(logical ? "DROP PUBLICATION IF EXISTS " + quote_ident(repl) + "; COMMIT" : "COMMIT");
     if (logical) drop_slot(source, repl);
+    journal.finish(move_id);  // 'done' and the owner lock's release
   } catch (const std::exception& e) {
     run.progress.warn(u.what() + " is switched but finishing it failed: " + e.what() +
                       "; the next pgmove run (or pgmove recover) finishes it");
     try {
-      journal.release(move_id);
+      journal.release(move_id);  // the row stays 'switched' for the next run
     } catch (const std::exception&) {
-    }
-    finished = false;
-  }
-  if (finished) {
-    try {
-      journal.finish(move_id);  // 'done' and the owner lock's release
-    } catch (const std::exception& e) {
-      run.progress.warn(u.what() + " is switched but finishing it failed: " + e.what() +
-                        "; the next pgmove run (or pgmove recover) finishes it");
     }
   }
   run.progress.finish(progress);

@@ -24,4 +24,13 @@ void SessionPool::give(const std::string& key, PgConn conn) {
   idle_.emplace(key, std::move(conn));
 }
 
+PgConn SessionPool::take_replication(const std::string& endpoint, const std::string& conninfo) {
+  return take("replication " + endpoint,
+              [&] { return PgConn::connect(conninfo + " replication=database", "pgmove-slot"); });
+}
+
+void SessionPool::give_replication(const std::string& endpoint, PgConn conn) {
+  give("replication " + endpoint, std::move(conn));
+}
+
 }  // namespace pgload

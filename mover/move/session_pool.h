@@ -17,6 +17,10 @@ class SessionPool {
   PgConn take(const std::string& key, const std::function<PgConn()>& make);
   // Keeps `conn` for the next take(key) if it is healthy and outside a transaction; otherwise closes it.
   void give(const std::string& key, PgConn conn);
+  // A replication connection (replication=database) to the node `endpoint` reached with `conninfo`, and back: the
+  // one that made a move's slot serves the next move from the same node, which then opens no walsender of its own.
+  PgConn take_replication(const std::string& endpoint, const std::string& conninfo);
+  void give_replication(const std::string& endpoint, PgConn conn);
 
  private:
   std::mutex mu_;
