@@ -279,9 +279,9 @@ TEST_F(CitusMoveTest, SubscriptionNeverHoldsThePassword) {
     }
   });
   std::vector<std::string> workers;  // they write WAL during the moves, so that each move subscribes
-  auto nodes = coord_.exec("SELECT nodename, nodeport FROM pg_dist_node WHERE groupid <> 0");
-  for (int i = 0; i < nodes.rows(); ++i)
-    workers.push_back("host=" + nodes.str(i, 0) + " port=" + nodes.str(i, 1) + " user=postgres dbname=postgres");
+  const Catalog cat = Catalog::load(coord_);
+  for (const auto& n : cat.nodes())
+    if (!n.is_coordinator()) workers.push_back(cat.node_conninfo(n));
   std::optional<test::WalNudge> nudge(std::in_place, workers);
   auto r = pgmove("--debug rebalance --mode logical", "'" + env_.conninfo + " password=S3cretPw!'");
   nudge.reset();
