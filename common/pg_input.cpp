@@ -7,7 +7,6 @@
 #include "common/pg_input.h"
 
 #include <fast_float/fast_float.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +15,7 @@
 #include <string>
 
 #include "common/pg_datetime.h"
+#include "common/pg_json.h"
 
 namespace pgload {
 namespace {
@@ -28,7 +28,6 @@ constexpr bool is_space(char c) noexcept {
 }
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-constexpr bool is_xdigit(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // `text` without leading and trailing C-locale whitespace.
@@ -217,69 +216,6 @@ const char *check_length(std::string_view text, int32_t max_chars, const char *t
   }
   for (; i < text.size(); ++i)
     if (text[i] != ' ') return too_long;
-  return nullptr;
-}
-
-// True if every backslash escape in `text` is one JSON allows (\" \\ \/ \b \f
-// \n \r \t \uXXXX).
-bool json_escapes_valid(std::string_view text) noexcept {
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\') continue;
-    if (i + 1 >= text.size()) return false;
-    char e = text[++i];
-    if (e == 'u') {
-      if (i + 4 >= text.size()) return false;
-      for (size_t k = 1; k <= 4; ++k)
-        if (!is_xdigit(text[i + k])) return false;
-      i += 4;
-    } else if (std::strchr("\"\\/bfnrt", e) == nullptr || e == '\0') {
-      return false;
-    }
-  }
-  return true;
-}
-
-// json_in/jsonb_in: well-formed JSON (simdjson DOM); number forms simdjson
-// cannot represent and nesting beyond its depth limit are left to the server.
-// jsonb also rejects the \u0000 escape.
-const char *check_json(std::string_view text, bool jsonb) noexcept {
-  constexpr const char *kSyntax = "invalid input syntax for type json";
-  thread_local simdjson::dom::parser parser;
-  // simdjson reads SIMDJSON_PADDING bytes past the text: a buffer kept per thread, where parse(..., true) would
-  // allocate and free a padded copy per value.
-  thread_local std::string padded;
-  if (padded.size() < text.size() + simdjson::SIMDJSON_PADDING) padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
-  std::memcpy(padded.data(), text.data(), text.size());
-  simdjson::dom::element element;
-  simdjson::error_code error = parser.parse(padded.data(), text.size(), false).get(element);
-  if (padded.size() > (size_t{1} << 20)) std::string().swap(padded);  // a huge value's copy is not kept
-  switch (error) {
-    case simdjson::SUCCESS:
-      break;
-    case simdjson::UTF8_ERROR:
-      return "invalid byte sequence for encoding \"UTF8\"";
-    case simdjson::STRING_ERROR:
-      // json (unlike jsonb) does not pair surrogates: a lone \ud800 is fine
-      // there, a bad escape is not.
-      return jsonb || !json_escapes_valid(text) ? kSyntax : nullptr;
-    case simdjson::TAPE_ERROR:
-    case simdjson::T_ATOM_ERROR:
-    case simdjson::F_ATOM_ERROR:
-    case simdjson::N_ATOM_ERROR:
-    case simdjson::EMPTY:
-    case simdjson::UNCLOSED_STRING:
-    case simdjson::UNESCAPED_CHARS:
-      return kSyntax;
-    default:
-      return nullptr;  // NUMBER_ERROR, BIGINT_ERROR, DEPTH_ERROR, CAPACITY, ...:
-                       // the server decides
-  }
-  if (jsonb) {
-    for (size_t i = text.find('\\'); i != std::string_view::npos && i + 1 < text.size(); i = text.find('\\', i + 2)) {
-      // i + 2 skips the escaped character, which may itself be a backslash
-      if (text[i + 1] == 'u' && text.substr(i + 2, 4) == "0000") return "unsupported Unicode escape sequence";
-    }
-  }
   return nullptr;
 }
 

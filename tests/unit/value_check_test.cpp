@@ -194,9 +194,18 @@ TEST(CheckValue, Json) {
   EXPECT_EQ(reason(PgType::Jsonb, "\"a\\u0000b\""), "unsupported Unicode escape sequence");
   EXPECT_TRUE(ok(PgType::Jsonb,
                  "\"a\\\\u0000b\""));  // an escaped backslash followed by text u0000
-  std::string big = "[" + std::string(100000, ' ') + "1]";
+  // the first fault in the text names the error
+  EXPECT_EQ(reason(PgType::Jsonb, "\"\\u0000\\ud800\""), "unsupported Unicode escape sequence");
+  EXPECT_EQ(reason(PgType::Jsonb, "\"\\ud800\\u0000\""), "invalid input syntax for type json");
+  EXPECT_EQ(reason(PgType::Jsonb, "[1,] \"\\u0000\""), "invalid input syntax for type json");
+  std::string big = "[" + std::string(100000, ' ') + "\"" + std::string(100000, 'x') + "\"]";
   EXPECT_TRUE(ok(PgType::Json, big));
-  EXPECT_TRUE(ok(PgType::Json, "[1]"));  // parser reused after a larger document
+  big[big.size() - 1000] = '\n';  // a control character deep in a long plain run
+  EXPECT_EQ(reason(PgType::Json, big), "invalid input syntax for type json");
+  // nesting beyond the walk's depth is the server's to decide; within it, a fault is still found
+  const std::string deep = std::string(5000, '[') + std::string(5000, ']');
+  EXPECT_TRUE(ok(PgType::Jsonb, deep));
+  EXPECT_EQ(reason(PgType::Jsonb, std::string(500, '[') + std::string(499, ']')), "invalid input syntax for type json");
 }
 
 TEST(PgTypeName, SpellsSqlNames) {
