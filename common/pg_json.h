@@ -60,6 +60,8 @@ inline constexpr std::array<uint8_t, 256> kClass = [] {
 using Byte = const unsigned char *;
 
 inline Byte skip_space(Byte p, Byte end) noexcept {
+  if (p<end && * p> ' ') [[likely]]
+    return p;  // most tokens follow the last without a space
   while (p < end && (kClass[*p] & kSpace)) ++p;
   return p;
 }
@@ -94,7 +96,7 @@ inline int hex_digit(unsigned char c) noexcept {
 // A string token after its opening quote; p ends past the closing quote. jsonb pairs surrogates and refuses
 // \u0000 as json_lex_string does when it keeps the string; kDecode appends the string as jsonb stores it to `out`.
 template <bool kDecode>
-JsonEnd lex_string(Byte &p, Byte end, bool jsonb, std::string &out) {
+[[gnu::noinline]] JsonEnd lex_escaped_string(Byte &p, Byte end, bool jsonb, std::string &out) {
   int32_t high = -1;  // jsonb: a high surrogate waiting for its low half
   for (;;) {
     const Byte run = p;
@@ -164,6 +166,18 @@ JsonEnd lex_string(Byte &p, Byte end, bool jsonb, std::string &out) {
   }
 }
 
+// lex_escaped_string, inline for the common string: plain bytes up to its closing quote.
+template <bool kDecode>
+inline JsonEnd lex_string(Byte &p, Byte end, bool jsonb, std::string &out) {
+  const Byte plain_end = skip_plain(p, end);
+  if (plain_end < end && *plain_end == '"') [[likely]] {
+    if constexpr (kDecode) out.append(reinterpret_cast<const char *>(p), static_cast<size_t>(plain_end - p));
+    p = plain_end + 1;
+    return JsonEnd::Document;
+  }
+  return lex_escaped_string<kDecode>(p, end, jsonb, out);
+}
+
 // json_lex_number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, with no word byte glued on ("01", "1x").
 inline bool lex_number(Byte &p, Byte end) noexcept {
   if (*p == '-') ++p;
@@ -194,7 +208,7 @@ JsonEnd walk_json(std::string_view text, bool jsonb, Sink &sink) {
   constexpr bool kDecode = Sink::kDecodeStrings;
   Byte p = reinterpret_cast<Byte>(text.data());
   const Byte end = p + text.size();
-  uint64_t is_object[kJsonMaxDepth / 64] = {};  // bit d: the open container at depth d is an object
+  uint64_t is_object[kJsonMaxDepth / 64];  // bit d: the open container at depth d is an object (set as it opens)
   int depth = 0;
   std::string decoded;
   auto string_token = [&](bool key) {
