@@ -230,6 +230,11 @@ JsonEnd walk_json(std::string_view text, bool jsonb, Sink &sink) {
     ++depth;
     return (object ? sink.begin_object() : sink.begin_array()) ? JsonEnd::Document : JsonEnd::Refused;
   };
+  auto close = [&](bool object) {  // at the container's closing bracket
+    ++p;
+    --depth;
+    return object ? sink.end_object() : sink.end_array();
+  };
   enum class Next : uint8_t { Value, AfterValue, Key };
   Next next = Next::Value;
   for (;;) {
@@ -240,27 +245,17 @@ JsonEnd walk_json(std::string_view text, bool jsonb, Sink &sink) {
       next = Next::AfterValue;
       switch (*p) {
         case '{':
-          if ((e = open(true)) != JsonEnd::Document) return e;
+        case '[': {
+          const bool object = *p == '{';
+          if ((e = open(object)) != JsonEnd::Document) return e;
           p = skip_space(p, end);
-          if (p < end && *p == '}') {
-            ++p;
-            --depth;
-            if (!sink.end_object()) return JsonEnd::Refused;
+          if (p < end && *p == (object ? '}' : ']')) {
+            if (!close(object)) return JsonEnd::Refused;
           } else {
-            next = Next::Key;
+            next = object ? Next::Key : Next::Value;
           }
           break;
-        case '[':
-          if ((e = open(false)) != JsonEnd::Document) return e;
-          p = skip_space(p, end);
-          if (p < end && *p == ']') {
-            ++p;
-            --depth;
-            if (!sink.end_array()) return JsonEnd::Refused;
-          } else {
-            next = Next::Value;
-          }
-          break;
+        }
         case '"':
           if ((e = string_token(false)) != JsonEnd::Document) return e;
           break;
@@ -313,9 +308,7 @@ JsonEnd walk_json(std::string_view text, bool jsonb, Sink &sink) {
         ++p;
         next = object ? Next::Key : Next::Value;
       } else if (*p == (object ? '}' : ']')) {
-        ++p;
-        --depth;
-        if (!(object ? sink.end_object() : sink.end_array())) return JsonEnd::Refused;
+        if (!close(object)) return JsonEnd::Refused;
       } else {
         return JsonEnd::Syntax;
       }
