@@ -66,7 +66,7 @@ class Builder {
   bool end_array() { return end(); }
   // jsonb's order: shorter keys first, then bytewise; of equal keys the last one written stays.
   bool end_object() {
-    const auto first = open_kids_.begin() + open_.back().first_kid;
+    const auto first = open_kids_.begin() + static_cast<std::ptrdiff_t>(open_.back().first_kid);
     auto key_of = [&](uint32_t m) {
       return std::string_view(t_.keys).substr(t_.members[m].key_off, t_.members[m].key_len);
     };
@@ -96,7 +96,7 @@ class Builder {
   bool end() {
     const Open o = open_.back();
     open_.pop_back();
-    const uint32_t first = static_cast<uint32_t>(t_.kids.size());
+    const auto first = static_cast<uint32_t>(t_.kids.size());
     t_.kids.insert(t_.kids.end(), open_kids_.begin() + static_cast<std::ptrdiff_t>(o.first_kid), open_kids_.end());
     open_kids_.resize(o.first_kid);
     return add(o.kind, 0, first, static_cast<uint32_t>(t_.kids.size() - first));

@@ -94,8 +94,8 @@ inline int hex_digit(unsigned char c) noexcept {
 }
 
 // A string token after its opening quote; p ends past the closing quote. jsonb pairs surrogates and refuses
-// \u0000 as json_lex_string does when it keeps the string; kDecode appends the string as jsonb stores it to `out`.
-template <bool kDecode>
+// \u0000 as json_lex_string does when it keeps the string; Decode appends the string as jsonb stores it to `out`.
+template <bool Decode>
 [[gnu::noinline]] JsonEnd lex_escaped_string(Byte &p, Byte end, bool jsonb, std::string &out) {
   int32_t high = -1;  // jsonb: a high surrogate waiting for its low half
   for (;;) {
@@ -103,7 +103,7 @@ template <bool kDecode>
     p = skip_plain(p, end);
     if (p != run) {
       if (high >= 0) return JsonEnd::Syntax;
-      if constexpr (kDecode) out.append(reinterpret_cast<const char *>(run), static_cast<size_t>(p - run));
+      if constexpr (Decode) out.append(reinterpret_cast<const char *>(run), static_cast<size_t>(p - run));
     }
     if (p == end) return JsonEnd::Syntax;
     const unsigned char c = *p++;
@@ -133,7 +133,7 @@ template <bool kDecode>
         return JsonEnd::Syntax;
       }
       if (cp == 0) return JsonEnd::NulEscape;
-      if constexpr (kDecode) append_utf8(out, static_cast<uint32_t>(cp));
+      if constexpr (Decode) append_utf8(out, static_cast<uint32_t>(cp));
       continue;
     }
     if (high >= 0) return JsonEnd::Syntax;
@@ -162,20 +162,20 @@ template <bool kDecode>
       default:
         return JsonEnd::Syntax;
     }
-    if constexpr (kDecode) out.push_back(decoded);
+    if constexpr (Decode) out.push_back(decoded);
   }
 }
 
 // lex_escaped_string, inline for the common string: plain bytes up to its closing quote.
-template <bool kDecode>
+template <bool Decode>
 inline JsonEnd lex_string(Byte &p, Byte end, bool jsonb, std::string &out) {
   const Byte plain_end = skip_plain(p, end);
   if (plain_end < end && *plain_end == '"') [[likely]] {
-    if constexpr (kDecode) out.append(reinterpret_cast<const char *>(p), static_cast<size_t>(plain_end - p));
+    if constexpr (Decode) out.append(reinterpret_cast<const char *>(p), static_cast<size_t>(plain_end - p));
     p = plain_end + 1;
     return JsonEnd::Document;
   }
-  return lex_escaped_string<kDecode>(p, end, jsonb, out);
+  return lex_escaped_string<Decode>(p, end, jsonb, out);
 }
 
 // json_lex_number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, with no word byte glued on ("01", "1x").
@@ -249,7 +249,7 @@ JsonEnd walk_json(std::string_view text, bool jsonb, Sink &sink) {
           const bool object = *p == '{';
           if ((e = open(object)) != JsonEnd::Document) return e;
           p = skip_space(p, end);
-          if (p < end && *p == (object ? '}' : ']')) {
+          if (p < end && *p == static_cast<unsigned char>(object ? '}' : ']')) {
             if (!close(object)) return JsonEnd::Refused;
           } else {
             next = object ? Next::Key : Next::Value;
@@ -307,7 +307,7 @@ JsonEnd walk_json(std::string_view text, bool jsonb, Sink &sink) {
       if (*p == ',') {
         ++p;
         next = object ? Next::Key : Next::Value;
-      } else if (*p == (object ? '}' : ']')) {
+      } else if (*p == static_cast<unsigned char>(object ? '}' : ']')) {
         if (!close(object)) return JsonEnd::Refused;
       } else {
         return JsonEnd::Syntax;
