@@ -2,19 +2,13 @@
 #include "common/pg_inet.h"
 
 #include "common/citus_hash.h"
+#include "common/hex.h"
 
 namespace pgload {
 namespace {
 
 constexpr uint8_t kFamilyIpv4 = 2;  // PGSQL_AF_INET
 constexpr uint8_t kFamilyIpv6 = 3;  // PGSQL_AF_INET6
-
-inline int hex(char ch) noexcept {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return -1;
-}
 
 // Dotted quad, each octet 0..255 in decimal without leading zeros.
 bool parse_ipv4(std::string_view s, uint8_t* out) noexcept {
@@ -64,7 +58,7 @@ bool parse_ipv6(std::string_view s, uint8_t* out) noexcept {
     }
     const size_t from = i;
     uint32_t v = 0;
-    while (i < s.size() && hex(s[i]) >= 0 && i - from < 4) v = v << 4 | static_cast<uint32_t>(hex(s[i++]));
+    while (i < s.size() && hex_value(s[i]) >= 0 && i - from < 4) v = v << 4 | static_cast<uint32_t>(hex_value(s[i++]));
     if (i == from) return false;
     groups[n++] = static_cast<uint16_t>(v);
     if (i == s.size()) break;

@@ -14,6 +14,7 @@
 #include <limits>
 #include <string>
 
+#include "common/hex.h"
 #include "common/pg_datetime.h"
 #include "common/pg_json.h"
 
@@ -350,13 +351,6 @@ PgInput parse_bool(std::string_view text) noexcept {
   r.status = PgInput::Status::Value;
   r.b = value;
   return r;
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // string_to_uuid: optional braces, 16 hex pairs, a '-' allowed after any

@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "common/hex.h"
 #include "common/utf8.h"
 
 namespace pgload {
@@ -87,12 +88,6 @@ inline Byte skip_plain(Byte p, Byte end) noexcept {
   return p;
 }
 
-inline int hex_digit(unsigned char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  c |= 0x20;
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 // A string token after its opening quote; p ends past the closing quote. jsonb pairs surrogates and refuses
 // \u0000 as json_lex_string does when it keeps the string; Decode appends the string as jsonb stores it to `out`.
 template <bool Decode>
@@ -114,7 +109,7 @@ template <bool Decode>
       if (end - p < 4) return JsonEnd::Syntax;
       int32_t cp = 0;
       for (int k = 0; k < 4; ++k) {
-        const int h = hex_digit(p[k]);
+        const int h = hex_value(static_cast<char>(p[k]));
         if (h < 0) return JsonEnd::Syntax;
         cp = cp << 4 | h;
       }

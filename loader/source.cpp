@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/exit_code.h"
+#include "common/hex.h"
 #include "loader/decompress.h"
 #include "loader/http_source.h"
 #include "loader/s3_source.h"
@@ -85,13 +86,6 @@ class FdSource final : public ByteSource {
   std::optional<uint64_t> size_;
   std::atomic<uint64_t> bytes_in_{0};
 };
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // file://PATH, file:///abs, file://localhost/abs; %XX escapes decoded.
 std::string path_of_file_url(const std::string& url) {

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "common/hex.h"
 #include "loader/simd_bytes.h"
 
 namespace pgload {
@@ -273,12 +274,6 @@ __attribute__((target("avx2,bmi,popcnt"), flatten)) size_t find_last_record_end_
 
 #endif  // PGLOAD_SIMD_X86
 
-inline int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 inline bool is_octal(char c) noexcept { return c >= '0' && c <= '7'; }
 
 }  // namespace
