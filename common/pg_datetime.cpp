@@ -292,20 +292,21 @@ DtParse parse_pg_time(std::string_view text, int64_t& usecs_out) noexcept {
 DtParse parse_pg_timestamp(std::string_view text, bool with_tz, std::optional<int32_t> default_offset_secs,
                            int64_t& usecs_out) noexcept {
   const std::string_view t = trim(text);
-  if (iequals(t, "infinity")) {
-    usecs_out = std::numeric_limits<int64_t>::max();
-    return DtParse::Ok;
-  }
-  if (iequals(t, "-infinity")) {
-    usecs_out = std::numeric_limits<int64_t>::min();
-    return DtParse::Ok;
-  }
-  if (iequals(t, "epoch")) {
-    usecs_out = int64_t{date2j(1970, 1, 1) - kPostgresEpochJdate} * kUsecsPerDay;
-    return DtParse::Ok;
-  }
   Fields f;
+  // The canonical form first: it is what nearly every file holds, and the special words cannot match it.
   if (!canonical_timestamp(t, f)) {
+    if (iequals(t, "infinity")) {
+      usecs_out = std::numeric_limits<int64_t>::max();
+      return DtParse::Ok;
+    }
+    if (iequals(t, "-infinity")) {
+      usecs_out = std::numeric_limits<int64_t>::min();
+      return DtParse::Ok;
+    }
+    if (iequals(t, "epoch")) {
+      usecs_out = int64_t{date2j(1970, 1, 1) - kPostgresEpochJdate} * kUsecsPerDay;
+      return DtParse::Ok;
+    }
     const DtParse r = parse_fields(t, f);
     if (r != DtParse::Ok) return r;
   }

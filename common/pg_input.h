@@ -137,12 +137,32 @@ PgInput parse_pg_input_any(const ColumnType& t, std::string_view text, bool nul_
 // Parses `text` as the input function of `t` would. Never throws. `nul_free`: the caller has checked that `text`
 // holds no NUL byte (which no input function accepts), for a whole chunk at once. Inline for text without a NUL,
 // which textin takes as it is: the commonest column costs no call.
+// Inline too: the commonest integer, digits only (no sign or spaces) and too few of them to leave its type's range,
+// which cost a call and most of a general parse.
 inline PgInput parse_pg_input(const ColumnType& t, std::string_view text, bool nul_free = false) noexcept {
   if (t.type == PgType::Text && nul_free) {
     PgInput r;
     r.status = PgInput::Status::Value;
     r.bytes = text;
     return r;
+  }
+  if (t.type == PgType::Int2 || t.type == PgType::Int4 || t.type == PgType::Int8) {
+    const size_t safe_digits = t.type == PgType::Int8 ? 18 : t.type == PgType::Int4 ? 9 : 4;
+    if (!text.empty() && text.size() <= safe_digits) {
+      uint64_t v = 0;
+      bool digits = true;
+      for (const char c : text) {
+        const unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
+        digits = digits && d <= 9;
+        v = v * 10 + d;
+      }
+      if (digits) {
+        PgInput r;
+        r.status = PgInput::Status::Value;
+        r.i = static_cast<int64_t>(v);
+        return r;
+      }
+    }
   }
   return parse_pg_input_any(t, text, nul_free);
 }

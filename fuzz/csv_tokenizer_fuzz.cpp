@@ -41,7 +41,7 @@ bool same(const CsvChunk& a, const CsvChunk& b, size_t b_shift = 0) {
 
 // Structural invariants every tokenization must satisfy.
 void check_shape(const char* data, size_t len, const CsvChunk& c, const CsvDialect& d) {
-  std::string scratch;
+  std::string scratch, scalar_scratch;
   size_t prev_end = 0;
   for (const auto& r : c.records) {
     if (r.begin > r.end || r.end > len || r.begin < prev_end || r.field_count == 0) fail("bad record bounds");
@@ -53,6 +53,8 @@ void check_shape(const char* data, size_t len, const CsvChunk& c, const CsvDiale
       pos = fld.end + 1;
       const auto v = pgload::csv_field_value(data, fld, d, scratch);
       if (v.size() > fld.end - fld.begin) fail("value longer than raw field");
+      if (fld.quoted && v != pgload::csv_quoted_field_value_scalar(data, fld, d, scalar_scratch))
+        fail("value differs from the scalar de-quote");
     }
     if (c.fields[r.first_field + r.field_count - 1].end != r.end) fail("last field does not end the record");
     prev_end = r.end;

@@ -84,6 +84,8 @@ inline std::string_view csv_field_value(const char* data, const CsvField& f, con
 }
 
 // Plain scalar reference implementations: the test and fuzz oracle, and the path for ESCAPE != QUOTE.
+std::string_view csv_quoted_field_value_scalar(const char* data, const CsvField& f, const CsvDialect& d,
+                                               std::string& scratch) noexcept;
 size_t find_last_record_end_scalar(const char* data, size_t len, const CsvDialect& d) noexcept;
 void tokenize_csv_scalar(const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
                          bool at_stream_start = false) noexcept;
