@@ -453,7 +453,7 @@ bool cpu_has_ssse3() noexcept { return __builtin_cpu_supports("ssse3") && __buil
 
 // Writes the bytes of `bytes` at offset + 0..7 that `k` keeps to `to` (16 bytes writable), packed; returns how many.
 __attribute__((target("ssse3,popcnt"), always_inline)) inline size_t pack8(__m128i bytes, unsigned k, __m128i offset,
-                                                                          char* to) noexcept {
+                                                                           char* to) noexcept {
   const __m128i shuffle = _mm_load_si128(reinterpret_cast<const __m128i*>(kCompact8[k].data()));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(to), _mm_shuffle_epi8(bytes, _mm_add_epi8(shuffle, offset)));
   return static_cast<size_t>(__builtin_popcount(k));
@@ -467,7 +467,7 @@ __attribute__((target("ssse3,popcnt"), always_inline)) inline size_t pack8(__m12
 // every few bytes, and a copy per quote cost more than the rest of its de-quoting.
 constexpr size_t kNotDoubled = ~size_t{0};
 __attribute__((target("ssse3,popcnt"))) size_t undouble_quotes(const char* p, size_t n, char quote,
-                                                             char* out) noexcept {
+                                                               char* out) noexcept {
   constexpr uint64_t kEven = 0x5555555555555555, kOdd = ~kEven;
   size_t i = 0, o = 0;
   while (i < n) {
@@ -479,7 +479,7 @@ __attribute__((target("ssse3,popcnt"))) size_t undouble_quotes(const char* p, si
       b = tail;
     }
     __m128i v[4];
-    for (int k = 0; k < 4; ++k) v[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16 * k));
+    for (size_t k = 0; k < 4; ++k) v[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16 * k));
     uint64_t m = simd::eq16x4(v, quote) & simd::bits_below(len);
     // A run of quotes that reaches the end of a block which is not the last may go on in the next: stop the block
     // before the run, which the next block then starts with.
