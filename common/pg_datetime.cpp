@@ -258,21 +258,31 @@ bool canonical_timestamp(std::string_view t, Fields& f) noexcept {
   return true;
 }
 
+// The words date and timestamp both take for their special values, in any case, as the server does.
+enum class SpecialWord : uint8_t { None, Infinity, MinusInfinity, Epoch };
+SpecialWord special_word(std::string_view t) noexcept {
+  if (iequals(t, "infinity")) return SpecialWord::Infinity;
+  if (iequals(t, "-infinity")) return SpecialWord::MinusInfinity;
+  if (iequals(t, "epoch")) return SpecialWord::Epoch;
+  return SpecialWord::None;
+}
+
 }  // namespace
 
 DtParse parse_pg_date(std::string_view text, int32_t& days_out) noexcept {
   const std::string_view t = trim(text);
-  if (iequals(t, "infinity")) {
-    days_out = std::numeric_limits<int32_t>::max();
-    return DtParse::Ok;
-  }
-  if (iequals(t, "-infinity")) {
-    days_out = std::numeric_limits<int32_t>::min();
-    return DtParse::Ok;
-  }
-  if (iequals(t, "epoch")) {
-    days_out = date2j(1970, 1, 1) - kPostgresEpochJdate;
-    return DtParse::Ok;
+  switch (special_word(t)) {
+    case SpecialWord::Infinity:
+      days_out = std::numeric_limits<int32_t>::max();
+      return DtParse::Ok;
+    case SpecialWord::MinusInfinity:
+      days_out = std::numeric_limits<int32_t>::min();
+      return DtParse::Ok;
+    case SpecialWord::Epoch:
+      days_out = date2j(1970, 1, 1) - kPostgresEpochJdate;
+      return DtParse::Ok;
+    case SpecialWord::None:
+      break;
   }
   Fields f;
   const DtParse r = parse_fields(t, f);
@@ -300,17 +310,18 @@ DtParse parse_pg_timestamp(std::string_view text, bool with_tz, std::optional<in
   Fields f;
   // The canonical form first: it is what nearly every file holds, and the special words cannot match it.
   if (!canonical_timestamp(t, f)) {
-    if (iequals(t, "infinity")) {
-      usecs_out = std::numeric_limits<int64_t>::max();
-      return DtParse::Ok;
-    }
-    if (iequals(t, "-infinity")) {
-      usecs_out = std::numeric_limits<int64_t>::min();
-      return DtParse::Ok;
-    }
-    if (iequals(t, "epoch")) {
-      usecs_out = int64_t{date2j(1970, 1, 1) - kPostgresEpochJdate} * kUsecsPerDay;
-      return DtParse::Ok;
+    switch (special_word(t)) {
+      case SpecialWord::Infinity:
+        usecs_out = std::numeric_limits<int64_t>::max();
+        return DtParse::Ok;
+      case SpecialWord::MinusInfinity:
+        usecs_out = std::numeric_limits<int64_t>::min();
+        return DtParse::Ok;
+      case SpecialWord::Epoch:
+        usecs_out = int64_t{date2j(1970, 1, 1) - kPostgresEpochJdate} * kUsecsPerDay;
+        return DtParse::Ok;
+      case SpecialWord::None:
+        break;
     }
     const DtParse r = parse_fields(t, f);
     if (r != DtParse::Ok) return r;
