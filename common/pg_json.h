@@ -61,7 +61,7 @@ inline constexpr std::array<uint8_t, 256> kClass = [] {
 using Byte = const unsigned char *;
 
 inline Byte skip_space(Byte p, Byte end) noexcept {
-  if (p<end && * p> ' ') [[likely]]
+  if (p != end && *p > ' ') [[likely]]
     return p;  // most tokens follow the last without a space
   while (p < end && (kClass[*p] & kSpace)) ++p;
   return p;

@@ -473,8 +473,9 @@ __attribute__((target("ssse3,popcnt"))) size_t undouble_quotes(const char* p, si
   while (i < n) {
     auto len = static_cast<unsigned>(std::min<size_t>(64, n - i));
     const char* b = p + i;
-    alignas(16) char tail[64] = {};
-    if (len < 64) {
+    alignas(16) char tail[64];
+    if (len < 64) {  // the last block, from a zero-padded copy (only the last pays for the zeroing)
+      std::memset(tail, 0, sizeof tail);
       std::memcpy(tail, b, len);
       b = tail;
     }
