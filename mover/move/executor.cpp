@@ -1,15 +1,18 @@
-// Scheduling of shard moves: recover earlier crashes, validate every request, check disk space, then run the
-// units on `parallel` threads, stopping at the first failure. The steps of a move are the backend's move()
-// (move_steps, or Citus's own).
+// Scheduling of shard moves: recover earlier crashes, validate every request, check disk space (and for logical
+// moves each source's WAL senders), then run the units on `parallel` threads, stopping at the first failure. The steps
+// of a move are the backend's move() (move_steps, or Citus's own).
 #include "mover/move/executor.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <exception>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -19,6 +22,7 @@
 #include "mover/move/move_control.h"
 #include "mover/move/move_recovery.h"
 #include "mover/move/move_validation.h"
+#include "mover/move/wal_senders.h"
 
 namespace pgload {
 
@@ -72,6 +76,8 @@ MoveSummary schedule_moves(Catalog& catalog, MoveBackend& backend, const std::ve
   auto units = validate(catalog, moves);
   const std::vector<uint64_t> sizes = backend.unit_sizes(units);
   check_disk_space(catalog, units, sizes, opts);
+  std::map<std::string, int> room;  // per source: logical moves it may still start
+  if (opts.mode == TransferMode::Logical) room = logical_moves_per_source(catalog, units, opts.parallel);
   MoveControl* control = opts.control;
   ExecutorOptions run_opts = opts;
   if (control) {
@@ -85,28 +91,53 @@ MoveSummary schedule_moves(Catalog& catalog, MoveBackend& backend, const std::ve
   for (uint64_t b : sizes) total_bytes += b;
   run.progress.configure(opts.json, total_bytes);
 
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
+  // Logical moves run from each source no more at a time than its WAL senders and slots allow (wal_senders.h):
+  // a thread takes the first unit not yet taken whose source has room, and waits when none has.
+  std::vector<bool> taken(units.size());
+  size_t left = units.size();
+  std::mutex mu;
+  std::condition_variable freed;
+  bool failed = false;
   std::exception_ptr first_error;
-  std::mutex error_mu;
+  auto take = [&]() -> std::optional<size_t> {
+    std::unique_lock lock(mu);
+    for (;;) {
+      if (failed || left == 0) return std::nullopt;
+      for (size_t i = 0; i < units.size(); ++i) {
+        if (taken[i]) continue;
+        auto r = room.find(units[i].source.endpoint());
+        if (r != room.end() && r->second == 0) continue;
+        if (r != room.end()) --r->second;
+        taken[i] = true;
+        --left;
+        return i;
+      }
+      freed.wait(lock);
+    }
+  };
+  auto done = [&](size_t i, std::exception_ptr error) {
+    std::lock_guard lock(mu);
+    auto r = room.find(units[i].source.endpoint());
+    if (r != room.end()) ++r->second;
+    if (error && !first_error) first_error = error;
+    failed = failed || error;
+    freed.notify_all();
+  };
   auto worker = [&] {
-    while (!failed.load()) {
-      size_t i = next.fetch_add(1);
-      if (i >= units.size()) return;
-      const int64_t id = units[i].request.shard_id;
+    while (auto i = take()) {
+      const int64_t id = units[*i].request.shard_id;
       try {
         if (control) {
           control->check_cancel();
           control->started(id);
         }
-        backend.move(run, units[i]);
+        backend.move(run, units[*i]);
         if (control) control->finished(id, MovePhase::Done);
+        done(*i, nullptr);
       } catch (...) {
         // The move names itself in a rethrown error, so a stop is recognised by the flag, not the exception type.
         if (control) control->finished(id, control->cancelled() ? MovePhase::Cancelled : MovePhase::Failed);
-        std::lock_guard lock(error_mu);
-        if (!first_error) first_error = std::current_exception();
-        failed = true;
+        done(*i, std::current_exception());
       }
     }
   };

@@ -1,8 +1,10 @@
 // Shard moves against a real local cluster: block_writes and logical moves, colocated units, rejected requests,
-// a target dying mid-copy, retry from the spool, journal recovery, and a loose throttle check.
+// a target dying mid-copy, retry from the spool, journal recovery, a loose throttle check, and logical runs held to
+// their sources' free WAL senders.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -541,6 +543,112 @@ TEST(ShardMove, ParallelMovesBothSwitch) {
   EXPECT_EQ(after[i0].port, env.new_port);
   EXPECT_EQ(after[i1].port, env.new_port);
   EXPECT_EQ(count(coord, "SELECT count(*) FROM par_a"), 400);
+}
+
+// Walsenders held open on a node, as a physical standby or another tool's streams would hold them.
+struct HeldWalSenders {
+  std::vector<PGconn*> conns;
+  HeldWalSenders(const std::string& conninfo, int n) {
+    for (int i = 0; i < n; ++i) {
+      conns.push_back(PQconnectdb((conninfo + " replication=database").c_str()));
+      if (PQstatus(conns.back()) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conns.back()));
+    }
+  }
+  ~HeldWalSenders() {
+    for (PGconn* c : conns) PQfinish(c);
+  }
+  HeldWalSenders(const HeldWalSenders&) = delete;
+  HeldWalSenders& operator=(const HeldWalSenders&) = delete;
+};
+
+int free_wal_senders(const PgConn& node) {
+  return static_cast<int>(
+      count(node, "SELECT current_setting('max_wal_senders')::int - count(*) FROM pg_stat_get_wal_senders()"));
+}
+
+// A logical move holds two WAL senders on its source (its replication session and its subscription's). With three
+// free there, a run asked for three moves at once runs them one at a time (two at once would need four), says so,
+// and every move switches.
+TEST(ShardMove, LogicalRunKeepsToTheSourcesFreeWalSenders) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "ws_a", 8, 800);
+  auto all = shards_of(coord, "ws_a");
+  const int port = all[not_on(all, env.new_port)].port;
+  std::vector<size_t> picked;
+  for (size_t i = 0; i < all.size() && picked.size() < 3; ++i)
+    if (all[i].port == port) picked.push_back(i);
+  ASSERT_EQ(picked.size(), 3u);
+  auto src = env.cluster.connect_node(port);
+  HeldWalSenders held(env.cluster.node_conninfo(port), free_wal_senders(src) - 3);
+  ASSERT_EQ(free_wal_senders(src), 3);
+
+  std::atomic<bool> stop{false};
+  int64_t most_slots = 0;  // pgmove's slots on the source at one time
+  std::thread watch([&] {
+    auto w = env.cluster.connect_node(port);
+    while (!stop) {
+      most_slots = std::max(most_slots, count(w,
+                                              "SELECT count(*) FROM pg_replication_slots "
+                                              "WHERE slot_name LIKE 'pgload_move_%'"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  ExecutorOptions opts;
+  opts.mode = TransferMode::Logical;
+  opts.parallel = 3;
+  auto cat = Catalog::load(coord);
+  std::vector<MoveRequest> reqs;
+  for (size_t i : picked) reqs.push_back(request(all[i], env.new_port));
+  testing::internal::CaptureStderr();
+  MoveSummary sum;
+  try {
+    sum = run_moves(cat, reqs, opts);
+  } catch (...) {
+    (void)testing::internal::GetCapturedStderr();
+    stop = true;
+    watch.join();
+    throw;
+  }
+  const std::string err = testing::internal::GetCapturedStderr();
+  stop = true;
+  watch.join();
+  EXPECT_EQ(sum.moves, 3);
+  EXPECT_EQ(most_slots, 1) << "moves from the source ran side by side";
+  EXPECT_NE(err.find("source 127.0.0.1:" + std::to_string(port) + " has 3 of max_wal_senders"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("at most 1 logical move(s) from it at a time"), std::string::npos) << err;
+  auto after = shards_of(coord, "ws_a");
+  for (size_t i : picked) EXPECT_EQ(after[i].port, env.new_port);
+  EXPECT_EQ(count(coord, "SELECT count(*) FROM ws_a"), 800);
+}
+
+// With fewer than two WAL senders free on a source, a logical run stops before anything moves, and says what the
+// source has and what to change.
+TEST(ShardMove, LogicalRunWithoutFreeWalSendersMovesNothing) {
+  auto& env = Env::get();
+  auto coord = env.cluster.connect();
+  make_table(coord, "ws_b", 4, 400);
+  auto all = shards_of(coord, "ws_b");
+  const auto s = all[not_on(all, env.new_port)];
+  auto src = env.cluster.connect_node(s.port);
+  HeldWalSenders held(env.cluster.node_conninfo(s.port), free_wal_senders(src) - 1);
+  const std::string before = placements(coord);
+  ExecutorOptions opts;
+  opts.mode = TransferMode::Logical;
+  auto cat = Catalog::load(coord);
+  try {
+    run_moves(cat, {request(s, env.new_port)}, opts);
+    ADD_FAILURE() << "the move ran with one WAL sender free on its source";
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("has 1 of max_wal_senders"), std::string::npos) << what;
+    EXPECT_NE(what.find("a logical move needs 2 WAL senders and 1 slot there"), std::string::npos) << what;
+    EXPECT_NE(what.find("nothing was moved"), std::string::npos) << what;
+  }
+  EXPECT_EQ(placements(coord), before);
+  EXPECT_EQ(count(src, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgload_move_%'"), 0);
+  EXPECT_EQ(unfinished_journal_entries(coord), 0);
 }
 
 // Recovery of a move that stopped after its journal entry ('started') dropped the shard's table on the target
