@@ -10,9 +10,21 @@
 
 namespace pgload {
 
+namespace {
+
+// What one source has free now: max_wal_senders less its running walsenders, max_replication_slots less its slots.
+struct SourceRoom {
+  int wal_senders_free = 0;
+  int max_wal_senders = 0;
+  int slots_free = 0;
+  int max_slots = 0;
+};
+
 int logical_moves_at_once(const SourceRoom& room) {
   return std::max(0, std::min(room.wal_senders_free / 2, room.slots_free));
 }
+
+}  // namespace
 
 std::map<std::string, int> logical_moves_per_source(const Catalog& catalog, const std::vector<MoveUnit>& units,
                                                     int parallel) {
