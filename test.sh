@@ -20,7 +20,7 @@
 #   asan          4 min 47 s  clang ASan+UBSan -O1 tree with the fuzz targets; unit tests + 4 integration cases
 #   fuzz          4 min 11 s  the 7 fuzz/*_fuzz.cpp targets x 60 s, two at a time (4 rounds), in the ASan tree (the
 #                             Parquet target's seeds written by DuckDB first); an 8th target costs nothing, a 9th +60 s
-#   tsan          2 min 48 s  clang TSan -O1 tree; unit tests + 2 move cases
+#   tsan          2 min 48 s  clang TSan -O1 tree; unit tests + 3 move cases
 set -euo pipefail
 cd "$(dirname "$0")"
 
