@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/pgload_schema.h"
 #include "common/session_conninfo.h"
 
 namespace pgload {
@@ -76,16 +77,24 @@ std::string describe_lock_holders(const PgConn& observer, int waiting_pid, const
   }
   pids += "}";
   const std::string ids = "{" + join_ids(shard_ids) + "}";
-  // pgmove journals its moves without a pid: attribute a journalled move only to a pgmove session.
+  // A move's session holds its journal row's owner lock: that names the move a holder runs, whichever lock it is
+  // (the shard lock of the same shards, or a lock of the whole table that a move of other shards holds).
   if (pgmove && observer.scalar("SELECT to_regclass('pgload.moves')")) {
     auto m = observer.exec(
         "SELECT s, coalesce(src.nodename || ':' || src.nodeport, 'group ' || m.source_group), "
         "       coalesce(dst.nodename || ':' || dst.nodeport, 'group ' || m.target_group) "
-        "FROM pgload.moves m CROSS JOIN LATERAL unnest(m.shard_ids) s "
+        "FROM pg_catalog.pg_locks l "
+        "JOIN pgload.moves m ON m.move_id & 4294967295 = l.objid::bigint "
+        "CROSS JOIN LATERAL unnest(m.shard_ids) s "
         "LEFT JOIN pg_dist_node src ON src.groupid = m.source_group AND src.noderole = 'primary' "
         "LEFT JOIN pg_dist_node dst ON dst.groupid = m.target_group AND dst.noderole = 'primary' "
-        "WHERE m.state IN ('started', 'switched') AND s = ANY($1::bigint[]) ORDER BY m.move_id DESC, s LIMIT 1",
-        {ids});
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid = " +
+            std::to_string(kMoveOwnerLockClass) +
+            "::oid AND l.pid = ANY($1::int[]) "
+            "  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) "
+            "  AND m.state IN ('started', 'switched') "
+            "ORDER BY s = ANY($2::bigint[]) DESC, m.move_id DESC, s LIMIT 1",
+        {pids, ids});
     if (m.rows() == 1) return "the move of shard " + m.str(0, 0) + " (" + m.str(0, 1) + " -> " + m.str(0, 2) + ")";
   }
   if (observer.scalar("SELECT to_regprocedure('pg_catalog.get_rebalance_progress()')")) {

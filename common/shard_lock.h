@@ -46,8 +46,9 @@ void lock_waiting(const PgConn& coordinator, const std::string& lock_statement, 
                   const ShardLockOptions& options);
 
 // Who holds a lock that backend `waiting_pid` waits for, in words: a load's prepared lock transaction ("a crashed
-// load in doubt (run …): run `pgload recover`", or a load that is committing), the move (shard, source -> target) from
-// pgmove's journal (pgload.moves) or Citus's get_rebalance_progress(), else the holder's pid and application_name.
+// load in doubt (run …): run `pgload recover`", or a load that is committing), the move (shard, source -> target) a
+// holder runs, from pgmove's journal (pgload.moves, by the owner lock the move's session holds) or Citus's
+// get_rebalance_progress(), else the holder's pid and application_name.
 // Empty when nobody blocks it.
 std::string describe_lock_holders(const PgConn& observer, int waiting_pid, const std::vector<int64_t>& shard_ids);
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/pg.h"
+#include "common/pgload_schema.h"
 
 namespace pgload {
 
@@ -28,7 +29,7 @@ struct JournalEntry {
 class MoveJournal {
  public:
   // Session-level advisory lock class: key (kLockClass, move_id) is held by the run that owns a move.
-  static constexpr int32_t kLockClass = 0x70676d76;  // 'pgmv'
+  static constexpr int32_t kLockClass = kMoveOwnerLockClass;
 
   // Creates schema pgload and table pgload.moves if missing (serialized by an advisory lock); owns the session.
   explicit MoveJournal(PgConn coordinator);

@@ -11,6 +11,7 @@
 
 #include "common/catalog.h"
 #include "common/pg.h"
+#include "common/shard_lock.h"
 #include "loader/load_error.h"
 #include "loader/load_lock.h"
 #include "mover/move/move_journal.h"
@@ -223,6 +224,52 @@ TEST_F(ShardLockTest, LoadNamesAnyOtherSessionHoldingTheLock) {
   holder.run("COMMIT");
   EXPECT_EQ(load.wait(), 0) << load.output();
   EXPECT_EQ(count("sl_wait_session"), kRows);
+}
+
+// Two moves of one table, as Citus's moves of one colocation group: the second waits for a lock of the whole table
+// that the first holds. Its wait names the first move (found by the owner lock its session holds), not its own
+// journal row, which lists the shard it waits with.
+TEST_F(ShardLockTest, AMoveWaitingForAnotherMoveNamesThatMove) {
+  create_users("sl_two_moves");
+  auto shards = coord().exec(
+      "SELECT shardid FROM pg_dist_shard WHERE logicalrelid = 'sl_two_moves'::regclass ORDER BY shardid LIMIT 2");
+  const int64_t held = shards.i64(0, 0), waiting = shards.i64(1, 0);
+  auto ports = cluster().worker_ports();
+  auto groups = coord().exec("SELECT groupid FROM pg_dist_node WHERE groupid <> 0 ORDER BY nodeid");
+  const auto from = static_cast<int32_t>(groups.i64(0, 0)), to = static_cast<int32_t>(groups.i64(1, 0));
+  const std::string table_lock = "LOCK TABLE sl_two_moves IN SHARE UPDATE EXCLUSIVE MODE";
+  PgConn first = coord("pgmove");
+  MoveJournal first_journal = MoveJournal::sharing(first);
+  const int64_t first_id =
+      first_journal.begin({held}, {"public.sl_two_moves_" + std::to_string(held)}, from, to, "block_writes");
+  first.run("BEGIN");
+  first.run(table_lock);
+  PgConn second = coord("pgmove");
+  MoveJournal second_journal = MoveJournal::sharing(second);
+  const int64_t second_id =
+      second_journal.begin({waiting}, {"public.sl_two_moves_" + std::to_string(waiting)}, from, to, "block_writes");
+  second.run("BEGIN");
+
+  std::string told;
+  ShardLockOptions opts;
+  opts.lock_timeout_ms = 1000;
+  opts.on_wait = [&](const std::string& m) { told = m; };
+  try {
+    lock_waiting(second, table_lock, {waiting}, opts);
+    ADD_FAILURE() << "the second move took the table lock the first holds";
+  } catch (const ShardLockError& e) {
+    EXPECT_EQ(e.kind(), ShardLockError::Kind::Timeout) << e.what();
+  }
+  EXPECT_THAT(told, HasSubstr("the move of shard " + std::to_string(held) + " (127.0.0.1:" + std::to_string(ports[0]) +
+                              " -> 127.0.0.1:" + std::to_string(ports[1]) + ")"));
+  EXPECT_THAT(told, ::testing::Not(HasSubstr(std::to_string(waiting))));
+  first.run("ROLLBACK");
+  second.run("ROLLBACK");  // after the timeout, aborted
+  for (auto* j : {&first_journal, &second_journal}) {
+    const int64_t id = j == &first_journal ? first_id : second_id;
+    j->set_state(id, "aborted");
+    j->release(id);
+  }
 }
 
 TEST_F(ShardLockTest, LockTimeoutFailsCleanlyNamingTheMove) {
