@@ -70,16 +70,13 @@ std::string describe_lock_holders(const PgConn& observer, int waiting_pid, const
       {std::to_string(waiting_pid)});
   if (holders.rows() == 0) return "";
   std::string pids = "{";
-  bool pgmove = false;
-  for (int i = 0; i < holders.rows(); ++i) {
-    pids += (i ? "," : "") + holders.str(i, 0);
-    pgmove |= holders.get(i, 1).substr(0, 6) == "pgmove";
-  }
+  for (int i = 0; i < holders.rows(); ++i) pids += (i ? "," : "") + holders.str(i, 0);
   pids += "}";
   const std::string ids = "{" + join_ids(shard_ids) + "}";
   // A move's session holds its journal row's owner lock: that names the move a holder runs, whichever lock it is
-  // (the shard lock of the same shards, or a lock of the whole table that a move of other shards holds).
-  if (pgmove && observer.scalar("SELECT to_regclass('pgload.moves')")) {
+  // (the shard lock of the same shards, or a lock of the whole table that a move of other shards holds), whatever
+  // the session's application_name.
+  if (observer.scalar("SELECT to_regclass('pgload.moves')")) {
     auto m = observer.exec(
         "SELECT s, coalesce(src.nodename || ':' || src.nodeport, 'group ' || m.source_group), "
         "       coalesce(dst.nodename || ':' || dst.nodeport, 'group ' || m.target_group) "

@@ -3,28 +3,13 @@
 #include "mover/move/wal_senders.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <iostream>
 #include <stdexcept>
 
 #include "common/pg.h"
 
 namespace pgload {
-
-namespace {
-
-// What one source has free now: max_wal_senders less its running walsenders, max_replication_slots less its slots.
-struct SourceRoom {
-  int wal_senders_free = 0;
-  int max_wal_senders = 0;
-  int slots_free = 0;
-  int max_slots = 0;
-};
-
-int logical_moves_at_once(const SourceRoom& room) {
-  return std::max(0, std::min(room.wal_senders_free / 2, room.slots_free));
-}
-
-}  // namespace
 
 std::map<std::string, int> logical_moves_per_source(const Catalog& catalog, const std::vector<MoveUnit>& units,
                                                     int parallel) {
@@ -42,13 +27,10 @@ std::map<std::string, int> logical_moves_per_source(const Catalog& catalog, cons
         "current_setting('max_wal_senders')::int, "
         "current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)::int, "
         "current_setting('max_replication_slots')::int");
-    const SourceRoom room{static_cast<int>(r.i64(0, 0)), static_cast<int>(r.i64(0, 1)), static_cast<int>(r.i64(0, 2)),
-                          static_cast<int>(r.i64(0, 3))};
-    const int n = logical_moves_at_once(room);
-    const std::string has = std::to_string(room.wal_senders_free) +
-                            " of max_wal_senders = " + std::to_string(room.max_wal_senders) + " and " +
-                            std::to_string(room.slots_free) +
-                            " of max_replication_slots = " + std::to_string(room.max_slots) + " free";
+    const int64_t senders_free = r.i64(0, 0), slots_free = r.i64(0, 2);
+    const int n = static_cast<int>(std::max<int64_t>(0, std::min(senders_free / 2, slots_free)));
+    const std::string has = std::to_string(senders_free) + " of max_wal_senders = " + r.str(0, 1) + " and " +
+                            std::to_string(slots_free) + " of max_replication_slots = " + r.str(0, 3) + " free";
     if (n == 0)
       throw std::runtime_error("source " + endpoint + " has " + has +
                                ": a logical move needs 2 WAL senders and 1 slot there; raise them (a restart of "
