@@ -21,6 +21,7 @@
 #include "loader/parquet/parquet_input.h"
 #include "loader/router.h"
 #include "loader/shard_batcher.h"
+#include "loader/simd_bytes.h"
 
 namespace pgload {
 namespace {
@@ -718,19 +719,6 @@ class ChunkWorker {
   const Router& router_;
 };
 
-// `line_end` bytes ('\n', or '\r' for old-Mac COPY text) in s. This runs in the serial read stage, so it uses
-// glibc's vectorised memchr rather than a byte loop (which profiled at a quarter of pgload's instructions).
-uint64_t count_newlines(const std::string& s, char line_end = '\n') {
-  uint64_t n = 0;
-  const char* p = s.data();
-  const char* end = p + s.size();
-  while ((p = static_cast<const char*>(std::memchr(p, line_end, static_cast<size_t>(end - p)))) != nullptr) {
-    ++n;
-    ++p;
-  }
-  return n;
-}
-
 std::string join_names(const std::vector<std::string>& names) {
   std::string s;
   for (size_t i = 0; i < names.size(); ++i) s += (i ? "," : "") + names[i];
@@ -942,7 +930,7 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
     c->eol = eol;
     first = false;
     const char line_end = eol == TextEol::Cr ? '\r' : '\n';
-    const uint64_t newlines = count_newlines(c->data, line_end);
+    const uint64_t newlines = simd::count_byte(c->data.data(), c->data.size(), line_end);
     next_line += newlines;
     if (plan.defaults) {
       // Every record ends at a line end, except an unterminated last one: one row of values each, in input order.

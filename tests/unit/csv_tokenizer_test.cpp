@@ -1,9 +1,11 @@
 // CSV tokenizer: PostgreSQL COPY CSV edge cases (golden rows checked against a PostgreSQL 15 server), every SIMD
 // kernel against the scalar oracle on random input, and records straddling every chunk boundary (DuckDB-style).
 #include "loader/csv_tokenizer.h"
+#include "loader/simd_bytes.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <random>
 #include <string>
@@ -509,6 +511,24 @@ TEST(CsvTokenizer, TrickyFileRecords) {
   EXPECT_EQ(recs[7].fields[2].value, "\"");
   EXPECT_EQ(recs[8].fields.size(), 3u);
   EXPECT_EQ(recs[9].error, CsvRecordError::UnterminatedQuote);
+}
+
+// The reader numbers lines with simd::count_byte: the same count as a byte loop at every length and offset, and past
+// the 255 blocks (4,080 bytes) a byte counter holds when every byte matches.
+TEST(CsvTokenizer, LineEndCountMatchesAByteLoop) {
+  std::mt19937 rng(7);
+  std::string buf(20000, '\0');
+  for (char& ch : buf) ch = "ab\n\r"[rng() % 4];
+  for (size_t len : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{4079}, size_t{4080}, size_t{4081},
+                     size_t{8191}, size_t{19990}})
+    for (size_t at : {size_t{0}, size_t{1}, size_t{7}})
+      for (char c : {'\n', '\r'})
+        EXPECT_EQ(simd::count_byte(buf.data() + at, len, c),
+                  static_cast<uint64_t>(std::count(buf.data() + at, buf.data() + at + len, c)))
+            << "length " << len << " at " << at;
+  const std::string all(3 * 4080 + 21, '\n');
+  EXPECT_EQ(simd::count_byte(all.data(), all.size(), '\n'), all.size());
+  EXPECT_EQ(simd::count_byte(all.data(), all.size(), '\r'), 0u);
 }
 
 }  // namespace
