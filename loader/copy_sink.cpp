@@ -33,21 +33,21 @@ void take_copy_bytes(const Batch& b, CopyCursor& at, std::string& out, size_t ma
   while (at.row < at.end && out.size() < max_bytes) {
     // A sorted batch's rows lie anywhere in its pieces: fetch the ones a few rows on while this one is copied.
     if (at.row + kPrefetchRows < at.end) {
-      const char* ahead = b.rows[at.row + kPrefetchRows].data;
-      __builtin_prefetch(ahead);
-      __builtin_prefetch(ahead + 64);
+      const BatchRow& ahead = b.rows[at.row + kPrefetchRows];
+      __builtin_prefetch(ahead.data);
+      __builtin_prefetch(ahead.data + 64);
+      __builtin_prefetch(ahead.data + ahead.bytes - 1);  // a row of up to 129 bytes, wherever it starts in a line
     }
     const size_t room = max_bytes - out.size();
     const char* from = b.rows[at.row].data + at.row_offset;
-    size_t n = b.rows[at.row].origin->bytes - at.row_offset;
+    size_t n = b.rows[at.row].bytes - at.row_offset;
     if (n > room) {  // the first part of a long row
       out.append(from, room);
       at.row_offset += room;
       return;
     }
     size_t next = at.row + 1;
-    while (next < at.end && b.rows[next].data == from + n && n + b.rows[next].origin->bytes <= room)
-      n += b.rows[next++].origin->bytes;
+    while (next < at.end && b.rows[next].data == from + n && n + b.rows[next].bytes <= room) n += b.rows[next++].bytes;
     out.append(from, n);
     at.row = next;
     at.row_offset = 0;

@@ -34,10 +34,13 @@ struct RowOrigin {
   uint32_t file = 0;  // index of the input file among the load's inputs (line and byte_offset are that file's)
 };
 
-// A row of a batch: its origin->bytes bytes in one of the batch's pieces, and where it came from.
+// A row of a batch: its `bytes` bytes in one of the batch's pieces, and where it came from. The length is kept here
+// as well as in the origin: the COPY takes a sorted batch's rows in an order of their own, and reading each length
+// through its origin cost a cache miss per row.
 struct BatchRow {
   const char* data;
   const RowOrigin* origin;
+  uint32_t bytes;
 };
 
 // Rows of one shard sent as one COPY statement: complete CSV records each ending in '\n', or (binary) a binary

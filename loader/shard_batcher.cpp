@@ -121,20 +121,23 @@ void ShardBatcher::add(size_t shard, bool binary, ShardRows& out, std::vector<Op
   Recycled& r = *recycled_;
   b.pieces.push_back(std::exchange(out.data, r.take(r.pieces)));
   b.rows.push_back(std::exchange(out.rows, r.take(r.piece_rows)));
-  if (b.bytes < b.limit) return;
-  OpenBatch next;
-  next.shard_index = b.shard_index;
-  next.binary = b.binary;
-  next.limit = batch_bytes_;
-  full.push_back(std::exchange(b, std::move(next)));
+  if (b.bytes >= b.limit) full.push_back(take_open(b));
 }
 
 std::vector<OpenBatch> ShardBatcher::drain() {
   std::vector<OpenBatch> left;
   for (auto* open : {&open_csv_, &open_bin_})
     for (OpenBatch& b : *open)
-      if (b.row_count > 0) left.push_back(std::move(b));
+      if (b.row_count > 0) left.push_back(take_open(b));
   return left;
+}
+
+OpenBatch ShardBatcher::take_open(OpenBatch& b) const {
+  OpenBatch next;
+  next.shard_index = b.shard_index;
+  next.binary = b.binary;
+  next.limit = batch_bytes_;
+  return std::exchange(b, std::move(next));
 }
 
 std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
@@ -149,16 +152,22 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
   batch->shard_index = open.shard_index;
   batch->binary = open.binary;
   batch->copy_bytes = open.bytes + (open.binary ? kBinaryHeaderBytes + 2 : 0);
-  // The rows in input order, and whether their keys are already in order.
+  // The rows in input order, their (key, position) pairs, and whether the keys are already in order: one pass over
+  // the origins, which later steps do not read again (after a sort they lie in no useful order).
   std::vector<BatchRow>& rows = batch->rows;
   rows = r.take(r.rows);
   rows.reserve(open.row_count);
+  std::vector<KeyAt>& order = r.order;
+  order.resize(open.row_count);
   bool in_order = true;
   uint64_t last = 0;
+  uint32_t n = 0;
   for (size_t p = 0; p < open.pieces.size(); ++p) {
     const char* bytes = open.pieces[p].data();
     for (const RowOrigin& o : open.rows[p]) {
-      rows.push_back({bytes, &o});
+      order[n] = {o.sort_key, n};
+      ++n;
+      rows.push_back({bytes, &o, o.bytes});
       bytes += o.bytes;
       in_order = in_order && o.sort_key >= last;
       last = o.sort_key;
@@ -166,18 +175,15 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
   }
   if (sort_ && !in_order) {
     // Sorting 16-byte (key, position) pairs touches no row: much cheaper than an indirect stable sort.
-    std::vector<KeyAt>& order = r.order;
-    order.resize(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) order[i] = {rows[i].origin->sort_key, static_cast<uint32_t>(i)};
     radix_sort(order, r.sort_tmp);
     std::vector<BatchRow>& sorted = r.sorted;
     sorted.resize(rows.size());
     for (size_t i = 0; i < order.size(); ++i) sorted[i] = rows[order[i].index];
     rows.swap(sorted);  // the input-order list stays as scratch
   }
-  if (sort_ && exact_keys_) {
-    const auto same = [](const BatchRow& x, const BatchRow& y) { return x.origin->sort_key == y.origin->sort_key; };
-    batch->keys_distinct = std::adjacent_find(rows.begin(), rows.end(), same) == rows.end();
+  if (sort_ && exact_keys_) {  // `order` is the rows' order now
+    const auto same = [](const KeyAt& x, const KeyAt& y) { return x.key == y.key; };
+    batch->keys_distinct = std::adjacent_find(order.begin(), order.end(), same) == order.end();
   }
   for (const std::string& p : open.pieces) batch->memory_bytes += p.capacity();
   // Moved, not copied: `rows` points into them.

@@ -47,7 +47,7 @@ class ShardBatcher {
   // Serial stage: moves `out` into shard `shard`'s open batch of its kind and leaves `out` empty (with a spare
   // buffer); a batch that reaches batch_bytes is appended to `full`.
   void add(size_t shard, bool binary, ShardRows& out, std::vector<OpenBatch>& full);
-  // The batches still open, at the end of the input.
+  // The batches still open, at the end of the input; the batcher starts empty batches in their place.
   std::vector<OpenBatch> drain();
 
   // Thread-safe against add(): the rows sorted by sort key, ties in input order, with their pieces (which go back
@@ -56,6 +56,9 @@ class ShardBatcher {
   std::shared_ptr<Batch> seal(OpenBatch&& open);
 
  private:
+  // Shard b's batch, and an empty one in its place that seals at batch_bytes.
+  OpenBatch take_open(OpenBatch& b) const;
+
   // Spare piece buffers (from the batches the sink dropped) and row vectors, and seal's scratch: shared with the
   // batches' deleters, which may outlive the batcher.
   struct Recycled;

@@ -132,7 +132,9 @@ TEST(ShardBatcherTest, TellsWhetherAKeyRepeatsOnlyWhenKeysAreExact) {
     return batcher.seal(std::move(left.at(0)))->keys_distinct;
   };
   EXPECT_TRUE(seal_keys(true, true, {7, 3, 9}));
-  EXPECT_FALSE(seal_keys(true, true, {7, 3, 7}));   // 7 repeats, apart in the input
+  EXPECT_FALSE(seal_keys(true, true, {7, 3, 7}));  // 7 repeats, apart in the input
+  EXPECT_TRUE(seal_keys(true, true, {3, 7, 9}));   // already in order: no sort, the same answers
+  EXPECT_FALSE(seal_keys(true, true, {3, 7, 7}));
   EXPECT_FALSE(seal_keys(true, false, {7, 3, 9}));  // e.g. numeric: "1.0" and "1.00" differ as keys, not as values
   EXPECT_FALSE(seal_keys(false, true, {7, 3, 9}));  // unsorted: not checked
   EXPECT_TRUE(sort_key_is_exact(PgType::Int8));
@@ -215,6 +217,28 @@ TEST(ShardBatcherTest, FirstBatchesAreStaggeredByShardThenFull) {
     EXPECT_EQ(full[1].bytes, 400u) << "shard " << s;
   }
   EXPECT_EQ(sealed_at, (std::vector<size_t>{100, 200, 300, 400}));
+}
+
+// A drained batcher starts over: the next batch counts only its own rows and bytes, and seals whole.
+TEST(ShardBatcherTest, DrainLeavesEmptyBatches) {
+  ShardBatcher batcher(1, 1 << 20, true, true);
+  for (uint64_t round = 0; round < 3; ++round) {
+    ShardRows out;
+    add_row(out, 20 - round, 2 * round + 1);
+    add_row(out, 10 - round, 2 * round + 2);
+    const size_t bytes = out.data.size();
+    std::vector<OpenBatch> full;
+    batcher.add(0, false, out, full);
+    std::vector<OpenBatch> left = batcher.drain();
+    ASSERT_EQ(left.size(), 1u) << round;
+    EXPECT_EQ(left[0].row_count, 2u) << round;
+    EXPECT_EQ(left[0].bytes, bytes) << round;
+    auto batch = batcher.seal(std::move(left[0]));
+    ASSERT_EQ(batch->rows.size(), 2u) << round;
+    EXPECT_EQ(batch->rows[0].origin->line, 2 * round + 2) << round;  // key 10 - round first
+    EXPECT_TRUE(batch->keys_distinct) << round;
+    EXPECT_TRUE(batcher.drain().empty()) << round;
+  }
 }
 
 }  // namespace
