@@ -157,16 +157,18 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
   std::vector<BatchRow>& rows = batch->rows;
   rows = r.take(r.rows);
   rows.reserve(open.row_count);
-  std::vector<KeyAt>& order = r.order;
-  order.resize(open.row_count);
+  std::vector<KeyAt>& order = r.order;  // only a sorted batch needs the pairs
+  order.resize(sort_ ? open.row_count : 0);
   bool in_order = true;
   uint64_t last = 0;
   uint32_t n = 0;
   for (size_t p = 0; p < open.pieces.size(); ++p) {
     const char* bytes = open.pieces[p].data();
     for (const RowOrigin& o : open.rows[p]) {
-      order[n] = {o.sort_key, n};
-      ++n;
+      if (sort_) {
+        order[n] = {o.sort_key, n};
+        ++n;
+      }
       rows.push_back({bytes, &o, o.bytes});
       bytes += o.bytes;
       in_order = in_order && o.sort_key >= last;

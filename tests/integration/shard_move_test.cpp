@@ -561,13 +561,15 @@ struct HeldWalSenders {
   HeldWalSenders& operator=(const HeldWalSenders&) = delete;
 };
 
+constexpr const char* kFreeWalSenders =
+    "SELECT current_setting('max_wal_senders')::int - count(*) FROM pg_stat_get_wal_senders()";
+
 // The node's free WAL senders, once the walsenders of earlier tests' moves (which end a moment after their
 // sessions close) are gone: nothing else streams from the test cluster.
 int free_wal_senders(const PgConn& node) {
   for (int i = 0; i < 200 && count(node, "SELECT count(*) FROM pg_stat_get_wal_senders()") > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  return static_cast<int>(
-      count(node, "SELECT current_setting('max_wal_senders')::int - count(*) FROM pg_stat_get_wal_senders()"));
+  return static_cast<int>(count(node, kFreeWalSenders));
 }
 
 // A logical move holds two WAL senders on its source (its replication session and its subscription's). With three
@@ -585,7 +587,7 @@ TEST(ShardMove, LogicalRunKeepsToTheSourcesFreeWalSenders) {
   ASSERT_EQ(picked.size(), 3u);
   auto src = env.cluster.connect_node(port);
   HeldWalSenders held(env.cluster.node_conninfo(port), free_wal_senders(src) - 3);
-  ASSERT_EQ(count(src, "SELECT current_setting('max_wal_senders')::int - count(*) FROM pg_stat_get_wal_senders()"), 3);
+  ASSERT_EQ(count(src, kFreeWalSenders), 3);
 
   std::atomic<bool> stop{false};
   int64_t most_slots = 0;  // pgmove's slots on the source at one time
