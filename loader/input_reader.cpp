@@ -75,6 +75,22 @@ class InputReader::Ahead final : public ByteSource {
   size_t append_to(std::string& buf, size_t len) override {
     return take(len, [&buf](const char* from, size_t n) { buf.append(from, n); });
   }
+  bool swap_block(std::string& block, size_t& begin) override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !blocks_.empty() || eof_ || error_; });
+    if (blocks_.empty() || front_at_ != kBlockHeadroom) return false;  // append_to rethrows an error
+    std::string& front = blocks_.front();
+    queued_ -= front.size() - kBlockHeadroom;
+    // Kept with its bytes: spare_block() then zero-fills only what they do not cover.
+    if (spare_.size() < kSpareBlocks && block.capacity() >= kBlockHeadroom + kBlockBytes)
+      spare_.push_back(std::move(block));
+    block = std::move(front);
+    blocks_.pop_front();
+    begin = kBlockHeadroom;
+    lock.unlock();
+    cv_.notify_all();
+    return true;
+  }
   std::optional<uint64_t> size_hint() const override {
     std::lock_guard lock(mu_);
     return size_hint_;
@@ -103,10 +119,10 @@ class InputReader::Ahead final : public ByteSource {
       cv_.notify_all();
       for (;;) {
         std::string block = spare_block();
-        const size_t n = src->read(block.data(), block.size());
+        const size_t n = src->read(block.data() + kBlockHeadroom, kBlockBytes);
         raw_in_.store(src->bytes_in(), std::memory_order_relaxed);
         if (n == 0) break;
-        block.resize(n);
+        block.resize(kBlockHeadroom + n);
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return stop_ || queued_ < kAheadBytes; });
         if (stop_) return;
@@ -144,10 +160,10 @@ class InputReader::Ahead final : public ByteSource {
     front_at_ += n;
     if (front_at_ == front.size()) {
       lock.lock();
-      queued_ -= front.size();
+      queued_ -= front.size() - kBlockHeadroom;
       if (spare_.size() < kSpareBlocks) spare_.push_back(std::move(front));
       blocks_.pop_front();
-      front_at_ = 0;
+      front_at_ = kBlockHeadroom;
       lock.unlock();
       cv_.notify_all();
     }
@@ -165,7 +181,7 @@ class InputReader::Ahead final : public ByteSource {
         spare_.pop_back();
       }
     }
-    block.resize(kBlockBytes);  // zero-fills only what a short read left out
+    block.resize(kBlockHeadroom + kBlockBytes);  // zero-fills only what a short read left out
     return block;
   }
 
@@ -190,8 +206,8 @@ class InputReader::Ahead final : public ByteSource {
   std::condition_variable cv_;
   std::deque<std::string> blocks_;
   static constexpr size_t kSpareBlocks = 2;
-  std::vector<std::string> spare_;  // used blocks kept for the reader thread
-  size_t front_at_ = 0;             // consumer only: bytes of blocks_.front() already read
+  std::vector<std::string> spare_;    // used blocks kept for the reader thread
+  size_t front_at_ = kBlockHeadroom;  // consumer only: where the unread bytes of blocks_.front() begin
   size_t queued_ = 0;
   bool opened_ = false, eof_ = false, stop_ = false;
   std::exception_ptr error_;

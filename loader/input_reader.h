@@ -21,6 +21,9 @@ class InputReader {
  public:
   static constexpr size_t kAheadBytes = 8u << 20;  // read ahead per file in flight
   static constexpr size_t kBlockBytes = 1u << 20;  // one read of the file's (decompressed) stream
+  // Free bytes in front of each block's data: a block handed over whole (ByteSource::swap_block) takes the end of
+  // the record the block before it began, without copying the block.
+  static constexpr size_t kBlockHeadroom = 16u << 10;
 
   InputReader(std::vector<InputFile> files, SourceOptions opts, size_t parallel_files);
   ~InputReader();

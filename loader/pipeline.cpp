@@ -36,9 +36,13 @@ struct Reject {
 };
 
 struct Chunk {
-  std::string data;
+  // The chunk's bytes are buf's from `begin` on: a block the reader handed over whole has headroom in front.
+  std::string buf;
+  size_t begin = 0;
+  std::string_view data() const noexcept { return {buf.data() + begin, buf.size() - begin}; }
   size_t file = 0;  // index of its input file; first_line and byte_offset are that file's
   uint64_t first_line = 1, byte_offset = 0;
+  uint64_t newlines = 0;       // line ends in data: a record ends at each (and one may end at EOF)
   uint64_t bytes_through = 0;  // input bytes of the load consumed up to this chunk's end (for the counters)
   bool at_eof = false, stream_start = false;
   CsvChunk tok;
@@ -141,12 +145,12 @@ size_t first_bad_utf8(std::string_view s) {
 // validated and distribution values hashed exactly as the server sees them after its own conversion.
 void to_utf8_from_latin1(Chunk& c) {
   size_t high = 0;
-  for (unsigned char ch : c.data) high += ch >= 0x80;
+  for (unsigned char ch : c.data()) high += ch >= 0x80;
   if (high == 0) return;
   std::string& out = c.scratch;
   out.clear();
-  out.reserve(c.data.size() + high);
-  for (unsigned char ch : c.data) {
+  out.reserve(c.data().size() + high);
+  for (unsigned char ch : c.data()) {
     if (ch < 0x80) {
       out.push_back(static_cast<char>(ch));
     } else {
@@ -154,7 +158,8 @@ void to_utf8_from_latin1(Chunk& c) {
       out.push_back(static_cast<char>(0x80 | (ch & 0x3F)));
     }
   }
-  c.data.swap(out);
+  c.buf.swap(out);
+  c.begin = 0;
 }
 
 class ChunkWorker {
@@ -166,12 +171,15 @@ class ChunkWorker {
     c.csv.resize(shards);
     c.bin.resize(shards);
     for (auto& o : c.csv) o.clear();
-    // A shard's rows of this chunk become one piece of its batch and stay until the batch is sent: sized up
-    // front (its share of the chunk, plus the binary framing), they do not carry a doubling string's slack.
-    const size_t share = c.data.size() / shards + c.data.size() / shards / 4 + 256;
-    for (auto& o : c.bin) {
-      o.clear();
-      if (plan_.binary) o.data.reserve(share);
+    for (auto& o : c.bin) o.clear();
+    // A shard's rows of this chunk (and their origins) become one piece of its batch and stay until the batch is
+    // sent: sized up front (its share of the chunk's bytes and line ends, plus the binary framing), they are not
+    // copied while they grow and do not carry a doubling buffer's slack.
+    const size_t share = c.data().size() / shards + c.data().size() / shards / 4 + 256;
+    const size_t row_share = c.newlines / shards + c.newlines / shards / 4 + 16;
+    for (auto& o : plan_.binary ? c.bin : c.csv) {
+      o.data.reserve(share);
+      o.rows.reserve(row_share);
     }
     c.rejects.clear();
     c.rows = 0;
@@ -181,7 +189,7 @@ class ChunkWorker {
     }
     if (c.defaults_ready.valid()) c.defaults_ready.get();  // rethrows a failed evaluation
     if (plan_.latin1) to_utf8_from_latin1(c);
-    bool utf8_ok = !plan_.validate_utf8 || simdjson::validate_utf8(c.data.data(), c.data.size());
+    bool utf8_ok = !plan_.validate_utf8 || simdjson::validate_utf8(c.data().data(), c.data().size());
     if (plan_.format == InputFormat::Csv)
       process_csv(c, utf8_ok);
     else if (plan_.format == InputFormat::Text)
@@ -359,10 +367,10 @@ class ChunkWorker {
   }
 
   void process_csv(Chunk& c, bool utf8_ok) const {
-    const char* data = c.data.data();
+    const char* data = c.data().data();
     // One search of the chunk instead of one per value: de-quoting only drops bytes.
-    const bool nul_free = std::memchr(data, '\0', c.data.size()) == nullptr;
-    tokenize_csv(data, c.data.size(), plan_.dialect, c.at_eof, c.tok, c.stream_start);
+    const bool nul_free = std::memchr(data, '\0', c.data().size()) == nullptr;
+    tokenize_csv(data, c.data().size(), plan_.dialect, c.at_eof, c.tok, c.stream_start);
     uint64_t line = c.first_line;
     const size_t ncols = plan_.file_columns.size();
     const size_t nfields = ncols + plan_.default_columns.size();
@@ -409,7 +417,7 @@ class ChunkWorker {
   // (after recording a reject) when an octal or hex escape made bytes that are not valid UTF-8.
   bool text_value(Chunk& c, const TextField& f, uint64_t line, int j, std::string_view raw,
                   std::optional<std::string_view>& value) const {
-    const char* data = c.data.data();
+    const char* data = c.data().data();
     value.reset();
     if (std::string_view(data + f.begin, f.end - f.begin) == plan_.null_string) return true;
     bool needs_check = false;
@@ -431,12 +439,12 @@ class ChunkWorker {
     for (uint32_t j = 0; j < r.field_count; ++j) {
       const TextField& f = c.text_tok.fields[r.first_field + j];
       if (j > 0) c.text_row.push_back('\t');
-      if (std::string_view(c.data.data() + f.begin, f.end - f.begin) == plan_.null_string) {
+      if (std::string_view(c.data().data() + f.begin, f.end - f.begin) == plan_.null_string) {
         c.text_row += "\\N";
         continue;
       }
       bool needs_check = false;
-      append_text_escaped(c.text_row, text_field_value(c.data.data(), f, c.scratch, needs_check));
+      append_text_escaped(c.text_row, text_field_value(c.data().data(), f, c.scratch, needs_check));
     }
     const size_t k_count = plan_.default_columns.size();
     for (size_t k = 0; k < k_count; ++k) {
@@ -454,10 +462,10 @@ class ChunkWorker {
   // cannot go as binary is re-escaped in canonical form, never forwarded raw: the server then needs no knowledge
   // of the input's delimiter, NULL marker or line ends, and a lone backslash at EOF cannot change meaning.
   void process_text(Chunk& c, bool utf8_ok) const {
-    const char* data = c.data.data();
+    const char* data = c.data().data();
     // One search of the chunk instead of one per value: text_value checks what an escape makes.
-    const bool nul_free = std::memchr(data, '\0', c.data.size()) == nullptr;
-    tokenize_text(data, c.data.size(), plan_.dialect.delimiter, c.eol, c.at_eof, c.text_tok);
+    const bool nul_free = std::memchr(data, '\0', c.data().size()) == nullptr;
+    tokenize_text(data, c.data().size(), plan_.dialect.delimiter, c.eol, c.at_eof, c.text_tok);
     uint64_t line = c.first_line;
     const auto& records = c.text_tok.records;
     // COPY's HEADER skips the first line whatever it holds (only a `\.` in it still ends the data).
@@ -502,7 +510,7 @@ class ChunkWorker {
       reader = std::make_unique<NdjsonReader>(names, plan_.dist_field);
       reader_plan = &plan_;
     }
-    std::string_view all(c.data);
+    const std::string_view all = c.data();
     uint64_t line = c.first_line;
     size_t pos = 0;
     while (pos < all.size()) {
@@ -901,27 +909,39 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
     }
     Chunk* c = take_chunk();
     ByteSource& source = inputs.source(cursor.file);
-    c->data.swap(carry);
+    // The reader's next block becomes the chunk, the carried start of its first record copied in front of it; else
+    // (a carry too long, or chunks smaller than blocks) the chunk starts as the carry and the blocks are copied in.
+    size_t begin = 0;
+    const bool whole = plan.chunk_bytes >= InputReader::kBlockBytes && carry.size() <= InputReader::kBlockHeadroom &&
+                       source.swap_block(c->buf, begin);
+    if (whole) {
+      begin -= carry.size();
+      std::memcpy(c->buf.data() + begin, carry.data(), carry.size());
+    } else {
+      c->buf.swap(carry);
+    }
+    c->begin = begin;
     carry.clear();
     size_t cut = 0;
-    while (!eof) {
-      eof = !fill(source, c->data, fill_target(c->data.size(), plan.chunk_bytes));
+    for (bool read_more = !whole; !eof; read_more = true) {
+      if (read_more) eof = !fill(source, c->buf, begin + fill_target(c->data().size(), plan.chunk_bytes));
+      const std::string_view data = c->data();
       if (plan.format == InputFormat::Text) {
-        if (eol == TextEol::Unknown) eol = detect_text_eol(c->data.data(), c->data.size(), eof);
-        cut = find_last_text_record_end(c->data.data(), c->data.size(), eol);
+        if (eol == TextEol::Unknown) eol = detect_text_eol(data.data(), data.size(), eof);
+        cut = find_last_text_record_end(data.data(), data.size(), eol);
       } else {
-        cut = plan.format == InputFormat::Csv ? find_last_record_end(c->data.data(), c->data.size(), plan.dialect)
-                                              : c->data.rfind('\n') + 1;  // npos + 1 == 0
+        cut = plan.format == InputFormat::Csv ? find_last_record_end(data.data(), data.size(), plan.dialect)
+                                              : data.rfind('\n') + 1;  // npos + 1 == 0
       }
       if (cut > 0 || eof) break;
-      if (c->data.size() > kMaxRecordBytes)
+      if (data.size() > kMaxRecordBytes)
         throw LoadError(kExitInputErrors, inputs.where(cursor.file) + "line " + std::to_string(next_line) + ", byte " +
                                               std::to_string(next_byte) +
                                               ": a record longer than 256 MiB (unterminated quote?)");
     }
-    if (eof) cut = c->data.size();
-    carry.assign(c->data, cut, std::string::npos);
-    c->data.resize(cut);
+    if (eof) cut = c->data().size();
+    carry.assign(c->buf, begin + cut, std::string::npos);
+    c->buf.resize(begin + cut);
     c->file = cursor.file;
     c->first_line = next_line;
     c->byte_offset = next_byte;
@@ -930,11 +950,12 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
     c->eol = eol;
     first = false;
     const char line_end = eol == TextEol::Cr ? '\r' : '\n';
-    const uint64_t newlines = simd::count_byte(c->data.data(), c->data.size(), line_end);
+    const uint64_t newlines = simd::count_byte(c->data().data(), c->data().size(), line_end);
+    c->newlines = newlines;
     next_line += newlines;
     if (plan.defaults) {
       // Every record ends at a line end, except an unterminated last one: one row of values each, in input order.
-      c->default_rows = newlines + (!c->data.empty() && c->data.back() != line_end ? 1 : 0);
+      c->default_rows = newlines + (!c->data().empty() && c->data().back() != line_end ? 1 : 0);
       c->defaults_ready = plan.defaults->request(c->default_rows, c->default_values);
     }
     next_byte += cut;

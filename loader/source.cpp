@@ -162,6 +162,8 @@ size_t ByteSource::append_to(std::string& buf, size_t len) {
   return n;
 }
 
+bool ByteSource::swap_block(std::string&, size_t&) { return false; }
+
 void check_url_scheme(const std::string& url) { check_scheme(url); }
 
 void check_source(const std::string& url) {

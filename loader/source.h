@@ -66,6 +66,11 @@ class ByteSource {
   virtual size_t read(char* buf, size_t len) = 0;
   // read() appended to buf. A source that holds its bytes already overrides it to skip zero-filling buf first.
   virtual size_t append_to(std::string& buf, size_t len);
+  // The stream's next bytes as a whole buffer, handed over instead of copied: `block` becomes a buffer whose bytes
+  // from `begin` on are the next ones (the `begin` bytes before them are free for the caller), and the buffer it
+  // held goes to the source for reuse. False, with nothing taken, when the source has no whole buffer to give (it
+  // reads into the caller's, or part of its buffer was read, or the stream is at its end).
+  virtual bool swap_block(std::string& block, size_t& begin);
   // Total raw (compressed) bytes if known, for progress/ETA.
   virtual std::optional<uint64_t> size_hint() const = 0;
   // Raw bytes received so far, in the same unit as size_hint() counted from byte 0 (a resumed source starts at

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -69,6 +70,45 @@ TEST_F(InputReaderTest, AResumedReaderStartsInItsFileAtItsOffset) {
   ByteSource& s = reader.open(2, 1000);
   EXPECT_EQ(read_all(s), contents_[2].substr(1000));
   EXPECT_EQ(reader.files_done(), 2u);  // the files before it count as done for the progress bar
+}
+
+// The pipeline takes whole blocks where it can (swap_block) and reads the rest (read, append_to): any mix gives the
+// stream back whole, a whole block leaves kBlockHeadroom free bytes in front of its data, and a block partly read
+// is not handed over.
+TEST_F(InputReaderTest, WholeBlocksAndReadsMixedGiveTheStreamBackWhole) {
+  std::string text;
+  for (int r = 0; text.size() < 3 * InputReader::kBlockBytes + 12345; ++r) text += std::to_string(r) + ",x\n";
+  write_file(dir_ + "/big.csv", text);
+  const InputList list = expand_inputs({dir_ + "/big.csv"}, SourceOptions{});
+  InputReader reader(list.files, SourceOptions{}, 1);
+  ByteSource& s = reader.open(0, 0);
+  std::string out, block;
+  size_t swapped = 0;
+  for (int turn = 0;; ++turn) {
+    if (turn % 3 != 2) {
+      size_t begin = 0;
+      if (s.swap_block(block, begin)) {
+        ASSERT_EQ(begin, InputReader::kBlockHeadroom);
+        std::fill_n(block.data(), begin, '#');  // the headroom is the caller's
+        out.append(block, begin, std::string::npos);
+        ++swapped;
+        continue;
+      }
+    }
+    char buf[5000];
+    const size_t n = s.read(buf, sizeof buf);
+    if (n == 0) break;
+    out.append(buf, n);
+    size_t begin = 0;
+    std::string other;
+    EXPECT_FALSE(s.swap_block(other, begin)) << "a block was handed over after part of it was read";
+    EXPECT_TRUE(other.empty());
+    s.append_to(out, InputReader::kBlockBytes);  // the rest of the block, so the next turn starts a block
+  }
+  EXPECT_EQ(out, text);
+  EXPECT_GE(swapped, 1u);
+  size_t begin = 0;
+  EXPECT_FALSE(s.swap_block(block, begin)) << "at the end of the stream";
 }
 
 TEST_F(InputReaderTest, AFileThatIsNotWhatItsListingSawIsASourceError) {
