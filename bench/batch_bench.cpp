@@ -29,8 +29,8 @@ pgload::OpenBatch open_batch(pgload::ShardBatcher& batcher) {
       const uint64_t id = rng() % 20000000;
       std::memcpy(row.data(), &id, sizeof id);
       out.data.append(row);
-      const uint64_t line = p * (kRows / kPieces) + i + 1;
-      out.rows.push_back({line, line * kRowBytes, 0, kRowBytes, id ^ (uint64_t{1} << 63)});
+      const auto line = static_cast<uint32_t>(i + 1);
+      out.rows.push_back({id ^ (uint64_t{1} << 63), kRowBytes, 0, line, static_cast<uint32_t>(line * kRowBytes)});
     }
     batcher.add(0, true, out, full);
   }

@@ -253,7 +253,7 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
   if (b && e.copy_line) {
     const size_t row = row_at_copy_line(b->rows, 0, b->rows.size(), *e.copy_line, b->binary);
     if (row < b->rows.size()) {
-      const RowOrigin& o = *b->rows[row].origin;
+      const RowPlace o = b->place(row);
       where = "input " + (options_.input_names.size() > 1 ? options_.input_names[o.file] + " " : std::string()) +
               (options_.parquet ? "row group " + std::to_string(o.byte_offset) + ", row " + std::to_string(o.line)
                                 : "line " + std::to_string(o.line) + " (byte " + std::to_string(o.byte_offset) + ")");
@@ -261,11 +261,12 @@ void CopySink::fail_with_result(Conn& c, PGresult* r, const char* doing) {
       where += ": ";
     }
   } else if (b && !b->rows.empty() && options_.upsert.action != OnConflict::None && !e.sqlstate.empty()) {
-    auto [lo, hi] = std::minmax_element(b->rows.begin(), b->rows.end(), [](const BatchRow& x, const BatchRow& y) {
-      return x.origin->line < y.origin->line;
-    });
-    where = "a row of the batch of input lines " + std::to_string(lo->origin->line) + "-" +
-            std::to_string(hi->origin->line) + ": ";
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t row = 0; row < b->rows.size(); ++row) {
+      lo = std::min(lo, b->place(row).line);
+      hi = std::max(hi, b->place(row).line);
+    }
+    where = "a row of the batch of input lines " + std::to_string(lo) + "-" + std::to_string(hi) + ": ";
   }
   if (where.empty() && !e.context.empty()) e.primary += " (server context: " + e.context + ")";
   bool lost = PQstatus(c.pg.raw()) != CONNECTION_OK;
@@ -462,7 +463,7 @@ void CopySink::refuse_row(Conn& c, size_t row, const WorkerError& e) {
   c.batch_refused.push_back(static_cast<uint32_t>(row));
   const Batch& b = *c.current;
   if (shard_conns_[b.shard_index].front() != &c) return;
-  const RowOrigin& o = *b.rows[row].origin;
+  const RowPlace o = b.place(row);
   const int64_t shard_id = table_.shards[b.shard_index].shard_id;
   // As the client's own rejects say it (loader/pipeline.cpp).
   const std::string column = e.column.empty() ? "" : ", column " + e.column;
@@ -476,7 +477,7 @@ void CopySink::refuse_row(Conn& c, size_t row, const WorkerError& e) {
   if (std::FILE* f = w.reject_file) {
     flockfile(f);
     std::fprintf(f, "# %s: %s\n", where.c_str(), reason.c_str());
-    if (!b.binary) std::fwrite(b.rows[row].data, 1, o.bytes, f);  // the row as sent, its '\n' included
+    if (!b.binary) std::fwrite(b.rows[row].data, 1, b.rows[row].bytes, f);  // the row as sent, its '\n' included
     funlockfile(f);
   }
   const uint64_t total = w.rejected ? w.rejected->fetch_add(1) + 1 : 1;

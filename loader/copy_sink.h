@@ -24,14 +24,21 @@
 
 namespace pgload {
 
+// Where the rows of one piece (a chunk's rows for one shard) came from: their origins count from here.
+struct PieceStart {
+  uint64_t line = 0;         // the chunk's first line (Parquet: its row group's first row)
+  uint64_t byte_offset = 0;  // the chunk's first byte (Parquet: the row group)
+  uint32_t file = 0;         // index of the input file among the load's inputs (line and byte_offset are that file's)
+};
+
 // Where an input row came from, kept until its batch is acknowledged so a server error maps back to the input.
+// Counted from its piece's start, in 24 bytes: a load holds one per row in flight beside the row itself.
 struct RowOrigin {
-  uint64_t line;
-  uint64_t byte_offset;
-  uint32_t newlines;  // quoted '\n' inside the record: PostgreSQL counts them in its COPY line numbers
-  uint32_t bytes;     // the row's bytes in its batch's data
   uint64_t sort_key;  // see sort_key() in loader/binary_row.h
-  uint32_t file = 0;  // index of the input file among the load's inputs (line and byte_offset are that file's)
+  uint32_t bytes;     // the row's bytes in its batch's data
+  uint32_t newlines;  // quoted '\n' inside the record: PostgreSQL counts them in its COPY line numbers
+  uint32_t line;      // lines after its piece's first (a chunk is below 4 GiB)
+  uint32_t byte;      // bytes after its piece's first
 };
 
 // A row of a batch: its `bytes` bytes in one of the batch's pieces, and where it came from. The length is kept here
@@ -41,6 +48,14 @@ struct BatchRow {
   const char* data;
   const RowOrigin* origin;
   uint32_t bytes;
+  uint32_t piece;  // index into the batch's pieces
+};
+
+// A row's place in the input, as messages name it.
+struct RowPlace {
+  uint32_t file;
+  uint64_t line;
+  uint64_t byte_offset;
 };
 
 // Rows of one shard sent as one COPY statement: complete CSV records each ending in '\n', or (binary) a binary
@@ -55,12 +70,19 @@ struct Batch {
   std::vector<BatchRow> rows;                   // in COPY order
   std::vector<std::string> pieces;              // the buffers that hold the rows' bytes
   std::vector<std::vector<RowOrigin>> origins;  // the pieces' row origins, which `rows` point to
+  std::vector<PieceStart> starts;               // where each piece's origins count from
   size_t copy_bytes = 0;                        // the COPY data: the rows, and the binary header and trailer
   size_t memory_bytes = 0;                      // its pieces' capacity: what it counts against the bytes in flight
   std::atomic<int> pending_placements{0};
   // Rows (indexes into `rows`) a worker refused, from the first placement done: every other placement of a
   // reference table must refuse the same ones. Touched by the sink's event loop only.
   std::optional<std::vector<uint32_t>> refused;
+
+  RowPlace place(size_t row) const noexcept {
+    const BatchRow& r = rows[row];
+    const PieceStart& s = starts[r.piece];
+    return {s.file, s.line + r.origin->line, s.byte_offset + r.origin->byte};
+  }
 };
 
 // How far one COPY of rows [row, end) of a batch has got: the binary header goes before row `row`'s first byte,

@@ -170,8 +170,15 @@ class ChunkWorker {
     const size_t shards = plan_.table->shards.size();
     c.csv.resize(shards);
     c.bin.resize(shards);
-    for (auto& o : c.csv) o.clear();
-    for (auto& o : c.bin) o.clear();
+    // Parquet rows count from the row group's first row, in the row group; text rows from the chunk's first line
+    // and byte.
+    const PieceStart start{c.first_line, plan_.parquet ? c.row_group : c.byte_offset, static_cast<uint32_t>(c.file)};
+    for (auto* kind : {&c.csv, &c.bin}) {
+      for (ShardRows& o : *kind) {
+        o.clear();
+        o.start = start;
+      }
+    }
     // A shard's rows of this chunk (and their origins) become one piece of its batch and stay until the batch is
     // sent: sized up front (its share of the chunk's bytes and line ends, plus the binary framing), they are not
     // copied while they grow and do not carry a doubling buffer's slack.
@@ -359,11 +366,12 @@ class ChunkWorker {
       append_csv_field(out, dialect, null_string, c.default_values[rec * k_count + k]);
   }
 
-  static void emit(size_t file, ShardRows& out, std::string_view row, RowOrigin origin) {
-    origin.bytes = static_cast<uint32_t>(row.size());
-    origin.file = static_cast<uint32_t>(file);
+  // Appends a row and where it came from (line and byte are the input's; Parquet: row and row group).
+  static void emit(ShardRows& out, std::string_view row, uint64_t line, uint64_t byte, uint32_t newlines,
+                   uint64_t key) {
     out.data.append(row);
-    out.rows.push_back(origin);
+    out.rows.push_back({key, static_cast<uint32_t>(row.size()), newlines, static_cast<uint32_t>(line - out.start.line),
+                        static_cast<uint32_t>(byte - out.start.byte_offset)});
   }
 
   void process_csv(Chunk& c, bool utf8_ok) const {
@@ -397,17 +405,19 @@ class ChunkWorker {
       };
       if (!add_record(c, rec, rec_line, byte, raw, nul_free, field, shard, binary, key)) continue;
       if (binary) {
-        emit(c.file, c.bin[shard], c.row_bytes.view(), {rec_line, byte, r.newlines, 0, key});
+        emit(c.bin[shard], c.row_bytes.view(), rec_line, byte, r.newlines, key);
       } else if (nfields > ncols) {
         c.text_row.assign(raw);
         append_csv_defaults(c, rec, c.text_row, plan_.dialect, plan_.null_string);
         c.text_row.push_back('\n');
-        emit(c.file, c.csv[shard], c.text_row, {rec_line, byte, r.newlines, 0, key});
+        emit(c.csv[shard], c.text_row, rec_line, byte, r.newlines, key);
       } else {
         ShardRows& out = c.csv[shard];
         out.data.append(raw);
         out.data.push_back('\n');
-        out.rows.push_back({rec_line, byte, r.newlines, static_cast<uint32_t>(raw.size() + 1), key});
+        out.rows.push_back({key, static_cast<uint32_t>(raw.size() + 1), r.newlines,
+                            static_cast<uint32_t>(rec_line - out.start.line),
+                            static_cast<uint32_t>(byte - out.start.byte_offset)});
       }
       ++c.rows;
     }
@@ -492,10 +502,10 @@ class ChunkWorker {
       };
       if (!add_record(c, i, rec_line, byte, raw, nul_free, field, shard, binary, key)) continue;
       if (binary) {
-        emit(c.file, c.bin[shard], c.row_bytes.view(), {rec_line, byte, r.newlines, 0, key});
+        emit(c.bin[shard], c.row_bytes.view(), rec_line, byte, r.newlines, key);
       } else {
         append_text_row(c, r, i);
-        emit(c.file, c.csv[shard], c.text_row, {rec_line, byte, r.newlines, 0, key});
+        emit(c.csv[shard], c.text_row, rec_line, byte, r.newlines, key);
       }
       ++c.rows;
     }
@@ -548,11 +558,11 @@ class ChunkWorker {
       };
       if (!add_record(c, rec, rec_line, byte, text, false, field, shard, binary, sort)) continue;
       if (binary) {
-        emit(c.file, c.bin[shard], c.row_bytes.view(), {rec_line, byte, 0, 0, sort});
+        emit(c.bin[shard], c.row_bytes.view(), rec_line, byte, 0, sort);
       } else {
         append_csv_defaults(c, rec, c.ndjson_row, CsvDialect{}, "");
         c.ndjson_row.push_back('\n');
-        emit(c.file, c.csv[shard], c.ndjson_row, {rec_line, byte, 0, 0, sort});
+        emit(c.csv[shard], c.ndjson_row, rec_line, byte, 0, sort);
       }
       ++c.rows;
     }
@@ -718,7 +728,7 @@ class ChunkWorker {
           key = sort_key_of_bytes(conv.bytes.empty() ? std::string_view(conv.numeric_text) : conv.bytes);
       }
       if (!ok) continue;
-      emit(c.file, c.bin[static_cast<size_t>(shard)], c.bin_row, {row_no, c.row_group, 0, 0, key});
+      emit(c.bin[static_cast<size_t>(shard)], c.bin_row, row_no, c.row_group, 0, key);
       ++c.rows;
     }
   }

@@ -121,6 +121,7 @@ void ShardBatcher::add(size_t shard, bool binary, ShardRows& out, std::vector<Op
   Recycled& r = *recycled_;
   b.pieces.push_back(std::exchange(out.data, r.take(r.pieces)));
   b.rows.push_back(std::exchange(out.rows, r.take(r.piece_rows)));
+  b.starts.push_back(out.start);
   if (b.bytes >= b.limit) full.push_back(take_open(b));
 }
 
@@ -169,7 +170,7 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
         order[n] = {o.sort_key, n};
         ++n;
       }
-      rows.push_back({bytes, &o, o.bytes});
+      rows.push_back({bytes, &o, o.bytes, static_cast<uint32_t>(p)});
       bytes += o.bytes;
       in_order = in_order && o.sort_key >= last;
       last = o.sort_key;
@@ -191,6 +192,7 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
   // Moved, not copied: `rows` points into them.
   batch->pieces = std::move(open.pieces);
   batch->origins = std::move(open.rows);
+  batch->starts = std::move(open.starts);
   return batch;
 }
 

@@ -17,6 +17,7 @@ namespace pgload {
 struct ShardRows {
   std::string data;
   std::vector<RowOrigin> rows;
+  PieceStart start;  // what the rows' origins count from
   void clear() noexcept {
     data.clear();
     rows.clear();
@@ -30,6 +31,7 @@ struct OpenBatch {
   std::vector<std::string> pieces;  // in input order
   // The origins of each piece's rows (moved in with it, not copied: seal gathers them once).
   std::vector<std::vector<RowOrigin>> rows;
+  std::vector<PieceStart> starts;  // each piece's
   size_t row_count = 0;
   size_t bytes = 0;
   size_t limit = 0;  // sealed at this many bytes

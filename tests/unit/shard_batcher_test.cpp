@@ -15,11 +15,19 @@
 namespace pgload {
 namespace {
 
-// A CSV "row" "k<key>-<line>\n" whose origin carries its line and key.
-void add_row(ShardRows& out, uint64_t key, uint64_t line) {
+// A CSV "row" "k<key>-<line>\n" whose origin carries its key, and its line and byte (line * 10) after the piece's
+// start.
+void add_row(ShardRows& out, uint64_t key, uint32_t line) {
   std::string row = "k" + std::to_string(key) + "-" + std::to_string(line) + "\n";
   out.data += row;
-  out.rows.push_back({line, line * 10, 0, static_cast<uint32_t>(row.size()), key});
+  out.rows.push_back({key, static_cast<uint32_t>(row.size()), 0, line, line * 10});
+}
+
+// The input lines of a batch's rows, in COPY order.
+std::vector<uint64_t> lines_of(const Batch& b) {
+  std::vector<uint64_t> lines;
+  for (size_t i = 0; i < b.rows.size(); ++i) lines.push_back(b.place(i).line);
+  return lines;
 }
 
 // The whole COPY of a batch as take_copy_bytes gathers it, `max_bytes` at a time.
@@ -44,10 +52,9 @@ auto seal_like_a_stable_sort(ShardBatcher& batcher, std::vector<std::pair<uint64
   std::vector<OpenBatch> left = batcher.drain();
   EXPECT_EQ(left.size(), 1u) << what;
   auto batch = batcher.seal(std::move(left.at(0)));
-  std::vector<uint64_t> lines, want_lines;
+  std::vector<uint64_t> want_lines;
   for (const auto& [key, line] : expect) want_lines.push_back(line);
-  for (const BatchRow& r : batch->rows) lines.push_back(r.origin->line);
-  EXPECT_EQ(lines, want_lines) << what;
+  EXPECT_EQ(lines_of(*batch), want_lines) << what;
   return batch;
 }
 
@@ -71,9 +78,29 @@ TEST(ShardBatcherTest, SortsAcrossPiecesAndKeepsTiesInInputOrder) {
   EXPECT_EQ(batch->shard_index, 1);
   EXPECT_FALSE(batch->binary);
   EXPECT_EQ(copy_data(*batch), "k1-4\nk2-2\nk5-1\nk5-3\nk5-5\n");
-  std::vector<uint64_t> lines;
-  for (const BatchRow& r : batch->rows) lines.push_back(r.origin->line);
-  EXPECT_EQ(lines, (std::vector<uint64_t>{4, 2, 1, 3, 5}));
+  EXPECT_EQ(lines_of(*batch), (std::vector<uint64_t>{4, 2, 1, 3, 5}));
+}
+
+// A row's origin counts from its piece's start: the rows of pieces from different chunks and files come out with
+// their own file, line and byte however the sort mixes them.
+TEST(ShardBatcherTest, EachRowIsPlacedFromItsPiecesStart) {
+  ShardBatcher batcher(1, 1 << 20, true);
+  std::vector<OpenBatch> full;
+  ShardRows a, b;
+  a.start = {1000, 50000, 0};
+  add_row(a, 7, 3);
+  b.start = {20, 900, 2};
+  add_row(b, 4, 1);
+  batcher.add(0, false, a, full);
+  batcher.add(0, false, b, full);
+  auto batch = batcher.seal(std::move(batcher.drain().at(0)));
+  const RowPlace first = batch->place(0), second = batch->place(1);
+  EXPECT_EQ(first.file, 2u);
+  EXPECT_EQ(first.line, 21u);
+  EXPECT_EQ(first.byte_offset, 910u);
+  EXPECT_EQ(second.file, 0u);
+  EXPECT_EQ(second.line, 1003u);
+  EXPECT_EQ(second.byte_offset, 50030u);
 }
 
 // Keys that differ in any of their 8 bytes (the radix sort skips bytes all keys share), with repeats: the batch
@@ -179,7 +206,7 @@ TEST(ShardBatcherTest, CopyBytesComeInBoundedPartsForAnyRange) {
   add_row(a, 3, 1);
   add_row(a, 1, 2);
   a.data += std::string(30, 'x') + "\n";  // a long row, key 2
-  a.rows.push_back({3, 30, 0, 31, 2});
+  a.rows.push_back({2, 31, 0, 3, 30});
   add_row(b, 0, 4);
   batcher.add(0, false, a, full);
   batcher.add(0, false, b, full);
@@ -235,7 +262,7 @@ TEST(ShardBatcherTest, DrainLeavesEmptyBatches) {
     EXPECT_EQ(left[0].bytes, bytes) << round;
     auto batch = batcher.seal(std::move(left[0]));
     ASSERT_EQ(batch->rows.size(), 2u) << round;
-    EXPECT_EQ(batch->rows[0].origin->line, 2 * round + 2) << round;  // key 10 - round first
+    EXPECT_EQ(batch->place(0).line, 2 * round + 2) << round;  // key 10 - round first
     EXPECT_TRUE(batch->keys_distinct) << round;
     EXPECT_TRUE(batcher.drain().empty()) << round;
   }
