@@ -16,39 +16,10 @@
 namespace pgload {
 namespace {
 
-// n more bytes at the end of out, for the caller to fill.
-char* extend(std::string& out, size_t n) {
-  out.resize(out.size() + n);
-  return out.data() + out.size() - n;
-}
-[[gnu::always_inline]] inline char* extend(RowBytes& out, size_t n) { return out.extend(n); }
-
-template <typename U>
-[[gnu::always_inline]] inline char* put_be(char* p, U v) {
-  if constexpr (std::endian::native == std::endian::little) {
-    if constexpr (sizeof(U) == 2) v = __builtin_bswap16(v);
-    if constexpr (sizeof(U) == 4) v = __builtin_bswap32(v);
-    if constexpr (sizeof(U) == 8) v = __builtin_bswap64(v);
-  }
-  std::memcpy(p, &v, sizeof(U));
-  return p + sizeof(U);
-}
-
-[[gnu::always_inline]] inline char* put_length(char* p, size_t n) {
-  return put_be<uint32_t>(p, static_cast<uint32_t>(n));
-}
-
-// A field of fixed size: its length word, then `n` bytes for the caller.
-template <class Out>
-[[gnu::always_inline]] inline char* put_field(Out& out, size_t n) {
-  return put_length(extend(out, 4 + n), n);
-}
-
-template <class Out>
-void put_bytes(Out& out, std::string_view bytes) {
-  char* p = put_field(out, bytes.size());
-  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
-}
+using binary_detail::extend;
+using binary_detail::put_be;
+using binary_detail::put_field;
+using binary_detail::put_length;
 
 template <class Out>
 void append_numeric(Out& out, const PgNumeric& n) {
@@ -97,48 +68,9 @@ bool append_array(Out& out, const ColumnType& t, const PgArray& a) {
 template <class Out>
 bool append_field(Out& out, const ColumnType& t, const PgInput& v) {
   if (v.status != PgInput::Status::Value) return false;
+  bool plain = false;
+  if (const bool ok = binary_detail::append_plain_field(out, t, v, plain); plain) return ok;
   switch (t.type) {
-    case PgType::Int2:
-      put_be<uint16_t>(put_field(out, 2), static_cast<uint16_t>(v.i));
-      return true;
-    case PgType::Int4:
-    case PgType::Date:
-      put_be<uint32_t>(put_field(out, 4), static_cast<uint32_t>(v.i));
-      return true;
-    case PgType::Int8:
-    case PgType::Time:
-    case PgType::Timestamp:
-    case PgType::Timestamptz:
-      put_be<uint64_t>(put_field(out, 8), static_cast<uint64_t>(v.i));
-      return true;
-    case PgType::Float4:
-      if (v.send_as_text) return false;
-      put_be<uint32_t>(put_field(out, 4), std::bit_cast<uint32_t>(v.f4));
-      return true;
-    case PgType::Float8:
-      if (v.send_as_text) return false;
-      put_be<uint64_t>(put_field(out, 8), std::bit_cast<uint64_t>(v.f8));
-      return true;
-    case PgType::Bool:
-      *put_field(out, 1) = v.b ? 1 : 0;
-      return true;
-    case PgType::Uuid:
-      std::memcpy(put_field(out, 16), v.uuid, 16);
-      return true;
-    case PgType::Text:
-    case PgType::Varchar:
-    case PgType::Bpchar:
-    case PgType::Json:
-    case PgType::Bytea:
-    case PgType::Enum:
-      put_bytes(out, v.bytes);
-      return true;
-    case PgType::Jsonb: {
-      char* p = put_field(out, v.bytes.size() + 1);
-      *p = 1;  // jsonb_recv's version number
-      if (!v.bytes.empty()) std::memcpy(p + 1, v.bytes.data(), v.bytes.size());
-      return true;
-    }
     case PgType::Numeric:
       append_numeric(out, v.numeric);
       return true;
@@ -167,10 +99,9 @@ bool append_field(Out& out, const ColumnType& t, const PgInput& v) {
       return true;
     case PgType::Array:
       return append_array(out, t, *v.array);
-    case PgType::Other:
+    default:  // PgType::Other
       return false;
   }
-  return false;
 }
 
 }  // namespace
@@ -197,7 +128,7 @@ void append_binary_null(std::string& out) { put_be<uint32_t>(extend(out, 4), 0xF
 void append_binary_null(RowBytes& out) { put_be<uint32_t>(extend(out, 4), 0xFFFFFFFFu); }
 
 bool append_binary_field(std::string& out, const ColumnType& t, const PgInput& v) { return append_field(out, t, v); }
-bool append_binary_field(RowBytes& out, const ColumnType& t, const PgInput& v) { return append_field(out, t, v); }
+bool append_binary_composite(RowBytes& out, const ColumnType& t, const PgInput& v) { return append_field(out, t, v); }
 
 bool append_binary_field(std::string& out, const ColumnType& t, std::optional<std::string_view> value) {
   if (!value) {

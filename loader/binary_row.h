@@ -4,7 +4,9 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,11 +56,106 @@ inline void append_binary_row_start(RowBytes& out, uint16_t fields) {
   p[1] = static_cast<char>(fields);
 }
 
+namespace binary_detail {
+
+// n more bytes at the end of out, for the caller to fill.
+inline char* extend(std::string& out, size_t n) {
+  out.resize(out.size() + n);
+  return out.data() + out.size() - n;
+}
+[[gnu::always_inline]] inline char* extend(RowBytes& out, size_t n) { return out.extend(n); }
+
+template <typename U>
+[[gnu::always_inline]] inline char* put_be(char* p, U v) {
+  if constexpr (std::endian::native == std::endian::little) {
+    if constexpr (sizeof(U) == 2) v = __builtin_bswap16(v);
+    if constexpr (sizeof(U) == 4) v = __builtin_bswap32(v);
+    if constexpr (sizeof(U) == 8) v = __builtin_bswap64(v);
+  }
+  std::memcpy(p, &v, sizeof(U));
+  return p + sizeof(U);
+}
+
+[[gnu::always_inline]] inline char* put_length(char* p, size_t n) {
+  return put_be<uint32_t>(p, static_cast<uint32_t>(n));
+}
+
+// A field of fixed size: its length word, then `n` bytes for the caller.
+template <class Out>
+[[gnu::always_inline]] inline char* put_field(Out& out, size_t n) {
+  return put_length(extend(out, 4 + n), n);
+}
+
+// The send formats that are a number or the value's bytes (int*send, float*send, boolsend, uuid_send, textsend and
+// the like, jsonb_send), inline in the per-row loop: `plain` false for any other type, which the out-of-line
+// encoder takes. Returns false when the value has no exact send form.
+template <class Out>
+[[gnu::always_inline]] inline bool append_plain_field(Out& out, const ColumnType& t, const PgInput& v, bool& plain) {
+  plain = true;
+  switch (t.type) {
+    case PgType::Int2:
+      put_be<uint16_t>(put_field(out, 2), static_cast<uint16_t>(v.i));
+      return true;
+    case PgType::Int4:
+    case PgType::Date:
+      put_be<uint32_t>(put_field(out, 4), static_cast<uint32_t>(v.i));
+      return true;
+    case PgType::Int8:
+    case PgType::Time:
+    case PgType::Timestamp:
+    case PgType::Timestamptz:
+      put_be<uint64_t>(put_field(out, 8), static_cast<uint64_t>(v.i));
+      return true;
+    case PgType::Float4:
+      if (v.send_as_text) return false;
+      put_be<uint32_t>(put_field(out, 4), std::bit_cast<uint32_t>(v.f4));
+      return true;
+    case PgType::Float8:
+      if (v.send_as_text) return false;
+      put_be<uint64_t>(put_field(out, 8), std::bit_cast<uint64_t>(v.f8));
+      return true;
+    case PgType::Bool:
+      *put_field(out, 1) = v.b ? 1 : 0;
+      return true;
+    case PgType::Uuid:
+      std::memcpy(put_field(out, 16), v.uuid, 16);
+      return true;
+    case PgType::Text:
+    case PgType::Varchar:
+    case PgType::Bpchar:
+    case PgType::Json:
+    case PgType::Bytea:
+    case PgType::Enum: {
+      char* p = put_field(out, v.bytes.size());
+      if (!v.bytes.empty()) std::memcpy(p, v.bytes.data(), v.bytes.size());
+      return true;
+    }
+    case PgType::Jsonb: {
+      char* p = put_field(out, v.bytes.size() + 1);
+      *p = 1;  // jsonb_recv's version number
+      if (!v.bytes.empty()) std::memcpy(p + 1, v.bytes.data(), v.bytes.size());
+      return true;
+    }
+    default:
+      plain = false;
+      return false;
+  }
+}
+
+}  // namespace binary_detail
+
 // Appends one field (32-bit length, then the type's send format) from the value parse_pg_input gave for the text.
 // Returns false, leaving `out` partly written, when the parse has no exact send form (status Deferred, e.g. "0x1f"
 // or a zone name; a NaN with a sign or payload): the caller sends that row as CSV.
 bool append_binary_field(std::string& out, const ColumnType& t, const PgInput& parsed);
-bool append_binary_field(RowBytes& out, const ColumnType& t, const PgInput& parsed);
+// The types append_plain_field leaves (numeric, timetz, interval, network types, arrays), out of line.
+bool append_binary_composite(RowBytes& out, const ColumnType& t, const PgInput& parsed);
+[[gnu::always_inline]] inline bool append_binary_field(RowBytes& out, const ColumnType& t, const PgInput& parsed) {
+  if (parsed.status != PgInput::Status::Value) return false;
+  bool plain = false;
+  const bool ok = binary_detail::append_plain_field(out, t, parsed, plain);
+  return plain ? ok : append_binary_composite(out, t, parsed);
+}
 // A NULL field (length -1).
 void append_binary_null(std::string& out);
 void append_binary_null(RowBytes& out);

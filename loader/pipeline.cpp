@@ -299,8 +299,8 @@ class ChunkWorker {
 
   // After a value passed check_field: its binary form (binary turns false when it has none: the row goes as CSV)
   // and, for the distribution column, the row's sort key.
-  void add_field(Chunk& c, int j, const std::optional<std::string_view>& value, const PgInput& parsed, bool& binary,
-                 uint64_t& key) const {
+  [[gnu::always_inline]] void add_field(Chunk& c, int j, const std::optional<std::string_view>& value,
+                                        const PgInput& parsed, bool& binary, uint64_t& key) const {
     if (binary) {
       if (value)
         binary = append_binary_field(c.row_bytes, plan_.types[j], parsed);
