@@ -366,12 +366,18 @@ class ChunkWorker {
       append_csv_field(out, dialect, null_string, c.default_values[rec * k_count + k]);
   }
 
-  // Appends a row and where it came from (line and byte are the input's; Parquet: row and row group).
+  // Where a row of `bytes` bytes came from (line and byte are the input's; Parquet: row and row group), counted from
+  // the start of the piece it goes to.
+  static RowOrigin origin(const ShardRows& out, size_t bytes, uint64_t line, uint64_t byte, uint32_t newlines,
+                          uint64_t key) {
+    return {key, static_cast<uint32_t>(bytes), newlines, static_cast<uint32_t>(line - out.start.line),
+            static_cast<uint32_t>(byte - out.start.byte_offset)};
+  }
+
   static void emit(ShardRows& out, std::string_view row, uint64_t line, uint64_t byte, uint32_t newlines,
                    uint64_t key) {
     out.data.append(row);
-    out.rows.push_back({key, static_cast<uint32_t>(row.size()), newlines, static_cast<uint32_t>(line - out.start.line),
-                        static_cast<uint32_t>(byte - out.start.byte_offset)});
+    out.rows.push_back(origin(out, row.size(), line, byte, newlines, key));
   }
 
   void process_csv(Chunk& c, bool utf8_ok) const {
@@ -415,9 +421,7 @@ class ChunkWorker {
         ShardRows& out = c.csv[shard];
         out.data.append(raw);
         out.data.push_back('\n');
-        out.rows.push_back({key, static_cast<uint32_t>(raw.size() + 1), r.newlines,
-                            static_cast<uint32_t>(rec_line - out.start.line),
-                            static_cast<uint32_t>(byte - out.start.byte_offset)});
+        out.rows.push_back(origin(out, raw.size() + 1, rec_line, byte, r.newlines, key));
       }
       ++c.rows;
     }
