@@ -62,7 +62,8 @@ using Byte = const unsigned char *;
 
 inline Byte skip_space(Byte p, Byte end) noexcept {
   if (p != end && *p > ' ') [[likely]]
-    return p;  // most tokens follow the last without a space
+    return p;                                                 // most tokens follow the last without a space
+  if (end - p >= 2 && *p == ' ' && p[1] > ' ') return p + 1;  // or after one (", " and ": ")
   while (p < end && (kClass[*p] & kSpace)) ++p;
   return p;
 }

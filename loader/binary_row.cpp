@@ -142,22 +142,6 @@ bool sort_key_is_exact(PgType t) noexcept {
   return t == PgType::Int2 || t == PgType::Int4 || t == PgType::Int8 || t == PgType::Text || t == PgType::Varchar;
 }
 
-uint64_t sort_key(PgType t, const PgInput& parsed, std::string_view text) noexcept {
-  switch (t) {
-    case PgType::Int2:
-    case PgType::Int4:
-    case PgType::Int8:
-    case PgType::Date:
-    case PgType::Time:
-    case PgType::Timestamp:
-    case PgType::Timestamptz:
-      if (parsed.status == PgInput::Status::Value) return static_cast<uint64_t>(parsed.i) ^ (uint64_t{1} << 63);
-      return 0;
-    default:
-      return sort_key_of_bytes(text);
-  }
-}
-
 uint64_t sort_key_of_bytes(std::string_view bytes) noexcept {
   uint64_t key = 0;
   for (size_t k = 0; k < 8; ++k) key = (key << 8) | (k < bytes.size() ? static_cast<unsigned char>(bytes[k]) : 0);
