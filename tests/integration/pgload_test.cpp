@@ -162,6 +162,25 @@ TEST_F(PgloadTest, MillionRowsEqualPlainCopyAndStayInTheirShards) {
   std::remove(big.c_str());
 }
 
+// A chunk is the reader's block with the record the block before cut off copied in front (16 KiB of room): records
+// of 20-60 KB, some with quoted line ends, straddle every block boundary of a 5 MB file, so their carries take the
+// copying path, the short ones between them the block's own; the load equals a plain COPY of the file.
+TEST_F(PgloadTest, RecordsLongerThanABlocksHeadroomLoadWhole) {
+  const std::string path = files().dir + "/long_records.csv";
+  std::string text;
+  for (int i = 1; text.size() < size_t{5} << 20; ++i) {
+    const size_t len = i % 3 == 0 ? 20000 + static_cast<size_t>(i) * 977 % 40000 : static_cast<size_t>(i % 50);
+    std::string login(len, static_cast<char>('a' + i % 26));
+    if (i % 7 == 0) login.replace(len / 2, 0, "\n\"\"");
+    text += std::to_string(i) + ",u" + std::to_string(i) + ",\"" + login + "\",av\n";
+  }
+  write_file(path, text);
+  create_users("long_records");
+  auto r = pgload("--url " + sh(path) + " --table long_records --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(fingerprint(coord(), "long_records"), plain_fingerprint(path));
+}
+
 // recover and status print their own report and nothing else: no load summary after it, and with --json one object
 // (two made the output unreadable as JSON).
 TEST_F(PgloadTest, RecoverAndStatusPrintOnlyTheirOwnReport) {
