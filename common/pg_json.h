@@ -61,9 +61,10 @@ inline constexpr std::array<uint8_t, 256> kClass = [] {
 using Byte = const unsigned char *;
 
 inline Byte skip_space(Byte p, Byte end) noexcept {
+  // Most tokens follow the last without a space, or after one (", " and ": ").
   if (p != end && *p > ' ') [[likely]]
-    return p;                                                 // most tokens follow the last without a space
-  if (end - p >= 2 && *p == ' ' && p[1] > ' ') return p + 1;  // or after one (", " and ": ")
+    return p;
+  if (end - p >= 2 && *p == ' ' && p[1] > ' ') return p + 1;
   while (p < end && (kClass[*p] & kSpace)) ++p;
   return p;
 }
