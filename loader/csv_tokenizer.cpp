@@ -170,7 +170,9 @@ void tokenize_kernel(const char* data, size_t len, const CsvDialect& d, bool at_
         }
         continue;
       }
-      const bool quoted = field_quote_before_block || (m.quote & simd::bit_range(field_start_bit, bit)) != 0;
+      // Most blocks hold no quote: then no field in them is quoted unless an earlier block opened it.
+      const bool quoted =
+          field_quote_before_block || (m.quote != 0 && (m.quote & simd::bit_range(field_start_bit, bit)) != 0);
       if (c == d.delimiter) {
         out.fields.push_back(CsvField{static_cast<uint32_t>(field_begin), static_cast<uint32_t>(pos), quoted});
       } else {  // '\n' outside quotes: end of record; a CR right before it is part of the terminator
