@@ -16,6 +16,7 @@
 namespace pgload {
 namespace {
 
+using binary_detail::append_field;
 using binary_detail::extend;
 using binary_detail::put_be;
 using binary_detail::put_field;
@@ -33,9 +34,6 @@ void append_numeric(Out& out, const PgNumeric& n) {
   p = put_be<uint16_t>(p, n.dscale);
   for (int16_t d : n.digits) p = put_be<uint16_t>(p, static_cast<uint16_t>(d));
 }
-
-template <class Out>
-bool append_field(Out& out, const ColumnType& t, const PgInput& v);
 
 // array_send: the header, then every element as its own field; false (out partly written) when an element has no
 // exact send form (it is parsed here, once: the array's parse only split it).
@@ -66,10 +64,7 @@ bool append_array(Out& out, const ColumnType& t, const PgArray& a) {
 }
 
 template <class Out>
-bool append_field(Out& out, const ColumnType& t, const PgInput& v) {
-  if (v.status != PgInput::Status::Value) return false;
-  bool plain = false;
-  if (const bool ok = binary_detail::append_plain_field(out, t, v, plain); plain) return ok;
+bool append_composite(Out& out, const ColumnType& t, const PgInput& v) {
   switch (t.type) {
     case PgType::Numeric:
       append_numeric(out, v.numeric);
@@ -106,6 +101,15 @@ bool append_field(Out& out, const ColumnType& t, const PgInput& v) {
 
 }  // namespace
 
+namespace binary_detail {
+bool append_composite_field(std::string& out, const ColumnType& t, const PgInput& v) {
+  return append_composite(out, t, v);
+}
+bool append_composite_field(RowBytes& out, const ColumnType& t, const PgInput& v) {
+  return append_composite(out, t, v);
+}
+}  // namespace binary_detail
+
 bool binary_encodable(const std::vector<ColumnType>& types) noexcept {
   for (const ColumnType& t : types)
     if (t.type == PgType::Other || (t.type == PgType::Array && t.element == PgType::Other) ||
@@ -128,7 +132,6 @@ void append_binary_null(std::string& out) { put_be<uint32_t>(extend(out, 4), 0xF
 void append_binary_null(RowBytes& out) { put_be<uint32_t>(extend(out, 4), 0xFFFFFFFFu); }
 
 bool append_binary_field(std::string& out, const ColumnType& t, const PgInput& v) { return append_field(out, t, v); }
-bool append_binary_composite(RowBytes& out, const ColumnType& t, const PgInput& v) { return append_field(out, t, v); }
 
 bool append_binary_field(std::string& out, const ColumnType& t, std::optional<std::string_view> value) {
   if (!value) {

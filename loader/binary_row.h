@@ -142,19 +142,26 @@ template <class Out>
   }
 }
 
+// The types append_plain_field leaves (numeric, timetz, interval, network types, arrays), out of line.
+bool append_composite_field(std::string& out, const ColumnType& t, const PgInput& v);
+bool append_composite_field(RowBytes& out, const ColumnType& t, const PgInput& v);
+
+template <class Out>
+[[gnu::always_inline]] inline bool append_field(Out& out, const ColumnType& t, const PgInput& v) {
+  if (v.status != PgInput::Status::Value) return false;
+  bool plain = false;
+  const bool ok = append_plain_field(out, t, v, plain);
+  return plain ? ok : append_composite_field(out, t, v);
+}
+
 }  // namespace binary_detail
 
 // Appends one field (32-bit length, then the type's send format) from the value parse_pg_input gave for the text.
 // Returns false, leaving `out` partly written, when the parse has no exact send form (status Deferred, e.g. "0x1f"
-// or a zone name; a NaN with a sign or payload): the caller sends that row as CSV.
+// or a zone name; a NaN with a sign or payload): the caller sends that row as CSV. The row encoder's is inline.
 bool append_binary_field(std::string& out, const ColumnType& t, const PgInput& parsed);
-// The types append_plain_field leaves (numeric, timetz, interval, network types, arrays), out of line.
-bool append_binary_composite(RowBytes& out, const ColumnType& t, const PgInput& parsed);
 [[gnu::always_inline]] inline bool append_binary_field(RowBytes& out, const ColumnType& t, const PgInput& parsed) {
-  if (parsed.status != PgInput::Status::Value) return false;
-  bool plain = false;
-  const bool ok = binary_detail::append_plain_field(out, t, parsed, plain);
-  return plain ? ok : append_binary_composite(out, t, parsed);
+  return binary_detail::append_field(out, t, parsed);
 }
 // A NULL field (length -1).
 void append_binary_null(std::string& out);
