@@ -3,8 +3,10 @@
 // server), and the range checks IS_VALID_JULIAN / IS_VALID_DATE / IS_VALID_TIMESTAMP.
 #include "common/pg_datetime.h"
 
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace pgload {
@@ -230,23 +232,41 @@ DtParse parse_fields(std::string_view text, Fields& f) noexcept {
   return DtParse::Ok;
 }
 
+// 8 bytes of p as a word, p[0] in its low byte.
+uint64_t load_word(const char* p) noexcept {
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+
+constexpr uint64_t form_word(const char (&s)[9]) noexcept {
+  uint64_t w = 0;
+  for (int i = 7; i >= 0; --i) w = w << 8 | static_cast<unsigned char>(s[i]);
+  return w;
+}
+
 // The form most files hold, "YYYY-MM-DD HH:MM:SS" (or with a T), with every field in its ordinary range, read at
 // fixed places; false for anything else, which parse_fields then decodes (leap seconds, 24:00:00, BC, zones).
-bool canonical_timestamp(std::string_view t, Fields& f) noexcept {
-  if (t.size() != 19 || t[4] != '-' || t[7] != '-' || (t[10] != ' ' && t[10] != 'T') || t[13] != ':' || t[16] != ':')
-    return false;
-  // Each digit read once, no branch per digit: this runs for every timestamp of a typical file.
-  unsigned bad = 0;
-  const auto two = [&t, &bad](size_t i) {
-    const unsigned a = static_cast<unsigned char>(t[i]) - unsigned{'0'};
-    const unsigned b = static_cast<unsigned char>(t[i + 1]) - unsigned{'0'};
-    bad |= static_cast<unsigned>(a > 9) | static_cast<unsigned>(b > 9);
-    return static_cast<int>(a * 10 + b);
-  };
-  const int year = two(0) * 100 + two(2), month = two(5), day = two(8);
-  const int hour = two(11), minute = two(14), second = two(17);
-  if (bad != 0 || year == 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
-      minute > 59 || second > 59)
+[[gnu::always_inline]] inline bool canonical_timestamp(std::string_view t, Fields& f) noexcept {
+  if (t.size() != 19) return false;
+  // Three overlapping words, "YYYY-MM-", "DD HH:MM" and "HH:MM:SS", XORed with the form: a digit becomes its value
+  // and a separator 0, while any other byte becomes a byte above 9, or a nonzero one where a separator belongs.
+  const uint64_t t_instead_of_space = t[10] == 'T' ? uint64_t{'T' ^ ' '} << 16 : 0;
+  const uint64_t a = load_word(t.data()) ^ form_word("0000-00-");
+  const uint64_t b = load_word(t.data() + 8) ^ form_word("00 00:00") ^ t_instead_of_space;
+  const uint64_t c = load_word(t.data() + 11) ^ form_word("00:00:00");
+  constexpr uint64_t kHigh = 0x8080808080808080, kAbove9 = 0x7676767676767676;  // +118 sets bit 7 of 10-127
+  constexpr uint64_t kSepA = 0xFF0000FF00000000, kSepBC = 0x0000FF0000FF0000;   // bytes 4 and 7; 2 and 5
+  const uint64_t above9 = (a | (a + kAbove9) | b | (b + kAbove9) | c | (c + kAbove9)) & kHigh;
+  if ((above9 | (a & kSepA) | ((b | c) & kSepBC)) != 0) return false;
+  // Byte i of w * 10 + (w >> 8) is the two-digit number at i (at most 99: no carry into the next byte).
+  const uint64_t pa = a * 10 + (a >> 8), pb = b * 10 + (b >> 8), pc = c * 10 + (c >> 8);
+  const auto at = [](uint64_t w, int i) { return static_cast<int>((w >> (8 * i)) & 0xFF); };
+  const int year = at(pa, 0) * 100 + at(pa, 2), month = at(pa, 5), day = at(pb, 0);
+  const int hour = at(pc, 0), minute = at(pc, 3), second = at(pc, 6);
+  if (year == 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 ||
+      second > 59)
     return false;
   f.year = year;
   f.month = month;
@@ -306,10 +326,10 @@ DtParse parse_pg_time(std::string_view text, int64_t& usecs_out) noexcept {
 
 DtParse parse_pg_timestamp(std::string_view text, bool with_tz, std::optional<int32_t> default_offset_secs,
                            int64_t& usecs_out) noexcept {
-  const std::string_view t = trim(text);
+  std::string_view t = text;
   Fields f;
-  // The canonical form first: it is what nearly every file holds, and the special words cannot match it.
-  if (!canonical_timestamp(t, f)) {
+  // The canonical form first, untrimmed: it is what nearly every file holds, and the special words cannot match it.
+  if (!canonical_timestamp(t, f) && !canonical_timestamp(t = trim(text), f)) {
     switch (special_word(t)) {
       case SpecialWord::Infinity:
         usecs_out = std::numeric_limits<int64_t>::max();

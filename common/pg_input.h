@@ -5,7 +5,9 @@
 // allocation beyond thread-local scratch that grows to the largest value seen.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -134,12 +136,57 @@ struct PgInput {
 // parse_pg_input's out-of-line part: every type.
 PgInput parse_pg_input_any(const ColumnType& t, std::string_view text, bool nul_free) noexcept;
 
+namespace pg_input_detail {
+
+// The value of n ASCII digits at p, 1 <= n <= 8, or -1 when a byte is not a digit; reads only those n bytes.
+[[gnu::always_inline]] inline int64_t up_to_eight_digits(const char* p, size_t n) noexcept {
+  const auto byte = [p](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+  // Byte i of d is p[i], zero past n: from two 4-byte words that overlap where n < 8 (on equal bytes, which OR
+  // keeps), or from single bytes.
+  uint64_t d;
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    if constexpr (std::endian::native == std::endian::big) {
+      lo = __builtin_bswap32(lo);
+      hi = __builtin_bswap32(hi);
+    }
+    d = uint64_t{lo} | uint64_t{hi} << (8 * (n - 4));
+  } else {
+    d = byte(0) | (n > 1 ? byte(1) << 8 : 0) | (n > 2 ? byte(2) << 16 : 0);
+  }
+  // XOR with '0' makes a digit its value and any other byte a value above 9, where +118 sets bit 7 (a byte that
+  // has bit 7 already may carry into the next, which only adds to the refusal).
+  d ^= 0x3030303030303030 & (~uint64_t{0} >> (8 * (8 - n)));
+  if (((d | (d + 0x7676767676767676)) & 0x8080808080808080) != 0) return -1;
+  d <<= 8 * (8 - n);                               // the last digit in the top byte, zero bytes as leading zeros
+  d = (d * 10 + (d >> 8)) & 0x00FF00FF00FF00FF;    // 16-bit lanes of two digits (<= 99)
+  d = (d * 100 + (d >> 16)) & 0x0000FFFF0000FFFF;  // 32-bit lanes of four digits (<= 9999)
+  return static_cast<int64_t>((d * 10000 + (d >> 32)) & 0xFFFFFFFF);
+}
+
+// The value of n ASCII digits at p, 1 <= n <= 18 (below 10^18: no overflow), or -1 when a byte is not a digit.
+[[gnu::always_inline]] inline int64_t plain_digits(const char* p, size_t n) noexcept {
+  if (n <= 8) return up_to_eight_digits(p, n);
+  const size_t first = (n - 1) % 8 + 1;  // the groups after it have 8 digits
+  int64_t v = up_to_eight_digits(p, first);
+  for (size_t at = first; at < n && v >= 0; at += 8) {
+    const int64_t group = up_to_eight_digits(p + at, 8);
+    v = group < 0 ? -1 : v * 100000000 + group;
+  }
+  return v;
+}
+
+}  // namespace pg_input_detail
+
 // Parses `text` as the input function of `t` would. Never throws. `nul_free`: the caller has checked that `text`
 // holds no NUL byte (which no input function accepts), for a whole chunk at once. Inline for text without a NUL,
 // which textin takes as it is: the commonest column costs no call.
 // Inline too: the commonest integer, digits only (no sign or spaces) and too few of them to leave its type's range,
 // which cost a call and most of a general parse.
-inline PgInput parse_pg_input(const ColumnType& t, std::string_view text, bool nul_free = false) noexcept {
+[[gnu::always_inline]] inline PgInput parse_pg_input(const ColumnType& t, std::string_view text,
+                                                     bool nul_free = false) noexcept {
   if (t.type == PgType::Text && nul_free) {
     PgInput r;
     r.status = PgInput::Status::Value;
@@ -149,17 +196,11 @@ inline PgInput parse_pg_input(const ColumnType& t, std::string_view text, bool n
   if (t.type == PgType::Int2 || t.type == PgType::Int4 || t.type == PgType::Int8) {
     const size_t safe_digits = t.type == PgType::Int8 ? 18 : t.type == PgType::Int4 ? 9 : 4;
     if (!text.empty() && text.size() <= safe_digits) {
-      uint64_t v = 0;
-      bool digits = true;
-      for (const char c : text) {
-        const unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
-        digits = digits && d <= 9;
-        v = v * 10 + d;
-      }
-      if (digits) {
+      const int64_t v = pg_input_detail::plain_digits(text.data(), text.size());
+      if (v >= 0) {
         PgInput r;
         r.status = PgInput::Status::Value;
-        r.i = static_cast<int64_t>(v);
+        r.i = v;
         return r;
       }
     }

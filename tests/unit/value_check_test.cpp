@@ -5,7 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <random>
 #include <string>
+
+#include "common/pg_datetime.h"
+#include "common/pg_input.h"
 
 namespace pgload {
 namespace {
@@ -155,6 +160,96 @@ TEST(CheckValue, DatesAndTimestamps) {
   EXPECT_TRUE(ok(PgType::Timestamp, "2024-01-01 12:00:00.12345678901"));  // long fractions round
   EXPECT_EQ(reason(PgType::Timestamptz, "2024-02-30T00:00:00Z"), "date/time field value out of range");
   EXPECT_EQ(reason(PgType::Timestamptz, "   "), "invalid input syntax for type timestamp with time zone");
+}
+
+// Integers of plain digits, read eight bytes at a time, against a digit-by-digit reading: every length up to 18,
+// each byte position swapped for a byte of every value once.
+TEST(ParseInteger, DigitsEightAtATimeReadAsOneByOne) {
+  std::mt19937_64 rng(3);
+  const auto one_by_one = [](const std::string &t) -> int64_t {
+    int64_t v = 0;
+    for (const char c : t) {
+      if (c < '0' || c > '9') return -1;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  };
+  int values = 0;
+  for (size_t n = 1; n <= 18; ++n) {
+    for (int i = 0; i < 3000; ++i) {
+      std::string t;
+      for (size_t k = 0; k < n; ++k) t.push_back(static_cast<char>('0' + rng() % 10));
+      if (i % 3 == 1) t[rng() % n] = static_cast<char>(rng() % 256);
+      if (i % 3 == 2) t[rng() % n] = "/:09"[rng() % 4];
+      const int64_t want = one_by_one(t);
+      ASSERT_EQ(pg_input_detail::plain_digits(t.data(), t.size()), want) << t;
+      const PgInput r = parse_pg_input(ColumnType{PgType::Int8}, t);
+      if (want >= 0) {
+        ++values;
+        ASSERT_EQ(r.status, PgInput::Status::Value) << t;
+        ASSERT_EQ(r.i, want) << t;
+      }
+    }
+  }
+  EXPECT_GT(values, 18 * 1000);
+  EXPECT_EQ(parse_pg_input(ColumnType{PgType::Int4}, "2147483647").status, PgInput::Status::Value);
+  EXPECT_EQ(parse_pg_input(ColumnType{PgType::Int4}, "2147483648").status, PgInput::Status::Error);
+  EXPECT_EQ(parse_pg_input(ColumnType{PgType::Int8}, "999999999999999999").i, 999999999999999999);
+}
+
+// The canonical form read at fixed places, as plainly as possible: whether the text is "YYYY-MM-DD HH:MM:SS" (or
+// with a T) with every field in its ordinary range.
+bool plainly_canonical(const std::string &t) {
+  for (size_t i = 0; i < t.size(); ++i) {
+    const bool digit = t[i] >= '0' && t[i] <= '9';
+    const char *sep = i == 4 || i == 7     ? "-"
+                      : i == 10            ? (t[10] == 'T' ? "T" : " ")
+                      : i == 13 || i == 16 ? ":"
+                                           : nullptr;
+    if (sep ? t[i] != *sep : !digit) return false;
+  }
+  const auto num = [&t](size_t at, size_t n) { return std::stoi(t.substr(at, n)); };
+  const int y = num(0, 4), m = num(5, 2), d = num(8, 2);
+  const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+  const int days[12] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return t.size() == 19 && y > 0 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] && num(11, 2) <= 23 &&
+         num(14, 2) <= 59 && num(17, 2) <= 59;
+}
+
+// The fixed-place reading of "YYYY-MM-DD HH:MM:SS" against the general one, which a fraction sends the same text
+// to: random texts of that shape, half with one byte swapped for a neighbour of a digit or separator.
+TEST(ParseTimestamp, CanonicalFormReadsAsTheGeneralParse) {
+  std::mt19937 rng(7);
+  const std::string swaps = "/0123456789:;- T.t+\x7f";
+  int canonical = 0;
+  for (int i = 0; i < 200000; ++i) {
+    char text[20];
+    std::snprintf(text, sizeof text, "%04u-%02u-%02u%c%02u:%02u:%02u", static_cast<unsigned>(rng() % 10000),
+                  static_cast<unsigned>(rng() % 14), static_cast<unsigned>(rng() % 33), rng() % 2 ? ' ' : 'T',
+                  static_cast<unsigned>(rng() % 26), static_cast<unsigned>(rng() % 61),
+                  static_cast<unsigned>(rng() % 61));
+    std::string t(text, 19);
+    if (i % 2 == 0) t[rng() % 19] = swaps[rng() % swaps.size()];
+    int64_t usecs = -1, general = -2;
+    const DtParse r = parse_pg_timestamp(t, true, 3600, usecs);
+    if (!plainly_canonical(t)) continue;  // the general parse's alone
+    ++canonical;
+    ASSERT_EQ(r, DtParse::Ok) << t;
+    ASSERT_EQ(parse_pg_timestamp(t + ".0", true, 3600, general), DtParse::Ok) << t;
+    ASSERT_EQ(usecs, general) << t;
+  }
+  EXPECT_GT(canonical, 20000);  // the random fields fall in range often enough to test the values
+  int64_t usecs = 0;
+  ASSERT_EQ(parse_pg_timestamp(" 2024-02-29 23:59:59 ", false, std::nullopt, usecs), DtParse::Ok);
+  EXPECT_EQ(usecs, ((int64_t{8825} * 86400) + 86399) * 1000000);  // trimmed: 2024-02-29 is day 8,825 after 2000-01-01
+  EXPECT_EQ(parse_pg_timestamp("2023-02-29 00:00:00", false, std::nullopt, usecs), DtParse::OutOfRange);
+  for (const char *t : {"2024-01-0: 12:00:00", "2024-01-01 12:00:0/", "20:4-01-01 12:00:00"})
+    EXPECT_NE(parse_pg_timestamp(t, false, std::nullopt, usecs), DtParse::Ok) << t;
+  // 19 bytes, but the last three are an offset: not the canonical form.
+  int64_t with_seconds = 0;
+  ASSERT_EQ(parse_pg_timestamp("2024-01-01 14:32-13", true, 0, usecs), DtParse::Ok);
+  ASSERT_EQ(parse_pg_timestamp("2024-01-01 14:32:00-13", true, 0, with_seconds), DtParse::Ok);
+  EXPECT_EQ(usecs, with_seconds);
 }
 
 TEST(CheckValue, TextAndLengths) {
