@@ -17,7 +17,7 @@ std::string users_chunk() {
     s += std::to_string(id) + ",https://api.github.com/users/" + login + "," + login +
          ",https://avatars.githubusercontent.com/u/" + std::to_string(id) + "?v=4\n";
   }
-  return s.substr(0, pgload::find_last_record_end_scalar(s.data(), s.size(), pgload::CsvDialect{}));
+  return s;
 }
 
 std::string quoted_chunk() {
@@ -26,7 +26,7 @@ std::string quoted_chunk() {
     s += std::to_string(id) + ",\"Smith, John \"\"JJ\"\"\",\"line one\nline two, with comma\",\"\",\"" +
          std::to_string(id * 31) + "\"\r\n";
   }
-  return s.substr(0, pgload::find_last_record_end_scalar(s.data(), s.size(), pgload::CsvDialect{}));
+  return s;
 }
 
 void tokenize(benchmark::State& state, const std::string& data, pgload::CsvKernel k) {
@@ -43,15 +43,6 @@ void tokenize(benchmark::State& state, const std::string& data, pgload::CsvKerne
   state.counters["rows"] = static_cast<double>(chunk.records.size());
 }
 
-void find_end(benchmark::State& state, const std::string& data, pgload::CsvKernel k) {
-  if (!pgload::csv_kernel_supported(k)) {
-    state.SkipWithError("kernel not supported on this CPU");
-    return;
-  }
-  for (auto _ : state) benchmark::DoNotOptimize(pgload::find_last_record_end_with(k, data.data(), data.size(), {}));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * data.size()));
-}
-
 const std::string& users() {
   static const std::string s = users_chunk();
   return s;
@@ -64,15 +55,11 @@ const std::string& quoted() {
 // NOLINTBEGIN(readability-identifier-naming): Google Benchmark names benchmarks BM_*
 void BM_TokenizeUsers(benchmark::State& st) { tokenize(st, users(), static_cast<pgload::CsvKernel>(st.range(0))); }
 void BM_TokenizeQuoted(benchmark::State& st) { tokenize(st, quoted(), static_cast<pgload::CsvKernel>(st.range(0))); }
-void BM_FindLastRecordEndUsers(benchmark::State& st) {
-  find_end(st, users(), static_cast<pgload::CsvKernel>(st.range(0)));
-}
 // NOLINTEND(readability-identifier-naming)
 
 // Arg: 0 scalar, 1 SSE2, 2 AVX2 (pgload::CsvKernel).
 BENCHMARK(BM_TokenizeUsers)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TokenizeQuoted)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_FindLastRecordEndUsers)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -60,12 +60,6 @@ struct Sse2 {
     m.newline = simd::eq16x4(v, '\n');
     m.carriage_return = simd::eq16x4(v, '\r');
   }
-  static void classify_quote_newline(const char* p, const CsvDialect& d, uint64_t& quote, uint64_t& newline) noexcept {
-    __m128i v[4];
-    for (ptrdiff_t i = 0; i < 4; ++i) v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-    quote = simd::eq16x4(v, d.quote);
-    newline = simd::eq16x4(v, '\n');
-  }
   // Bit i = XOR of bits 0..i: 1 where the byte is inside a quoted section (opening quote included).
   static uint64_t prefix_xor(uint64_t x) noexcept {
     x ^= x << 1;
@@ -87,13 +81,6 @@ struct Avx2 {
     m.newline = simd::eq32x2(lo, hi, '\n');
     m.carriage_return = simd::eq32x2(lo, hi, '\r');
   }
-  __attribute__((target("avx2"))) static void classify_quote_newline(const char* p, const CsvDialect& d,
-                                                                     uint64_t& quote, uint64_t& newline) noexcept {
-    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-    quote = simd::eq32x2(lo, hi, d.quote);
-    newline = simd::eq32x2(lo, hi, '\n');
-  }
   // Carry-less multiply by all ones = prefix XOR.
   __attribute__((target("pclmul"))) static uint64_t prefix_xor(uint64_t x) noexcept {
     const __m128i r = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<long long>(x)), _mm_set1_epi8(char(0xFF)), 0);
@@ -109,29 +96,6 @@ inline void load_block(const char* data, size_t len, size_t base, const CsvDiale
   m.delimiter &= valid;
   m.newline &= valid;
   m.carriage_return &= valid;
-}
-
-// Invariant: inquote_carry is all ones when the previous block ended inside a quoted section, else 0.
-template <class Isa>
-size_t find_last_record_end_kernel(const char* data, size_t len, const CsvDialect& d) noexcept {
-  uint64_t inquote_carry = 0;
-  size_t last = 0;
-  for (size_t base = 0; base < len; base += 64) {
-    uint64_t quote = 0, newline = 0;
-    if (len - base >= 64) {
-      Isa::classify_quote_newline(data + base, d, quote, newline);
-    } else {
-      BlockMasks m;
-      load_block<Isa>(data, len, base, d, m);
-      quote = m.quote;
-      newline = m.newline;
-    }
-    const uint64_t inquote = Isa::prefix_xor(quote) ^ inquote_carry;
-    inquote_carry = static_cast<uint64_t>(static_cast<int64_t>(inquote) >> 63);
-    const uint64_t ends = newline & ~inquote;
-    if (ends) last = base + (63 - static_cast<unsigned>(__builtin_clzll(ends))) + 1;
-  }
-  return last;
 }
 
 // Generic tokenizer kernel. Per block: structural = (delimiter | '\n' | '\r') outside quotes; walking their bits in
@@ -234,14 +198,6 @@ __attribute__((target("avx2,pclmul,bmi,popcnt"), flatten)) void tokenize_avx2(co
                                                                               CsvChunk& out, size_t start) noexcept {
   tokenize_kernel<Avx2>(data, len, d, at_eof, out, start);
 }
-__attribute__((flatten)) size_t find_last_record_end_sse2(const char* data, size_t len, const CsvDialect& d) noexcept {
-  return find_last_record_end_kernel<Sse2>(data, len, d);
-}
-__attribute__((target("avx2,pclmul,bmi,popcnt"), flatten)) size_t find_last_record_end_avx2(
-    const char* data, size_t len, const CsvDialect& d) noexcept {
-  return find_last_record_end_kernel<Avx2>(data, len, d);
-}
-
 bool cpu_has_avx2() noexcept {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("bmi") &&
@@ -259,22 +215,6 @@ const char* csv_dialect_error(const CsvDialect& d) noexcept {
   if (special(d.escape)) return "CSV escape cannot be newline, carriage return or NUL";
   if (d.delimiter == d.quote) return "CSV delimiter and quote must be different";
   return nullptr;
-}
-
-size_t find_last_record_end_scalar(const char* data, size_t len, const CsvDialect& d) noexcept {
-  // Same quote/escape state as CopyReadLineText: an escape only counts inside quotes, and only when it differs
-  // from the quote character (escape-escape pairs cancel, so "last_was_esc" toggles).
-  const bool distinct_escape = d.escape != d.quote;
-  bool in_quote = false, last_was_escape = false;
-  size_t last = 0;
-  for (size_t i = 0; i < len; ++i) {
-    const char c = data[i];
-    if (in_quote && distinct_escape && c == d.escape) last_was_escape = !last_was_escape;
-    if (c == d.quote && !last_was_escape) in_quote = !in_quote;
-    if (!distinct_escape || c != d.escape) last_was_escape = false;
-    if (c == '\n' && !in_quote) last = i + 1;
-  }
-  return last;
 }
 
 void tokenize_csv_scalar(const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
@@ -392,25 +332,10 @@ void tokenize_csv_with(CsvKernel k, const char* data, size_t len, const CsvDiale
   tokenize_csv_scalar(data, len, d, at_eof, out, at_stream_start);
 }
 
-size_t find_last_record_end_with(CsvKernel k, const char* data, size_t len, const CsvDialect& d) noexcept {
-#if PGLOAD_SIMD_X86
-  if (k != CsvKernel::Scalar && simd_dialect(d) && csv_kernel_supported(k))
-    return k == CsvKernel::Avx2 ? find_last_record_end_avx2(data, len, d) : find_last_record_end_sse2(data, len, d);
-#else
-  (void)k;
-#endif
-  return find_last_record_end_scalar(data, len, d);
-}
-
 void tokenize_csv(const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
                   bool at_stream_start) noexcept {
   static const CsvKernel kernel = csv_best_kernel();
   tokenize_csv_with(kernel, data, len, d, at_eof, out, at_stream_start);
-}
-
-size_t find_last_record_end(const char* data, size_t len, const CsvDialect& d) noexcept {
-  static const CsvKernel kernel = csv_best_kernel();
-  return find_last_record_end_with(kernel, data, len, d);
 }
 
 namespace {

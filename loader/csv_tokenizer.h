@@ -22,10 +22,6 @@ struct CsvDialect {
 // be '\n' or '\r', delimiter != quote). The tokenizer's behaviour for an invalid dialect is defined but useless.
 const char* csv_dialect_error(const CsvDialect& d) noexcept;
 
-// Offset just past the last record terminator ('\n') outside quotes in [data, data+len), which must start at a
-// record boundary; 0 if there is none. Used by the serial read stage to cut chunks at record boundaries.
-size_t find_last_record_end(const char* data, size_t len, const CsvDialect& d) noexcept;
-
 // Chunk offsets of one field's raw bytes (quotes and escapes included). `quoted` is PostgreSQL's saw_quote: the
 // field contains a quote character outside an earlier quoted section, so an empty quoted field ("") is not NULL.
 struct CsvField {
@@ -86,19 +82,17 @@ inline std::string_view csv_field_value(const char* data, const CsvField& f, con
 // Plain scalar reference implementations: the test and fuzz oracle, and the path for ESCAPE != QUOTE.
 std::string_view csv_quoted_field_value_scalar(const char* data, const CsvField& f, const CsvDialect& d,
                                                std::string& scratch) noexcept;
-size_t find_last_record_end_scalar(const char* data, size_t len, const CsvDialect& d) noexcept;
 void tokenize_csv_scalar(const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
                          bool at_stream_start = false) noexcept;
 
 // Kernel selection, exposed so tests, fuzzers and benchmarks can run every variant the CPU supports.
 enum class CsvKernel : uint8_t { Scalar, Sse2, Avx2 };
-CsvKernel csv_best_kernel() noexcept;             // what tokenize_csv / find_last_record_end use
+CsvKernel csv_best_kernel() noexcept;             // what tokenize_csv uses
 bool csv_kernel_supported(CsvKernel k) noexcept;  // Scalar and Sse2 always (x86-64 baseline)
 const char* csv_kernel_name(CsvKernel k) noexcept;
-// As tokenize_csv / find_last_record_end with a forced kernel (falls back to scalar when the dialect needs it, or
+// As tokenize_csv with a forced kernel (falls back to scalar when the dialect needs it, or
 // when the kernel is unsupported on this CPU).
 void tokenize_csv_with(CsvKernel k, const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
                        bool at_stream_start = false) noexcept;
-size_t find_last_record_end_with(CsvKernel k, const char* data, size_t len, const CsvDialect& d) noexcept;
 
 }  // namespace pgload

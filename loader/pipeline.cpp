@@ -143,10 +143,11 @@ size_t first_bad_utf8(std::string_view s) {
 
 // LATIN1 input is converted to UTF-8 per chunk (ASCII delimiters and quotes keep their places), so values are
 // validated and distribution values hashed exactly as the server sees them after its own conversion.
-void to_utf8_from_latin1(Chunk& c) {
+// True when the bytes changed.
+bool to_utf8_from_latin1(Chunk& c) {
   size_t high = 0;
   for (unsigned char ch : c.data()) high += ch >= 0x80;
-  if (high == 0) return;
+  if (high == 0) return false;
   std::string& out = c.scratch;
   out.clear();
   out.reserve(c.data().size() + high);
@@ -160,6 +161,21 @@ void to_utf8_from_latin1(Chunk& c) {
   }
   c.buf.swap(out);
   c.begin = 0;
+  return true;
+}
+
+// Tokenizes a CSV or text chunk into c.tok or c.text_tok: its whole records, and the last one too when at_eof.
+// Returns where they end, 0 when no record is whole yet. The read stage cuts each chunk there, so that a chunk is
+// read once to find its records and its end (a pass of its own to find the end cost as much again).
+size_t tokenize_chunk(const LoadPlan& plan, Chunk& c, bool at_eof) {
+  const std::string_view data = c.data();
+  if (plan.format == InputFormat::Csv) {
+    tokenize_csv(data.data(), data.size(), plan.dialect, at_eof, c.tok, c.stream_start);
+    return c.tok.records.empty() ? 0 : c.tok.consumed;
+  }
+  tokenize_text(data.data(), data.size(), plan.dialect.delimiter, c.eol, at_eof, c.text_tok);
+  // After a `\.` the server reads nothing more: the chunk keeps the rest, which is never delivered.
+  return c.text_tok.end_of_data ? data.size() : c.text_tok.records.empty() ? 0 : c.text_tok.consumed;
 }
 
 class ChunkWorker {
@@ -195,7 +211,9 @@ class ChunkWorker {
       return;
     }
     if (c.defaults_ready.valid()) c.defaults_ready.get();  // rethrows a failed evaluation
-    if (plan_.latin1) to_utf8_from_latin1(c);
+    // The converted bytes lie elsewhere: their records are found again.
+    if (plan_.latin1 && to_utf8_from_latin1(c) && plan_.format != InputFormat::Ndjson)
+      tokenize_chunk(plan_, c, c.at_eof);
     bool utf8_ok = !plan_.validate_utf8 || simdjson::validate_utf8(c.data().data(), c.data().size());
     if (plan_.format == InputFormat::Csv)
       process_csv(c, utf8_ok);
@@ -384,7 +402,6 @@ class ChunkWorker {
     const char* data = c.data().data();
     // One search of the chunk instead of one per value: de-quoting only drops bytes.
     const bool nul_free = std::memchr(data, '\0', c.data().size()) == nullptr;
-    tokenize_csv(data, c.data().size(), plan_.dialect, c.at_eof, c.tok, c.stream_start);
     uint64_t line = c.first_line;
     const size_t ncols = plan_.file_columns.size();
     const size_t nfields = ncols + plan_.default_columns.size();
@@ -479,7 +496,6 @@ class ChunkWorker {
     const char* data = c.data().data();
     // One search of the chunk instead of one per value: text_value checks what an escape makes.
     const bool nul_free = std::memchr(data, '\0', c.data().size()) == nullptr;
-    tokenize_text(data, c.data().size(), plan_.dialect.delimiter, c.eol, c.at_eof, c.text_tok);
     uint64_t line = c.first_line;
     const auto& records = c.text_tok.records;
     // COPY's HEADER skips the first line whatever it holds (only a `\.` in it still ends the data).
@@ -768,22 +784,20 @@ size_t fill_target(size_t have, size_t at_least) {
 std::vector<std::string> read_csv_header(ByteSource& source, const CsvDialect& dialect, std::string& carry,
                                          uint64_t& header_bytes) {
   carry.clear();
-  size_t end = 0;
-  bool more = true;
-  while ((end = find_last_record_end(carry.data(), carry.size(), dialect)) == 0 && more) {
+  CsvChunk tok;
+  for (bool more = true;;) {  // until the header record is whole
+    tokenize_csv(carry.data(), carry.size(), dialect, !more, tok, true);
+    if (!tok.records.empty() || !more) break;
     if (carry.size() > kMaxRecordBytes) throw LoadError(kExitInputErrors, "line 1: header record is too long");
     more = fill(source, carry, fill_target(carry.size(), 0));
   }
-  // find_last_record_end gives the last terminator; the header ends at the first one.
-  CsvChunk tok;
-  tokenize_csv(carry.data(), end ? end : carry.size(), dialect, true, tok, true);
   std::vector<std::string> names;
   if (tok.records.empty()) throw LoadError(kExitInputErrors, "line 1: --header given but the input is empty");
   const CsvRecord& r = tok.records[0];
   std::string scratch;
   for (uint32_t i = 0; i < r.field_count; ++i)
     names.emplace_back(csv_field_value(carry.data(), tok.fields[r.first_field + i], dialect, scratch));
-  size_t consumed = tok.records.size() > 1 ? tok.records[1].begin : (end ? end : carry.size());
+  const size_t consumed = tok.records.size() > 1 ? tok.records[1].begin : tok.consumed;
   // Skip the BOM/record bytes and the terminator of the header only.
   size_t header_end = r.end;
   while (header_end < consumed && (carry[header_end] == '\r' || carry[header_end] == '\n')) {
@@ -936,40 +950,54 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
     }
     c->begin = begin;
     carry.clear();
-    size_t cut = 0;
-    for (bool read_more = !whole; !eof; read_more = true) {
-      if (read_more) eof = !fill(source, c->buf, begin + fill_target(c->data().size(), plan.chunk_bytes));
+    // Where the chunk's whole records end (all of it at EOF); CSV and text records are tokenized on the way.
+    c->stream_start = first;
+    const auto cut_records = [&](bool at_eof) -> size_t {
       const std::string_view data = c->data();
-      if (plan.format == InputFormat::Text) {
-        if (eol == TextEol::Unknown) eol = detect_text_eol(data.data(), data.size(), eof);
-        cut = find_last_text_record_end(data.data(), data.size(), eol);
-      } else {
-        cut = plan.format == InputFormat::Csv ? find_last_record_end(data.data(), data.size(), plan.dialect)
-                                              : data.rfind('\n') + 1;  // npos + 1 == 0
+      if (plan.format == InputFormat::Ndjson) return at_eof ? data.size() : data.rfind('\n') + 1;  // npos + 1 == 0
+      if (plan.format == InputFormat::Text && eol == TextEol::Unknown) {
+        eol = detect_text_eol(data.data(), data.size(), at_eof);
+        if (eol == TextEol::Unknown && !at_eof) return 0;  // no whole record before the terminator is known
       }
-      if (cut > 0 || eof) break;
-      if (data.size() > kMaxRecordBytes)
+      c->eol = eol;
+      const size_t records_end = tokenize_chunk(plan, *c, at_eof);
+      return at_eof ? data.size() : records_end;
+    };
+    size_t cut = 0;
+    for (bool read_more = !whole;; read_more = true) {
+      if (read_more && !eof) eof = !fill(source, c->buf, begin + fill_target(c->data().size(), plan.chunk_bytes));
+      if ((cut = cut_records(eof)) > 0 || eof) break;
+      if (c->data().size() > kMaxRecordBytes)
         throw LoadError(kExitInputErrors, inputs.where(cursor.file) + "line " + std::to_string(next_line) + ", byte " +
                                               std::to_string(next_byte) +
                                               ": a record longer than 256 MiB (unterminated quote?)");
     }
-    if (eof) cut = c->data().size();
     carry.assign(c->buf, begin + cut, std::string::npos);
     c->buf.resize(begin + cut);
     c->file = cursor.file;
     c->first_line = next_line;
     c->byte_offset = next_byte;
     c->at_eof = eof && carry.empty();
-    c->stream_start = first;
-    c->eol = eol;
     first = false;
     const char line_end = eol == TextEol::Cr ? '\r' : '\n';
-    const uint64_t newlines = simd::count_byte(c->data().data(), c->data().size(), line_end);
+    // Every record ends at a line end, except an unterminated last one (at EOF).
+    const bool unterminated = !c->data().empty() && c->data().back() != line_end;
+    size_t records = 0;
+    uint64_t newlines = 0;
+    if (plan.format == InputFormat::Csv) {
+      records = c->tok.records.size();
+      for (const CsvRecord& r : c->tok.records) newlines += r.newlines;
+    } else if (plan.format == InputFormat::Text) {
+      records = c->text_tok.records.size();
+      for (const TextRecord& r : c->text_tok.records) newlines += r.newlines;
+    }
+    newlines = plan.format == InputFormat::Ndjson ? simd::count_byte(c->data().data(), c->data().size(), line_end)
+                                                  : newlines + records - (records > 0 && unterminated ? 1 : 0);
     c->newlines = newlines;
     next_line += newlines;
     if (plan.defaults) {
-      // Every record ends at a line end, except an unterminated last one: one row of values each, in input order.
-      c->default_rows = newlines + (!c->data().empty() && c->data().back() != line_end ? 1 : 0);
+      // One row of values per record, in input order.
+      c->default_rows = plan.format == InputFormat::Ndjson ? newlines + (unterminated ? 1 : 0) : records;
       c->defaults_ready = plan.defaults->request(c->default_rows, c->default_values);
     }
     next_byte += cut;

@@ -132,23 +132,6 @@ inline uint64_t escaped_bytes(const char* data, size_t len, size_t base, uint64_
   return escaped;
 }
 
-template <class Isa>
-size_t find_last_record_end_kernel(const char* data, size_t len, TextEol eol) noexcept {
-  if (eol == TextEol::Unknown) return 0;
-  const bool cr = eol == TextEol::Cr;
-  uint64_t carry = 0;
-  size_t last = 0;
-  for (size_t base = 0; base < len; base += 64) {
-    BlockMasks m;
-    load_block<Isa>(data, len, base, '\n', m);
-    const uint64_t escaped = m.backslash ? escaped_bytes(data, len, base, m.backslash, carry, nullptr) : carry;
-    if (!m.backslash) carry = 0;
-    const uint64_t ends = (cr ? m.carriage_return : m.newline) & ~escaped;
-    if (ends) last = base + (63 - static_cast<unsigned>(__builtin_clzll(ends))) + 1;
-  }
-  return last;
-}
-
 // Generic tokenizer kernel. Per block: structural = (delimiter | LF | CR) not escaped, plus end-of-copy markers;
 // walking their bits in order emits fields and records exactly as the scalar loop does byte by byte.
 template <class Isa>
@@ -264,14 +247,6 @@ __attribute__((target("avx2,bmi,popcnt"), flatten)) void tokenize_avx2(const cha
                                                                        TextChunk& out) noexcept {
   tokenize_kernel<Avx2>(data, len, delimiter, eol, at_eof, out);
 }
-__attribute__((flatten)) size_t find_last_record_end_sse2(const char* data, size_t len, TextEol eol) noexcept {
-  return find_last_record_end_kernel<Sse2>(data, len, eol);
-}
-__attribute__((target("avx2,bmi,popcnt"), flatten)) size_t find_last_record_end_avx2(const char* data, size_t len,
-                                                                                     TextEol eol) noexcept {
-  return find_last_record_end_kernel<Avx2>(data, len, eol);
-}
-
 #endif  // PGLOAD_SIMD_X86
 
 inline bool is_octal(char c) noexcept { return c >= '0' && c <= '7'; }
@@ -300,19 +275,6 @@ TextEol detect_text_eol(const char* data, size_t len, bool at_eof) noexcept {
     }
   }
   return TextEol::Unknown;
-}
-
-size_t find_last_text_record_end_scalar(const char* data, size_t len, TextEol eol) noexcept {
-  if (eol == TextEol::Unknown) return 0;
-  const char term = terminator_of(eol);
-  size_t last = 0;
-  for (size_t i = 0; i < len; ++i) {
-    if (data[i] == '\\')
-      ++i;
-    else if (data[i] == term)
-      last = i + 1;
-  }
-  return last;
 }
 
 void tokenize_text_scalar(const char* data, size_t len, char delimiter, TextEol eol, bool at_eof,
@@ -424,24 +386,9 @@ void tokenize_text_with(CsvKernel k, const char* data, size_t len, char delimite
   tokenize_text_scalar(data, len, delimiter, eol, at_eof, out);
 }
 
-size_t find_last_text_record_end_with(CsvKernel k, const char* data, size_t len, TextEol eol) noexcept {
-#if PGLOAD_SIMD_X86
-  if (k != CsvKernel::Scalar && csv_kernel_supported(k))
-    return k == CsvKernel::Avx2 ? find_last_record_end_avx2(data, len, eol) : find_last_record_end_sse2(data, len, eol);
-#else
-  (void)k;
-#endif
-  return find_last_text_record_end_scalar(data, len, eol);
-}
-
 void tokenize_text(const char* data, size_t len, char delimiter, TextEol eol, bool at_eof, TextChunk& out) noexcept {
   static const CsvKernel kernel = csv_best_kernel();
   tokenize_text_with(kernel, data, len, delimiter, eol, at_eof, out);
-}
-
-size_t find_last_text_record_end(const char* data, size_t len, TextEol eol) noexcept {
-  static const CsvKernel kernel = csv_best_kernel();
-  return find_last_text_record_end_with(kernel, data, len, eol);
 }
 
 std::string_view text_field_value(const char* data, const TextField& f, std::string& scratch,

@@ -26,10 +26,6 @@ const char* text_delimiter_error(char delimiter) noexcept;
 // unescaped CR/LF, or ends in a CR while !at_eof (the next byte decides between CR and CRLF).
 TextEol detect_text_eol(const char* data, size_t len, bool at_eof) noexcept;
 
-// Offset just past the last unescaped record terminator (LF, or CR for TextEol::Cr) in [data, data+len), which
-// must start at a record boundary; 0 if there is none. Used by the serial read stage to cut chunks.
-size_t find_last_text_record_end(const char* data, size_t len, TextEol eol) noexcept;
-
 // Chunk offsets of one field's raw bytes (escapes included); the NULL marker is compared against these.
 struct TextField {
   uint32_t begin;
@@ -80,13 +76,11 @@ std::string_view text_field_value(const char* data, const TextField& f, std::str
 void append_text_escaped(std::string& out, std::string_view value) noexcept;
 
 // Plain scalar reference implementations: the test and fuzz oracle.
-size_t find_last_text_record_end_scalar(const char* data, size_t len, TextEol eol) noexcept;
 void tokenize_text_scalar(const char* data, size_t len, char delimiter, TextEol eol, bool at_eof,
                           TextChunk& out) noexcept;
 
-// As tokenize_text / find_last_text_record_end with a forced kernel (scalar when unsupported on this CPU).
+// As tokenize_text with a forced kernel (scalar when unsupported on this CPU).
 void tokenize_text_with(CsvKernel k, const char* data, size_t len, char delimiter, TextEol eol, bool at_eof,
                         TextChunk& out) noexcept;
-size_t find_last_text_record_end_with(CsvKernel k, const char* data, size_t len, TextEol eol) noexcept;
 
 }  // namespace pgload

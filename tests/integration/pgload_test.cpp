@@ -181,6 +181,29 @@ TEST_F(PgloadTest, RecordsLongerThanABlocksHeadroomLoadWhole) {
   EXPECT_EQ(fingerprint(coord(), "long_records"), plain_fingerprint(path));
 }
 
+// LATIN1 input is converted per chunk, after the chunk was cut at a record end: bytes above 0x7F (each two in
+// UTF-8) in plain and quoted fields, quoted line ends and doubled quotes, over several read blocks, load as the
+// server's own COPY ... ENCODING 'LATIN1' reads them.
+TEST_F(PgloadTest, Latin1InputLoadsAsTheServersLatin1Copy) {
+  const std::string path = files().dir + "/latin1.csv";
+  std::string text;
+  for (int i = 1; text.size() < size_t{3} << 20; ++i) {
+    std::string login(static_cast<size_t>(i % 40), static_cast<char>(0xE0 + i % 26));
+    if (i % 5 == 0) login = "\"" + login + "\n\xFC\"\"\xC4\"";
+    text += std::to_string(i) + ",\xE9t\xE9" + std::to_string(i) + "," + login + ",av\xDF\n";
+  }
+  write_file(path, text);
+  create_users("latin1_in");
+  auto r = pgload("--url " + sh(path) + " --table latin1_in --encoding latin1 --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto c = coord();
+  c.run("CREATE TABLE latin1_plain (user_id bigint PRIMARY KEY, url text, login text, avatar_url text)");
+  c.run("COPY latin1_plain FROM " + quote_literal(path) + " WITH (FORMAT csv, ENCODING 'LATIN1')");
+  const int64_t rows = c.exec("SELECT count(*) FROM latin1_plain").i64(0, 0);
+  EXPECT_EQ(c.exec("SELECT count(*) FROM latin1_plain WHERE login LIKE '%\u00fc\"\u00c4'").i64(0, 0), rows / 5);
+  EXPECT_EQ(fingerprint(coord(), "latin1_in"), fingerprint(c, "latin1_plain"));
+}
+
 // recover and status print their own report and nothing else: no load summary after it, and with --json one object
 // (two made the output unreadable as JSON).
 TEST_F(PgloadTest, RecoverAndStatusPrintOnlyTheirOwnReport) {
