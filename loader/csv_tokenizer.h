@@ -90,8 +90,8 @@ enum class CsvKernel : uint8_t { Scalar, Sse2, Avx2 };
 CsvKernel csv_best_kernel() noexcept;             // what tokenize_csv uses
 bool csv_kernel_supported(CsvKernel k) noexcept;  // Scalar and Sse2 always (x86-64 baseline)
 const char* csv_kernel_name(CsvKernel k) noexcept;
-// As tokenize_csv with a forced kernel (falls back to scalar when the dialect needs it, or
-// when the kernel is unsupported on this CPU).
+// As tokenize_csv with a forced kernel (falls back to scalar when the dialect needs it, or when the kernel is
+// unsupported on this CPU).
 void tokenize_csv_with(CsvKernel k, const char* data, size_t len, const CsvDialect& d, bool at_eof, CsvChunk& out,
                        bool at_stream_start = false) noexcept;
 
