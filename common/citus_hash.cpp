@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "common/byte_words.h"
 #include "common/jsonb_hash.h"
 #include "common/pg_datetime.h"
 #include "common/pg_inet.h"
@@ -57,13 +58,6 @@ inline void final_mix(uint32_t& a, uint32_t& b, uint32_t& c) noexcept {
   b -= rotl32(a, 14);
   c ^= b;
   c -= rotl32(b, 24);
-}
-
-// Little-endian word load: what PostgreSQL's word-at-a-time path reads on a little-endian server, independent of
-// alignment and of the host's byte order.
-inline uint32_t load_le32(const unsigned char* p) noexcept {
-  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) | (static_cast<uint32_t>(p[2]) << 16) |
-         (static_cast<uint32_t>(p[3]) << 24);
 }
 
 // The initial state of hash_bytes: golden ratio + length + PostgreSQL's constant 3923095.

@@ -3,11 +3,11 @@
 // server), and the range checks IS_VALID_JULIAN / IS_VALID_DATE / IS_VALID_TIMESTAMP.
 #include "common/pg_datetime.h"
 
-#include <bit>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 #include <limits>
+
+#include "common/byte_words.h"
 
 namespace pgload {
 namespace {
@@ -232,14 +232,6 @@ DtParse parse_fields(std::string_view text, Fields& f) noexcept {
   return DtParse::Ok;
 }
 
-// 8 bytes of p as a word, p[0] in its low byte.
-uint64_t load_word(const char* p) noexcept {
-  uint64_t w;
-  std::memcpy(&w, p, sizeof w);
-  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
-  return w;
-}
-
 constexpr uint64_t form_word(const char (&s)[9]) noexcept {
   uint64_t w = 0;
   for (int i = 7; i >= 0; --i) w = w << 8 | static_cast<unsigned char>(s[i]);
@@ -253,13 +245,11 @@ constexpr uint64_t form_word(const char (&s)[9]) noexcept {
   // Three overlapping words, "YYYY-MM-", "DD HH:MM" and "HH:MM:SS", XORed with the form: a digit becomes its value
   // and a separator 0, while any other byte becomes a byte above 9, or a nonzero one where a separator belongs.
   const uint64_t t_instead_of_space = t[10] == 'T' ? uint64_t{'T' ^ ' '} << 16 : 0;
-  const uint64_t a = load_word(t.data()) ^ form_word("0000-00-");
-  const uint64_t b = load_word(t.data() + 8) ^ form_word("00 00:00") ^ t_instead_of_space;
-  const uint64_t c = load_word(t.data() + 11) ^ form_word("00:00:00");
-  constexpr uint64_t kHigh = 0x8080808080808080, kAbove9 = 0x7676767676767676;  // +118 sets bit 7 of 10-127
-  constexpr uint64_t kSepA = 0xFF0000FF00000000, kSepBC = 0x0000FF0000FF0000;   // bytes 4 and 7; 2 and 5
-  const uint64_t above9 = (a | (a + kAbove9) | b | (b + kAbove9) | c | (c + kAbove9)) & kHigh;
-  if ((above9 | (a & kSepA) | ((b | c) & kSepBC)) != 0) return false;
+  const uint64_t a = load_le64(t.data()) ^ form_word("0000-00-");
+  const uint64_t b = load_le64(t.data() + 8) ^ form_word("00 00:00") ^ t_instead_of_space;
+  const uint64_t c = load_le64(t.data() + 11) ^ form_word("00:00:00");
+  constexpr uint64_t kSepA = 0xFF0000FF00000000, kSepBC = 0x0000FF0000FF0000;  // bytes 4 and 7; 2 and 5
+  if ((bytes_above_9(a) | bytes_above_9(b) | bytes_above_9(c) | (a & kSepA) | ((b | c) & kSepBC)) != 0) return false;
   // Byte i of w * 10 + (w >> 8) is the two-digit number at i (at most 99: no carry into the next byte).
   const uint64_t pa = a * 10 + (a >> 8), pb = b * 10 + (b >> 8), pc = c * 10 + (c >> 8);
   const auto at = [](uint64_t w, int i) { return static_cast<int>((w >> (8 * i)) & 0xFF); };

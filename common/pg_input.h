@@ -5,14 +5,13 @@
 // allocation beyond thread-local scratch that grows to the largest value seen.
 #pragma once
 
-#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/byte_words.h"
 #include "common/pg_array.h"
 #include "common/pg_inet.h"
 #include "common/pg_numeric.h"
@@ -145,21 +144,12 @@ namespace pg_input_detail {
   // keeps), or from single bytes.
   uint64_t d;
   if (n >= 4) {
-    uint32_t lo, hi;
-    std::memcpy(&lo, p, 4);
-    std::memcpy(&hi, p + n - 4, 4);
-    if constexpr (std::endian::native == std::endian::big) {
-      lo = __builtin_bswap32(lo);
-      hi = __builtin_bswap32(hi);
-    }
-    d = uint64_t{lo} | uint64_t{hi} << (8 * (n - 4));
+    d = uint64_t{load_le32(p)} | uint64_t{load_le32(p + n - 4)} << (8 * (n - 4));
   } else {
     d = byte(0) | (n > 1 ? byte(1) << 8 : 0) | (n > 2 ? byte(2) << 16 : 0);
   }
-  // XOR with '0' makes a digit its value and any other byte a value above 9, where +118 sets bit 7 (a byte that
-  // has bit 7 already may carry into the next, which only adds to the refusal).
-  d ^= 0x3030303030303030 & (~uint64_t{0} >> (8 * (8 - n)));
-  if (((d | (d + 0x7676767676767676)) & 0x8080808080808080) != 0) return -1;
+  d ^= 0x3030303030303030 & (~uint64_t{0} >> (8 * (8 - n)));  // '0' in the digits' places
+  if (bytes_above_9(d) != 0) return -1;
   d <<= 8 * (8 - n);                               // the last digit in the top byte, zero bytes as leading zeros
   d = (d * 10 + (d >> 8)) & 0x00FF00FF00FF00FF;    // 16-bit lanes of two digits (<= 99)
   d = (d * 100 + (d >> 16)) & 0x0000FFFF0000FFFF;  // 32-bit lanes of four digits (<= 9999)
