@@ -25,8 +25,6 @@ inline uint64_t load_le64(const void* p) noexcept {
 // After XOR with '0' in every digit place (a digit becomes its value, any other byte a value above 9): nonzero when
 // some byte of `w` is above 9. +118 sets bit 7 of a byte from 10 to 127; a byte with bit 7 already set may carry
 // into the next, which only adds to the refusal.
-inline uint64_t bytes_above_9(uint64_t w) noexcept {
-  return (w | (w + 0x7676767676767676)) & 0x8080808080808080;
-}
+inline uint64_t bytes_above_9(uint64_t w) noexcept { return (w | (w + 0x7676767676767676)) & 0x8080808080808080; }
 
 }  // namespace pgload
