@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "common/byte_words.h"
 #include "common/hex.h"
 #include "common/utf8.h"
 
@@ -58,6 +60,21 @@ inline constexpr std::array<uint8_t, 256> kClass = [] {
   return t;
 }();
 
+// The byte a one-character escape stands for, by the character after the backslash ('n': a newline); 0 for the
+// rest (\\u is read apart).
+inline constexpr std::array<char, 256> kEscaped = [] {
+  std::array<char, 256> t{};
+  t['"'] = '"';
+  t['\\'] = '\\';
+  t['/'] = '/';
+  t['b'] = '\b';
+  t['f'] = '\f';
+  t['n'] = '\n';
+  t['r'] = '\r';
+  t['t'] = '\t';
+  return t;
+}();
+
 using Byte = const unsigned char *;
 
 inline Byte skip_space(Byte p, Byte end) noexcept {
@@ -69,7 +86,13 @@ inline Byte skip_space(Byte p, Byte end) noexcept {
   return p;
 }
 
+// The first byte at or after p that is not a digit, 8 at a time where there are 8: the lowest byte bytes_above_9
+// flags is the first non-digit (a carry only comes from a byte that is flagged itself).
 inline Byte skip_digits(Byte p, Byte end) noexcept {
+  while (end - p >= 8) {
+    if (const uint64_t above = bytes_above_9(load_le64(p) ^ 0x3030303030303030)) return p + std::countr_zero(above) / 8;
+    p += 8;
+  }
   while (p < end && (kClass[*p] & kDigit)) ++p;
   return p;
 }
@@ -133,44 +156,27 @@ template <bool Decode>
       if constexpr (Decode) append_utf8(out, static_cast<uint32_t>(cp));
       continue;
     }
-    if (high >= 0) return JsonEnd::Syntax;
-    char decoded;
-    switch (e) {
-      case '"':
-      case '\\':
-      case '/':
-        decoded = static_cast<char>(e);
-        break;
-      case 'b':
-        decoded = '\b';
-        break;
-      case 'f':
-        decoded = '\f';
-        break;
-      case 'n':
-        decoded = '\n';
-        break;
-      case 'r':
-        decoded = '\r';
-        break;
-      case 't':
-        decoded = '\t';
-        break;
-      default:
-        return JsonEnd::Syntax;
-    }
-    if constexpr (Decode) out.push_back(decoded);
+    if (high >= 0 || kEscaped[e] == 0) return JsonEnd::Syntax;
+    if constexpr (Decode) out.push_back(kEscaped[e]);
   }
 }
 
-// lex_escaped_string, inline for the common string: plain bytes up to its closing quote.
+// lex_escaped_string, inline for the common string: plain runs and one-character escapes up to its closing quote.
+// Anything else (\\u, a control character, the text's end) goes on in lex_escaped_string from where it is.
 template <bool Decode>
 inline JsonEnd lex_string(Byte &p, Byte end, bool jsonb, std::string &out) {
-  const Byte plain_end = skip_plain(p, end);
-  if (plain_end < end && *plain_end == '"') [[likely]] {
-    if constexpr (Decode) out.append(reinterpret_cast<const char *>(p), static_cast<size_t>(plain_end - p));
-    p = plain_end + 1;
-    return JsonEnd::Document;
+  for (;;) {
+    const Byte run_end = skip_plain(p, end);
+    if (run_end == end) break;
+    if constexpr (Decode) out.append(reinterpret_cast<const char *>(p), static_cast<size_t>(run_end - p));
+    p = run_end;
+    if (*p == '"') [[likely]] {
+      ++p;
+      return JsonEnd::Document;
+    }
+    if (*p != '\\' || end - p < 2 || kEscaped[p[1]] == 0) break;
+    if constexpr (Decode) out.push_back(kEscaped[p[1]]);
+    p += 2;
   }
   return lex_escaped_string<Decode>(p, end, jsonb, out);
 }
@@ -216,6 +222,7 @@ JsonEnd walk_json(std::string_view text, bool jsonb, Sink &sink) {
     const bool ok = key ? sink.key(std::string_view(decoded)) : sink.string(std::string_view(decoded));
     return ok ? JsonEnd::Document : JsonEnd::Refused;
   };
+  bool in_object = false;  // the innermost open container is an object
   auto open = [&](bool object) {
     ++p;
     if (depth == kJsonMaxDepth) return JsonEnd::TooDeep;
@@ -225,90 +232,90 @@ JsonEnd walk_json(std::string_view text, bool jsonb, Sink &sink) {
       is_object[depth / 64] &= ~(uint64_t{1} << (depth % 64));
     }
     ++depth;
+    in_object = object;
     return (object ? sink.begin_object() : sink.begin_array()) ? JsonEnd::Document : JsonEnd::Refused;
   };
-  auto close = [&](bool object) {  // at the container's closing bracket
+  auto close = [&] {  // at the innermost container's closing bracket
     ++p;
     --depth;
-    return object ? sink.end_object() : sink.end_array();
+    const bool ok = in_object ? sink.end_object() : sink.end_array();
+    in_object = depth > 0 && (is_object[(depth - 1) / 64] >> ((depth - 1) % 64) & 1);
+    return ok;
   };
-  enum class Next : uint8_t { Value, AfterValue, Key };
-  Next next = Next::Value;
+  bool key_next = false;  // the next value is an object member's: its key and ':' come first
   for (;;) {
-    p = skip_space(p, end);
-    if (next == Next::Value) {
-      if (p == end) return JsonEnd::Syntax;
-      JsonEnd e = JsonEnd::Document;
-      next = Next::AfterValue;
-      switch (*p) {
-        case '{':
-        case '[': {
-          const bool object = *p == '{';
-          if ((e = open(object)) != JsonEnd::Document) return e;
-          p = skip_space(p, end);
-          if (p < end && *p == static_cast<unsigned char>(object ? '}' : ']')) {
-            if (!close(object)) return JsonEnd::Refused;
-          } else {
-            next = object ? Next::Key : Next::Value;
-          }
-          break;
-        }
-        case '"':
-          if ((e = string_token(false)) != JsonEnd::Document) return e;
-          break;
-        case '-':
-        case '0':
-        case '1':
-        case '2':
-        case '3':
-        case '4':
-        case '5':
-        case '6':
-        case '7':
-        case '8':
-        case '9': {
-          const Byte start = p;
-          if (!lex_number(p, end)) return JsonEnd::Syntax;
-          if (!sink.number(std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(p - start))))
-            return JsonEnd::Refused;
-          break;
-        }
-        default: {
-          const Byte start = p;
-          while (p < end && (kClass[*p] & kWord)) ++p;
-          const std::string_view word(reinterpret_cast<const char *>(start), static_cast<size_t>(p - start));
-          JsonLiteral literal;
-          if (word == "null") {
-            literal = JsonLiteral::Null;
-          } else if (word == "true") {
-            literal = JsonLiteral::True;
-          } else if (word == "false") {
-            literal = JsonLiteral::False;
-          } else {
-            return JsonEnd::Syntax;
-          }
-          if (!sink.literal(literal)) return JsonEnd::Refused;
-        }
-      }
-    } else if (next == Next::Key) {
+    if (key_next) {
+      p = skip_space(p, end);
       if (p == end || *p != '"') return JsonEnd::Syntax;
       if (const JsonEnd e = string_token(true); e != JsonEnd::Document) return e;
       p = skip_space(p, end);
       if (p == end || *p != ':') return JsonEnd::Syntax;
       ++p;
-      next = Next::Value;
-    } else {  // after a value: the document's end, or the open container's ',' or its close
+    }
+    p = skip_space(p, end);
+    if (p == end) return JsonEnd::Syntax;
+    switch (*p) {
+      case '{':
+      case '[': {
+        const bool object = *p == '{';
+        if (const JsonEnd e = open(object); e != JsonEnd::Document) return e;
+        p = skip_space(p, end);
+        if (p == end || *p != static_cast<unsigned char>(object ? '}' : ']')) {
+          key_next = object;
+          continue;
+        }
+        if (!close()) return JsonEnd::Refused;
+        break;
+      }
+      case '"':
+        if (const JsonEnd e = string_token(false); e != JsonEnd::Document) return e;
+        break;
+      case '-':
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7':
+      case '8':
+      case '9': {
+        const Byte start = p;
+        if (!lex_number(p, end)) return JsonEnd::Syntax;
+        if (!sink.number(std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(p - start))))
+          return JsonEnd::Refused;
+        break;
+      }
+      default: {
+        const Byte start = p;
+        while (p < end && (kClass[*p] & kWord)) ++p;
+        const std::string_view word(reinterpret_cast<const char *>(start), static_cast<size_t>(p - start));
+        JsonLiteral literal;
+        if (word == "null") {
+          literal = JsonLiteral::Null;
+        } else if (word == "true") {
+          literal = JsonLiteral::True;
+        } else if (word == "false") {
+          literal = JsonLiteral::False;
+        } else {
+          return JsonEnd::Syntax;
+        }
+        if (!sink.literal(literal)) return JsonEnd::Refused;
+      }
+    }
+    // After a value: the document's end, or the innermost container's ',' or its close (which ends a value too).
+    for (;;) {
+      p = skip_space(p, end);
       if (depth == 0) return p == end ? JsonEnd::Document : JsonEnd::Syntax;
       if (p == end) return JsonEnd::Syntax;
-      const bool object = is_object[(depth - 1) / 64] >> ((depth - 1) % 64) & 1;
       if (*p == ',') {
         ++p;
-        next = object ? Next::Key : Next::Value;
-      } else if (*p == static_cast<unsigned char>(object ? '}' : ']')) {
-        if (!close(object)) return JsonEnd::Refused;
-      } else {
-        return JsonEnd::Syntax;
+        key_next = in_object;
+        break;
       }
+      if (*p != static_cast<unsigned char>(in_object ? '}' : ']')) return JsonEnd::Syntax;
+      if (!close()) return JsonEnd::Refused;
     }
   }
 }
