@@ -342,17 +342,21 @@ TEST_F(ValueCheckServer, DatesAndTimestamps) {
 }
 
 TEST_F(ValueCheckServer, Json) {
-  auto common = strict({"{}", "[]", "1", "-1.5e3", "\"s\"", "null", "true", " {\"a\": [1, 2.5e3, true, null]} ",
-                        "{\"a\":1,\"a\":2}", "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "1e999", "", " ", "{", "{\"a\":}",
-                        "[1,]", "{'a':1}", "tru", "{\"a\":1} x", "\"abc", "{\"a\" 1}", "[1 2]", "\"\\x\"", "nul",
-                        "\"tab\there\"", "{\"a\":1}}", "\t[\n1\r]\n",
-                        // json_lex_number's forms and the words glued to them
-                        "01", "1.", "-", ".5", "1e", "-0", "-0.0e-0", "1E+2", "1e+", "1x", "1_", "1\u00e9", "[1-2]",
-                        "0.5e", "+1", "truex", "nulls", "True", "[true,false,null]", "[1,,2]", "[,]", "{,}",
-                        "{\"a\":1,}", "{\"a\"}", "{1:2}", "[\"a\":1]", "{\"a\":[}]", "[{]}", "[[[]]]", "\"\\/\"",
-                        "\"\\b\\f\\n\\r\\t\"", "\"\\u00E9\\u00e9\"", "\"\\u00G9\"", "\"\\u00\"", "\"\\", "\"a\nb\"",
-                        "\"\x7f\"", "\"\xc3\xa9\"", "\xc3\xa9", "\"long plain run of more than sixteen bytes\"",
-                        "\"sixteen bytes!!!\\\"then more\"", "\"\x01 control byte after sixteen\""});
+  auto common = strict(
+      {"{}", "[]", "1", "-1.5e3", "\"s\"", "null", "true", " {\"a\": [1, 2.5e3, true, null]} ", "{\"a\":1,\"a\":2}",
+       "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "1e999", "", " ", "{", "{\"a\":}", "[1,]", "{'a':1}", "tru", "{\"a\":1} x",
+       "\"abc", "{\"a\" 1}", "[1 2]", "\"\\x\"", "nul", "\"tab\there\"", "{\"a\":1}}", "\t[\n1\r]\n",
+       // json_lex_number's forms and the words glued to them
+       "01", "1.", "-", ".5", "1e", "-0", "-0.0e-0", "1E+2", "1e+", "1x", "1_", "1\u00e9", "[1-2]", "0.5e", "+1",
+       "truex", "nulls", "True", "[true,false,null]", "[1,,2]", "[,]", "{,}", "{\"a\":1,}", "{\"a\"}", "{1:2}",
+       "[\"a\":1]", "{\"a\":[}]", "[{]}", "[[[]]]", "\"\\/\"", "\"\\b\\f\\n\\r\\t\"", "\"\\u00E9\\u00e9\"",
+       "\"\\u00G9\"", "\"\\u00\"", "\"\\", "\"a\nb\"", "\"\x7f\"", "\"\xc3\xa9\"", "\xc3\xa9",
+       "\"long plain run of more than sixteen bytes\"", "\"sixteen bytes!!!\\\"then more\"",
+       "\"\x01 control byte after sixteen\"",
+       // digits read 8 at a time, escapes read inline, the container kind after a close
+       "12345678", "123456789x", "1.12345678e12345", "[12345678,123456789012345678]", "1234567890123456 7",
+       "\"\\\"\\u00e9\\n\"", "\"ab\\\"", "\"\\\"\"", "[{\"a\":1},2]", "{\"a\":[1],\"b\":2}", "[{\"a\":1}:2]",
+       "{\"a\":[1,\"b\":2]}", "{\"a\":{\"b\":[1,{\"c\":[]}],\"d\":2},\"e\":[[],{}]}"});
   compare(kJson, common);
   auto jsonb = common;
   for (Case c : strict({"\"a\\u0000b\"", "\"a\\\\u0000b\"", "{\"k\\u0000\":1}"})) jsonb.push_back(c);
