@@ -204,7 +204,7 @@ inline bool lex_number(Byte &p, Byte end) noexcept {
 // Walks `text` as jsonb_in (jsonb) or json_in would, left to right, ending at the first fault. The sink hears the
 // document in order: begin_object(), key(k), ..., end_object(); begin_array(), ..., end_array(); string(s),
 // number(token), literal(l). Each returns false to stop the walk. Sink::kDecodeStrings (jsonb only): key and string
-// get the text as jsonb stores it, else the tokens' raw bytes are not needed and nothing is copied.
+// get the text as jsonb stores it, else an empty view: nothing is copied.
 template <class Sink>
 JsonEnd walk_json(std::string_view text, bool jsonb, Sink &sink) {
   using namespace json_detail;
@@ -216,10 +216,11 @@ JsonEnd walk_json(std::string_view text, bool jsonb, Sink &sink) {
   std::string decoded;
   auto string_token = [&](bool key) {
     ++p;
-    decoded.clear();
+    if constexpr (kDecode) decoded.clear();
     const JsonEnd e = lex_string<kDecode>(p, end, jsonb, decoded);
     if (e != JsonEnd::Document) return e;
-    const bool ok = key ? sink.key(std::string_view(decoded)) : sink.string(std::string_view(decoded));
+    const std::string_view s = kDecode ? std::string_view(decoded) : std::string_view();
+    const bool ok = key ? sink.key(s) : sink.string(s);
     return ok ? JsonEnd::Document : JsonEnd::Refused;
   };
   bool in_object = false;  // the innermost open container is an object
