@@ -983,13 +983,15 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
     // Every record ends at a line end, except an unterminated last one (at EOF).
     const bool unterminated = !c->data().empty() && c->data().back() != line_end;
     size_t records = 0;
-    uint64_t newlines = 0;
+    uint64_t newlines = 0;  // line ends inside the records (quoted in CSV, escaped in text)
+    const auto count = [&](const auto& tokenized) {
+      records = tokenized.size();
+      for (const auto& r : tokenized) newlines += r.newlines;
+    };
     if (plan.format == InputFormat::Csv) {
-      records = c->tok.records.size();
-      for (const CsvRecord& r : c->tok.records) newlines += r.newlines;
+      count(c->tok.records);
     } else if (plan.format == InputFormat::Text) {
-      records = c->text_tok.records.size();
-      for (const TextRecord& r : c->text_tok.records) newlines += r.newlines;
+      count(c->text_tok.records);
     }
     newlines = plan.format == InputFormat::Ndjson ? simd::count_byte(c->data().data(), c->data().size(), line_end)
                                                   : newlines + records - (records > 0 && unterminated ? 1 : 0);
