@@ -86,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* raw, size_t size) {
   const size_t split = len == 0 ? 0 : raw[1] % (len + 1);
   CsvChunk head, tail;
   pgload::tokenize_csv(data, split, d, false, head, at_stream_start);
-  const size_t cut = head.records.empty() ? 0 : head.consumed;
+  const size_t cut = head.records_end();
   if (cut == 0) head = CsvChunk{};
   pgload::tokenize_csv(data + cut, len - cut, d, true, tail, at_stream_start && cut == 0);
   CsvChunk joined = head;

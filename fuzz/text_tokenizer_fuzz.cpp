@@ -87,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* raw, size_t size) {
     if (!same(ref, head)) fail("split parse differs from unsplit parse at the end-of-copy marker");
     return 0;
   }
-  const size_t cut = head.records.empty() ? 0 : head.consumed;
+  const size_t cut = head.records_end();
   if (cut == 0) head = TextChunk{};
   pgload::tokenize_text(data + cut, len - cut, delim, eol, true, tail);
   TextChunk joined = head;

@@ -59,6 +59,9 @@ struct CsvChunk {
   // input honours the whole-records contract; less when !at_eof and the input ends inside a record, whose bytes
   // were then not emitted (the caller must carry them over).
   size_t consumed = 0;
+  // Where a stream is cut so that the next chunk starts a record: past the last whole record, 0 when there is none
+  // (consumed alone may count a skipped BOM).
+  size_t records_end() const noexcept { return records.empty() ? 0 : consumed; }
 };
 
 // Tokenizes [data, data+len) made of whole records (the last one may lack its terminator only when at_eof).

@@ -171,11 +171,11 @@ size_t tokenize_chunk(const LoadPlan& plan, Chunk& c, bool at_eof) {
   const std::string_view data = c.data();
   if (plan.format == InputFormat::Csv) {
     tokenize_csv(data.data(), data.size(), plan.dialect, at_eof, c.tok, c.stream_start);
-    return c.tok.records.empty() ? 0 : c.tok.consumed;
+    return c.tok.records_end();
   }
   tokenize_text(data.data(), data.size(), plan.dialect.delimiter, c.eol, at_eof, c.text_tok);
   // After a `\.` the server reads nothing more: the chunk keeps the rest, which is never delivered.
-  return c.text_tok.end_of_data ? data.size() : c.text_tok.records.empty() ? 0 : c.text_tok.consumed;
+  return c.text_tok.end_of_data ? data.size() : c.text_tok.records_end();
 }
 
 class ChunkWorker {
@@ -983,18 +983,22 @@ bool run_pipeline_step(InputReader& inputs, InputCursor& cursor, uint64_t step_b
     // Every record ends at a line end, except an unterminated last one (at EOF).
     const bool unterminated = !c->data().empty() && c->data().back() != line_end;
     size_t records = 0;
-    uint64_t newlines = 0;  // line ends inside the records (quoted in CSV, escaped in text)
-    const auto count = [&](const auto& tokenized) {
-      records = tokenized.size();
-      for (const auto& r : tokenized) newlines += r.newlines;
-    };
-    if (plan.format == InputFormat::Csv) {
-      count(c->tok.records);
-    } else if (plan.format == InputFormat::Text) {
-      count(c->text_tok.records);
+    uint64_t newlines = 0;
+    if (plan.format == InputFormat::Ndjson) {
+      newlines = simd::count_byte(c->data().data(), c->data().size(), line_end);
+    } else {
+      // Each record's own terminator, and the line ends inside it (quoted in CSV, escaped in text).
+      const auto count = [&](const auto& tokenized) {
+        records = tokenized.size();
+        for (const auto& r : tokenized) newlines += r.newlines + 1;
+      };
+      if (plan.format == InputFormat::Csv) {
+        count(c->tok.records);
+      } else {
+        count(c->text_tok.records);
+      }
+      if (records > 0 && unterminated) --newlines;
     }
-    newlines = plan.format == InputFormat::Ndjson ? simd::count_byte(c->data().data(), c->data().size(), line_end)
-                                                  : newlines + records - (records > 0 && unterminated ? 1 : 0);
     c->newlines = newlines;
     next_line += newlines;
     if (plan.defaults) {

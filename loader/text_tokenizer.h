@@ -59,6 +59,8 @@ struct TextChunk {
   // A valid `\.` ended the data: the server ignores everything after it. The text of its line before the `\.`
   // (if any) is the last record.
   bool end_of_data = false;
+  // Where a stream is cut so that the next chunk starts a record: past the last whole record, 0 when there is none.
+  size_t records_end() const noexcept { return records.empty() ? 0 : consumed; }
 };
 
 // Tokenizes [data, data+len) made of whole records (the last one may lack its terminator only when at_eof).

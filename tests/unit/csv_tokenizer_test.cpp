@@ -73,7 +73,7 @@ std::vector<Rec> parse(CsvKernel k, std::string_view in, const CsvDialect& d = {
 size_t whole_records_end(CsvKernel k, std::string_view in, const CsvDialect& d = {}) {
   CsvChunk chunk;
   tokenize_csv_with(k, in.data(), in.size(), d, false, chunk);
-  return chunk.records.empty() ? 0 : chunk.consumed;
+  return chunk.records_end();
 }
 
 // Parses with every kernel, checks they agree, returns the scalar result.
