@@ -14,6 +14,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <variant>
 
@@ -38,6 +39,7 @@
 #include "loader/parquet/parquet_input.h"
 #include "loader/pipeline.h"
 #include "loader/report.h"
+#include "loader/shard_indexes.h"
 #include "loader/source.h"
 #include "loader/two_phase.h"
 #include "loader/upsert.h"
@@ -511,18 +513,26 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
     plan.defaults = &*defaults;
     log::info("columns left out of the input get their defaults, evaluated on the coordinator: {}", listed);
   }
+  // The first shard on its worker, where the shards' indexes are: they decide the upsert's key and the sort.
+  const Shard& first_shard = table.shards.front();
+  const std::string shard = table.shard_relation(first_shard.shard_id);
+  std::optional<PgConn> first_worker;
+  const auto worker = [&]() -> const PgConn& {
+    if (!first_worker) {
+      const Node* node = first_shard.groups.empty() ? nullptr : catalog.node_for_group(first_shard.groups.front());
+      if (!node)
+        throw LoadError(kExitCluster, "shard " + std::to_string(first_shard.shard_id) + " has no active placement");
+      first_worker.emplace(PgConn::connect(catalog.node_conninfo(*node), "pgload"));
+    }
+    return *first_worker;
+  };
   // --on-conflict: the key and the columns an update sets, checked against the table before anything is read.
   UpsertPlan upsert;
   if (o.on_conflict != OnConflict::None) {
     std::vector<std::string> key = o.conflict_key;
-    const Shard& first = table.shards.front();
-    const Node* node = first.groups.empty() ? nullptr : catalog.node_for_group(first.groups.front());
-    if (!node) throw LoadError(kExitCluster, "shard " + std::to_string(first.shard_id) + " has no active placement");
-    PgConn worker = PgConn::connect(catalog.node_conninfo(*node), "pgload");
-    const std::string shard = table.shard_relation(first.shard_id);
     if (key.empty()) {
-      key = primary_key_columns(worker, shard);
-    } else if (!has_unique_index_on(worker, shard, key)) {
+      key = primary_key_columns(worker(), shard);
+    } else if (!has_unique_index_on(worker(), shard, key)) {
       throw LoadError(kExitUsage, "--conflict-key " + join(key) + ": " + table.qualified() +
                                       " has no unique index or constraint on exactly these columns (without a WHERE "
                                       "clause or expressions), which ON CONFLICT needs");
@@ -555,7 +565,18 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
                                                 : " (--reject-file: a refused row is written as its input record)";
   }
   log::info("rows go as {} COPY{}", plan.binary ? "binary" : "CSV", plan.binary ? "" : why_csv);
-  if (std::getenv("PGLOAD_BENCH_UNSORTED") != nullptr) plan.sort_batches = false;
+  // A batch sorted by the distribution column inserts into neighbouring pages of an index that leads with it; with
+  // no such index the sort is client CPU spent for nothing. An upsert needs the order to see a key repeat.
+  if (table.dist_column_index >= 0 && !o.dry_run) {
+    const Column& dist = table.columns[table.dist_column_index];
+    plan.sort_batches = upsert.action != OnConflict::None || an_index_leads_with(worker(), shard, dist.name);
+    if (std::getenv("PGLOAD_BENCH_UNSORTED") != nullptr) plan.sort_batches = false;
+    if (plan.sort_batches)
+      log::info("batches sorted by {}", quote_ident(dist.name));
+    else
+      log::info("batches in input order (no index leads with {})", quote_ident(dist.name));
+  }
+  first_worker.reset();  // planned: the load opens its own sessions
   if (std::getenv("PGLOAD_BENCH_UPSERT_SORT") != nullptr) plan.distinct_keys_known = false;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
   if (!o.reject_file.empty()) {

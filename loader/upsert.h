@@ -1,6 +1,6 @@
 // --on-conflict: a batch goes by COPY into a staging table of its connection and from there into the shard with
-// INSERT … ON CONFLICT, in the same worker transaction. Planning (which columns, which SQL) is pure; the two catalog
-// look-ups (the primary key, a matching unique index) are the functions at the end.
+// INSERT … ON CONFLICT, in the same worker transaction. Planning (which columns, which SQL) is pure; the key comes from
+// the shard's indexes (loader/shard_indexes.h).
 #pragma once
 
 #include <string>
@@ -48,12 +48,5 @@ std::string create_staging_sql(const std::string& staging, const std::string& sh
 // (the batch cannot repeat a key) skips that sort.
 std::string apply_sql(const UpsertPlan& plan, const std::string& shard_relation, const std::string& staging,
                       bool keys_distinct = false);
-
-// Read from a shard on its worker, where the indexes ON CONFLICT infers from are (the local cluster's coordinator
-// holds a partitioned stand-in without them).
-// The primary key's columns, in index order (empty when the table has none).
-std::vector<std::string> primary_key_columns(const PgConn& worker, const std::string& shard_relation);
-// True when a unique index (or constraint) without predicate or expressions has exactly these columns.
-bool has_unique_index_on(const PgConn& worker, const std::string& shard_relation, const std::vector<std::string>& key);
 
 }  // namespace pgload

@@ -182,8 +182,39 @@ TEST_F(BinaryCopyTest, PaymentEventsGoFullyBinary) {
   EXPECT_THAT(r.output, HasSubstr("rows go as binary COPY"));
   EXPECT_THAT(r.output, HasSubstr("input done: 3000 rows in "));
   EXPECT_THAT(r.output, HasSubstr(", 0 of them as CSV rows"));
+  EXPECT_THAT(r.output, HasSubstr("batches in input order (no index leads with \"user_id\")"));
   EXPECT_EQ(*c.scalar("SELECT string_agg(t::text, E'\\n' ORDER BY event_id) FROM bin_events t"),
             *c.scalar("SELECT string_agg(t::text, E'\\n' ORDER BY event_id) FROM bin_events_plain t"));
+}
+
+// Batches are sorted by the distribution column only where that helps: when one of the shard's indexes leads with
+// it (read on the worker: the local cluster's coordinator table has none), or for an upsert. Either way the rows
+// land as the server's own COPY lands them.
+TEST_F(BinaryCopyTest, BatchesAreSortedWhenAnIndexLeadsWithTheDistributionColumn) {
+  std::string csv;
+  for (int i = 0; i < 3000; ++i) csv += std::to_string((i * 7919) % 3000) + "," + std::to_string(i % 7) + "\n";
+  auto c = cluster().connect();
+  auto r = load_beside_server_copy("bin_sort_pk", "id bigint PRIMARY KEY, v int", csv, 4);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("batches sorted by \"id\""));
+  EXPECT_EQ(dump(c, "bin_sort_pk"), dump(c, "bin_sort_pk_plain"));
+
+  r = load_beside_server_copy("bin_sort_second", "id bigint, v int, PRIMARY KEY (v, id)", csv, 4);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("batches in input order (no index leads with \"id\")"));
+  EXPECT_EQ(dump(c, "bin_sort_second"), dump(c, "bin_sort_second_plain"));
+
+  r = load_beside_server_copy("bin_sort_unique", "id bigint, v int, UNIQUE (id, v)", csv, 4);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("batches sorted by \"id\""));
+  EXPECT_EQ(dump(c, "bin_sort_unique"), dump(c, "bin_sort_unique_plain"));
+
+  // --on-conflict relies on the order to know whether a key repeats in a batch.
+  r = pgload("--url " + sh(dir() + "/bin_sort_second.csv") +
+             " --table bin_sort_second --on-conflict nothing --verbose");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("batches sorted by \"id\""));
+  EXPECT_EQ(dump(c, "bin_sort_second"), dump(c, "bin_sort_second_plain"));
 }
 
 // With --on-conflict a key repeated in the input must apply in input order, so every row goes as CSV, and the
