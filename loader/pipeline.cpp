@@ -254,12 +254,23 @@ class ChunkWorker {
         refuse_route(c, line, byte, j, shard, *value, raw);
         return false;
       }
+      prefetch_end(plan_.binary ? c.bin[shard] : c.csv[shard]);
     }
     if (parsed.status == PgInput::Status::Error) [[unlikely]] {
       reject(c, line, byte, j, std::string(parsed.error) + ": \"" + excerpt(*value) + "\"", raw);
       return false;
     }
     return true;
+  }
+
+  // The row's shard is known while its other values are still to parse: its bytes and origin will be written at
+  // the ends of that shard's buffers, which are one of 32 or more streams of writes (too many for the hardware to
+  // see) into memory not touched since the buffers were last used. Fetched now, the writes do not wait for it.
+  static void prefetch_end(const ShardRows& out) noexcept {
+    const char* at = out.data.data() + out.data.size();
+    __builtin_prefetch(at, 1);
+    __builtin_prefetch(at + 64, 1);
+    __builtin_prefetch(out.rows.data() + out.rows.size(), 1);
   }
 
   bool check_null(Chunk& c, uint64_t line, uint64_t byte, int j, std::string_view raw) const {
