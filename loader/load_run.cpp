@@ -514,6 +514,8 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
     log::info("columns left out of the input get their defaults, evaluated on the coordinator: {}", listed);
   }
   // The first shard on its worker, where the shards' indexes are: they decide the upsert's key and the sort.
+  if (table.shards.empty())
+    throw LoadError(kExitCluster, table.qualified() + " has no shard in pg_dist_shard; nothing was loaded");
   const Shard& first_shard = table.shards.front();
   const std::string shard = table.shard_relation(first_shard.shard_id);
   std::optional<PgConn> first_worker;
