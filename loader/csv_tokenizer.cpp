@@ -400,15 +400,23 @@ __attribute__((target("ssse3,popcnt"))) size_t undouble_quotes(const char* p, si
   while (i < n) {
     auto len = static_cast<unsigned>(std::min<size_t>(64, n - i));
     const char* b = p + i;
+    // The lanes of the block before `from` are not its bytes. A short last block is read as the field's last 64
+    // bytes (the lanes before it are the previous block's, whose last byte is never a quote), or from a zero-padded
+    // copy when the whole field is shorter: a copy's narrow stores stall the wide loads that read them back.
+    unsigned from = 0;
     alignas(16) char tail[64];
-    if (len < 64) {  // the last block, from a zero-padded copy (only the last pays for the zeroing)
+    if (len < 64 && n >= 64) {
+      from = 64 - len;
+      b -= from;
+    } else if (len < 64) {
       std::memset(tail, 0, sizeof tail);
       std::memcpy(tail, b, len);
       b = tail;
     }
+    len += from;
     __m128i v[4];
     for (size_t k = 0; k < 4; ++k) v[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16 * k));
-    uint64_t m = simd::eq16x4(v, quote) & simd::bits_below(len);
+    uint64_t m = simd::eq16x4(v, quote) & simd::bits_below(len) & ~simd::bits_below(from);
     // A run of quotes that reaches the end of a block which is not the last may go on in the next: stop the block
     // before the run, which the next block then starts with.
     if (i + len < n && (m >> 63) != 0) {
@@ -423,13 +431,13 @@ __attribute__((target("ssse3,popcnt"))) size_t undouble_quotes(const char* p, si
     const uint64_t odd_runs = m & ~even_runs;
     const uint64_t ends = m & ~(m >> 1);
     if (((ends & even_runs & kEven) | (ends & odd_runs & kOdd)) != 0) return kNotDoubled;
-    const uint64_t keep = ~((even_runs & kOdd) | (odd_runs & kEven)) & simd::bits_below(len);
+    const uint64_t keep = ~((even_runs & kOdd) | (odd_runs & kEven)) & simd::bits_below(len) & ~simd::bits_below(from);
     const __m128i eight = _mm_set1_epi8(8);
-    for (unsigned r = 0; r < 4 && 16 * r < len; ++r) {
+    for (unsigned r = from / 16; r < 4 && 16 * r < len; ++r) {
       o += pack8(v[r], (keep >> (16 * r)) & 0xFF, _mm_setzero_si128(), out + o);
       o += pack8(v[r], (keep >> (16 * r + 8)) & 0xFF, eight, out + o);
     }
-    i += len;
+    i += len - from;
   }
   return o;
 }
