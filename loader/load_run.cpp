@@ -513,28 +513,15 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
     plan.defaults = &*defaults;
     log::info("columns left out of the input get their defaults, evaluated on the coordinator: {}", listed);
   }
-  // The first shard on its worker, where the shards' indexes are: they decide the upsert's key and the sort.
-  if (table.shards.empty())
-    throw LoadError(kExitCluster, table.qualified() + " has no shard in pg_dist_shard; nothing was loaded");
-  const Shard& first_shard = table.shards.front();
-  const std::string shard = table.shard_relation(first_shard.shard_id);
-  std::optional<PgConn> first_worker;
-  const auto worker = [&]() -> const PgConn& {
-    if (!first_worker) {
-      const Node* node = first_shard.groups.empty() ? nullptr : catalog.node_for_group(first_shard.groups.front());
-      if (!node)
-        throw LoadError(kExitCluster, "shard " + std::to_string(first_shard.shard_id) + " has no active placement");
-      first_worker.emplace(PgConn::connect(catalog.node_conninfo(*node), "pgload"));
-    }
-    return *first_worker;
-  };
+  // The shards' indexes decide the upsert's key and the sort.
+  ShardIndexes indexes(catalog, table);
   // --on-conflict: the key and the columns an update sets, checked against the table before anything is read.
   UpsertPlan upsert;
   if (o.on_conflict != OnConflict::None) {
     std::vector<std::string> key = o.conflict_key;
     if (key.empty()) {
-      key = primary_key_columns(worker(), shard);
-    } else if (!has_unique_index_on(worker(), shard, key)) {
+      key = indexes.primary_key_columns();
+    } else if (!indexes.has_unique_index_on(key)) {
       throw LoadError(kExitUsage, "--conflict-key " + join(key) + ": " + table.qualified() +
                                       " has no unique index or constraint on exactly these columns (without a WHERE "
                                       "clause or expressions), which ON CONFLICT needs");
@@ -571,14 +558,14 @@ int run_load(const LoadOptions& o, Catalog& catalog, LoadReport& report, std::ve
   // no such index the sort is client CPU spent for nothing. An upsert needs the order to see a key repeat.
   if (table.dist_column_index >= 0 && !o.dry_run) {
     const Column& dist = table.columns[table.dist_column_index];
-    plan.sort_batches = upsert.action != OnConflict::None || an_index_leads_with(worker(), shard, dist.name);
+    plan.sort_batches = upsert.action != OnConflict::None || indexes.an_index_leads_with(dist.name);
     if (std::getenv("PGLOAD_BENCH_UNSORTED") != nullptr) plan.sort_batches = false;
     if (plan.sort_batches)
       log::info("batches sorted by {}", quote_ident(dist.name));
     else
       log::info("batches in input order (no index leads with {})", quote_ident(dist.name));
   }
-  first_worker.reset();  // planned: the load opens its own sessions
+  indexes.close();  // planned: the load opens its own sessions
   if (std::getenv("PGLOAD_BENCH_UPSERT_SORT") != nullptr) plan.distinct_keys_known = false;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
   if (!o.reject_file.empty()) {

@@ -327,7 +327,7 @@ class ChunkWorker {
   }
 
   // After a value passed check_field: its binary form (binary turns false when it has none: the row goes as CSV)
-  // and, for the distribution column, the row's sort key.
+  // and, for the distribution column when batches are sorted, the row's sort key.
   [[gnu::always_inline]] void add_field(Chunk& c, int j, const std::optional<std::string_view>& value,
                                         const PgInput& parsed, bool& binary, uint64_t& key) const {
     if (binary) {
@@ -336,7 +336,7 @@ class ChunkWorker {
       else
         append_binary_null(c.row_bytes);
     }
-    if (j == plan_.dist_field && value) key = sort_key(plan_.types[j].type, parsed, *value);
+    if (j == plan_.dist_field && value && plan_.sort_batches) key = sort_key(plan_.types[j].type, parsed, *value);
   }
 
   // The values of the left-out columns for record `rec` of the chunk: checked, routed and (binary) encoded like
@@ -599,6 +599,14 @@ class ChunkWorker {
     }
   }
 
+  // A Parquet value's sort key, as sort_key() gives it for the same value's text.
+  static uint64_t parquet_sort_key(PgType t, const parquet::Converted& v) noexcept {
+    if (t == PgType::Int2 || t == PgType::Int4 || t == PgType::Int8 || t == PgType::Date || t == PgType::Time ||
+        t == PgType::Timestamp || t == PgType::Timestamptz)
+      return static_cast<uint64_t>(v.integer) ^ (uint64_t{1} << 63);
+    return sort_key_of_bytes(v.bytes.empty() ? std::string_view(v.numeric_text) : v.bytes);
+  }
+
   // The hash of a distribution value from its typed form where the kind allows it, exactly as the text path
   // hashes the same value; else (numeric, jsonb, enum, ...) the shard from its text through the router.
   int parquet_shard(const ColumnType& t, const parquet::Converted& v, std::string_view& text_out) const {
@@ -751,12 +759,7 @@ class ChunkWorker {
           reject(c, row_no, c.row_group, jj, "no shard's hash range holds this value (gap in pg_dist_shard)", {});
           ok = false;
         }
-        const auto t = in.targets[j].type;
-        if (t == PgType::Int2 || t == PgType::Int4 || t == PgType::Int8 || t == PgType::Date || t == PgType::Time ||
-            t == PgType::Timestamp || t == PgType::Timestamptz)
-          key = static_cast<uint64_t>(conv.integer) ^ (uint64_t{1} << 63);
-        else
-          key = sort_key_of_bytes(conv.bytes.empty() ? std::string_view(conv.numeric_text) : conv.bytes);
+        if (plan_.sort_batches) key = parquet_sort_key(in.targets[j].type, conv);
       }
       if (!ok) continue;
       emit(c.bin[static_cast<size_t>(shard)], c.bin_row, row_no, c.row_group, 0, key);

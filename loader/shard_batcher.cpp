@@ -169,11 +169,11 @@ std::shared_ptr<Batch> ShardBatcher::seal(OpenBatch&& open) {
       if (sort_) {
         order[n] = {o.sort_key, n};
         ++n;
+        in_order = in_order && o.sort_key >= last;
+        last = o.sort_key;
       }
       rows.push_back({bytes, &o, o.bytes, static_cast<uint32_t>(p)});
       bytes += o.bytes;
-      in_order = in_order && o.sort_key >= last;
-      last = o.sort_key;
     }
   }
   if (sort_ && !in_order) {

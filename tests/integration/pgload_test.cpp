@@ -492,6 +492,21 @@ TEST_F(PgloadTest, HostileIdentifiersAreQuoted) {
   EXPECT_TRUE(c.scalar("SELECT to_regclass('public.x')").has_value()) << "table x was dropped";
 }
 
+// A catalog that lists the table but none of its shards (a broken or half-made table) is refused before anything
+// is read or sent.
+TEST_F(PgloadTest, ATableWithoutShardsIsRefused) {
+  create_users("no_shards", 4);
+  auto c = coord();
+  c.run(
+      "DELETE FROM pg_dist_placement WHERE shardid IN (SELECT shardid FROM pg_dist_shard WHERE logicalrelid = "
+      "'no_shards'::regclass)");
+  c.run("DELETE FROM pg_dist_shard WHERE logicalrelid = 'no_shards'::regclass");
+  auto r = pgload("--url " + sh(files().small) + " --table no_shards");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("\"public\".\"no_shards\" has no shard in pg_dist_shard; nothing was loaded"));
+  EXPECT_EQ(count("no_shards"), 0);
+}
+
 TEST_F(PgloadTest, PasswordIsNeverPrinted) {
   create_users("secret_users", 4);
   // Trust auth: a password in the conninfo is accepted and ignored; it must not be echoed anywhere.
