@@ -416,7 +416,7 @@ __attribute__((target("ssse3,popcnt"))) size_t undouble_quotes(const char* p, si
     len += from;
     __m128i v[4];
     for (size_t k = 0; k < 4; ++k) v[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16 * k));
-    uint64_t m = simd::eq16x4(v, quote) & simd::bits_below(len) & ~simd::bits_below(from);
+    uint64_t m = simd::eq16x4(v, quote) & simd::bit_range(from, len);
     // A run of quotes that reaches the end of a block which is not the last may go on in the next: stop the block
     // before the run, which the next block then starts with.
     if (i + len < n && (m >> 63) != 0) {
@@ -431,7 +431,7 @@ __attribute__((target("ssse3,popcnt"))) size_t undouble_quotes(const char* p, si
     const uint64_t odd_runs = m & ~even_runs;
     const uint64_t ends = m & ~(m >> 1);
     if (((ends & even_runs & kEven) | (ends & odd_runs & kOdd)) != 0) return kNotDoubled;
-    const uint64_t keep = ~((even_runs & kOdd) | (odd_runs & kEven)) & simd::bits_below(len) & ~simd::bits_below(from);
+    const uint64_t keep = ~((even_runs & kOdd) | (odd_runs & kEven)) & simd::bit_range(from, len);
     const __m128i eight = _mm_set1_epi8(8);
     for (unsigned r = from / 16; r < 4 && 16 * r < len; ++r) {
       o += pack8(v[r], (keep >> (16 * r)) & 0xFF, _mm_setzero_si128(), out + o);
