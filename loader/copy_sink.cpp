@@ -22,13 +22,33 @@ constexpr size_t kPrefetchRows = 8;                      // take_copy_bytes: how
 constexpr const char* kBatchSavepoint = "pgload_batch";  // --max-errors: every batch under it
 constexpr const char* kPartSavepoint = "pgload_part";    // --max-errors: each replayed part of a refused batch
 
+// The rows from `at` on that lie side by side in a piece, at most `room` bytes (the first part of a row longer than
+// that); next_row == at.row when it is such a part.
+struct CopyRun {
+  const char* data;
+  size_t bytes;
+  size_t next_row;
+};
+CopyRun next_run(const Batch& b, const CopyCursor& at, size_t room) {
+  const char* from = b.rows[at.row].data + at.row_offset;
+  const size_t left = b.rows[at.row].bytes - at.row_offset;
+  if (left > room) return {from, room, at.row};
+  size_t n = left, next = at.row + 1;
+  while (next < at.end && b.rows[next].data == from + n && n + b.rows[next].bytes <= room) n += b.rows[next++].bytes;
+  return {from, n, next};
+}
+
 }  // namespace
 
-void take_copy_bytes(const Batch& b, CopyCursor& at, std::string& out, size_t max_bytes) {
-  if (at.done) return;
+std::string_view take_copy_bytes(const Batch& b, CopyCursor& at, std::string& out, size_t max_bytes) {
+  out.clear();
+  if (at.done) return {};
   if (!at.started) {
-    if (b.binary) append_binary_header(out);
     at.started = true;
+    if (b.binary) {  // alone, so that the rows after it can go as a view
+      append_binary_header(out);
+      return out;
+    }
   }
   while (at.row < at.end && out.size() < max_bytes) {
     // A sorted batch's rows lie anywhere in its pieces: fetch the ones a few rows on while this one is copied.
@@ -38,23 +58,20 @@ void take_copy_bytes(const Batch& b, CopyCursor& at, std::string& out, size_t ma
       __builtin_prefetch(ahead.data + 64);
       __builtin_prefetch(ahead.data + ahead.bytes - 1);  // a row of up to 129 bytes, wherever it starts in a line
     }
-    const size_t room = max_bytes - out.size();
-    const char* from = b.rows[at.row].data + at.row_offset;
-    size_t n = b.rows[at.row].bytes - at.row_offset;
-    if (n > room) {  // the first part of a long row
-      out.append(from, room);
-      at.row_offset += room;
-      return;
+    const CopyRun run = next_run(b, at, max_bytes - out.size());
+    if (run.next_row == at.row) {
+      at.row_offset += run.bytes;
+    } else {
+      at.row = run.next_row;
+      at.row_offset = 0;
     }
-    size_t next = at.row + 1;
-    while (next < at.end && b.rows[next].data == from + n && n + b.rows[next].bytes <= room) n += b.rows[next++].bytes;
-    out.append(from, n);
-    at.row = next;
-    at.row_offset = 0;
+    if (out.empty() && run.bytes >= kMinCopyViewBytes) return {run.data, run.bytes};
+    out.append(run.data, run.bytes);
   }
-  if (at.row < at.end) return;
+  if (at.row < at.end) return out;
   if (b.binary) append_binary_trailer(out);
   at.done = true;
+  return out;
 }
 
 namespace {
@@ -93,8 +110,9 @@ struct CopySink::Conn {
   int index = 0;                             // per node
   std::deque<std::shared_ptr<Batch>> queue;  // guarded by CopySink::mu_
   std::shared_ptr<Batch> current;
-  CopyCursor sent;  // how far the current batch's COPY has got
-  std::string put;  // its next bytes for PQputCopyData, gathered from the batch's rows
+  CopyCursor sent;        // how far the current batch's COPY has got
+  std::string put;        // bytes gathered from the batch's rows for PQputCopyData
+  std::string_view next;  // the COPY's next bytes (in `put` or a view of a piece), until libpq takes them
   enum class State { Idle, WaitCopyIn, Sending, Ending, WaitResult, WaitApply } state = State::Idle;
   bool used = false;
   bool prepared = false;
@@ -426,11 +444,9 @@ std::optional<WorkerError> CopySink::try_rows(Conn& c, size_t lo, size_t hi, uin
   bool sent = true;
   CopyCursor at{.row = lo, .end = hi};
   while (sent && !at.done) {
-    c.put.clear();
-    take_copy_bytes(b, at, c.put, kPutChunkBytes);
-    sent = c.put.empty() || PQputCopyData(pg, c.put.data(), static_cast<int>(c.put.size())) == 1;
+    const std::string_view part = take_copy_bytes(b, at, c.put, kPutChunkBytes);
+    sent = part.empty() || PQputCopyData(pg, part.data(), static_cast<int>(part.size())) == 1;
   }
-  c.put.clear();
   if (!sent || PQputCopyEnd(pg, nullptr) != 1) fail_with_result(c, nullptr, "replaying a refused batch on");
   while ((r = PQgetResult(pg)) != nullptr) {
     if (PQresultStatus(r) != PGRES_COMMAND_OK && !error)
@@ -498,7 +514,7 @@ bool CopySink::advance(Conn& c) {
       c.queue.pop_front();
       lock.unlock();
       c.sent = CopyCursor{.end = c.current->rows.size()};
-      c.put.clear();
+      c.next = {};
       c.used = true;
       c.shard_id.store(table_.shards[c.current->shard_index].shard_id);
       if (options_.upsert.action != OnConflict::None && c.staging.empty()) {
@@ -534,13 +550,13 @@ bool CopySink::advance(Conn& c) {
     case Conn::State::Sending: {
       bool progressed = false;
       for (;;) {
-        if (c.put.empty()) take_copy_bytes(*c.current, c.sent, c.put, kPutChunkBytes);
-        if (c.put.empty()) break;
-        int rc = PQputCopyData(pg, c.put.data(), static_cast<int>(c.put.size()));
+        if (c.next.empty()) c.next = take_copy_bytes(*c.current, c.sent, c.put, kPutChunkBytes);
+        if (c.next.empty()) break;
+        int rc = PQputCopyData(pg, c.next.data(), static_cast<int>(c.next.size()));
         if (rc < 0) fail_with_result(c, nullptr, "sending COPY data to");
-        if (rc == 0) return progressed;  // libpq's buffer is full: wait for POLLOUT (c.put is sent then)
-        bytes_sent_.fetch_add(c.put.size(), std::memory_order_relaxed);
-        c.put.clear();
+        if (rc == 0) return progressed;  // libpq's buffer is full: wait for POLLOUT (c.next is sent then)
+        bytes_sent_.fetch_add(c.next.size(), std::memory_order_relaxed);
+        c.next = {};
         progressed = true;
       }
       c.state = Conn::State::Ending;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -95,9 +96,14 @@ struct CopyCursor {
   bool done = false;      // the trailer (binary) is taken: nothing is left
 };
 
-// Appends the COPY's next bytes to `out` until it holds `max_bytes` (a longer row is taken in parts) or nothing is
-// left, and moves `at` past them. Rows that lie next to each other in a piece are copied as one.
-void take_copy_bytes(const Batch& b, CopyCursor& at, std::string& out, size_t max_bytes);
+// Rows lying side by side in a piece, this many bytes or more, go to libpq as a view of it (libpq copies them
+// into its buffer anyway); shorter runs (a sorted batch's rows) are gathered first.
+inline constexpr size_t kMinCopyViewBytes = 4096;
+
+// The COPY's next bytes, at most `max_bytes` (a longer row comes in parts; the binary header alone and the trailer
+// whole), and moves `at` past them; empty when nothing is left. A run of kMinCopyViewBytes or more is a view of
+// its piece, anything else is gathered into `out` (cleared first): the bytes live as long as the batch and `out`.
+std::string_view take_copy_bytes(const Batch& b, CopyCursor& at, std::string& out, size_t max_bytes);
 
 // What the batches did on the workers, summed over the load (a reference table's rows once): a plain COPY inserts
 // every row; --on-conflict splits them into inserted, updated and skipped; worker rejects are `refused`.

@@ -1,5 +1,5 @@
 // ShardBatcher: pieces from several chunks become one COPY, sorted by key with ties in input order, and the row
-// origins follow the rows; take_copy_bytes gathers that COPY's bytes in bounded parts.
+// origins follow the rows; take_copy_bytes hands that COPY's bytes over in bounded parts.
 #include "loader/shard_batcher.h"
 
 #include <gtest/gtest.h>
@@ -30,15 +30,14 @@ std::vector<uint64_t> lines_of(const Batch& b) {
   return lines;
 }
 
-// The whole COPY of a batch as take_copy_bytes gathers it, `max_bytes` at a time.
+// The whole COPY of a batch as take_copy_bytes hands it over, `max_bytes` at a time.
 std::string copy_data(const Batch& b, size_t max_bytes = size_t{1} << 30) {
   std::string all, part;
   CopyCursor at{.end = b.rows.size()};
   while (!at.done) {
-    part.clear();
-    take_copy_bytes(b, at, part, max_bytes);
-    EXPECT_LE(part.size(), std::max(max_bytes, kBinaryHeaderBytes) + 2);  // header, trailer: whole
-    all += part;
+    const std::string_view next = take_copy_bytes(b, at, part, max_bytes);
+    EXPECT_LE(next.size(), std::max(max_bytes, kBinaryHeaderBytes) + 2);  // header, trailer: whole
+    all += next;
   }
   EXPECT_EQ(all.size(), b.copy_bytes);
   return all;
@@ -217,13 +216,62 @@ TEST(ShardBatcherTest, CopyBytesComeInBoundedPartsForAnyRange) {
   for (size_t max_bytes : {1, 4, 5, 9, 10, 11, 31, 64}) EXPECT_EQ(copy_data(*batch, max_bytes), all) << max_bytes;
   std::string part;
   CopyCursor at{.row = 1, .end = 3};
-  take_copy_bytes(*batch, at, part, 12);
-  EXPECT_EQ(part, "k1-2\n" + std::string(7, 'x'));
+  EXPECT_EQ(take_copy_bytes(*batch, at, part, 12), "k1-2\n" + std::string(7, 'x'));
   EXPECT_FALSE(at.done);
-  part.clear();
-  take_copy_bytes(*batch, at, part, 64);
-  EXPECT_EQ(part, std::string(23, 'x') + "\n");
+  EXPECT_EQ(take_copy_bytes(*batch, at, part, 64), std::string(23, 'x') + "\n");
   EXPECT_TRUE(at.done);
+}
+
+// A batch in input order goes as views of its pieces, one per run of rows side by side (no copy), each at most
+// max_bytes; the binary header and trailer, and runs shorter than kMinCopyViewBytes, are gathered.
+TEST(ShardBatcherTest, RowsSideBySideGoAsViewsOfTheirPieces) {
+  ShardBatcher batcher(1, size_t{1} << 30, false);
+  std::vector<OpenBatch> full;
+  std::string expect;
+  for (uint32_t piece = 0; piece < 3; ++piece) {
+    ShardRows out;
+    for (uint32_t i = 0; i < 1000; ++i) add_row(out, 0, piece * 1000 + i + 1);  // 5-8 bytes each
+    expect += out.data;
+    batcher.add(0, true, out, full);
+  }
+  ShardRows tiny;  // a piece shorter than a view's minimum: gathered
+  add_row(tiny, 0, 9);
+  expect += tiny.data;
+  batcher.add(0, true, tiny, full);
+  std::vector<OpenBatch> left = batcher.drain();
+  ASSERT_EQ(left.size(), 1u);
+  auto batch = batcher.seal(std::move(left[0]));
+  const auto in_a_piece = [&](std::string_view v) {
+    return std::any_of(batch->pieces.begin(), batch->pieces.end(), [&](const std::string& p) {
+      return v.data() >= p.data() && v.data() + v.size() <= p.data() + p.size();
+    });
+  };
+  std::string header, trailer;
+  append_binary_header(header);
+  append_binary_trailer(trailer);
+  for (size_t max_bytes : {size_t{5000}, size_t{1} << 20}) {
+    std::string all, part;
+    size_t views = 0;
+    CopyCursor at{.end = batch->rows.size()};
+    while (!at.done) {
+      const std::string_view next = take_copy_bytes(*batch, at, part, max_bytes);
+      ASSERT_FALSE(next.empty());
+      ASSERT_LE(next.size(), max_bytes);
+      if (in_a_piece(next)) {
+        ++views;
+        EXPECT_GE(next.size(), kMinCopyViewBytes);
+      } else {
+        EXPECT_EQ(next.data(), part.data());  // gathered
+      }
+      all += next;
+    }
+    EXPECT_EQ(all, header + expect + trailer) << max_bytes;
+    // Pieces of 6,893 and 8,000 bytes: one view each when they fit, else at least one view each.
+    if (max_bytes == 5000)
+      EXPECT_GE(views, 3u);
+    else
+      EXPECT_EQ(views, 3u);
+  }
 }
 
 TEST(ShardBatcherTest, FirstBatchesAreStaggeredByShardThenFull) {
