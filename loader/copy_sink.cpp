@@ -59,6 +59,7 @@ std::string_view take_copy_bytes(const Batch& b, CopyCursor& at, std::string& ou
       __builtin_prefetch(ahead.data + ahead.bytes - 1);  // a row of up to 129 bytes, wherever it starts in a line
     }
     const CopyRun run = next_run(b, at, max_bytes - out.size());
+    if (!out.empty() && run.bytes >= kMinCopyViewBytes) return out;  // that run goes as a view in the next call
     if (run.next_row == at.row) {
       at.row_offset += run.bytes;
     } else {

@@ -228,6 +228,10 @@ TEST(ShardBatcherTest, RowsSideBySideGoAsViewsOfTheirPieces) {
   ShardBatcher batcher(1, size_t{1} << 30, false);
   std::vector<OpenBatch> full;
   std::string expect;
+  ShardRows first;  // a short piece before long ones: gathered alone, so the next piece still goes as a view
+  add_row(first, 0, 7);
+  expect += first.data;
+  batcher.add(0, true, first, full);
   for (uint32_t piece = 0; piece < 3; ++piece) {
     ShardRows out;
     for (uint32_t i = 0; i < 1000; ++i) add_row(out, 0, piece * 1000 + i + 1);  // 5-8 bytes each
